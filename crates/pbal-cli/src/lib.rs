@@ -1,0 +1,1 @@
+//! pbal command line.

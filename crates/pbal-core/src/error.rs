@@ -1,0 +1,74 @@
+use rust_decimal::Decimal;
+
+/// Why a plan could not be made. Every variant names the symbol or amount at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A price was zero or negative.
+    #[error("{symbol}: price must be positive, got {price}")]
+    NonPositivePrice {
+        /// The symbol.
+        symbol: String,
+        /// The offending price.
+        price: Decimal,
+    },
+    /// The same symbol appears twice in the portfolio or the targets.
+    #[error("{symbol}: appears more than once")]
+    DuplicateSymbol {
+        /// The symbol.
+        symbol: String,
+    },
+    /// A target weight is negative.
+    #[error("{symbol}: target weight must not be negative, got {weight}")]
+    NegativeWeight {
+        /// The symbol.
+        symbol: String,
+        /// The offending weight.
+        weight: Decimal,
+    },
+    /// Target weights do not sum to 1 (within 1e-9).
+    #[error("target weights sum to {sum}, not 1 (100%)")]
+    WeightsDoNotSumToOne {
+        /// The actual sum.
+        sum: Decimal,
+    },
+    /// No targets and no holdings: nothing to plan.
+    #[error("no assets to plan: the portfolio is empty and no targets were given")]
+    NoAssets,
+    /// A target names a symbol that is neither held nor given a price.
+    #[error("{symbol}: has a target but no price (it is not held; give it a price)")]
+    MissingPrice {
+        /// The symbol.
+        symbol: String,
+    },
+    /// A withdrawal (or reserve) asks for more than the holdings can raise.
+    #[error("cannot raise {needed}: selling everything allowed raises at most {available}")]
+    InsufficientHoldings {
+        /// Money that must be raised.
+        needed: Decimal,
+        /// Money that selling everything allowed would raise.
+        available: Decimal,
+    },
+    /// An option is out of range (negative reserve, zero step, …).
+    #[error("invalid option {option}: {reason}")]
+    InvalidOption {
+        /// The option's name.
+        option: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A short position (negative quantity) in a managed asset.
+    #[error("{symbol}: short positions cannot be planned (quantity {quantity}); exclude it")]
+    ShortPosition {
+        /// The symbol.
+        symbol: String,
+        /// The negative quantity.
+        quantity: Decimal,
+    },
+    /// An amount too large for exact decimal arithmetic.
+    #[error("arithmetic overflow while computing {what}")]
+    Overflow {
+        /// What was being computed.
+        what: &'static str,
+    },
+}

@@ -1,0 +1,62 @@
+//! Exact whole-share portfolio rebalancing.
+//!
+//! pbal-core turns holdings, target weights and an amount of cash into a [`Plan`]: the whole
+//! shares to buy (and, only when allowed, to sell) that bring the portfolio closest to its
+//! targets. It does no I/O, reads no clock and uses exact decimals for money.
+//!
+//! # The objective
+//!
+//! Cash is one more asset whose target is the reserve `r`. With `N` = holdings value + cash,
+//! value `v_i`, target weight `t_i` and trade amounts `x_i`, a plan is better when
+//!
+//! ```text
+//! F = Σ_i (v_i + x_i − t_i·(N − r))²  +  (cash_left − r)²
+//! ```
+//!
+//! is smaller (commissions count against the cash but never "improve" F). Ties go to fewer
+//! orders, then the sale that costs least tax, then less money traded, then symbol order.
+//! Drift is reported as ½·Σ|weight − target| over the assets and the cash.
+//!
+//! - [`Strategy::BuyOnly`]: positive cash buys (never sells, never spends more than the cash);
+//!   the result is the exact optimum of `F` over whole shares. Negative cash is a withdrawal:
+//!   it sells the most overweight first, raising at least what was asked and no more than whole
+//!   shares force (no sold share could be kept without falling short); among equal choices the
+//!   position with the largest unrealized loss is sold.
+//! - [`Strategy::Full`]: buys and sells to minimise `F`; sells never exceed what is held.
+//!
+//! # Example
+//!
+//! ```
+//! use pbal_core::{plan, Holding, Portfolio, PlanOptions, Side, Targets};
+//! use rust_decimal::dec;
+//!
+//! let portfolio = Portfolio::new(vec![
+//!     Holding::new("FOO", dec!(5000), dec!(10)),
+//!     Holding::new("BAR", dec!(20000), dec!(5)),
+//! ])?;
+//! let targets = Targets::equal(["FOO", "BAR"])?;
+//! let plan = plan(&portfolio, &targets, dec!(50000), &PlanOptions::default())?;
+//! assert_eq!(plan.trades.len(), 1);
+//! assert_eq!(plan.trades[0].symbol, "FOO");
+//! assert_eq!(plan.trades[0].side, Side::Buy);
+//! assert_eq!(plan.trades[0].amount, dec!(50000));
+//! # Ok::<(), pbal_core::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+mod options;
+mod plan;
+mod portfolio;
+mod search;
+mod target;
+mod waterfill;
+
+pub use engine::plan;
+pub use error::Error;
+pub use options::{Commission, PlanOptions, Strategy};
+pub use plan::{CashSummary, Optimality, Plan, PositionPlan, Side, Trade};
+pub use portfolio::{Holding, Lot, Portfolio};
+pub use target::Targets;

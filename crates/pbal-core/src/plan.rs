@@ -1,0 +1,134 @@
+//! The result: trades and the portfolio after them.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::Strategy;
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Side {
+    /// Buy shares.
+    Buy,
+    /// Sell shares.
+    Sell,
+}
+
+impl Side {
+    /// `BUY` or `SELL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Buy => "BUY",
+            Self::Sell => "SELL",
+        }
+    }
+}
+
+/// One order of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    /// Symbol to trade.
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Shares, always positive.
+    pub quantity: Decimal,
+    /// Price the plan assumed.
+    pub price: Decimal,
+    /// `quantity × price`, always positive.
+    pub amount: Decimal,
+    /// Estimated commission of this order.
+    pub commission: Decimal,
+    /// Estimated realized profit (positive) or loss (negative) of a sale, from the position's
+    /// unrealized P&L pro rata; `None` for buys or when the P&L is unknown.
+    pub realized_pnl: Option<Decimal>,
+}
+
+/// One managed asset before and after the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionPlan {
+    /// Symbol.
+    pub symbol: String,
+    /// Price per share.
+    pub price: Decimal,
+    /// Shares held now.
+    pub quantity: Decimal,
+    /// Value now.
+    pub value: Decimal,
+    /// Share of the total (holdings + cash) now.
+    pub weight: Decimal,
+    /// Target share of the invested total.
+    pub target_weight: Decimal,
+    /// Shares to buy (positive) or sell (negative).
+    pub trade_quantity: Decimal,
+    /// Value after the trades.
+    pub value_after: Decimal,
+    /// Share of the total after the trades.
+    pub weight_after: Decimal,
+}
+
+/// Where the cash goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashSummary {
+    /// Cash available to the plan (negative: a withdrawal to raise).
+    pub available: Decimal,
+    /// Paid for buys.
+    pub spent: Decimal,
+    /// Received from sells.
+    pub received: Decimal,
+    /// Estimated commissions.
+    pub commission: Decimal,
+    /// `available − spent + received − commission`; never below the reserve.
+    pub left: Decimal,
+    /// Cash kept uninvested on purpose.
+    pub reserve: Decimal,
+}
+
+/// Whether the plan is proven optimal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Optimality {
+    /// No plan of whole shares (or steps) under the same rules scores better.
+    Optimal,
+    /// Best found within the search effort. `gap` is the objective minus the fractional-share
+    /// lower bound (so the true optimum is at most this much better).
+    BestEffort {
+        /// Objective minus the lower bound, in squared currency units.
+        gap: Decimal,
+    },
+}
+
+/// A plan: the orders to place and what the portfolio looks like after them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Strategy used.
+    pub strategy: Strategy,
+    /// Cash flows.
+    pub cash: CashSummary,
+    /// Every managed asset, in symbol order.
+    pub positions: Vec<PositionPlan>,
+    /// Orders: sells first, then buys, each in symbol order.
+    pub trades: Vec<Trade>,
+    /// Cash weight of the total before.
+    pub cash_weight: Decimal,
+    /// Cash weight of the total after.
+    pub cash_weight_after: Decimal,
+    /// ½·Σ|weight − target| over the assets and the cash, before.
+    pub drift_before: Decimal,
+    /// The same after the plan.
+    pub drift_after: Decimal,
+    /// The objective Σ(value − target·(total − reserve))² + (cash − reserve)², before.
+    pub objective_before: Decimal,
+    /// The objective after the plan.
+    pub objective_after: Decimal,
+    /// Proven optimal or best effort.
+    pub optimality: Optimality,
+}
+
+impl Plan {
+    /// Whether the plan has no orders.
+    pub fn is_empty(&self) -> bool {
+        self.trades.is_empty()
+    }
+}

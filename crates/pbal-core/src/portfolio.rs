@@ -1,0 +1,120 @@
+//! What the investor holds.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// One tax lot of a holding: shares bought together, with their own cost basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lot {
+    /// When the lot was opened (trade date), when known.
+    pub open_date: Option<Date>,
+    /// Shares in the lot (positive for long lots).
+    pub quantity: Decimal,
+    /// Total cost basis of the lot in the holding's currency.
+    pub cost_basis: Decimal,
+    /// Unrealized profit (positive) or loss (negative) of the lot.
+    pub unrealized_pnl: Option<Decimal>,
+}
+
+/// One position: a symbol, how many shares, and at what price.
+///
+/// `value` is what the broker reports (it may differ from `quantity × price` by rounding or a
+/// contract multiplier); the engine plans with `value` and trades at `price`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holding {
+    /// Ticker symbol, unique within a portfolio.
+    pub symbol: String,
+    /// Shares held (may be fractional; zero for a symbol that is only a target).
+    pub quantity: Decimal,
+    /// Price per share used for planning and trading (must be positive).
+    pub price: Decimal,
+    /// Market value of the position.
+    pub value: Decimal,
+    /// Unrealized profit (positive) or loss (negative), when known. Used to pick the sale that
+    /// costs least tax.
+    pub unrealized_pnl: Option<Decimal>,
+    /// Tax lots, when the export had them.
+    pub lots: Vec<Lot>,
+}
+
+impl Holding {
+    /// A holding valued at `quantity × price`, without P&L or lots.
+    ///
+    /// ```
+    /// use pbal_core::Holding;
+    /// use rust_decimal::dec;
+    /// let h = Holding::new("VTI", dec!(10), dec!(250.5));
+    /// assert_eq!(h.value, dec!(2505.0));
+    /// ```
+    pub fn new(symbol: impl Into<String>, quantity: Decimal, price: Decimal) -> Self {
+        Self {
+            symbol: symbol.into(),
+            quantity,
+            price,
+            value: quantity * price,
+            unrealized_pnl: None,
+            lots: Vec::new(),
+        }
+    }
+
+    /// Sets the unrealized P&L.
+    #[must_use]
+    pub fn with_unrealized_pnl(mut self, pnl: Decimal) -> Self {
+        self.unrealized_pnl = Some(pnl);
+        self
+    }
+}
+
+/// A set of holdings with unique symbols and positive prices, kept in symbol order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Portfolio {
+    holdings: Vec<Holding>,
+}
+
+impl Portfolio {
+    /// Validates and sorts the holdings by symbol.
+    pub fn new(mut holdings: Vec<Holding>) -> Result<Self, Error> {
+        holdings.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+        for pair in holdings.windows(2) {
+            if pair[0].symbol == pair[1].symbol {
+                return Err(Error::DuplicateSymbol {
+                    symbol: pair[0].symbol.clone(),
+                });
+            }
+        }
+        for h in &holdings {
+            if h.price <= Decimal::ZERO {
+                return Err(Error::NonPositivePrice {
+                    symbol: h.symbol.clone(),
+                    price: h.price,
+                });
+            }
+        }
+        Ok(Self { holdings })
+    }
+
+    /// The holdings, in symbol order.
+    pub fn holdings(&self) -> &[Holding] {
+        &self.holdings
+    }
+
+    /// The holding for `symbol`, if any.
+    pub fn get(&self, symbol: &str) -> Option<&Holding> {
+        self.holdings
+            .binary_search_by(|h| h.symbol.as_str().cmp(symbol))
+            .ok()
+            .map(|i| &self.holdings[i])
+    }
+
+    /// Sum of the holdings' values.
+    pub fn total_value(&self) -> Result<Decimal, Error> {
+        self.holdings.iter().try_fold(Decimal::ZERO, |acc, h| {
+            acc.checked_add(h.value).ok_or(Error::Overflow {
+                what: "portfolio value",
+            })
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! Target weights.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// How far the weights may sum from exactly 1.
+const SUM_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
+
+/// Target weights per symbol, as fractions summing to 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targets {
+    weights: BTreeMap<String, Decimal>,
+}
+
+impl Targets {
+    /// Weights as fractions; they must be non-negative and sum to 1 within 1e-9.
+    ///
+    /// ```
+    /// use pbal_core::Targets;
+    /// use rust_decimal::dec;
+    /// let t = Targets::new([("VTI", dec!(0.6)), ("BND", dec!(0.4))])?;
+    /// assert_eq!(t.weight("VTI"), dec!(0.6));
+    /// assert!(Targets::new([("VTI", dec!(0.6))]).is_err());
+    /// # Ok::<(), pbal_core::Error>(())
+    /// ```
+    pub fn new<S: Into<String>>(
+        weights: impl IntoIterator<Item = (S, Decimal)>,
+    ) -> Result<Self, Error> {
+        let mut map = BTreeMap::new();
+        let mut sum = Decimal::ZERO;
+        for (symbol, weight) in weights {
+            let symbol = symbol.into();
+            if weight < Decimal::ZERO {
+                return Err(Error::NegativeWeight { symbol, weight });
+            }
+            sum = sum.checked_add(weight).ok_or(Error::Overflow {
+                what: "sum of target weights",
+            })?;
+            if map.insert(symbol.clone(), weight).is_some() {
+                return Err(Error::DuplicateSymbol { symbol });
+            }
+        }
+        if map.is_empty() {
+            return Err(Error::NoAssets);
+        }
+        if (sum - Decimal::ONE).abs() > SUM_TOLERANCE {
+            return Err(Error::WeightsDoNotSumToOne { sum });
+        }
+        Ok(Self { weights: map })
+    }
+
+    /// Equal weights over `symbols` (the original tool's default: every held symbol alike).
+    ///
+    /// ```
+    /// use pbal_core::Targets;
+    /// let t = Targets::equal(["A", "B", "C"])?;
+    /// assert_eq!(t.weight("A") + t.weight("B") + t.weight("C"), rust_decimal::Decimal::ONE);
+    /// # Ok::<(), pbal_core::Error>(())
+    /// ```
+    pub fn equal<S: Into<String>>(symbols: impl IntoIterator<Item = S>) -> Result<Self, Error> {
+        let symbols: Vec<String> = symbols.into_iter().map(Into::into).collect();
+        if symbols.is_empty() {
+            return Err(Error::NoAssets);
+        }
+        let n = Decimal::from(symbols.len());
+        let each = Decimal::ONE / n;
+        // The last weight takes the rounding remainder so the sum is exactly 1.
+        let last = Decimal::ONE - each * (n - Decimal::ONE);
+        let count = symbols.len();
+        Self::new(
+            symbols
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (s, if i + 1 == count { last } else { each })),
+        )
+    }
+
+    /// The weight of `symbol` (zero when it has no target).
+    pub fn weight(&self, symbol: &str) -> Decimal {
+        self.weights.get(symbol).copied().unwrap_or(Decimal::ZERO)
+    }
+
+    /// Symbols and weights in symbol order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Decimal)> {
+        self.weights.iter().map(|(s, w)| (s.as_str(), *w))
+    }
+
+    /// Whether `symbol` has a target (possibly zero).
+    pub fn contains(&self, symbol: &str) -> bool {
+        self.weights.contains_key(symbol)
+    }
+}

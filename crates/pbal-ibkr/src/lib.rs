@@ -1,0 +1,1 @@
+//! Interactive Brokers inputs for pbal.

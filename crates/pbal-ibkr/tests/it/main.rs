@@ -1,0 +1,1 @@
+//! pbal-ibkr integration tests: one binary, one module per area.
