@@ -1,14 +1,502 @@
-use rust_decimal::Decimal;
+//! From portfolio, targets and cash to a checked [`Plan`]: sets up the integer problem, judges
+//! candidates exactly in decimals, and assembles the result.
 
-use crate::{Error, Plan, PlanOptions, Portfolio, Targets};
+use std::cmp::Ordering;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, Side, Trade};
+use crate::search::{self, CommissionF, Judge, Problem};
+use crate::{Commission, Error, PlanOptions, Portfolio, Strategy, Targets};
+
+/// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
+const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
+/// Decimal places of reported weights and drift.
+const WEIGHT_DP: u32 = 6;
 
 /// Makes the plan for `portfolio` toward `targets` with `cash` to invest (negative: to raise).
+///
+/// Every held symbol and every target symbol is managed; a held symbol without a target has
+/// target 0 (remove holdings you do not want managed before calling). A target symbol must be
+/// held or present as a zero-quantity holding that carries its price.
+///
+/// # Errors
+/// Invalid options, a target without a price, a short position, a withdrawal larger than what
+/// can be sold, or amounts too large for exact arithmetic.
 pub fn plan(
     portfolio: &Portfolio,
     targets: &Targets,
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
-    let _ = (portfolio, targets, cash, options);
-    Err(Error::NoAssets)
+    validate_options(options)?;
+    let assets = assets(portfolio, targets)?;
+    let setup = Setup::new(assets, cash, options)?;
+    let problem = setup.problem();
+    let outcome = search::search(
+        &problem,
+        &setup,
+        options.exact_max_assets,
+        options.node_limit,
+    )
+    .ok_or_else(|| setup.infeasible())?;
+    let optimality = if outcome.proven {
+        Optimality::Optimal
+    } else {
+        Optimality::BestEffort {
+            gap: Decimal::from_f64_retain(outcome.gap)
+                .unwrap_or(Decimal::MAX)
+                .round_dp(2),
+        }
+    };
+    let objective_after = outcome.score.objective;
+    setup.assemble(&outcome.units, objective_after, optimality)
+}
+
+fn validate_options(options: &PlanOptions) -> Result<(), Error> {
+    let invalid = |option, reason: &str| {
+        Err(Error::InvalidOption {
+            option,
+            reason: reason.to_owned(),
+        })
+    };
+    if options.reserve < Decimal::ZERO {
+        return invalid("reserve", "must not be negative");
+    }
+    if options.min_trade < Decimal::ZERO {
+        return invalid("min_trade", "must not be negative");
+    }
+    if options.quantity_step <= Decimal::ZERO {
+        return invalid("quantity_step", "must be positive");
+    }
+    if let Commission::Flat(amount) = options.commission
+        && amount < Decimal::ZERO
+    {
+        return invalid("commission", "a flat commission must not be negative");
+    }
+    if options.node_limit == 0 {
+        return invalid("node_limit", "must be at least 1");
+    }
+    Ok(())
+}
+
+/// One managed asset.
+#[derive(Debug, Clone)]
+struct Asset {
+    symbol: String,
+    price: Decimal,
+    quantity: Decimal,
+    value: Decimal,
+    pnl: Option<Decimal>,
+    weight: Decimal,
+}
+
+fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error> {
+    for (symbol, _) in targets.iter() {
+        if portfolio.get(symbol).is_none() {
+            return Err(Error::MissingPrice {
+                symbol: symbol.to_owned(),
+            });
+        }
+    }
+    let assets: Vec<Asset> = portfolio
+        .holdings()
+        .iter()
+        .map(|h| Asset {
+            symbol: h.symbol.clone(),
+            price: h.price,
+            quantity: h.quantity,
+            value: h.value,
+            pnl: h.unrealized_pnl,
+            weight: targets.weight(&h.symbol),
+        })
+        .collect();
+    if assets.is_empty() {
+        return Err(Error::NoAssets);
+    }
+    for a in &assets {
+        if a.quantity < Decimal::ZERO {
+            return Err(Error::ShortPosition {
+                symbol: a.symbol.clone(),
+                quantity: a.quantity,
+            });
+        }
+        if a.price.abs() > MAX_AMOUNT || a.value.abs() > MAX_AMOUNT {
+            return Err(Error::Overflow {
+                what: "position value",
+            });
+        }
+    }
+    Ok(assets)
+}
+
+/// The problem in exact terms, shared by the judge and the assembly.
+struct Setup {
+    assets: Vec<Asset>,
+    cash: Decimal,
+    options: PlanOptions,
+    /// Each asset's target value `t_i·(N − r)`.
+    target_value: Vec<Decimal>,
+    /// `cash − reserve`.
+    budget: Decimal,
+    withdrawal: bool,
+    lo: Vec<i64>,
+    hi: Vec<i64>,
+    total: Decimal,
+}
+
+fn overflow(what: &'static str) -> Error {
+    Error::Overflow { what }
+}
+
+fn to_units(value: Decimal) -> Result<i64, Error> {
+    // Far beyond any real order; keeps the f64 search exact on integers.
+    const LIMIT: i64 = 1 << 50;
+    let v = value.floor().to_i64().ok_or(overflow("quantity"))?;
+    if v.abs() > LIMIT {
+        return Err(overflow("quantity"));
+    }
+    Ok(v)
+}
+
+impl Setup {
+    fn new(assets: Vec<Asset>, cash: Decimal, options: &PlanOptions) -> Result<Self, Error> {
+        if cash.abs() > MAX_AMOUNT || options.reserve > MAX_AMOUNT {
+            return Err(overflow("cash"));
+        }
+        let holdings = assets
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a.value))
+            .ok_or(overflow("portfolio value"))?;
+        let total = holdings.checked_add(cash).ok_or(overflow("total"))?;
+        if total.abs() > MAX_AMOUNT {
+            return Err(overflow("total"));
+        }
+        let invest = total - options.reserve;
+        let target_value = assets.iter().map(|a| a.weight * invest).collect();
+        let budget = cash - options.reserve;
+        let withdrawal = options.strategy == Strategy::BuyOnly && budget < Decimal::ZERO;
+        let step = options.quantity_step;
+        let sellable: Vec<Decimal> = assets.iter().map(|a| (a.quantity / step).floor()).collect();
+        let sellable_value = assets
+            .iter()
+            .zip(&sellable)
+            .try_fold(Decimal::ZERO, |acc, (a, units)| {
+                acc.checked_add(units.checked_mul(step)?.checked_mul(a.price)?)
+            })
+            .ok_or(overflow("value of the holdings"))?;
+        let mut lo = Vec::with_capacity(assets.len());
+        let mut hi = Vec::with_capacity(assets.len());
+        for (a, units) in assets.iter().zip(&sellable) {
+            let unit_value = a.price * step;
+            let (l, h) = match (options.strategy, withdrawal) {
+                (Strategy::BuyOnly, false) => (Decimal::ZERO, (budget / unit_value).floor()),
+                (Strategy::BuyOnly, true) => (-*units, Decimal::ZERO),
+                (Strategy::Full, _) => (
+                    -*units,
+                    ((budget + sellable_value) / unit_value)
+                        .floor()
+                        .max(Decimal::ZERO),
+                ),
+            };
+            lo.push(to_units(l)?);
+            hi.push(to_units(h)?);
+        }
+        let setup = Self {
+            assets,
+            cash,
+            options: options.clone(),
+            target_value,
+            budget,
+            withdrawal,
+            lo,
+            hi,
+            total,
+        };
+        if (withdrawal || options.strategy == Strategy::Full)
+            && setup.judge_raw(&setup.lo, false).is_none()
+        {
+            return Err(setup.infeasible());
+        }
+        Ok(setup)
+    }
+
+    fn infeasible(&self) -> Error {
+        let available = self
+            .assets
+            .iter()
+            .zip(&self.lo)
+            .map(|(a, &l)| {
+                let q = Decimal::from(-l) * self.options.quantity_step;
+                q * a.price - self.options.commission.estimate(q, a.price)
+            })
+            .sum();
+        Error::InsufficientHoldings {
+            needed: -self.budget,
+            available,
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+        let step = f(self.options.quantity_step);
+        let commission = match self.options.commission {
+            Commission::None => CommissionF::None,
+            Commission::IbkrFixed => CommissionF::IbkrFixed,
+            Commission::Flat(a) => CommissionF::Flat(f(a)),
+        };
+        let price: Vec<f64> = self.assets.iter().map(|a| f(a.price)).collect();
+        let min_trade = f(self.options.min_trade);
+        // A minimal withdrawal overshoots by less than one step (or one minimum trade) of some
+        // sold asset plus what commissions can add.
+        let overshoot_slack = if self.withdrawal {
+            let step_max = price.iter().map(|p| p * step).fold(0.0f64, f64::max);
+            let commissions: f64 = self
+                .assets
+                .iter()
+                .zip(&self.lo)
+                .map(|(a, &l)| {
+                    let q = Decimal::from(-l) * self.options.quantity_step;
+                    f(self.options.commission.estimate(q, a.price))
+                        + f(match self.options.commission {
+                            Commission::Flat(x) => x,
+                            Commission::IbkrFixed => Decimal::ONE,
+                            Commission::None => Decimal::ZERO,
+                        })
+                })
+                .sum();
+            (min_trade + step_max + commissions) * (1.0 + 1e-9) + 1e-6
+        } else {
+            0.0
+        };
+        Problem {
+            deviation: self
+                .assets
+                .iter()
+                .zip(&self.target_value)
+                .map(|(a, t)| f(a.value) - f(*t))
+                .collect(),
+            price,
+            step,
+            lo: self.lo.clone(),
+            hi: self.hi.clone(),
+            budget: f(self.budget),
+            min_trade,
+            commission,
+            withdrawal: self.withdrawal,
+            overshoot_slack,
+        }
+    }
+
+    fn quantity(&self, units: i64) -> Decimal {
+        Decimal::from(units) * self.options.quantity_step
+    }
+
+    fn allowed(&self, i: usize, units: i64) -> bool {
+        units == 0 || (self.quantity(units) * self.assets[i].price).abs() >= self.options.min_trade
+    }
+
+    /// Spending incl. commissions, if it fits the budget.
+    fn spending(&self, units: &[i64]) -> Option<(Decimal, Decimal)> {
+        let mut spent = Decimal::ZERO;
+        let mut commission = Decimal::ZERO;
+        for (a, &u) in self.assets.iter().zip(units) {
+            let q = self.quantity(u);
+            spent = spent.checked_add(q.checked_mul(a.price)?)?;
+            commission = commission.checked_add(self.options.commission.estimate(q, a.price))?;
+        }
+        (spent.checked_add(commission)? <= self.budget).then_some((spent, commission))
+    }
+
+    /// Exact score of a candidate, or `None` if it breaks a rule. `minimal` enforces the
+    /// withdrawal rule that no sold unit could be kept.
+    fn judge_raw(&self, units: &[i64], minimal: bool) -> Option<Score> {
+        let (spent, _) = self.spending(units)?;
+        let mut objective = Decimal::ZERO;
+        let mut orders = 0;
+        let mut tax = Decimal::ZERO;
+        let mut traded = Decimal::ZERO;
+        let mut trades = Vec::new();
+        for (i, (a, &u)) in self.assets.iter().zip(units).enumerate() {
+            if u < self.lo[i] || u > self.hi[i] || !self.allowed(i, u) {
+                return None;
+            }
+            let q = self.quantity(u);
+            let x = q.checked_mul(a.price)?;
+            let deviation = a.value.checked_add(x)?.checked_sub(self.target_value[i])?;
+            objective = objective.checked_add(deviation.checked_mul(deviation)?)?;
+            if u != 0 {
+                orders += 1;
+                traded += x.abs();
+                trades.push((i, u));
+                if u < 0 {
+                    tax += realized(a, -q).unwrap_or_default();
+                }
+            }
+        }
+        let cash_dev = self.budget.checked_sub(spent)?;
+        objective = objective.checked_add(cash_dev.checked_mul(cash_dev)?)?;
+        if minimal {
+            let mut probe = units.to_vec();
+            for i in 0..units.len() {
+                if units[i] >= 0 {
+                    continue;
+                }
+                let mut v = units[i] + 1;
+                if !self.allowed(i, v) {
+                    v = 0;
+                }
+                probe[i] = v;
+                let keeps_enough = self.spending(&probe).is_some();
+                probe[i] = units[i];
+                if keeps_enough {
+                    return None;
+                }
+            }
+        }
+        Some(Score {
+            objective,
+            orders,
+            tax,
+            traded,
+            trades,
+        })
+    }
+
+    fn assemble(
+        &self,
+        units: &[i64],
+        objective_after: Decimal,
+        optimality: Optimality,
+    ) -> Result<Plan, Error> {
+        let (net_spent, commission_total) = self
+            .spending(units)
+            .ok_or(overflow("the plan's spending"))?;
+        let left = self.cash - net_spent - commission_total;
+        let total_after = self.total - commission_total;
+        let reserve = self.options.reserve;
+        let weight = |value: Decimal, total: Decimal| {
+            if total > Decimal::ZERO {
+                (value / total)
+                    .round_dp_with_strategy(WEIGHT_DP, RoundingStrategy::MidpointNearestEven)
+            } else {
+                Decimal::ZERO
+            }
+        };
+        let mut positions = Vec::with_capacity(self.assets.len());
+        let mut sells = Vec::new();
+        let mut buys = Vec::new();
+        let mut drift_before = (self.cash - reserve).abs();
+        let mut drift_after = (left - reserve).abs();
+        let mut spent = Decimal::ZERO;
+        let mut received = Decimal::ZERO;
+        for (a, &u) in self.assets.iter().zip(units) {
+            let q = self.quantity(u);
+            let amount = q * a.price;
+            let value_after = a.value + amount;
+            drift_before += (a.value - a.weight * (self.total - reserve)).abs();
+            drift_after += (value_after - a.weight * (total_after - reserve)).abs();
+            positions.push(PositionPlan {
+                symbol: a.symbol.clone(),
+                price: a.price,
+                quantity: a.quantity,
+                value: a.value,
+                weight: weight(a.value, self.total),
+                target_weight: a.weight,
+                trade_quantity: q,
+                value_after,
+                weight_after: weight(value_after, total_after),
+            });
+            if u == 0 {
+                continue;
+            }
+            let side = if u > 0 { Side::Buy } else { Side::Sell };
+            let trade = Trade {
+                symbol: a.symbol.clone(),
+                side,
+                quantity: q.abs(),
+                price: a.price,
+                amount: amount.abs(),
+                commission: self.options.commission.estimate(q, a.price),
+                realized_pnl: if u < 0 { realized(a, -q) } else { None },
+            };
+            if u > 0 {
+                spent += amount;
+                buys.push(trade);
+            } else {
+                received -= amount;
+                sells.push(trade);
+            }
+        }
+        sells.extend(buys);
+        let half = Decimal::new(5, 1);
+        Ok(Plan {
+            strategy: self.options.strategy,
+            cash: CashSummary {
+                available: self.cash,
+                spent,
+                received,
+                commission: commission_total,
+                left,
+                reserve,
+            },
+            positions,
+            trades: sells,
+            cash_weight: weight(self.cash, self.total),
+            cash_weight_after: weight(left, total_after),
+            drift_before: weight(drift_before * half, self.total),
+            drift_after: weight(drift_after * half, total_after),
+            objective_before: self
+                .judge_raw(&vec![0; self.assets.len()], false)
+                .map_or(Decimal::ZERO, |s| s.objective)
+                .round_dp(2),
+            objective_after: objective_after.round_dp(2),
+            optimality,
+        })
+    }
+}
+
+/// Realized P&L of selling `quantity` shares, pro rata of the position's unrealized P&L.
+fn realized(asset: &Asset, quantity: Decimal) -> Option<Decimal> {
+    let pnl = asset.pnl?;
+    if asset.quantity.is_zero() {
+        return None;
+    }
+    Some((pnl * quantity / asset.quantity).round_dp(2))
+}
+
+/// How good a candidate is: lower is better, field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Score {
+    objective: Decimal,
+    orders: usize,
+    tax: Decimal,
+    traded: Decimal,
+    /// (asset index in symbol order, units): earlier symbols win the last tie.
+    trades: Vec<(usize, i64)>,
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.objective
+            .cmp(&other.objective)
+            .then(self.orders.cmp(&other.orders))
+            .then(self.tax.cmp(&other.tax))
+            .then(self.traded.cmp(&other.traded))
+            .then_with(|| self.trades.cmp(&other.trades))
+    }
+}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Judge for Setup {
+    type Score = Score;
+    fn judge(&self, units: &[i64]) -> Option<Score> {
+        self.judge_raw(units, self.withdrawal)
+    }
 }

@@ -1,1 +1,422 @@
+//! The whole-share search: a local-search start, then branch and bound with the water-filling
+//! bound. Works in f64 for speed; every candidate it keeps is re-checked exactly by the caller's
+//! [`Judge`], which also decides ties.
 
+use std::cmp::Ordering;
+
+use crate::waterfill::{self, Item};
+
+/// Commission model in f64 (mirrors `Commission::estimate`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CommissionF {
+    None,
+    IbkrFixed,
+    Flat(f64),
+}
+
+impl CommissionF {
+    fn estimate(self, shares: f64, price: f64) -> f64 {
+        let shares = shares.abs();
+        if shares == 0.0 {
+            return 0.0;
+        }
+        match self {
+            Self::None => 0.0,
+            Self::Flat(a) => a,
+            Self::IbkrFixed => (shares * 0.005).max(1.0).min(shares * price * 0.01),
+        }
+    }
+}
+
+/// The integer problem: choose units `u_i ∈ [lo_i, hi_i]` (one unit = `step` shares).
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    /// Deviation from target of each asset (money).
+    pub(crate) deviation: Vec<f64>,
+    /// Price per share.
+    pub(crate) price: Vec<f64>,
+    /// Shares per unit.
+    pub(crate) step: f64,
+    pub(crate) lo: Vec<i64>,
+    pub(crate) hi: Vec<i64>,
+    /// Cash minus reserve: spending plus commission may not exceed it.
+    pub(crate) budget: f64,
+    pub(crate) min_trade: f64,
+    pub(crate) commission: CommissionF,
+    /// A withdrawal: raise at least `−budget` and no sold unit could be kept.
+    pub(crate) withdrawal: bool,
+    /// For withdrawals: how far a minimal plan can overshoot (relaxation only).
+    pub(crate) overshoot_slack: f64,
+}
+
+/// Exact judgement of a candidate (units per asset); `None` when it is infeasible.
+pub(crate) trait Judge {
+    type Score: Ord;
+    fn judge(&self, units: &[i64]) -> Option<Self::Score>;
+}
+
+/// What the search found.
+pub(crate) struct Outcome<S> {
+    pub(crate) units: Vec<i64>,
+    pub(crate) score: S,
+    /// Objective (f64) of the chosen plan minus the lower bound; 0 when proven optimal.
+    pub(crate) gap: f64,
+    pub(crate) proven: bool,
+}
+
+impl Problem {
+    fn len(&self) -> usize {
+        self.deviation.len()
+    }
+
+    fn unit_value(&self, i: usize) -> f64 {
+        self.price[i] * self.step
+    }
+
+    fn commission_of(&self, i: usize, units: i64) -> f64 {
+        self.commission
+            .estimate(units as f64 * self.step, self.price[i])
+    }
+
+    fn allowed(&self, i: usize, units: i64) -> bool {
+        units == 0 || (units as f64 * self.unit_value(i)).abs() >= self.min_trade * (1.0 - 1e-12)
+    }
+
+    fn tolerance(&self, scale: f64) -> f64 {
+        1e-9 * (1.0 + scale.abs())
+    }
+
+    /// The next allowed quantity from `units` in direction `dir` (±1), skipping sizes below the
+    /// minimum trade, within bounds.
+    fn next(&self, i: usize, units: i64, dir: i64) -> Option<i64> {
+        let mut v = units.checked_add(dir)?;
+        if !self.allowed(i, v) {
+            let smallest = (self.min_trade / self.unit_value(i) - 1e-9).ceil().max(1.0) as i64;
+            v = match (v.signum(), dir) {
+                (1, 1) => smallest,
+                (-1, -1) => -smallest,
+                _ => 0,
+            };
+        }
+        (self.lo[i] <= v && v <= self.hi[i]).then_some(v)
+    }
+
+    /// Objective in f64 and the spending incl. commissions.
+    fn evaluate(&self, units: &[i64]) -> (f64, f64, f64) {
+        let mut objective = 0.0;
+        let mut spent = 0.0;
+        let mut commission = 0.0;
+        for (i, &u) in units.iter().enumerate() {
+            let x = u as f64 * self.unit_value(i);
+            objective += (self.deviation[i] + x).powi(2);
+            spent += x;
+            commission += self.commission_of(i, u);
+        }
+        objective += (self.budget - spent).powi(2);
+        (objective, spent, commission)
+    }
+
+    fn relaxation_items(&self, order: &[usize]) -> Vec<Item> {
+        order
+            .iter()
+            .map(|&i| Item {
+                deviation: self.deviation[i],
+                lo: self.lo[i] as f64 * self.unit_value(i),
+                hi: self.hi[i] as f64 * self.unit_value(i),
+            })
+            .collect()
+    }
+
+    /// Sum interval for the remaining assets given what is already fixed.
+    fn sum_range(&self, fixed_spent: f64, fixed_commission: f64) -> (f64, f64) {
+        let s_max = self.budget - fixed_spent - fixed_commission;
+        let s_min = if self.withdrawal {
+            s_max - self.overshoot_slack
+        } else {
+            f64::NEG_INFINITY
+        };
+        (s_min, s_max)
+    }
+}
+
+/// Finds the plan; exact (branch and bound) for up to `exact_max` assets within `node_limit`.
+pub(crate) fn search<J: Judge>(
+    problem: &Problem,
+    judge: &J,
+    exact_max: usize,
+    node_limit: u64,
+) -> Option<Outcome<J::Score>> {
+    let n = problem.len();
+    let all: Vec<usize> = (0..n).collect();
+    let items = problem.relaxation_items(&all);
+    let (s_min, s_max) = problem.sum_range(0.0, 0.0);
+    let mut fractional = Vec::new();
+    let root_bound = waterfill::solve(&items, problem.budget, s_min, s_max, &mut fractional);
+
+    let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
+    let start = local_search(problem, &fractional);
+    if let Some(score) = judge.judge(&start) {
+        let f = problem.evaluate(&start).0;
+        best = Some((start, score, f));
+    }
+    let mut proven = false;
+    if n <= exact_max && root_bound.is_finite() {
+        let mut order: Vec<usize> = (0..n).collect();
+        // Most underweight first when buying, most overweight first when raising cash.
+        order.sort_by(|&a, &b| {
+            let by = problem.deviation[a].total_cmp(&problem.deviation[b]);
+            if problem.withdrawal { by.reverse() } else { by }.then(a.cmp(&b))
+        });
+        let fractional: Vec<f64> = order.iter().map(|&i| fractional[i]).collect();
+        let mut bnb = BranchAndBound {
+            problem,
+            judge,
+            order,
+            units: vec![0; n],
+            nodes: 0,
+            node_limit,
+            best,
+        };
+        let complete = bnb.descend(0, 0.0, 0.0, 0.0, &fractional);
+        best = bnb.best;
+        proven = complete;
+    }
+    let (units, score, f) = best?;
+    let gap = if root_bound.is_finite() {
+        (f - root_bound).max(0.0)
+    } else {
+        0.0
+    };
+    if gap <= problem.tolerance(f) {
+        proven = true;
+    }
+    Some(Outcome {
+        units,
+        score,
+        gap: if proven { 0.0 } else { gap },
+        proven,
+    })
+}
+
+struct BranchAndBound<'a, J: Judge> {
+    problem: &'a Problem,
+    judge: &'a J,
+    order: Vec<usize>,
+    units: Vec<i64>,
+    nodes: u64,
+    node_limit: u64,
+    best: Option<(Vec<i64>, J::Score, f64)>,
+}
+
+impl<J: Judge> BranchAndBound<'_, J> {
+    fn incumbent(&self) -> f64 {
+        self.best.as_ref().map_or(f64::INFINITY, |b| b.2)
+    }
+
+    /// Decides asset `order[depth]`; `fractional` is the relaxation's answer for
+    /// `order[depth..]`. Returns false when the node limit stopped the search.
+    fn descend(
+        &mut self,
+        depth: usize,
+        fixed_objective: f64,
+        fixed_spent: f64,
+        fixed_commission: f64,
+        fractional: &[f64],
+    ) -> bool {
+        let p = self.problem;
+        if depth == self.order.len() {
+            self.leaf();
+            return true;
+        }
+        let asset = self.order[depth];
+        let rest = self.order[depth + 1..].to_vec();
+        let items = p.relaxation_items(&rest);
+        let unit = p.unit_value(asset);
+        let centre = (fractional[0] / unit).clamp(p.lo[asset] as f64, p.hi[asset] as f64);
+        let down_start = centre.floor() as i64;
+        let mut child = Vec::new();
+        // Walk outward from the fractional optimum in both directions; the bound is convex in
+        // this asset's quantity, so once it exceeds the incumbent that direction is done.
+        for dir in [-1i64, 1] {
+            let mut u = if dir < 0 {
+                down_start
+            } else {
+                match p.next(asset, down_start, 1) {
+                    Some(v) => v,
+                    None => continue,
+                }
+            };
+            if !p.allowed(asset, u) {
+                match p.next(asset, u, dir) {
+                    Some(v) if (v - u).signum() == dir => u = v,
+                    _ => continue,
+                }
+            }
+            loop {
+                self.nodes += 1;
+                if self.nodes > self.node_limit {
+                    return false;
+                }
+                let x = u as f64 * unit;
+                let objective = fixed_objective + (p.deviation[asset] + x).powi(2);
+                let spent = fixed_spent + x;
+                let commission = fixed_commission + p.commission_of(asset, u);
+                let (s_min, s_max) = p.sum_range(spent, commission);
+                let cash_dev = p.budget - spent;
+                let bound =
+                    objective + waterfill::solve(&items, cash_dev, s_min, s_max, &mut child);
+                let incumbent = self.incumbent();
+                if bound.is_infinite() || bound > incumbent + p.tolerance(incumbent) {
+                    break;
+                }
+                self.units[asset] = u;
+                let child_fractional = child.clone();
+                if !self.descend(depth + 1, objective, spent, commission, &child_fractional) {
+                    self.units[asset] = 0;
+                    return false;
+                }
+                self.units[asset] = 0;
+                match p.next(asset, u, dir) {
+                    Some(v) => u = v,
+                    None => break,
+                }
+            }
+        }
+        true
+    }
+
+    fn leaf(&mut self) {
+        let Some(score) = self.judge.judge(&self.units) else {
+            return;
+        };
+        let f = self.problem.evaluate(&self.units).0;
+        let better = match &self.best {
+            None => true,
+            Some((_, best_score, _)) => score.cmp(best_score) == Ordering::Less,
+        };
+        if better {
+            self.best = Some((self.units.clone(), score, f));
+        }
+    }
+}
+
+/// A good feasible start: the fractional optimum rounded toward feasibility, repaired, then
+/// improved one unit at a time while that lowers the objective.
+fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
+    let n = problem.len();
+    let mut units: Vec<i64> = (0..n)
+        .map(|i| {
+            if fractional.is_empty() {
+                return 0;
+            }
+            let u = (fractional[i] / problem.unit_value(i) + 1e-9).floor() as i64;
+            let u = u.clamp(problem.lo[i], problem.hi[i]);
+            if problem.allowed(i, u) {
+                u
+            } else if u < 0 {
+                // A sale below the minimum becomes the minimum sale (keeps the cash raised).
+                problem.next(i, 0, -1).unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let margin = problem.tolerance(problem.budget);
+    let (_, mut spent, mut commission) = problem.evaluate(&units);
+    let feasible = |spent: f64, commission: f64| spent + commission <= problem.budget - margin;
+    // Repair: while over budget, make the move (less buying or more selling) that hurts least.
+    let mut guard = 0usize;
+    while !feasible(spent, commission) && guard < 1_000_000 {
+        guard += 1;
+        let mut choice: Option<(f64, usize, i64)> = None;
+        for i in 0..n {
+            if let Some(v) = problem.next(i, units[i], -1) {
+                let delta = move_delta(problem, &units, spent, i, v);
+                if choice.is_none_or(|c| delta < c.0) {
+                    choice = Some((delta, i, v));
+                }
+            }
+        }
+        let Some((_, i, v)) = choice else { break };
+        spent += (v - units[i]) as f64 * problem.unit_value(i);
+        commission += problem.commission_of(i, v) - problem.commission_of(i, units[i]);
+        units[i] = v;
+    }
+    // Improve: best single-unit move while the objective falls and the plan stays feasible.
+    for _ in 0..(100 * n + 10_000) {
+        let mut choice: Option<(f64, usize, i64)> = None;
+        for i in 0..n {
+            for dir in [-1, 1] {
+                let Some(v) = problem.next(i, units[i], dir) else {
+                    continue;
+                };
+                let dx = (v - units[i]) as f64 * problem.unit_value(i);
+                let dc = problem.commission_of(i, v) - problem.commission_of(i, units[i]);
+                if !feasible(spent + dx, commission + dc) {
+                    continue;
+                }
+                if problem.withdrawal
+                    && problem.budget - (spent + dx) - (commission + dc) > problem.overshoot_slack
+                {
+                    continue;
+                }
+                let delta = move_delta(problem, &units, spent, i, v);
+                if delta < -problem.tolerance(delta) && choice.is_none_or(|c| delta < c.0) {
+                    choice = Some((delta, i, v));
+                }
+            }
+        }
+        let Some((_, i, v)) = choice else { break };
+        spent += (v - units[i]) as f64 * problem.unit_value(i);
+        commission += problem.commission_of(i, v) - problem.commission_of(i, units[i]);
+        units[i] = v;
+    }
+    if problem.withdrawal {
+        make_minimal(problem, &mut units, spent, commission, margin);
+    }
+    units
+}
+
+/// Un-sells units while the withdrawal stays covered (best objective first).
+fn make_minimal(
+    problem: &Problem,
+    units: &mut [i64],
+    mut spent: f64,
+    mut commission: f64,
+    margin: f64,
+) {
+    loop {
+        let mut choice: Option<(f64, usize, i64)> = None;
+        for i in 0..units.len() {
+            if units[i] >= 0 {
+                continue;
+            }
+            let Some(v) = problem.next(i, units[i], 1) else {
+                continue;
+            };
+            let dx = (v - units[i]) as f64 * problem.unit_value(i);
+            let dc = problem.commission_of(i, v) - problem.commission_of(i, units[i]);
+            if spent + dx + commission + dc <= problem.budget - margin {
+                let delta = move_delta(problem, units, spent, i, v);
+                if choice.is_none_or(|c| delta < c.0) {
+                    choice = Some((delta, i, v));
+                }
+            }
+        }
+        let Some((_, i, v)) = choice else { return };
+        spent += (v - units[i]) as f64 * problem.unit_value(i);
+        commission += problem.commission_of(i, v) - problem.commission_of(i, units[i]);
+        units[i] = v;
+    }
+}
+
+/// Change of the objective when asset `i` goes from `units[i]` to `v`.
+fn move_delta(problem: &Problem, units: &[i64], spent: f64, i: usize, v: i64) -> f64 {
+    let unit = problem.unit_value(i);
+    let x = units[i] as f64 * unit;
+    let dx = (v - units[i]) as f64 * unit;
+    let asset = (problem.deviation[i] + x + dx).powi(2) - (problem.deviation[i] + x).powi(2);
+    let cash_before = problem.budget - spent;
+    let cash = (cash_before - dx).powi(2) - cash_before.powi(2);
+    asset + cash
+}

@@ -1,1 +1,2 @@
 //! Property tests of the allocation engine against oracles.
+mod seed;
