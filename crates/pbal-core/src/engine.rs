@@ -214,19 +214,30 @@ impl Setup {
             hi,
             total,
         };
-        if (withdrawal || options.strategy == Strategy::Full)
-            && setup.judge_raw(&setup.lo, false).is_none()
-        {
+        if setup.budget < Decimal::ZERO && setup.judge_raw(&setup.max_sale(), false).is_none() {
             return Err(setup.infeasible());
         }
         Ok(setup)
+    }
+
+    /// Sell everything that may be sold (a sale below the minimum trade may not).
+    fn max_sale(&self) -> Vec<i64> {
+        (0..self.assets.len())
+            .map(|i| {
+                if self.allowed(i, self.lo[i]) {
+                    self.lo[i]
+                } else {
+                    0
+                }
+            })
+            .collect()
     }
 
     fn infeasible(&self) -> Error {
         let available = self
             .assets
             .iter()
-            .zip(&self.lo)
+            .zip(&self.max_sale())
             .map(|(a, &l)| {
                 let q = Decimal::from(-l) * self.options.quantity_step;
                 q * a.price - self.options.commission.estimate(q, a.price)

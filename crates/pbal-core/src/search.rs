@@ -82,10 +82,6 @@ impl Problem {
         units == 0 || (units as f64 * self.unit_value(i)).abs() >= self.min_trade * (1.0 - 1e-12)
     }
 
-    fn tolerance(&self, scale: f64) -> f64 {
-        1e-9 * (1.0 + scale.abs())
-    }
-
     /// The next allowed quantity from `units` in direction `dir` (±1), skipping sizes below the
     /// minimum trade, within bounds.
     fn next(&self, i: usize, units: i64, dir: i64) -> Option<i64> {
@@ -187,7 +183,7 @@ pub(crate) fn search<J: Judge>(
     } else {
         0.0
     };
-    if gap <= problem.tolerance(f) {
+    if gap <= tolerance(f) {
         proven = true;
     }
     Some(Outcome {
@@ -266,7 +262,7 @@ impl<J: Judge> BranchAndBound<'_, J> {
                 let bound =
                     objective + waterfill::solve(&items, cash_dev, s_min, s_max, &mut child);
                 let incumbent = self.incumbent();
-                if bound.is_infinite() || bound > incumbent + p.tolerance(incumbent) {
+                if bound.is_infinite() || bound > incumbent + tolerance(incumbent) {
                     break;
                 }
                 self.units[asset] = u;
@@ -321,7 +317,7 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
             }
         })
         .collect();
-    let margin = problem.tolerance(problem.budget);
+    let margin = tolerance(problem.budget);
     let (_, mut spent, mut commission) = problem.evaluate(&units);
     let feasible = |spent: f64, commission: f64| spent + commission <= problem.budget - margin;
     // Repair: while over budget, make the move (less buying or more selling) that hurts least.
@@ -361,7 +357,7 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
                     continue;
                 }
                 let delta = move_delta(problem, &units, spent, i, v);
-                if delta < -problem.tolerance(delta) && choice.is_none_or(|c| delta < c.0) {
+                if delta < -tolerance(delta) && choice.is_none_or(|c| delta < c.0) {
                     choice = Some((delta, i, v));
                 }
             }
@@ -419,4 +415,9 @@ fn move_delta(problem: &Problem, units: &[i64], spent: f64, i: usize, v: i64) ->
     let cash_before = problem.budget - spent;
     let cash = (cash_before - dx).powi(2) - cash_before.powi(2);
     asset + cash
+}
+
+/// Float noise allowance for an objective or amount of size `scale`.
+fn tolerance(scale: f64) -> f64 {
+    1e-9 * (1.0 + scale.abs())
 }

@@ -1,2 +1,3 @@
 //! Property tests of the allocation engine against oracles.
+mod oracle;
 mod seed;

@@ -1,0 +1,332 @@
+//! Property tests: invariants of every plan, and optimality against brute force on small cases.
+
+use pbal_core::{Commission, Holding, Plan, PlanOptions, Portfolio, Side, Strategy, Targets, plan};
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+struct Case {
+    /// (shares held, price in cents, P&L in dollars).
+    assets: Vec<(u32, i64, i64)>,
+    /// Target weights in percent (normalised by the last asset).
+    weights: Vec<u32>,
+    cash_cents: i64,
+    strategy: Strategy,
+    min_trade: i64,
+    reserve: i64,
+    commission: Commission,
+    step: Decimal,
+}
+
+fn money(cents: i64) -> Decimal {
+    Decimal::new(cents, 2)
+}
+
+fn case(
+    max_assets: usize,
+    max_shares: u32,
+    min_price: i64,
+    max_cash: i64,
+) -> impl proptest::strategy::Strategy<Value = Case> {
+    (1..=max_assets).prop_flat_map(move |n| {
+        (
+            prop::collection::vec((0..=max_shares, min_price..=50_000, -500i64..=500), n),
+            prop::collection::vec(0u32..=100, n),
+            -max_cash..=max_cash,
+            prop_oneof![Just(Strategy::BuyOnly), Just(Strategy::Full)],
+            prop_oneof![Just(0i64), 1i64..=300],
+            prop_oneof![Just(0i64), 1i64..=200],
+            prop_oneof![
+                Just(Commission::None),
+                Just(Commission::IbkrFixed),
+                (0i64..=300).prop_map(|c| Commission::Flat(money(c)))
+            ],
+            prop_oneof![Just(Decimal::ONE), Just(Decimal::new(5, 1))],
+        )
+            .prop_map(
+                |(assets, weights, cash_cents, strategy, min_trade, reserve, commission, step)| {
+                    Case {
+                        assets,
+                        weights,
+                        cash_cents,
+                        strategy,
+                        min_trade,
+                        reserve,
+                        commission,
+                        step,
+                    }
+                },
+            )
+    })
+}
+
+fn symbols(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("S{i}")).collect()
+}
+
+fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
+    let names = symbols(c.assets.len());
+    let portfolio = Portfolio::new(
+        c.assets
+            .iter()
+            .zip(&names)
+            .map(|(&(q, p, pnl), s)| {
+                Holding::new(s.clone(), Decimal::from(q), money(p)).with_unrealized_pnl(pnl.into())
+            })
+            .collect(),
+    )
+    .unwrap();
+    let total: u32 = c.weights.iter().sum();
+    let targets = if total == 0 {
+        Targets::equal(names.clone()).unwrap()
+    } else {
+        let mut weights: Vec<Decimal> = c
+            .weights
+            .iter()
+            .map(|&w| Decimal::from(w) / Decimal::from(total))
+            .collect();
+        let head: Decimal = weights[..weights.len() - 1].iter().sum();
+        *weights.last_mut().unwrap() = (Decimal::ONE - head).max(Decimal::ZERO);
+        Targets::new(names.into_iter().zip(weights)).unwrap()
+    };
+    let options = PlanOptions {
+        strategy: c.strategy,
+        min_trade: Decimal::from(c.min_trade),
+        quantity_step: c.step,
+        commission: c.commission,
+        reserve: Decimal::from(c.reserve),
+        ..PlanOptions::default()
+    };
+    (portfolio, targets, money(c.cash_cents), options)
+}
+
+fn signed(plan: &Plan, symbol: &str) -> Decimal {
+    plan.trades
+        .iter()
+        .filter(|t| t.symbol == symbol)
+        .map(|t| {
+            if t.side == Side::Buy {
+                t.quantity
+            } else {
+                -t.quantity
+            }
+        })
+        .sum()
+}
+
+/// The objective, computed independently from the definition.
+fn objective(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    reserve: Decimal,
+    quantities: &[Decimal],
+) -> Decimal {
+    let total: Decimal = portfolio
+        .holdings()
+        .iter()
+        .map(|h| h.value)
+        .sum::<Decimal>()
+        + cash;
+    let mut spent = Decimal::ZERO;
+    let mut f = Decimal::ZERO;
+    for (h, q) in portfolio.holdings().iter().zip(quantities) {
+        let x = q * h.price;
+        spent += x;
+        let d = h.value + x - targets.weight(&h.symbol) * (total - reserve);
+        f += d * d;
+    }
+    let cash_dev = cash - spent - reserve;
+    f + cash_dev * cash_dev
+}
+
+#[derive(Debug)]
+struct TooLarge;
+
+/// Every allowed plan by enumeration; returns the best objective (None when none is feasible).
+fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
+    let (portfolio, targets, cash, options) = inputs(c);
+    let budget = cash - options.reserve;
+    let withdrawal = c.strategy == Strategy::BuyOnly && budget < Decimal::ZERO;
+    let step = options.quantity_step;
+    let holdings = portfolio.holdings();
+    let sell_all: Decimal = holdings
+        .iter()
+        .map(|h| (h.quantity / step).floor() * step * h.price)
+        .sum();
+    let ranges: Vec<(i64, i64)> = holdings
+        .iter()
+        .map(|h| {
+            let held = i64::try_from((h.quantity / step).floor().mantissa()).unwrap();
+            let unit = h.price * step;
+            let buy_max = |money: Decimal| {
+                i64::try_from((money / unit).floor().max(Decimal::ZERO).mantissa()).unwrap()
+            };
+            match (c.strategy, withdrawal) {
+                (Strategy::BuyOnly, false) => (0, buy_max(budget)),
+                (Strategy::BuyOnly, true) => (-held, 0),
+                (Strategy::Full, _) => (-held, buy_max(budget + sell_all)),
+            }
+        })
+        .collect();
+    let count: i64 = ranges.iter().map(|(lo, hi)| hi - lo + 1).product();
+    if count > 100_000 {
+        return Err(TooLarge);
+    }
+    let allowed =
+        |q: Decimal, price: Decimal| q.is_zero() || (q * price).abs() >= options.min_trade;
+    let feasible = |qs: &[Decimal]| {
+        let mut spend = Decimal::ZERO;
+        for (h, q) in holdings.iter().zip(qs) {
+            spend += q * h.price + options.commission.estimate(*q, h.price);
+        }
+        spend <= budget
+    };
+    let mut best: Option<Decimal> = None;
+    let mut current: Vec<i64> = ranges.iter().map(|r| r.0).collect();
+    loop {
+        let qs: Vec<Decimal> = current.iter().map(|&u| Decimal::from(u) * step).collect();
+        let ok = holdings.iter().zip(&qs).all(|(h, q)| allowed(*q, h.price)) && feasible(&qs);
+        // A withdrawal keeps no sold unit it could keep.
+        let minimal = !withdrawal
+            || (0..qs.len()).all(|i| {
+                if current[i] >= 0 {
+                    return true;
+                }
+                let mut probe = qs.clone();
+                probe[i] += step;
+                if !allowed(probe[i], holdings[i].price) {
+                    probe[i] = Decimal::ZERO;
+                }
+                !feasible(&probe)
+            });
+        if ok && minimal {
+            let f = objective(&portfolio, &targets, cash, options.reserve, &qs);
+            best = Some(best.map_or(f, |b: Decimal| b.min(f)));
+        }
+        // Next combination (odometer).
+        let mut i = 0;
+        loop {
+            if i == current.len() {
+                return Ok(best);
+            }
+            if current[i] < ranges[i].1 {
+                current[i] += 1;
+                break;
+            }
+            current[i] = ranges[i].0;
+            i += 1;
+        }
+    }
+}
+
+fn check_invariants(c: &Case, plan: &Plan) -> Result<(), TestCaseError> {
+    let (portfolio, _, cash, options) = inputs(c);
+    let reserve = options.reserve;
+    // Never overspend: cash left (after commissions) stays at or above the reserve.
+    prop_assert!(
+        plan.cash.left >= reserve,
+        "left {} < reserve {}",
+        plan.cash.left,
+        reserve
+    );
+    prop_assert_eq!(
+        plan.cash.left,
+        cash - plan.cash.spent + plan.cash.received - plan.cash.commission
+    );
+    let withdrawal = c.strategy == Strategy::BuyOnly && cash < reserve;
+    for h in portfolio.holdings() {
+        let q = signed(plan, &h.symbol);
+        // Quantities are multiples of the step.
+        prop_assert!(
+            (q / options.quantity_step).fract().is_zero(),
+            "{q} not a multiple"
+        );
+        // Sells never exceed what is held.
+        prop_assert!(-q <= h.quantity);
+        if c.strategy == Strategy::BuyOnly {
+            if withdrawal {
+                prop_assert!(q <= Decimal::ZERO, "a withdrawal bought {}", h.symbol);
+            } else {
+                prop_assert!(q >= Decimal::ZERO, "buy-only sold {}", h.symbol);
+            }
+        }
+    }
+    for t in &plan.trades {
+        prop_assert!(
+            t.amount >= options.min_trade,
+            "order below the minimum: {t:?}"
+        );
+        prop_assert_eq!(t.amount, t.quantity * t.price);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The engine's plan is as good as the best plan found by enumeration, on up to 4 assets.
+    #[test]
+    fn never_worse_than_brute_force(c in case(4, 6, 5_000, 40_000)) {
+        let (portfolio, targets, cash, options) = inputs(&c);
+        let oracle = brute_force(&c);
+        prop_assume!(oracle.is_ok());
+        let oracle = oracle.unwrap();
+        match plan(&portfolio, &targets, cash, &options) {
+            Ok(p) => {
+                check_invariants(&c, &p)?;
+                let quantities: Vec<Decimal> =
+                    portfolio.holdings().iter().map(|h| signed(&p, &h.symbol)).collect();
+                let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+                let best = oracle.expect("the engine found a plan the oracle calls infeasible");
+                prop_assert!(f <= best, "engine {f} > brute force {best}: {p:#?}");
+                prop_assert_eq!(p.optimality, pbal_core::Optimality::Optimal);
+            }
+            Err(e) => prop_assert!(oracle.is_none(), "engine failed ({e}) but oracle found {oracle:?}"),
+        }
+    }
+
+    /// Invariants hold on larger random portfolios too.
+    #[test]
+    fn plans_keep_the_rules(c in case(12, 2_000, 100, 3_000_000)) {
+        let (portfolio, targets, cash, options) = inputs(&c);
+        if let Ok(p) = plan(&portfolio, &targets, cash, &options) {
+            check_invariants(&c, &p)?;
+        }
+    }
+
+    /// A withdrawal raises at least what was asked (or fails because it cannot).
+    #[test]
+    fn withdrawals_raise_enough(c in case(6, 500, 100, 0), ask in 1i64..=5_000_000) {
+        let mut c = c;
+        c.strategy = Strategy::BuyOnly;
+        c.cash_cents = -ask;
+        let (portfolio, targets, cash, options) = inputs(&c);
+        match plan(&portfolio, &targets, cash, &options) {
+            Ok(p) => {
+                prop_assert!(p.cash.received - p.cash.commission >= -cash + options.reserve);
+                prop_assert!(p.trades.iter().all(|t| t.side == Side::Sell));
+            }
+            Err(e) => prop_assert!(matches!(e, pbal_core::Error::InsufficientHoldings { .. }), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn same_input_same_plan() {
+    let c = Case {
+        assets: vec![(10, 12_345, -5), (3, 45_000, 7), (100, 999, 0)],
+        weights: vec![30, 30, 40],
+        cash_cents: 250_000,
+        strategy: Strategy::BuyOnly,
+        min_trade: 0,
+        reserve: 0,
+        commission: Commission::IbkrFixed,
+        step: Decimal::ONE,
+    };
+    let (portfolio, targets, cash, options) = inputs(&c);
+    let a = plan(&portfolio, &targets, cash, &options).unwrap();
+    let b = plan(&portfolio, &targets, cash, &options).unwrap();
+    assert_eq!(a, b);
+}
