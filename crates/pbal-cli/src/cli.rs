@@ -1,0 +1,195 @@
+//! Command-line definitions. The doc comments are the user's help text.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+
+use crate::decimal_arg::{parse_decimal, parse_non_negative};
+
+/// pbal keeps a brokerage portfolio on its target allocation with whole-share plans:
+/// as little trading, tax and attention as possible.
+///
+/// Without a subcommand, `pbal FILE -c CASH` runs `pbal plan` (as the original tool did).
+#[derive(Debug, Parser)]
+#[command(name = "pbal", version, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the whole-share trades that move the portfolio toward its targets (dry run).
+    Plan(PlanArgs),
+}
+
+/// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
+const SUBCOMMANDS: &[&str] = &["plan", "help"];
+
+/// Rewrites the original tool's usage (`pbal FILE -c 5000 -s try_avoid_sell`) to `pbal plan …`.
+pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
+    };
+    let top_level_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if !SUBCOMMANDS.contains(&first) && !top_level_flag {
+        args.insert(1, OsString::from("plan"));
+    }
+    args
+}
+
+/// How a plan may trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Buy with new cash, most underweight first; sell only to raise a withdrawal.
+    #[value(alias = "try_avoid_sell", alias = "try-avoid-sell")]
+    BuyOnly,
+    /// Buy and sell to reach the targets.
+    #[value(alias = "hard_rebalance", alias = "hard-rebalance")]
+    Full,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// One JSON object (money and quantities as strings).
+    Json,
+    /// The trades as CSV.
+    Csv,
+}
+
+/// Cash to plan with: an amount, or `available` (the file's ending cash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CashArg {
+    /// This amount (negative: a withdrawal to raise).
+    Amount(Decimal),
+    /// The cash balance in the export (Cash Report), minus the reserve.
+    Available,
+}
+
+fn parse_cash(text: &str) -> Result<CashArg, String> {
+    if text.eq_ignore_ascii_case("available") {
+        return Ok(CashArg::Available);
+    }
+    parse_decimal(text).map(CashArg::Amount)
+}
+
+/// Commission estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommissionArg(pub pbal_core::Commission);
+
+fn parse_commission(text: &str) -> Result<CommissionArg, String> {
+    use pbal_core::Commission;
+    match text {
+        "none" => Ok(CommissionArg(Commission::None)),
+        "ibkr-fixed" => Ok(CommissionArg(Commission::IbkrFixed)),
+        _ => match text.strip_prefix("flat:") {
+            Some(amount) => parse_non_negative(amount).map(|a| CommissionArg(Commission::Flat(a))),
+            None => Err(format!(
+                "{text:?}: expected none, ibkr-fixed or flat:AMOUNT (e.g. flat:1.50)"
+            )),
+        },
+    }
+}
+
+/// Arguments of `pbal plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Positions export: an IBKR Flex Query (CSV or XML) or Activity Statement, or the original
+    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).
+    /// [default: ~/Downloads/positions-custom.csv]
+    pub file: Option<PathBuf>,
+
+    /// Cash to invest (negative: an amount to withdraw), or `available` for the export's cash.
+    #[arg(short, long, default_value = "0", value_parser = parse_cash, allow_hyphen_values = true)]
+    pub cash: CashArg,
+
+    /// Which trades are allowed (`try_avoid_sell` and `hard_rebalance` also work).
+    #[arg(short, long, value_enum, default_value = "buy-only")]
+    pub strategy: StrategyArg,
+
+    /// Target weights (TOML: `SYMBOL = weight` in percent or fractions; `exclude = [..]`).
+    /// Default: equal weights over the held symbols.
+    #[arg(short, long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// No order smaller than this amount.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, conflicts_with = "increment")]
+    pub min_trade: Option<Decimal>,
+
+    /// The original tool's minimum trade: orders of at least 10^N (e.g. 2 → 100).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=12))]
+    pub increment: Option<u8>,
+
+    /// Allow fractional shares (quantities in steps of 0.0001).
+    #[arg(long)]
+    pub fractional: bool,
+
+    /// Commission estimate counted against the cash: none, ibkr-fixed, or flat:AMOUNT per order.
+    #[arg(long, default_value = "none", value_parser = parse_commission)]
+    pub commission: CommissionArg,
+
+    /// Cash to keep uninvested.
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    pub reserve: Decimal,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: Format,
+
+    /// Write the output to this file instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Plan only this account of a multi-account export.
+    #[arg(long, value_name = "ID", conflicts_with = "all_accounts")]
+    pub account: Option<String>,
+
+    /// Plan all accounts of the export together, as one household.
+    #[arg(long)]
+    pub all_accounts: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        let args = legacy_args(args.iter().map(OsString::from).collect());
+        Cli::try_parse_from(args).unwrap()
+    }
+
+    #[test]
+    fn the_original_usage_still_works() {
+        let Command::Plan(p) = parse(&[
+            "pbal",
+            "pos.csv",
+            "-c",
+            "5000",
+            "-i",
+            "2",
+            "-s",
+            "try_avoid_sell",
+        ])
+        .command;
+        assert_eq!(p.file, Some(PathBuf::from("pos.csv")));
+        assert_eq!(p.cash, CashArg::Amount(Decimal::from(5000)));
+        assert_eq!(p.increment, Some(2));
+        assert_eq!(p.strategy, StrategyArg::BuyOnly);
+        let Command::Plan(p) = parse(&["pbal", "-c", "-10000", "-s", "hard_rebalance"]).command;
+        assert_eq!(p.cash, CashArg::Amount(Decimal::from(-10000)));
+        assert_eq!(p.strategy, StrategyArg::Full);
+    }
+}

@@ -1,0 +1,13 @@
+//! One module per subcommand; `dispatch` is the only place that matches on them.
+
+mod plan;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+pub(crate) fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Plan(args) => plan::run(&args),
+    }
+}

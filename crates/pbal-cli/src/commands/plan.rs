@@ -1,0 +1,156 @@
+//! `pbal plan`: read positions, make the plan, show it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pbal_core::{Holding, PlanOptions, Portfolio, Strategy, Targets};
+use pbal_ibkr::{AccountSelection, Holdings};
+use rust_decimal::Decimal;
+
+use crate::cli::{CashArg, Format, PlanArgs, StrategyArg};
+use crate::output::{emit, warn};
+use crate::render::PlanReport;
+use crate::targets::TargetsFile;
+
+/// The original tool's default input.
+const DEFAULT_FILE: &str = "Downloads/positions-custom.csv";
+
+pub(crate) fn run(args: &PlanArgs) -> Result<()> {
+    let file = positions_file(args.file.as_deref())?;
+    let statement = pbal_ibkr::read_path(&file)?;
+    let targets_file = args.targets.as_deref().map(TargetsFile::read).transpose()?;
+    let selection = selection(args.account.as_ref(), args.all_accounts);
+    let include: BTreeSet<String> = targets_file
+        .iter()
+        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
+        .collect();
+    let holdings = statement.to_holdings(&selection, &include)?;
+    for note in &holdings.excluded {
+        warn(note);
+    }
+    let (portfolio, targets) = managed(&holdings, targets_file.as_ref())?;
+    let cash = match args.cash {
+        CashArg::Amount(amount) => amount,
+        CashArg::Available => statement.cash_in_base(&selection)?,
+    };
+    let options = options(args);
+    let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
+        .with_context(|| format!("cannot plan {}", file.display()))?;
+    if let pbal_core::Optimality::BestEffort { gap } = &plan.optimality {
+        warn(&format!(
+            "the search stopped before proving this plan optimal (objective gap to the bound: {gap})"
+        ));
+    }
+    let report = PlanReport {
+        plan: &plan,
+        base_currency: holdings.base_currency.as_deref(),
+        instruments: &holdings.instruments,
+    };
+    let text = match args.format {
+        Format::Table => report.table(),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report.json())?;
+            s.push('\n');
+            s
+        }
+        Format::Csv => report.csv(),
+    };
+    emit(&text, args.output.as_deref())
+}
+
+fn positions_file(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_owned());
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let default = home.map(|h| h.join(DEFAULT_FILE));
+    match default {
+        Some(path) if path.exists() => Ok(path),
+        Some(path) => bail!(
+            "no positions file given, and the default {} does not exist.\n\
+             Pass the file: `pbal plan FILE` (an IBKR Flex Query or Activity Statement export, \
+             or the original CSV with Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).",
+            path.display()
+        ),
+        None => bail!("no positions file given (and HOME is not set): pass `pbal plan FILE`"),
+    }
+}
+
+fn selection(account: Option<&String>, all: bool) -> AccountSelection {
+    match (account, all) {
+        (Some(id), _) => AccountSelection::Only(id.clone()),
+        (None, true) => AccountSelection::All,
+        (None, false) => AccountSelection::Single,
+    }
+}
+
+/// The managed portfolio and its targets: exclusions removed, unheld targets added at their
+/// price, equal weights when no targets file is given.
+fn managed(
+    holdings: &Holdings,
+    targets_file: Option<&TargetsFile>,
+) -> Result<(Portfolio, Targets)> {
+    let Some(file) = targets_file else {
+        let portfolio = holdings.portfolio.clone();
+        let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))
+            .context("the positions file has no positions to plan")?;
+        return Ok((portfolio, targets));
+    };
+    let mut list: Vec<Holding> = Vec::new();
+    for h in holdings.portfolio.holdings() {
+        if file.exclude.contains(&h.symbol) {
+            continue;
+        }
+        if !file.weights.iter().any(|(s, _)| s == &h.symbol) {
+            warn(&format!(
+                "{} is held but has no target in {}: its target is 0% (add it to `exclude` to leave it alone)",
+                h.symbol,
+                file.path.display()
+            ));
+        }
+        list.push(h.clone());
+    }
+    for symbol in &file.exclude {
+        if holdings.portfolio.get(symbol).is_none() {
+            warn(&format!("{symbol} is excluded but not held"));
+        }
+    }
+    for (symbol, _) in &file.weights {
+        if holdings.portfolio.get(symbol).is_some() {
+            continue;
+        }
+        let Some(price) = file.prices.get(symbol) else {
+            bail!(
+                "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
+                file.path.display()
+            );
+        };
+        list.push(Holding::new(symbol.clone(), Decimal::ZERO, *price));
+    }
+    let portfolio = Portfolio::new(list)?;
+    Ok((portfolio, file.targets()?))
+}
+
+fn options(args: &PlanArgs) -> PlanOptions {
+    let min_trade = match (args.min_trade, args.increment) {
+        (Some(m), _) => m,
+        (None, Some(n)) => Decimal::from(10u64.pow(u32::from(n))),
+        (None, None) => Decimal::ZERO,
+    };
+    PlanOptions {
+        strategy: match args.strategy {
+            StrategyArg::BuyOnly => Strategy::BuyOnly,
+            StrategyArg::Full => Strategy::Full,
+        },
+        min_trade,
+        quantity_step: if args.fractional {
+            Decimal::new(1, 4)
+        } else {
+            Decimal::ONE
+        },
+        commission: args.commission.0,
+        reserve: args.reserve,
+        ..PlanOptions::default()
+    }
+}

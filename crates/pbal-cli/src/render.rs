@@ -1,0 +1,318 @@
+//! Renders a plan as a table, JSON or CSV.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use pbal_core::{Optimality, Plan};
+use pbal_ibkr::Instrument;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// A plan with what the CLI knows about its instruments.
+pub(crate) struct PlanReport<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) base_currency: Option<&'a str>,
+    pub(crate) instruments: &'a BTreeMap<String, Instrument>,
+}
+
+/// Money with two decimals at least (exact beyond that) and no exponent.
+pub(crate) fn money(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.scale() < 2 {
+        format!("{d:.2}")
+    } else {
+        d.to_string()
+    }
+}
+
+/// Money for people: rounded to cents, thousands grouped.
+fn money_display(d: Decimal) -> String {
+    let s = format!("{:.2}", d.round_dp(2));
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
+fn quantity(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn percent(d: Decimal) -> String {
+    format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2))
+}
+
+fn signed_quantity(d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", quantity(d))
+    } else if d.is_zero() {
+        String::new()
+    } else {
+        quantity(d)
+    }
+}
+
+impl PlanReport<'_> {
+    fn currency_of(&self, symbol: &str) -> Option<&str> {
+        self.instruments
+            .get(symbol)
+            .and_then(|i| i.currency.as_deref())
+            .or(self.base_currency)
+    }
+
+    fn local_price(&self, symbol: &str, base_price: Decimal) -> Decimal {
+        self.instruments
+            .get(symbol)
+            .map_or(base_price, |i| i.local_price)
+    }
+
+    /// Whether any instrument trades in another currency than the base.
+    fn multi_currency(&self) -> bool {
+        self.plan.trades.iter().any(|t| {
+            self.instruments
+                .get(&t.symbol)
+                .is_some_and(|i| i.fx_rate_to_base != Decimal::ONE)
+        })
+    }
+
+    pub(crate) fn table(&self) -> String {
+        let plan = self.plan;
+        let mut table = Table::new();
+        table
+            .load_style(presets::ASCII_MARKDOWN)
+            .force_no_tty()
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header([
+                "Symbol",
+                "Price",
+                "Value",
+                "Weight",
+                "Target",
+                "Trade",
+                "Amount",
+                "Weight after",
+            ]);
+        for p in &plan.positions {
+            let amount = p.trade_quantity * p.price;
+            table.add_row([
+                p.symbol.clone(),
+                money_display(p.price),
+                money_display(p.value),
+                percent(p.weight),
+                percent(p.target_weight),
+                signed_quantity(p.trade_quantity),
+                if amount.is_zero() {
+                    String::new()
+                } else {
+                    money_display(amount)
+                },
+                percent(p.weight_after),
+            ]);
+        }
+        let cash_target = if plan.cash.reserve.is_zero() {
+            String::new()
+        } else {
+            money_display(plan.cash.reserve)
+        };
+        table.add_row([
+            "(cash)".to_owned(),
+            String::new(),
+            money_display(plan.cash.available),
+            percent(plan.cash_weight),
+            cash_target,
+            String::new(),
+            money_display(plan.cash.left - plan.cash.available),
+            percent(plan.cash_weight_after),
+        ]);
+        for index in 1..8 {
+            if let Some(column) = table.column_mut(index) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let ccy = self
+            .base_currency
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        let mut out = String::new();
+        let _ = writeln!(out, "{table}");
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Cash{ccy}: in {}, spent {}, received {}, commission {}, left {}{}",
+            money_display(plan.cash.available),
+            money_display(plan.cash.spent),
+            money_display(plan.cash.received),
+            money_display(plan.cash.commission),
+            money_display(plan.cash.left),
+            if plan.cash.reserve.is_zero() {
+                String::new()
+            } else {
+                format!(" (reserve {})", money_display(plan.cash.reserve))
+            }
+        );
+        let _ = writeln!(
+            out,
+            "Drift: {} -> {}   (half the sum of |weight - target| over assets and cash)",
+            percent(plan.drift_before),
+            percent(plan.drift_after)
+        );
+        match &plan.optimality {
+            Optimality::Optimal => {
+                let _ = writeln!(
+                    out,
+                    "Strategy {}: optimal over whole-share plans.",
+                    plan.strategy.name()
+                );
+            }
+            Optimality::BestEffort { gap } => {
+                let _ = writeln!(
+                    out,
+                    "Strategy {}: best found, not proven optimal (objective within {gap} of the fractional bound).",
+                    plan.strategy.name()
+                );
+            }
+        }
+        let _ = writeln!(out);
+        if plan.trades.is_empty() {
+            let _ = writeln!(out, "No orders: nothing to trade.");
+        } else {
+            let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
+            let multi = self.multi_currency();
+            for t in &plan.trades {
+                let currency = self.currency_of(&t.symbol).unwrap_or("");
+                let price = if multi {
+                    self.local_price(&t.symbol, t.price)
+                } else {
+                    t.price
+                };
+                let currency = if currency.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {currency}")
+                };
+                let mut line = format!(
+                    "  {:<4} {:>8} {:<8} @ {:>10}{currency}",
+                    t.side.as_str(),
+                    quantity(t.quantity),
+                    t.symbol,
+                    money(price),
+                );
+                let _ = write!(line, " = {}", money_display(t.quantity * price));
+                if !t.commission.is_zero() {
+                    let _ = write!(line, " (+ est. commission {})", money_display(t.commission));
+                }
+                if let Some(pnl) = t.realized_pnl {
+                    let _ = write!(line, ", realizes {} (est.)", money_display(pnl));
+                }
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
+        }
+        out
+    }
+
+    pub(crate) fn json(&self) -> Value {
+        let plan = self.plan;
+        let positions: Vec<Value> = plan
+            .positions
+            .iter()
+            .map(|p| {
+                json!({
+                    "symbol": p.symbol,
+                    "price": money(p.price),
+                    "quantity": quantity(p.quantity),
+                    "value": money(p.value),
+                    "weight": p.weight.to_string(),
+                    "target_weight": p.target_weight.normalize().to_string(),
+                    "trade_quantity": quantity(p.trade_quantity),
+                    "value_after": money(p.value_after),
+                    "weight_after": p.weight_after.to_string(),
+                })
+            })
+            .collect();
+        let trades: Vec<Value> = plan
+            .trades
+            .iter()
+            .map(|t| {
+                let mut v = json!({
+                    "symbol": t.symbol,
+                    "side": t.side.as_str(),
+                    "quantity": quantity(t.quantity),
+                    "price": money(t.price),
+                    "amount": money(t.amount),
+                    "commission": money(t.commission),
+                    "realized_pnl": t.realized_pnl.map(money),
+                });
+                if let Some(currency) = self.currency_of(&t.symbol) {
+                    v["currency"] = json!(currency);
+                    v["local_price"] = json!(money(self.local_price(&t.symbol, t.price)));
+                }
+                v
+            })
+            .collect();
+        let (optimal, gap) = match &plan.optimality {
+            Optimality::Optimal => (true, Decimal::ZERO),
+            Optimality::BestEffort { gap } => (false, *gap),
+        };
+        json!({
+            "strategy": plan.strategy.name(),
+            "base_currency": self.base_currency,
+            "cash": {
+                "available": money(plan.cash.available),
+                "spent": money(plan.cash.spent),
+                "received": money(plan.cash.received),
+                "commission": money(plan.cash.commission),
+                "left": money(plan.cash.left),
+                "reserve": money(plan.cash.reserve),
+                "weight": plan.cash_weight.to_string(),
+                "weight_after": plan.cash_weight_after.to_string(),
+            },
+            "positions": positions,
+            "trades": trades,
+            "drift_before": plan.drift_before.to_string(),
+            "drift_after": plan.drift_after.to_string(),
+            "objective_before": plan.objective_before.to_string(),
+            "objective_after": plan.objective_after.to_string(),
+            "optimal": optimal,
+            "gap": gap.to_string(),
+        })
+    }
+
+    pub(crate) fn csv(&self) -> String {
+        let mut out = String::from("symbol,side,quantity,price,amount,currency\n");
+        for t in &self.plan.trades {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                t.symbol,
+                t.side.as_str(),
+                quantity(t.quantity),
+                money(t.price),
+                money(t.amount),
+                self.currency_of(&t.symbol).unwrap_or("")
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(money(dec!(15000)), "15000.00");
+        assert_eq!(money(dec!(997.2)), "997.20");
+        assert_eq!(money(dec!(0.123456)), "0.123456");
+        assert_eq!(money_display(dec!(-1234567.891)), "-1,234,567.89");
+        assert_eq!(money_display(dec!(12)), "12.00");
+    }
+}

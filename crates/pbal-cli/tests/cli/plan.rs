@@ -1,0 +1,290 @@
+//! `pbal plan`: output formats, the original tool's usage, errors and exit codes.
+
+use crate::common::{Pbal, fixture};
+
+fn readme_fixture() -> String {
+    fixture("positions-custom.csv").display().to_string()
+}
+
+#[test]
+fn readme_example_table() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&["plan", &readme_fixture(), "--cash", "5000"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    insta::assert_snapshot!(stdout, @r"
+    | Symbol |  Price |     Value | Weight | Target | Trade |    Amount | Weight after |
+    |--------|--------|-----------|--------|--------|-------|-----------|--------------|
+    | FTEC   | 128.62 | 15,000.00 | 12.72% | 10.00% |       |           |       12.72% |
+    | VAW    | 180.51 | 10,000.00 |  8.48% | 10.00% |       |           |        8.48% |
+    | VCR    | 279.68 |  6,798.48 |  5.77% | 10.00% |   +10 |  2,796.80 |        8.14% |
+    | VDC    | 192.75 |  8,000.00 |  6.79% | 10.00% |    +8 |  1,542.00 |        8.09% |
+    | VHT    | 242.65 | 12,000.43 | 10.18% | 10.00% |       |           |       10.18% |
+    | VIS    | 203.87 |  9,000.00 |  7.63% | 10.00% |    +2 |    407.74 |        7.98% |
+    | VNQ    |  83.10 |  9,500.00 |  8.06% | 10.00% |    +3 |    249.30 |        8.27% |
+    | VOX    | 105.39 |  9,500.14 |  8.06% | 10.00% |       |           |        8.06% |
+    | VPU    | 140.63 | 13,000.99 | 11.03% | 10.00% |       |           |       11.03% |
+    | VSMAX  |  94.73 | 20,100.44 | 17.05% | 10.00% |       |           |       17.05% |
+    | (cash) |        |  5,000.00 |  4.24% |        |       | -4,995.84 |        0.00% |
+
+    Cash: in 5,000.00, spent 4,995.84, received 0.00, commission 0.00, left 4.16
+    Drift: 15.22% -> 10.98%   (half the sum of |weight - target| over assets and cash)
+    Strategy buy-only: optimal over whole-share plans.
+
+    Orders (4, sells first):
+      BUY        10 VCR      @     279.68 = 2,796.80
+      BUY         8 VDC      @     192.75 = 1,542.00
+      BUY         2 VIS      @     203.87 = 407.74
+      BUY         3 VNQ      @      83.10 = 249.30
+    ");
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &readme_fixture(),
+        "--cash",
+        "5000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(v["strategy"], "buy-only");
+    assert_eq!(v["cash"]["available"], "5000.00");
+    assert_eq!(v["cash"]["spent"], "4995.84");
+    assert_eq!(v["cash"]["received"], "0.00");
+    assert_eq!(v["cash"]["commission"], "0.00");
+    assert_eq!(v["cash"]["left"], "4.16");
+    let positions = v["positions"].as_array().unwrap();
+    assert_eq!(positions.len(), 10);
+    for key in [
+        "symbol",
+        "price",
+        "quantity",
+        "value",
+        "weight",
+        "target_weight",
+        "trade_quantity",
+        "value_after",
+        "weight_after",
+    ] {
+        assert!(positions[0][key].is_string(), "positions[0].{key}");
+    }
+    let trades = v["trades"].as_array().unwrap();
+    assert_eq!(trades.len(), 4);
+    assert_eq!(trades[0]["symbol"], "VCR");
+    assert_eq!(trades[0]["side"], "BUY");
+    assert_eq!(trades[0]["quantity"], "10");
+    assert_eq!(trades[0]["price"], "279.68");
+    assert_eq!(trades[0]["amount"], "2796.80");
+    assert!(v["drift_before"].is_string() && v["drift_after"].is_string());
+}
+
+#[test]
+fn csv_lists_the_trades() {
+    let pbal = Pbal::new();
+    let (code, stdout, _) = pbal.run(&["plan", &readme_fixture(), "-c", "5000", "--format", "csv"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(stdout, @r"
+    symbol,side,quantity,price,amount,currency
+    VCR,BUY,10,279.68,2796.80,
+    VDC,BUY,8,192.75,1542.00,
+    VIS,BUY,2,203.87,407.74,
+    VNQ,BUY,3,83.10,249.30,
+    ");
+}
+
+#[test]
+fn the_original_command_line_still_works() {
+    let pbal = Pbal::new();
+    let file = readme_fixture();
+    let (code, legacy, stderr) = pbal.run(&[
+        &file,
+        "-c",
+        "5000",
+        "-i",
+        "2",
+        "-s",
+        "try_avoid_sell",
+        "-f",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, modern, _) = pbal.run(&[
+        "plan",
+        &file,
+        "--cash",
+        "5000",
+        "--min-trade",
+        "100",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(legacy, modern);
+    // -i 2 means no order under 100: the 2 VIS (407.74) stay, nothing below 100 appears.
+    for line in legacy.lines().skip(1) {
+        let amount: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(amount >= 100.0, "{line}");
+    }
+    let (code, stdout, _) = pbal.run(&[&file, "-c", "0", "-s", "hard_rebalance", "-f", "csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("SELL") && stdout.contains("BUY"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_default_file_is_the_original_tools() {
+    let pbal = Pbal::new();
+    let (code, _, stderr) = pbal.run(&["-c", "100"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("[HOME]/Downloads/positions-custom.csv does not exist"),
+        "{stderr}"
+    );
+    std::fs::create_dir(pbal.home.path().join("Downloads")).unwrap();
+    std::fs::copy(
+        fixture("positions-custom.csv"),
+        pbal.home.path().join("Downloads/positions-custom.csv"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pbal.run(&["-c", "5000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("VCR,BUY,10"), "{stdout}");
+}
+
+#[test]
+fn a_withdrawal_sells_the_most_overweight() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) =
+        pbal.run(&["plan", &readme_fixture(), "--cash=-3000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @r"
+    symbol,side,quantity,price,amount,currency
+    VSMAX,SELL,32,94.73,3031.36,
+    ");
+}
+
+#[test]
+fn targets_file_with_an_unheld_symbol_and_an_exclusion() {
+    let pbal = Pbal::new();
+    let targets = pbal.write(
+        "targets.toml",
+        "VSMAX = 50\nVHT = 25\nexclude = [\"FTEC\", \"VAW\", \"VCR\", \"VDC\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\"]\n[VXUS]\nweight = 25\nprice = 61.20\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &readme_fixture(),
+        "-c",
+        "10000",
+        "-t",
+        targets.to_str().unwrap(),
+        "-f",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @r"
+    symbol,side,quantity,price,amount,currency
+    VSMAX,BUY,2,94.73,189.46,
+    VXUS,BUY,160,61.20,9792.00,
+    ");
+}
+
+#[test]
+fn bad_inputs_exit_1_with_file_line_and_field() {
+    let pbal = Pbal::new();
+    let bad = pbal.write(
+        "bad.csv",
+        "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nAAA,100,10,0\nBBB,100,abc,0\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["plan", bad.to_str().unwrap(), "-c", "100"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("bad.csv:3"), "{stderr}");
+    assert!(stderr.contains("MarkPrice"), "{stderr}");
+
+    let zero = pbal.write("zero.csv", "Symbol,PositionValue,MarkPrice\nAAA,100,0\n");
+    let (code, _, stderr) = pbal.run(&["plan", zero.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("zero.csv:2") && stderr.contains("MarkPrice"),
+        "{stderr}"
+    );
+
+    let targets = pbal.write("t.toml", "FTEC = 60\nVAW = 30\n");
+    let (code, _, stderr) = pbal.run(&["plan", &readme_fixture(), "-t", targets.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("sum to 90"), "{stderr}");
+
+    let (code, _, stderr) = pbal.run(&["plan", &readme_fixture(), "--cash=-1000000"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot raise"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let pbal = Pbal::new();
+    for args in [
+        &["plan", "x.csv", "--cash", "NaN"][..],
+        &["plan", "x.csv", "--strategy", "yolo"],
+        &["plan", "x.csv", "--commission", "flat:-1"],
+        &["plan", "x.csv", "--min-trade", "5", "-i", "2"],
+    ] {
+        let (code, _, stderr) = pbal.run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    let (code, stdout, _) = pbal.run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("plan"));
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let pbal = Pbal::new();
+    let out = pbal.home.path().join("plan.json");
+    let (code, stdout, _) = pbal.run(&[
+        "plan",
+        &readme_fixture(),
+        "-c",
+        "5000",
+        "-f",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["cash"]["spent"], "4995.84");
+    let leftovers: Vec<_> = std::fs::read_dir(pbal.home.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn commissions_count_against_the_cash() {
+    let pbal = Pbal::new();
+    let (code, stdout, _) = pbal.run(&[
+        "plan",
+        &readme_fixture(),
+        "-c",
+        "5000",
+        "--commission",
+        "ibkr-fixed",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let num = |k: &str| v["cash"][k].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(num("commission") >= 1.0);
+    assert!(num("spent") + num("commission") <= 5000.0);
+    assert!((num("left") - (5000.0 - num("spent") - num("commission"))).abs() < 1e-9);
+}
