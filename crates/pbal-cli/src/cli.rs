@@ -62,6 +62,17 @@ pub enum Format {
     Json,
     /// The trades as CSV.
     Csv,
+    /// A TWS BasketTrader CSV to import and send from Trader Workstation (no API needed).
+    Basket,
+}
+
+/// Order type for baskets and live orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrderTypeArg {
+    /// Market orders.
+    Mkt,
+    /// Limit orders, `--limit-offset` basis points through the plan's price.
+    Lmt,
 }
 
 /// Cash to plan with: an amount, or `available` (the file's ending cash).
@@ -142,6 +153,14 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: Format,
+
+    /// Order type in a basket (`--format basket`).
+    #[arg(long, value_enum, default_value = "mkt")]
+    pub order_type: OrderTypeArg,
+
+    /// For limit orders: basis points above the price for buys, below it for sells.
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub limit_offset: u32,
 
     /// Write the output to this file instead of stdout (written whole or not at all).
     #[arg(short, long, value_name = "FILE")]

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error.
 
+mod basket;
 mod cli;
 mod commands;
 mod decimal_arg;

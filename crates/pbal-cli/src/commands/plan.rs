@@ -8,7 +8,8 @@ use pbal_core::{Holding, PlanOptions, Portfolio, Strategy, Targets};
 use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
-use crate::cli::{CashArg, Format, PlanArgs, StrategyArg};
+use crate::basket::{self, OrderType};
+use crate::cli::{CashArg, Format, OrderTypeArg, PlanArgs, StrategyArg};
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
@@ -55,6 +56,24 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             s
         }
         Format::Csv => report.csv(),
+        Format::Basket => {
+            let order_type = match args.order_type {
+                OrderTypeArg::Mkt => OrderType::Market,
+                OrderTypeArg::Lmt => OrderType::Limit {
+                    bps: args.limit_offset,
+                },
+            };
+            let (text, warnings) = basket::render(
+                &plan,
+                &holdings.instruments,
+                holdings.base_currency.as_deref(),
+                order_type,
+            );
+            for w in &warnings {
+                warn(w);
+            }
+            text
+        }
     };
     emit(&text, args.output.as_deref())
 }

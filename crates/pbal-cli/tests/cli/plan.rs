@@ -288,3 +288,65 @@ fn commissions_count_against_the_cash() {
     assert!(num("spent") + num("commission") <= 5000.0);
     assert!((num("left") - (5000.0 - num("spent") - num("commission"))).abs() < 1e-9);
 }
+
+/// Parses a basket back: (action, quantity, symbol, order type, limit) per order row.
+fn parse_basket(text: &str) -> Vec<(String, String, String, String, Option<String>)> {
+    let mut header: Vec<String> = Vec::new();
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<String> = line.split(',').map(str::to_owned).collect();
+        if fields[0] == "Action" {
+            header = fields;
+            continue;
+        }
+        let get = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .map(|i| fields[i].clone())
+        };
+        rows.push((
+            get("Action").unwrap(),
+            get("Quantity").unwrap(),
+            get("Symbol").unwrap(),
+            get("OrderType").unwrap(),
+            get("LmtPrice"),
+        ));
+        assert!(get("BasketTag").unwrap().starts_with("pbal-"));
+        assert_eq!(get("TimeInForce").unwrap(), "DAY");
+    }
+    rows
+}
+
+#[test]
+fn basket_round_trips_to_the_plan() {
+    let pbal = Pbal::new();
+    let file = readme_fixture();
+    for (extra, order_type) in [
+        (&[][..], "MKT"),
+        (&["--order-type", "lmt", "--limit-offset", "20"][..], "LMT"),
+    ] {
+        let mut args = vec!["plan", file.as_str(), "-c", "0", "-s", "full", "-f"];
+        let (_, json, _) = pbal.run(&[&args[..], &["json"], extra].concat());
+        args.push("basket");
+        let (code, basket, stderr) = pbal.run(&[&args[..], extra].concat());
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("currency unknown, assumed USD"), "{stderr}");
+        let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let trades = plan["trades"].as_array().unwrap();
+        let rows = parse_basket(&basket);
+        assert_eq!(rows.len(), trades.len());
+        let first_buy = rows.iter().position(|r| r.0 == "BUY").unwrap();
+        assert!(
+            rows[first_buy..].iter().all(|r| r.0 == "BUY"),
+            "sells come first"
+        );
+        for (row, trade) in rows.iter().zip(trades) {
+            assert_eq!(row.0, trade["side"].as_str().unwrap());
+            assert_eq!(row.1, trade["quantity"].as_str().unwrap());
+            assert_eq!(row.2, trade["symbol"].as_str().unwrap());
+            assert_eq!(row.3, order_type);
+            assert_eq!(row.4.is_some(), order_type == "LMT");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The plan as a TWS BasketTrader CSV, so it can be reviewed and sent from TWS without the API.
+//!
+//! One header row per order type (a limit order adds `LmtPrice`), sells before buys, SMART
+//! routing with the primary exchange when known, and a `BasketTag` tying every order to the plan.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use pbal_core::{Plan, Side, Trade};
+use pbal_ibkr::Instrument;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// How orders are priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderType {
+    /// Market orders.
+    Market,
+    /// Limit orders `bps` basis points through the plan's price (buys above, sells below).
+    Limit { bps: u32 },
+}
+
+const MARKET_HEADER: &str =
+    "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,BasketTag";
+const LIMIT_HEADER: &str =
+    "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,LmtPrice,BasketTag";
+
+/// A short, deterministic digest of the plan's orders (FNV-1a 64), used as the basket tag.
+pub(crate) fn plan_digest(plan: &Plan) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for t in &plan.trades {
+        let line = format!(
+            "{}|{}|{}|{};",
+            t.symbol,
+            t.side.as_str(),
+            t.quantity.normalize(),
+            t.price.normalize()
+        );
+        for b in line.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The limit price: `bps` through the plan price, rounded to the cent away from the market
+/// side (buys up, sells down) so it stays marketable.
+pub(crate) fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
+    let offset = price * Decimal::from(bps) / Decimal::from(10_000);
+    match side {
+        Side::Buy => {
+            (price + offset).round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity)
+        }
+        Side::Sell => (price - offset)
+            .round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity)
+            .max(Decimal::new(1, 2)),
+    }
+}
+
+/// Renders the basket. Returns the text and any warnings (e.g. an assumed currency).
+pub(crate) fn render(
+    plan: &Plan,
+    instruments: &BTreeMap<String, Instrument>,
+    base_currency: Option<&str>,
+    order_type: OrderType,
+) -> (String, Vec<String>) {
+    let tag = format!("pbal-{}", &plan_digest(plan)[..12]);
+    let mut warnings = Vec::new();
+    let mut out = String::new();
+    if plan.trades.is_empty() {
+        return (
+            out,
+            vec!["the plan has no orders: the basket is empty".to_owned()],
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        match order_type {
+            OrderType::Market => MARKET_HEADER,
+            OrderType::Limit { .. } => LIMIT_HEADER,
+        }
+    );
+    // Plan trades are already sells first; keep that order explicitly.
+    let ordered = plan
+        .trades
+        .iter()
+        .filter(|t| t.side == Side::Sell)
+        .chain(plan.trades.iter().filter(|t| t.side == Side::Buy));
+    for trade in ordered {
+        let instrument = instruments.get(&trade.symbol);
+        let currency = instrument
+            .and_then(|i| i.currency.as_deref())
+            .or(base_currency)
+            .unwrap_or_else(|| {
+                warnings.push(format!("{}: currency unknown, assumed USD", trade.symbol));
+                "USD"
+            });
+        let _ = writeln!(
+            out,
+            "{}",
+            row(trade, instrument, currency, order_type, &tag)
+        );
+    }
+    warnings.dedup();
+    (out, warnings)
+}
+
+fn row(
+    trade: &Trade,
+    instrument: Option<&Instrument>,
+    currency: &str,
+    order_type: OrderType,
+    tag: &str,
+) -> String {
+    let exchange = instrument
+        .and_then(|i| i.listing_exchange.as_deref())
+        .filter(|e| !e.is_empty())
+        .map_or_else(|| "SMART".to_owned(), |e| format!("SMART/{e}"));
+    let sec_type = match instrument.and_then(|i| i.asset_class.as_deref()) {
+        Some("FUND") => "FUND",
+        _ => "STK",
+    };
+    let local_price = instrument.map_or(trade.price, |i| i.local_price);
+    let common = format!(
+        "{},{},{},{sec_type},{exchange},{currency},DAY",
+        trade.side.as_str(),
+        trade.quantity.normalize(),
+        trade.symbol
+    );
+    match order_type {
+        OrderType::Market => format!("{common},MKT,{tag}"),
+        OrderType::Limit { bps } => format!(
+            "{common},LMT,{},{tag}",
+            limit_price(trade.side, local_price, bps)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn limits_stay_marketable() {
+        assert_eq!(limit_price(Side::Buy, dec!(100), 10), dec!(100.10));
+        assert_eq!(limit_price(Side::Sell, dec!(100), 10), dec!(99.90));
+        assert_eq!(limit_price(Side::Buy, dec!(83.1), 25), dec!(83.31));
+        assert_eq!(limit_price(Side::Sell, dec!(83.1), 25), dec!(82.89));
+    }
+}
