@@ -51,6 +51,39 @@ pub enum StrategyArg {
     /// Buy and sell to reach the targets.
     #[value(alias = "hard_rebalance", alias = "hard-rebalance")]
     Full,
+    /// Trade only the assets outside their tolerance band (5/25 rule by default).
+    Bands,
+}
+
+/// Where assets outside their band go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DestinationArg {
+    /// To the target weight.
+    Target,
+    /// To the band's edge.
+    Edge,
+    /// Halfway between edge and target.
+    Half,
+}
+
+/// A share given as `5%` or a fraction `0.05` (a bare number above 1 is read as percent).
+fn parse_share(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let value = match trimmed.strip_suffix('%') {
+        Some(p) => parse_non_negative(p)? / Decimal::ONE_HUNDRED,
+        None => {
+            let v = parse_non_negative(trimmed)?;
+            if v > Decimal::ONE {
+                v / Decimal::ONE_HUNDRED
+            } else {
+                v
+            }
+        }
+    };
+    if value > Decimal::ONE {
+        return Err(format!("{text:?} is more than 100%"));
+    }
+    Ok(value)
 }
 
 /// Output format.
@@ -153,6 +186,24 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: Format,
+
+    /// Only trade when some asset is outside its tolerance band (implied by `--strategy bands`).
+    #[arg(long)]
+    pub bands: bool,
+
+    /// Absolute band: how far a weight may drift, in percentage points (5/25 rule: 5%).
+    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_share)]
+    pub band_abs: Decimal,
+
+    /// Relative band: how far a weight may drift, as a share of its target (5/25 rule: 25%).
+    /// The band is the smaller of the two.
+    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_share)]
+    pub band_rel: Decimal,
+
+    /// With `--strategy bands`: trade assets outside their band to the target, the band's edge,
+    /// or halfway.
+    #[arg(long, value_enum, default_value = "target")]
+    pub to: DestinationArg,
 
     /// Order type in a basket (`--format basket`).
     #[arg(long, value_enum, default_value = "mkt")]

@@ -180,7 +180,12 @@ impl PlanReport<'_> {
             }
         }
         let _ = writeln!(out);
-        if plan.trades.is_empty() {
+        if plan.within_bands {
+            let _ = writeln!(
+                out,
+                "No asset is outside its band: nothing to trade (look often, trade rarely)."
+            );
+        } else if plan.trades.is_empty() {
             let _ = writeln!(out, "No orders: nothing to trade.");
         } else {
             let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
@@ -280,6 +285,7 @@ impl PlanReport<'_> {
             "objective_before": plan.objective_before.to_string(),
             "objective_after": plan.objective_after.to_string(),
             "optimal": optimal,
+            "within_bands": plan.within_bands,
             "gap": gap.to_string(),
         })
     }

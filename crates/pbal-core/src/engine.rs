@@ -33,6 +33,13 @@ pub fn plan(
     validate_options(options)?;
     let assets = assets(portfolio, targets)?;
     let setup = Setup::new(assets, cash, options)?;
+    if setup.within_bands {
+        let units = vec![0; setup.assets.len()];
+        let objective = setup
+            .judge_raw(&units, false)
+            .map_or(Decimal::ZERO, |s| s.objective);
+        return setup.assemble(&units, objective, Optimality::Optimal);
+    }
     let problem = setup.problem();
     let outcome = search::search(
         &problem,
@@ -140,6 +147,10 @@ struct Setup {
     target_value: Vec<Decimal>,
     /// `cash − reserve`.
     budget: Decimal,
+    /// Cash minus the cash's target (the reserve, or what band destinations leave in cash).
+    cash_deviation: Decimal,
+    /// Bands apply and no asset is outside its band.
+    within_bands: bool,
     withdrawal: bool,
     lo: Vec<i64>,
     hi: Vec<i64>,
@@ -174,11 +185,65 @@ impl Setup {
             return Err(overflow("total"));
         }
         let invest = total - options.reserve;
-        let target_value = assets.iter().map(|a| a.weight * invest).collect();
         let budget = cash - options.reserve;
-        let withdrawal = options.strategy == Strategy::BuyOnly && budget < Decimal::ZERO;
+        let withdrawal = matches!(options.strategy, Strategy::BuyOnly | Strategy::Bands)
+            && budget < Decimal::ZERO;
+        let bands = match (options.bands, options.strategy) {
+            (Some(b), _) => Some(b),
+            (None, Strategy::Bands) => Some(crate::Bands::default()),
+            (None, _) => None,
+        };
+        // Which assets are outside their band, and the signed distance from target to edge.
+        let outside: Vec<Option<Decimal>> = assets
+            .iter()
+            .map(|a| {
+                let bands = bands?;
+                let weight = if total > Decimal::ZERO {
+                    a.value / total
+                } else {
+                    Decimal::ZERO
+                };
+                let width = bands.width(a.weight);
+                let drift = weight - a.weight;
+                (drift.abs() > width).then(|| if drift > Decimal::ZERO { width } else { -width })
+            })
+            .collect();
+        let within_bands = bands.is_some() && !withdrawal && outside.iter().all(Option::is_none);
+        let band_strategy = options.strategy == Strategy::Bands && !withdrawal;
+        let target_value: Vec<Decimal> = assets
+            .iter()
+            .zip(&outside)
+            .map(|(a, edge)| {
+                if !band_strategy {
+                    return a.weight * invest;
+                }
+                let Some(edge) = edge else { return a.value };
+                let share = match bands.map(|b| b.destination).unwrap_or_default() {
+                    crate::Destination::Target => Decimal::ZERO,
+                    crate::Destination::Edge => *edge,
+                    crate::Destination::Half => *edge / Decimal::TWO,
+                };
+                (a.weight + share) * invest
+            })
+            .collect();
+        let cash_deviation = if band_strategy {
+            // The cash ends where the destinations leave it.
+            cash - (total - target_value.iter().copied().sum::<Decimal>())
+        } else {
+            budget
+        };
         let step = options.quantity_step;
-        let sellable: Vec<Decimal> = assets.iter().map(|a| (a.quantity / step).floor()).collect();
+        let sellable: Vec<Decimal> = assets
+            .iter()
+            .zip(&outside)
+            .map(|(a, edge)| {
+                if band_strategy && edge.is_none() {
+                    Decimal::ZERO
+                } else {
+                    (a.quantity / step).floor()
+                }
+            })
+            .collect();
         let sellable_value = assets
             .iter()
             .zip(&sellable)
@@ -188,12 +253,13 @@ impl Setup {
             .ok_or(overflow("value of the holdings"))?;
         let mut lo = Vec::with_capacity(assets.len());
         let mut hi = Vec::with_capacity(assets.len());
-        for (a, units) in assets.iter().zip(&sellable) {
+        for ((a, units), edge) in assets.iter().zip(&sellable).zip(&outside) {
             let unit_value = a.price * step;
             let (l, h) = match (options.strategy, withdrawal) {
                 (Strategy::BuyOnly, false) => (Decimal::ZERO, (budget / unit_value).floor()),
-                (Strategy::BuyOnly, true) => (-*units, Decimal::ZERO),
-                (Strategy::Full, _) => (
+                (Strategy::BuyOnly | Strategy::Bands, true) => (-*units, Decimal::ZERO),
+                (Strategy::Bands, false) if edge.is_none() => (Decimal::ZERO, Decimal::ZERO),
+                (Strategy::Full | Strategy::Bands, _) => (
                     -*units,
                     ((budget + sellable_value) / unit_value)
                         .floor()
@@ -209,6 +275,8 @@ impl Setup {
             options: options.clone(),
             target_value,
             budget,
+            cash_deviation,
+            within_bands,
             withdrawal,
             lo,
             hi,
@@ -293,6 +361,7 @@ impl Setup {
             lo: self.lo.clone(),
             hi: self.hi.clone(),
             budget: f(self.budget),
+            cash_deviation: f(self.cash_deviation),
             min_trade,
             commission,
             withdrawal: self.withdrawal,
@@ -346,7 +415,7 @@ impl Setup {
                 }
             }
         }
-        let cash_dev = self.budget.checked_sub(spent)?;
+        let cash_dev = self.cash_deviation.checked_sub(spent)?;
         objective = objective.checked_add(cash_dev.checked_mul(cash_dev)?)?;
         if minimal {
             let mut probe = units.to_vec();
@@ -464,6 +533,7 @@ impl Setup {
                 .round_dp(2),
             objective_after: objective_after.round_dp(2),
             optimality,
+            within_bands: self.within_bands,
         })
     }
 }

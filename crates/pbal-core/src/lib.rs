@@ -23,6 +23,10 @@
 //!   shares force (no sold share could be kept without falling short); among equal choices the
 //!   position with the largest unrealized loss is sold.
 //! - [`Strategy::Full`]: buys and sells to minimise `F`; sells never exceed what is held.
+//! - [`Strategy::Bands`]: only assets outside their tolerance band ([`Bands`], the 5/25 rule by
+//!   default) trade, to their band destination; the same objective with those destinations as
+//!   targets, and the cash they free or leave as the cash's target. With no asset outside its
+//!   band the plan is empty and [`Plan::within_bands`] is true: look often, trade rarely.
 //!
 //! # Example
 //!
@@ -56,7 +60,7 @@ mod waterfill;
 
 pub use engine::plan;
 pub use error::Error;
-pub use options::{Commission, PlanOptions, Strategy};
+pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
 pub use plan::{CashSummary, Optimality, Plan, PositionPlan, Side, Trade};
 pub use portfolio::{Holding, Lot, Portfolio};
 pub use target::Targets;

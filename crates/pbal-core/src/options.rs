@@ -14,6 +14,9 @@ pub enum Strategy {
     /// Buy and sell to get as close to the targets as whole shares allow. The original tool's
     /// `hard_rebalance`.
     Full,
+    /// Trade only the assets outside their tolerance band (see [`Bands`]), buying and selling
+    /// them to their band destination; everything inside its band is left alone.
+    Bands,
 }
 
 impl Strategy {
@@ -22,6 +25,7 @@ impl Strategy {
         match self {
             Self::BuyOnly => "buy-only",
             Self::Full => "full",
+            Self::Bands => "bands",
         }
     }
 }
@@ -68,6 +72,57 @@ impl Commission {
     }
 }
 
+/// Where an asset outside its band is traded to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Destination {
+    /// All the way to the target weight.
+    #[default]
+    Target,
+    /// Just back inside, to the band's edge.
+    Edge,
+    /// Halfway between the edge and the target.
+    Half,
+}
+
+/// Tolerance bands: an asset is outside its band when its weight differs from the target by
+/// more than `min(absolute, relative × target)` (the 5/25 rule takes the smaller of the two:
+/// for a 10% target, ±2.5 percentage points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bands {
+    /// Absolute band in weight (0.05 = 5 percentage points).
+    pub absolute: Decimal,
+    /// Relative band as a fraction of the target (0.25 = 25%).
+    pub relative: Decimal,
+    /// Where the assets outside are traded to.
+    pub destination: Destination,
+}
+
+impl Default for Bands {
+    fn default() -> Self {
+        Self {
+            absolute: dec!(0.05),
+            relative: dec!(0.25),
+            destination: Destination::Target,
+        }
+    }
+}
+
+impl Bands {
+    /// Half-width of the band around `target` (a weight).
+    ///
+    /// ```
+    /// use pbal_core::Bands;
+    /// use rust_decimal::dec;
+    /// let bands = Bands::default(); // 5/25
+    /// assert_eq!(bands.width(dec!(0.10)), dec!(0.0250));
+    /// assert_eq!(bands.width(dec!(0.60)), dec!(0.05));
+    /// ```
+    pub fn width(&self, target: Decimal) -> Decimal {
+        self.absolute.min(self.relative * target)
+    }
+}
+
 /// Everything that shapes a plan besides the portfolio, the targets and the cash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanOptions {
@@ -81,6 +136,9 @@ pub struct PlanOptions {
     pub commission: Commission,
     /// Cash to keep uninvested; it is the cash's target.
     pub reserve: Decimal,
+    /// Tolerance bands. With [`Strategy::Bands`] they choose what trades; with the other
+    /// strategies they are a trigger: no asset outside its band, no trade.
+    pub bands: Option<Bands>,
     /// Search effort for the exact solver (nodes). Past it the best plan found is returned
     /// with its gap to the bound.
     pub node_limit: u64,
@@ -97,6 +155,7 @@ impl Default for PlanOptions {
             quantity_step: Decimal::ONE,
             commission: Commission::None,
             reserve: Decimal::ZERO,
+            bands: None,
             node_limit: 2_000_000,
             exact_max_assets: 30,
         }

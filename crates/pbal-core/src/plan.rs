@@ -124,6 +124,8 @@ pub struct Plan {
     pub objective_after: Decimal,
     /// Proven optimal or best effort.
     pub optimality: Optimality,
+    /// Bands were checked and every asset was inside its band, so nothing trades.
+    pub within_bands: bool,
 }
 
 impl Plan {

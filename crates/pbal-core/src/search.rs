@@ -41,6 +41,9 @@ pub(crate) struct Problem {
     pub(crate) hi: Vec<i64>,
     /// Cash minus reserve: spending plus commission may not exceed it.
     pub(crate) budget: f64,
+    /// Cash minus the cash's target before trading (equals `budget` unless band destinations
+    /// leave some cash uninvested on purpose).
+    pub(crate) cash_deviation: f64,
     pub(crate) min_trade: f64,
     pub(crate) commission: CommissionF,
     /// A withdrawal: raise at least `−budget` and no sold unit could be kept.
@@ -108,7 +111,7 @@ impl Problem {
             spent += x;
             commission += self.commission_of(i, u);
         }
-        objective += (self.budget - spent).powi(2);
+        objective += (self.cash_deviation - spent).powi(2);
         (objective, spent, commission)
     }
 
@@ -147,7 +150,13 @@ pub(crate) fn search<J: Judge>(
     let items = problem.relaxation_items(&all);
     let (s_min, s_max) = problem.sum_range(0.0, 0.0);
     let mut fractional = Vec::new();
-    let root_bound = waterfill::solve(&items, problem.budget, s_min, s_max, &mut fractional);
+    let root_bound = waterfill::solve(
+        &items,
+        problem.cash_deviation,
+        s_min,
+        s_max,
+        &mut fractional,
+    );
 
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
     let start = local_search(problem, &fractional);
@@ -258,7 +267,7 @@ impl<J: Judge> BranchAndBound<'_, J> {
                 let spent = fixed_spent + x;
                 let commission = fixed_commission + p.commission_of(asset, u);
                 let (s_min, s_max) = p.sum_range(spent, commission);
-                let cash_dev = p.budget - spent;
+                let cash_dev = p.cash_deviation - spent;
                 let bound =
                     objective + waterfill::solve(&items, cash_dev, s_min, s_max, &mut child);
                 let incumbent = self.incumbent();
@@ -412,7 +421,7 @@ fn move_delta(problem: &Problem, units: &[i64], spent: f64, i: usize, v: i64) ->
     let x = units[i] as f64 * unit;
     let dx = (v - units[i]) as f64 * unit;
     let asset = (problem.deviation[i] + x + dx).powi(2) - (problem.deviation[i] + x).powi(2);
-    let cash_before = problem.budget - spent;
+    let cash_before = problem.cash_deviation - spent;
     let cash = (cash_before - dx).powi(2) - cash_before.powi(2);
     asset + cash
 }

@@ -9,7 +9,7 @@ use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
 use crate::basket::{self, OrderType};
-use crate::cli::{CashArg, Format, OrderTypeArg, PlanArgs, StrategyArg};
+use crate::cli::{CashArg, DestinationArg, Format, OrderTypeArg, PlanArgs, StrategyArg};
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
@@ -161,7 +161,17 @@ fn options(args: &PlanArgs) -> PlanOptions {
         strategy: match args.strategy {
             StrategyArg::BuyOnly => Strategy::BuyOnly,
             StrategyArg::Full => Strategy::Full,
+            StrategyArg::Bands => Strategy::Bands,
         },
+        bands: (args.bands || args.strategy == StrategyArg::Bands).then_some(pbal_core::Bands {
+            absolute: args.band_abs,
+            relative: args.band_rel,
+            destination: match args.to {
+                DestinationArg::Target => pbal_core::Destination::Target,
+                DestinationArg::Edge => pbal_core::Destination::Edge,
+                DestinationArg::Half => pbal_core::Destination::Half,
+            },
+        }),
         min_trade,
         quantity_step: if args.fractional {
             Decimal::new(1, 4)

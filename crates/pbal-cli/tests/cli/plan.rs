@@ -350,3 +350,32 @@ fn basket_round_trips_to_the_plan() {
         }
     }
 }
+
+#[test]
+fn bands_trade_only_what_is_outside() {
+    let pbal = Pbal::new();
+    let file = readme_fixture();
+    // 5/25 on ten 10% targets: ±2.5 pp. FTEC (13.3%), VSMAX (17.8%), VCR (6.0%) and VDC (7.1%)
+    // are outside; the other six stay untouched.
+    let (code, stdout, stderr) = pbal.run(&["plan", &file, "-s", "bands", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let symbols: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(symbols, ["FTEC", "VSMAX", "VCR", "VDC"], "{stdout}");
+    // Wide bands: nothing outside, nothing to do, exit 0.
+    let (code, stdout, _) = pbal.run(&[
+        "plan",
+        &file,
+        "-s",
+        "bands",
+        "--band-abs",
+        "10%",
+        "--band-rel",
+        "100%",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No asset is outside its band"), "{stdout}");
+}

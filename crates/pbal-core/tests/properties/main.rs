@@ -1,3 +1,4 @@
 //! Property tests of the allocation engine against oracles.
+mod bands;
 mod oracle;
 mod seed;
