@@ -69,15 +69,14 @@ pub enum DestinationArg {
 /// A share given as `5%` or a fraction `0.05` (a bare number above 1 is read as percent).
 fn parse_share(text: &str) -> Result<Decimal, String> {
     let trimmed = text.trim();
-    let value = match trimmed.strip_suffix('%') {
-        Some(p) => parse_non_negative(p)? / Decimal::ONE_HUNDRED,
-        None => {
-            let v = parse_non_negative(trimmed)?;
-            if v > Decimal::ONE {
-                v / Decimal::ONE_HUNDRED
-            } else {
-                v
-            }
+    let value = if let Some(p) = trimmed.strip_suffix('%') {
+        parse_non_negative(p)? / Decimal::ONE_HUNDRED
+    } else {
+        let v = parse_non_negative(trimmed)?;
+        if v > Decimal::ONE {
+            v / Decimal::ONE_HUNDRED
+        } else {
+            v
         }
     };
     if value > Decimal::ONE {
