@@ -55,6 +55,17 @@ pub enum StrategyArg {
     Bands,
 }
 
+/// Lot selection order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LotOrderArg {
+    /// Losses first, then long-term gains, smallest gain per dollar first.
+    TaxMin,
+    /// Highest cost first.
+    Hifo,
+    /// Oldest first.
+    Fifo,
+}
+
 /// Where assets outside their band go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DestinationArg {
@@ -203,6 +214,27 @@ pub struct PlanArgs {
     /// or halfway.
     #[arg(long, value_enum, default_value = "target")]
     pub to: DestinationArg,
+
+    /// Which tax lots a sale closes: tax-min (losses first, then long-term gains, smallest gain
+    /// per dollar first), hifo (highest cost first) or fifo.
+    #[arg(long, value_enum, default_value = "tax-min")]
+    pub lot_order: LotOrderArg,
+
+    /// Sales may realize at most this net gain (0: no net gain, losses may offset gains).
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_decimal, allow_hyphen_values = true)]
+    pub max_realized_gain: Option<Decimal>,
+
+    /// Tax rate on net short-term gains, for the estimate (e.g. 37%).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    pub tax_rate_short: Decimal,
+
+    /// Tax rate on net long-term gains, for the estimate (e.g. 20%).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    pub tax_rate_long: Decimal,
+
+    /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<jiff::civil::Date>,
 
     /// Order type in a basket (`--format basket`).
     #[arg(long, value_enum, default_value = "mkt")]

@@ -217,7 +217,46 @@ impl PlanReport<'_> {
                     let _ = write!(line, ", realizes {} (est.)", money_display(pnl));
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
+                for lot in &t.lots {
+                    let opened = lot
+                        .open_date
+                        .map_or_else(|| "unknown date".to_owned(), |d| d.to_string());
+                    let _ = writeln!(
+                        out,
+                        "         lot opened {opened}: {} shares, basis {}, {} {}{}",
+                        quantity(lot.quantity),
+                        money_display(lot.cost_basis),
+                        if lot.gain < Decimal::ZERO {
+                            "loss"
+                        } else {
+                            "gain"
+                        },
+                        money_display(lot.gain.abs()),
+                        if lot.long_term { " (long-term)" } else { "" }
+                    );
+                }
             }
+        }
+        let sells = plan.trades.iter().any(|t| t.side == pbal_core::Side::Sell);
+        if sells {
+            let _ = writeln!(out);
+            let r = &plan.realized;
+            let _ = writeln!(
+                out,
+                "Realized: short-term {}, long-term {}, estimated tax {}{}",
+                money_display(r.short_term),
+                money_display(r.long_term),
+                money_display(r.estimated_tax),
+                if r.from_lots {
+                    ""
+                } else {
+                    " (no lot data for some sales: estimated from the position's P&L, as short-term)"
+                }
+            );
+            let _ = writeln!(
+                out,
+                "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
+            );
         }
         out
     }
@@ -253,6 +292,15 @@ impl PlanReport<'_> {
                     "amount": money(t.amount),
                     "commission": money(t.commission),
                     "realized_pnl": t.realized_pnl.map(money),
+                    "realized_short_term": money(t.realized_short_term),
+                    "realized_long_term": money(t.realized_long_term),
+                    "lots": t.lots.iter().map(|l| json!({
+                        "open_date": l.open_date.map(|d| d.to_string()),
+                        "quantity": quantity(l.quantity),
+                        "cost_basis": money(l.cost_basis),
+                        "gain": money(l.gain),
+                        "long_term": l.long_term,
+                    })).collect::<Vec<_>>(),
                 });
                 if let Some(currency) = self.currency_of(&t.symbol) {
                     v["currency"] = json!(currency);
@@ -284,6 +332,12 @@ impl PlanReport<'_> {
             "drift_after": plan.drift_after.to_string(),
             "objective_before": plan.objective_before.to_string(),
             "objective_after": plan.objective_after.to_string(),
+            "realized": {
+                "short_term": money(plan.realized.short_term),
+                "long_term": money(plan.realized.long_term),
+                "estimated_tax": money(plan.realized.estimated_tax),
+                "from_lots": plan.realized.from_lots,
+            },
             "optimal": optimal,
             "within_bands": plan.within_bands,
             "gap": gap.to_string(),

@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, Side, Trade};
+use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 use crate::search::{self, CommissionF, Judge, Problem};
-use crate::{Commission, Error, PlanOptions, Portfolio, Strategy, Targets};
+use crate::{Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets};
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
 const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
@@ -95,8 +95,9 @@ struct Asset {
     price: Decimal,
     quantity: Decimal,
     value: Decimal,
-    pnl: Option<Decimal>,
     weight: Decimal,
+    /// The holding as given (lots and P&L), for what a sale realizes.
+    holding: Holding,
 }
 
 fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error> {
@@ -115,8 +116,8 @@ fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error>
             price: h.price,
             quantity: h.quantity,
             value: h.value,
-            pnl: h.unrealized_pnl,
             weight: targets.weight(&h.symbol),
+            holding: h.clone(),
         })
         .collect();
     if assets.is_empty() {
@@ -411,9 +412,14 @@ impl Setup {
                 traded += x.abs();
                 trades.push((i, u));
                 if u < 0 {
-                    tax += realized(a, -q).unwrap_or_default();
+                    tax += self.realize(a, -q).total();
                 }
             }
+        }
+        if let Some(cap) = self.options.max_realized_gain
+            && tax > cap
+        {
+            return None;
         }
         let cash_dev = self.cash_deviation.checked_sub(spent)?;
         objective = objective.checked_add(cash_dev.checked_mul(cash_dev)?)?;
@@ -471,6 +477,10 @@ impl Setup {
         let mut drift_after = (left - reserve).abs();
         let mut spent = Decimal::ZERO;
         let mut received = Decimal::ZERO;
+        let mut realized = RealizedSummary {
+            from_lots: true,
+            ..RealizedSummary::default()
+        };
         for (a, &u) in self.assets.iter().zip(units) {
             let q = self.quantity(u);
             let amount = q * a.price;
@@ -499,7 +509,25 @@ impl Setup {
                 price: a.price,
                 amount: amount.abs(),
                 commission: self.options.commission.estimate(q, a.price),
-                realized_pnl: if u < 0 { realized(a, -q) } else { None },
+                realized_pnl: None,
+                realized_short_term: Decimal::ZERO,
+                realized_long_term: Decimal::ZERO,
+                lots: Vec::new(),
+            };
+            let trade = if u < 0 {
+                let r = self.realize(a, -q);
+                realized.short_term += r.short_term;
+                realized.long_term += r.long_term;
+                realized.from_lots &= r.from_lots;
+                Trade {
+                    realized_pnl: Some(r.total()),
+                    realized_short_term: r.short_term,
+                    realized_long_term: r.long_term,
+                    lots: r.lots,
+                    ..trade
+                }
+            } else {
+                trade
             };
             if u > 0 {
                 spent += amount;
@@ -510,6 +538,12 @@ impl Setup {
             }
         }
         sells.extend(buys);
+        realized.estimated_tax = estimated_tax(
+            realized.short_term,
+            realized.long_term,
+            self.options.tax_rate_short,
+            self.options.tax_rate_long,
+        );
         let half = Decimal::new(5, 1);
         Ok(Plan {
             strategy: self.options.strategy,
@@ -533,18 +567,36 @@ impl Setup {
                 .round_dp(2),
             objective_after: objective_after.round_dp(2),
             optimality,
+            realized,
             within_bands: self.within_bands,
         })
     }
+
+    fn realize(&self, asset: &Asset, quantity: Decimal) -> Realized {
+        crate::realize(
+            &asset.holding,
+            quantity,
+            asset.price,
+            self.options.as_of,
+            self.options.lot_order,
+        )
+    }
 }
 
-/// Realized P&L of selling `quantity` shares, pro rata of the position's unrealized P&L.
-fn realized(asset: &Asset, quantity: Decimal) -> Option<Decimal> {
-    let pnl = asset.pnl?;
-    if asset.quantity.is_zero() {
-        return None;
-    }
-    Some((pnl * quantity / asset.quantity).round_dp(2))
+/// Tax on net gains: short-term and long-term net against each other first.
+fn estimated_tax(
+    short: Decimal,
+    long: Decimal,
+    rate_short: Decimal,
+    rate_long: Decimal,
+) -> Decimal {
+    let (short, long) = match (short < Decimal::ZERO, long < Decimal::ZERO) {
+        (true, false) => (Decimal::ZERO, (long + short).max(Decimal::ZERO)),
+        (false, true) => ((short + long).max(Decimal::ZERO), Decimal::ZERO),
+        (true, true) => (Decimal::ZERO, Decimal::ZERO),
+        (false, false) => (short, long),
+    };
+    (short * rate_short + long * rate_long).round_dp(2)
 }
 
 /// How good a candidate is: lower is better, field by field.

@@ -56,11 +56,13 @@ mod plan;
 mod portfolio;
 mod search;
 mod target;
+mod tax;
 mod waterfill;
 
 pub use engine::plan;
 pub use error::Error;
 pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
-pub use plan::{CashSummary, Optimality, Plan, PositionPlan, Side, Trade};
+pub use plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 pub use portfolio::{Holding, Lot, Portfolio};
 pub use target::Targets;
+pub use tax::{LotOrder, LotSale, Realized, is_long_term, realize};

@@ -1,6 +1,9 @@
 //! How a plan may trade.
 
+use jiff::civil::Date;
 use rust_decimal::{Decimal, dec};
+
+use crate::LotOrder;
 use serde::{Deserialize, Serialize};
 
 /// Which trades a plan may make.
@@ -139,6 +142,16 @@ pub struct PlanOptions {
     /// Tolerance bands. With [`Strategy::Bands`] they choose what trades; with the other
     /// strategies they are a trigger: no asset outside its band, no trade.
     pub bands: Option<Bands>,
+    /// Which lots a sale closes (for the realized gain and the lots listed per sale).
+    pub lot_order: LotOrder,
+    /// The plan's date, to tell long-term lots from short-term ones (none: all short-term).
+    pub as_of: Option<Date>,
+    /// Sales may realize at most this net gain (0: losses only). None: no cap.
+    pub max_realized_gain: Option<Decimal>,
+    /// Tax rate on net short-term gains, for the estimate (0.37 = 37%).
+    pub tax_rate_short: Decimal,
+    /// Tax rate on net long-term gains, for the estimate.
+    pub tax_rate_long: Decimal,
     /// Search effort for the exact solver (nodes). Past it the best plan found is returned
     /// with its gap to the bound.
     pub node_limit: u64,
@@ -156,6 +169,11 @@ impl Default for PlanOptions {
             commission: Commission::None,
             reserve: Decimal::ZERO,
             bands: None,
+            lot_order: LotOrder::TaxMin,
+            as_of: None,
+            max_realized_gain: None,
+            tax_rate_short: Decimal::ZERO,
+            tax_rate_long: Decimal::ZERO,
             node_limit: 2_000_000,
             exact_max_assets: 30,
         }

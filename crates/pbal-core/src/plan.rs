@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::Strategy;
+use crate::{LotSale, Strategy};
 
 /// Buy or sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -40,9 +40,28 @@ pub struct Trade {
     pub amount: Decimal,
     /// Estimated commission of this order.
     pub commission: Decimal,
-    /// Estimated realized profit (positive) or loss (negative) of a sale, from the position's
-    /// unrealized P&L pro rata; `None` for buys or when the P&L is unknown.
+    /// Estimated realized profit (positive) or loss (negative) of a sale; `None` for buys.
     pub realized_pnl: Option<Decimal>,
+    /// Short-term part of `realized_pnl`.
+    pub realized_short_term: Decimal,
+    /// Long-term part of `realized_pnl`.
+    pub realized_long_term: Decimal,
+    /// The lots a sale should close (empty without lot data: then the P&L is pro rata).
+    pub lots: Vec<LotSale>,
+}
+
+/// Gains and losses the plan realizes, and the tax estimate.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RealizedSummary {
+    /// Net short-term gain (negative: loss).
+    pub short_term: Decimal,
+    /// Net long-term gain (negative: loss).
+    pub long_term: Decimal,
+    /// Estimated tax with the given rates, after netting short against long (never negative;
+    /// ignores carry-overs and the year's other sales).
+    pub estimated_tax: Decimal,
+    /// False when some sale had no lot data and used the position's P&L pro rata.
+    pub from_lots: bool,
 }
 
 /// One managed asset before and after the plan.
@@ -124,6 +143,8 @@ pub struct Plan {
     pub objective_after: Decimal,
     /// Proven optimal or best effort.
     pub optimality: Optimality,
+    /// What the sales realize.
+    pub realized: RealizedSummary,
     /// Bands were checked and every asset was inside its band, so nothing trades.
     pub within_bands: bool,
 }

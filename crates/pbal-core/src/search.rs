@@ -159,10 +159,13 @@ pub(crate) fn search<J: Judge>(
     );
 
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
-    let start = local_search(problem, &fractional);
-    if let Some(score) = judge.judge(&start) {
-        let f = problem.evaluate(&start).0;
-        best = Some((start, score, f));
+    // The local-search plan, else no trade at all, is the first incumbent.
+    for start in [local_search(problem, &fractional), vec![0; n]] {
+        if let Some(score) = judge.judge(&start) {
+            let f = problem.evaluate(&start).0;
+            best = Some((start, score, f));
+            break;
+        }
     }
     let mut proven = false;
     if n <= exact_max && root_bound.is_finite() {

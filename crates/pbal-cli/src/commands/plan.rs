@@ -9,7 +9,9 @@ use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
 use crate::basket::{self, OrderType};
-use crate::cli::{CashArg, DestinationArg, Format, OrderTypeArg, PlanArgs, StrategyArg};
+use crate::cli::{
+    CashArg, DestinationArg, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
+};
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
@@ -179,6 +181,18 @@ fn options(args: &PlanArgs) -> PlanOptions {
             Decimal::ONE
         },
         commission: args.commission.0,
+        lot_order: match args.lot_order {
+            LotOrderArg::TaxMin => pbal_core::LotOrder::TaxMin,
+            LotOrderArg::Hifo => pbal_core::LotOrder::Hifo,
+            LotOrderArg::Fifo => pbal_core::LotOrder::Fifo,
+        },
+        as_of: Some(
+            args.as_of
+                .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
+        ),
+        max_realized_gain: args.max_realized_gain,
+        tax_rate_short: args.tax_rate_short,
+        tax_rate_long: args.tax_rate_long,
         reserve: args.reserve,
         ..PlanOptions::default()
     }

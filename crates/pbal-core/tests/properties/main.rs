@@ -2,3 +2,4 @@
 mod bands;
 mod oracle;
 mod seed;
+mod tax;
