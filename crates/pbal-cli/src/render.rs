@@ -238,6 +238,26 @@ impl PlanReport<'_> {
             }
         }
         let sells = plan.trades.iter().any(|t| t.side == pbal_core::Side::Sell);
+        for flag in &plan.wash_sale {
+            let line = match flag {
+                pbal_core::WashSaleFlag::BuyAfterLossSale {
+                    symbol,
+                    sold_on,
+                    blocked: true,
+                } => format!(
+                    "{symbol}: not bought, it was sold at a loss on {sold_on} (a buy now would wash that loss)"
+                ),
+                pbal_core::WashSaleFlag::BuyAfterLossSale {
+                    symbol, sold_on, ..
+                } => {
+                    format!("{symbol}: this buy washes the loss of its sale on {sold_on}")
+                }
+                pbal_core::WashSaleFlag::LossSaleAfterBuy { symbol, bought_on } => format!(
+                    "{symbol}: this loss sale comes within 30 days of a buy on {bought_on}: the loss is a wash sale"
+                ),
+            };
+            let _ = writeln!(out, "Wash sale: {line}");
+        }
         if sells {
             let _ = writeln!(out);
             let r = &plan.realized;
@@ -338,6 +358,7 @@ impl PlanReport<'_> {
                 "estimated_tax": money(plan.realized.estimated_tax),
                 "from_lots": plan.realized.from_lots,
             },
+            "wash_sale": serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
             "optimal": optimal,
             "within_bands": plan.within_bands,
             "gap": gap.to_string(),

@@ -8,7 +8,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 use crate::search::{self, CommissionF, Judge, Problem};
-use crate::{Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets};
+use crate::{
+    Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
+};
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
 const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
@@ -268,7 +270,14 @@ impl Setup {
                 ),
             };
             lo.push(to_units(l)?);
-            hi.push(to_units(h)?);
+            // A buy that would wash a recent loss is skipped when the guard blocks buys.
+            let blocked = match (&options.wash_sale, options.as_of) {
+                (Some(guard), Some(as_of)) => {
+                    guard.block_buys && guard.recent_loss_sale(&a.symbol, as_of).is_some()
+                }
+                _ => false,
+            };
+            hi.push(if blocked { 0 } else { to_units(h)? });
         }
         let setup = Self {
             assets,
@@ -537,6 +546,7 @@ impl Setup {
                 sells.push(trade);
             }
         }
+        let wash_sale = self.wash_sale_flags(&sells, &buys);
         sells.extend(buys);
         realized.estimated_tax = estimated_tax(
             realized.short_term,
@@ -568,8 +578,41 @@ impl Setup {
             objective_after: objective_after.round_dp(2),
             optimality,
             realized,
+            wash_sale,
             within_bands: self.within_bands,
         })
+    }
+
+    /// Flags loss sales right after a buy, and buys (planned or skipped) right after a loss sale.
+    fn wash_sale_flags(&self, sells: &[Trade], buys: &[Trade]) -> Vec<WashSaleFlag> {
+        let (Some(guard), Some(as_of)) = (&self.options.wash_sale, self.options.as_of) else {
+            return Vec::new();
+        };
+        let mut flags = Vec::new();
+        for sale in sells {
+            if sale.realized_pnl.is_some_and(|p| p < Decimal::ZERO)
+                && let Some(bought_on) = guard.recent_buy(&sale.symbol, as_of)
+            {
+                flags.push(WashSaleFlag::LossSaleAfterBuy {
+                    symbol: sale.symbol.clone(),
+                    bought_on,
+                });
+            }
+        }
+        for a in &self.assets {
+            let Some(sold_on) = guard.recent_loss_sale(&a.symbol, as_of) else {
+                continue;
+            };
+            let planned = buys.iter().any(|b| b.symbol == a.symbol);
+            if planned || guard.block_buys {
+                flags.push(WashSaleFlag::BuyAfterLossSale {
+                    symbol: a.symbol.clone(),
+                    sold_on,
+                    blocked: !planned,
+                });
+            }
+        }
+        flags
     }
 
     fn realize(&self, asset: &Asset, quantity: Decimal) -> Realized {

@@ -57,6 +57,7 @@ mod portfolio;
 mod search;
 mod target;
 mod tax;
+mod wash_sale;
 mod waterfill;
 
 pub use engine::plan;
@@ -66,3 +67,4 @@ pub use plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Sid
 pub use portfolio::{Holding, Lot, Portfolio};
 pub use target::Targets;
 pub use tax::{LotOrder, LotSale, Realized, is_long_term, realize};
+pub use wash_sale::{PastTrade, WINDOW_DAYS, WashSaleFlag, WashSaleGuard, within_window};

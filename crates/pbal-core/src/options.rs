@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 use rust_decimal::{Decimal, dec};
 
-use crate::LotOrder;
+use crate::{LotOrder, WashSaleGuard};
 use serde::{Deserialize, Serialize};
 
 /// Which trades a plan may make.
@@ -152,6 +152,8 @@ pub struct PlanOptions {
     pub tax_rate_short: Decimal,
     /// Tax rate on net long-term gains, for the estimate.
     pub tax_rate_long: Decimal,
+    /// Recent trades to check buys and loss sales against (needs `as_of`).
+    pub wash_sale: Option<WashSaleGuard>,
     /// Search effort for the exact solver (nodes). Past it the best plan found is returned
     /// with its gap to the bound.
     pub node_limit: u64,
@@ -174,6 +176,7 @@ impl Default for PlanOptions {
             max_realized_gain: None,
             tax_rate_short: Decimal::ZERO,
             tax_rate_long: Decimal::ZERO,
+            wash_sale: None,
             node_limit: 2_000_000,
             exact_max_assets: 30,
         }

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{LotSale, Strategy};
+use crate::{LotSale, Strategy, WashSaleFlag};
 
 /// Buy or sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -145,6 +145,8 @@ pub struct Plan {
     pub optimality: Optimality,
     /// What the sales realize.
     pub realized: RealizedSummary,
+    /// Trades the wash-sale guard flagged (and buys it skipped).
+    pub wash_sale: Vec<WashSaleFlag>,
     /// Bands were checked and every asset was inside its band, so nothing trades.
     pub within_bands: bool,
 }

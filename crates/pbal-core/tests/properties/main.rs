@@ -3,3 +3,4 @@ mod bands;
 mod oracle;
 mod seed;
 mod tax;
+mod wash_sale;

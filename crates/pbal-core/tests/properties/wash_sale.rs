@@ -1,0 +1,118 @@
+//! The wash-sale guard: window edges and what it does to a plan.
+
+use jiff::civil::{Date, date};
+use pbal_core::{
+    Holding, PastTrade, PlanOptions, Portfolio, Side, Targets, WashSaleFlag, WashSaleGuard, plan,
+    within_window,
+};
+use rust_decimal::{Decimal, dec};
+
+fn sold_at_loss(symbol: &str, on: Date) -> PastTrade {
+    PastTrade {
+        symbol: symbol.into(),
+        date: on,
+        side: Side::Sell,
+        quantity: dec!(10),
+        realized_pnl: Some(dec!(-100)),
+    }
+}
+
+#[test]
+fn window_edges_are_exact() {
+    let sale = date(2025, 10, 1);
+    assert!(within_window(sale, date(2025, 10, 1)));
+    assert!(within_window(sale, date(2025, 10, 31))); // day 30
+    assert!(!within_window(sale, date(2025, 11, 1))); // day 31
+    // Across a leap day and a year end.
+    assert!(within_window(date(2024, 2, 1), date(2024, 3, 2))); // 30 days in a leap year
+    assert!(!within_window(date(2024, 2, 1), date(2024, 3, 3)));
+    assert!(within_window(date(2025, 12, 15), date(2026, 1, 14)));
+    assert!(!within_window(date(2025, 12, 15), date(2026, 1, 15)));
+}
+
+fn portfolio() -> (Portfolio, Targets) {
+    let p = Portfolio::new(vec![
+        Holding::new("AAA", dec!(10), dec!(100)),
+        Holding::new("BBB", dec!(15), dec!(100)),
+        Holding::new("CCC", dec!(20), dec!(100)),
+    ])
+    .unwrap();
+    let t = Targets::equal(["AAA", "BBB", "CCC"]).unwrap();
+    (p, t)
+}
+
+fn options(sold_on: Date, as_of: Date, block: bool) -> PlanOptions {
+    PlanOptions {
+        as_of: Some(as_of),
+        wash_sale: Some(WashSaleGuard {
+            history: vec![sold_at_loss("AAA", sold_on)],
+            block_buys: block,
+        }),
+        ..PlanOptions::default()
+    }
+}
+
+fn bought(p: &pbal_core::Plan) -> Vec<&str> {
+    p.trades
+        .iter()
+        .filter(|t| t.side == Side::Buy)
+        .map(|t| t.symbol.as_str())
+        .collect()
+}
+
+#[test]
+fn a_buy_after_a_loss_sale_is_skipped_on_day_30_not_day_31() {
+    let (p, t) = portfolio();
+    let cash = Decimal::from(1000);
+    let sold = date(2025, 10, 1);
+    let day30 = plan(&p, &t, cash, &options(sold, date(2025, 10, 31), true)).unwrap();
+    assert!(!bought(&day30).contains(&"AAA"), "{day30:#?}");
+    assert!(
+        bought(&day30).contains(&"BBB"),
+        "the cash goes to the next-best asset"
+    );
+    assert!(matches!(
+        &day30.wash_sale[..],
+        [WashSaleFlag::BuyAfterLossSale { symbol, blocked: true, .. }] if symbol == "AAA"
+    ));
+    let day31 = plan(&p, &t, cash, &options(sold, date(2025, 11, 1), true)).unwrap();
+    assert!(bought(&day31).contains(&"AAA"));
+    assert!(day31.wash_sale.is_empty());
+    // Flag only: the buy stays, flagged.
+    let flagged = plan(&p, &t, cash, &options(sold, date(2025, 10, 31), false)).unwrap();
+    assert!(bought(&flagged).contains(&"AAA"));
+    assert!(matches!(
+        &flagged.wash_sale[..],
+        [WashSaleFlag::BuyAfterLossSale { blocked: false, .. }]
+    ));
+}
+
+#[test]
+fn a_loss_sale_soon_after_a_buy_is_flagged() {
+    let mut h = Holding::new("CCC", dec!(20), dec!(100)).with_unrealized_pnl(dec!(-200));
+    h.lots.clear();
+    let p = Portfolio::new(vec![Holding::new("AAA", dec!(10), dec!(100)), h]).unwrap();
+    let t = Targets::equal(["AAA", "CCC"]).unwrap();
+    let options = PlanOptions {
+        as_of: Some(date(2025, 11, 20)),
+        wash_sale: Some(WashSaleGuard {
+            history: vec![PastTrade {
+                symbol: "CCC".into(),
+                date: date(2025, 11, 1),
+                side: Side::Buy,
+                quantity: dec!(1),
+                realized_pnl: None,
+            }],
+            block_buys: true,
+        }),
+        ..PlanOptions::default()
+    };
+    let plan = plan(&p, &t, dec!(-500), &options).unwrap();
+    assert!(
+        matches!(
+            &plan.wash_sale[..],
+            [WashSaleFlag::LossSaleAfterBuy { symbol, .. }] if symbol == "CCC"
+        ),
+        "{plan:#?}"
+    );
+}
