@@ -24,11 +24,35 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the whole-share trades that move the portfolio toward its targets (dry run).
-    Plan(PlanArgs),
+    Plan(Box<PlanArgs>),
+    /// Show what pbal reads from an export: holdings, lots, currencies, cash, skipped rows.
+    Positions(PositionsArgs),
+}
+
+/// Output format of `pbal positions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PositionsFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object (money and quantities as strings).
+    Json,
+}
+
+/// Arguments of `pbal positions`.
+#[derive(Debug, Args)]
+pub struct PositionsArgs {
+    /// The export to read (Flex Query CSV/XML, Activity Statement, or the original CSV).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: PositionsFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
-const SUBCOMMANDS: &[&str] = &["plan", "help"];
+const SUBCOMMANDS: &[&str] = &["plan", "positions", "help"];
 
 /// Rewrites the original tool's usage (`pbal FILE -c 5000 -s try_avoid_sell`) to `pbal plan …`.
 pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -284,12 +308,18 @@ mod tests {
             "-s",
             "try_avoid_sell",
         ])
-        .command;
+        .command
+        else {
+            panic!("not plan")
+        };
         assert_eq!(p.file, Some(PathBuf::from("pos.csv")));
         assert_eq!(p.cash, CashArg::Amount(Decimal::from(5000)));
         assert_eq!(p.increment, Some(2));
         assert_eq!(p.strategy, StrategyArg::BuyOnly);
-        let Command::Plan(p) = parse(&["pbal", "-c", "-10000", "-s", "hard_rebalance"]).command;
+        let Command::Plan(p) = parse(&["pbal", "-c", "-10000", "-s", "hard_rebalance"]).command
+        else {
+            panic!("not plan")
+        };
         assert_eq!(p.cash, CashArg::Amount(Decimal::from(-10000)));
         assert_eq!(p.strategy, StrategyArg::Full);
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand; `dispatch` is the only place that matches on them.
 
 mod plan;
+mod positions;
 
 use anyhow::Result;
 
@@ -9,5 +10,6 @@ use crate::cli::{Cli, Command};
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
+        Command::Positions(args) => positions::run(&args),
     }
 }
