@@ -43,13 +43,23 @@ pub fn plan(
         return setup.assemble(&units, objective, Optimality::Optimal);
     }
     let problem = setup.problem();
+    // With a gain cap, a start that sells only positions at a loss is usually within it.
+    let alternatives: Vec<Problem> = if options.max_realized_gain.is_some() {
+        vec![setup.losses_only(&problem)]
+    } else {
+        Vec::new()
+    };
     let outcome = search::search(
         &problem,
+        &alternatives,
         &setup,
         options.exact_max_assets,
         options.node_limit,
     )
-    .ok_or_else(|| setup.infeasible())?;
+    .ok_or_else(|| match options.max_realized_gain {
+        Some(cap) => Error::RealizedGainCap { cap },
+        None => setup.infeasible(),
+    })?;
     let optimality = if outcome.proven {
         Optimality::Optimal
     } else {
@@ -379,6 +389,18 @@ impl Setup {
         }
     }
 
+    /// The same problem with sales limited to positions whose sale realizes a loss.
+    fn losses_only(&self, problem: &Problem) -> Problem {
+        let mut restricted = problem.clone();
+        for (i, a) in self.assets.iter().enumerate() {
+            let one = self.quantity(1);
+            if self.realize(a, one.min(a.quantity)).total() > Decimal::ZERO {
+                restricted.lo[i] = 0;
+            }
+        }
+        restricted
+    }
+
     fn quantity(&self, units: i64) -> Decimal {
         Decimal::from(units) * self.options.quantity_step
     }
@@ -401,7 +423,10 @@ impl Setup {
 
     /// Exact score of a candidate, or `None` if it breaks a rule. `minimal` enforces the
     /// withdrawal rule that no sold unit could be kept.
-    fn judge_raw(&self, units: &[i64], minimal: bool) -> Option<Score> {
+    /// Exact score of a candidate, or `None` if it breaks a rule. `strict` adds the rules a
+    /// final plan must keep beyond budget and bounds: the realized-gain cap, and for withdrawals
+    /// that no sold unit could be kept.
+    fn judge_raw(&self, units: &[i64], strict: bool) -> Option<Score> {
         let (spent, _) = self.spending(units)?;
         let mut objective = Decimal::ZERO;
         let mut orders = 0;
@@ -425,14 +450,15 @@ impl Setup {
                 }
             }
         }
-        if let Some(cap) = self.options.max_realized_gain
+        if strict
+            && let Some(cap) = self.options.max_realized_gain
             && tax > cap
         {
             return None;
         }
         let cash_dev = self.cash_deviation.checked_sub(spent)?;
         objective = objective.checked_add(cash_dev.checked_mul(cash_dev)?)?;
-        if minimal {
+        if strict && self.withdrawal {
             let mut probe = units.to_vec();
             for i in 0..units.len() {
                 if units[i] >= 0 {
@@ -673,6 +699,6 @@ impl PartialOrd for Score {
 impl Judge for Setup {
     type Score = Score;
     fn judge(&self, units: &[i64]) -> Option<Score> {
-        self.judge_raw(units, self.withdrawal)
+        self.judge_raw(units, true)
     }
 }

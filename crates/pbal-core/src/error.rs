@@ -49,6 +49,12 @@ pub enum Error {
         /// Money that selling everything allowed would raise.
         available: Decimal,
     },
+    /// No plan keeps the realized-gain cap (e.g. a withdrawal only gains can raise).
+    #[error("no plan keeps realized gains within the cap of {cap}: raise --max-realized-gain")]
+    RealizedGainCap {
+        /// The cap.
+        cap: Decimal,
+    },
     /// An option is out of range (negative reserve, zero step, …).
     #[error("invalid option {option}: {reason}")]
     InvalidOption {

@@ -141,6 +141,7 @@ impl Problem {
 /// Finds the plan; exact (branch and bound) for up to `exact_max` assets within `node_limit`.
 pub(crate) fn search<J: Judge>(
     problem: &Problem,
+    alternatives: &[Problem],
     judge: &J,
     exact_max: usize,
     node_limit: u64,
@@ -159,12 +160,24 @@ pub(crate) fn search<J: Judge>(
     );
 
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
-    // The local-search plan, else no trade at all, is the first incumbent.
-    for start in [local_search(problem, &fractional), vec![0; n]] {
+    // The first incumbent: the best of the local-search plans (of the problem and of its
+    // restricted alternatives) and of no trade at all.
+    let mut starts = vec![local_search(problem, &fractional), vec![0; n]];
+    for alternative in alternatives {
+        let items = alternative.relaxation_items(&all);
+        let mut x = Vec::new();
+        waterfill::solve(&items, alternative.cash_deviation, s_min, s_max, &mut x);
+        if !x.is_empty() {
+            starts.push(local_search(alternative, &x));
+        }
+    }
+    for start in starts {
         if let Some(score) = judge.judge(&start) {
-            let f = problem.evaluate(&start).0;
-            best = Some((start, score, f));
-            break;
+            let better = best.as_ref().is_none_or(|b| score < b.1);
+            if better {
+                let f = problem.evaluate(&start).0;
+                best = Some((start, score, f));
+            }
         }
     }
     let mut proven = false;
