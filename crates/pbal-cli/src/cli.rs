@@ -27,6 +27,25 @@ pub enum Command {
     Plan(Box<PlanArgs>),
     /// Show what pbal reads from an export: holdings, lots, currencies, cash, skipped rows.
     Positions(PositionsArgs),
+    /// Place the plan's orders through the local Client Portal gateway (needs the `live` build).
+    #[cfg(not(feature = "live"))]
+    Trade(LiveStubArgs),
+    /// Show the gateway session, account, cash and open orders (needs the `live` build).
+    #[cfg(not(feature = "live"))]
+    Status(LiveStubArgs),
+    /// Cancel pbal's own open orders (needs the `live` build).
+    #[cfg(not(feature = "live"))]
+    Cancel(LiveStubArgs),
+}
+
+/// Arguments of a live command in a build without the `live` feature: accepted and ignored, so
+/// the user gets an explanation instead of a usage error.
+#[cfg(not(feature = "live"))]
+#[derive(Debug, Args)]
+pub struct LiveStubArgs {
+    /// Ignored in this build.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<OsString>,
 }
 
 /// Output format of `pbal positions`.
@@ -52,7 +71,7 @@ pub struct PositionsArgs {
 }
 
 /// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
-const SUBCOMMANDS: &[&str] = &["plan", "positions", "help"];
+const SUBCOMMANDS: &[&str] = &["plan", "positions", "trade", "status", "cancel", "help"];
 
 /// Rewrites the original tool's usage (`pbal FILE -c 5000 -s try_avoid_sell`) to `pbal plan …`.
 pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Vec<OsString> {

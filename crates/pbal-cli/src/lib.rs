@@ -6,6 +6,7 @@ mod basket;
 mod cli;
 mod commands;
 mod decimal_arg;
+mod journal;
 mod output;
 mod render;
 mod targets;

@@ -11,5 +11,11 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Positions(args) => positions::run(&args),
+        #[cfg(not(feature = "live"))]
+        Command::Trade(_) | Command::Status(_) | Command::Cancel(_) => anyhow::bail!(
+            "this pbal was built without live trading. Live orders need the `live` feature:\n  \
+             cargo install --path crates/pbal-cli --features live\n\
+             Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
+        ),
     }
 }

@@ -38,6 +38,11 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         CashArg::Available => statement.cash_in_base(&selection)?,
     };
     let options = options(args);
+    if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
+        && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
+    {
+        warn(&warning);
+    }
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
         .with_context(|| format!("cannot plan {}", file.display()))?;
     if let pbal_core::Optimality::BestEffort { gap } = &plan.optimality {

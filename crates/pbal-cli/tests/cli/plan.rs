@@ -379,3 +379,15 @@ fn bands_trade_only_what_is_outside() {
     assert_eq!(code, 0);
     assert!(stdout.contains("No asset is outside its band"), "{stdout}");
 }
+
+#[cfg(not(feature = "live"))]
+#[test]
+fn live_commands_explain_how_to_get_them() {
+    let pbal = Pbal::new();
+    for command in ["trade", "status", "cancel"] {
+        let (code, stdout, stderr) = pbal.run(&[command, "--yes", "--account", "DU1"]);
+        assert_eq!(code, 1, "{command}");
+        assert_eq!(stdout, "");
+        assert!(stderr.contains("--features live"), "{stderr}");
+    }
+}
