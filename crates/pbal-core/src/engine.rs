@@ -14,6 +14,8 @@ use crate::{
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
 const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
+/// Smallest price (and quantity step) pbal plans with; below it share counts overflow.
+const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 /// Decimal places of reported weights and drift.
 const WEIGHT_DP: u32 = 6;
 
@@ -86,8 +88,11 @@ fn validate_options(options: &PlanOptions) -> Result<(), Error> {
     if options.min_trade < Decimal::ZERO {
         return invalid("min_trade", "must not be negative");
     }
-    if options.quantity_step <= Decimal::ZERO {
-        return invalid("quantity_step", "must be positive");
+    if options.quantity_step < MIN_PRICE || options.quantity_step > Decimal::ONE_THOUSAND {
+        return invalid("quantity_step", "must be between 0.00000001 and 1000");
+    }
+    if options.min_trade > MAX_AMOUNT || options.reserve > MAX_AMOUNT {
+        return invalid("min_trade", "too large");
     }
     if let Commission::Flat(amount) = options.commission
         && amount < Decimal::ZERO
@@ -142,7 +147,24 @@ fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error>
                 quantity: a.quantity,
             });
         }
-        if a.price.abs() > MAX_AMOUNT || a.value.abs() > MAX_AMOUNT {
+        if a.price < MIN_PRICE {
+            return Err(Error::InvalidOption {
+                option: "price",
+                reason: format!("{}: price {} is below {MIN_PRICE}", a.symbol, a.price),
+            });
+        }
+        let lots_in_range = a.holding.lots.iter().all(|l| {
+            l.quantity.abs() <= MAX_AMOUNT
+                && l.cost_basis.abs() <= MAX_AMOUNT
+                && l.unrealized_pnl.is_none_or(|p| p.abs() <= MAX_AMOUNT)
+        });
+        let in_range = a.price <= MAX_AMOUNT
+            && a.value.abs() <= MAX_AMOUNT
+            && a.quantity <= MAX_AMOUNT
+            && a.holding
+                .unrealized_pnl
+                .is_none_or(|p| p.abs() <= MAX_AMOUNT);
+        if !in_range || !lots_in_range {
             return Err(Error::Overflow {
                 what: "position value",
             });
@@ -212,7 +234,7 @@ impl Setup {
             .map(|a| {
                 let bands = bands?;
                 let weight = if total > Decimal::ZERO {
-                    a.value / total
+                    a.value.checked_div(total).unwrap_or(Decimal::MAX)
                 } else {
                     Decimal::ZERO
                 };
@@ -269,12 +291,20 @@ impl Setup {
         for ((a, units), edge) in assets.iter().zip(&sellable).zip(&outside) {
             let unit_value = a.price * step;
             let (l, h) = match (options.strategy, withdrawal) {
-                (Strategy::BuyOnly, false) => (Decimal::ZERO, (budget / unit_value).floor()),
+                (Strategy::BuyOnly, false) => (
+                    Decimal::ZERO,
+                    budget
+                        .checked_div(unit_value)
+                        .ok_or(overflow("quantity"))?
+                        .floor(),
+                ),
                 (Strategy::BuyOnly | Strategy::Bands, true) => (-*units, Decimal::ZERO),
                 (Strategy::Bands, false) if edge.is_none() => (Decimal::ZERO, Decimal::ZERO),
                 (Strategy::Full | Strategy::Bands, _) => (
                     -*units,
-                    ((budget + sellable_value) / unit_value)
+                    (budget + sellable_value)
+                        .checked_div(unit_value)
+                        .ok_or(overflow("quantity"))?
                         .floor()
                         .max(Decimal::ZERO),
                 ),
@@ -499,7 +529,9 @@ impl Setup {
         let reserve = self.options.reserve;
         let weight = |value: Decimal, total: Decimal| {
             if total > Decimal::ZERO {
-                (value / total)
+                value
+                    .checked_div(total)
+                    .unwrap_or(Decimal::ZERO)
                     .round_dp_with_strategy(WEIGHT_DP, RoundingStrategy::MidpointNearestEven)
             } else {
                 Decimal::ZERO

@@ -331,3 +331,48 @@ fn same_input_same_plan() {
     let b = plan(&portfolio, &targets, cash, &options).unwrap();
     assert_eq!(a, b);
 }
+
+/// A decimal anywhere from 1e-28 to 7.9e28, positive or negative.
+fn wild_decimal() -> impl proptest::strategy::Strategy<Value = Decimal> {
+    prop_oneof![
+        8 => (any::<i64>(), 0u32..=28).prop_map(|(m, scale)| Decimal::new(m, scale)),
+        1 => Just(Decimal::MAX),
+        1 => Just(Decimal::new(1, 28)),
+        1 => (1i64..=1_000_000).prop_map(Decimal::from),
+    ]
+}
+
+proptest! {
+    /// Extreme numbers give an error or a plan, never a panic.
+    #[test]
+    fn extreme_inputs_never_panic(
+        rows in prop::collection::vec((wild_decimal(), wild_decimal(), wild_decimal(), wild_decimal()), 1..=4),
+        cash in wild_decimal(),
+        step in wild_decimal(),
+        min_trade in wild_decimal(),
+        full in any::<bool>(),
+    ) {
+        let holdings: Vec<Holding> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(q, p, v, pnl))| Holding {
+                symbol: format!("S{i}"),
+                quantity: q.abs(),
+                price: p.abs(),
+                value: v,
+                unrealized_pnl: Some(pnl),
+                lots: Vec::new(),
+            })
+            .collect();
+        let Ok(portfolio) = Portfolio::new(holdings) else { return Ok(()) };
+        let targets = Targets::equal(symbols(rows.len())).unwrap();
+        let options = PlanOptions {
+            strategy: if full { Strategy::Full } else { Strategy::BuyOnly },
+            quantity_step: step.abs(),
+            min_trade: min_trade.abs(),
+            node_limit: 10_000,
+            ..PlanOptions::default()
+        };
+        let _ = plan(&portfolio, &targets, cash, &options);
+    }
+}
