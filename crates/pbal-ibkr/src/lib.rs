@@ -1,1 +1,2 @@
 //! Interactive Brokers inputs for pbal.
+pub mod flex_web;
