@@ -1,7 +1,8 @@
 //! Flex Web Service client against an in-process fake of IBKR's service.
 //!
-//! Real sockets do not mix with paused tokio time (the clock would jump past the request
-//! timeouts while a response is in flight), so the configs use tiny real durations.
+//! Most tests use tiny real durations; the `*_on_paused_clock` tests check IBKR-sized waits
+//! on tokio's paused clock (loopback sockets answer without the runtime ever idling, so the
+//! clock only jumps while the client sleeps).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
@@ -835,4 +836,63 @@ async fn token_absent_from_logs() {
     assert!(logs.contains("1019") && logs.contains("1018"), "{logs}");
     assert!(!logs.contains(TOKEN), "{logs}");
     assert!(!logs.contains(REFERENCE), "{logs}");
+}
+
+/// IBKR-sized waits on a paused clock: loopback replies are ready as soon as they are
+/// written, so the clock only jumps while the client sleeps.
+#[tokio::test(start_paused = true)]
+async fn default_schedule_on_paused_clock() {
+    let (fake, test_config) = start(vec![Answer::Reference], vec![in_progress()]).await;
+    let config = FlexWebConfig {
+        base_url: test_config.base_url,
+        // Off the 30 s polling grid, so the deadline never ties with a poll.
+        overall_timeout: Duration::from_secs(601),
+        ..FlexWebConfig::default()
+    };
+    let started = Instant::now();
+    let err = fetch_statement(&config, &token(), QUERY_ID)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FlexWebError::Timeout { requests: 24, .. }),
+        "{err:?}"
+    );
+    let offsets: Vec<u64> = fake
+        .seen_at("GetStatement")
+        .iter()
+        .map(|s| (s.at - started).as_secs())
+        .collect();
+    // 2 s before the first poll, then 4, 8, 16 and 30 s (the cap) between polls; the poll
+    // after 600 s would overrun the 601 s timeout, so the client stops without sleeping.
+    let mut expected = vec![2, 6, 14, 30];
+    expected.extend((60..=600).step_by(30));
+    assert_eq!(offsets, expected);
+    assert!(Instant::now() - started < Duration::from_secs(601));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_pauses_on_paused_clock() {
+    let busy = Answer::Code(
+        "Fail",
+        1018,
+        "Too many requests have been made from this token.",
+    );
+    let (fake, test_config) = start(
+        vec![busy.clone(), busy, Answer::Reference],
+        vec![Answer::Body(STATEMENT_XML.into())],
+    )
+    .await;
+    let config = FlexWebConfig {
+        base_url: test_config.base_url,
+        ..FlexWebConfig::default()
+    };
+    let started = Instant::now();
+    fetch_statement(&config, &token(), QUERY_ID).await.unwrap();
+    let offsets: Vec<u64> = fake
+        .seen()
+        .iter()
+        .map(|s| (s.at - started).as_secs())
+        .collect();
+    // 15 s, then 30 s after the second 1018; the first poll 2 s after the reference code.
+    assert_eq!(offsets, [0, 15, 45, 47]);
 }
