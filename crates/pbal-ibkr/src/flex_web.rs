@@ -137,7 +137,12 @@ pub async fn fetch_statement(
     validate_query_id(query_id)?;
     let send_url = validate_config(config)?;
     let client = build_client(config, &send_url)?;
-    let deadline = Instant::now() + config.overall_timeout;
+    let deadline = Instant::now()
+        .checked_add(config.overall_timeout)
+        .ok_or_else(|| FlexWebError::InvalidConfig {
+            field: "overall_timeout",
+            reason: "is too large".to_owned(),
+        })?;
     let mut session = Session {
         config,
         token,
@@ -307,7 +312,10 @@ impl Session<'_> {
 
     /// Sleeps, unless that would overrun the deadline (then fails at once).
     async fn wait(&self, delay: Duration) -> Result<(), FlexWebError> {
-        if Instant::now() + delay > self.deadline {
+        if Instant::now()
+            .checked_add(delay)
+            .is_none_or(|end| end > self.deadline)
+        {
             return Err(self.timeout_error());
         }
         sleep(delay).await;
@@ -739,6 +747,27 @@ mod tests {
                 ..d()
             },
             "base_url",
+        );
+    }
+
+    #[tokio::test]
+    async fn huge_durations_are_errors_not_panics() {
+        let config = FlexWebConfig {
+            overall_timeout: Duration::MAX,
+            poll_max: Duration::MAX,
+            ..FlexWebConfig::default()
+        };
+        let token = FlexToken::new("1").unwrap();
+        let err = fetch_statement(&config, &token, "1").await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FlexWebError::InvalidConfig {
+                    field: "overall_timeout",
+                    ..
+                }
+            ),
+            "{err:?}"
         );
     }
 
