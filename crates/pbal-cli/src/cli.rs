@@ -27,6 +27,8 @@ pub enum Command {
     Plan(Box<PlanArgs>),
     /// Show what pbal reads from an export: holdings, lots, currencies, cash, skipped rows.
     Positions(PositionsArgs),
+    /// Download a Flex Query statement through IBKR's Flex Web Service.
+    Fetch(FetchArgs),
     /// Place the plan's orders through the local Client Portal gateway (needs the `live` build).
     #[cfg(not(feature = "live"))]
     Trade(LiveStubArgs),
@@ -46,6 +48,35 @@ pub struct LiveStubArgs {
     /// Ignored in this build.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<OsString>,
+}
+
+/// How to reach the Flex Web Service.
+#[derive(Debug, Clone, Args)]
+pub struct FlexArgs {
+    /// Name of the environment variable holding the Flex Web Service token (never pass the
+    /// token itself on the command line).
+    #[arg(long, value_name = "VAR", default_value = "PBAL_FLEX_TOKEN")]
+    pub token_env: String,
+    /// Flex Web Service URL (for testing against a stand-in).
+    #[arg(long, value_name = "URL", env = "PBAL_FLEX_URL", hide = true)]
+    pub flex_url: Option<String>,
+    /// First wait before polling for the statement, in milliseconds.
+    #[arg(long, value_name = "MS", env = "PBAL_FLEX_POLL_MS", hide = true)]
+    pub flex_poll_ms: Option<u64>,
+}
+
+/// Arguments of `pbal fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The Flex Query's ID (a number shown in IBKR's Flex Queries list).
+    #[arg(long, value_name = "ID")]
+    pub query: String,
+    /// Flex Web Service options.
+    #[command(flatten)]
+    pub flex: FlexArgs,
+    /// Write the statement to this file instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Output format of `pbal positions`.
@@ -71,7 +102,15 @@ pub struct PositionsArgs {
 }
 
 /// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
-const SUBCOMMANDS: &[&str] = &["plan", "positions", "trade", "status", "cancel", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "plan",
+    "positions",
+    "fetch",
+    "trade",
+    "status",
+    "cancel",
+    "help",
+];
 
 /// Rewrites the original tool's usage (`pbal FILE -c 5000 -s try_avoid_sell`) to `pbal plan …`.
 pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -201,7 +240,17 @@ pub struct PlanArgs {
     /// Positions export: an IBKR Flex Query (CSV or XML) or Activity Statement, or the original
     /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).
     /// [default: ~/Downloads/positions-custom.csv]
+    #[arg(conflicts_with = "flex_query")]
     pub file: Option<PathBuf>,
+
+    /// Download the positions with this Flex Query through the Flex Web Service instead of
+    /// reading a file (token in `--token-env`, default PBAL_FLEX_TOKEN).
+    #[arg(long, value_name = "ID")]
+    pub flex_query: Option<String>,
+
+    /// Flex Web Service options.
+    #[command(flatten)]
+    pub flex: FlexArgs,
 
     /// Cash to invest (negative: an amount to withdraw), or `available` for the export's cash.
     #[arg(short, long, default_value = "0", value_parser = parse_cash, allow_hyphen_values = true)]

@@ -45,6 +45,19 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes raw bytes to `path` atomically, or to stdout.
+pub(crate) fn emit_bytes(bytes: &[u8], path: Option<&Path>) -> Result<()> {
+    match path {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()?;
+            Ok(())
+        }
+        Some(path) => write_atomically(path, bytes),
+    }
+}
+
 /// Prints a warning line on stderr.
 pub(crate) fn warn(message: &str) {
     let mut stderr = std::io::stderr().lock();

@@ -3,6 +3,8 @@
 //! Interim reader: the original tool's CSV (`Symbol,PositionValue,MarkPrice,FifoPnlUnrealized`,
 //! optional `Quantity`). The full Flex/Activity/XML reader replaces this module.
 
+pub mod flex_web;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;

@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` is the only place that matches on them.
 
+mod fetch;
 mod plan;
 mod positions;
 
@@ -11,6 +12,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Positions(args) => positions::run(&args),
+        Command::Fetch(args) => fetch::run(&args),
         #[cfg(not(feature = "live"))]
         Command::Trade(_) | Command::Status(_) | Command::Cancel(_) => anyhow::bail!(
             "this pbal was built without live trading. Live orders need the `live` feature:\n  \

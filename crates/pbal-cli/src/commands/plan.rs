@@ -20,8 +20,16 @@ use crate::targets::TargetsFile;
 const DEFAULT_FILE: &str = "Downloads/positions-custom.csv";
 
 pub(crate) fn run(args: &PlanArgs) -> Result<()> {
-    let file = positions_file(args.file.as_deref())?;
-    let statement = pbal_ibkr::read_path(&file)?;
+    let (file, statement) = if let Some(query) = &args.flex_query {
+        let bytes = super::fetch::fetch(query, &args.flex)?;
+        let name = PathBuf::from(format!("flex query {query}"));
+        let statement = pbal_ibkr::read_bytes(&bytes, &name.display().to_string())?;
+        (name, statement)
+    } else {
+        let file = positions_file(args.file.as_deref())?;
+        let statement = pbal_ibkr::read_path(&file)?;
+        (file, statement)
+    };
     let targets_file = args.targets.as_deref().map(TargetsFile::read).transpose()?;
     let selection = selection(args.account.as_ref(), args.all_accounts);
     let include: BTreeSet<String> = targets_file

@@ -1,4 +1,5 @@
 //! pbal-cli integration tests: the real binary, hermetic environment, inline snapshots.
 
 mod common;
+mod fetch;
 mod plan;

@@ -1,1 +1,2 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
+mod flex_web;
