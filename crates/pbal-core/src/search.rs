@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::waterfill::{self, Item};
+use crate::waterfill::{Item, Relaxation};
 
 /// Commission model in f64 (mirrors `Commission::estimate`).
 #[derive(Debug, Clone, Copy)]
@@ -115,15 +115,16 @@ impl Problem {
         (objective, spent, commission)
     }
 
-    fn relaxation_items(&self, order: &[usize]) -> Vec<Item> {
-        order
+    fn relaxation(&self, order: &[usize]) -> Relaxation {
+        let items = order
             .iter()
             .map(|&i| Item {
                 deviation: self.deviation[i],
                 lo: self.lo[i] as f64 * self.unit_value(i),
                 hi: self.hi[i] as f64 * self.unit_value(i),
             })
-            .collect()
+            .collect();
+        Relaxation::new(items)
     }
 
     /// Sum interval for the remaining assets given what is already fixed.
@@ -148,25 +149,22 @@ pub(crate) fn search<J: Judge>(
 ) -> Option<Outcome<J::Score>> {
     let n = problem.len();
     let all: Vec<usize> = (0..n).collect();
-    let items = problem.relaxation_items(&all);
     let (s_min, s_max) = problem.sum_range(0.0, 0.0);
     let mut fractional = Vec::new();
-    let root_bound = waterfill::solve(
-        &items,
-        problem.cash_deviation,
-        s_min,
-        s_max,
-        &mut fractional,
-    );
+    let root_bound =
+        problem
+            .relaxation(&all)
+            .solve(problem.cash_deviation, s_min, s_max, &mut fractional);
 
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
     // The first incumbent: the best of the local-search plans (of the problem and of its
     // restricted alternatives) and of no trade at all.
     let mut starts = vec![local_search(problem, &fractional), vec![0; n]];
     for alternative in alternatives {
-        let items = alternative.relaxation_items(&all);
         let mut x = Vec::new();
-        waterfill::solve(&items, alternative.cash_deviation, s_min, s_max, &mut x);
+        alternative
+            .relaxation(&all)
+            .solve(alternative.cash_deviation, s_min, s_max, &mut x);
         if !x.is_empty() {
             starts.push(local_search(alternative, &x));
         }
@@ -189,10 +187,15 @@ pub(crate) fn search<J: Judge>(
             if problem.withdrawal { by.reverse() } else { by }.then(a.cmp(&b))
         });
         let fractional: Vec<f64> = order.iter().map(|&i| fractional[i]).collect();
+        // The relaxation of the assets after each depth never changes: build each once.
+        let suffixes = (0..n)
+            .map(|d| problem.relaxation(&order[d + 1..]))
+            .collect();
         let mut bnb = BranchAndBound {
             problem,
             judge,
             order,
+            suffixes,
             units: vec![0; n],
             nodes: 0,
             node_limit,
@@ -223,6 +226,8 @@ struct BranchAndBound<'a, J: Judge> {
     problem: &'a Problem,
     judge: &'a J,
     order: Vec<usize>,
+    /// `suffixes[d]`: the relaxation of `order[d + 1..]`.
+    suffixes: Vec<Relaxation>,
     units: Vec<i64>,
     nodes: u64,
     node_limit: u64,
@@ -250,8 +255,6 @@ impl<J: Judge> BranchAndBound<'_, J> {
             return true;
         }
         let asset = self.order[depth];
-        let rest = self.order[depth + 1..].to_vec();
-        let items = p.relaxation_items(&rest);
         let unit = p.unit_value(asset);
         let centre = (fractional[0] / unit).clamp(p.lo[asset] as f64, p.hi[asset] as f64);
         let down_start = centre.floor() as i64;
@@ -285,7 +288,7 @@ impl<J: Judge> BranchAndBound<'_, J> {
                 let (s_min, s_max) = p.sum_range(spent, commission);
                 let cash_dev = p.cash_deviation - spent;
                 let bound =
-                    objective + waterfill::solve(&items, cash_dev, s_min, s_max, &mut child);
+                    objective + self.suffixes[depth].solve(cash_dev, s_min, s_max, &mut child);
                 let incumbent = self.incumbent();
                 if bound.is_infinite() || bound > incumbent + tolerance(incumbent) {
                     break;

@@ -14,97 +14,118 @@ pub(crate) struct Item {
     pub(crate) hi: f64,
 }
 
-/// The relaxation's optimum value and the trade per item (`x` is overwritten).
-/// Returns `f64::INFINITY` when the sum constraint cannot be met.
-pub(crate) fn solve(
-    items: &[Item],
-    cash_dev: f64,
-    s_min: f64,
-    s_max: f64,
-    x: &mut Vec<f64>,
-) -> f64 {
-    x.clear();
-    let sum_lo: f64 = items.iter().map(|i| i.lo).sum();
-    let sum_hi: f64 = items.iter().map(|i| i.hi).sum();
-    let tol = 1e-9 * (1.0 + sum_lo.abs().max(sum_hi.abs()).max(s_max.abs()));
-    if s_min > s_max + tol || sum_lo > s_max + tol || sum_hi < s_min - tol {
-        return f64::INFINITY;
+/// The relaxation over a fixed set of items, with its breakpoints sorted once so that each
+/// solve is a linear scan (the branch and bound solves the same set many times).
+#[derive(Debug, Clone)]
+pub(crate) struct Relaxation {
+    items: Vec<Item>,
+    /// Breakpoints: (position, true when an item starts moving there).
+    events: Vec<(f64, bool)>,
+    sum_lo: f64,
+    sum_hi: f64,
+}
+
+impl Relaxation {
+    pub(crate) fn new(items: Vec<Item>) -> Self {
+        let mut events: Vec<(f64, bool)> = Vec::with_capacity(items.len() * 2);
+        for item in &items {
+            if item.hi > item.lo {
+                events.push((item.deviation + item.lo, true));
+                events.push((item.deviation + item.hi, false));
+            }
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+        let sum_lo = items.iter().map(|i| i.lo).sum();
+        let sum_hi = items.iter().map(|i| i.hi).sum();
+        Self {
+            items,
+            events,
+            sum_lo,
+            sum_hi,
+        }
     }
-    // Unconstrained sum: μ + h(μ) = c, then clamp the sum into [s_min, s_max].
-    let mu = level(items, 1.0, cash_dev);
-    let sum: f64 = items.iter().map(|i| clamp(mu - i.deviation, i)).sum();
-    let mu = if sum > s_max {
-        level(items, 0.0, s_max)
-    } else if sum < s_min {
-        level(items, 0.0, s_min)
-    } else {
-        mu
-    };
-    let mut total = 0.0;
-    let mut value = 0.0;
-    for item in items {
-        let xi = clamp(mu - item.deviation, item);
-        x.push(xi);
-        total += xi;
-        value += (item.deviation + xi) * (item.deviation + xi);
+
+    /// The optimum value and the trade per item (`x` is overwritten). Returns
+    /// `f64::INFINITY` when the sum constraint cannot be met.
+    pub(crate) fn solve(&self, cash_dev: f64, s_min: f64, s_max: f64, x: &mut Vec<f64>) -> f64 {
+        x.clear();
+        let tol = 1e-9 * (1.0 + self.sum_lo.abs().max(self.sum_hi.abs()).max(s_max.abs()));
+        if s_min > s_max + tol || self.sum_lo > s_max + tol || self.sum_hi < s_min - tol {
+            return f64::INFINITY;
+        }
+        // Unconstrained sum: μ + h(μ) = c, then clamp the sum into [s_min, s_max].
+        let mu = self.level(1.0, cash_dev);
+        let sum: f64 = self.items.iter().map(|i| clamp(mu - i.deviation, i)).sum();
+        let mu = if sum > s_max {
+            self.level(0.0, s_max)
+        } else if sum < s_min {
+            self.level(0.0, s_min)
+        } else {
+            mu
+        };
+        let mut total = 0.0;
+        let mut value = 0.0;
+        for item in &self.items {
+            let xi = clamp(mu - item.deviation, item);
+            x.push(xi);
+            total += xi;
+            value += (item.deviation + xi) * (item.deviation + xi);
+        }
+        let cash = cash_dev - total;
+        value + cash * cash
     }
-    let cash = cash_dev - total;
-    value + cash * cash
+
+    /// Solves `k·μ + Σ clamp(μ − d_i, lo_i, hi_i) = target` for μ (the left side never
+    /// decreases). With `k = 0` and a target outside the reachable range, returns the nearest end.
+    fn level(&self, k: f64, target: f64) -> f64 {
+        // Each item is flat (at lo) below d+lo, rises with slope 1, and is flat (at hi) above
+        // d+hi; `constant + slope·μ` is h(μ) between breakpoints.
+        let events = &self.events;
+        let mut constant = self.sum_lo;
+        let mut slope = 0.0;
+        let mut last = f64::NEG_INFINITY;
+        let mut index = 0;
+        while index < events.len() {
+            let position = events[index].0;
+            let at = (k + slope) * position + constant;
+            if at >= target {
+                if k + slope > 0.0 {
+                    return (target - constant) / (k + slope);
+                }
+                return if last.is_finite() { last } else { position };
+            }
+            // Apply every event at this position (entries: +1 slope, exits: −1 slope).
+            while index < events.len() && events[index].0 == position {
+                if events[index].1 {
+                    slope += 1.0;
+                    constant -= position;
+                } else {
+                    slope -= 1.0;
+                    constant += position;
+                }
+                index += 1;
+            }
+            last = position;
+        }
+        if k + slope > 0.0 {
+            (target - constant) / (k + slope)
+        } else if last.is_finite() {
+            last
+        } else {
+            // No item can move: any μ gives the same (clamped) answer.
+            0.0
+        }
+    }
+}
+
+/// The relaxation's optimum for `items` (see [`Relaxation::solve`]).
+#[cfg(test)]
+fn solve(items: &[Item], cash_dev: f64, s_min: f64, s_max: f64, x: &mut Vec<f64>) -> f64 {
+    Relaxation::new(items.to_vec()).solve(cash_dev, s_min, s_max, x)
 }
 
 fn clamp(v: f64, item: &Item) -> f64 {
     v.max(item.lo).min(item.hi)
-}
-
-/// Solves `k·μ + Σ clamp(μ − d_i, lo_i, hi_i) = target` for μ (the left side never decreases).
-/// With `k = 0` and a target outside the reachable range, returns the nearest end.
-fn level(items: &[Item], k: f64, target: f64) -> f64 {
-    // Each item is flat (at lo) below d+lo, rises with slope 1, and is flat (at hi) above d+hi.
-    let mut events: Vec<(f64, bool)> = Vec::with_capacity(items.len() * 2);
-    let mut constant = 0.0;
-    for item in items {
-        constant += item.lo;
-        if item.hi > item.lo {
-            events.push((item.deviation + item.lo, true));
-            events.push((item.deviation + item.hi, false));
-        }
-    }
-    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut slope = 0.0;
-    let mut last = f64::NEG_INFINITY;
-    let mut index = 0;
-    // Walk the breakpoints; `constant + slope·μ` is h(μ) between them.
-    while index < events.len() {
-        let position = events[index].0;
-        let at = (k + slope) * position + constant;
-        if at >= target {
-            if k + slope > 0.0 {
-                return (target - constant) / (k + slope);
-            }
-            return if last.is_finite() { last } else { position };
-        }
-        // Apply every event at this position (entries: +1 slope, exits: −1 slope).
-        while index < events.len() && events[index].0 == position {
-            let item_shift = events[index].0;
-            if events[index].1 {
-                slope += 1.0;
-                constant -= item_shift;
-            } else {
-                slope -= 1.0;
-                constant += item_shift;
-            }
-            index += 1;
-        }
-        last = position;
-    }
-    if k + slope > 0.0 {
-        (target - constant) / (k + slope)
-    } else if last.is_finite() {
-        last
-    } else {
-        // No item can move: any μ gives the same (clamped) answer.
-        0.0
-    }
 }
 
 #[cfg(test)]
