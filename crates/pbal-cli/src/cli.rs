@@ -256,6 +256,38 @@ pub struct PlanArgs {
     #[arg(short, long, default_value = "0", value_parser = parse_cash, allow_hyphen_values = true)]
     pub cash: CashArg,
 
+    /// How the plan may trade.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: Format,
+
+    /// Order type in a basket (`--format basket`).
+    #[arg(long, value_enum, default_value = "mkt")]
+    pub order_type: OrderTypeArg,
+
+    /// For limit orders: basis points above the price for buys, below it for sells.
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub limit_offset: u32,
+
+    /// Write the output to this file instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Plan only this account of a multi-account export.
+    #[arg(long, value_name = "ID", conflicts_with = "all_accounts")]
+    pub account: Option<String>,
+
+    /// Plan all accounts of the export together, as one household.
+    #[arg(long)]
+    pub all_accounts: bool,
+}
+
+/// What shapes a plan (shared by the commands that make one).
+#[derive(Debug, Args)]
+pub struct EngineArgs {
     /// Which trades are allowed (`try_avoid_sell` and `hard_rebalance` also work).
     #[arg(short, long, value_enum, default_value = "buy-only")]
     pub strategy: StrategyArg,
@@ -284,10 +316,6 @@ pub struct PlanArgs {
     /// Cash to keep uninvested.
     #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
     pub reserve: Decimal,
-
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: Format,
 
     /// Only trade when some asset is outside its tolerance band (implied by `--strategy bands`).
     #[arg(long)]
@@ -327,26 +355,6 @@ pub struct PlanArgs {
     /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<jiff::civil::Date>,
-
-    /// Order type in a basket (`--format basket`).
-    #[arg(long, value_enum, default_value = "mkt")]
-    pub order_type: OrderTypeArg,
-
-    /// For limit orders: basis points above the price for buys, below it for sells.
-    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
-    pub limit_offset: u32,
-
-    /// Write the output to this file instead of stdout (written whole or not at all).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Plan only this account of a multi-account export.
-    #[arg(long, value_name = "ID", conflicts_with = "all_accounts")]
-    pub account: Option<String>,
-
-    /// Plan all accounts of the export together, as one household.
-    #[arg(long)]
-    pub all_accounts: bool,
 }
 
 #[cfg(test)]
@@ -382,13 +390,13 @@ mod tests {
         };
         assert_eq!(p.file, Some(PathBuf::from("pos.csv")));
         assert_eq!(p.cash, CashArg::Amount(Decimal::from(5000)));
-        assert_eq!(p.increment, Some(2));
-        assert_eq!(p.strategy, StrategyArg::BuyOnly);
+        assert_eq!(p.engine.increment, Some(2));
+        assert_eq!(p.engine.strategy, StrategyArg::BuyOnly);
         let Command::Plan(p) = parse(&["pbal", "-c", "-10000", "-s", "hard_rebalance"]).command
         else {
             panic!("not plan")
         };
         assert_eq!(p.cash, CashArg::Amount(Decimal::from(-10000)));
-        assert_eq!(p.strategy, StrategyArg::Full);
+        assert_eq!(p.engine.strategy, StrategyArg::Full);
     }
 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::basket::{self, OrderType};
 use crate::cli::{
-    CashArg, DestinationArg, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
+    CashArg, DestinationArg, EngineArgs, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -30,7 +30,12 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let statement = pbal_ibkr::read_path(&file)?;
         (file, statement)
     };
-    let targets_file = args.targets.as_deref().map(TargetsFile::read).transpose()?;
+    let targets_file = args
+        .engine
+        .targets
+        .as_deref()
+        .map(TargetsFile::read)
+        .transpose()?;
     let selection = selection(args.account.as_ref(), args.all_accounts);
     let include: BTreeSet<String> = targets_file
         .iter()
@@ -45,7 +50,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
     };
-    let options = options(args);
+    let options = options(&args.engine);
     if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
         && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
     {
@@ -166,7 +171,7 @@ fn managed(
     Ok((portfolio, file.targets()?))
 }
 
-fn options(args: &PlanArgs) -> PlanOptions {
+pub(crate) fn options(args: &EngineArgs) -> PlanOptions {
     let min_trade = match (args.min_trade, args.increment) {
         (Some(m), _) => m,
         (None, Some(n)) => Decimal::from(10u64.pow(u32::from(n))),
