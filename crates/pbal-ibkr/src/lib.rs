@@ -1,285 +1,126 @@
-//! Interactive Brokers inputs for pbal.
+//! Interactive Brokers inputs for pbal: every positions export IBKR users download, read into
+//! one [`Statement`], and the Flex Web Service that fetches them.
 //!
-//! Interim reader: the original tool's CSV (`Symbol,PositionValue,MarkPrice,FifoPnlUnrealized`,
-//! optional `Quantity`). The full Flex/Activity/XML reader replaces this module.
+//! The layout is sniffed, never chosen by the user: Flex Query CSV (plain, with header and
+//! trailer records, or with section codes and line descriptors), the Activity Statement CSV,
+//! and Flex XML. Columns are mapped by name. What pbal did not use is listed in
+//! [`Statement::skipped`]; what it cannot understand is an [`Error`] naming file, line and
+//! field.
+
+mod activity;
+mod error;
+mod flex_csv;
+mod flex_xml;
+mod rows;
+mod statement;
+mod values;
 
 pub mod flex_web;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::str::FromStr;
 
-use pbal_core::{Holding, Portfolio};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
-/// Why an export could not be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// File.
-        path: String,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// A field is malformed.
-    #[error("{file}:{line}: column \"{field}\": {message}")]
-    Parse {
-        /// File.
-        file: String,
-        /// 1-based line.
-        line: u64,
-        /// Column name.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// No positions in the file.
-    #[error("{file}: no positions found")]
-    NoPositions {
-        /// File.
-        file: String,
-    },
-    /// The positions do not form a valid portfolio.
-    #[error("{file}: {source}")]
-    Portfolio {
-        /// File.
-        file: String,
-        /// Cause.
-        source: pbal_core::Error,
-    },
-    /// No cash section.
-    #[error("{file}: no cash balance in the file (add the Cash Report section)")]
-    NoCash {
-        /// File.
-        file: String,
-    },
-}
+pub use error::Error;
+pub use statement::{
+    AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
+    Statement,
+};
 
-/// Which accounts to plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountSelection {
-    /// Only this account.
-    Only(String),
-    /// All accounts as one household.
-    All,
-    /// The file's only account (an error if it has several).
-    Single,
-}
+use rows::Collector;
 
-/// What a file says.
-#[derive(Debug, Clone, Serialize)]
-pub struct Statement {
-    /// Base currency.
-    pub base_currency: Option<String>,
-    /// Accounts.
-    pub accounts: Vec<String>,
-    /// Positions.
-    pub positions: Vec<Position>,
-    /// Cash.
-    pub cash: Vec<CashBalance>,
-    /// Rows skipped.
-    pub skipped: Vec<Skipped>,
-    #[serde(skip)]
-    file: String,
-}
-
-/// One position.
-#[derive(Debug, Clone, Serialize)]
-pub struct Position {
-    /// Account.
-    pub account: Option<String>,
-    /// Symbol.
-    pub symbol: String,
-    /// Quantity.
-    pub quantity: Decimal,
-    /// Price.
-    pub price: Decimal,
-    /// Value.
-    pub value: Decimal,
-    /// P&L.
-    pub unrealized_pnl: Option<Decimal>,
-}
-
-/// Cash per currency.
-#[derive(Debug, Clone, Serialize)]
-pub struct CashBalance {
-    /// Currency.
-    pub currency: String,
-    /// Amount.
-    pub amount: Decimal,
-}
-
-/// A row not used.
-#[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
-    /// Line.
-    pub line: u64,
-    /// Why.
-    pub reason: String,
-}
-
-/// Holdings ready to plan.
-#[derive(Debug, Clone)]
-pub struct Holdings {
-    /// Portfolio in base currency.
-    pub portfolio: Portfolio,
-    /// Per symbol.
-    pub instruments: BTreeMap<String, Instrument>,
-    /// Left out, with reasons.
-    pub excluded: Vec<String>,
-    /// Base currency.
-    pub base_currency: Option<String>,
-}
-
-/// Instrument details.
-#[derive(Debug, Clone)]
-pub struct Instrument {
-    /// Currency.
-    pub currency: Option<String>,
-    /// FX rate to base.
-    pub fx_rate_to_base: Decimal,
-    /// Local price.
-    pub local_price: Decimal,
-    /// Conid.
-    pub conid: Option<String>,
-    /// Asset class.
-    pub asset_class: Option<String>,
-    /// Exchange.
-    pub listing_exchange: Option<String>,
-    /// Accounts and quantities.
-    pub accounts: Vec<(String, Decimal)>,
-}
-
-/// Reads a file.
+/// Reads an export from a file (the file name appears in every error).
 pub fn read_path(path: &Path) -> Result<Statement, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
+    let name = path.display().to_string();
+    let bytes = fs_err::read(path).map_err(|source| Error::Io {
+        path: name.clone(),
         source,
     })?;
-    read_bytes(&bytes, &path.display().to_string())
+    read_bytes(&bytes, &name)
 }
 
-/// Reads bytes.
+/// Reads an export from memory; `source` names it in errors.
 pub fn read_bytes(bytes: &[u8], source: &str) -> Result<Statement, Error> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| parse(source, 1, "", &e.to_string()))?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let (Some(sym), Some(val), Some(px)) = (col("Symbol"), col("PositionValue"), col("MarkPrice"))
-    else {
-        return Err(Error::NoPositions {
-            file: source.into(),
-        });
-    };
-    let pnl = col("FifoPnlUnrealized");
-    let qty = col("Quantity");
-    let mut positions = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = record.map_err(|e| parse(source, line, "", &e.to_string()))?;
-        let num = |idx: usize, name: &str| -> Result<Decimal, Error> {
-            let text = record.get(idx).unwrap_or("").trim();
-            Decimal::from_str(text)
-                .map_err(|_| parse(source, line, name, &format!("{text:?} is not a number")))
-        };
-        let value = num(val, "PositionValue")?;
-        let price = num(px, "MarkPrice")?;
-        if price <= Decimal::ZERO {
-            return Err(parse(source, line, "MarkPrice", "price must be positive"));
-        }
-        let quantity = match qty {
-            Some(q) => num(q, "Quantity")?,
-            None => (value / price).round_dp(4),
-        };
-        positions.push(Position {
-            account: None,
-            symbol: record.get(sym).unwrap_or("").trim().to_owned(),
-            quantity,
-            price,
-            value,
-            unrealized_pnl: pnl.map(|p| num(p, "FifoPnlUnrealized")).transpose()?,
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        file: source.to_owned(),
+        line: bytes[..e.valid_up_to()].split(|b| *b == b'\n').count() as u64,
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut collector = Collector::new(source);
+    let start = text.trim_start();
+    if start.is_empty() {
+        return Err(Error::UnknownLayout {
+            file: source.to_owned(),
+            detail: "the file is empty".into(),
         });
     }
-    if positions.is_empty() {
+    if start.starts_with('<') {
+        flex_xml::read(text, &mut collector)?;
+    } else if is_activity_statement(start) {
+        activity::read(text, &mut collector)?;
+    } else {
+        flex_csv::read(text, &mut collector)?;
+    }
+    finish(collector)
+}
+
+/// An Activity Statement line is `Section,RowType,…` with a known row type.
+fn is_activity_statement(text: &str) -> bool {
+    let first_line = text.lines().next().unwrap_or("");
+    let mut fields = first_line.split(',').map(|f| f.trim().trim_matches('"'));
+    let _section = fields.next();
+    fields
+        .next()
+        .is_some_and(|row_type| activity::ROW_TYPES.contains(&row_type))
+}
+
+fn finish(mut c: Collector) -> Result<Statement, Error> {
+    if !c.saw_positions_section {
+        let detail = if c.cash.is_empty() {
+            "add the Open Positions section to the Flex Query".to_owned()
+        } else {
+            "the file has a Cash Report but no Open Positions section".to_owned()
+        };
         return Err(Error::NoPositions {
-            file: source.into(),
+            file: c.file.clone(),
+            detail,
         });
+    }
+    let positions = c.positions()?;
+    // The base currency: given, else the one currency whose rows carry a rate of 1.
+    if c.base_currency.is_none() {
+        let mut at_par: Vec<&str> = positions
+            .iter()
+            .filter(|p| p.fx_rate_to_base == Some(Decimal::ONE))
+            .filter_map(|p| p.currency.as_deref())
+            .collect();
+        at_par.sort_unstable();
+        at_par.dedup();
+        let other_rates = positions
+            .iter()
+            .any(|p| p.fx_rate_to_base.is_some_and(|r| r != Decimal::ONE));
+        let only_currency = |c: &str| positions.iter().all(|p| p.currency.as_deref() == Some(c));
+        if at_par.len() == 1 && (other_rates || only_currency(at_par[0])) {
+            c.base_currency = Some(at_par[0].to_owned());
+        }
+    }
+    let mut positions = positions;
+    if let Some(base) = &c.base_currency {
+        for p in positions
+            .iter_mut()
+            .filter(|p| p.fx_rate_to_base.is_none() && p.currency.as_ref() == Some(base))
+        {
+            p.fx_rate_to_base = Some(Decimal::ONE);
+            p.value_base = Some(p.value);
+        }
     }
     Ok(Statement {
-        base_currency: None,
-        accounts: Vec::new(),
+        base_currency: c.base_currency,
+        accounts: c.accounts,
         positions,
-        cash: Vec::new(),
-        skipped: Vec::new(),
-        file: source.into(),
+        cash: c.cash,
+        trades: c.trades,
+        skipped: c.skipped,
+        source: c.file,
     })
-}
-
-fn parse(file: &str, line: u64, field: &str, message: &str) -> Error {
-    Error::Parse {
-        file: file.into(),
-        line,
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-impl Statement {
-    /// Holdings for planning.
-    pub fn to_holdings(
-        &self,
-        _selection: &AccountSelection,
-        _include: &BTreeSet<String>,
-    ) -> Result<Holdings, Error> {
-        let mut instruments = BTreeMap::new();
-        let holdings = self
-            .positions
-            .iter()
-            .map(|p| {
-                instruments.insert(
-                    p.symbol.clone(),
-                    Instrument {
-                        currency: None,
-                        fx_rate_to_base: Decimal::ONE,
-                        local_price: p.price,
-                        conid: None,
-                        asset_class: None,
-                        listing_exchange: None,
-                        accounts: Vec::new(),
-                    },
-                );
-                Holding {
-                    symbol: p.symbol.clone(),
-                    quantity: p.quantity,
-                    price: p.price,
-                    value: p.value,
-                    unrealized_pnl: p.unrealized_pnl,
-                    lots: Vec::new(),
-                }
-            })
-            .collect();
-        let portfolio = Portfolio::new(holdings).map_err(|source| Error::Portfolio {
-            file: self.file.clone(),
-            source,
-        })?;
-        Ok(Holdings {
-            portfolio,
-            instruments,
-            excluded: Vec::new(),
-            base_currency: None,
-        })
-    }
-
-    /// Cash in base currency.
-    pub fn cash_in_base(&self, _selection: &AccountSelection) -> Result<Decimal, Error> {
-        Err(Error::NoCash {
-            file: self.file.clone(),
-        })
-    }
 }

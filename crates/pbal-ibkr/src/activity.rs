@@ -1,0 +1,183 @@
+//! The Activity Statement CSV (Statements › Activity › Download CSV): every line is
+//! `Section,RowType,fields…`, with headers that may restart mid-section.
+
+use std::collections::BTreeMap;
+
+use csv::StringRecord;
+
+use crate::Error;
+use crate::rows::{Collector, Row, canonical};
+use crate::values;
+
+/// Row types of an Activity Statement line.
+pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
+
+pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut record = StringRecord::new();
+    let mut known_sections = 0usize;
+    // The last Open Positions Total row (currency, value): a non-base currency's Total is
+    // followed by the same total in the base currency, labelled with the base code.
+    let mut last_total: Option<(String, rust_decimal::Decimal)> = None;
+    loop {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| Error::Structure {
+                file: c.file.clone(),
+                line: e.position().map_or(0, csv::Position::line),
+                message: format!("malformed CSV: {e}"),
+            })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let section = record.get(0).unwrap_or("").trim().to_owned();
+        let row_type = record.get(1).unwrap_or("").trim();
+        let body: Vec<&str> = record.iter().skip(2).collect();
+        if row_type == "Header" || row_type == "Headers" {
+            headers.insert(
+                section.clone(),
+                body.iter().map(|s| (*s).to_owned()).collect(),
+            );
+            continue;
+        }
+        if row_type == "Total" && section.ends_with("Open Positions") {
+            if let Some(header) = headers.get(&section) {
+                let named = |name: &str| {
+                    header
+                        .iter()
+                        .position(|h| h.eq_ignore_ascii_case(name))
+                        .and_then(|i| body.get(i).copied())
+                };
+                let currency = named("Currency").unwrap_or("").trim().to_owned();
+                let value = named("Value").and_then(|v| values::decimal(v).ok().flatten());
+                if let (Some((previous, previous_value)), Some(value)) = (&last_total, value)
+                    && previous != &currency
+                    && currency.len() == 3
+                    && !previous_value.is_zero()
+                {
+                    c.base_currency.get_or_insert_with(|| currency.clone());
+                    c.fx_rates
+                        .entry(previous.clone())
+                        .or_insert_with(|| (value / *previous_value).round_dp(10));
+                    last_total = None;
+                    continue;
+                }
+                last_total = value.map(|v| (currency, v));
+            }
+            continue;
+        }
+        if row_type != "Data" {
+            last_total = None;
+            continue;
+        }
+        last_total = None;
+        let Some(header) = headers.get(&section) else {
+            return Err(Error::Structure {
+                file: c.file.clone(),
+                line,
+                message: format!("{section}: data before its header row"),
+            });
+        };
+        let named = |name: &str| -> Option<&str> {
+            header
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name))
+                .and_then(|i| body.get(i).copied())
+        };
+        match section.as_str() {
+            "Account Information" => {
+                known_sections += 1;
+                match (named("Field Name"), named("Field Value")) {
+                    (Some("Base Currency"), Some(v)) => c.base_currency = Some(v.trim().to_owned()),
+                    (Some("Account"), Some(v)) => c.note_account(v),
+                    _ => {}
+                }
+            }
+            "Base Currency Exchange Rate" => {
+                known_sections += 1;
+                if let (Some(currency), Some(rate)) = (named("Currency"), named("Rate")) {
+                    match values::decimal(rate) {
+                        Ok(Some(r)) if r > rust_decimal::Decimal::ZERO => {
+                            c.fx_rates.insert(currency.trim().to_owned(), r);
+                        }
+                        _ => c.skip(
+                            line,
+                            format!("exchange rate {rate:?} for {currency} not used"),
+                        ),
+                    }
+                }
+            }
+            "Cash Report" => {
+                known_sections += 1;
+                if named("Currency Summary").map(str::trim) == Some("Ending Cash") {
+                    let mut row = Row {
+                        line,
+                        ..Row::default()
+                    };
+                    row.fields
+                        .insert("currency", named("Currency").unwrap_or("").to_owned());
+                    row.fields
+                        .insert("ending_cash", named("Total").unwrap_or("").to_owned());
+                    if let Some(account) = named("Account") {
+                        row.fields.insert("account", account.to_owned());
+                    }
+                    c.cash_row(&row)?;
+                }
+            }
+            "Open Positions" | "Long Open Positions" | "Short Open Positions" => {
+                known_sections += 1;
+                let row = row_of(header, &body, line);
+                let class = row.get("asset_class").unwrap_or("");
+                match row.get("level").map(str::to_ascii_uppercase).as_deref() {
+                    Some("SUMMARY" | "LOT") if class.eq_ignore_ascii_case("Forex") => {
+                        c.skip(line, "forex balance: counted as cash, not a position");
+                    }
+                    Some("SUMMARY" | "LOT") => c.position_row(row),
+                    other => c.skip(
+                        line,
+                        format!("open position row of kind {other:?} not used"),
+                    ),
+                }
+            }
+            "Trades" => {
+                known_sections += 1;
+                let row = row_of(header, &body, line);
+                if row
+                    .get("level")
+                    .is_none_or(|l| l.eq_ignore_ascii_case("Order"))
+                {
+                    c.trade_row(&row)?;
+                }
+            }
+            "Statement" | "Net Asset Value" | "Change in NAV" => known_sections += 1,
+            _ => {}
+        }
+    }
+    if known_sections == 0 {
+        return Err(Error::UnknownLayout {
+            file: c.file.clone(),
+            detail:
+                "an Activity Statement without the English section names; download it in English"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+fn row_of(header: &[String], body: &[&str], line: u64) -> Row {
+    let mut row = Row {
+        line,
+        ..Row::default()
+    };
+    for (name, value) in header.iter().zip(body) {
+        if let Some(key) = canonical(name) {
+            row.fields.entry(key).or_insert_with(|| (*value).to_owned());
+        }
+    }
+    row
+}

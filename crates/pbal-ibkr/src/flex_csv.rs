@@ -1,0 +1,163 @@
+//! Flex Query CSV in all three shapes: plain (header rows only, sections back to back),
+//! with header/trailer records (BOF/BOA/BOS/EOS/EOA/EOF), and with section code and line
+//! descriptor (`"HEADER","POST",…` / `"DATA","POST",…`).
+
+use csv::StringRecord;
+
+use crate::Error;
+use crate::rows::{Collector, Row, SectionKind, canonical, classify};
+
+/// The section being read.
+struct Section {
+    kind: SectionKind,
+    columns: Vec<Option<&'static str>>,
+    /// Is it the account-information section (its currency is the base currency)?
+    account_info: bool,
+}
+
+/// Whether a record is a header row: at least two known column names and no numbers.
+fn looks_like_header(fields: &[&str]) -> bool {
+    let known = fields.iter().filter(|f| canonical(f).is_some()).count();
+    let numeric = fields
+        .iter()
+        .any(|f| !f.trim().is_empty() && f.trim().parse::<f64>().is_ok());
+    known >= 2 && !numeric
+}
+
+fn kind_of_code(code: &str) -> Option<SectionKind> {
+    match code {
+        "POST" => Some(SectionKind::Positions),
+        "CRTT" => Some(SectionKind::Cash),
+        "TRNT" => Some(SectionKind::Trades),
+        _ => None,
+    }
+}
+
+pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut section: Option<Section> = None;
+    let mut code: Option<String> = None;
+    let mut record = StringRecord::new();
+    loop {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| Error::Structure {
+                file: c.file.clone(),
+                line: e.position().map_or(0, csv::Position::line),
+                message: format!("malformed CSV: {e}"),
+            })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let fields: Vec<&str> = record.iter().collect();
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let (descriptor, body): (Option<&str>, &[&str]) = match fields[0] {
+            "MSG" => {
+                c.skip(line, format!("message: {}", fields[1..].join(" ")));
+                continue;
+            }
+            "BOF" | "EOA" | "EOF" => continue,
+            "BOA" => {
+                if let Some(account) = fields.get(1) {
+                    c.note_account(account);
+                }
+                continue;
+            }
+            "BOS" => {
+                code = fields.get(1).map(|s| (*s).to_owned());
+                section = None;
+                continue;
+            }
+            "EOS" => {
+                code = None;
+                section = None;
+                continue;
+            }
+            "HEADER" | "DATA" if fields.len() >= 2 => {
+                code = Some(fields[1].to_owned());
+                (Some(fields[0]), &fields[2..])
+            }
+            _ => (None, &fields[..]),
+        };
+        let is_header = match descriptor {
+            Some(d) => d == "HEADER",
+            None => looks_like_header(body),
+        };
+        if is_header {
+            let columns: Vec<Option<&'static str>> = body.iter().map(|f| canonical(f)).collect();
+            let mut kind = classify(&columns);
+            if kind == SectionKind::Other
+                && let Some(k) = code.as_deref().and_then(kind_of_code)
+            {
+                kind = k;
+            }
+            let account_info = code.as_deref() == Some("ACCT")
+                || body.iter().any(|f| f.eq_ignore_ascii_case("AccountType"));
+            if kind == SectionKind::Other && !account_info {
+                c.skip(
+                    line,
+                    format!(
+                        "section {} not used (pbal reads Open Positions, Cash Report, Trades)",
+                        code.clone().unwrap_or_else(|| body
+                            .iter()
+                            .take(4)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(","))
+                    ),
+                );
+            }
+            section = Some(Section {
+                kind,
+                columns,
+                account_info,
+            });
+            continue;
+        }
+        let Some(current) = &section else {
+            let message = if code.is_some() || c.saw_any_row() {
+                "data without a column header row: turn on \"Include column headers\" in the Flex Query"
+            } else {
+                "the first row is not a column header: turn on \"Include column headers\" in the Flex Query"
+            };
+            return Err(Error::Structure {
+                file: c.file.clone(),
+                line,
+                message: message.to_owned(),
+            });
+        };
+        let mut row = Row {
+            line,
+            ..Row::default()
+        };
+        for (column, value) in current.columns.iter().zip(body) {
+            if let Some(name) = column {
+                row.fields
+                    .entry(name)
+                    .or_insert_with(|| (*value).to_owned());
+            }
+        }
+        if current.account_info {
+            if let Some(currency) = row.get("currency") {
+                c.base_currency.get_or_insert_with(|| currency.to_owned());
+            }
+            if let Some(account) = row.get("account").map(str::to_owned) {
+                c.note_account(&account);
+            }
+            continue;
+        }
+        match current.kind {
+            SectionKind::Positions => c.position_row(row),
+            SectionKind::Cash => c.cash_row(&row)?,
+            SectionKind::Trades => c.trade_row(&row)?,
+            SectionKind::Other => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! The layout-independent middle: rows of named fields from any export, turned into positions,
+//! lots, cash balances and trades.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::Error;
+use crate::statement::{CashBalance, LotRow, PastTradeRow, Position, Skipped};
+use crate::values::{self, DateError};
+
+/// Canonical field names, from Flex CSV headers, Flex XML attributes and Activity Statement
+/// columns (compared without case, spaces or punctuation).
+pub(crate) fn canonical(name: &str) -> Option<&'static str> {
+    let key: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    Some(match key.as_str() {
+        "clientaccountid" | "accountid" | "account" => "account",
+        "currencyprimary" | "currency" => "currency",
+        "assetclass" | "assetcategory" => "asset_class",
+        "subcategory" => "sub_category",
+        "symbol" => "symbol",
+        "conid" => "conid",
+        "listingexchange" => "listing_exchange",
+        "quantity" | "position" => "quantity",
+        "markprice" | "closeprice" => "price",
+        "positionvalue" | "value" => "value",
+        "fxratetobase" => "fx_rate",
+        "fifopnlunrealized" | "unrealizedpl" => "pnl",
+        "levelofdetail" | "datadiscriminator" => "level",
+        "opendatetime" | "open" => "open_date",
+        "costbasismoney" | "costbasis" => "cost_basis",
+        "multiplier" | "mult" => "multiplier",
+        "side" => "side",
+        "endingcash" => "ending_cash",
+        "tradedate" | "datetime" => "trade_date",
+        "buysell" => "buy_sell",
+        "fifopnlrealized" | "realizedpl" => "realized_pnl",
+        "tradeprice" | "tprice" => "trade_price",
+        _ => return None,
+    })
+}
+
+/// One data row with its fields by canonical name.
+#[derive(Debug, Default)]
+pub(crate) struct Row {
+    pub(crate) line: u64,
+    pub(crate) fields: BTreeMap<&'static str, String>,
+}
+
+impl Row {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(|v| values::present(v))
+    }
+}
+
+/// What kind of section a set of columns is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SectionKind {
+    Positions,
+    Cash,
+    Trades,
+    Other,
+}
+
+/// Classifies a section by its columns (canonical names).
+pub(crate) fn classify(columns: &[Option<&'static str>]) -> SectionKind {
+    let has = |k: &str| columns.contains(&Some(k));
+    if has("ending_cash") {
+        SectionKind::Cash
+    } else if has("trade_price") || has("buy_sell") {
+        SectionKind::Trades
+    } else if has("symbol")
+        && ((has("quantity") && (has("price") || has("value"))) || (has("price") && has("value")))
+    {
+        SectionKind::Positions
+    } else {
+        SectionKind::Other
+    }
+}
+
+/// Collects rows from any layout and builds the statement's parts.
+pub(crate) struct Collector {
+    pub(crate) file: String,
+    position_rows: Vec<Row>,
+    pub(crate) cash: Vec<CashBalance>,
+    pub(crate) trades: Vec<PastTradeRow>,
+    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) accounts: Vec<String>,
+    pub(crate) base_currency: Option<String>,
+    /// Rates to base by currency (from Activity Statements' rate section).
+    pub(crate) fx_rates: BTreeMap<String, Decimal>,
+    pub(crate) saw_positions_section: bool,
+}
+
+impl Collector {
+    pub(crate) fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            position_rows: Vec::new(),
+            cash: Vec::new(),
+            trades: Vec::new(),
+            skipped: Vec::new(),
+            accounts: Vec::new(),
+            base_currency: None,
+            fx_rates: BTreeMap::new(),
+            saw_positions_section: false,
+        }
+    }
+
+    /// Whether any data row was read yet.
+    pub(crate) fn saw_any_row(&self) -> bool {
+        !self.position_rows.is_empty() || !self.cash.is_empty() || !self.trades.is_empty()
+    }
+
+    pub(crate) fn note_account(&mut self, account: &str) {
+        let account = account.trim();
+        if !account.is_empty() && account != "-" && !self.accounts.iter().any(|a| a == account) {
+            self.accounts.push(account.to_owned());
+        }
+    }
+
+    pub(crate) fn skip(&mut self, line: u64, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    fn number(&self, row: &Row, key: &'static str, field: &str) -> Result<Option<Decimal>, Error> {
+        match row.fields.get(key) {
+            None => Ok(None),
+            Some(raw) => values::decimal(raw).map_err(|message| Error::Parse {
+                file: self.file.clone(),
+                line: row.line,
+                field: field.to_owned(),
+                message,
+            }),
+        }
+    }
+
+    fn date(
+        &self,
+        row: &Row,
+        key: &'static str,
+        field: &str,
+    ) -> Result<Option<jiff::civil::Date>, Error> {
+        let Some(raw) = row.fields.get(key) else {
+            return Ok(None);
+        };
+        values::date(raw).map_err(|e| match e {
+            DateError::Ambiguous => Error::AmbiguousDate {
+                file: self.file.clone(),
+                line: row.line,
+                field: field.to_owned(),
+                value: raw.clone(),
+            },
+            DateError::Invalid => Error::Parse {
+                file: self.file.clone(),
+                line: row.line,
+                field: field.to_owned(),
+                message: format!("{raw:?} is not a date"),
+            },
+        })
+    }
+
+    pub(crate) fn position_row(&mut self, row: Row) {
+        self.saw_positions_section = true;
+        if let Some(account) = row.get("account").map(str::to_owned) {
+            self.note_account(&account);
+        }
+        self.position_rows.push(row);
+    }
+
+    /// A Cash Report row: the BASE_SUMMARY total and one row per ISO currency.
+    pub(crate) fn cash_row(&mut self, row: &Row) -> Result<(), Error> {
+        let Some(currency) = row.get("currency").map(str::to_owned) else {
+            return Ok(());
+        };
+        let Some(amount) = self.number(row, "ending_cash", "EndingCash")? else {
+            return Ok(());
+        };
+        let account = row.get("account").map(str::to_owned);
+        if let Some(a) = &account {
+            self.note_account(a);
+        }
+        let is_base = currency.eq_ignore_ascii_case("BASE_SUMMARY")
+            || currency.eq_ignore_ascii_case("Base Currency Summary");
+        let iso = currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase());
+        if !is_base && !iso {
+            self.skip(
+                row.line,
+                format!("cash in {currency:?}: not a currency code"),
+            );
+            return Ok(());
+        }
+        self.cash.push(CashBalance {
+            account,
+            currency: if is_base { "BASE".to_owned() } else { currency },
+            amount,
+        });
+        Ok(())
+    }
+
+    /// A trade row (for the wash-sale guard).
+    pub(crate) fn trade_row(&mut self, row: &Row) -> Result<(), Error> {
+        let Some(symbol) = row.get("symbol").map(str::to_owned) else {
+            return Ok(());
+        };
+        let Some(date) = self.date(row, "trade_date", "TradeDate")? else {
+            return Ok(());
+        };
+        let quantity = self
+            .number(row, "quantity", "Quantity")?
+            .unwrap_or_default();
+        let side = match row.get("buy_sell").map(str::to_ascii_uppercase).as_deref() {
+            Some(s) if s.starts_with("BUY") => pbal_core::Side::Buy,
+            Some(s) if s.starts_with("SELL") => pbal_core::Side::Sell,
+            _ if quantity < Decimal::ZERO => pbal_core::Side::Sell,
+            _ => pbal_core::Side::Buy,
+        };
+        let realized_pnl = self.number(row, "realized_pnl", "FifoPnlRealized")?;
+        self.trades.push(PastTradeRow {
+            account: row.get("account").map(str::to_owned),
+            symbol,
+            date,
+            side,
+            quantity: quantity.abs(),
+            realized_pnl,
+        });
+        Ok(())
+    }
+
+    /// Groups the position rows into positions with their lots.
+    pub(crate) fn positions(&mut self) -> Result<Vec<Position>, Error> {
+        let rows = std::mem::take(&mut self.position_rows);
+        // Group by (account, conid or symbol, currency), keeping file order.
+        let mut groups: Vec<((String, String, String), Vec<Row>)> = Vec::new();
+        for row in rows {
+            let Some(symbol) = row.get("symbol") else {
+                self.skip(row.line, "position row without a symbol");
+                continue;
+            };
+            let key = (
+                row.get("account").unwrap_or("").to_owned(),
+                row.get("conid").unwrap_or(symbol).to_owned(),
+                row.get("currency").unwrap_or("").to_owned(),
+            );
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, g)) => g.push(row),
+                None => groups.push((key, vec![row])),
+            }
+        }
+        let mut positions = Vec::new();
+        for (_, group) in groups {
+            positions.push(self.position(&group)?);
+        }
+        Ok(positions)
+    }
+
+    fn position(&mut self, group: &[Row]) -> Result<Position, Error> {
+        let level = |r: &Row| r.get("level").map(str::to_ascii_uppercase);
+        let has_levels = group.iter().any(|r| level(r).is_some());
+        let (summary_index, lot_indexes): (Option<usize>, Vec<usize>) = if has_levels {
+            let summaries: Vec<usize> = (0..group.len())
+                .filter(|&i| level(&group[i]).as_deref() == Some("SUMMARY"))
+                .collect();
+            if summaries.len() > 1 {
+                let (first, second) = (&group[summaries[0]], &group[summaries[1]]);
+                return Err(Error::Duplicate {
+                    file: self.file.clone(),
+                    line: second.line,
+                    first: first.line,
+                    symbol: second.get("symbol").unwrap_or("").to_owned(),
+                    account: second.get("account").unwrap_or("-").to_owned(),
+                });
+            }
+            let lots = (0..group.len())
+                .filter(|&i| level(&group[i]).as_deref() == Some("LOT"))
+                .collect();
+            (summaries.first().copied(), lots)
+        } else if group.len() == 1 {
+            (Some(0), Vec::new())
+        } else {
+            // No LevelOfDetail: the row equal to the sum of the others is the summary.
+            let quantities: Vec<Decimal> = group
+                .iter()
+                .map(|r| {
+                    self.number(r, "quantity", "Quantity")
+                        .map(Option::unwrap_or_default)
+                })
+                .collect::<Result<_, _>>()?;
+            let total: Decimal = quantities.iter().sum();
+            let summary = (0..group.len()).find(|&i| quantities[i] * Decimal::TWO == total);
+            let Some(s) = summary else {
+                let first = &group[0];
+                return Err(Error::Duplicate {
+                    file: self.file.clone(),
+                    line: group[1].line,
+                    first: first.line,
+                    symbol: first.get("symbol").unwrap_or("").to_owned(),
+                    account: first.get("account").unwrap_or("-").to_owned(),
+                });
+            };
+            (Some(s), (0..group.len()).filter(|&i| i != s).collect())
+        };
+        let mut lots = Vec::new();
+        for &i in &lot_indexes {
+            let r = &group[i];
+            let quantity = self.number(r, "quantity", "Quantity")?.unwrap_or_default();
+            let value = self.number(r, "value", "PositionValue")?;
+            let pnl = self.number(r, "pnl", "FifoPnlUnrealized")?;
+            let cost_basis = match self.number(r, "cost_basis", "CostBasisMoney")? {
+                Some(c) => c,
+                None => value.zip(pnl).map(|(v, p)| v - p).unwrap_or_default(),
+            };
+            lots.push(LotRow {
+                open_date: self.date(r, "open_date", "OpenDateTime")?,
+                quantity,
+                cost_basis,
+                unrealized_pnl: pnl,
+                line: r.line,
+            });
+        }
+        let Some(summary) = summary_index.map(|i| &group[i]) else {
+            // Lots only: the position is their sum.
+            let first = &group[lot_indexes[0]];
+            let mut position = self.summary_from(first)?;
+            position.quantity = lots.iter().map(|l| l.quantity).sum();
+            position.value = position.quantity * position.price;
+            position.unrealized_pnl = lots.iter().map(|l| l.unrealized_pnl).sum();
+            position.lots = lots;
+            return Ok(position);
+        };
+        let mut position = self.summary_from(summary)?;
+        position.lots = lots;
+        Ok(position)
+    }
+
+    fn summary_from(&self, r: &Row) -> Result<Position, Error> {
+        let quantity = self.number(r, "quantity", "Quantity")?.unwrap_or_default();
+        let multiplier = self
+            .number(r, "multiplier", "Multiplier")?
+            .unwrap_or(Decimal::ONE);
+        let price = self.number(r, "price", "MarkPrice")?;
+        let value = self.number(r, "value", "PositionValue")?;
+        let (price, value) = match (price, value) {
+            (Some(p), Some(v)) => (p, v),
+            (Some(p), None) => (p, (quantity * p * multiplier)),
+            (None, Some(v)) if !quantity.is_zero() => (v / (quantity * multiplier), v),
+            _ => {
+                return Err(Error::Parse {
+                    file: self.file.clone(),
+                    line: r.line,
+                    field: "MarkPrice".into(),
+                    message: "no price and no value".into(),
+                });
+            }
+        };
+        let symbol = r.get("symbol").unwrap_or("").to_owned();
+        let quantity = match r.fields.get("quantity") {
+            Some(_) => quantity,
+            // The original tool's layout has no quantity: value / price.
+            None if !price.is_zero() => (value / price).round_dp(4),
+            None => Decimal::ZERO,
+        };
+        let short = quantity < Decimal::ZERO
+            || r.get("side")
+                .is_some_and(|s| s.eq_ignore_ascii_case("short"));
+        if price <= Decimal::ZERO && !short {
+            return Err(Error::Parse {
+                file: self.file.clone(),
+                line: r.line,
+                field: "MarkPrice".into(),
+                message: format!("price must be positive, got {price}"),
+            });
+        }
+        let fx = self.number(r, "fx_rate", "FXRateToBase")?;
+        if fx.is_some_and(|f| f <= Decimal::ZERO) {
+            return Err(Error::Parse {
+                file: self.file.clone(),
+                line: r.line,
+                field: "FXRateToBase".into(),
+                message: "rate must be positive".into(),
+            });
+        }
+        let currency = r.get("currency").map(str::to_owned);
+        let fx = fx.or_else(|| {
+            currency
+                .as_ref()
+                .and_then(|c| self.fx_rates.get(c).copied())
+        });
+        Ok(Position {
+            account: r.get("account").map(str::to_owned),
+            symbol,
+            conid: r.get("conid").map(str::to_owned),
+            asset_class: r.get("asset_class").map(normalize_asset_class),
+            sub_category: r.get("sub_category").map(str::to_owned),
+            currency,
+            quantity,
+            price,
+            value,
+            value_base: fx.map(|f| (value * f).round_dp(4)),
+            fx_rate_to_base: fx,
+            multiplier,
+            unrealized_pnl: self.number(r, "pnl", "FifoPnlUnrealized")?,
+            listing_exchange: r.get("listing_exchange").map(str::to_owned),
+            lots: Vec::new(),
+            line: r.line,
+        })
+    }
+}
+
+/// Activity Statements spell asset classes out; Flex uses codes.
+fn normalize_asset_class(raw: &str) -> String {
+    match raw.to_ascii_lowercase().as_str() {
+        "stocks" => "STK".into(),
+        "equity and index options" | "options" => "OPT".into(),
+        "futures" => "FUT".into(),
+        "bonds" => "BOND".into(),
+        "forex" => "CASH".into(),
+        "funds" | "mutual funds" => "FUND".into(),
+        "warrants" => "WAR".into(),
+        "cfds" => "CFD".into(),
+        "crypto" | "cryptocurrency" => "CRYPTO".into(),
+        _ => raw.to_owned(),
+    }
+}

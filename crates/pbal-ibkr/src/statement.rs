@@ -1,0 +1,391 @@
+//! What an export says, in one shape whatever the layout, and how it becomes a portfolio.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use pbal_core::{Holding, Lot, Portfolio};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::Error;
+
+/// Which accounts to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountSelection {
+    /// Only this account.
+    Only(String),
+    /// All accounts together, as one household.
+    All,
+    /// The file's only account (an error when it has several).
+    Single,
+}
+
+/// Everything pbal read from one export. Serializes to `pbal positions --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statement {
+    /// The base currency, when the file tells.
+    pub base_currency: Option<String>,
+    /// Accounts, in file order.
+    pub accounts: Vec<String>,
+    /// Positions (summary level), with their lots.
+    pub positions: Vec<Position>,
+    /// Ending cash per account and currency (`BASE` = the base-currency summary).
+    pub cash: Vec<CashBalance>,
+    /// Trades in the file (for the wash-sale guard).
+    pub trades: Vec<PastTradeRow>,
+    /// Rows not used, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// The file's name, for messages.
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// One position as the export gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Position {
+    /// Account id.
+    pub account: Option<String>,
+    /// Symbol.
+    pub symbol: String,
+    /// IBKR contract id.
+    pub conid: Option<String>,
+    /// Asset class code (STK, OPT, FUT, …).
+    pub asset_class: Option<String>,
+    /// Sub-category (ETF, COMMON, REIT, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_category: Option<String>,
+    /// Currency of the money fields.
+    pub currency: Option<String>,
+    /// Quantity (negative: short).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    /// Mark price per unit.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    /// Position value (multiplier applied), in `currency`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub value: Decimal,
+    /// Value in the base currency.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub value_base: Option<Decimal>,
+    /// Rate from `currency` to base.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub fx_rate_to_base: Option<Decimal>,
+    /// Contract multiplier.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub multiplier: Decimal,
+    /// Unrealized P&L, in `currency`.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub unrealized_pnl: Option<Decimal>,
+    /// Primary listing exchange.
+    pub listing_exchange: Option<String>,
+    /// Tax lots.
+    pub lots: Vec<LotRow>,
+    /// Line (or element number) in the file.
+    pub line: u64,
+}
+
+/// One tax lot.
+#[derive(Debug, Clone, Serialize)]
+pub struct LotRow {
+    /// Open date.
+    pub open_date: Option<Date>,
+    /// Quantity.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    /// Cost basis (money).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub cost_basis: Decimal,
+    /// Unrealized P&L.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub unrealized_pnl: Option<Decimal>,
+    /// Line in the file.
+    pub line: u64,
+}
+
+/// Ending cash of one account in one currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct CashBalance {
+    /// Account id.
+    pub account: Option<String>,
+    /// ISO currency, or `BASE` for the base-currency summary.
+    pub currency: String,
+    /// Ending cash (negative: a margin loan).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+}
+
+/// A trade from the file's Trades section.
+#[derive(Debug, Clone, Serialize)]
+pub struct PastTradeRow {
+    /// Account id.
+    pub account: Option<String>,
+    /// Symbol.
+    pub symbol: String,
+    /// Trade date.
+    pub date: Date,
+    /// Buy or sell.
+    pub side: pbal_core::Side,
+    /// Shares.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    /// Realized P&L of a sale.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub realized_pnl: Option<Decimal>,
+}
+
+/// A row pbal did not use.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// Line in the file.
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Holdings ready for planning, in the base currency.
+#[derive(Debug, Clone)]
+pub struct Holdings {
+    /// One holding per symbol (accounts merged for a household).
+    pub portfolio: Portfolio,
+    /// Per symbol: currency, rate, local price, accounts.
+    pub instruments: BTreeMap<String, Instrument>,
+    /// What was left out, and why.
+    pub excluded: Vec<String>,
+    /// The base currency, when known.
+    pub base_currency: Option<String>,
+}
+
+/// How a symbol trades.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    /// Trading currency.
+    pub currency: Option<String>,
+    /// Rate from the trading currency to base.
+    pub fx_rate_to_base: Decimal,
+    /// Price in the trading currency.
+    pub local_price: Decimal,
+    /// IBKR contract id.
+    pub conid: Option<String>,
+    /// Asset class code.
+    pub asset_class: Option<String>,
+    /// Primary exchange.
+    pub listing_exchange: Option<String>,
+    /// Accounts holding it, with quantities.
+    pub accounts: Vec<(String, Decimal)>,
+}
+
+/// Asset classes planned like stocks (ETFs are STK at IBKR).
+fn plannable(asset_class: Option<&str>) -> bool {
+    matches!(asset_class, None | Some("STK" | "FUND" | "ETF"))
+}
+
+impl Statement {
+    fn selected<'a>(&self, selection: &'a AccountSelection) -> Result<Option<&'a str>, Error> {
+        match selection {
+            AccountSelection::Only(id) => {
+                if self.accounts.iter().any(|a| a == id) || self.accounts.is_empty() {
+                    Ok(Some(id.as_str()))
+                } else {
+                    Err(Error::UnknownAccount {
+                        file: self.source.clone(),
+                        account: id.clone(),
+                        accounts: self.accounts.clone(),
+                    })
+                }
+            }
+            AccountSelection::Single if self.accounts.len() > 1 => Err(Error::MultipleAccounts {
+                file: self.source.clone(),
+                accounts: self.accounts.clone(),
+            }),
+            AccountSelection::All | AccountSelection::Single => Ok(None),
+        }
+    }
+
+    fn in_selection(account: Option<&String>, only: Option<&str>) -> bool {
+        match (only, account) {
+            (None, _) | (_, None) => true,
+            (Some(id), Some(a)) => a == id,
+        }
+    }
+
+    /// The rate to base for `currency`: given on rows, 1 for the base currency, or `None`.
+    fn rate(&self, currency: Option<&str>) -> Option<Decimal> {
+        let currency = currency?;
+        if self.base_currency.as_deref() == Some(currency) {
+            return Some(Decimal::ONE);
+        }
+        self.positions
+            .iter()
+            .find(|p| p.currency.as_deref() == Some(currency) && p.fx_rate_to_base.is_some())
+            .and_then(|p| p.fx_rate_to_base)
+    }
+
+    /// The managed holdings in base currency. Non-stock asset classes and shorts are left out
+    /// (and listed in `excluded`) unless `include` names the symbol.
+    pub fn to_holdings(
+        &self,
+        selection: &AccountSelection,
+        include: &BTreeSet<String>,
+    ) -> Result<Holdings, Error> {
+        let only = self.selected(selection)?;
+        let currencies: BTreeSet<&str> = self
+            .positions
+            .iter()
+            .filter_map(|p| p.currency.as_deref())
+            .collect();
+        let mut merged: BTreeMap<String, (Holding, Instrument)> = BTreeMap::new();
+        let mut excluded = Vec::new();
+        for p in self
+            .positions
+            .iter()
+            .filter(|p| Self::in_selection(p.account.as_ref(), only))
+        {
+            let wanted = include.contains(&p.symbol);
+            if !wanted && !plannable(p.asset_class.as_deref()) {
+                excluded.push(format!(
+                    "{} ({}): not a stock or fund, left out of the plan (name it in the targets to include it)",
+                    p.symbol,
+                    p.asset_class.as_deref().unwrap_or("?")
+                ));
+                continue;
+            }
+            if p.quantity < Decimal::ZERO {
+                excluded.push(format!(
+                    "{}: short position, left out of the plan",
+                    p.symbol
+                ));
+                continue;
+            }
+            let fx = match p
+                .fx_rate_to_base
+                .or_else(|| self.rate(p.currency.as_deref()))
+            {
+                Some(rate) => rate,
+                None if currencies.len() <= 1 => Decimal::ONE,
+                None => {
+                    return Err(Error::NoBaseCurrency {
+                        file: self.source.clone(),
+                        currencies: currencies.iter().copied().collect::<Vec<_>>().join(", "),
+                    });
+                }
+            };
+            let overflow = || Error::Parse {
+                file: self.source.clone(),
+                line: p.line,
+                field: "PositionValue".into(),
+                message: "too large".into(),
+            };
+            let value_base = p.value.checked_mul(fx).ok_or_else(overflow)?;
+            let price_base = p.price.checked_mul(fx).ok_or_else(overflow)?;
+            let lots: Vec<Lot> = p
+                .lots
+                .iter()
+                .map(|l| Lot {
+                    open_date: l.open_date,
+                    quantity: l.quantity,
+                    cost_basis: l.cost_basis * fx,
+                    unrealized_pnl: l.unrealized_pnl.map(|u| u * fx),
+                })
+                .collect();
+            let account = p.account.clone().unwrap_or_default();
+            if let Some((h, instrument)) = merged.get_mut(&p.symbol) {
+                if instrument.currency != p.currency {
+                    return Err(Error::Parse {
+                        file: self.source.clone(),
+                        line: p.line,
+                        field: "CurrencyPrimary".into(),
+                        message: format!("{} is held in two currencies", p.symbol),
+                    });
+                }
+                h.quantity += p.quantity;
+                h.value += value_base;
+                h.unrealized_pnl = match (h.unrealized_pnl, p.unrealized_pnl) {
+                    (Some(a), Some(b)) => Some(a + b * fx),
+                    _ => None,
+                };
+                h.lots.extend(lots);
+                instrument.accounts.push((account, p.quantity));
+            } else {
+                let holding = Holding {
+                    symbol: p.symbol.clone(),
+                    quantity: p.quantity,
+                    price: price_base,
+                    value: value_base,
+                    unrealized_pnl: p.unrealized_pnl.map(|u| u * fx),
+                    lots,
+                };
+                let instrument = Instrument {
+                    currency: p.currency.clone().or_else(|| self.base_currency.clone()),
+                    fx_rate_to_base: fx,
+                    local_price: p.price,
+                    conid: p.conid.clone(),
+                    asset_class: p.asset_class.clone(),
+                    listing_exchange: p.listing_exchange.clone(),
+                    accounts: vec![(account, p.quantity)],
+                };
+                merged.insert(p.symbol.clone(), (holding, instrument));
+            }
+        }
+        let mut holdings = Vec::new();
+        let mut instruments = BTreeMap::new();
+        for (symbol, (h, i)) in merged {
+            holdings.push(h);
+            instruments.insert(symbol, i);
+        }
+        let portfolio = Portfolio::new(holdings).map_err(|source| Error::Portfolio {
+            file: self.source.clone(),
+            source,
+        })?;
+        Ok(Holdings {
+            portfolio,
+            instruments,
+            excluded,
+            base_currency: self.base_currency.clone(),
+        })
+    }
+
+    /// Ending cash in base currency for the selection: each account's base summary, else its
+    /// currencies converted.
+    pub fn cash_in_base(&self, selection: &AccountSelection) -> Result<Decimal, Error> {
+        let only = self.selected(selection)?;
+        let rows: Vec<&CashBalance> = self
+            .cash
+            .iter()
+            .filter(|c| Self::in_selection(c.account.as_ref(), only))
+            .collect();
+        if rows.is_empty() {
+            return Err(Error::NoCash {
+                file: self.source.clone(),
+            });
+        }
+        let mut accounts: Vec<Option<&String>> = rows.iter().map(|c| c.account.as_ref()).collect();
+        accounts.dedup();
+        let mut total = Decimal::ZERO;
+        for account in accounts {
+            let of: Vec<&&CashBalance> = rows
+                .iter()
+                .filter(|c| c.account.as_ref() == account)
+                .collect();
+            if let Some(base) = of.iter().find(|c| c.currency == "BASE") {
+                total += base.amount;
+                continue;
+            }
+            for c in of {
+                let rate = self.rate(Some(&c.currency)).or_else(|| {
+                    (self.base_currency.is_none()
+                        && self.cash.iter().all(|x| x.currency == c.currency))
+                    .then_some(Decimal::ONE)
+                });
+                let Some(rate) = rate else {
+                    return Err(Error::NoBaseCurrency {
+                        file: self.source.clone(),
+                        currencies: c.currency.clone(),
+                    });
+                };
+                total += c.amount * rate;
+            }
+        }
+        Ok(total)
+    }
+}

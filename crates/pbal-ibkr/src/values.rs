@@ -1,0 +1,109 @@
+//! Field values as IBKR writes them: decimals with optional thousands separators, `-`/`--` for
+//! nothing, and dates in the query's chosen format.
+
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+/// The text of a field, or `None` for an empty value or a placeholder.
+pub(crate) fn present(raw: &str) -> Option<&str> {
+    let t = raw.trim();
+    (!(t.is_empty() || t == "-" || t == "--" || t == "N/A")).then_some(t)
+}
+
+/// A decimal (`1,020.50`, `-3553`, `1.5E-3`); `Err` with a reason.
+pub(crate) fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
+    let Some(t) = present(raw) else {
+        return Ok(None);
+    };
+    let cleaned: String = t.chars().filter(|c| *c != ',').collect();
+    Decimal::from_str(&cleaned)
+        .or_else(|_| Decimal::from_scientific(&cleaned))
+        .map(Some)
+        .map_err(|_| format!("{t:?} is not a number"))
+}
+
+/// Why a date could not be read.
+pub(crate) enum DateError {
+    Ambiguous,
+    Invalid,
+}
+
+/// A date, alone or at the start of a date-time (`20240131;103000`, `2011-08-08;134413`,
+/// `2023-07-07, 15:39:46`, `31-Jan-24`). IBKR lets the user pick day/month or month/day for
+/// slash dates, so one whose two parts are both 12 or less (and differ) is ambiguous and an
+/// error; one with a part over 12 can be read only one way.
+pub(crate) fn date(raw: &str) -> Result<Option<Date>, DateError> {
+    let Some(t) = present(raw) else {
+        return Ok(None);
+    };
+    let date_part = t.split([';', ',', ' ', 'T']).next().unwrap_or(t).trim();
+    let bytes = date_part.as_bytes();
+    let parsed = if bytes.len() >= 8 && bytes[..8].iter().all(u8::is_ascii_digit) {
+        Date::strptime("%Y%m%d", &date_part[..8]).ok()
+    } else if date_part.len() == 10 && bytes.get(4) == Some(&b'-') {
+        Date::strptime("%Y-%m-%d", date_part).ok()
+    } else if date_part.contains('/') {
+        return slash_date(date_part);
+    } else {
+        Date::strptime("%d-%b-%y", date_part).ok()
+    };
+    parsed.map(Some).ok_or(DateError::Invalid)
+}
+
+fn slash_date(t: &str) -> Result<Option<Date>, DateError> {
+    let parts: Vec<&str> = t.split('/').collect();
+    let [a, b, y] = parts[..] else {
+        return Err(DateError::Invalid);
+    };
+    let (Ok(a), Ok(b), Ok(mut y)) = (a.parse::<i8>(), b.parse::<i8>(), y.parse::<i16>()) else {
+        return Err(DateError::Invalid);
+    };
+    if y < 100 {
+        y += 2000;
+    }
+    let (day, month) = match (a > 12, b > 12) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        (false, false) if a == b => (a, b),
+        _ => return Err(DateError::Ambiguous),
+    };
+    Date::new(y, month, day)
+        .map(Some)
+        .map_err(|_| DateError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date as d;
+    use rust_decimal::dec;
+
+    #[test]
+    fn decimals() {
+        assert_eq!(
+            decimal("\"1,020.5\"".trim_matches('"')).ok(),
+            Some(Some(dec!(1020.5)))
+        );
+        assert_eq!(decimal("--").ok(), Some(None));
+        assert_eq!(decimal("").ok(), Some(None));
+        assert!(decimal("abc").is_err());
+        assert!(decimal("NaN").is_err());
+    }
+
+    #[test]
+    fn dates() {
+        let ok = |s: &str| date(s).ok().flatten();
+        assert_eq!(ok("20240131"), Some(d(2024, 1, 31)));
+        assert_eq!(ok("20240131;103000"), Some(d(2024, 1, 31)));
+        assert_eq!(ok("2011-08-08;134413"), Some(d(2011, 8, 8)));
+        assert_eq!(ok("2023-07-07, 15:39:46"), Some(d(2023, 7, 7)));
+        assert_eq!(ok("31-Jan-24"), Some(d(2024, 1, 31)));
+        assert_eq!(ok("31/01/2024"), Some(d(2024, 1, 31)));
+        assert_eq!(ok("01/31/24"), Some(d(2024, 1, 31)));
+        assert!(matches!(date("01/02/2024"), Err(DateError::Ambiguous)));
+        assert!(matches!(date("2024-13-01"), Err(DateError::Invalid)));
+        assert_eq!(ok("--"), None);
+    }
+}
