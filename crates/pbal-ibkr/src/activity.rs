@@ -61,9 +61,12 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                     && !previous_value.is_zero()
                 {
                     c.base_currency.get_or_insert_with(|| currency.clone());
-                    c.fx_rates
-                        .entry(previous.clone())
-                        .or_insert_with(|| (value / *previous_value).round_dp(10));
+                    c.fx_rates.entry(previous.clone()).or_insert_with(|| {
+                        value
+                            .checked_div(*previous_value)
+                            .unwrap_or(rust_decimal::Decimal::ONE)
+                            .round_dp(10)
+                    });
                     last_total = None;
                     continue;
                 }

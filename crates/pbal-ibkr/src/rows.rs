@@ -349,8 +349,16 @@ impl Collector {
         let value = self.number(r, "value", "PositionValue")?;
         let (price, value) = match (price, value) {
             (Some(p), Some(v)) => (p, v),
-            (Some(p), None) => (p, (quantity * p * multiplier)),
-            (None, Some(v)) if !quantity.is_zero() => (v / (quantity * multiplier), v),
+            (Some(p), None) => (
+                p,
+                (quantity * p)
+                    .checked_mul(multiplier)
+                    .unwrap_or(Decimal::MAX),
+            ),
+            (None, Some(v)) if !(quantity * multiplier).is_zero() => (
+                v.checked_div(quantity * multiplier).unwrap_or(Decimal::MAX),
+                v,
+            ),
             _ => {
                 return Err(Error::Parse {
                     file: self.file.clone(),
@@ -364,7 +372,9 @@ impl Collector {
         let quantity = match r.fields.get("quantity") {
             Some(_) => quantity,
             // The original tool's layout has no quantity: value / price.
-            None if !price.is_zero() => (value / price).round_dp(4),
+            None if !price.is_zero() => {
+                value.checked_div(price).unwrap_or(Decimal::MAX).round_dp(4)
+            }
             None => Decimal::ZERO,
         };
         let short = quantity < Decimal::ZERO

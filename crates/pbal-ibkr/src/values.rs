@@ -6,6 +6,9 @@ use std::str::FromStr;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+/// Largest magnitude accepted in any numeric field (10^12).
+const LIMIT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
+
 /// The text of a field, or `None` for an empty value or a placeholder.
 pub(crate) fn present(raw: &str) -> Option<&str> {
     let t = raw.trim();
@@ -18,10 +21,14 @@ pub(crate) fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
         return Ok(None);
     };
     let cleaned: String = t.chars().filter(|c| *c != ',').collect();
-    Decimal::from_str(&cleaned)
+    let value = Decimal::from_str(&cleaned)
         .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map(Some)
-        .map_err(|_| format!("{t:?} is not a number"))
+        .map_err(|_| format!("{t:?} is not a number"))?;
+    // Far beyond any real position; keeps every product of two fields exact and finite.
+    if value.abs() > LIMIT {
+        return Err(format!("{t:?} is out of range"));
+    }
+    Ok(Some(value))
 }
 
 /// Why a date could not be read.
