@@ -137,6 +137,17 @@ pub enum StrategyArg {
     Bands,
 }
 
+/// Wash-sale guard mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WashSaleArg {
+    /// Skip and flag.
+    Block,
+    /// Flag only.
+    Warn,
+    /// Ignore recent trades.
+    Off,
+}
+
 /// Lot selection order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LotOrderArg {
@@ -351,6 +362,12 @@ pub struct EngineArgs {
     /// Tax rate on net long-term gains, for the estimate (e.g. 20%).
     #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
     pub tax_rate_long: Decimal,
+
+    /// US wash-sale guard, with the export's Trades section: `block` skips buys of a symbol sold
+    /// at a loss in the last 30 days (the cash goes elsewhere) and flags loss sales within 30
+    /// days of a buy; `warn` only flags; `off` ignores trades.
+    #[arg(long, value_enum, default_value = "block")]
+    pub wash_sale: WashSaleArg,
 
     /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
     #[arg(long, value_name = "DATE")]

@@ -256,12 +256,14 @@ impl Collector {
         }
         let mut positions = Vec::new();
         for (_, group) in groups {
-            positions.push(self.position(&group)?);
+            if let Some(position) = self.position(&group)? {
+                positions.push(position);
+            }
         }
         Ok(positions)
     }
 
-    fn position(&mut self, group: &[Row]) -> Result<Position, Error> {
+    fn position(&mut self, group: &[Row]) -> Result<Option<Position>, Error> {
         let level = |r: &Row| r.get("level").map(str::to_ascii_uppercase);
         let has_levels = group.iter().any(|r| level(r).is_some());
         let (summary_index, lot_indexes): (Option<usize>, Vec<usize>) = if has_levels {
@@ -281,6 +283,15 @@ impl Collector {
             let lots = (0..group.len())
                 .filter(|&i| level(&group[i]).as_deref() == Some("LOT"))
                 .collect();
+            for r in group {
+                let l = level(r);
+                if !matches!(l.as_deref(), Some("SUMMARY" | "LOT")) {
+                    self.skip(
+                        r.line,
+                        format!("level of detail {l:?} is neither SUMMARY nor LOT"),
+                    );
+                }
+            }
             (summaries.first().copied(), lots)
         } else if group.len() == 1 {
             (Some(0), Vec::new())
@@ -327,17 +338,23 @@ impl Collector {
         }
         let Some(summary) = summary_index.map(|i| &group[i]) else {
             // Lots only: the position is their sum.
-            let first = &group[lot_indexes[0]];
+            let Some(&first) = lot_indexes.first() else {
+                return Ok(None);
+            };
+            let first = &group[first];
             let mut position = self.summary_from(first)?;
             position.quantity = lots.iter().map(|l| l.quantity).sum();
-            position.value = position.quantity * position.price;
+            position.value = position
+                .quantity
+                .checked_mul(position.price)
+                .unwrap_or(Decimal::MAX);
             position.unrealized_pnl = lots.iter().map(|l| l.unrealized_pnl).sum();
             position.lots = lots;
-            return Ok(position);
+            return Ok(Some(position));
         };
         let mut position = self.summary_from(summary)?;
         position.lots = lots;
-        Ok(position)
+        Ok(Some(position))
     }
 
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {

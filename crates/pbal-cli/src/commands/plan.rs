@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use crate::basket::{self, OrderType};
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
+    WashSaleArg,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -50,7 +51,23 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
     };
-    let options = options(&args.engine);
+    let mut options = options(&args.engine);
+    if args.engine.wash_sale != WashSaleArg::Off && !statement.trades.is_empty() {
+        options.wash_sale = Some(pbal_core::WashSaleGuard {
+            history: statement
+                .trades
+                .iter()
+                .map(|t| pbal_core::PastTrade {
+                    symbol: t.symbol.clone(),
+                    date: t.date,
+                    side: t.side,
+                    quantity: t.quantity,
+                    realized_pnl: t.realized_pnl,
+                })
+                .collect(),
+            block_buys: args.engine.wash_sale == WashSaleArg::Block,
+        });
+    }
     if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
         && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
     {
