@@ -1,7 +1,8 @@
 //! The layout-independent middle: rows of named fields from any export, turned into positions,
 //! lots, cash balances and trades.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
@@ -12,12 +13,15 @@ use crate::values::{self, DateError};
 /// Canonical field names, from Flex CSV headers, Flex XML attributes and Activity Statement
 /// columns (compared without case, spaces or punctuation).
 pub(crate) fn canonical(name: &str) -> Option<&'static str> {
-    let key: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    Some(match key.as_str() {
+    // Every known name fits in 32 letters; a stack buffer keeps data rows allocation-free.
+    let mut buffer = [0u8; 32];
+    let mut len = 0;
+    for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
+        *buffer.get_mut(len)? = byte.to_ascii_lowercase();
+        len += 1;
+    }
+    let key = std::str::from_utf8(&buffer[..len]).ok()?;
+    Some(match key {
         "clientaccountid" | "accountid" | "account" => "account",
         "currencyprimary" | "currency" => "currency",
         "assetclass" | "assetcategory" => "asset_class",
@@ -238,7 +242,8 @@ impl Collector {
     pub(crate) fn positions(&mut self) -> Result<Vec<Position>, Error> {
         let rows = std::mem::take(&mut self.position_rows);
         // Group by (account, conid or symbol, currency), keeping file order.
-        let mut groups: Vec<((String, String, String), Vec<Row>)> = Vec::new();
+        let mut groups: Vec<Vec<Row>> = Vec::new();
+        let mut group_of: HashMap<(String, String, String), usize> = HashMap::new();
         for row in rows {
             let Some(symbol) = row.get("symbol") else {
                 self.skip(row.line, "position row without a symbol");
@@ -249,13 +254,16 @@ impl Collector {
                 row.get("conid").unwrap_or(symbol).to_owned(),
                 row.get("currency").unwrap_or("").to_owned(),
             );
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, g)) => g.push(row),
-                None => groups.push((key, vec![row])),
+            match group_of.entry(key) {
+                Entry::Occupied(index) => groups[*index.get()].push(row),
+                Entry::Vacant(slot) => {
+                    slot.insert(groups.len());
+                    groups.push(vec![row]);
+                }
             }
         }
         let mut positions = Vec::new();
-        for (_, group) in groups {
+        for group in groups {
             if let Some(position) = self.position(&group)? {
                 positions.push(position);
             }

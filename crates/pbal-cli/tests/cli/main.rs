@@ -2,4 +2,5 @@
 
 mod common;
 mod fetch;
+mod ibkr;
 mod plan;

@@ -1,0 +1,203 @@
+//! IBKR exports through the CLI: `pbal positions`, accounts, cash, currencies, wash sales.
+
+use crate::common::{Pbal, fixture};
+
+fn f(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
+#[test]
+fn positions_json_has_the_documented_shape() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "positions",
+        &f("flex/header-trailer.csv"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["base_currency"], "USD");
+    assert_eq!(v["accounts"][0], "U3333333");
+    let p = &v["positions"][0];
+    for key in [
+        "account",
+        "symbol",
+        "conid",
+        "asset_class",
+        "currency",
+        "quantity",
+        "price",
+        "value",
+        "value_base",
+        "unrealized_pnl",
+    ] {
+        assert!(p.get(key).is_some(), "positions[0].{key}");
+    }
+    let lot = &p["lots"][0];
+    for key in ["open_date", "quantity", "cost_basis", "unrealized_pnl"] {
+        assert!(lot.get(key).is_some(), "lots[0].{key}");
+    }
+    assert_eq!(v["cash"][0]["currency"], "BASE");
+    assert_eq!(v["cash"][0]["amount"], "4250.75");
+    assert!(v["skipped"].is_array());
+}
+
+#[test]
+fn positions_table_lists_skipped_rows() {
+    let pbal = Pbal::new();
+    let (code, stdout, _) = pbal.run(&["positions", &f("flex/activity-statement.csv")]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Base currency: EUR"), "{stdout}");
+    assert!(stdout.contains("forex balance"), "{stdout}");
+}
+
+#[test]
+fn several_accounts_need_a_choice() {
+    let pbal = Pbal::new();
+    let file = f("flex/plain-two-accounts.csv");
+    let (code, stdout, stderr) = pbal.run(&["plan", &file, "-c", "1000"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("U1111111, U2222222") && stderr.contains("--account"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "--account",
+        "U2222222",
+        "-c",
+        "available",
+        "-f",
+        "json",
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["cash"]["available"], "250.00");
+    assert_eq!(v["base_currency"], "EUR");
+
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "--all-accounts",
+        "-c",
+        "available",
+        "-f",
+        "json",
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("OPT"), "the option is reported: {stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["cash"]["available"], "1760.90");
+    // Trades show their own currency and local price.
+    let trades = v["trades"].as_array().unwrap();
+    let bnd = trades.iter().find(|t| t["symbol"] == "BND").unwrap();
+    assert_eq!(bnd["currency"], "USD");
+    assert_eq!(bnd["local_price"], "72.10");
+}
+
+#[test]
+fn a_recent_loss_sale_blocks_the_buy() {
+    let pbal = Pbal::new();
+    let file = f("flex/header-trailer.csv");
+    let args = [
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-f",
+        "json",
+        "--as-of",
+        "2026-11-25",
+    ];
+    let (code, stdout, stderr) = pbal.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        v["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["symbol"] != "BND"),
+        "{stdout}"
+    );
+    assert_eq!(v["wash_sale"][0]["kind"], "buy-after-loss-sale");
+    assert_eq!(v["wash_sale"][0]["symbol"], "BND");
+    // 31 days after the loss sale the buy is allowed again.
+    let (_, stdout, _) = pbal.run(&[
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-f",
+        "csv",
+        "--as-of",
+        "2026-12-02",
+    ]);
+    assert!(stdout.contains("BND,BUY"), "{stdout}");
+    // --wash-sale off ignores the trades.
+    let (_, stdout, _) = pbal.run(&[
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-f",
+        "csv",
+        "--as-of",
+        "2026-11-25",
+        "--wash-sale",
+        "off",
+    ]);
+    assert!(stdout.contains("BND,BUY"), "{stdout}");
+}
+
+#[test]
+fn lots_are_listed_for_sales() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &f("flex/flex-statement.xml"),
+        "-c",
+        "-1000",
+        "--as-of",
+        "2026-11-25",
+        "--tax-rate-short",
+        "37%",
+        "--tax-rate-long",
+        "20%",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("lot opened"), "{stdout}");
+    assert!(stdout.contains("Realized: short-term"), "{stdout}");
+}
+
+#[test]
+fn every_layout_plans() {
+    let pbal = Pbal::new();
+    for file in [
+        "flex/section-codes.csv",
+        "flex/activity-statement.csv",
+        "flex/flex-statement.xml",
+        "flex/header-trailer.csv",
+    ] {
+        let (code, stdout, stderr) = pbal.run(&[
+            "plan",
+            &f(file),
+            "-c",
+            "available",
+            "-f",
+            "csv",
+            "--as-of",
+            "2026-11-25",
+        ]);
+        assert_eq!(code, 0, "{file}: {stderr}");
+        assert!(stdout.starts_with("symbol,side"), "{file}: {stdout}");
+    }
+}
