@@ -118,16 +118,11 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             "Cash Report" => {
                 known_sections += 1;
                 if named("Currency Summary").map(str::trim) == Some("Ending Cash") {
-                    let mut row = Row {
-                        line,
-                        ..Row::default()
-                    };
-                    row.fields
-                        .insert("currency", named("Currency").unwrap_or("").to_owned());
-                    row.fields
-                        .insert("ending_cash", named("Total").unwrap_or("").to_owned());
+                    let mut row = Row::new(line);
+                    row.insert("currency", named("Currency").unwrap_or(""));
+                    row.insert("ending_cash", named("Total").unwrap_or(""));
                     if let Some(account) = named("Account") {
-                        row.fields.insert("account", account.to_owned());
+                        row.insert("account", account);
                     }
                     c.cash_row(&row)?;
                 }
@@ -173,13 +168,10 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
 }
 
 fn row_of(header: &[String], body: &[&str], line: u64) -> Row {
-    let mut row = Row {
-        line,
-        ..Row::default()
-    };
+    let mut row = Row::new(line);
     for (name, value) in header.iter().zip(body) {
         if let Some(key) = canonical(name) {
-            row.fields.entry(key).or_insert_with(|| (*value).to_owned());
+            row.insert(key, value);
         }
     }
     row

@@ -132,15 +132,10 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 message: message.to_owned(),
             });
         };
-        let mut row = Row {
-            line,
-            ..Row::default()
-        };
+        let mut row = Row::new(line);
         for (column, value) in current.columns.iter().zip(body) {
             if let Some(name) = column {
-                row.fields
-                    .entry(name)
-                    .or_insert_with(|| (*value).to_owned());
+                row.insert(name, value);
             }
         }
         if current.account_info {

@@ -79,10 +79,7 @@ fn element(
         | b"Trade" => {}
         _ => return Ok(()),
     }
-    let mut row = Row {
-        line,
-        ..Row::default()
-    };
+    let mut row = Row::new(line);
     for attribute in e.attributes() {
         let attribute = attribute.map_err(|err| Error::Structure {
             file: c.file.clone(),
@@ -99,9 +96,7 @@ fn element(
             field: key.clone(),
             message: format!("bad value: {err}"),
         })?;
-        row.fields
-            .entry(canon)
-            .or_insert_with(|| value.into_owned());
+        row.insert(canon, &value);
     }
     match name {
         b"FlexStatement" => {

@@ -52,12 +52,41 @@ pub(crate) fn canonical(name: &str) -> Option<&'static str> {
 #[derive(Debug, Default)]
 pub(crate) struct Row {
     pub(crate) line: u64,
-    pub(crate) fields: BTreeMap<&'static str, String>,
+    /// Every value in one buffer and a short list of ranges, not a map of strings: a large
+    /// export has 100,000s of rows, and allocation dominated reading them.
+    text: String,
+    fields: Vec<(&'static str, std::ops::Range<usize>)>,
 }
 
 impl Row {
+    pub(crate) fn new(line: u64) -> Self {
+        Self {
+            line,
+            text: String::new(),
+            fields: Vec::with_capacity(16),
+        }
+    }
+
+    /// Sets a field unless the row already has it (the first column of a name wins).
+    pub(crate) fn insert(&mut self, key: &'static str, value: &str) {
+        if self.raw(key).is_none() {
+            let start = self.text.len();
+            self.text.push_str(value);
+            self.fields.push((key, start..self.text.len()));
+        }
+    }
+
+    /// The field as written, even if blank.
+    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, range)| self.text.get(range.clone()))
+    }
+
+    /// The field, if present and not blank or a dash.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).and_then(|v| values::present(v))
+        self.raw(key).and_then(values::present)
     }
 }
 
@@ -135,7 +164,7 @@ impl Collector {
     }
 
     fn number(&self, row: &Row, key: &'static str, field: &str) -> Result<Option<Decimal>, Error> {
-        match row.fields.get(key) {
+        match row.raw(key) {
             None => Ok(None),
             Some(raw) => values::decimal(raw).map_err(|message| Error::Parse {
                 file: self.file.clone(),
@@ -152,7 +181,7 @@ impl Collector {
         key: &'static str,
         field: &str,
     ) -> Result<Option<jiff::civil::Date>, Error> {
-        let Some(raw) = row.fields.get(key) else {
+        let Some(raw) = row.raw(key) else {
             return Ok(None);
         };
         values::date(raw).map_err(|e| match e {
@@ -160,7 +189,7 @@ impl Collector {
                 file: self.file.clone(),
                 line: row.line,
                 field: field.to_owned(),
-                value: raw.clone(),
+                value: raw.to_owned(),
             },
             DateError::Invalid => Error::Parse {
                 file: self.file.clone(),
@@ -272,11 +301,21 @@ impl Collector {
     }
 
     fn position(&mut self, group: &[Row]) -> Result<Option<Position>, Error> {
-        let level = |r: &Row| r.get("level").map(str::to_ascii_uppercase);
+        fn level(r: &Row) -> Option<&str> {
+            r.get("level").map(|l| {
+                if l.eq_ignore_ascii_case("SUMMARY") {
+                    "SUMMARY"
+                } else if l.eq_ignore_ascii_case("LOT") {
+                    "LOT"
+                } else {
+                    l
+                }
+            })
+        }
         let has_levels = group.iter().any(|r| level(r).is_some());
         let (summary_index, lot_indexes): (Option<usize>, Vec<usize>) = if has_levels {
             let summaries: Vec<usize> = (0..group.len())
-                .filter(|&i| level(&group[i]).as_deref() == Some("SUMMARY"))
+                .filter(|&i| level(&group[i]) == Some("SUMMARY"))
                 .collect();
             if summaries.len() > 1 {
                 let (first, second) = (&group[summaries[0]], &group[summaries[1]]);
@@ -289,11 +328,11 @@ impl Collector {
                 });
             }
             let lots = (0..group.len())
-                .filter(|&i| level(&group[i]).as_deref() == Some("LOT"))
+                .filter(|&i| level(&group[i]) == Some("LOT"))
                 .collect();
             for r in group {
                 let l = level(r);
-                if !matches!(l.as_deref(), Some("SUMMARY" | "LOT")) {
+                if !matches!(l, Some("SUMMARY" | "LOT")) {
                     self.skip(
                         r.line,
                         format!("level of detail {l:?} is neither SUMMARY nor LOT"),
@@ -394,7 +433,7 @@ impl Collector {
             }
         };
         let symbol = r.get("symbol").unwrap_or("").to_owned();
-        let quantity = match r.fields.get("quantity") {
+        let quantity = match r.raw("quantity") {
             Some(_) => quantity,
             // The original tool's layout has no quantity: value / price.
             None if !price.is_zero() => {
