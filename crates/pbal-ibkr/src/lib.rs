@@ -15,6 +15,7 @@ mod rows;
 mod statement;
 mod values;
 
+pub mod client_portal;
 pub mod flex_web;
 
 use std::path::Path;

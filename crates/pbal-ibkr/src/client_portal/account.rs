@@ -1,0 +1,198 @@
+//! Accounts, positions and cash.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+
+use super::client::{Gateway, Retry};
+use super::error::GatewayError;
+use super::json;
+use super::pacing::Limited;
+use super::types::{BrokerageAccounts, GatewayPosition, LedgerEntry, PortfolioAccount};
+
+/// Pages read at most (100 positions each): a guard against a gateway that never says `[]`.
+const MAX_POSITION_PAGES: u32 = 100;
+
+impl Gateway {
+    /// `GET /iserver/accounts`: the brokerage accounts; also the required first call of a
+    /// session before orders, snapshots and live orders.
+    ///
+    /// # Errors
+    /// Transport and session errors; [`GatewayError::Competing`] when the reply is `{}`.
+    pub async fn brokerage_accounts(&self) -> Result<BrokerageAccounts, GatewayError> {
+        let value = self.get("iserver/accounts", &[], None).await?;
+        check_error("GET iserver/accounts", &value)?;
+        let accounts: Vec<String> = value
+            .get("accounts")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| json::text(Some(v))).collect())
+            .unwrap_or_default();
+        if accounts.is_empty() {
+            // ibeam #40: a competing session makes this `{}`.
+            return Err(GatewayError::Competing);
+        }
+        let needs_manual_order_time = value
+            .get("acctProps")
+            .and_then(Value::as_object)
+            .map(|props| {
+                props
+                    .iter()
+                    .filter(|(_, p)| json::flag(p.get("allowCustomerTime")))
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.iserver_primed.store(true, Ordering::Relaxed);
+        Ok(BrokerageAccounts {
+            selected: json::text(value.get("selectedAccount")),
+            is_paper: json::flag(value.get("isPaper")),
+            accounts,
+            needs_manual_order_time,
+        })
+    }
+
+    /// `GET /portfolio/accounts` (1 per 5 s): required before `/portfolio/{acct}/*`.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn portfolio_accounts(&self) -> Result<Vec<PortfolioAccount>, GatewayError> {
+        let value = self
+            .get("portfolio/accounts", &[], Some(Limited::PortfolioAccounts))
+            .await?;
+        check_error("GET portfolio/accounts", &value)?;
+        self.portfolio_primed.store(true, Ordering::Relaxed);
+        Ok(value
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| {
+                        Some(PortfolioAccount {
+                            id: json::text(r.get("accountId"))
+                                .or_else(|| json::text(r.get("id")))?,
+                            currency: json::text(r.get("currency")),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub(crate) async fn prime_portfolio(&self) -> Result<(), GatewayError> {
+        if !self.portfolio_primed.load(Ordering::Relaxed) {
+            self.portfolio_accounts().await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn prime_iserver(&self) -> Result<(), GatewayError> {
+        if !self.iserver_primed.load(Ordering::Relaxed) {
+            self.brokerage_accounts().await?;
+        }
+        Ok(())
+    }
+
+    /// Every position of `account`, all pages, fresh (the cache is invalidated first, since
+    /// it lags fills).
+    ///
+    /// # Errors
+    /// Transport and session errors; a row without conid, quantity or price.
+    pub async fn positions(&self, account: &str) -> Result<Vec<GatewayPosition>, GatewayError> {
+        self.prime_portfolio().await?;
+        let invalidate = format!("portfolio/{account}/positions/invalidate");
+        self.post(&invalidate, &json!({}), None, Retry::Idempotent)
+            .await?;
+        let mut positions = Vec::new();
+        for page in 0..MAX_POSITION_PAGES {
+            let path = format!("portfolio/{account}/positions/{page}");
+            let value = self.get(&path, &[], None).await?;
+            let endpoint = super::client::shown_endpoint(&reqwest::Method::GET, &path);
+            check_error(&endpoint, &value)?;
+            let Some(rows) = value.as_array() else {
+                return Err(GatewayError::Decode {
+                    endpoint,
+                    message: "expected a list of positions".into(),
+                });
+            };
+            if rows.is_empty() {
+                return Ok(positions);
+            }
+            for row in rows {
+                positions.push(parse_position(&endpoint, row)?);
+            }
+        }
+        Ok(positions)
+    }
+
+    /// `GET /portfolio/{acct}/ledger`: cash per currency and the `BASE` total.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn ledger(&self, account: &str) -> Result<Vec<LedgerEntry>, GatewayError> {
+        self.prime_portfolio().await?;
+        let path = format!("portfolio/{account}/ledger");
+        let value = self.get(&path, &[], None).await?;
+        let endpoint = super::client::shown_endpoint(&reqwest::Method::GET, &path);
+        check_error(&endpoint, &value)?;
+        let Some(map) = value.as_object() else {
+            return Err(GatewayError::Decode {
+                endpoint,
+                message: "expected an object keyed by currency".into(),
+            });
+        };
+        let mut entries = Vec::new();
+        for (key, entry) in map {
+            let Some(cash) = json::decimal(entry.get("cashbalance")) else {
+                continue;
+            };
+            entries.push(LedgerEntry {
+                currency: if key.eq_ignore_ascii_case("BASE") {
+                    "BASE".to_owned()
+                } else {
+                    json::text(entry.get("currency")).unwrap_or_else(|| key.clone())
+                },
+                cash,
+                settled_cash: json::decimal(entry.get("settledcash")),
+                exchange_rate: json::decimal(entry.get("exchangerate")),
+            });
+        }
+        Ok(entries)
+    }
+}
+
+fn parse_position(endpoint: &str, row: &Value) -> Result<GatewayPosition, GatewayError> {
+    let missing = |field: &str| GatewayError::Decode {
+        endpoint: endpoint.to_owned(),
+        message: format!("a position without {field}: {row}"),
+    };
+    let conid = json::text(row.get("conid")).ok_or_else(|| missing("conid"))?;
+    Ok(GatewayPosition {
+        symbol: json::text(row.get("ticker"))
+            .or_else(|| json::text(row.get("contractDesc")))
+            .ok_or_else(|| missing("ticker or contractDesc"))?,
+        quantity: json::decimal(row.get("position")).ok_or_else(|| missing("position"))?,
+        price: json::decimal(row.get("mktPrice")).ok_or_else(|| missing("mktPrice"))?,
+        value: json::decimal(row.get("mktValue")).ok_or_else(|| missing("mktValue"))?,
+        currency: json::text(row.get("currency")).ok_or_else(|| missing("currency"))?,
+        asset_class: json::text(row.get("assetClass")).unwrap_or_else(|| "STK".to_owned()),
+        unrealized_pnl: json::decimal(row.get("unrealizedPnl")),
+        listing_exchange: json::text(row.get("listingExchange")),
+        conid,
+    })
+}
+
+/// An `{"error":..}` body (any HTTP status) as an error.
+pub(crate) fn check_error(endpoint: &str, value: &Value) -> Result<(), GatewayError> {
+    if value.is_object()
+        && let Some(message) = json::error_message(value)
+    {
+        if message.contains("no session") || message.contains("not authenticated") {
+            return Err(GatewayError::NotAuthenticated);
+        }
+        return Err(GatewayError::Api {
+            endpoint: endpoint.to_owned(),
+            status: None,
+            message,
+        });
+    }
+    Ok(())
+}

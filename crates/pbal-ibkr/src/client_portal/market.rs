@@ -1,0 +1,182 @@
+//! Contracts (symbol → conid) and market-data snapshots.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::account::check_error;
+use super::client::Gateway;
+use super::error::GatewayError;
+use super::json;
+use super::pacing::Limited;
+use super::types::{ContractCandidate, Quote};
+
+/// Snapshot fields: last, bid, ask, close, prior close, availability.
+const SNAPSHOT_FIELDS: &str = "31,84,86,7296,7741,6509";
+/// Conids per snapshot request (IBKR's limit).
+const SNAPSHOT_BATCH: usize = 100;
+
+impl Gateway {
+    /// The stock contract of `symbol`. Several matches are an error listing them; a US
+    /// listing wins when exactly one of them is American (as ibind decides).
+    ///
+    /// # Errors
+    /// [`GatewayError::UnknownSymbol`], [`GatewayError::AmbiguousSymbol`], transport errors.
+    pub async fn resolve_conid(&self, symbol: &str) -> Result<ContractCandidate, GatewayError> {
+        self.prime_iserver().await?;
+        let query = [("symbol", symbol.to_owned()), ("secType", "STK".to_owned())];
+        let value = self.get("iserver/secdef/search", &query, None).await?;
+        check_error("GET iserver/secdef/search", &value)?;
+        let candidates: Vec<ContractCandidate> = value
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .filter(|r| {
+                        json::text(r.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(symbol))
+                    })
+                    .filter(|r| has_stock_section(r))
+                    .filter_map(|r| {
+                        Some(ContractCandidate {
+                            conid: json::text(r.get("conid"))?,
+                            symbol: symbol.to_owned(),
+                            name: json::text(r.get("companyName")).unwrap_or_default(),
+                            exchange: json::text(r.get("description")).unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if candidates.len() <= 1 {
+            return candidates
+                .into_iter()
+                .next()
+                .ok_or_else(|| GatewayError::UnknownSymbol {
+                    symbol: symbol.to_owned(),
+                });
+        }
+        {
+            {
+                if let Some(us) = self.only_us_listing(symbol).await?
+                    && let Some(found) = candidates.iter().find(|c| c.conid == us)
+                {
+                    return Ok(found.clone());
+                }
+                Err(GatewayError::AmbiguousSymbol {
+                    symbol: symbol.to_owned(),
+                    candidates: candidates
+                        .iter()
+                        .map(|c| format!("  conid {}: {} ({})", c.conid, c.name, c.exchange))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                })
+            }
+        }
+    }
+
+    /// `GET /trsrv/stocks`: the conid when exactly one US contract carries the symbol.
+    async fn only_us_listing(&self, symbol: &str) -> Result<Option<String>, GatewayError> {
+        let value = self
+            .get("trsrv/stocks", &[("symbols", symbol.to_owned())], None)
+            .await?;
+        let entries = value
+            .get(symbol)
+            .or_else(|| value.get(symbol.to_ascii_uppercase()))
+            .and_then(Value::as_array);
+        let us: Vec<String> = entries
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("contracts").and_then(Value::as_array))
+            .flatten()
+            .filter(|c| json::flag(c.get("isUS")))
+            .filter_map(|c| json::text(c.get("conid")))
+            .collect();
+        Ok((us.len() == 1).then(|| us[0].clone()))
+    }
+
+    /// Snapshots of `conids`, polled until each has a price or the snapshot timeout passes
+    /// (the first request for a conid only opens its stream: the pre-flight).
+    ///
+    /// # Errors
+    /// Transport and session errors. Conids still without a price are simply absent.
+    pub async fn quotes(&self, conids: &[String]) -> Result<BTreeMap<String, Quote>, GatewayError> {
+        self.prime_iserver().await?;
+        let mut quotes: BTreeMap<String, Quote> = BTreeMap::new();
+        let deadline = Instant::now() + self.config.snapshot_timeout;
+        loop {
+            let missing: Vec<&String> = conids
+                .iter()
+                .filter(|c| quotes.get(*c).and_then(Quote::price).is_none())
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            for batch in missing.chunks(SNAPSHOT_BATCH) {
+                let list = batch
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let query = [("conids", list), ("fields", SNAPSHOT_FIELDS.to_owned())];
+                let value = self
+                    .get(
+                        "iserver/marketdata/snapshot",
+                        &query,
+                        Some(Limited::Snapshot),
+                    )
+                    .await?;
+                check_error("GET iserver/marketdata/snapshot", &value)?;
+                for row in value.as_array().into_iter().flatten() {
+                    let Some(conid) = json::text(row.get("conid")) else {
+                        continue;
+                    };
+                    let quote = Quote {
+                        last: json::decimal(row.get("31")),
+                        bid: json::decimal(row.get("84")),
+                        ask: json::decimal(row.get("86")),
+                        close: json::decimal(row.get("7741"))
+                            .or_else(|| json::decimal(row.get("7296"))),
+                        availability: json::text(row.get("6509")),
+                    };
+                    quotes.insert(conid, quote);
+                }
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(self.config.snapshot_poll).await;
+        }
+        Ok(quotes)
+    }
+
+    /// Whether the contract trades in fractions, from its rules (`fraqInt` decimal places).
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn allows_fractions(&self, conid: &str) -> Result<bool, GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/contract/{conid}/info-and-rules");
+        let value = self
+            .get(&path, &[("isBuy", "true".to_owned())], None)
+            .await?;
+        check_error(&path, &value)?;
+        let rules = value.get("rules");
+        let places = rules
+            .and_then(|r| json::decimal(r.get("fraqInt")))
+            .unwrap_or_default();
+        let types = rules
+            .and_then(|r| r.get("fraqTypes"))
+            .and_then(Value::as_array);
+        Ok(places > rust_decimal::Decimal::ZERO && types.is_some_and(|t| !t.is_empty()))
+    }
+}
+
+fn has_stock_section(row: &Value) -> bool {
+    match row.get("sections").and_then(Value::as_array) {
+        Some(sections) => sections
+            .iter()
+            .any(|s| json::text(s.get("secType")).as_deref() == Some("STK")),
+        // Rows without sections: trust the secType filter of the query.
+        None => true,
+    }
+}

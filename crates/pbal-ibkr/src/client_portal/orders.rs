@@ -1,0 +1,378 @@
+//! Orders: preview (whatif), placement with the reply-question loop, live orders, status and
+//! cancellation. A placement is sent once; its client order id (cOID) is the idempotency key.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+
+use super::account::check_error;
+use super::client::{Gateway, Retry, shown_endpoint};
+use super::error::GatewayError;
+use super::json;
+use super::pacing::Limited;
+use super::types::{LiveOrder, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf};
+
+/// Message ids IBKR's own documentation lists as routinely suppressed (reference §4).
+pub const DEFAULT_ALLOWED_QUESTIONS: [&str; 7] =
+    ["o163", "o354", "o383", "o451", "o10151", "o10153", "p12"];
+
+/// Question rounds after which a placement is abandoned (ibind stops at 20).
+const MAX_QUESTION_ROUNDS: usize = 20;
+
+/// Which reply questions pbal may answer "yes" to.
+#[derive(Debug, Clone)]
+pub struct QuestionPolicy {
+    /// Allowed message ids.
+    pub allowed: BTreeSet<String>,
+}
+
+impl Default for QuestionPolicy {
+    fn default() -> Self {
+        Self {
+            allowed: DEFAULT_ALLOWED_QUESTIONS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl Gateway {
+    /// `POST /iserver/account/{acct}/orders/whatif`: IBKR's preview; places nothing.
+    ///
+    /// # Errors
+    /// Transport and session errors. IBKR's objections are in [`WhatIf::error`].
+    pub async fn whatif(&self, ticket: &OrderTicket) -> Result<WhatIf, GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/account/{}/orders/whatif", ticket.account);
+        let body = json!({ "orders": [order_json(ticket)?] });
+        // A preview changes nothing, so a lost answer may be asked again.
+        let value = self.post(&path, &body, None, Retry::Idempotent).await?;
+        let value = match value {
+            Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+            other => other,
+        };
+        let text = |v: Option<&Value>| {
+            v.and_then(|v| match v {
+                Value::Array(items) => {
+                    let joined = items
+                        .iter()
+                        .filter_map(|i| json::text(Some(i)))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    (!joined.is_empty()).then_some(joined)
+                }
+                other => json::text(Some(other)),
+            })
+        };
+        Ok(WhatIf {
+            commission: json::decimal(value.pointer("/amount/commission")),
+            amount_text: json::text(value.pointer("/amount/amount")),
+            initial_margin_change: json::decimal(value.pointer("/initial/change")),
+            maintenance_margin_change: json::decimal(value.pointer("/maintenance/change")),
+            equity_after: json::decimal(value.pointer("/equity/after")),
+            warning: text(value.get("warn")).or_else(|| text(value.get("warns"))),
+            error: text(value.get("error")),
+        })
+    }
+
+    /// Places one order and answers its questions: "yes" only when every message id is in
+    /// `policy`, otherwise "no" (the order is dropped) and an error. Never re-sent.
+    ///
+    /// # Errors
+    /// [`GatewayError::OrderOutcomeUnknown`] when the POST got no answer (look for the cOID
+    /// before trying again), [`GatewayError::UnknownQuestion`], [`GatewayError::Rejected`].
+    pub async fn place(
+        &self,
+        ticket: &OrderTicket,
+        policy: &QuestionPolicy,
+        on_event: &mut dyn FnMut(PlaceEvent),
+    ) -> Result<Placed, GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/account/{}/orders", ticket.account);
+        let body = json!({ "orders": [order_json(ticket)?] });
+        let unknown = |e: GatewayError| match e {
+            GatewayError::Transport { .. } => GatewayError::OrderOutcomeUnknown {
+                symbol: ticket.symbol.clone(),
+                c_oid: ticket.c_oid.clone(),
+            },
+            other => other,
+        };
+        let mut value = self
+            .post(&path, &body, None, Retry::Never)
+            .await
+            .map_err(unknown)?;
+        for _ in 0..MAX_QUESTION_ROUNDS {
+            match parse_place_reply(&value) {
+                PlaceReply::Accepted { order_id, status } => {
+                    return Ok(Placed::Accepted { order_id, status });
+                }
+                PlaceReply::Error(message) if message.contains("already registered") => {
+                    return Ok(Placed::AlreadyRegistered);
+                }
+                PlaceReply::Error(message) => {
+                    return Err(GatewayError::Rejected {
+                        symbol: ticket.symbol.clone(),
+                        message,
+                    });
+                }
+                PlaceReply::Unknown => {
+                    return Err(GatewayError::Decode {
+                        endpoint: shown_endpoint(&reqwest::Method::POST, &path),
+                        message: format!("neither an order id nor a question: {value}"),
+                    });
+                }
+                PlaceReply::Question {
+                    id,
+                    message_ids,
+                    text,
+                } => {
+                    let allowed = !message_ids.is_empty()
+                        && message_ids.iter().all(|m| policy.allowed.contains(m));
+                    let reply_path = format!("iserver/reply/{id}");
+                    // Answer at once: a late reply loses the order (ibind #35).
+                    let answer = json!({ "confirmed": allowed });
+                    if allowed {
+                        on_event(PlaceEvent::Confirmed {
+                            message_ids: message_ids.clone(),
+                            text: text.clone(),
+                        });
+                        value = self
+                            .post(&reply_path, &answer, None, Retry::Never)
+                            .await
+                            .map_err(unknown)?;
+                    } else {
+                        on_event(PlaceEvent::Declined {
+                            message_ids: message_ids.clone(),
+                            text: text.clone(),
+                        });
+                        // Declining drops the order; its answer does not matter.
+                        let _ = self.post(&reply_path, &answer, None, Retry::Never).await;
+                        return Err(GatewayError::UnknownQuestion {
+                            symbol: ticket.symbol.clone(),
+                            first: message_ids.first().cloned().unwrap_or_default(),
+                            ids: if message_ids.is_empty() {
+                                "no message id".to_owned()
+                            } else {
+                                message_ids.join(", ")
+                            },
+                            text,
+                        });
+                    }
+                }
+            }
+        }
+        Err(GatewayError::Rejected {
+            symbol: ticket.symbol.clone(),
+            message: format!("more than {MAX_QUESTION_ROUNDS} questions; order abandoned"),
+        })
+    }
+
+    /// `GET /iserver/account/orders` (1 per 5 s): this session's and working orders, filtered
+    /// here by account (the gateway's filters have dropped orders). The first call of a
+    /// session is often empty, so an empty answer is asked again once.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
+        self.prime_iserver().await?;
+        let mut value = self
+            .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+            .await?;
+        if orders_of(&value).is_empty() {
+            value = self
+                .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+                .await?;
+        }
+        check_error("GET iserver/account/orders", &value)?;
+        Ok(orders_of(&value)
+            .iter()
+            .filter_map(parse_live_order)
+            .filter(|o| o.account.as_deref().is_none_or(|a| a == account))
+            .collect())
+    }
+
+    /// `GET /iserver/account/order/status/{id}`.
+    ///
+    /// # Errors
+    /// Transport and session errors (503 for orders of earlier sessions).
+    pub async fn order_status(&self, order_id: &str) -> Result<OrderStatus, GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/account/order/status/{order_id}");
+        let value = self.get(&path, &[], None).await?;
+        check_error(&path, &value)?;
+        Ok(OrderStatus {
+            status: json::text(value.get("order_status")).unwrap_or_default(),
+            filled: json::decimal(value.get("cum_fill")),
+            total: json::decimal(value.get("total_size")),
+            average_price: json::decimal(value.get("average_price")),
+        })
+    }
+
+    /// `DELETE /iserver/account/{acct}/order/{id}`: asks IBKR to cancel (an acknowledgement,
+    /// not a cancellation; poll the status).
+    ///
+    /// # Errors
+    /// Transport and session errors; an unknown order id.
+    pub async fn cancel(&self, account: &str, order_id: &str) -> Result<(), GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/account/{account}/order/{order_id}");
+        let value = self.delete(&path).await?;
+        check_error(&shown_endpoint(&reqwest::Method::DELETE, &path), &value)
+    }
+}
+
+/// The order as the gateway wants it.
+fn order_json(ticket: &OrderTicket) -> Result<Value, GatewayError> {
+    let bad = |message: String| GatewayError::Config { message };
+    let conid = u64::from_str(&ticket.conid).map_err(|_| {
+        bad(format!(
+            "{}: conid {:?} is not a number",
+            ticket.symbol, ticket.conid
+        ))
+    })?;
+    let number = |d: Decimal| {
+        serde_json::Number::from_str(&d.normalize().to_string())
+            .map_err(|_| bad(format!("{}: {d} is not a JSON number", ticket.symbol)))
+    };
+    let mut order = Map::new();
+    order.insert("acctId".into(), json!(ticket.account));
+    order.insert("conid".into(), json!(conid));
+    order.insert("side".into(), json!(ticket.side.as_str()));
+    order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
+    order.insert("tif".into(), json!("DAY"));
+    order.insert("cOID".into(), json!(ticket.c_oid));
+    order.insert("outsideRTH".into(), json!(false));
+    order.insert("ticker".into(), json!(ticket.symbol));
+    order.insert("referrer".into(), json!("pbal"));
+    match ticket.kind {
+        OrderKind::Market => {
+            order.insert("orderType".into(), json!("MKT"));
+        }
+        OrderKind::Limit(price) => {
+            order.insert("orderType".into(), json!("LMT"));
+            order.insert("price".into(), Value::Number(number(price)?));
+        }
+    }
+    if let Some(time) = ticket.manual_order_time {
+        order.insert("manualOrderTime".into(), json!(time));
+    }
+    Ok(Value::Object(order))
+}
+
+enum PlaceReply {
+    Accepted {
+        order_id: String,
+        status: String,
+    },
+    Question {
+        id: String,
+        message_ids: Vec<String>,
+        text: String,
+    },
+    Error(String),
+    Unknown,
+}
+
+fn parse_place_reply(value: &Value) -> PlaceReply {
+    if let Some(message) = json::error_message(value) {
+        return PlaceReply::Error(message);
+    }
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    for item in &items {
+        if let (Some(id), Some(message)) = (json::text(item.get("id")), item.get("message")) {
+            let text = match message {
+                Value::Array(lines) => lines
+                    .iter()
+                    .filter_map(|l| json::text(Some(l)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => json::text(Some(other)).unwrap_or_default(),
+            };
+            let message_ids = item
+                .get("messageIds")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(|i| json::text(Some(i))).collect())
+                .unwrap_or_default();
+            return PlaceReply::Question {
+                id,
+                message_ids,
+                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            };
+        }
+    }
+    for item in &items {
+        if let Some(order_id) = json::text(item.get("order_id")) {
+            return PlaceReply::Accepted {
+                order_id,
+                status: json::text(item.get("order_status")).unwrap_or_default(),
+            };
+        }
+    }
+    PlaceReply::Unknown
+}
+
+fn orders_of(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items.clone(),
+        other => other
+            .get("orders")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+fn parse_live_order(row: &Value) -> Option<LiveOrder> {
+    let side = json::text(row.get("side"))
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    Some(LiveOrder {
+        order_id: json::text(row.get("orderId")).or_else(|| json::text(row.get("order_id")))?,
+        c_oid: json::text(row.get("order_ref")).or_else(|| json::text(row.get("cOID"))),
+        account: json::text(row.get("acct")).or_else(|| json::text(row.get("account"))),
+        conid: json::text(row.get("conid")),
+        symbol: json::text(row.get("ticker")).unwrap_or_default(),
+        side: match side.as_str() {
+            "B" => "BUY".to_owned(),
+            "S" => "SELL".to_owned(),
+            _ => side,
+        },
+        status: json::text(row.get("status")).unwrap_or_default(),
+        quantity: json::decimal(row.get("totalSize")),
+        filled: json::decimal(row.get("filledQuantity")),
+        average_price: json::decimal(row.get("avgPrice")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_replies() {
+        let accepted = json!([{"order_id":"1234567890","order_status":"PreSubmitted","encrypt_message":"1","local_order_id":"x"}]);
+        assert!(
+            matches!(parse_place_reply(&accepted), PlaceReply::Accepted { order_id, .. } if order_id == "1234567890")
+        );
+        let question = json!([{"id":"07a13a5a","message":["The following order \"BUY 100 AAPL\" price exceeds \nthe Percentage constraint of 3%."],"isSuppressed":false,"messageIds":["o163"],"messageOptions":["Yes","No"]}]);
+        assert!(
+            matches!(parse_place_reply(&question), PlaceReply::Question { id, message_ids, .. } if id == "07a13a5a" && message_ids == ["o163"])
+        );
+        let error =
+            json!({"error":"Order couldn't be submitted: Local order ID=x is already registered."});
+        assert!(
+            matches!(parse_place_reply(&error), PlaceReply::Error(m) if m.contains("already registered"))
+        );
+        let in_array = json!([{"error":"No trading permissions."}]);
+        assert!(
+            matches!(parse_place_reply(&in_array), PlaceReply::Error(m) if m == "No trading permissions.")
+        );
+        assert!(matches!(parse_place_reply(&json!([])), PlaceReply::Unknown));
+    }
+}

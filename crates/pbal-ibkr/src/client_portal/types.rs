@@ -1,0 +1,287 @@
+//! What the gateway returns, in typed form. Parsed by hand from loose JSON (see `json.rs`):
+//! only the fields pbal needs are required, everything else is optional or ignored.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// `POST /iserver/auth/status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuthStatus {
+    /// The brokerage session is authenticated.
+    pub authenticated: bool,
+    /// The gateway is connected to IBKR.
+    pub connected: bool,
+    /// Another session uses the same username.
+    pub competing: bool,
+    /// The gateway's message, if any.
+    pub message: String,
+}
+
+/// `GET /iserver/accounts`.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerageAccounts {
+    /// Account ids.
+    pub accounts: Vec<String>,
+    /// The selected account.
+    pub selected: Option<String>,
+    /// Accounts whose orders must carry `manualOrderTime`.
+    pub needs_manual_order_time: Vec<String>,
+    /// A paper-trading login.
+    pub is_paper: bool,
+}
+
+/// One account of `GET /portfolio/accounts`.
+#[derive(Debug, Clone)]
+pub struct PortfolioAccount {
+    /// Account id.
+    pub id: String,
+    /// Base currency.
+    pub currency: Option<String>,
+}
+
+/// One row of `GET /portfolio/{acct}/positions/{page}`.
+#[derive(Debug, Clone)]
+pub struct GatewayPosition {
+    /// Contract id.
+    pub conid: String,
+    /// Ticker (or the contract description in the slim form).
+    pub symbol: String,
+    /// Quantity (may be fractional).
+    pub quantity: Decimal,
+    /// Market price.
+    pub price: Decimal,
+    /// Market value.
+    pub value: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Asset class (STK, OPT, …).
+    pub asset_class: String,
+    /// Unrealized P&L.
+    pub unrealized_pnl: Option<Decimal>,
+    /// Primary exchange.
+    pub listing_exchange: Option<String>,
+}
+
+/// One currency of `GET /portfolio/{acct}/ledger` (`BASE` = the base-currency total).
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    /// ISO currency or `BASE`.
+    pub currency: String,
+    /// Cash balance (negative: margin loan).
+    pub cash: Decimal,
+    /// Settled cash.
+    pub settled_cash: Option<Decimal>,
+    /// Rate to the base currency.
+    pub exchange_rate: Option<Decimal>,
+}
+
+/// A contract a symbol may mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractCandidate {
+    /// Contract id.
+    pub conid: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Company or fund name.
+    pub name: String,
+    /// Primary exchange.
+    pub exchange: String,
+}
+
+/// A market-data snapshot of one contract.
+#[derive(Debug, Clone, Default)]
+pub struct Quote {
+    /// Last price (field 31; a "C" prefix means the previous close).
+    pub last: Option<Decimal>,
+    /// Bid (84).
+    pub bid: Option<Decimal>,
+    /// Ask (86).
+    pub ask: Option<Decimal>,
+    /// Prior close (7741) or close (7296).
+    pub close: Option<Decimal>,
+    /// Market-data availability code (6509), e.g. `RpB` real-time, `D` delayed.
+    pub availability: Option<String>,
+}
+
+impl Quote {
+    /// The price pbal plans with: last, else the bid/ask midpoint, else the close.
+    #[must_use]
+    pub fn price(&self) -> Option<Decimal> {
+        let positive = |p: Option<Decimal>| p.filter(|p| *p > Decimal::ZERO);
+        positive(self.last)
+            .or_else(|| {
+                let (bid, ask) = (positive(self.bid)?, positive(self.ask)?);
+                Some(((bid + ask) / Decimal::TWO).round_dp(4))
+            })
+            .or_else(|| positive(self.close))
+    }
+}
+
+/// `POST /iserver/account/{acct}/orders/whatif`: IBKR's preview of one order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WhatIf {
+    /// Commission (parsed from e.g. "1 USD").
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub commission: Option<Decimal>,
+    /// The amount text as IBKR wrote it.
+    pub amount_text: Option<String>,
+    /// Change of the initial margin requirement.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub initial_margin_change: Option<Decimal>,
+    /// Change of the maintenance margin requirement.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub maintenance_margin_change: Option<Decimal>,
+    /// Equity with loan after the order.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub equity_after: Option<Decimal>,
+    /// A warning (e.g. "21/You are trying to submit an order without having market data").
+    pub warning: Option<String>,
+    /// An error: the order would be rejected.
+    pub error: Option<String>,
+}
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum OrderSide {
+    /// Buy.
+    Buy,
+    /// Sell.
+    Sell,
+}
+
+impl OrderSide {
+    /// `BUY` or `SELL`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Buy => "BUY",
+            Self::Sell => "SELL",
+        }
+    }
+}
+
+/// Market or limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OrderKind {
+    /// Market order.
+    Market,
+    /// Limit order at this price.
+    Limit(Decimal),
+}
+
+/// One order ticket.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderTicket {
+    /// Account id.
+    #[serde(skip)]
+    pub account: String,
+    /// Contract id.
+    pub conid: String,
+    /// Symbol (for messages and the ticket's `ticker`).
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: OrderSide,
+    /// Whole shares (or the fractional step the contract allows).
+    pub quantity: Decimal,
+    /// Market or limit.
+    pub kind: OrderKind,
+    /// Client order id: the idempotency key (≤ 64 characters).
+    pub c_oid: String,
+    /// Orders of this account must carry `manualOrderTime`.
+    #[serde(skip)]
+    pub manual_order_time: Option<i64>,
+}
+
+/// What happened to a placement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// Accepted with this order id and status.
+    Accepted {
+        /// IBKR's order id.
+        order_id: String,
+        /// Status at acceptance (e.g. `PreSubmitted`).
+        status: String,
+    },
+    /// IBKR already has an order with this client order id (an earlier run placed it).
+    AlreadyRegistered,
+}
+
+/// One step of a placement, for the journal and the progress shown.
+#[derive(Debug, Clone)]
+pub enum PlaceEvent {
+    /// A question was answered yes (its ids were on the allow-list).
+    Confirmed {
+        /// Message ids.
+        message_ids: Vec<String>,
+        /// The question.
+        text: String,
+    },
+    /// A question was answered no (an id was not on the allow-list).
+    Declined {
+        /// Message ids.
+        message_ids: Vec<String>,
+        /// The question.
+        text: String,
+    },
+}
+
+/// One order of `GET /iserver/account/orders`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveOrder {
+    /// IBKR's order id.
+    pub order_id: String,
+    /// Client order id (`order_ref`).
+    pub c_oid: Option<String>,
+    /// Account id.
+    #[serde(skip)]
+    pub account: Option<String>,
+    /// Contract id.
+    pub conid: Option<String>,
+    /// Ticker.
+    pub symbol: String,
+    /// BUY or SELL.
+    pub side: String,
+    /// Status (PreSubmitted, Submitted, Filled, Cancelled, …).
+    pub status: String,
+    /// Total quantity.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub quantity: Option<Decimal>,
+    /// Filled quantity.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub filled: Option<Decimal>,
+    /// Average fill price.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub average_price: Option<Decimal>,
+}
+
+impl LiveOrder {
+    /// Filled, cancelled or otherwise finished.
+    #[must_use]
+    pub fn is_done(&self) -> bool {
+        is_final_status(&self.status)
+    }
+}
+
+/// `GET /iserver/account/order/status/{id}`.
+#[derive(Debug, Clone)]
+pub struct OrderStatus {
+    /// Status.
+    pub status: String,
+    /// Cumulative filled quantity.
+    pub filled: Option<Decimal>,
+    /// Total size.
+    pub total: Option<Decimal>,
+    /// Average fill price.
+    pub average_price: Option<Decimal>,
+}
+
+/// Statuses after which an order changes no more.
+#[must_use]
+pub fn is_final_status(status: &str) -> bool {
+    let s = status.to_ascii_lowercase();
+    matches!(
+        s.as_str(),
+        "filled" | "cancelled" | "inactive" | "precancelled"
+    )
+}
