@@ -29,6 +29,16 @@ pub enum Command {
     Positions(PositionsArgs),
     /// Download a Flex Query statement through IBKR's Flex Web Service.
     Fetch(FetchArgs),
+    /// Place the plan's orders through the local Client Portal gateway: preview, confirm, sells
+    /// first, then buys with the real cash.
+    #[cfg(feature = "live")]
+    Trade(Box<crate::live::TradeArgs>),
+    /// Show the gateway session, account, cash and open orders.
+    #[cfg(feature = "live")]
+    Status(crate::live::StatusArgs),
+    /// Cancel pbal's own open orders.
+    #[cfg(feature = "live")]
+    Cancel(crate::live::CancelArgs),
     /// Place the plan's orders through the local Client Portal gateway (needs the `live` build).
     #[cfg(not(feature = "live"))]
     Trade(LiveStubArgs),
@@ -220,7 +230,7 @@ pub enum CashArg {
     Available,
 }
 
-fn parse_cash(text: &str) -> Result<CashArg, String> {
+pub(crate) fn parse_cash(text: &str) -> Result<CashArg, String> {
     if text.eq_ignore_ascii_case("available") {
         return Ok(CashArg::Available);
     }

@@ -42,7 +42,10 @@ impl Journal {
         }
     }
 
-    #[allow(dead_code, reason = "written by the live commands (`pbal trade`)")]
+    #[cfg_attr(
+        not(feature = "live"),
+        allow(dead_code, reason = "written by `pbal trade`")
+    )]
     /// Appends one event (synced to disk before returning, so a crash cannot lose it).
     pub(crate) fn append(&self, event: &str, mut fields: Value) -> Result<()> {
         if let Some(dir) = self.path.parent() {
@@ -85,18 +88,6 @@ impl Journal {
     }
 }
 
-#[allow(dead_code, reason = "written by the live commands (`pbal trade`)")]
-/// `DU1234567` → `DU****567`: enough to tell accounts apart, not enough to identify one.
-pub(crate) fn mask_account(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 5 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..2].iter().collect();
-    let tail: String = chars[chars.len() - 3..].iter().collect();
-    format!("{head}****{tail}")
-}
-
 /// A warning when the last rebalance is recent.
 pub(crate) fn recent_rebalance_warning(journal: &Journal, today: Date) -> Option<String> {
     let last = journal.last_rebalance()?;
@@ -112,12 +103,6 @@ pub(crate) fn recent_rebalance_warning(journal: &Journal, today: Date) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_account_ids() {
-        assert_eq!(mask_account("DU1234567"), "DU****567");
-        assert_eq!(mask_account("U12"), "***");
-    }
 
     #[test]
     fn remembers_the_last_rebalance() {

@@ -7,6 +7,8 @@ mod cli;
 mod commands;
 mod decimal_arg;
 mod journal;
+#[cfg(feature = "live")]
+mod live;
 mod output;
 mod render;
 mod targets;

@@ -8,6 +8,7 @@
 //! [VXUS]              # not held yet: give its price
 //! weight = 0
 //! price = 61.20
+//! conid = 43645865    # optional: the IBKR contract, when the symbol alone is ambiguous
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +32,8 @@ pub(crate) struct TargetsFile {
     pub(crate) prices: BTreeMap<String, Decimal>,
     /// Held symbols that are not managed.
     pub(crate) exclude: BTreeSet<String>,
+    /// IBKR contract ids given for symbols (override the gateway's symbol search).
+    pub(crate) conids: BTreeMap<String, String>,
 }
 
 impl TargetsFile {
@@ -72,9 +75,23 @@ impl TargetsFile {
             let (weight, price) = match value {
                 toml::Value::Table(t) => {
                     for k in t.keys() {
-                        if k != "weight" && k != "price" {
-                            return Err(at(format!("unknown key {k:?} (expected weight, price)")));
+                        if !matches!(k.as_str(), "weight" | "price" | "conid") {
+                            return Err(at(format!(
+                                "unknown key {k:?} (expected weight, price, conid)"
+                            )));
                         }
+                    }
+                    if let Some(conid) = t.get("conid") {
+                        let conid = match conid {
+                            toml::Value::Integer(n) if *n > 0 => n.to_string(),
+                            toml::Value::String(s) if s.trim().parse::<u64>().is_ok() => {
+                                s.trim().to_owned()
+                            }
+                            other => {
+                                return Err(at(format!("conid: expected a number, got {other}")));
+                            }
+                        };
+                        out.conids.insert(key.trim().to_owned(), conid);
                     }
                     let weight = t.get("weight").ok_or_else(|| at("missing weight".into()))?;
                     (weight, t.get("price"))

@@ -1,7 +1,7 @@
 //! One module per subcommand; `dispatch` is the only place that matches on them.
 
 mod fetch;
-mod plan;
+pub(crate) mod plan;
 mod positions;
 
 use anyhow::Result;
@@ -13,6 +13,12 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(args) => plan::run(&args),
         Command::Positions(args) => positions::run(&args),
         Command::Fetch(args) => fetch::run(&args),
+        #[cfg(feature = "live")]
+        Command::Trade(args) => crate::live::trade(&args),
+        #[cfg(feature = "live")]
+        Command::Status(args) => crate::live::status(&args),
+        #[cfg(feature = "live")]
+        Command::Cancel(args) => crate::live::cancel(&args),
         #[cfg(not(feature = "live"))]
         Command::Trade(_) | Command::Status(_) | Command::Cancel(_) => anyhow::bail!(
             "this pbal was built without live trading. Live orders need the `live` feature:\n  \

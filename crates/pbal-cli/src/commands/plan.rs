@@ -1,6 +1,6 @@
 //! `pbal plan`: read positions, make the plan, show it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -46,7 +46,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     for note in &holdings.excluded {
         warn(note);
     }
-    let (portfolio, targets) = managed(&holdings, targets_file.as_ref())?;
+    let (portfolio, targets) = managed(&holdings, targets_file.as_ref(), &BTreeMap::new())?;
     let cash = match args.cash {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
@@ -133,7 +133,7 @@ fn positions_file(given: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-fn selection(account: Option<&String>, all: bool) -> AccountSelection {
+pub(crate) fn selection(account: Option<&String>, all: bool) -> AccountSelection {
     match (account, all) {
         (Some(id), _) => AccountSelection::Only(id.clone()),
         (None, true) => AccountSelection::All,
@@ -142,10 +142,12 @@ fn selection(account: Option<&String>, all: bool) -> AccountSelection {
 }
 
 /// The managed portfolio and its targets: exclusions removed, unheld targets added at their
-/// price, equal weights when no targets file is given.
-fn managed(
+/// price (`market_prices` first, then the targets file), equal weights when no targets file is
+/// given.
+pub(crate) fn managed(
     holdings: &Holdings,
     targets_file: Option<&TargetsFile>,
+    market_prices: &BTreeMap<String, Decimal>,
 ) -> Result<(Portfolio, Targets)> {
     let Some(file) = targets_file else {
         let portfolio = holdings.portfolio.clone();
@@ -176,7 +178,10 @@ fn managed(
         if holdings.portfolio.get(symbol).is_some() {
             continue;
         }
-        let Some(price) = file.prices.get(symbol) else {
+        let Some(price) = market_prices
+            .get(symbol)
+            .or_else(|| file.prices.get(symbol))
+        else {
             bail!(
                 "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
                 file.path.display()

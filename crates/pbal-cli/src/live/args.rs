@@ -1,0 +1,123 @@
+//! Arguments of the live commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use rust_decimal::Decimal;
+
+use crate::cli::{CashArg, EngineArgs, OrderTypeArg, parse_cash};
+use crate::decimal_arg::parse_non_negative;
+
+/// How to reach the Client Portal gateway.
+#[derive(Debug, Clone, Args)]
+pub struct GatewayArgs {
+    /// The gateway's address; `/v1/api` is added when the URL has no path.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PBAL_GATEWAY_URL",
+        default_value = "https://localhost:5000"
+    )]
+    pub gateway: String,
+    /// Trust only this certificate (PEM), e.g. the one `pbal gateway trust` would save.
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "PBAL_GATEWAY_CERT",
+        conflicts_with = "insecure_localhost"
+    )]
+    pub gateway_cert: Option<PathBuf>,
+    /// Accept the gateway's self-signed certificate unchecked (only for localhost; no proxy,
+    /// no redirects).
+    #[arg(long)]
+    pub insecure_localhost: bool,
+    /// The account to use (required when the login has several).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+}
+
+/// Arguments of `pbal trade`.
+#[derive(Debug, Args)]
+pub struct TradeArgs {
+    /// Gateway connection.
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+
+    /// Read positions from this export instead of the gateway (cash still comes from the
+    /// gateway's ledger).
+    #[arg(long, value_name = "FILE")]
+    pub positions: Option<PathBuf>,
+
+    /// Cash to invest (negative: to withdraw), or `available`: the ledger's cash above
+    /// `--reserve`.
+    #[arg(short, long, default_value = "available", value_parser = parse_cash, allow_hyphen_values = true)]
+    pub cash: CashArg,
+
+    /// How the plan may trade.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    /// Market or limit orders.
+    #[arg(long, value_enum, default_value = "mkt")]
+    pub order_type: OrderTypeArg,
+
+    /// For limit orders: basis points above the price for buys, below it for sells.
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub limit_offset: u32,
+
+    /// Refuse to place any order worth more than this (base currency).
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
+    pub max_order: Option<Decimal>,
+
+    /// Place without asking for the account id first.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Show the plan and IBKR's preview of every order, then stop: nothing is placed.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also answer "yes" to IBKR questions with this message id (repeatable). Default list:
+    /// o163, o354, o383, o451, o10151, o10153, p12.
+    #[arg(long, value_name = "ID")]
+    pub allow_question: Vec<String>,
+
+    /// Start from an empty question allow-list instead of the default one.
+    #[arg(long)]
+    pub no_default_questions: bool,
+
+    /// How long to wait for orders to fill, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "300")]
+    pub fill_timeout: u64,
+}
+
+/// Output format of `pbal status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Text for people.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// Arguments of `pbal status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Gateway connection.
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: StatusFormat,
+}
+
+/// Arguments of `pbal cancel`.
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// Gateway connection.
+    #[command(flatten)]
+    pub gateway: GatewayArgs,
+    /// Cancel without asking.
+    #[arg(long)]
+    pub yes: bool,
+}

@@ -1,0 +1,84 @@
+//! `pbal cancel`: cancels pbal's own working orders (client order id `pbal-…`), nobody else's.
+
+use std::io::{BufRead as _, Write as _};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use super::CancelArgs;
+use super::connect::connect;
+use super::orders::C_OID_PREFIX;
+use crate::journal::Journal;
+
+pub(crate) fn run(args: &CancelArgs) -> Result<()> {
+    super::block_on(cancel(args))
+}
+
+async fn cancel(args: &CancelArgs) -> Result<()> {
+    let conn = connect(&args.gateway).await?;
+    let mut stdout = std::io::stdout().lock();
+    let mine: Vec<_> = conn
+        .gateway
+        .live_orders(&conn.account)
+        .await?
+        .into_iter()
+        .filter(|o| !o.is_done())
+        .filter(|o| {
+            o.c_oid
+                .as_deref()
+                .is_some_and(|c| c.starts_with(C_OID_PREFIX))
+        })
+        .collect();
+    if mine.is_empty() {
+        writeln!(stdout, "No open pbal orders.")?;
+        return Ok(());
+    }
+    for o in &mine {
+        writeln!(
+            stdout,
+            "  {} {} {} ({}, {})",
+            o.side,
+            o.quantity
+                .map(|q| q.normalize().to_string())
+                .unwrap_or_default(),
+            o.symbol,
+            o.status,
+            o.c_oid.as_deref().unwrap_or_default()
+        )?;
+    }
+    if !args.yes {
+        let mut stderr = std::io::stderr().lock();
+        write!(stderr, "Cancel these {} order(s)? Type yes: ", mine.len())?;
+        stderr.flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if line.trim() != "yes" {
+            bail!("not confirmed: nothing was cancelled");
+        }
+    }
+    let journal = Journal::locate();
+    for o in &mine {
+        conn.gateway.cancel(&conn.account, &o.order_id).await?;
+        if let Some(j) = &journal {
+            j.append("cancel", json!({"c_oid": o.c_oid, "order_id": o.order_id}))?;
+        }
+    }
+    // Cancelling is acknowledged at once but happens later: poll until IBKR confirms.
+    for _ in 0..30 {
+        let live = conn.gateway.live_orders(&conn.account).await?;
+        let still: Vec<_> = mine
+            .iter()
+            .filter(|m| {
+                live.iter()
+                    .any(|o| o.order_id == m.order_id && !o.is_done())
+            })
+            .collect();
+        if still.is_empty() {
+            writeln!(stdout, "Cancelled {} order(s).", mine.len())?;
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    bail!("IBKR acknowledged the cancellations but some orders are still open; check `pbal status`")
+}

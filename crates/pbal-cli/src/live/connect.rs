@@ -1,0 +1,76 @@
+//! Connecting: the client, a usable session, and the account.
+
+use anyhow::{Context, Result, bail};
+use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayTls};
+
+use super::GatewayArgs;
+use crate::output::warn;
+
+/// A connected gateway and the account to work on.
+pub(crate) struct Connection {
+    pub(crate) gateway: Gateway,
+    pub(crate) account: String,
+    /// The account's base currency.
+    pub(crate) base_currency: Option<String>,
+    /// Orders of this account must carry `manualOrderTime`.
+    pub(crate) needs_manual_order_time: bool,
+    pub(crate) is_paper: bool,
+}
+
+/// Builds the client, checks the session (restoring an unbridged one) and picks the account.
+pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
+    let tls = if let Some(path) = &args.gateway_cert {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read the gateway certificate {}", path.display()))?;
+        GatewayTls::Pinned { pem }
+    } else if args.insecure_localhost {
+        GatewayTls::InsecureLocalhost
+    } else {
+        GatewayTls::System
+    };
+    let config = GatewayConfig::new(&args.gateway, tls)?;
+    let gateway = Gateway::new(config)?;
+    gateway.ensure_session().await.map_err(|e| {
+        let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }
+            if detail.contains("certificate") || detail.contains("Certificate"))
+        {
+            "\nThe gateway's certificate is self-signed: pass --gateway-cert FILE.pem (its \
+             certificate) or --insecure-localhost."
+        } else {
+            ""
+        };
+        anyhow::anyhow!("{e}{hint}")
+    })?;
+    let accounts = gateway.brokerage_accounts().await?;
+    let account = match &args.account {
+        Some(id) => {
+            if !accounts.accounts.iter().any(|a| a == id) {
+                bail!(
+                    "account {id} is not in this login's accounts: {}",
+                    accounts.accounts.join(", ")
+                );
+            }
+            id.clone()
+        }
+        None if accounts.accounts.len() == 1 => accounts.accounts[0].clone(),
+        None => bail!(
+            "this login has several accounts; choose one with --account ID: {}",
+            accounts.accounts.join(", ")
+        ),
+    };
+    let portfolio_accounts = gateway.portfolio_accounts().await?;
+    let base_currency = portfolio_accounts
+        .iter()
+        .find(|a| a.id == account)
+        .and_then(|a| a.currency.clone());
+    if base_currency.is_none() {
+        warn("the gateway did not give the account's base currency");
+    }
+    Ok(Connection {
+        needs_manual_order_time: accounts.needs_manual_order_time.contains(&account),
+        is_paper: accounts.is_paper || account.starts_with("DU"),
+        gateway,
+        account,
+        base_currency,
+    })
+}

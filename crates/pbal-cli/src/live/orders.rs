@@ -1,0 +1,184 @@
+//! From plan trades to order tickets: deterministic client order ids, limit prices, and the
+//! guard against placing an order twice.
+
+use anyhow::{Result, bail};
+use jiff::civil::Date;
+use pbal_core::{Side, Trade};
+use pbal_ibkr::Instrument;
+use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderSide, OrderTicket};
+use rust_decimal::Decimal;
+
+use crate::basket::{OrderType, limit_price};
+
+/// Prefix of every client order id pbal sets: how `pbal cancel` recognises its orders.
+pub(crate) const C_OID_PREFIX: &str = "pbal-";
+
+/// The client order id of an order: the same account, day, side, symbol and quantity always
+/// give the same id, and IBKR refuses an id it has seen, so a re-run after a crash or a lost
+/// answer cannot place the same order twice.
+pub(crate) fn client_order_id(
+    account: &str,
+    date: Date,
+    side: Side,
+    symbol: &str,
+    quantity: Decimal,
+) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in account.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let symbol: String = symbol
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(12)
+        .collect();
+    let quantity = quantity.normalize().to_string().replace('.', "p");
+    let side = match side {
+        Side::Buy => 'B',
+        Side::Sell => 'S',
+    };
+    let id = format!(
+        "{C_OID_PREFIX}{}-{:06x}-{side}-{symbol}-{quantity}",
+        date.strftime("%Y%m%d"),
+        hash & 0x00ff_ffff
+    );
+    // IBKR's limit is 64 characters.
+    id.chars().take(64).collect()
+}
+
+/// One planned order with what is needed to place it.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedOrder {
+    pub(crate) ticket: OrderTicket,
+    /// The trade's amount in the base currency (for `--max-order` and the preview).
+    pub(crate) amount: Decimal,
+    pub(crate) side: Side,
+}
+
+/// Tickets for `trades` (sells first, as the plan lists them).
+pub(crate) fn tickets(
+    trades: &[Trade],
+    instruments: &std::collections::BTreeMap<String, Instrument>,
+    conids: &std::collections::BTreeMap<String, String>,
+    account: &str,
+    date: Date,
+    order_type: OrderType,
+    manual_order_time: Option<i64>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut orders = Vec::new();
+    let mut sorted: Vec<&Trade> = trades.iter().collect();
+    sorted.sort_by_key(|t| t.side != Side::Sell);
+    for trade in sorted {
+        let instrument = instruments.get(&trade.symbol);
+        let Some(conid) = conids
+            .get(&trade.symbol)
+            .cloned()
+            .or_else(|| instrument.and_then(|i| i.conid.clone()))
+        else {
+            bail!(
+                "{}: no IBKR contract id known; give `conid` in the targets file",
+                trade.symbol
+            );
+        };
+        let local_price = instrument.map_or(trade.price, |i| i.local_price);
+        let kind = match order_type {
+            OrderType::Market => OrderKind::Market,
+            OrderType::Limit { bps } => OrderKind::Limit(limit_price(trade.side, local_price, bps)),
+        };
+        orders.push(PlannedOrder {
+            ticket: OrderTicket {
+                account: account.to_owned(),
+                conid,
+                symbol: trade.symbol.clone(),
+                side: match trade.side {
+                    Side::Buy => OrderSide::Buy,
+                    Side::Sell => OrderSide::Sell,
+                },
+                quantity: trade.quantity,
+                kind,
+                c_oid: client_order_id(account, date, trade.side, &trade.symbol, trade.quantity),
+                manual_order_time,
+            },
+            amount: trade.amount,
+            side: trade.side,
+        });
+    }
+    Ok(orders)
+}
+
+/// What to do with a planned order given the account's live orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Existing {
+    /// Not placed yet.
+    None,
+    /// Already placed (same client order id), with IBKR's order id.
+    Placed(String),
+}
+
+/// Looks for the order among live orders; refuses when another pbal order for the same
+/// symbol and side is still working (an earlier run's order with another quantity).
+pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Existing> {
+    if let Some(found) = live
+        .iter()
+        .find(|o| o.c_oid.as_deref() == Some(order.ticket.c_oid.as_str()))
+    {
+        return Ok(Existing::Placed(found.order_id.clone()));
+    }
+    if let Some(other) = live.iter().find(|o| {
+        !o.is_done()
+            && o.c_oid
+                .as_deref()
+                .is_some_and(|c| c.starts_with(C_OID_PREFIX))
+            && o.symbol.eq_ignore_ascii_case(&order.ticket.symbol)
+            && o.side == order.ticket.side.as_str()
+    }) {
+        bail!(
+            "an earlier pbal order is still working: {} {} {} (status {}, id {}). Nothing new was \
+             placed for {}. Wait for it to fill, or cancel it with `pbal cancel`, then run again",
+            other.side,
+            other
+                .quantity
+                .map(|q| q.normalize().to_string())
+                .unwrap_or_default(),
+            other.symbol,
+            other.status,
+            other.c_oid.as_deref().unwrap_or(""),
+            order.ticket.symbol
+        );
+    }
+    Ok(Existing::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::dec;
+
+    use super::*;
+
+    #[test]
+    fn client_order_ids_are_deterministic_and_short() {
+        let date = jiff::civil::date(2026, 11, 25);
+        let a = client_order_id("DU1234567", date, Side::Buy, "VTI", dec!(12));
+        assert_eq!(
+            a,
+            client_order_id("DU1234567", date, Side::Buy, "VTI", dec!(12.0))
+        );
+        assert!(a.starts_with("pbal-20261125-"), "{a}");
+        assert!(a.ends_with("-B-VTI-12"), "{a}");
+        assert!(!a.contains("1234567"), "{a}");
+        assert_ne!(
+            a,
+            client_order_id("DU7654321", date, Side::Buy, "VTI", dec!(12))
+        );
+        assert_ne!(
+            a,
+            client_order_id("DU1234567", date, Side::Sell, "VTI", dec!(12))
+        );
+        let long = client_order_id("U1", date, Side::Sell, "BRK B.LONGNAME_X", dec!(0.1234));
+        assert!(
+            long.len() <= 64 && long.ends_with("-S-BRK_B_LONGNA-0p1234"),
+            "{long}"
+        );
+    }
+}

@@ -1,0 +1,644 @@
+//! `pbal trade`: read the account, plan, preview every order with IBKR's whatif, confirm, place
+//! the sells, wait for their fills, re-plan the buys with the real cash, place the buys.
+//! Every step goes to the journal before it happens, so a crash leaves a trail, and every
+//! order carries a deterministic client order id, so a re-run never places one twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead as _, Write as _};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use comfy_table::{Table, presets};
+use pbal_core::{Plan, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
+use pbal_ibkr::client_portal::{
+    self, Gateway, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
+};
+use pbal_ibkr::{AccountSelection, Statement};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::TradeArgs;
+use super::connect::{Connection, connect};
+use super::fills::{self, Outcome};
+use super::orders::{self, Existing, PlannedOrder};
+use crate::basket::OrderType;
+use crate::cli::{CashArg, OrderTypeArg};
+use crate::commands::plan::{managed, options};
+use crate::journal::Journal;
+use crate::output::warn;
+use crate::render::PlanReport;
+use crate::targets::TargetsFile;
+
+pub(crate) fn run(args: &TradeArgs) -> Result<()> {
+    super::block_on(trade(args))
+}
+
+/// What the plan was made from, kept to re-plan the buys after the sells.
+struct Planned {
+    portfolio: Portfolio,
+    targets: Targets,
+    options: PlanOptions,
+    plan: Plan,
+    fx: BTreeMap<String, Decimal>,
+}
+
+async fn trade(args: &TradeArgs) -> Result<()> {
+    let conn = connect(&args.gateway).await?;
+    let account = conn.account.clone();
+    say(&format!(
+        "Gateway session ready; account {account}{}.",
+        if conn.is_paper { " (paper)" } else { "" }
+    ));
+    let journal =
+        Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
+    let engine_options = options(&args.engine);
+    let today = engine_options
+        .as_of
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    if let Some(w) = crate::journal::recent_rebalance_warning(&journal, today) {
+        warn(&w);
+    }
+
+    let targets_file = args
+        .engine
+        .targets
+        .as_deref()
+        .map(TargetsFile::read)
+        .transpose()?;
+    let (statement, selection) = read_account(&conn, args).await?;
+    let (statement, conids, market_prices) =
+        price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
+    let include: BTreeSet<String> = targets_file
+        .iter()
+        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
+        .collect();
+    let holdings = statement.to_holdings(&selection, &include)?;
+    for note in &holdings.excluded {
+        warn(note);
+    }
+    let (portfolio, targets) = managed(&holdings, targets_file.as_ref(), &market_prices)?;
+    let cash = match args.cash {
+        CashArg::Amount(amount) => amount,
+        CashArg::Available => statement.cash_in_base(&selection)?,
+    };
+    let plan = pbal_core::plan(&portfolio, &targets, cash, &engine_options)
+        .context("cannot plan the account")?;
+    let report = PlanReport {
+        plan: &plan,
+        base_currency: holdings.base_currency.as_deref(),
+        instruments: &holdings.instruments,
+    };
+    say(&report.table());
+    if plan.trades.is_empty() {
+        say("Nothing to trade.");
+        return Ok(());
+    }
+
+    let order_type = match args.order_type {
+        OrderTypeArg::Mkt => OrderType::Market,
+        OrderTypeArg::Lmt => OrderType::Limit {
+            bps: args.limit_offset,
+        },
+    };
+    let manual_time = conn
+        .needs_manual_order_time
+        .then(|| jiff::Timestamp::now().as_millisecond());
+    let planned = orders::tickets(
+        &plan.trades,
+        &holdings.instruments,
+        &conids,
+        &account,
+        today,
+        order_type,
+        manual_time,
+    )?;
+    if let Some(max) = args.max_order
+        && let Some(big) = planned.iter().find(|o| o.amount > max)
+    {
+        bail!(
+            "refusing: the {} {} {} order is worth {}, above --max-order {max}. Nothing was placed",
+            big.ticket.side.as_str(),
+            big.ticket.quantity.normalize(),
+            big.ticket.symbol,
+            big.amount.round_dp(2)
+        );
+    }
+
+    let mut previews = Vec::new();
+    for order in &planned {
+        previews.push(conn.gateway.whatif(&order.ticket).await?);
+    }
+    say(&preview_table(&planned, &previews));
+    if let Some((order, preview)) = planned
+        .iter()
+        .zip(&previews)
+        .find(|(_, p)| p.error.is_some())
+    {
+        bail!(
+            "IBKR's preview rejects the {} order: {}. Nothing was placed",
+            order.ticket.symbol,
+            preview.error.as_deref().unwrap_or_default()
+        );
+    }
+    let policy = question_policy(args);
+    say(&format!(
+        "IBKR questions pbal answers \"yes\" to: {} (change with --allow-question / --no-default-questions); any other question stops the run.",
+        if policy.allowed.is_empty() {
+            "none".to_owned()
+        } else {
+            policy
+                .allowed
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    if args.dry_run {
+        say("Dry run: nothing was placed.");
+        return Ok(());
+    }
+
+    // Before asking: an earlier run's orders are found now, not after the confirmation.
+    let live = conn.gateway.live_orders(&account).await?;
+    let mut states = Vec::new();
+    for order in &planned {
+        states.push(orders::existing(order, &live)?);
+    }
+    if !args.yes {
+        confirm(&account, planned.len())?;
+    }
+    journal.append(
+        "plan",
+        json!({
+            "account": mask_account(&account),
+            "date": today.to_string(),
+            "trades": plan.trades.iter().map(|t| json!({
+                "symbol": t.symbol, "side": t.side.as_str(),
+                "quantity": t.quantity.normalize().to_string(), "price": t.price.to_string(),
+            })).collect::<Vec<_>>(),
+        }),
+    )?;
+
+    let timeout = Duration::from_secs(args.fill_timeout);
+    let (sells, buys): (Vec<_>, Vec<_>) = planned
+        .into_iter()
+        .zip(states)
+        .partition(|(o, _)| o.side == Side::Sell);
+    let mut buys = buys;
+    if !sells.is_empty() {
+        say("Placing sells:");
+        let placed = place_all(&conn.gateway, &account, &sells, &policy, &journal).await?;
+        say("Waiting for the sells to fill:");
+        let outcomes = fills::wait(&conn.gateway, &account, placed, timeout).await?;
+        record_fills(&journal, &outcomes)?;
+        if let Some(open) = outcomes.iter().find(|o| !o.is_filled()) {
+            bail!(
+                "the {} sell is {} ({} filled): the buys were NOT placed. Run `pbal trade` again \
+                 once the sells have filled; orders already placed are not placed twice",
+                open.order.ticket.symbol,
+                open.status,
+                open.filled.normalize()
+            );
+        }
+        if !buys.is_empty() {
+            let state = Planned {
+                portfolio,
+                targets,
+                options: engine_options.clone(),
+                plan,
+                fx: holdings
+                    .instruments
+                    .iter()
+                    .map(|(s, i)| (s.clone(), i.fx_rate_to_base))
+                    .collect(),
+            };
+            let ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
+            let budget = match args.cash {
+                CashArg::Available => ledger_cash,
+                CashArg::Amount(amount) => {
+                    (amount + proceeds(&outcomes, &state.fx)).min(ledger_cash)
+                }
+            };
+            let trades = replan_buys(&state, &outcomes, budget)?;
+            let replanned = orders::tickets(
+                &trades,
+                &holdings.instruments,
+                &conids,
+                &account,
+                today,
+                order_type,
+                manual_time,
+            )?;
+            say(&format!(
+                "Cash after the sells: {}; buys re-planned with it.",
+                budget.round_dp(2)
+            ));
+            let live = conn.gateway.live_orders(&account).await?;
+            buys = Vec::new();
+            for order in replanned {
+                let state = orders::existing(&order, &live)?;
+                buys.push((order, state));
+            }
+        }
+    }
+    if !buys.is_empty() {
+        say("Placing buys:");
+        let placed = place_all(&conn.gateway, &account, &buys, &policy, &journal).await?;
+        say("Waiting for the buys to fill:");
+        let outcomes = fills::wait(&conn.gateway, &account, placed, timeout).await?;
+        record_fills(&journal, &outcomes)?;
+    }
+    journal.append("rebalance", json!({ "date": today.to_string() }))?;
+    say("Done.");
+    Ok(())
+}
+
+/// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
+async fn read_account(
+    conn: &Connection,
+    args: &TradeArgs,
+) -> Result<(Statement, AccountSelection)> {
+    let gateway = &conn.gateway;
+    let ledger = gateway.ledger(&conn.account).await?;
+    let cash: Vec<pbal_ibkr::CashBalance> = ledger
+        .iter()
+        .map(|e| pbal_ibkr::CashBalance {
+            account: Some(conn.account.clone()),
+            currency: e.currency.clone(),
+            amount: e.cash,
+        })
+        .collect();
+    if let Some(file) = &args.positions {
+        let mut statement = pbal_ibkr::read_path(file)?;
+        let selection = if statement.accounts.len() <= 1 {
+            AccountSelection::Single
+        } else {
+            AccountSelection::Only(conn.account.clone())
+        };
+        statement.cash = cash
+            .into_iter()
+            .map(|mut c| {
+                c.account = statement.accounts.first().cloned().or(c.account);
+                c
+            })
+            .collect();
+        if statement.base_currency.is_none() {
+            statement.base_currency.clone_from(&conn.base_currency);
+        }
+        return Ok((statement, selection));
+    }
+    let positions: Vec<_> = gateway
+        .positions(&conn.account)
+        .await?
+        .into_iter()
+        .filter(|p| !p.quantity.is_zero())
+        .collect();
+    let statement = client_portal::statement(
+        &conn.account,
+        conn.base_currency.as_deref(),
+        &positions,
+        &ledger,
+    );
+    Ok((statement, AccountSelection::Only(conn.account.clone())))
+}
+
+/// Conids for every symbol that matters, live prices from snapshots for them, and the prices
+/// of target symbols not held yet.
+async fn price_with_snapshots(
+    gateway: &Gateway,
+    mut statement: Statement,
+    targets_file: Option<&TargetsFile>,
+) -> Result<(
+    Statement,
+    BTreeMap<String, String>,
+    BTreeMap<String, Decimal>,
+)> {
+    let mut conids: BTreeMap<String, String> = statement
+        .positions
+        .iter()
+        .filter_map(|p| Some((p.symbol.clone(), p.conid.clone()?)))
+        .collect();
+    let mut unheld = Vec::new();
+    if let Some(file) = targets_file {
+        for (symbol, conid) in &file.conids {
+            conids.insert(symbol.clone(), conid.clone());
+        }
+        for (symbol, _) in &file.weights {
+            if !statement.positions.iter().any(|p| &p.symbol == symbol) {
+                unheld.push(symbol.clone());
+            }
+            if !conids.contains_key(symbol) {
+                let found = gateway.resolve_conid(symbol).await?;
+                conids.insert(symbol.clone(), found.conid);
+            }
+        }
+    }
+    let wanted: Vec<String> = conids
+        .values()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let quotes = gateway.quotes(&wanted).await?;
+    let price_of = |symbol: &str| {
+        conids
+            .get(symbol)
+            .and_then(|c| quotes.get(c))
+            .and_then(Quote::price)
+    };
+    let mut stale = Vec::new();
+    for p in &mut statement.positions {
+        match price_of(&p.symbol) {
+            Some(price) => {
+                p.price = price;
+                p.value = (p.quantity * price)
+                    .checked_mul(p.multiplier)
+                    .context("position value overflows")?;
+                p.value_base = p.fx_rate_to_base.map(|f| (p.value * f).round_dp(4));
+            }
+            None => stale.push(p.symbol.clone()),
+        }
+    }
+    if !stale.is_empty() {
+        warn(&format!(
+            "no live price for {}: planning with the gateway's mark price",
+            stale.join(", ")
+        ));
+    }
+    let market_prices = unheld
+        .iter()
+        .filter_map(|s| Some((s.clone(), price_of(s)?)))
+        .collect();
+    Ok((statement, conids, market_prices))
+}
+
+fn question_policy(args: &TradeArgs) -> QuestionPolicy {
+    let mut policy = if args.no_default_questions {
+        QuestionPolicy {
+            allowed: BTreeSet::new(),
+        }
+    } else {
+        QuestionPolicy::default()
+    };
+    policy
+        .allowed
+        .extend(args.allow_question.iter().map(|s| s.trim().to_owned()));
+    policy
+}
+
+fn confirm(account: &str, count: usize) -> Result<()> {
+    let mut stderr = std::io::stderr().lock();
+    write!(
+        stderr,
+        "Type the account id ({account}) to place {count} order(s); anything else stops: "
+    )?;
+    stderr.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != account {
+        bail!("not confirmed: nothing was placed");
+    }
+    Ok(())
+}
+
+/// Places each order not placed before; returns IBKR's order ids. Stops at the first failure
+/// (what was placed stays placed and is in the journal).
+async fn place_all(
+    gateway: &Gateway,
+    account: &str,
+    orders: &[(PlannedOrder, Existing)],
+    policy: &QuestionPolicy,
+    journal: &Journal,
+) -> Result<Vec<(String, PlannedOrder)>> {
+    let mut placed = Vec::new();
+    for (order, existing) in orders {
+        let ticket = &order.ticket;
+        let line = format!(
+            "{} {} {}",
+            ticket.side.as_str(),
+            ticket.quantity.normalize(),
+            ticket.symbol
+        );
+        if let Existing::Placed(order_id) = existing {
+            journal.append(
+                "order_found",
+                json!({"c_oid": ticket.c_oid, "order_id": order_id}),
+            )?;
+            say(&format!(
+                "  {line}: placed by an earlier run (order {order_id}); not placed again"
+            ));
+            placed.push((order_id.clone(), order.clone()));
+            continue;
+        }
+        journal.append(
+            "order_sent",
+            json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol, "side": ticket.side.as_str(),
+                   "quantity": ticket.quantity.normalize().to_string()}),
+        )?;
+        let mut events = Vec::new();
+        let result = gateway.place(ticket, policy, &mut |e| events.push(e)).await;
+        for event in events {
+            let (answer, ids, text) = match event {
+                PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
+                PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+            };
+            say(&format!(
+                "  {line}: IBKR asked [{}]: {text} -> {answer}",
+                ids.join(",")
+            ));
+            journal.append(
+                "question",
+                json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer, "text": text}),
+            )?;
+        }
+        match result {
+            Ok(Placed::Accepted { order_id, status }) => {
+                journal.append(
+                    "order_placed",
+                    json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": status}),
+                )?;
+                say(&format!("  {line}: placed (order {order_id}, {status})"));
+                placed.push((order_id, order.clone()));
+            }
+            Ok(Placed::AlreadyRegistered) => {
+                let live = gateway.live_orders(account).await?;
+                let Some(found) = live
+                    .iter()
+                    .find(|o| o.c_oid.as_deref() == Some(ticket.c_oid.as_str()))
+                else {
+                    bail!(
+                        "IBKR already knows order id {} ({line}) but does not list it as a live \
+                         order (cancelled earlier today?); it was not placed again",
+                        ticket.c_oid
+                    );
+                };
+                journal.append(
+                    "order_found",
+                    json!({"c_oid": ticket.c_oid, "order_id": found.order_id}),
+                )?;
+                say(&format!(
+                    "  {line}: already at IBKR (order {}); not placed again",
+                    found.order_id
+                ));
+                placed.push((found.order_id.clone(), order.clone()));
+            }
+            Err(e) => {
+                journal.append(
+                    "order_failed",
+                    json!({"c_oid": ticket.c_oid, "error": e.to_string()}),
+                )?;
+                return Err(e).with_context(|| {
+                    format!(
+                        "stopped at {line}; {} earlier order(s) of this run were placed",
+                        placed.len()
+                    )
+                });
+            }
+        }
+    }
+    Ok(placed)
+}
+
+fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
+    for o in outcomes {
+        journal.append(
+            "fill",
+            json!({
+                "c_oid": o.order.ticket.c_oid, "order_id": o.order_id, "status": o.status,
+                "filled": o.filled.normalize().to_string(),
+                "average_price": o.average_price.map(|p| p.normalize().to_string()),
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+async fn ledger_cash_in_base(conn: &Connection, selection: &AccountSelection) -> Result<Decimal> {
+    let ledger = conn.gateway.ledger(&conn.account).await?;
+    let statement =
+        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], &ledger);
+    let selection = match selection {
+        AccountSelection::Single => AccountSelection::Only(conn.account.clone()),
+        other => other.clone(),
+    };
+    Ok(statement.cash_in_base(&selection)?)
+}
+
+/// What the sells really raised, in the base currency.
+fn proceeds(outcomes: &[Outcome], fx: &BTreeMap<String, Decimal>) -> Decimal {
+    outcomes
+        .iter()
+        .map(|o| {
+            let price = o.average_price.unwrap_or(Decimal::ZERO);
+            let rate = fx
+                .get(&o.order.ticket.symbol)
+                .copied()
+                .unwrap_or(Decimal::ONE);
+            o.filled * price * rate
+        })
+        .sum()
+}
+
+/// The buys again, for the portfolio after the sells and the cash they really raised: never
+/// more of a symbol than the plan the user confirmed, never a symbol it did not show.
+fn replan_buys(state: &Planned, sells: &[Outcome], budget: Decimal) -> Result<Vec<Trade>> {
+    let mut holdings = state.portfolio.holdings().to_vec();
+    for sold in sells {
+        if let Some(h) = holdings
+            .iter_mut()
+            .find(|h| h.symbol == sold.order.ticket.symbol)
+        {
+            h.quantity = (h.quantity - sold.filled).max(Decimal::ZERO);
+            h.value = h.quantity * h.price;
+            h.lots.clear();
+        }
+    }
+    let portfolio = Portfolio::new(holdings)?;
+    let options = PlanOptions {
+        strategy: Strategy::BuyOnly,
+        bands: None,
+        ..state.options.clone()
+    };
+    let shown: BTreeMap<&str, Decimal> = state
+        .plan
+        .trades
+        .iter()
+        .filter(|t| t.side == Side::Buy)
+        .map(|t| (t.symbol.as_str(), t.quantity))
+        .collect();
+    let replanned = pbal_core::plan(
+        &portfolio,
+        &state.targets,
+        budget.max(Decimal::ZERO),
+        &options,
+    )
+    .context("cannot re-plan the buys")?;
+    Ok(replanned
+        .trades
+        .into_iter()
+        .filter(|t| t.side == Side::Buy)
+        .filter_map(|mut t| {
+            let cap = *shown.get(t.symbol.as_str())?;
+            if t.quantity > cap {
+                t.quantity = cap;
+                t.amount = cap * t.price;
+            }
+            (!t.quantity.is_zero()).then_some(t)
+        })
+        .collect())
+}
+
+fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::ASCII_MARKDOWN)
+        .force_no_tty()
+        .set_header([
+            "order",
+            "type",
+            "client order id",
+            "commission",
+            "initial margin change",
+            "IBKR says",
+        ]);
+    for (order, preview) in orders.iter().zip(previews) {
+        let t = &order.ticket;
+        let kind = match t.kind {
+            client_portal::OrderKind::Market => "MKT".to_owned(),
+            client_portal::OrderKind::Limit(p) => format!("LMT {p}"),
+        };
+        let says = [preview.error.as_deref(), preview.warning.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        table.add_row([
+            format!(
+                "{} {} {}",
+                t.side.as_str(),
+                t.quantity.normalize(),
+                t.symbol
+            ),
+            kind,
+            t.c_oid.clone(),
+            preview
+                .commission
+                .map_or_else(|| "?".to_owned(), |c| c.normalize().to_string()),
+            preview
+                .initial_margin_change
+                .map_or_else(String::new, |c| c.normalize().to_string()),
+            if says.is_empty() {
+                "ok".to_owned()
+            } else {
+                says
+            },
+        ]);
+    }
+    format!("IBKR's preview (whatif) of each order:\n{table}")
+}
+
+fn say(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end());
+}
