@@ -39,6 +39,9 @@ pub enum Command {
     /// Cancel pbal's own open orders.
     #[cfg(feature = "live")]
     Cancel(crate::live::CancelArgs),
+    /// Set up the connection to the gateway (`pbal gateway trust`).
+    #[cfg(feature = "live")]
+    Gateway(crate::live::GatewayCommandArgs),
     /// Place the plan's orders through the local Client Portal gateway (needs the `live` build).
     #[cfg(not(feature = "live"))]
     Trade(LiveStubArgs),
@@ -119,6 +122,7 @@ const SUBCOMMANDS: &[&str] = &[
     "trade",
     "status",
     "cancel",
+    "gateway",
     "help",
 ];
 

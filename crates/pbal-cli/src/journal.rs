@@ -19,21 +19,9 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
-    /// The journal in `PBAL_DATA_DIR`, else the platform data directory (XDG on Linux/macOS).
+    /// The journal in pbal's data directory (see [`data_dir`]).
     pub(crate) fn locate() -> Option<Self> {
-        let dir = if let Some(dir) = std::env::var_os("PBAL_DATA_DIR") {
-            PathBuf::from(dir)
-        } else {
-            use etcetera::AppStrategy as _;
-            etcetera::choose_app_strategy(etcetera::AppStrategyArgs {
-                top_level_domain: "org".into(),
-                author: "pbal".into(),
-                app_name: "pbal".into(),
-            })
-            .ok()?
-            .data_dir()
-        };
-        Some(Self::at(&dir))
+        Some(Self::at(&data_dir()?))
     }
 
     pub(crate) fn at(dir: &Path) -> Self {
@@ -86,6 +74,23 @@ impl Journal {
             .filter_map(|e| e["date"].as_str()?.parse().ok())
             .max()
     }
+}
+
+/// pbal's data directory: `PBAL_DATA_DIR`, else the platform's (XDG on Linux and macOS).
+pub(crate) fn data_dir() -> Option<PathBuf> {
+    use etcetera::AppStrategy as _;
+    if let Some(dir) = std::env::var_os("PBAL_DATA_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    Some(
+        etcetera::choose_app_strategy(etcetera::AppStrategyArgs {
+            top_level_domain: "org".into(),
+            author: "pbal".into(),
+            app_name: "pbal".into(),
+        })
+        .ok()?
+        .data_dir(),
+    )
 }
 
 /// A warning when the last rebalance is recent.

@@ -19,6 +19,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Status(args) => crate::live::status(&args),
         #[cfg(feature = "live")]
         Command::Cancel(args) => crate::live::cancel(&args),
+        #[cfg(feature = "live")]
+        Command::Gateway(args) => crate::live::gateway(&args),
         #[cfg(not(feature = "live"))]
         Command::Trade(_) | Command::Status(_) | Command::Cancel(_) => anyhow::bail!(
             "this pbal was built without live trading. Live orders need the `live` feature:\n  \

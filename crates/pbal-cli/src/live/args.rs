@@ -121,3 +121,39 @@ pub struct CancelArgs {
     #[arg(long)]
     pub yes: bool,
 }
+
+/// `pbal gateway …`.
+#[derive(Debug, Args)]
+pub struct GatewayCommandArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: GatewayCommand,
+}
+
+/// Gateway set-up commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum GatewayCommand {
+    /// Show the local gateway's certificate fingerprint and save the certificate, so later
+    /// runs trust exactly that certificate.
+    Trust(TrustArgs),
+}
+
+/// Arguments of `pbal gateway trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The gateway's address (must be this machine).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PBAL_GATEWAY_URL",
+        default_value = "https://localhost:5000"
+    )]
+    pub gateway: String,
+    /// Where to save the certificate. Default: `gateway.pem` in pbal's data directory, which
+    /// the live commands use when `--gateway-cert` is not given.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Save without asking.
+    #[arg(long)]
+    pub yes: bool,
+}

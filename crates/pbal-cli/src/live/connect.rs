@@ -25,6 +25,14 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
         GatewayTls::Pinned { pem }
     } else if args.insecure_localhost {
         GatewayTls::InsecureLocalhost
+    } else if let Some(saved) = saved_certificate() {
+        let pem = std::fs::read(&saved).with_context(|| {
+            format!(
+                "cannot read the saved gateway certificate {}",
+                saved.display()
+            )
+        })?;
+        GatewayTls::Pinned { pem }
     } else {
         GatewayTls::System
     };
@@ -34,8 +42,8 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
         let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }
             if detail.contains("certificate") || detail.contains("Certificate"))
         {
-            "\nThe gateway's certificate is self-signed: pass --gateway-cert FILE.pem (its \
-             certificate) or --insecure-localhost."
+            "\nThe gateway's certificate is self-signed: run `pbal gateway trust` once to pin \
+             it (or pass --gateway-cert FILE.pem, or --insecure-localhost)."
         } else {
             ""
         };
@@ -73,4 +81,13 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
         account,
         base_currency,
     })
+}
+
+/// Where `pbal gateway trust` saves the certificate.
+pub(crate) fn saved_certificate_path() -> Option<std::path::PathBuf> {
+    crate::journal::data_dir().map(|d| d.join("gateway.pem"))
+}
+
+fn saved_certificate() -> Option<std::path::PathBuf> {
+    saved_certificate_path().filter(|p| p.exists())
 }

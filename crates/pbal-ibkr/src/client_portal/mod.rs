@@ -23,6 +23,7 @@ mod market;
 mod orders;
 mod pacing;
 mod session;
+mod trust;
 mod types;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
 pub use orders::{DEFAULT_ALLOWED_QUESTIONS, QuestionPolicy};
 pub use pacing::PacingConfig;
+pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, GatewayPosition, LedgerEntry, LiveOrder,
     OrderKind, OrderSide, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote,
