@@ -34,6 +34,10 @@ pub struct GatewayArgs {
     /// The account to use (required when the login has several).
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
+    /// Seconds to wait for one answer from the gateway. An order whose answer does not come in
+    /// time is looked for by its client order id on the next run, never re-sent blindly.
+    #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub request_timeout: u64,
 }
 
 /// Arguments of `pbal trade`.

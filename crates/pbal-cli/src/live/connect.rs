@@ -36,7 +36,8 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     } else {
         GatewayTls::System
     };
-    let config = GatewayConfig::new(&args.gateway, tls)?;
+    let mut config = GatewayConfig::new(&args.gateway, tls)?;
+    config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
     let gateway = Gateway::new(config)?;
     gateway.ensure_session().await.map_err(|e| {
         let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }

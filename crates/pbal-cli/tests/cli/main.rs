@@ -2,5 +2,7 @@
 
 mod common;
 mod fetch;
+#[cfg(feature = "live")]
+mod live;
 mod ibkr;
 mod plan;

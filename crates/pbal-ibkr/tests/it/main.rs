@@ -1,4 +1,5 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
+mod client_portal;
 mod exports;
 mod flex_web;
 mod robustness;
