@@ -1,0 +1,125 @@
+//! Contract look-ups (reference §3): secdef search, trsrv stocks, contract info and rules.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::Request;
+use crate::reply::Reply;
+use crate::setup::Contract;
+use crate::state::Gateway;
+
+/// `conid` is a **string** here; one row per contract with the symbol.
+pub(super) fn secdef_search(gw: &Gateway, req: &Request) -> Reply {
+    let symbol = req.param("symbol").map(str::to_owned).or_else(|| {
+        req.body
+            .as_ref()
+            .and_then(|b| b.get("symbol"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let Some(symbol) = symbol else {
+        return Reply::error(400, "Bad Request: symbol required");
+    };
+    let rows: Vec<Value> = gw
+        .setup
+        .contracts
+        .iter()
+        .filter(|c| c.symbol.eq_ignore_ascii_case(&symbol))
+        .map(|c| {
+            json!({
+                "conid": c.conid.to_string(),
+                "companyHeader": format!("{} - {}", c.name, c.exchange),
+                "companyName": c.name,
+                "symbol": c.symbol,
+                "description": c.exchange,
+                "restricted": null,
+                "fop": null,
+                "opt": null,
+                "war": null,
+                "sections": [{"secType": "STK"}]
+            })
+        })
+        .collect();
+    Reply::ok(Value::Array(rows))
+}
+
+fn is_us(contract: &Contract) -> bool {
+    contract.currency == "USD"
+}
+
+/// `GET /trsrv/stocks?symbols=A,B`: per symbol, one entry per name, each with its
+/// contracts (`conid` an int).
+pub(super) fn stocks(gw: &Gateway, req: &Request) -> Reply {
+    let Some(symbols) = req.param("symbols") else {
+        return Reply::error(400, "Bad Request: symbols required");
+    };
+    let mut out = Map::new();
+    for symbol in symbols.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let mut by_name: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        for c in gw
+            .setup
+            .contracts
+            .iter()
+            .filter(|c| c.symbol.eq_ignore_ascii_case(symbol))
+        {
+            by_name.entry(c.name.as_str()).or_default().push(json!({
+                "conid": c.conid, "exchange": c.exchange, "isUS": is_us(c)
+            }));
+        }
+        let entries: Vec<Value> = by_name
+            .into_iter()
+            .map(|(name, contracts)| {
+                json!({"name": name, "chineseName": null, "assetClass": "STK", "contracts": contracts})
+            })
+            .collect();
+        out.insert(symbol.to_uppercase(), Value::Array(entries));
+    }
+    Reply::ok(Value::Object(out))
+}
+
+/// `GET /iserver/contract/{conid}/info` (snake_case), optionally with `rules`.
+pub(super) fn info(gw: &Gateway, conid: &str, with_rules: bool) -> Reply {
+    let Some(contract) = conid.parse::<i64>().ok().and_then(|id| gw.contract(id)) else {
+        return Reply::error(400, &format!("Bad Request: no contract for conid {conid}"));
+    };
+    let mut body = json!({
+        "con_id": contract.conid,
+        "symbol": contract.symbol,
+        "local_symbol": contract.symbol,
+        "instrument_type": "STK",
+        "currency": contract.currency,
+        "exchange": "SMART",
+        "primary_exchange": contract.exchange,
+        "company_name": contract.name,
+        "valid_exchanges": format!("SMART,{},IBKRATS,BATS,EDGX", contract.exchange),
+        "multiplier": null,
+        "r_t_h": true,
+        "trading_class": contract.symbol,
+        "industry": "Exchange Traded Fund",
+        "category": "Equity Fund",
+        "allow_sell_long": false,
+        "is_zero_commission_security": false,
+        "cusip": null,
+        "underlying_con_id": 0
+    });
+    if with_rules {
+        let fractions = gw.setup.allow_fractions;
+        body["rules"] = json!({
+            "orderTypes": ["limit", "midprice", "market", "stop", "stop_limit", "trailing_stop", "trailing_stop_limit"],
+            "orderTypesOutside": ["limit", "stop_limit"],
+            "tifTypes": ["IOC/LMT,MKT,STP", "GTC/o,a", "OPG/LMT,MKT", "DAY/o,a"],
+            "defaultSize": 100,
+            "sizeIncrement": 1,
+            "cashSize": 0.0,
+            "cashCcy": contract.currency,
+            "incrementRules": [{"lowerEdge": 0.0, "increment": 0.01}],
+            "limitPrice": gw.setup.prices.get(&contract.conid).map(|p| crate::format::num(*p)),
+            "fraqTypes": if fractions { json!(["limit", "market"]) } else { json!([]) },
+            "fraqInt": if fractions { 4 } else { 0 },
+            "canTradeAcctIds": gw.setup.accounts,
+            "error": null
+        });
+    }
+    Reply::ok(body)
+}

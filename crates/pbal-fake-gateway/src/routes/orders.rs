@@ -1,0 +1,582 @@
+//! Orders (reference §4): place, questions and replies, suppression, whatif, live orders,
+//! status and cancel.
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::Request;
+use crate::fault::Fault;
+use crate::format::{self, grouped, plain};
+use crate::records::{OrderRecord, OrderStatus, Side};
+use crate::reply::Reply;
+use crate::state::{Draft, Gateway, Order, Pending};
+
+const ORDER_TYPES: [&str; 7] = [
+    "MKT",
+    "LMT",
+    "STP",
+    "STOP_LIMIT",
+    "MIDPRICE",
+    "TRAIL",
+    "TRAILLMT",
+];
+const TIFS: [&str; 4] = ["DAY", "GTC", "OPG", "IOC"];
+/// The messageId of [`Fault::UnknownQuestion`].
+const UNKNOWN_QUESTION: &str = "o99999";
+
+/// A number or numeric string, parsed exactly.
+fn decimal(value: &Value) -> Option<Decimal> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .ok()
+}
+
+fn conid_of(order: &Value) -> Option<i64> {
+    match order.get("conid") {
+        Some(Value::Number(n)) => return n.as_i64(),
+        Some(Value::String(s)) => return s.parse().ok(),
+        _ => {}
+    }
+    let conidex = order.get("conidex")?.as_str()?;
+    conidex.split('@').next()?.parse().ok()
+}
+
+/// Checks one order the way the gateway does; errors are the documented texts.
+fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> {
+    let Some(conid) = conid_of(order) else {
+        return Err(Reply::error(400, "conid or conidex is required"));
+    };
+    let side = match order.get("side").and_then(Value::as_str) {
+        Some("BUY") => Side::Buy,
+        Some("SELL") => Side::Sell,
+        _ => return Err(Reply::error(400, "Invalid Side (must be 'BUY' or 'SELL').")),
+    };
+    let order_type = order.get("orderType").and_then(Value::as_str).unwrap_or("");
+    if !ORDER_TYPES.contains(&order_type) {
+        return Err(Reply::error(400, "Unknown order type"));
+    }
+    let Some(contract) = gw.contract(conid) else {
+        return Err(Reply::bare_error(
+            200,
+            &format!("no sec defs returned for conid {conid}"),
+        ));
+    };
+    let Some(tif) = order.get("tif").and_then(Value::as_str) else {
+        return Err(Reply::bare_error(
+            200,
+            "null time in force is not supported for this order",
+        ));
+    };
+    if !TIFS.contains(&tif) {
+        return Err(Reply::bare_error(
+            200,
+            &format!("invalid time in force: {tif}"),
+        ));
+    }
+    let quantity = order.get("quantity").and_then(decimal);
+    let Some(quantity) = quantity.filter(|q| q.is_sign_positive() && !q.is_zero()) else {
+        return Err(Reply::bare_error(200, "invalid order size"));
+    };
+    if !gw.setup.allow_fractions && !quantity.fract().is_zero() {
+        return Err(Reply::bare_error(
+            200,
+            "Fractional share size is not supported for this order",
+        ));
+    }
+    let price = order.get("price").and_then(decimal);
+    let needs_price = matches!(order_type, "LMT" | "STOP_LIMIT" | "TRAILLMT");
+    if needs_price && !price.is_some_and(|p| p.is_sign_positive() && !p.is_zero()) {
+        return Err(Reply::bare_error(200, "invalid order price fields"));
+    }
+    let reference_price = price.or_else(|| gw.market_price(conid));
+    if reference_price.is_some_and(|p| quantity.checked_mul(p).is_none()) {
+        return Err(Reply::bare_error(200, "invalid order size"));
+    }
+    if gw.setup.no_permission.contains(&conid) {
+        return Err(Reply::bare_error(200, "No trading permissions."));
+    }
+    let c_oid = order.get("cOID").and_then(Value::as_str).map(str::to_owned);
+    Ok(Draft {
+        account: account.to_owned(),
+        conid: contract.conid,
+        side,
+        quantity,
+        order_type: order_type.to_owned(),
+        price,
+        tif: tif.to_owned(),
+        c_oid,
+    })
+}
+
+/// Reads `{"orders":[..]}` and validates every order.
+fn drafts(gw: &Gateway, account: &str, req: &Request) -> Result<Vec<Draft>, Reply> {
+    if !gw.is_account(account) {
+        return Err(Reply::error(
+            400,
+            &format!("Bad Request: account {account} not found"),
+        ));
+    }
+    let orders = req
+        .body
+        .as_ref()
+        .and_then(|b| b.get("orders"))
+        .and_then(Value::as_array)
+        .filter(|orders| !orders.is_empty());
+    let Some(orders) = orders else {
+        return Err(Reply::error(
+            400,
+            "Bad Request: body must be {\"orders\":[...]}",
+        ));
+    };
+    orders
+        .iter()
+        .map(|order| validate(gw, account, order))
+        .collect()
+}
+
+fn duplicate(message_c_oid: &str) -> Reply {
+    Reply::bare_error(
+        200,
+        &format!(
+            "Order couldn't be submitted: Local order ID={message_c_oid} is already registered."
+        ),
+    )
+}
+
+fn question_text(id: &str, draft: &Draft, symbol: &str) -> String {
+    let price = draft
+        .price
+        .map_or_else(|| "MKT".to_owned(), |p| p.to_string());
+    let order = format!(
+        "{} {} {} @ {}",
+        draft.side.as_str(),
+        draft.quantity,
+        symbol,
+        price
+    );
+    match id {
+        "o163" => format!(
+            "The following order \"{order}\" price exceeds \nthe Percentage constraint of 3%.\nAre you sure you want to submit this order?"
+        ),
+        "o354" => "You are submitting an order without market data. We strongly recommend against this as it may result in erroneous and unexpected trades.\nAre you sure you want to submit this order?".to_owned(),
+        "o10153" => "<h4>Confirm Mandatory Cap Price</h4>To avoid trading at a price that is not consistent with a fair and orderly market, IB may set a cap (for a buy order) or floor (for a sell order). THIS MAY CAUSE AN ORDER THAT WOULD OTHERWISE BE MARKETABLE TO NOT BE TRADED.\nAre you sure you want to submit this order?".to_owned(),
+        "o10151" => "You are about to submit a market order. Market orders may execute at prices far from the last price.\nAre you sure you want to submit this order?".to_owned(),
+        "o383" => format!("The following order \"{order}\" size exceeds the Size Limit.\nAre you sure you want to submit this order?"),
+        "o451" => format!("The following order \"{order}\" value exceeds the Total Value Limit.\nAre you sure you want to submit this order?"),
+        "o403" => "This order will most likely trigger and fill immediately.\nAre you sure you want to submit this order?".to_owned(),
+        _ => format!("Unrecognised warning for \"{order}\".\nAre you sure you want to submit this order?"),
+    }
+}
+
+/// Asks the next question: a fresh UUID id, the untagged-union question element.
+fn ask(gw: &mut Gateway, message_id: &str, remaining: Vec<String>, drafts: Vec<Draft>) -> Reply {
+    let id = format::uuid();
+    let symbol = drafts
+        .first()
+        .and_then(|d| gw.contract(d.conid))
+        .map(|c| format!("{} {}", c.symbol, c.exchange))
+        .unwrap_or_default();
+    let message = drafts
+        .first()
+        .map(|d| question_text(message_id, d, &symbol))
+        .unwrap_or_default();
+    gw.pending = Some(Pending {
+        id: id.clone(),
+        remaining,
+        drafts,
+        asked_at: Instant::now(),
+    });
+    Reply::ok(json!([{
+        "id": id,
+        "message": [message],
+        "isSuppressed": false,
+        "messageIds": [message_id],
+        "messageOptions": ["Yes", "No"]
+    }]))
+}
+
+/// Accepts the drafts: records them, fills them if [`crate::FillMode::Immediate`], and
+/// answers the accepted form (`order_id` a string, `local_order_id` the cOID).
+fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
+    let mut answer = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let order_id = gw.next_order_id;
+        gw.next_order_id = gw.next_order_id.saturating_add(1);
+        let symbol = gw
+            .contract(draft.conid)
+            .map(|c| c.symbol.clone())
+            .unwrap_or_default();
+        let mut element = json!({
+            "order_id": order_id.to_string(),
+            "order_status": OrderStatus::PreSubmitted.as_str(),
+            "encrypt_message": "1"
+        });
+        if let Some(c_oid) = &draft.c_oid {
+            element["local_order_id"] = json!(c_oid);
+        }
+        answer.push(element);
+        gw.orders.push(Order {
+            record: OrderRecord {
+                order_id,
+                c_oid: draft.c_oid,
+                account: draft.account,
+                conid: draft.conid,
+                symbol,
+                side: draft.side,
+                quantity: draft.quantity,
+                order_type: draft.order_type,
+                price: draft.price,
+                tif: draft.tif,
+                status: OrderStatus::PreSubmitted,
+                filled: Decimal::ZERO,
+                avg_fill_price: None,
+            },
+            session_no: gw.session_no,
+            polls: 0,
+            cancel_seen: false,
+            updated_ms: format::now_ms(),
+        });
+        if gw.setup.fills == crate::FillMode::Immediate {
+            let index = gw.orders.len() - 1;
+            gw.fill(index);
+        }
+    }
+    let mut reply = Reply::ok(Value::Array(answer));
+    reply.hang = gw
+        .take_fault(|f| match f {
+            Fault::HangAfterAccept { times } if *times > 0 => {
+                *times -= 1;
+                Some(*times == 0)
+            }
+            _ => None,
+        })
+        .is_some();
+    reply
+}
+
+/// `POST /iserver/account/{acct}/orders`.
+pub(super) fn place(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
+    let drafts = match drafts(gw, account, req) {
+        Ok(drafts) => drafts,
+        Err(reply) => return reply,
+    };
+    let mut seen = Vec::new();
+    for c_oid in drafts.iter().filter_map(|d| d.c_oid.as_deref()) {
+        let taken = gw
+            .orders
+            .iter()
+            .any(|o| o.record.c_oid.as_deref() == Some(c_oid));
+        if taken || seen.contains(&c_oid) {
+            return duplicate(c_oid);
+        }
+        seen.push(c_oid);
+    }
+    let mut questions: Vec<String> = gw
+        .setup
+        .questions
+        .iter()
+        .filter(|id| !gw.suppressed.contains(*id))
+        .cloned()
+        .collect();
+    if gw
+        .take_fault(|f| matches!(f, Fault::UnknownQuestion).then_some(true))
+        .is_some()
+    {
+        questions.insert(0, UNKNOWN_QUESTION.to_owned());
+    }
+    if questions.is_empty() {
+        return accept(gw, drafts);
+    }
+    let first = questions.remove(0);
+    ask(gw, &first, questions, drafts)
+}
+
+/// `POST /iserver/reply/{id}` with `{"confirmed":true}`.
+pub(super) fn reply(gw: &mut Gateway, id: &str, req: &Request) -> Reply {
+    let pending = match gw.pending.take() {
+        Some(pending) if pending.id == id => pending,
+        other => {
+            gw.pending = other;
+            return Reply::bare_error(400, &format!("reply id not found: '{id}'"));
+        }
+    };
+    if req.body_flag("confirmed") != Some(true) {
+        // confirmed:false (or missing) drops the order.
+        return Reply::bare_error(200, "Order was not confirmed and has been dropped");
+    }
+    let Pending {
+        mut remaining,
+        drafts,
+        ..
+    } = pending;
+    if remaining.is_empty() {
+        return accept(gw, drafts);
+    }
+    let next = remaining.remove(0);
+    ask(gw, &next, remaining, drafts)
+}
+
+/// `POST /iserver/questions/suppress {"messageIds":[..]}` (at most 51 ids).
+pub(super) fn suppress(gw: &mut Gateway, req: &Request) -> Reply {
+    let ids = req
+        .body
+        .as_ref()
+        .and_then(|b| b.get("messageIds"))
+        .and_then(Value::as_array);
+    let Some(ids) = ids else {
+        return Reply::error(400, "Bad Request: messageIds required");
+    };
+    if ids.len() > 51 {
+        return Reply::error(400, "Bad Request: at most 51 messageIds");
+    }
+    gw.suppressed
+        .extend(ids.iter().filter_map(Value::as_str).map(str::to_owned));
+    Reply::ok(json!({"status": "submitted"}))
+}
+
+/// `POST /iserver/questions/suppress/reset`.
+pub(super) fn suppress_reset(gw: &mut Gateway) -> Reply {
+    gw.suppressed.clear();
+    Reply::ok(json!({"status": "submitted"}))
+}
+
+/// `POST /iserver/account/{acct}/orders/whatif`: formatted strings; places nothing.
+pub(super) fn whatif(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
+    let drafts = match drafts(gw, account, req) {
+        Ok(drafts) => drafts,
+        Err(reply) => return reply,
+    };
+    let Some(draft) = drafts.first() else {
+        return Reply::error(400, "Bad Request: no order");
+    };
+    let currency = gw
+        .contract(draft.conid)
+        .map_or_else(|| gw.setup.base_currency.clone(), |c| c.currency.clone());
+    let last = gw.setup.prices.get(&draft.conid).copied();
+    let price = draft.price.or(last).unwrap_or_default();
+    let amount = draft.quantity.checked_mul(price).unwrap_or_default();
+    let commission = gw.setup.commission;
+    let total = amount.checked_add(commission).unwrap_or(amount);
+    let held = gw
+        .holdings
+        .get(&(account.to_owned(), draft.conid))
+        .map_or(Decimal::ZERO, |lot| lot.quantity);
+    let change = match draft.side {
+        Side::Buy => draft.quantity,
+        Side::Sell => -draft.quantity,
+    };
+    let equity = gw.ledger_cash(account, "BASE");
+    let warn = last.is_none().then_some(
+        "21/You are trying to submit an order without having market data for this instrument. \
+         IB strongly recommends against this kind of blind trading which may result in erroneous or unexpected trades.",
+    );
+    Reply::ok(json!({
+        "amount": {
+            "amount": format!("{} {currency} ({} Shares)", grouped(amount, 2), draft.quantity),
+            "commission": format!("{commission} {currency}"),
+            "total": format!("{} {currency}", grouped(total, 2))
+        },
+        "equity": {
+            "current": grouped(equity, 0),
+            "change": grouped(-commission, 0),
+            "after": grouped(equity.checked_sub(commission).unwrap_or(equity), 0)
+        },
+        "initial": {"current": "0", "change": grouped(amount / Decimal::from(4), 0), "after": grouped(amount / Decimal::from(4), 0)},
+        "maintenance": {"current": "0", "change": grouped(amount / Decimal::from(5), 0), "after": grouped(amount / Decimal::from(5), 0)},
+        "position": {
+            "current": held.normalize().to_string(),
+            "change": change.normalize().to_string(),
+            "after": held.checked_add(change).unwrap_or(held).normalize().to_string()
+        },
+        "warn": warn,
+        "error": null
+    }))
+}
+
+fn long_order_type(order_type: &str) -> &'static str {
+    match order_type {
+        "LMT" => "Limit",
+        "MKT" => "Market",
+        "STP" => "Stop",
+        "STOP_LIMIT" => "Stop Limit",
+        "MIDPRICE" => "Midprice",
+        "TRAIL" => "Trailing Stop",
+        _ => "Trailing Stop Limit",
+    }
+}
+
+fn live_row(order: &Order) -> Value {
+    let r = &order.record;
+    let remaining = r.quantity.checked_sub(r.filled).unwrap_or_default();
+    let mut row = json!({
+        "acct": r.account,
+        "conidex": r.conid.to_string(),
+        "conid": r.conid,
+        "orderId": r.order_id,
+        "cashCcy": "USD",
+        "sizeAndFills": format!("{}/{}", plain(r.filled), plain(r.quantity)),
+        "orderDesc": format!("{} {} {} {}", if r.side == Side::Buy { "Buy" } else { "Sell" }, r.quantity, long_order_type(&r.order_type), r.tif),
+        "description1": r.symbol,
+        "ticker": r.symbol,
+        "secType": "STK",
+        "listingExchange": "SMART",
+        "remainingQuantity": format::num(remaining),
+        "filledQuantity": format::num(r.filled),
+        "totalSize": format::num(r.quantity),
+        "companyName": r.symbol,
+        "status": r.status.as_str(),
+        "order_ccp_status": r.status.as_str(),
+        "origOrderType": long_order_type(&r.order_type).to_uppercase(),
+        "supportsTaxOpt": "1",
+        "lastExecutionTime": "",
+        "orderType": long_order_type(&r.order_type),
+        "bgColor": "#FFFFFF",
+        "fgColor": "#000000",
+        "timeInForce": r.tif,
+        "lastExecutionTime_r": order.updated_ms,
+        "side": r.side.as_str()
+    });
+    if let Some(price) = r.price {
+        row["price"] = json!(format::price(price));
+    }
+    if let Some(avg) = r.avg_fill_price {
+        row["avgPrice"] = json!(format::price(avg));
+    }
+    if let Some(c_oid) = &r.c_oid {
+        row["order_ref"] = json!(c_oid);
+    }
+    row
+}
+
+/// `GET /iserver/account/orders`: warm-up `[]`, `force=true` empty, then this session's
+/// orders plus working ones (`order_ref` = cOID).
+pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
+    gw.live_orders_calls = gw.live_orders_calls.saturating_add(1);
+    if req.param("force") == Some("true") {
+        return Reply::ok(json!({"orders": [], "snapshot": false}));
+    }
+    if gw.setup.live_orders_warmup && gw.live_orders_calls == 1 {
+        return Reply::ok(json!([]));
+    }
+    let filters: Vec<String> = req
+        .param("filters")
+        .map(|f| {
+            f.split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let account = req.param("accountId");
+    let mut rows = Vec::new();
+    for index in 0..gw.orders.len() {
+        let order = &gw.orders[index];
+        let visible = order.session_no == gw.session_no || order.record.status.is_working();
+        if !visible || account.is_some_and(|a| a != order.record.account) {
+            continue;
+        }
+        gw.before_look(index);
+        let order = &gw.orders[index];
+        if !filters.is_empty()
+            && !filters
+                .iter()
+                .any(|f| f == order.record.status.filter_name())
+        {
+            continue;
+        }
+        rows.push(live_row(order));
+        gw.after_look(index);
+    }
+    Reply::ok(json!({"orders": rows, "snapshot": true}))
+}
+
+/// `GET /iserver/account/order/status/{id}`: snake_case strings, side `B`/`S`; 503 for
+/// unknown orders and orders of earlier sessions.
+pub(super) fn status(gw: &mut Gateway, id: &str) -> Reply {
+    let index = id.parse::<u64>().ok().and_then(|id| {
+        gw.orders
+            .iter()
+            .position(|o| o.record.order_id == id && o.session_no == gw.session_no)
+    });
+    let Some(index) = index else {
+        return Reply::error(503, "Service Unavailable");
+    };
+    gw.before_look(index);
+    let order = &gw.orders[index];
+    let r = &order.record;
+    let remaining = r.quantity.checked_sub(r.filled).unwrap_or_default();
+    let side_word = if r.side == Side::Buy { "Buy" } else { "Sell" };
+    let mut body = json!({
+        "order_id": r.order_id,
+        "conidex": r.conid.to_string(),
+        "conid": r.conid,
+        "symbol": r.symbol,
+        "side": if r.side == Side::Buy { "B" } else { "S" },
+        "contract_description_1": r.symbol,
+        "listing_exchange": "SMART",
+        "company_name": r.symbol,
+        "size": plain(remaining),
+        "total_size": plain(r.quantity),
+        "currency": gw.contract(r.conid).map_or("USD", |c| c.currency.as_str()),
+        "account": r.account,
+        "order_type": long_order_type(&r.order_type).to_uppercase().replace(' ', "_"),
+        "cum_fill": plain(r.filled),
+        "order_status": r.status.as_str(),
+        "order_status_description": r.status.as_str(),
+        "tif": r.tif,
+        "order_not_editable": !r.status.is_working(),
+        "cannot_cancel_order": !r.status.is_working(),
+        "sec_type": "STK",
+        "order_description": format!("{side_word} {} {}", r.quantity, r.symbol),
+        "order_clearing_account": r.account,
+        "average_price": r.avg_fill_price.map(format::price),
+        "order_time": "231211180049"
+    });
+    if let Some(price) = r.price {
+        body["limit_price"] = json!(format::price(price));
+    }
+    gw.after_look(index);
+    Reply::ok(body)
+}
+
+/// `DELETE /iserver/account/{acct}/order/{id}` (`-1` cancels all): `order_id` a number.
+pub(super) fn cancel(gw: &mut Gateway, account: &str, id: &str) -> Reply {
+    let id_number = id.parse::<i64>().ok();
+    if id_number == Some(-1) {
+        for order in &mut gw.orders {
+            if order.record.account == account && order.record.status.is_working() {
+                order.record.status = OrderStatus::PendingCancel;
+                order.updated_ms = format::now_ms();
+            }
+        }
+        return Reply::ok(
+            json!({"msg": "Request was submitted", "order_id": -1, "account": account}),
+        );
+    }
+    let found = id_number.and_then(|n| {
+        gw.orders.iter_mut().find(|o| {
+            i64::try_from(o.record.order_id) == Ok(n)
+                && o.record.account == account
+                && o.record.status.is_working()
+        })
+    });
+    let Some(order) = found else {
+        return Reply::bare_error(200, &format!("OrderID {id} doesn't exist"));
+    };
+    order.record.status = OrderStatus::PendingCancel;
+    order.updated_ms = format::now_ms();
+    Reply::ok(json!({
+        "msg": "Request was submitted",
+        "order_id": order.record.order_id,
+        "conid": order.record.conid,
+        "account": account
+    }))
+}

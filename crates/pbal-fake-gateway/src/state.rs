@@ -1,0 +1,357 @@
+//! The gateway's mutable state: session, holdings, cash, orders, and what was requested.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::fault::Fault;
+use crate::format;
+use crate::limits::Limiter;
+use crate::records::{OrderRecord, OrderStatus, RequestRecord, Side};
+use crate::setup::{Contract, FillMode, SessionState, Setup};
+
+/// Shares and average price of one holding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lot {
+    pub(crate) quantity: Decimal,
+    pub(crate) avg_price: Decimal,
+}
+
+/// An order waiting for its questions to be answered.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    /// The reply id the client must answer.
+    pub(crate) id: String,
+    /// Questions still to ask after this one.
+    pub(crate) remaining: Vec<String>,
+    pub(crate) drafts: Vec<Draft>,
+    pub(crate) asked_at: Instant,
+}
+
+/// A validated order not yet accepted.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub(crate) account: String,
+    pub(crate) conid: i64,
+    pub(crate) side: Side,
+    pub(crate) quantity: Decimal,
+    pub(crate) order_type: String,
+    pub(crate) price: Option<Decimal>,
+    pub(crate) tif: String,
+    pub(crate) c_oid: Option<String>,
+}
+
+/// An accepted order and its bookkeeping.
+#[derive(Debug, Clone)]
+pub(crate) struct Order {
+    pub(crate) record: OrderRecord,
+    pub(crate) session_no: u64,
+    /// Times it was shown working (drives [`FillMode::AfterStatusPolls`]).
+    pub(crate) polls: u32,
+    /// A PendingCancel was shown once; the next look shows Cancelled.
+    pub(crate) cancel_seen: bool,
+    pub(crate) updated_ms: u64,
+}
+
+/// Everything behind the fake's mutex.
+#[derive(Debug)]
+pub(crate) struct Gateway {
+    pub(crate) setup: Setup,
+    pub(crate) session: SessionState,
+    pub(crate) session_no: u64,
+    pub(crate) session_id: String,
+    pub(crate) accounts_primed: bool,
+    pub(crate) portfolio_primed: bool,
+    pub(crate) suppressed: BTreeSet<String>,
+    /// Snapshot calls per conid this session (for the pre-flight).
+    pub(crate) snapshot_calls: HashMap<i64, u32>,
+    /// Fields requested so far per conid (they persist).
+    pub(crate) snapshot_fields: HashMap<i64, BTreeSet<String>>,
+    pub(crate) live_orders_calls: u32,
+    pub(crate) pending: Option<Pending>,
+    pub(crate) orders: Vec<Order>,
+    pub(crate) next_order_id: u64,
+    pub(crate) holdings: BTreeMap<(String, i64), Lot>,
+    /// What the positions endpoint serves while [`Setup::positions_lag`] is on.
+    pub(crate) served: BTreeMap<(String, i64), Lot>,
+    pub(crate) cash: BTreeMap<(String, String), Decimal>,
+    pub(crate) requests: Vec<RequestRecord>,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) limiter: Limiter,
+}
+
+impl Gateway {
+    pub(crate) fn new(setup: Setup) -> Gateway {
+        let mut holdings: BTreeMap<(String, i64), Lot> = BTreeMap::new();
+        for holding in &setup.positions {
+            holdings.insert(
+                (holding.account.clone(), holding.conid),
+                Lot {
+                    quantity: holding.quantity,
+                    avg_price: holding.avg_price,
+                },
+            );
+        }
+        let mut gateway = Gateway {
+            session: setup.session,
+            cash: setup.cash.clone(),
+            served: holdings.clone(),
+            holdings,
+            setup,
+            session_no: 0,
+            session_id: String::new(),
+            accounts_primed: false,
+            portfolio_primed: false,
+            suppressed: BTreeSet::new(),
+            snapshot_calls: HashMap::new(),
+            snapshot_fields: HashMap::new(),
+            live_orders_calls: 0,
+            pending: None,
+            orders: Vec::new(),
+            next_order_id: 1_234_567_890,
+            requests: Vec::new(),
+            faults: Vec::new(),
+            limiter: Limiter::default(),
+        };
+        gateway.new_session(gateway.session);
+        gateway
+    }
+
+    /// Starts a new brokerage session: the prerequisites, suppressions, snapshot streams and
+    /// the live-orders warm-up all start over (reference §1 "Redo both after every
+    /// re-authentication").
+    pub(crate) fn new_session(&mut self, state: SessionState) {
+        self.session = state;
+        self.session_no += 1;
+        self.session_id = format::hex_token();
+        self.accounts_primed = false;
+        self.portfolio_primed = false;
+        self.suppressed.clear();
+        self.snapshot_calls.clear();
+        self.snapshot_fields.clear();
+        self.live_orders_calls = 0;
+        self.pending = None;
+    }
+
+    pub(crate) fn contract(&self, conid: i64) -> Option<&Contract> {
+        self.setup.contracts.iter().find(|c| c.conid == conid)
+    }
+
+    pub(crate) fn is_account(&self, account: &str) -> bool {
+        self.setup.accounts.iter().any(|a| a == account)
+    }
+
+    /// Last price, falling back to the average price of any holding.
+    pub(crate) fn market_price(&self, conid: i64) -> Option<Decimal> {
+        self.setup.prices.get(&conid).copied().or_else(|| {
+            self.holdings
+                .iter()
+                .find(|((_, c), _)| *c == conid)
+                .map(|(_, lot)| lot.avg_price)
+        })
+    }
+
+    pub(crate) fn rate(&self, currency: &str) -> Decimal {
+        if currency == self.setup.base_currency {
+            return Decimal::ONE;
+        }
+        self.setup
+            .exchange_rates
+            .get(currency)
+            .copied()
+            .unwrap_or(Decimal::ONE)
+    }
+
+    /// Removes the first armed fault `pick` accepts; `pick` may rewrite it (to count down).
+    pub(crate) fn take_fault(
+        &mut self,
+        mut pick: impl FnMut(&mut Fault) -> Option<bool>,
+    ) -> Option<Fault> {
+        for i in 0..self.faults.len() {
+            let fault = &mut self.faults[i];
+            match pick(fault) {
+                // Fired and exhausted.
+                Some(true) => return Some(self.faults.remove(i)),
+                // Fired, more to come.
+                Some(false) => return Some(fault.clone()),
+                None => {}
+            }
+        }
+        None
+    }
+
+    /// Fills one working order at its limit price, or the last price for other types.
+    /// Returns false when there is no price or the amounts overflow.
+    pub(crate) fn fill(&mut self, index: usize) -> bool {
+        let Some(order) = self.orders.get(index) else {
+            return false;
+        };
+        let record = &order.record;
+        if !record.status.is_working() {
+            return false;
+        }
+        let price = match record.price {
+            Some(price)
+                if record.order_type.contains("LMT") || record.order_type == "STOP_LIMIT" =>
+            {
+                price
+            }
+            _ => match self.setup.prices.get(&record.conid) {
+                Some(&price) => price,
+                None => return false,
+            },
+        };
+        let Some(contract) = self.contract(record.conid) else {
+            return false;
+        };
+        let currency = contract.currency.clone();
+        let (account, conid, side, quantity) = (
+            record.account.clone(),
+            record.conid,
+            record.side,
+            record.quantity,
+        );
+        let Some(notional) = quantity.checked_mul(price) else {
+            return false;
+        };
+        let commission = self.setup.commission;
+        let lot = self
+            .holdings
+            .get(&(account.clone(), conid))
+            .copied()
+            .unwrap_or(Lot {
+                quantity: Decimal::ZERO,
+                avg_price: price,
+            });
+        let cash = self
+            .cash
+            .get(&(account.clone(), currency.clone()))
+            .copied()
+            .unwrap_or_default();
+        let updated = match side {
+            Side::Buy => {
+                let quantity_after = lot.quantity.checked_add(quantity);
+                let cost_after = lot
+                    .quantity
+                    .checked_mul(lot.avg_price)
+                    .and_then(|cost| cost.checked_add(notional));
+                let cash_after = cash
+                    .checked_sub(notional)
+                    .and_then(|c| c.checked_sub(commission));
+                match (quantity_after, cost_after, cash_after) {
+                    (Some(q), Some(cost), Some(c)) if !q.is_zero() => {
+                        cost.checked_div(q).map(|avg| {
+                            (
+                                Lot {
+                                    quantity: q,
+                                    avg_price: avg,
+                                },
+                                c,
+                            )
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            Side::Sell => {
+                let quantity_after = lot.quantity.checked_sub(quantity);
+                let cash_after = cash
+                    .checked_add(notional)
+                    .and_then(|c| c.checked_sub(commission));
+                quantity_after.zip(cash_after).map(|(q, c)| {
+                    (
+                        Lot {
+                            quantity: q,
+                            avg_price: lot.avg_price,
+                        },
+                        c,
+                    )
+                })
+            }
+        };
+        let Some((lot, cash)) = updated else {
+            return false;
+        };
+        if lot.quantity.is_zero() {
+            self.holdings.remove(&(account.clone(), conid));
+        } else {
+            self.holdings.insert((account.clone(), conid), lot);
+        }
+        self.cash.insert((account, currency), cash);
+        if !self.setup.positions_lag {
+            self.served = self.holdings.clone();
+        }
+        let order = &mut self.orders[index];
+        order.record.status = OrderStatus::Filled;
+        order.record.filled = quantity;
+        order.record.avg_fill_price = Some(price);
+        order.updated_ms = format::now_ms();
+        true
+    }
+
+    /// Called before an order is shown by order status or live orders: applies
+    /// [`FillMode::AfterStatusPolls`] and turns a shown PendingCancel into Cancelled.
+    pub(crate) fn before_look(&mut self, index: usize) {
+        let Some(order) = self.orders.get_mut(index) else {
+            return;
+        };
+        if order.record.status == OrderStatus::PendingCancel && order.cancel_seen {
+            order.record.status = OrderStatus::Cancelled;
+            order.updated_ms = format::now_ms();
+        }
+        if let FillMode::AfterStatusPolls(n) = self.setup.fills
+            && order.record.status.is_working()
+            && order.polls >= n
+        {
+            self.fill(index);
+        }
+    }
+
+    /// Called after an order was shown.
+    pub(crate) fn after_look(&mut self, index: usize) {
+        if let Some(order) = self.orders.get_mut(index) {
+            if order.record.status.is_working() {
+                order.polls = order.polls.saturating_add(1);
+            }
+            if order.record.status == OrderStatus::PendingCancel {
+                order.cancel_seen = true;
+            }
+        }
+    }
+
+    /// Cash in a currency, or the base-currency total for `"BASE"`.
+    pub(crate) fn ledger_cash(&self, account: &str, currency: &str) -> Decimal {
+        if currency == "BASE" {
+            return self
+                .cash
+                .iter()
+                .filter(|((a, _), _)| a == account)
+                .filter_map(|((_, c), amount)| amount.checked_mul(self.rate(c)))
+                .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum));
+        }
+        self.cash
+            .get(&(account.to_owned(), currency.to_owned()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Appends to the request log.
+    pub(crate) fn record(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<Value>,
+        status: u16,
+    ) {
+        self.requests.push(RequestRecord {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            body,
+            status,
+        });
+    }
+}

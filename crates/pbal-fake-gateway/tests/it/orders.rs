@@ -1,0 +1,382 @@
+//! Reference §4: place, questions and replies, whatif, live orders, status, cancel, fills.
+
+use std::time::Duration;
+
+use pbal_fake_gateway::{Fault, FillMode, OrderStatus, Setup, Side};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::support::{ACCT, Api, VTI, client_for};
+
+fn order(c_oid: &str, side: &str, quantity: i64, price: f64) -> Value {
+    json!({"orders": [{"acctId": ACCT, "conid": VTI, "orderType": "LMT", "price": price, "side": side,
+        "quantity": quantity, "tif": "DAY", "cOID": c_oid}]})
+}
+
+fn place_path() -> String {
+    format!("/iserver/account/{ACCT}/orders")
+}
+
+#[tokio::test]
+async fn three_questions_then_accepted() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits());
+    api.get("/iserver/accounts").await;
+    let mut answer = api
+        .post(&place_path(), order("b1", "BUY", 5, 290.0))
+        .await
+        .json();
+    let mut asked = Vec::new();
+    let mut ids = Vec::new();
+    while let Some(question) = answer
+        .as_array()
+        .and_then(|a| a.first())
+        .filter(|q| q.get("id").is_some())
+    {
+        assert_eq!(question["messageOptions"], json!(["Yes", "No"]));
+        assert!(question["message"][0].is_string());
+        asked.push(question["messageIds"][0].as_str().unwrap().to_owned());
+        let id = question["id"].as_str().unwrap().to_owned();
+        assert_eq!(id.len(), 36, "a UUID");
+        ids.push(id.clone());
+        answer = api
+            .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+            .await
+            .json();
+    }
+    assert_eq!(asked, ["o163", "o354", "o10153"]);
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(answer[0]["order_status"], "PreSubmitted");
+    assert_eq!(answer[0]["local_order_id"], "b1");
+    let order_id: u64 = answer[0]["order_id"].as_str().unwrap().parse().unwrap();
+    let orders = api.gw.orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        (orders[0].order_id, orders[0].c_oid.as_deref()),
+        (order_id, Some("b1"))
+    );
+    assert_eq!(
+        (orders[0].side, orders[0].quantity),
+        (Side::Buy, Decimal::new(5, 0))
+    );
+    assert_eq!(orders[0].price, Some(Decimal::new(290, 0)));
+    // A reused reply id is stale now.
+    let stale = api
+        .post(
+            &format!("/iserver/reply/{}", ids[0]),
+            json!({"confirmed": true}),
+        )
+        .await;
+    assert_eq!(stale.status, 400);
+    assert_eq!(
+        stale.json(),
+        json!({"error": format!("reply id not found: '{}'", ids[0])})
+    );
+}
+
+#[tokio::test]
+async fn suppressed_questions_are_not_asked() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits());
+    api.get("/iserver/accounts").await;
+    let resp = api
+        .post(
+            "/iserver/questions/suppress",
+            json!({"messageIds": ["o163", "o354", "o10153"]}),
+        )
+        .await;
+    assert_eq!(resp.json(), json!({"status": "submitted"}));
+    let answer = api
+        .post(&place_path(), order("b1", "BUY", 1, 290.0))
+        .await
+        .json();
+    assert!(answer[0]["order_id"].is_string());
+}
+
+#[tokio::test]
+async fn unknown_question_fault_and_declined_reply() {
+    let api = Api::plain();
+    api.get("/iserver/accounts").await;
+    api.gw.inject(Fault::UnknownQuestion);
+    let question = api
+        .post(&place_path(), order("b1", "BUY", 1, 290.0))
+        .await
+        .json();
+    assert_eq!(question[0]["messageIds"], json!(["o99999"]));
+    let id = question[0]["id"].as_str().unwrap();
+    let declined = api
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": false}))
+        .await;
+    assert_eq!(declined.status, 200);
+    assert!(declined.json()["error"].is_string());
+    assert!(api.gw.orders().is_empty());
+}
+
+#[tokio::test]
+async fn anything_between_question_and_reply_drops_the_order() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits());
+    api.get("/iserver/accounts").await;
+    let question = api
+        .post(&place_path(), order("b1", "BUY", 1, 290.0))
+        .await
+        .json();
+    let id = question[0]["id"].as_str().unwrap();
+    api.post("/tickle", json!({})).await;
+    let late = api
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
+    assert_eq!(late.status, 400);
+    assert!(api.gw.orders().is_empty());
+}
+
+#[tokio::test]
+async fn duplicate_coid_and_validation_errors() {
+    let api = Api::plain();
+    api.get("/iserver/accounts").await;
+    assert!(
+        api.post(&place_path(), order("dup", "BUY", 1, 290.0))
+            .await
+            .json()[0]["order_id"]
+            .is_string()
+    );
+    let again = api.post(&place_path(), order("dup", "BUY", 1, 290.0)).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        again.json(),
+        json!({"error": "Order couldn't be submitted: Local order ID=dup is already registered."})
+    );
+    let cases = [
+        (
+            json!({"side": "BUY", "orderType": "LMT", "price": 1, "quantity": 1, "tif": "DAY"}),
+            400,
+            "conid or conidex is required",
+        ),
+        (
+            json!({"conid": VTI, "side": "buy", "orderType": "LMT", "price": 1, "quantity": 1, "tif": "DAY"}),
+            400,
+            "Invalid Side (must be 'BUY' or 'SELL').",
+        ),
+        (
+            json!({"conid": VTI, "side": "BUY", "orderType": "LIMIT", "price": 1, "quantity": 1, "tif": "DAY"}),
+            400,
+            "Unknown order type",
+        ),
+        (
+            json!({"conid": VTI, "side": "BUY", "orderType": "LMT", "quantity": 1, "tif": "DAY"}),
+            200,
+            "invalid order price fields",
+        ),
+        (
+            json!({"conid": VTI, "side": "BUY", "orderType": "LMT", "price": 1, "quantity": 1}),
+            200,
+            "null time in force is not supported for this order",
+        ),
+        (
+            json!({"conid": 1, "side": "BUY", "orderType": "LMT", "price": 1, "quantity": 1, "tif": "DAY"}),
+            200,
+            "no sec defs returned for conid 1",
+        ),
+    ];
+    for (body, status, error) in cases {
+        let resp = api.post(&place_path(), json!({"orders": [body]})).await;
+        assert_eq!(
+            (resp.status, resp.json()["error"].as_str().unwrap()),
+            (status, error)
+        );
+    }
+    let bare = api.post(&place_path(), json!([{"conid": VTI}])).await;
+    assert_eq!(
+        bare.status, 400,
+        "the {{\"orders\":[..]}} wrapper is required"
+    );
+    assert_eq!(api.gw.orders().len(), 1);
+}
+
+#[tokio::test]
+async fn live_orders_warm_up_then_list_with_order_ref() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().questions(&[]));
+    api.get("/iserver/accounts").await;
+    api.post(&place_path(), order("b1", "BUY", 2, 290.0)).await;
+    assert_eq!(api.get("/iserver/account/orders").await.json(), json!([]));
+    let live = api.get("/iserver/account/orders").await.json();
+    let row = &live["orders"][0];
+    assert_eq!(row["order_ref"], "b1");
+    assert_eq!(row["status"], "PreSubmitted");
+    assert_eq!(row["price"], "290.00");
+    assert_eq!(row["totalSize"], json!(2.0));
+    assert!(row["orderId"].is_u64());
+    let forced = api.get("/iserver/account/orders?force=true").await.json();
+    assert_eq!(forced["orders"], json!([]));
+    let filtered = api
+        .get("/iserver/account/orders?filters=filled")
+        .await
+        .json();
+    assert_eq!(filtered["orders"], json!([]));
+}
+
+#[tokio::test]
+async fn status_fills_after_polls_and_positions_lag() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .fills(FillMode::AfterStatusPolls(1)),
+    );
+    api.prime().await;
+    let placed = api
+        .post(&place_path(), order("s1", "SELL", 10, 290.5))
+        .await
+        .json();
+    let id = placed[0]["order_id"].as_str().unwrap().to_owned();
+    let first = api
+        .get(&format!("/iserver/account/order/status/{id}"))
+        .await
+        .json();
+    assert_eq!(
+        (first["order_status"].clone(), first["side"].clone()),
+        (json!("PreSubmitted"), json!("S"))
+    );
+    assert_eq!(first["total_size"], "10.0");
+    let second = api
+        .get(&format!("/iserver/account/order/status/{id}"))
+        .await
+        .json();
+    assert_eq!(second["order_status"], "Filled");
+    assert_eq!(second["cum_fill"], "10.0");
+    assert_eq!(second["average_price"], "290.50");
+    assert_eq!(api.gw.ledger_cash(ACCT, "USD"), Decimal::new(12_905, 0));
+    // The positions cache still shows 40 until invalidated.
+    let vti = |rows: &Value| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["conid"] == VTI)
+            .unwrap()["position"]
+            .clone()
+    };
+    let cached = api
+        .get(&format!("/portfolio/{ACCT}/positions/0"))
+        .await
+        .json();
+    assert_eq!(vti(&cached), json!(40.0));
+    let fresh = api
+        .post(
+            &format!("/portfolio/{ACCT}/positions/invalidate"),
+            json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(vti(&fresh), json!(30.0));
+    assert_eq!(
+        api.get("/iserver/account/order/status/999").await.status,
+        503
+    );
+}
+
+#[tokio::test]
+async fn fill_all_and_immediate_market_fills() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .fills(FillMode::Immediate),
+    );
+    api.get("/iserver/accounts").await;
+    let market = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 3, "tif": "DAY", "cOID": "m1"}]});
+    api.post(&place_path(), market).await;
+    let orders = api.gw.orders();
+    assert_eq!(orders[0].status, OrderStatus::Filled);
+    assert_eq!(orders[0].avg_fill_price, Some(Decimal::new(29_012, 2)));
+    assert_eq!(api.gw.ledger_cash(ACCT, "USD"), Decimal::new(912_964, 2));
+    assert_eq!(api.gw.position(ACCT, VTI), Decimal::new(43, 0));
+
+    let manual = Api::plain();
+    manual.get("/iserver/accounts").await;
+    manual
+        .post(&place_path(), order("b1", "BUY", 1, 100.0))
+        .await;
+    assert_eq!(manual.gw.orders()[0].status, OrderStatus::PreSubmitted);
+    manual.gw.fill_all();
+    assert_eq!(manual.gw.orders()[0].status, OrderStatus::Filled);
+    assert_eq!(manual.gw.ledger_cash(ACCT, "USD"), Decimal::new(9_900, 0));
+}
+
+#[tokio::test]
+async fn cancel_answers_a_numeric_id_then_cancels() {
+    let api = Api::plain();
+    api.get("/iserver/accounts").await;
+    let placed = api
+        .post(&place_path(), order("b1", "BUY", 1, 290.0))
+        .await
+        .json();
+    let id: u64 = placed[0]["order_id"].as_str().unwrap().parse().unwrap();
+    let ack = api
+        .delete(&format!("/iserver/account/{ACCT}/order/{id}"))
+        .await
+        .json();
+    assert_eq!(ack["msg"], "Request was submitted");
+    assert_eq!(ack["order_id"], json!(id), "a number, not a string");
+    let path = format!("/iserver/account/order/status/{id}");
+    assert_eq!(api.get(&path).await.json()["order_status"], "PendingCancel");
+    assert_eq!(api.get(&path).await.json()["order_status"], "Cancelled");
+    let unknown = api
+        .delete(&format!("/iserver/account/{ACCT}/order/1"))
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.json()),
+        (200, json!({"error": "OrderID 1 doesn't exist"}))
+    );
+}
+
+#[tokio::test]
+async fn whatif_formats_strings_and_places_nothing() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().commission(Decimal::ONE));
+    api.get("/iserver/accounts").await;
+    let preview = api
+        .post(
+            &format!("/iserver/account/{ACCT}/orders/whatif"),
+            order("w1", "BUY", 10, 1977.6 / 10.0),
+        )
+        .await
+        .json();
+    assert_eq!(preview["amount"]["amount"], "1,977.60 USD (10 Shares)");
+    assert_eq!(preview["amount"]["commission"], "1 USD");
+    assert_eq!(preview["amount"]["total"], "1,978.60 USD");
+    assert_eq!(
+        preview["position"],
+        json!({"current": "40", "change": "10", "after": "50"})
+    );
+    assert_eq!(preview["warn"], Value::Null);
+    assert!(api.gw.orders().is_empty());
+}
+
+#[tokio::test]
+async fn hang_after_accept_records_but_never_answers() {
+    let api = Api::plain();
+    api.get("/iserver/accounts").await;
+    api.gw.inject(Fault::HangAfterAccept { times: 1 });
+    let impatient = client_for(&api.gw, Duration::from_millis(300));
+    let result = impatient
+        .post(format!("{}/v1/api{}", api.gw.url(), place_path()))
+        .json(&order("h1", "BUY", 1, 290.0))
+        .send()
+        .await;
+    assert!(result.unwrap_err().is_timeout());
+    assert_eq!(api.gw.orders()[0].c_oid.as_deref(), Some("h1"));
+    let logged = api
+        .gw
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/orders"))
+        .unwrap();
+    assert_eq!(logged.status, 0);
+    // The next placement answers again; the cOID is taken.
+    let again = api
+        .post(&place_path(), order("h1", "BUY", 1, 290.0))
+        .await
+        .json();
+    assert!(
+        again["error"]
+            .as_str()
+            .unwrap()
+            .contains("h1 is already registered")
+    );
+}

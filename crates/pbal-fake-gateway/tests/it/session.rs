@@ -1,0 +1,221 @@
+//! Reference §0–§1: session states, prerequisites, prefix, 411.
+
+use pbal_fake_gateway::{FakeGateway, Fault, SessionState, Setup};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{ACCT, Api};
+
+#[test]
+fn starts_and_stops_without_a_runtime() {
+    let gw = FakeGateway::start(Setup::ten_etfs());
+    assert!(gw.url().starts_with("https://127.0.0.1:"));
+    assert!(gw.cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(gw.requests().is_empty());
+    drop(gw);
+}
+
+#[tokio::test]
+async fn authenticated_status_tickle_and_validate() {
+    let api = Api::plain();
+    let status = api.post("/iserver/auth/status", json!({})).await.json();
+    assert_eq!(status["authenticated"], true);
+    assert_eq!(status["connected"], true);
+    assert_eq!(status["competing"], false);
+    let tickle = api.post("/tickle", json!({})).await.json();
+    assert_eq!(tickle["hmds"]["error"], "no bridge");
+    assert_eq!(tickle["iserver"]["authStatus"]["authenticated"], true);
+    assert!(tickle["ssoExpires"].is_u64());
+    let validate = api.get("/sso/validate").await.json();
+    assert_eq!(validate["RESULT"], true);
+    assert_eq!(validate["LOGIN_TYPE"], 2, "DU accounts are paper");
+}
+
+#[tokio::test]
+async fn logged_out_answers_401_everywhere() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .session(SessionState::LoggedOut),
+    );
+    for path in ["/iserver/accounts", "/portfolio/accounts", "/sso/validate"] {
+        let resp = api.get(path).await;
+        assert_eq!(resp.status, 401, "{path}");
+        assert_eq!(resp.json()["error"], "not authenticated");
+    }
+    let init = api
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": true, "compete": true}),
+        )
+        .await;
+    assert_eq!(init.status, 401);
+}
+
+#[tokio::test]
+async fn no_bridge_until_ssodh_init_with_publish() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .session(SessionState::NoBridge),
+    );
+    assert_eq!(api.get("/portfolio/accounts").await.status, 200);
+    let resp = api.get("/iserver/accounts").await;
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.json()["error"], "Bad Request: no bridge");
+    let status = api.post("/iserver/auth/status", json!({})).await;
+    assert_eq!(status.status, 400);
+    let unpublished = api
+        .post("/iserver/auth/ssodh/init", json!({"compete": true}))
+        .await;
+    assert_eq!(unpublished.status, 500);
+    let init = api
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": true, "compete": true}),
+        )
+        .await;
+    assert_eq!(init.status, 200);
+    assert_eq!(init.json()["authenticated"], true);
+    assert_eq!(api.get("/iserver/accounts").await.status, 200);
+    assert_eq!(api.gw.session(), SessionState::Authenticated);
+}
+
+#[tokio::test]
+async fn timed_out_is_connected_but_not_authenticated() {
+    let api = Api::plain();
+    api.gw.set_session(SessionState::TimedOut);
+    let status = api.post("/iserver/auth/status", json!({})).await.json();
+    assert_eq!(
+        (status["connected"].clone(), status["authenticated"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(api.get("/iserver/accounts").await.status, 401);
+    assert_eq!(api.get("/portfolio/accounts").await.status, 200);
+    api.post(
+        "/iserver/auth/ssodh/init",
+        json!({"publish": true, "compete": true}),
+    )
+    .await;
+    assert_eq!(api.get("/iserver/accounts").await.status, 200);
+}
+
+#[tokio::test]
+async fn competing_session_hides_accounts_until_compete() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .session(SessionState::Competing),
+    );
+    assert_eq!(
+        api.post("/iserver/auth/status", json!({})).await.json()["competing"],
+        true
+    );
+    assert_eq!(api.get("/iserver/accounts").await.json(), json!({}));
+    api.post("/iserver/auth/ssodh/init", json!({"publish": true}))
+        .await;
+    assert_eq!(
+        api.gw.session(),
+        SessionState::Competing,
+        "compete flag missing"
+    );
+    api.post(
+        "/iserver/auth/ssodh/init",
+        json!({"publish": true, "compete": true}),
+    )
+    .await;
+    assert_eq!(
+        api.get("/iserver/accounts").await.json()["accounts"],
+        json!([ACCT])
+    );
+}
+
+#[tokio::test]
+async fn prerequisites_per_session() {
+    let api = Api::plain();
+    let snapshot = api
+        .get("/iserver/marketdata/snapshot?conids=1&fields=31")
+        .await;
+    assert_eq!(snapshot.status, 500);
+    assert_eq!(
+        snapshot.json(),
+        json!({"error": "Please query /accounts first"})
+    );
+    let orders = api.get("/iserver/account/orders").await;
+    assert_eq!(orders.status, 500);
+    assert_eq!(
+        api.get(&format!("/portfolio/{ACCT}/positions/0"))
+            .await
+            .status,
+        500
+    );
+    api.prime().await;
+    assert_eq!(api.get("/iserver/account/orders").await.status, 200);
+    assert_eq!(
+        api.get(&format!("/portfolio/{ACCT}/positions/0"))
+            .await
+            .status,
+        200
+    );
+    // A re-authentication needs both again.
+    api.post(
+        "/iserver/auth/ssodh/init",
+        json!({"publish": true, "compete": true}),
+    )
+    .await;
+    assert_eq!(api.get("/iserver/account/orders").await.status, 500);
+    assert_eq!(
+        api.get(&format!("/portfolio/{ACCT}/ledger")).await.status,
+        500
+    );
+}
+
+#[tokio::test]
+async fn logout_and_no_session_tickle() {
+    let api = Api::plain();
+    api.gw.inject(Fault::NoSession);
+    let tickle = api.post("/tickle", json!({})).await;
+    assert_eq!(
+        (tickle.status, tickle.json()),
+        (200, json!({"error": "no session"}))
+    );
+    assert!(api.post("/tickle", json!({})).await.json()["session"].is_string());
+    assert_eq!(
+        api.post("/logout", json!({})).await.json(),
+        json!({"status": true})
+    );
+    assert_eq!(api.post("/tickle", json!({})).await.status, 401);
+}
+
+#[tokio::test]
+async fn paths_outside_the_api_redirect_to_login_html() {
+    let api = Api::plain();
+    for path in ["/iserver/auth/status", "/", "/v1/iserver/accounts"] {
+        let resp = api.send(Method::POST, path, Some(&json!({}))).await;
+        assert_eq!(resp.status, 302, "{path}");
+        assert!(resp.location.starts_with("/sso/Login"), "{path}");
+        assert!(resp.content_type.starts_with("text/html"), "{path}");
+    }
+    let portal = api
+        .send(
+            Method::POST,
+            "/v1/portal/iserver/auth/status",
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(portal.json()["authenticated"], true);
+}
+
+#[tokio::test]
+async fn post_without_body_is_411_and_logged() {
+    let api = Api::plain();
+    let resp = api.send(Method::POST, "/v1/api/tickle", None).await;
+    assert_eq!((resp.status, resp.text.as_str()), (411, ""));
+    let log = api.gw.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].method.as_str(), log[0].path.as_str(), log[0].status),
+        ("POST", "/v1/api/tickle", 411)
+    );
+    assert_eq!(log[0].body, None);
+}
