@@ -219,3 +219,21 @@ async fn post_without_body_is_411_and_logged() {
     );
     assert_eq!(log[0].body, None);
 }
+
+#[tokio::test]
+async fn ssodh_init_flags_as_query_parameters_leave_no_bridge() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .session(SessionState::NoBridge),
+    );
+    let resp = api
+        .post(
+            "/iserver/auth/ssodh/init?publish=true&compete=true",
+            json!({}),
+        )
+        .await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["authenticated"], false);
+    assert_eq!(api.get("/iserver/accounts").await.status, 400);
+}
