@@ -12,6 +12,24 @@ fn starts_and_stops_without_a_runtime() {
     assert!(gw.url().starts_with("https://127.0.0.1:"));
     assert!(gw.cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
     assert!(gw.requests().is_empty());
+    // A CLI under test would call from another process; here a throwaway runtime stands in.
+    let client = crate::support::client_for(&gw, std::time::Duration::from_secs(5));
+    let url = format!("{}/v1/api/iserver/auth/status", gw.url());
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            client
+                .post(url)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(gw.requests().len(), 1);
     drop(gw);
 }
 
