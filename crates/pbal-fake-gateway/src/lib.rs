@@ -4,7 +4,8 @@
 //! certificate (SAN `localhost`, `127.0.0.1`; trust it with reqwest's
 //! `tls_certs_only([Certificate::from_pem(cert_pem)])`). It runs on its own thread with its own
 //! multi-thread tokio runtime, so sync (`assert_cmd`) and async (`#[tokio::test]`) tests can use
-//! it alike, and it shuts down on drop.
+//! it alike, and it shuts down on drop. The rustls `ServerConfig` names the aws-lc-rs
+//! provider explicitly, so it works whichever rustls providers other crates enable.
 //!
 //! It follows `/work/shared/reference/ibkr-client-portal-api.md` ("ref") quirks included; it
 //! stands in for the real gateway and is built to that reference, not to any client.
@@ -27,7 +28,8 @@
 //!   bridge"), `POST /logout` (→ logged out), `GET /sso/validate` (`LOGIN_TYPE` 2 for `DU`
 //!   accounts), `POST /iserver/reauthenticate` (`{"message":"triggered"}`).
 //! - `POST /iserver/auth/ssodh/init`: `publish` must be true in the JSON body (else 500); a
-//!   competing session also needs `compete:true`. It starts a new brokerage session.
+//!   competing session also needs `compete:true`. It starts a new brokerage session. Flags
+//!   sent only as query parameters answer 200 but leave the session unbridged.
 //! - LoggedOut: every API call 401 `{"error":"not authenticated","statusCode":401}`.
 //!   NoBridge: `/portfolio/*` works, `/iserver/*` 400 `Bad Request: no bridge` (ssodh/init
 //!   excepted). TimedOut: `connected:true, authenticated:false`, other `/iserver/*` 401.
@@ -47,6 +49,7 @@
 //!   (default 100) from 0; pages past the end `[]`; numbers are floats. With
 //!   [`Setup::positions_lag`] (default on) pages keep showing pre-fill holdings until
 //!   `POST /portfolio/{acct}/positions/invalidate`, which refreshes and returns page 0.
+//!   [`Setup::slim_positions`] drops `ticker`, `name` and `listingExchange`.
 //! - `GET /portfolio/{acct}/ledger`: one entry per currency (with `endofbundle`) plus `BASE`
 //!   (sum at [`Setup::exchange_rates`]); `timestamp` in seconds.
 //! - `GET /portfolio/{acct}/summary`: lower-case keys repeated with `-c`/`-s`, ms timestamps.
@@ -69,8 +72,10 @@
 //!   "Unknown order type", 200 "no sec defs returned for conid N", 200 "null time in force is
 //!   not supported for this order", 200 "invalid order size" (fake's wording), fractions
 //!   unless [`Setup::allow_fractions`], 200 "invalid order price fields" (LMT without price),
-//!   200 "No trading permissions." ([`Setup::no_permission`]); a reused cOID gets 200
-//!   "Order couldn't be submitted: Local order ID=<cOID> is already registered.".
+//!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
+//!   a reused cOID gets 200 `"Order couldn't be submitted: Local order ID=<cOID> is already
+//!   registered."`. HTTP-200 errors are bare, or inside the array with
+//!   [`Setup::errors_in_array`].
 //! - Then every [`Setup::questions`] id not suppressed is asked in turn (default o163, o354,
 //!   o10153), each as `[{"id":<fresh UUID>,"message":[..],"isSuppressed":false,
 //!   "messageIds":[..],"messageOptions":["Yes","No"]}]`. `POST /iserver/reply/{id}` with

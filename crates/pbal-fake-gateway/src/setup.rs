@@ -182,6 +182,11 @@ pub struct Setup {
     /// Positions pages keep showing the holdings of before fills until
     /// `POST /portfolio/{acct}/positions/invalidate`.
     pub positions_lag: bool,
+    /// Positions rows in the slim form, without `ticker`, `name` and `listingExchange`.
+    pub slim_positions: bool,
+    /// Order errors answered with HTTP 200 come inside the array (`[{"error":..}]`) instead
+    /// of bare.
+    pub errors_in_array: bool,
     /// Any other request between a question and its reply drops the pending order
     /// (reference §4 "Reply immediately, with nothing in between").
     pub strict_replies: bool,
@@ -215,6 +220,8 @@ impl Default for Setup {
             snapshot_preflight_calls: 1,
             positions_page_size: 100,
             positions_lag: true,
+            slim_positions: false,
+            errors_in_array: false,
             strict_replies: true,
             reply_timeout: Duration::from_secs(10),
             allow_fractions: false,
@@ -443,6 +450,20 @@ impl Setup {
     #[must_use]
     pub fn positions_lag(mut self, on: bool) -> Setup {
         self.positions_lag = on;
+        self
+    }
+
+    /// Serves positions in the slim form.
+    #[must_use]
+    pub fn slim_positions(mut self, on: bool) -> Setup {
+        self.slim_positions = on;
+        self
+    }
+
+    /// Puts HTTP-200 order errors inside the array.
+    #[must_use]
+    pub fn errors_in_array(mut self, on: bool) -> Setup {
+        self.errors_in_array = on;
         self
     }
 

@@ -355,3 +355,73 @@ impl Gateway {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::TEN_ETF_CONIDS;
+
+    fn order(
+        gw: &mut Gateway,
+        conid: i64,
+        side: Side,
+        quantity: i64,
+        price: Option<Decimal>,
+    ) -> usize {
+        gw.orders.push(Order {
+            record: OrderRecord {
+                order_id: 1,
+                c_oid: None,
+                account: "DU1234567".to_owned(),
+                conid,
+                symbol: String::new(),
+                side,
+                quantity: Decimal::from(quantity),
+                order_type: if price.is_some() { "LMT" } else { "MKT" }.to_owned(),
+                price,
+                tif: "DAY".to_owned(),
+                status: OrderStatus::Submitted,
+                filled: Decimal::ZERO,
+                avg_fill_price: None,
+            },
+            session_no: gw.session_no,
+            polls: 0,
+            cancel_seen: false,
+            updated_ms: 0,
+        });
+        gw.orders.len() - 1
+    }
+
+    #[test]
+    fn buy_averages_the_price_and_sell_to_zero_removes_the_holding() {
+        let mut gw = Gateway::new(Setup::ten_etfs());
+        let vti = TEN_ETF_CONIDS[0];
+        let key = ("DU1234567".to_owned(), vti);
+        // 40 @ 250 + 40 @ 300 → 80 @ 275.
+        let buy = order(&mut gw, vti, Side::Buy, 40, Some(Decimal::from(300)));
+        assert!(gw.fill(buy));
+        assert_eq!(gw.holdings[&key].avg_price, Decimal::from(275));
+        assert_eq!(gw.ledger_cash("DU1234567", "USD"), Decimal::from(-2_000));
+        assert_eq!(gw.served[&key].quantity, Decimal::from(40), "cache lags");
+        let sell = order(&mut gw, vti, Side::Sell, 80, None);
+        assert!(gw.fill(sell));
+        assert!(!gw.holdings.contains_key(&key));
+        assert_eq!(
+            gw.orders[sell].record.avg_fill_price,
+            Some(Decimal::new(29_012, 2))
+        );
+        assert!(!gw.fill(sell), "a filled order does not fill again");
+    }
+
+    #[test]
+    fn market_order_without_price_stays_working() {
+        let mut gw = Gateway::new(
+            Setup::new()
+                .account("DU1")
+                .contract(Contract::new(7, "X", "ARCA", "USD")),
+        );
+        let index = order(&mut gw, 7, Side::Buy, 1, None);
+        assert!(!gw.fill(index));
+        assert_eq!(gw.orders[index].record.status, OrderStatus::Submitted);
+    }
+}

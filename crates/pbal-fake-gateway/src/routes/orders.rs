@@ -11,7 +11,7 @@ use super::Request;
 use crate::fault::Fault;
 use crate::format::{self, grouped, plain};
 use crate::records::{OrderRecord, OrderStatus, Side};
-use crate::reply::Reply;
+use crate::reply::{Body, Reply};
 use crate::state::{Draft, Gateway, Order, Pending};
 
 const ORDER_TYPES: [&str; 7] = [
@@ -104,6 +104,12 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
         return Err(Reply::bare_error(200, "No trading permissions."));
     }
     let c_oid = order.get("cOID").and_then(Value::as_str).map(str::to_owned);
+    if c_oid.as_ref().is_some_and(|c| c.chars().count() > 64) {
+        return Err(Reply::bare_error(
+            200,
+            "Local order ID is too long: at most 64 characters",
+        ));
+    }
     Ok(Draft {
         account: account.to_owned(),
         conid: contract.conid,
@@ -264,6 +270,19 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
 
 /// `POST /iserver/account/{acct}/orders`.
 pub(super) fn place(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
+    let mut reply = place_checked(gw, account, req);
+    // Reference §4: errors with HTTP 200 come bare or inside the array.
+    if gw.setup.errors_in_array
+        && reply.status == 200
+        && let Body::Json(body) = &mut reply.body
+        && body.get("error").is_some()
+    {
+        *body = Value::Array(vec![body.take()]);
+    }
+    reply
+}
+
+fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     let drafts = match drafts(gw, account, req) {
         Ok(drafts) => drafts,
         Err(reply) => return reply,

@@ -50,7 +50,7 @@ fn position_rows(gw: &Gateway, acct: &str) -> Vec<Value> {
             let cost = lot.quantity.checked_mul(lot.avg_price).unwrap_or_default();
             let contract = gw.contract(*conid);
             let symbol = contract.map_or("", |c| c.symbol.as_str());
-            json!({
+            let mut row = json!({
                 "acctId": acct,
                 "conid": conid,
                 "contractDesc": symbol,
@@ -76,7 +76,16 @@ fn position_rows(gw: &Gateway, acct: &str) -> Vec<Value> {
                 "name": contract.map_or("", |c| c.name.as_str()),
                 "listingExchange": contract.map_or("", |c| c.exchange.as_str()),
                 "pageSize": gw.setup.positions_page_size
-            })
+            });
+            if gw.setup.slim_positions
+                && let Some(row) = row.as_object_mut()
+            {
+                // Reference §2: the slim form lacks these three.
+                for key in ["ticker", "name", "listingExchange"] {
+                    row.remove(key);
+                }
+            }
+            row
         })
         .collect()
 }

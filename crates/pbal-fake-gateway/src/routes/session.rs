@@ -40,6 +40,10 @@ pub(super) fn auth_status(gw: &Gateway) -> Reply {
 /// `publish` must be true (else 500); a competing session needs `compete` too.
 pub(super) fn ssodh_init(gw: &mut Gateway, req: &Request) -> Reply {
     if req.body_flag("publish") != Some(true) {
+        if req.param("publish") == Some("true") {
+            // Reference §1: flags sent as query parameters still left "no bridge".
+            return Reply::ok(status_body(gw));
+        }
         return Reply::error(500, "Internal Server Error: publish must be true");
     }
     if gw.session == SessionState::Competing && req.body_flag("compete") != Some(true) {

@@ -380,3 +380,27 @@ async fn hang_after_accept_records_but_never_answers() {
             .contains("h1 is already registered")
     );
 }
+
+#[tokio::test]
+async fn errors_in_array_and_long_coid() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .errors_in_array(true),
+    );
+    api.get("/iserver/accounts").await;
+    let long = "x".repeat(65);
+    let resp = api.post(&place_path(), order(&long, "BUY", 1, 290.0)).await;
+    assert_eq!(resp.status, 200);
+    let body = resp.json();
+    assert!(body[0]["error"].as_str().unwrap().contains("64"));
+    assert!(
+        api.post(&place_path(), order(&"y".repeat(64), "BUY", 1, 290.0))
+            .await
+            .json()[0]["order_id"]
+            .is_string()
+    );
+    let fractional = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 1.5, "tif": "DAY"}]});
+    assert!(api.post(&place_path(), fractional).await.json()[0]["error"].is_string());
+}

@@ -91,3 +91,27 @@ async fn unknown_account_is_an_error() {
     );
     let _: Value = resp.json();
 }
+
+#[tokio::test]
+async fn slim_positions_lack_ticker_name_and_exchange() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().slim_positions(true));
+    api.prime().await;
+    let rows = api
+        .get(&format!("/portfolio/{ACCT}/positions/0"))
+        .await
+        .json();
+    let row = rows[0].as_object().unwrap();
+    for key in ["ticker", "name", "listingExchange"] {
+        assert!(!row.contains_key(key), "{key}");
+    }
+    for key in [
+        "conid",
+        "position",
+        "mktPrice",
+        "mktValue",
+        "currency",
+        "assetClass",
+    ] {
+        assert!(row.contains_key(key), "{key}");
+    }
+}

@@ -12,6 +12,24 @@ fn starts_and_stops_without_a_runtime() {
     assert!(gw.url().starts_with("https://127.0.0.1:"));
     assert!(gw.cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
     assert!(gw.requests().is_empty());
+    // A CLI under test would call from another process; here a throwaway runtime stands in.
+    let client = crate::support::client_for(&gw, std::time::Duration::from_secs(5));
+    let url = format!("{}/v1/api/iserver/auth/status", gw.url());
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            client
+                .post(url)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(gw.requests().len(), 1);
     drop(gw);
 }
 
@@ -218,4 +236,22 @@ async fn post_without_body_is_411_and_logged() {
         ("POST", "/v1/api/tickle", 411)
     );
     assert_eq!(log[0].body, None);
+}
+
+#[tokio::test]
+async fn ssodh_init_flags_as_query_parameters_leave_no_bridge() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .session(SessionState::NoBridge),
+    );
+    let resp = api
+        .post(
+            "/iserver/auth/ssodh/init?publish=true&compete=true",
+            json!({}),
+        )
+        .await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["authenticated"], false);
+    assert_eq!(api.get("/iserver/accounts").await.status, 400);
 }
