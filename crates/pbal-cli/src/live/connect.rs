@@ -38,6 +38,12 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     };
     let mut config = GatewayConfig::new(&args.gateway, tls)?;
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
+    // The gateway's limits are per machine: the next pbal run must know this one's requests.
+    if let Some(dir) = crate::journal::data_dir()
+        && std::fs::create_dir_all(&dir).is_ok()
+    {
+        config.pacing.state_file = Some(dir.join("pacing.json"));
+    }
     let gateway = Gateway::new(config)?;
     gateway.ensure_session().await.map_err(|e| {
         let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }

@@ -2,7 +2,7 @@
 
 mod common;
 mod fetch;
+mod ibkr;
 #[cfg(feature = "live")]
 mod live;
-mod ibkr;
 mod plan;

@@ -1,8 +1,11 @@
 //! Pacing requests below IBKR's limits, so the gateway never answers 429 (a 10-15 minute
 //! penalty box for the whole machine): a global sliding window plus per-endpoint spacing.
+//! The budget is per machine, not per process, so the state can be kept in a file that the
+//! next run (`pbal status` right after `pbal trade`) starts from.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -21,6 +24,22 @@ pub(crate) enum Limited {
 }
 
 impl Limited {
+    const ALL: [Self; 4] = [
+        Self::LiveOrders,
+        Self::PortfolioAccounts,
+        Self::Tickle,
+        Self::Snapshot,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::LiveOrders => "live_orders",
+            Self::PortfolioAccounts => "portfolio_accounts",
+            Self::Tickle => "tickle",
+            Self::Snapshot => "snapshot",
+        }
+    }
+
     fn spacing(self) -> Duration {
         match self {
             Self::LiveOrders | Self::PortfolioAccounts => Duration::from_secs(5),
@@ -37,6 +56,8 @@ pub struct PacingConfig {
     pub per_second: usize,
     /// Margin added to every per-endpoint spacing (clocks differ).
     pub margin: Duration,
+    /// Where the recent requests are remembered between runs (best effort; none: in memory).
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for PacingConfig {
@@ -45,6 +66,7 @@ impl Default for PacingConfig {
         Self {
             per_second: 9,
             margin: Duration::from_millis(100),
+            state_file: None,
         }
     }
 }
@@ -63,9 +85,14 @@ struct State {
 
 impl Pacer {
     pub(crate) fn new(config: PacingConfig) -> Self {
+        let state = config
+            .state_file
+            .as_ref()
+            .map(|path| State::load(path))
+            .unwrap_or_default();
         Self {
             config,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
         }
     }
 
@@ -95,9 +122,72 @@ impl Pacer {
                 if let Some(e) = endpoint {
                     state.last.insert(e, now);
                 }
+                if let Some(path) = &self.config.state_file {
+                    state.save(path);
+                }
                 return;
             }
             tokio::time::sleep_until(ready_at).await;
+        }
+    }
+}
+
+/// Milliseconds since the epoch ↔ the monotonic clock, for the state file.
+fn to_wall(instant: Instant) -> u64 {
+    let ago = Instant::now().saturating_duration_since(instant);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(now.saturating_sub(ago).as_millis()).unwrap_or(0)
+}
+
+fn from_wall(millis: u64) -> Option<Instant> {
+    let then = UNIX_EPOCH + Duration::from_millis(millis);
+    let ago = SystemTime::now().duration_since(then).ok()?;
+    // Older entries no longer limit anything.
+    (ago < Duration::from_mins(2)).then(|| Instant::now().checked_sub(ago))?
+}
+
+impl State {
+    fn load(path: &std::path::Path) -> Self {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Self::default();
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return Self::default();
+        };
+        let mut state = Self::default();
+        let mut recent: Vec<Instant> = value["recent"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_u64)
+            .filter_map(from_wall)
+            .collect();
+        recent.sort();
+        state.recent = recent.into();
+        for limited in Limited::ALL {
+            if let Some(at) = value["last"][limited.name()].as_u64().and_then(from_wall) {
+                state.last.insert(limited, at);
+            }
+        }
+        state
+    }
+
+    fn save(&self, path: &std::path::Path) {
+        let last: serde_json::Map<String, serde_json::Value> = self
+            .last
+            .iter()
+            .map(|(k, v)| (k.name().to_owned(), to_wall(*v).into()))
+            .collect();
+        let value = serde_json::json!({
+            "recent": self.recent.iter().map(|t| to_wall(*t)).collect::<Vec<_>>(),
+            "last": last,
+        });
+        // Best effort: losing this file only costs the next run some caution.
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, value.to_string()).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
         }
     }
 }
@@ -125,5 +215,28 @@ mod tests {
         let before = Instant::now();
         pacer.wait(Some(Limited::Snapshot)).await;
         assert_eq!(Instant::now(), before);
+    }
+}
+
+#[cfg(test)]
+mod persistence {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_run_starts_from_the_first_runs_requests() {
+        let dir = std::env::temp_dir().join(format!("pbal-pacing-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = PacingConfig {
+            state_file: Some(dir.join("pacing.json")),
+            ..PacingConfig::default()
+        };
+        let first = Pacer::new(config.clone());
+        first.wait(Some(Limited::LiveOrders)).await;
+        let second = Pacer::new(config);
+        let state = second.state.lock().await;
+        assert!(state.last.contains_key(&Limited::LiveOrders));
+        assert_eq!(state.recent.len(), 1);
+        drop(state);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

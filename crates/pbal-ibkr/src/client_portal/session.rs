@@ -71,6 +71,11 @@ impl Gateway {
             Err(GatewayError::NoBridge { .. }) => self.reinit().await?,
             Err(e) => return Err(e),
         };
+        // Re-initialising with `compete` would take the session away from the user's TWS or
+        // mobile login: they decide, not pbal.
+        if status.competing {
+            return Err(GatewayError::Competing);
+        }
         let status = if !status.authenticated && status.connected {
             self.reinit().await?
         } else {
