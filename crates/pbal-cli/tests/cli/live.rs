@@ -172,7 +172,8 @@ fn places_nothing_unless_the_account_id_is_typed() {
 
 #[test]
 fn full_rebalance_sells_first_then_buys_with_the_real_cash() {
-    let live = Live::new(fast());
+    // Fills arrive later: each order shows working twice before it fills.
+    let live = Live::new(fast().fills(FillMode::AfterStatusPolls(2)));
     let (code, stdout, stderr) = live.run("trade", &["--yes", "-s", "full", "--cash", "0"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let orders = live.gateway.orders();
@@ -183,6 +184,8 @@ fn full_rebalance_sells_first_then_buys_with_the_real_cash() {
         "{orders:?}"
     );
     assert!(stdout.contains("Cash after the sells"), "{stdout}");
+    assert!(stdout.contains("Waiting for the sells to fill"), "{stdout}");
+    assert!(orders.iter().all(|o| o.status == pbal_fake_gateway::OrderStatus::Filled));
     // Cash never below zero at the gateway.
     assert!(live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::ZERO);
 }

@@ -143,11 +143,13 @@ impl Gateway {
                     return Err(GatewayError::NoBridge { detail: message });
                 }
                 500..=599 => {
-                    if message.contains("query /accounts first") && !reprimed {
-                        // The gateway refused before acting, so sending again is safe even for
-                        // an order.
+                    if message.contains("accounts first") && !reprimed {
+                        // A new session (after a re-login) forgot the priming. The gateway
+                        // refused before acting, so sending again is safe even for an order.
                         reprimed = true;
-                        self.prime_iserver_raw().await?;
+                        let portfolio =
+                            message.contains("portfolio") || path.starts_with("portfolio");
+                        self.prime_raw(portfolio).await?;
                         continue;
                     }
                     if retry == Retry::Idempotent && retries < MAX_RETRIES {
@@ -209,13 +211,24 @@ impl Gateway {
         Ok((status, text))
     }
 
-    /// `GET /iserver/accounts` without the error mapping of [`Self::request`] (which calls it).
-    async fn prime_iserver_raw(&self) -> Result<(), GatewayError> {
-        let endpoint = "GET iserver/accounts".to_owned();
-        let url = self.config.url("iserver/accounts")?;
-        match self.send_once(Method::GET, url, &[], None, None).await {
+    /// `GET /iserver/accounts` or `/portfolio/accounts`, without the error mapping of
+    /// [`Self::request`] (which calls it).
+    async fn prime_raw(&self, portfolio: bool) -> Result<(), GatewayError> {
+        let (path, limited) = if portfolio {
+            ("portfolio/accounts", Some(Limited::PortfolioAccounts))
+        } else {
+            ("iserver/accounts", None)
+        };
+        let endpoint = format!("GET {path}");
+        let url = self.config.url(path)?;
+        match self.send_once(Method::GET, url, &[], None, limited).await {
             Ok((status, _)) if status.is_success() => {
-                self.iserver_primed.store(true, Ordering::Relaxed);
+                let flag = if portfolio {
+                    &self.portfolio_primed
+                } else {
+                    &self.iserver_primed
+                };
+                flag.store(true, Ordering::Relaxed);
                 Ok(())
             }
             Ok((status, text)) => Err(GatewayError::Api {

@@ -225,3 +225,21 @@ async fn live_orders_are_paced_below_the_gateway_limit() {
         .count();
     assert_eq!(too_fast, 0);
 }
+
+#[tokio::test]
+async fn a_new_session_is_primed_again_before_retrying() {
+    let gateway = FakeGateway::start(Setup::ten_etfs());
+    let client = client(&gateway);
+    client.ledger(ACCOUNT).await.unwrap();
+    client.whatif(&ticket("pbal-test-5")).await.unwrap();
+    // A re-login forgets `/iserver/accounts` and `/portfolio/accounts`.
+    gateway.set_session(pbal_fake_gateway::SessionState::Authenticated);
+    client.whatif(&ticket("pbal-test-5")).await.unwrap();
+    client.ledger(ACCOUNT).await.unwrap();
+    let primes = gateway
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/iserver/accounts"))
+        .count();
+    assert_eq!(primes, 2);
+}
