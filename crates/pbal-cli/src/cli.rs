@@ -383,6 +383,12 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value = "block")]
     pub wash_sale: WashSaleArg,
 
+    /// Funds to buy instead of one the wash-sale guard blocks (TOML: `VTI = ["ITOT", "SCHB"]`;
+    /// a `[substitutes]` table in the targets file works too). Each needs a price: held, or
+    /// `[ITOT] weight = 0, price = …` in the targets file.
+    #[arg(long, value_name = "FILE")]
+    pub substitutes: Option<PathBuf>,
+
     /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<jiff::civil::Date>,

@@ -19,6 +19,43 @@ use rust_decimal::Decimal;
 
 use crate::decimal_arg::parse_decimal;
 
+/// A substitutes table: `SYMBOL = ["SUB1", "SUB2"]`.
+fn substitutes_table(value: &toml::Value) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let table = value
+        .as_table()
+        .ok_or("expected a table like `VTI = [\"ITOT\"]`")?;
+    let mut out = BTreeMap::new();
+    for (symbol, list) in table {
+        let list = list
+            .as_array()
+            .ok_or_else(|| format!("{symbol}: expected a list of symbols"))?;
+        let names = list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(|s| s.trim().to_owned())
+                    .ok_or_else(|| format!("{symbol}: expected symbols, got {v}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.insert(symbol.trim().to_owned(), names);
+    }
+    Ok(out)
+}
+
+/// Reads a substitutes file (`--substitutes`): `VTI = ["ITOT"]` lines, or a `[substitutes]`
+/// table.
+pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<String>>> {
+    let text = fs_read(path)?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| anyhow!("{}: {}", path.display(), e.message()))?;
+    let value = table
+        .get("substitutes")
+        .cloned()
+        .unwrap_or(toml::Value::Table(table));
+    substitutes_table(&value).map_err(|m| anyhow!("{}: {m}", path.display()))
+}
+
 /// How far the weights may sum from 1 or 100.
 const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 
@@ -34,6 +71,8 @@ pub(crate) struct TargetsFile {
     pub(crate) exclude: BTreeSet<String>,
     /// IBKR contract ids given for symbols (override the gateway's symbol search).
     pub(crate) conids: BTreeMap<String, String>,
+    /// Wash-sale substitutes: symbol → funds to buy instead while it is blocked.
+    pub(crate) substitutes: BTreeMap<String, Vec<String>>,
 }
 
 impl TargetsFile {
@@ -60,6 +99,10 @@ impl TargetsFile {
         let mut raw = Vec::new();
         for (key, value) in &table {
             let at = |msg: String| anyhow!("{name}:{}: {key}: {msg}", line_of(text, key));
+            if key == "substitutes" {
+                out.substitutes = substitutes_table(value).map_err(at)?;
+                continue;
+            }
             if key == "exclude" {
                 let list = value
                     .as_array()

@@ -52,22 +52,15 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         CashArg::Available => statement.cash_in_base(&selection)?,
     };
     let mut options = options(&args.engine);
-    if args.engine.wash_sale != WashSaleArg::Off && !statement.trades.is_empty() {
-        options.wash_sale = Some(pbal_core::WashSaleGuard {
-            history: statement
-                .trades
-                .iter()
-                .map(|t| pbal_core::PastTrade {
-                    symbol: t.symbol.clone(),
-                    date: t.date,
-                    side: t.side,
-                    quantity: t.quantity,
-                    realized_pnl: t.realized_pnl,
-                })
-                .collect(),
-            block_buys: args.engine.wash_sale == WashSaleArg::Block,
-        });
-    }
+    options.wash_sale = wash_sale_guard(&args.engine, &statement);
+    let targets = with_substitutes(
+        &args.engine,
+        targets_file.as_ref(),
+        &portfolio,
+        targets,
+        cash,
+        &options,
+    )?;
     if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
         && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
     {
@@ -113,6 +106,76 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         }
     };
     emit(&text, args.output.as_deref())
+}
+
+/// The wash-sale guard over the export's trades (none without trades or with `--wash-sale off`).
+pub(crate) fn wash_sale_guard(
+    engine: &EngineArgs,
+    statement: &pbal_ibkr::Statement,
+) -> Option<pbal_core::WashSaleGuard> {
+    if engine.wash_sale == WashSaleArg::Off || statement.trades.is_empty() {
+        return None;
+    }
+    Some(pbal_core::WashSaleGuard {
+        history: statement
+            .trades
+            .iter()
+            .map(|t| pbal_core::PastTrade {
+                symbol: t.symbol.clone(),
+                date: t.date,
+                side: t.side,
+                quantity: t.quantity,
+                realized_pnl: t.realized_pnl,
+            })
+            .collect(),
+        block_buys: engine.wash_sale == WashSaleArg::Block,
+    })
+}
+
+/// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
+/// `--substitutes FILE`), each move reported.
+pub(crate) fn with_substitutes(
+    engine: &EngineArgs,
+    targets_file: Option<&TargetsFile>,
+    portfolio: &Portfolio,
+    targets: Targets,
+    cash: Decimal,
+    options: &PlanOptions,
+) -> Result<Targets> {
+    let mut substitutes = targets_file
+        .map(|t| t.substitutes.clone())
+        .unwrap_or_default();
+    if let Some(path) = &engine.substitutes {
+        substitutes.extend(crate::targets::read_substitutes(path)?);
+    }
+    let (Some(guard), Some(as_of)) = (&options.wash_sale, options.as_of) else {
+        return Ok(targets);
+    };
+    if substitutes.is_empty() {
+        return Ok(targets);
+    }
+    for (blocked, list) in &substitutes {
+        for s in list {
+            if portfolio.get(s).is_none() {
+                bail!(
+                    "{s}, a substitute for {blocked}, is neither held nor priced: add it to the \
+                     targets file as\n  [{s}]\n  weight = 0\n  price = ..."
+                );
+            }
+        }
+    }
+    let (targets, moved) =
+        pbal_core::substitute_blocked(portfolio, &targets, cash, guard, as_of, &substitutes)?;
+    for m in &moved {
+        warn(&format!(
+            "{} was sold at a loss on {} (wash-sale window): its buys go to {} instead ({:.2}% of the portfolio)",
+            m.blocked,
+            m.loss_sale,
+            m.substitute,
+            m.weight_moved * Decimal::ONE_HUNDRED
+        ));
+    }
+    Ok(targets)
 }
 
 fn positions_file(given: Option<&Path>) -> Result<PathBuf> {

@@ -23,7 +23,7 @@ use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder};
 use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{managed, options};
+use crate::commands::plan::{managed, options, wash_sale_guard, with_substitutes};
 use crate::journal::Journal;
 use crate::output::warn;
 use crate::render::PlanReport;
@@ -51,7 +51,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     ));
     let journal =
         Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
-    let engine_options = options(&args.engine);
+    let mut engine_options = options(&args.engine);
     let today = engine_options
         .as_of
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
@@ -81,6 +81,16 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
     };
+    // Trades come with `--positions FILE` (a Flex export with its Trades section).
+    engine_options.wash_sale = wash_sale_guard(&args.engine, &statement);
+    let targets = with_substitutes(
+        &args.engine,
+        targets_file.as_ref(),
+        &portfolio,
+        targets,
+        cash,
+        &engine_options,
+    )?;
     let plan = pbal_core::plan(&portfolio, &targets, cash, &engine_options)
         .context("cannot plan the account")?;
     let report = PlanReport {

@@ -201,3 +201,98 @@ fn every_layout_plans() {
         assert!(stdout.starts_with("symbol,side"), "{file}: {stdout}");
     }
 }
+
+#[test]
+fn a_blocked_buy_goes_to_its_substitute() {
+    let pbal = Pbal::new();
+    let file = f("flex/header-trailer.csv");
+    // Targets: equal thirds, with BIV (not held) as BND's substitute.
+    let targets = pbal.write(
+        "targets.toml",
+        "VTI = 33.34\nVXUS = 33.33\nBND = 33.33\n[BIV]\nweight = 0\nprice = 77.50\n\
+         [substitutes]\nBND = [\"BIV\"]\n",
+    );
+    let targets = targets.display().to_string();
+    let args = [
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-t",
+        &targets,
+        "-f",
+        "csv",
+        "--as-of",
+        "2026-11-25",
+    ];
+    let (code, stdout, stderr) = pbal.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("BIV,BUY"), "{stdout}");
+    assert!(!stdout.contains("BND,BUY"), "{stdout}");
+    assert!(
+        stderr.contains("BND was sold at a loss on 2026-11-01") && stderr.contains("go to BIV"),
+        "{stderr}"
+    );
+    // The same table in its own file.
+    let subs = pbal.write("subs.toml", "BND = [\"BIV\"]\n");
+    let plain = pbal.write(
+        "plain.toml",
+        "VTI = 33.34\nVXUS = 33.33\nBND = 33.33\n[BIV]\nweight = 0\nprice = 77.50\n",
+    );
+    let (plain, subs) = (plain.display().to_string(), subs.display().to_string());
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-t",
+        &plain,
+        "--substitutes",
+        &subs,
+        "-f",
+        "csv",
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("BIV,BUY"), "{stdout}");
+    // A substitute without a price is a clear error.
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-t",
+        &plain,
+        "--substitutes",
+        &subs,
+        "-f",
+        "csv",
+        "--as-of",
+        "2026-11-25",
+        "--wash-sale",
+        "warn",
+    ]);
+    assert_eq!(code, 0, "warn mode does not substitute: {stderr}");
+    let bare = pbal
+        .write("bare.toml", "BND = [\"NOPE\"]\n")
+        .display()
+        .to_string();
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "-c",
+        "available",
+        "-t",
+        &plain,
+        "--substitutes",
+        &bare,
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("NOPE, a substitute for BND, is neither held nor priced"),
+        "{stderr}"
+    );
+}

@@ -185,7 +185,11 @@ fn full_rebalance_sells_first_then_buys_with_the_real_cash() {
     );
     assert!(stdout.contains("Cash after the sells"), "{stdout}");
     assert!(stdout.contains("Waiting for the sells to fill"), "{stdout}");
-    assert!(orders.iter().all(|o| o.status == pbal_fake_gateway::OrderStatus::Filled));
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.status == pbal_fake_gateway::OrderStatus::Filled)
+    );
     // Cash never below zero at the gateway.
     assert!(live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::ZERO);
 }

@@ -116,3 +116,76 @@ fn a_loss_sale_soon_after_a_buy_is_flagged() {
         "{plan:#?}"
     );
 }
+
+/// A portfolio of AAA, BBB, CCC plus the substitute SUB (not held), with AAA sold at a loss.
+fn with_substitute(aaa: i64, bbb: i64, ccc: i64, sub_price: i64) -> (Portfolio, Targets) {
+    let p = Portfolio::new(vec![
+        Holding::new("AAA", Decimal::from(aaa), dec!(100)),
+        Holding::new("BBB", Decimal::from(bbb), dec!(100)),
+        Holding::new("CCC", Decimal::from(ccc), dec!(100)),
+        Holding::new("SUB", dec!(0), Decimal::from(sub_price)),
+    ])
+    .unwrap();
+    let t = Targets::new([
+        ("AAA", dec!(0.4)),
+        ("BBB", dec!(0.3)),
+        ("CCC", dec!(0.3)),
+        ("SUB", dec!(0)),
+    ])
+    .unwrap();
+    (p, t)
+}
+
+#[test]
+fn blocked_buys_go_to_the_named_substitute() {
+    let (p, t) = with_substitute(10, 15, 20, 50);
+    let opts = options(date(2025, 10, 20), date(2025, 11, 1), true);
+    let guard = opts.wash_sale.clone().unwrap();
+    let subs = std::collections::BTreeMap::from([("AAA".to_owned(), vec!["SUB".to_owned()])]);
+    let (t2, moved) =
+        pbal_core::substitute_blocked(&p, &t, dec!(3000), &guard, date(2025, 11, 1), &subs)
+            .unwrap();
+    assert_eq!(moved.len(), 1);
+    let result = plan(&p, &t2, dec!(3000), &opts).unwrap();
+    let buys = bought(&result);
+    assert!(!buys.contains(&"AAA"), "{buys:?}");
+    assert!(
+        buys.contains(&"SUB"),
+        "the blocked room goes to the substitute: {buys:?}"
+    );
+    // Outside the window nothing moves.
+    let (t3, moved) =
+        pbal_core::substitute_blocked(&p, &t, dec!(3000), &guard, date(2025, 12, 1), &subs)
+            .unwrap();
+    assert!(moved.is_empty());
+    assert_eq!(t3, t);
+}
+
+proptest::proptest! {
+    /// Substitution keeps the weights' sum, never raises a blocked symbol's target, and the
+    /// plan never buys the blocked symbol.
+    #[test]
+    fn substitution_keeps_the_sum_and_never_buys_the_blocked(
+        aaa in 0i64..60, bbb in 0i64..60, ccc in 1i64..60, sub_price in 1i64..300,
+        cash in 0i64..20_000, days_ago in 0i64..40,
+    ) {
+        let (p, t) = with_substitute(aaa, bbb, ccc, sub_price);
+        let as_of = date(2025, 11, 30);
+        let sold = as_of.checked_sub(jiff::Span::new().days(days_ago)).unwrap();
+        let opts = options(sold, as_of, true);
+        let guard = opts.wash_sale.clone().unwrap();
+        let subs = std::collections::BTreeMap::from([("AAA".to_owned(), vec!["SUB".to_owned()])]);
+        let cash = Decimal::from(cash);
+        let (t2, moved) = pbal_core::substitute_blocked(&p, &t, cash, &guard, as_of, &subs).unwrap();
+        let sum: Decimal = t2.iter().map(|(_, w)| w).sum();
+        proptest::prop_assert_eq!(sum, Decimal::ONE);
+        proptest::prop_assert!(t2.weight("AAA") <= t.weight("AAA"));
+        proptest::prop_assert!(t2.weight("SUB") >= t.weight("SUB"));
+        proptest::prop_assert_eq!(moved.is_empty(), days_ago > 30 || t2 == t);
+        let result = plan(&p, &t2, cash, &opts).unwrap();
+        if days_ago <= 30 {
+            proptest::prop_assert!(!bought(&result).contains(&"AAA"));
+        }
+        proptest::prop_assert!(result.cash.spent <= cash);
+    }
+}
