@@ -14,6 +14,8 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) base_currency: Option<&'a str>,
     pub(crate) instruments: &'a BTreeMap<String, Instrument>,
+    /// A household plan's orders per account.
+    pub(crate) household: Option<&'a pbal_core::HouseholdSplit>,
 }
 
 /// Money with two decimals at least (exact beyond that) and no exponent.
@@ -278,6 +280,29 @@ impl PlanReport<'_> {
                 "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
             );
         }
+        if let Some(split) = self.household {
+            let _ = writeln!(out, "\nOrders by account (household plan):");
+            for o in &split.orders {
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {:<4} {:>8} {:<8} = {}",
+                    o.account,
+                    o.side.as_str(),
+                    o.quantity.normalize(),
+                    o.symbol,
+                    money_display(o.amount)
+                );
+            }
+            for (account, cash) in &split.cash_after {
+                if *cash < Decimal::ZERO {
+                    let _ = writeln!(
+                        out,
+                        "  {account} is short {} of cash for its buys: move it from another account first",
+                        money_display(-*cash)
+                    );
+                }
+            }
+        }
         out
     }
 
@@ -362,6 +387,16 @@ impl PlanReport<'_> {
             "optimal": optimal,
             "within_bands": plan.within_bands,
             "gap": gap.to_string(),
+            "orders_by_account": self.household.map(|h| h.orders.iter().map(|o| json!({
+                "account": o.account,
+                "symbol": o.symbol,
+                "side": o.side.as_str(),
+                "quantity": quantity(o.quantity),
+                "amount": money(o.amount),
+            })).collect::<Vec<_>>()),
+            "cash_after_by_account": self.household.map(|h| h.cash_after.iter()
+                .map(|(a, c)| (a.clone(), json!(money(*c))))
+                .collect::<serde_json::Map<_, _>>()),
         })
     }
 

@@ -51,6 +51,7 @@
 
 mod engine;
 mod error;
+mod household;
 mod options;
 mod plan;
 mod portfolio;
@@ -63,6 +64,7 @@ mod waterfill;
 
 pub use engine::plan;
 pub use error::Error;
+pub use household::{AccountOrder, HouseholdSplit, split_by_account};
 pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
 pub use plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 pub use portfolio::{Holding, Lot, Portfolio};

@@ -73,10 +73,13 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             "the search stopped before proving this plan optimal (objective gap to the bound: {gap})"
         ));
     }
+    let household = (selection == AccountSelection::All && statement.accounts.len() > 1)
+        .then(|| household_split(&plan, &holdings, &statement, &options, cash));
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
         instruments: &holdings.instruments,
+        household: household.as_ref(),
     };
     let text = match args.format {
         Format::Table => report.table(),
@@ -106,6 +109,38 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         }
     };
     emit(&text, args.output.as_deref())
+}
+
+/// A household plan's orders per account: sells from the largest holdings, buys into the
+/// accounts with the most cash.
+fn household_split(
+    plan: &pbal_core::Plan,
+    holdings: &Holdings,
+    statement: &pbal_ibkr::Statement,
+    options: &PlanOptions,
+    cash_planned: Decimal,
+) -> pbal_core::HouseholdSplit {
+    let held = holdings
+        .instruments
+        .iter()
+        .map(|(symbol, i)| (symbol.clone(), i.accounts.iter().cloned().collect()))
+        .collect();
+    let mut cash: BTreeMap<String, Decimal> = statement
+        .accounts
+        .iter()
+        .map(|a| {
+            let amount = statement
+                .cash_in_base(&AccountSelection::Only(a.clone()))
+                .unwrap_or(Decimal::ZERO);
+            (a.clone(), amount)
+        })
+        .collect();
+    // Cash given on the command line beyond the accounts' own arrives in the first account.
+    let extra = cash_planned - cash.values().copied().sum::<Decimal>();
+    if let Some(first) = statement.accounts.first() {
+        *cash.entry(first.clone()).or_default() += extra;
+    }
+    pbal_core::split_by_account(&plan.trades, &held, &cash, options.quantity_step)
 }
 
 /// The wash-sale guard over the export's trades (none without trades or with `--wash-sale off`).

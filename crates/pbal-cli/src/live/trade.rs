@@ -97,6 +97,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
         instruments: &holdings.instruments,
+        household: None,
     };
     say(&report.table());
     if plan.trades.is_empty() {

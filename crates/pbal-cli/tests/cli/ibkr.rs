@@ -296,3 +296,68 @@ fn a_blocked_buy_goes_to_its_substitute() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_household_plan_lists_orders_per_account() {
+    let pbal = Pbal::new();
+    let file = f("flex/plain-two-accounts.csv");
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "--all-accounts",
+        "-c",
+        "available",
+        "-s",
+        "full",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let split = v["orders_by_account"].as_array().unwrap();
+    assert!(!split.is_empty());
+    for trade in v["trades"].as_array().unwrap() {
+        let total: rust_decimal::Decimal = split
+            .iter()
+            .filter(|o| o["symbol"] == trade["symbol"] && o["side"] == trade["side"])
+            .map(|o| {
+                o["quantity"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(
+            total.to_string(),
+            trade["quantity"].as_str().unwrap(),
+            "{trade}"
+        );
+    }
+    let accounts: std::collections::BTreeSet<_> = split
+        .iter()
+        .map(|o| o["account"].as_str().unwrap())
+        .collect();
+    assert!(
+        accounts
+            .iter()
+            .all(|a| ["U1111111", "U2222222"].contains(a))
+    );
+    // With the accounts' own cash, no account spends more than it has.
+    for cash in v["cash_after_by_account"].as_object().unwrap().values() {
+        assert!(!cash.as_str().unwrap().starts_with('-'), "{cash}");
+    }
+    // A single-account plan has no split.
+    let (_, stdout, _) = pbal.run(&[
+        "plan",
+        &file,
+        "--account",
+        "U1111111",
+        "-c",
+        "available",
+        "-f",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v["orders_by_account"].is_null());
+}

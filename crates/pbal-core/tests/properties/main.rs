@@ -1,5 +1,6 @@
 //! Property tests of the allocation engine against oracles.
 mod bands;
+mod household;
 mod oracle;
 mod seed;
 mod tax;

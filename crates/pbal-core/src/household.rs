@@ -1,0 +1,152 @@
+//! A household plan (several accounts planned as one) split into orders per account: sells
+//! come from the accounts holding the most, buys go to the accounts with the most cash, in
+//! whole shares, so each account's orders can be placed in that account.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::{Side, Trade};
+
+/// One order in one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountOrder {
+    /// Account id.
+    pub account: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Shares.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    /// Quantity × price.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+}
+
+/// The split, and the cash each account ends with (negative: the account needs a transfer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdSplit {
+    /// Orders, sells first.
+    pub orders: Vec<AccountOrder>,
+    /// Cash left per account after its orders.
+    pub cash_after: BTreeMap<String, Decimal>,
+}
+
+/// Splits `trades` over accounts. `held` gives each symbol's shares per account, `cash` each
+/// account's cash. Sells take from the largest holding first (never more than an account
+/// holds); each buy share goes to the account with the most cash left. The result is
+/// deterministic (ties by account order).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
+/// use rust_decimal::dec;
+/// let portfolio = Portfolio::new(vec![
+///     Holding::new("VTI", dec!(0), dec!(100)),
+///     Holding::new("BND", dec!(10), dec!(100)),
+/// ])?;
+/// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5))])?;
+/// let p = plan(&portfolio, &targets, dec!(350), &PlanOptions::default())?; // BUY 3 VTI
+/// let held = BTreeMap::from([("BND".to_owned(), BTreeMap::from([("A".to_owned(), dec!(10))]))]);
+/// let cash = BTreeMap::from([("A".to_owned(), dec!(150)), ("B".to_owned(), dec!(200))]);
+/// let split = split_by_account(&p.trades, &held, &cash, dec!(1));
+/// let lines: Vec<_> = split.orders.iter().map(|o| (o.account.as_str(), o.quantity)).collect();
+/// assert_eq!(lines, [("A", dec!(1)), ("B", dec!(2))]);
+/// assert_eq!(split.cash_after["A"], dec!(50));
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+#[must_use]
+pub fn split_by_account(
+    trades: &[Trade],
+    held: &BTreeMap<String, BTreeMap<String, Decimal>>,
+    cash: &BTreeMap<String, Decimal>,
+    step: Decimal,
+) -> HouseholdSplit {
+    let mut cash: BTreeMap<String, Decimal> = cash.clone();
+    let mut orders: BTreeMap<(String, String, bool), Decimal> = BTreeMap::new();
+    let step = if step > Decimal::ZERO {
+        step
+    } else {
+        Decimal::ONE
+    };
+    for sell in trades.iter().filter(|t| t.side == Side::Sell) {
+        let mut holders: Vec<(String, Decimal)> = held
+            .get(&sell.symbol)
+            .map(|m| m.iter().map(|(a, q)| (a.clone(), *q)).collect())
+            .unwrap_or_default();
+        // Largest holding first; ties in account order (the sort is stable).
+        holders.sort_by_key(|h| std::cmp::Reverse(h.1));
+        let mut left = sell.quantity;
+        for (account, quantity) in holders {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let take = left.min(quantity.max(Decimal::ZERO));
+            if take > Decimal::ZERO {
+                *orders
+                    .entry((account.clone(), sell.symbol.clone(), false))
+                    .or_default() += take;
+                *cash.entry(account).or_default() += take * sell.price;
+                left -= take;
+            }
+        }
+    }
+    for buy in trades.iter().filter(|t| t.side == Side::Buy) {
+        let mut left = buy.quantity;
+        let lot = step * buy.price;
+        while left > Decimal::ZERO {
+            // The account with the most cash; the first one when none has any.
+            let Some(account) = cash
+                .iter()
+                .fold(None::<(&String, Decimal)>, |best, (a, c)| match best {
+                    Some((_, bc)) if bc >= *c => best,
+                    _ => Some((a, *c)),
+                })
+                .map(|(a, _)| a.clone())
+            else {
+                break;
+            };
+            let affordable = if lot > Decimal::ZERO {
+                ((cash[&account] / lot).floor() * step).min(left)
+            } else {
+                left
+            };
+            // An account that cannot afford one more step still takes one: its cash goes
+            // negative and the split reports the transfer needed.
+            let take = if affordable > Decimal::ZERO {
+                affordable
+            } else {
+                step.min(left)
+            };
+            *orders
+                .entry((account.clone(), buy.symbol.clone(), true))
+                .or_default() += take;
+            *cash.entry(account).or_default() -= take * buy.price;
+            left -= take;
+        }
+    }
+    let price_of = |symbol: &str, buy: bool| {
+        trades
+            .iter()
+            .find(|t| t.symbol == symbol && (t.side == Side::Buy) == buy)
+            .map_or(Decimal::ZERO, |t| t.price)
+    };
+    let mut list: Vec<AccountOrder> = orders
+        .into_iter()
+        .map(|((account, symbol, buy), quantity)| AccountOrder {
+            amount: quantity * price_of(&symbol, buy),
+            side: if buy { Side::Buy } else { Side::Sell },
+            account,
+            symbol,
+            quantity,
+        })
+        .collect();
+    list.sort_by_key(|o| o.side == Side::Buy);
+    HouseholdSplit {
+        orders: list,
+        cash_after: cash,
+    }
+}

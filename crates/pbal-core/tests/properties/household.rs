@@ -1,0 +1,55 @@
+//! Household splits: every share of the plan lands in exactly one account, sells never exceed
+//! an account's holding, and cash is conserved.
+
+use std::collections::BTreeMap;
+
+use pbal_core::{Holding, PlanOptions, Portfolio, Side, Strategy, Targets, plan, split_by_account};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+proptest! {
+    #[test]
+    fn splits_conserve_shares_and_cash(
+        held in proptest::collection::vec((0i64..40, 0i64..40), 3),
+        prices in proptest::collection::vec(1i64..500, 3),
+        cash in proptest::collection::vec(0i64..5_000, 2),
+    ) {
+        let symbols = ["AAA", "BBB", "CCC"];
+        let accounts = ["U1", "U2"];
+        let mut holdings = Vec::new();
+        let mut by_account: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
+        for (i, symbol) in symbols.iter().enumerate() {
+            let (a, b) = held[i];
+            holdings.push(Holding::new(*symbol, Decimal::from(a + b), Decimal::from(prices[i])));
+            by_account.insert((*symbol).to_owned(), BTreeMap::from([
+                (accounts[0].to_owned(), Decimal::from(a)),
+                (accounts[1].to_owned(), Decimal::from(b)),
+            ]));
+        }
+        let portfolio = Portfolio::new(holdings).unwrap();
+        let targets = Targets::equal(symbols).unwrap();
+        let cash_by_account: BTreeMap<String, Decimal> = accounts
+            .iter()
+            .zip(&cash)
+            .map(|(a, c)| ((*a).to_owned(), Decimal::from(*c)))
+            .collect();
+        let total_cash: Decimal = cash_by_account.values().sum();
+        let options = PlanOptions { strategy: Strategy::Full, ..PlanOptions::default() };
+        let p = plan(&portfolio, &targets, total_cash, &options).unwrap();
+        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE);
+        for t in &p.trades {
+            let placed: Decimal = split.orders.iter()
+                .filter(|o| o.symbol == t.symbol && o.side == t.side)
+                .map(|o| o.quantity)
+                .sum();
+            prop_assert_eq!(placed, t.quantity, "{} {:?}", t.symbol, t.side);
+        }
+        for o in split.orders.iter().filter(|o| o.side == Side::Sell) {
+            prop_assert!(o.quantity <= by_account[&o.symbol][&o.account]);
+        }
+        let after: Decimal = split.cash_after.values().sum();
+        let bought: Decimal = p.trades.iter().filter(|t| t.side == Side::Buy).map(|t| t.amount).sum();
+        let sold: Decimal = p.trades.iter().filter(|t| t.side == Side::Sell).map(|t| t.amount).sum();
+        prop_assert_eq!(after, total_cash - bought + sold);
+    }
+}
