@@ -2,18 +2,21 @@
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use super::BacktestError;
 
 /// Prices by date and symbol. Dates strictly increase; prices are positive; a missing price
 /// (`None`) means the symbol has not started trading yet, or has a gap (the simulation then
 /// carries its last price forward).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PriceTable {
     symbols: Vec<String>,
     dates: Vec<Date>,
     /// Row-major: `prices[row * symbols.len() + column]`.
     prices: Vec<Option<Decimal>>,
+    /// The same as `f64` (NaN where missing), for weights and drift.
+    approx: Vec<f64>,
 }
 
 impl PriceTable {
@@ -76,10 +79,15 @@ impl PriceTable {
             dates.push(date);
             prices.extend(row);
         }
+        let approx = prices
+            .iter()
+            .map(|p| p.and_then(|p| p.to_f64()).unwrap_or(f64::NAN))
+            .collect();
         Ok(Self {
             symbols,
             dates,
             prices,
+            approx,
         })
     }
 
@@ -108,6 +116,12 @@ impl PriceTable {
     pub fn row(&self, row: usize) -> &[Option<Decimal>] {
         let n = self.symbols.len();
         self.prices.get(row * n..(row + 1) * n).unwrap_or(&[])
+    }
+
+    /// The prices of row `row` as `f64` (NaN where missing).
+    pub(super) fn approx_row(&self, row: usize) -> &[f64] {
+        let n = self.symbols.len();
+        self.approx.get(row * n..(row + 1) * n).unwrap_or(&[])
     }
 
     /// The column of `symbol`, if present.

@@ -87,6 +87,9 @@ struct Sim<'a> {
     quantity: Vec<Decimal>,
     lots: Vec<Lots>,
     price: Vec<Option<Decimal>>,
+    /// `price` and `quantity` as `f64`, for weights and drift.
+    price_f: Vec<f64>,
+    quantity_f: Vec<f64>,
     cash: Decimal,
     /// How many managed columns have a price so far (only grows).
     available: usize,
@@ -130,6 +133,8 @@ impl<'a> Sim<'a> {
             quantity: vec![Decimal::ZERO; n],
             lots: vec![Lots::default(); n],
             price: vec![None; n],
+            price_f: vec![0.0; n],
+            quantity_f: vec![0.0; n],
             cash: Decimal::ZERO,
             available: 0,
             targets: None,
@@ -208,6 +213,11 @@ impl<'a> Sim<'a> {
                 *slot = *price;
             }
         }
+        for (slot, price) in self.price_f.iter_mut().zip(self.prices.approx_row(row)) {
+            if !price.is_nan() {
+                *slot = *price;
+            }
+        }
         let available = self
             .managed
             .iter()
@@ -266,10 +276,10 @@ impl<'a> Sim<'a> {
         };
         let invested = self.invested_share(total);
         Ok(self.managed.iter().any(|&(c, _)| {
-            let Some(p) = self.price[c] else {
+            if self.price[c].is_none() {
                 return false;
-            };
-            let weight = (self.quantity[c] * p).to_f64().unwrap_or(0.0) / total;
+            }
+            let weight = self.quantity_f[c] * self.price_f[c] / total;
             let target = self.target_f[c];
             (weight - target * invested).abs() > (0.05_f64).min(0.25 * target)
         }))
@@ -288,11 +298,7 @@ impl<'a> Sim<'a> {
         if total > 0.0 {
             let invested = self.invested_share(total);
             for (c, w) in weights.iter_mut().enumerate() {
-                if let Some(p) = self.price[c]
-                    && !self.quantity[c].is_zero()
-                {
-                    *w = (self.quantity[c] * p).to_f64().unwrap_or(0.0) / total;
-                }
+                *w = self.quantity_f[c] * self.price_f[c] / total;
                 drift += (*w - self.target_f[c] * invested).abs();
             }
             let cash = self.cash.to_f64().unwrap_or(0.0) / total;
@@ -309,12 +315,12 @@ impl<'a> Sim<'a> {
     }
 
     fn act(&mut self, action: Action, date: Date, first: bool) -> Result<(), BacktestError> {
-        let Some(targets) = self.targets.clone() else {
-            return Ok(());
-        };
         if action == Action::Nothing {
             return Ok(());
         }
+        let Some(targets) = self.targets.clone() else {
+            return Ok(());
+        };
         let trades = match self.config.sizing {
             Sizing::Plan => self.planned(action, &targets, date)?,
             Sizing::Continuous => self.continuous(action, &targets, date)?,
@@ -423,12 +429,14 @@ impl<'a> Sim<'a> {
                 let cost = checked(trade.amount.checked_add(trade.commission), "cost", date)?;
                 self.cash = checked(self.cash.checked_sub(cost), "cash", date)?;
                 self.quantity[c] += trade.quantity;
+                self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
                 self.lots[c].buy(date, trade.quantity, cost);
             }
             Side::Sell => {
                 let proceeds = trade.amount - trade.commission;
                 self.cash = checked(self.cash.checked_add(proceeds), "cash", date)?;
                 self.quantity[c] -= trade.quantity;
+                self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
                 let realized = self.lots[c].sell(date, trade.quantity, proceeds);
                 self.series.realized(realized.short, realized.long);
             }
