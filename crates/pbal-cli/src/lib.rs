@@ -8,7 +8,9 @@ mod commands;
 mod decimal_arg;
 mod journal;
 mod output;
+mod prices;
 mod render;
+mod report_html;
 mod targets;
 
 use std::ffi::OsString;
