@@ -147,6 +147,7 @@ fn strategy(arg: StrategyArg) -> Strategy {
     match arg {
         StrategyArg::BuyOnly => Strategy::BuyOnly,
         StrategyArg::Full => Strategy::Full,
+        StrategyArg::Bands => Strategy::Bands,
     }
 }
 

@@ -18,8 +18,9 @@ pub enum Schedule {
     Quarterly,
     /// On the first price date of every year.
     Annually,
-    /// On any date where some asset is more than min(5 percentage points, 25% of its target)
-    /// away from its target weight; a contribution on another date is invested buy-only.
+    /// On any date where some asset is outside its tolerance band (the options' bands; by
+    /// default min(5 percentage points, 25% of its target) away from its target weight); a
+    /// contribution on another date is invested buy-only.
     Bands,
     /// Never: the initial amount and each contribution buy the target mix as they arrive,
     /// without looking at drift (buy and hold).
@@ -104,7 +105,8 @@ impl Policy {
         Self { strategy, schedule }
     }
 
-    /// Parses `quarterly`, `full-quarterly`, `buy-only-annually`, `bands`, `never`…; a bare
+    /// Parses `quarterly`, `full-quarterly`, `buy-only-annually`, `bands-quarterly`, `bands`,
+    /// `never`…; a bare
     /// schedule takes `default_strategy`.
     ///
     /// ```
@@ -122,6 +124,8 @@ impl Policy {
             (Strategy::BuyOnly, rest)
         } else if let Some(rest) = lower.strip_prefix("full-") {
             (Strategy::Full, rest)
+        } else if let Some(rest) = lower.strip_prefix("bands-") {
+            (Strategy::Bands, rest)
         } else {
             (default_strategy, lower.as_str())
         };
@@ -155,6 +159,7 @@ mod tests {
         assert_eq!(p("Full-Annually").unwrap(), "full-annually");
         assert_eq!(p("buy_only_bands").unwrap(), "buy-only-bands");
         assert_eq!(p("full-never").unwrap(), "never");
+        assert_eq!(p("bands-quarterly").unwrap(), "bands-quarterly");
         assert!(matches!(
             p("weekly"),
             Err(BacktestError::UnknownPolicy { .. })

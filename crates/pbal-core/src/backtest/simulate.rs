@@ -268,20 +268,28 @@ impl<'a> Sim<'a> {
         Ok(total)
     }
 
-    /// Whether some available asset is beyond min(5pp, 25% of its target) from its target.
+    /// The configured tolerance bands, or the 5/25 rule.
+    fn band_options(&self) -> crate::Bands {
+        self.config.options.bands.unwrap_or_default()
+    }
+
+    /// Whether some available asset is beyond its tolerance band (5/25 rule by default).
     fn outside_bands(&self, date: Date) -> Result<bool, BacktestError> {
         let total = self.value(date)?;
         let Some(total) = total.to_f64().filter(|t| *t > 0.0) else {
             return Ok(false);
         };
         let invested = self.invested_share(total);
+        let bands = self.band_options();
+        let absolute = bands.absolute.to_f64().unwrap_or(0.0);
+        let relative = bands.relative.to_f64().unwrap_or(0.0);
         Ok(self.managed.iter().any(|&(c, _)| {
             if self.price[c].is_none() {
                 return false;
             }
             let weight = self.quantity_f[c] * self.price_f[c] / total;
             let target = self.target_f[c];
-            (weight - target * invested).abs() > (0.05_f64).min(0.25 * target)
+            (weight - target * invested).abs() > absolute.min(relative * target)
         }))
     }
 
@@ -358,8 +366,15 @@ impl<'a> Sim<'a> {
             };
             holdings.push(holding);
         }
+        // The plan sees the simulation's date, so a sale's long/short split and any wash-sale
+        // guard use it; gains themselves are booked from the simulation's FIFO lots.
         let options = PlanOptions {
             strategy,
+            as_of: Some(date),
+            lot_order: crate::LotOrder::Fifo,
+            // Bands choose the trades of the bands strategy. For the others the policy's
+            // schedule is the trigger, so the options' bands must not veto the plan.
+            bands: (strategy == Strategy::Bands).then(|| self.band_options()),
             ..self.config.options.clone()
         };
         let plan = Portfolio::new(holdings)
@@ -410,7 +425,11 @@ impl<'a> Sim<'a> {
                 price,
                 amount: checked(quantity.checked_mul(price), "trade amount", date)?,
                 commission: Decimal::ZERO,
+                // The simulation's own FIFO lots account for what sales realize.
                 realized_pnl: None,
+                realized_short_term: Decimal::ZERO,
+                realized_long_term: Decimal::ZERO,
+                lots: Vec::new(),
             };
             if trade.side == Side::Sell {
                 sells.push(trade);
