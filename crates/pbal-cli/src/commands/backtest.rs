@@ -68,9 +68,9 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub fractional: bool,
 
-    /// Exact target weights with no rounding (for checking against other backtesters; needs
-    /// full policies or never, and no commission).
-    #[arg(long, hide = true)]
+    /// Exact target weights with unrounded quantities instead of pbal's plans (for checking
+    /// against other backtesters; needs full policies or never, no commission, no minimum).
+    #[arg(long, conflicts_with = "fractional")]
     pub continuous: bool,
 
     /// Output format.
