@@ -673,6 +673,46 @@ mod tests {
     }
 
     #[test]
+    fn bands_strategy_trades_only_assets_outside_their_band() {
+        // A, B, C at 1/3 each (band ±min(5pp, 8.33pp) = 5pp). Feb: A 10 → 12 is 37.5% of 960
+        // (+4.2pp: inside), B 10 → 6 is 18.75% (−14.6pp: outside), C 33.3 → 43.75%
+        // (+10.4pp: outside).
+        let prices = PriceTable::new(
+            vec!["A".into(), "B".into(), "C".into()],
+            vec![
+                (
+                    date(2020, 1, 2),
+                    vec![Some(dec!(10)), Some(dec!(10)), Some(dec!(10))],
+                ),
+                (
+                    date(2020, 2, 3),
+                    vec![Some(dec!(12)), Some(dec!(6)), Some(dec!(14))],
+                ),
+            ],
+        )
+        .unwrap();
+        let config = Config::new(Targets::equal(["A", "B", "C"]).unwrap(), dec!(900));
+        let policy = Policy::parse("bands-monthly", Strategy::Full).unwrap();
+        assert_eq!(policy.strategy, Strategy::Bands);
+        let run = run_policy(&prices, &config, policy).unwrap();
+        let feb: Vec<&Fill> = run.fills.iter().filter(|f| f.date.month() == 2).collect();
+        assert!(!feb.is_empty());
+        assert!(feb.iter().all(|f| f.trade.symbol != "A"), "{feb:#?}");
+        assert_eq!(run.final_quantities[0], dec!(30));
+        let full = run_policy(
+            &prices,
+            &config,
+            Policy::new(Strategy::Full, Schedule::Monthly),
+        )
+        .unwrap();
+        assert!(
+            full.fills
+                .iter()
+                .any(|f| f.date.month() == 2 && f.trade.symbol == "A")
+        );
+    }
+
+    #[test]
     fn continuous_rejects_what_it_cannot_size() {
         let prices = table(Some(dec!(10)));
         let config = config(Sizing::Continuous);

@@ -38,11 +38,11 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
             prop::collection::vec(0usize..periods, assets),
             prop::collection::vec(1u32..10, assets),
             (0i64..10_000_000, 0i64..500_000, 0usize..3, 1i8..=28),
-            (0usize..3, 0usize..5, any::<bool>()),
+            (0usize..3, 0usize..5, 0usize..3),
         )
             .prop_map(move |(paths, starts, weights, flows, policy)| {
                 let (initial, contribution, every, day) = flows;
-                let (commission, schedule, full) = policy;
+                let (commission, schedule, strategy) = policy;
                 let rows = dates(periods, day)
                     .into_iter()
                     .enumerate()
@@ -96,11 +96,7 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
                     Schedule::Bands,
                     Schedule::Never,
                 ][schedule];
-                let strategy = if full {
-                    Strategy::Full
-                } else {
-                    Strategy::BuyOnly
-                };
+                let strategy = [Strategy::BuyOnly, Strategy::Full, Strategy::Bands][strategy];
                 Case {
                     prices: PriceTable::new(names, rows).unwrap(),
                     config,
@@ -171,6 +167,35 @@ proptest! {
         );
         let paid: Decimal = run.fills.iter().map(|f| f.trade.commission).sum();
         prop_assert_eq!(paid, run.figures.commission);
+    }
+
+    /// Every contribution arrives (one per period started after the first date) and ends up
+    /// invested or as cash: the cash is what came in minus net purchases and commissions.
+    #[test]
+    fn contributions_are_never_lost(case in case()) {
+        let run = run_policy(&case.prices, &case.config, case.policy).unwrap();
+        let months = match case.config.every {
+            Every::Month => 1,
+            Every::Quarter => 3,
+            Every::Year => 12,
+        };
+        let period = |d: Date| (d.year(), (d.month() - 1) / months);
+        let starts = run
+            .points
+            .windows(2)
+            .filter(|w| period(w[0].date) != period(w[1].date))
+            .count();
+        let expected = case.config.initial + case.config.contribution * Decimal::from(starts);
+        prop_assert_eq!(run.figures.contributed, expected);
+        let net_bought: Decimal = run
+            .fills
+            .iter()
+            .map(|f| match f.trade.side {
+                Side::Buy => f.trade.amount + f.trade.commission,
+                Side::Sell => f.trade.commission - f.trade.amount,
+            })
+            .sum();
+        prop_assert_eq!(run.points.last().unwrap().cash, expected - net_bought);
     }
 
     /// Whole-share runs hold whole shares and never negative cash.
