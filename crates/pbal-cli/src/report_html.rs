@@ -95,7 +95,7 @@ pub(crate) fn render(o: &Outcome) -> String {
 const CSS: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width:1000px}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px}\
 td{text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f0f0f0}\
-svg{display:block;margin:0.5em 0 1.5em}svg text{font-size:12px;fill:#333}\
+svg{display:block;margin:0.5em 0 1.5em;max-width:100%;height:auto}svg text{font-size:12px;fill:#333}\
 .grid{stroke:#ddd;stroke-width:1}.axis{stroke:#888}.note{color:#666;font-size:0.9em}";
 
 fn figures_table(o: &Outcome) -> String {
@@ -394,7 +394,8 @@ fn weights_chart(
             let _ = write!(path, "L{:.1},{:.1}", frame.x(p.date), frame.y(y.min(1.0)));
         }
         let _ = write!(s, "<path d=\"{path}Z\" fill=\"{color}\" stroke=\"none\"/>");
-        legend(&mut s, i, name, color);
+        // Listed top-down like the stack, so the legend reads in the chart's order.
+        legend(&mut s, bands.len() - 1 - i, name, color);
         base = top;
     }
     s.push_str("</svg>\n");
