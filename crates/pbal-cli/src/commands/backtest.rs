@@ -34,13 +34,15 @@ pub struct BacktestArgs {
     #[arg(short, long, value_enum, default_value = "buy-only")]
     pub strategy: StrategyArg,
 
-    /// When to rebalance: monthly, quarterly, annually, bands (beyond ±min(5pp, 25% of
-    /// target)) or never. Ignored with --compare.
+    /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
+    /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
+    /// Ignored with --compare.
     #[arg(short, long, value_name = "WHEN", default_value = "quarterly")]
     pub rebalance: String,
 
-    /// Policies to compare, comma-separated: schedules (`quarterly,annually`) or
-    /// strategy-schedule (`full-quarterly,buy-only-annually`). `never` is always added.
+    /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
+    /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
+    /// added.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub compare: Vec<String>,
 
@@ -325,7 +327,8 @@ fn table(o: &Outcome) -> String {
     if o.runs.iter().any(|r| r.policy.schedule == Schedule::Bands) {
         let _ = writeln!(
             out,
-            "Bands: plan when an asset is more than min(5pp, 25% of its target) off target."
+            "Bands: act when an asset is more than min(5pp, 25% of its target) off target \
+             (`bands` then trades only the assets outside; full-bands trades them all)."
         );
     }
     out

@@ -106,8 +106,8 @@ impl Policy {
     }
 
     /// Parses `quarterly`, `full-quarterly`, `buy-only-annually`, `bands-quarterly`, `bands`,
-    /// `never`…; a bare
-    /// schedule takes `default_strategy`.
+    /// `never`…; a bare schedule takes `default_strategy`, except `bands`, which is the bands
+    /// strategy (trade only the assets outside their band, when some are).
     ///
     /// ```
     /// use pbal_core::backtest::{Policy, Schedule};
@@ -126,6 +126,9 @@ impl Policy {
             (Strategy::Full, rest)
         } else if let Some(rest) = lower.strip_prefix("bands-") {
             (Strategy::Bands, rest)
+        } else if lower == "bands" || lower == "band" {
+            // A bare `bands` is the bands strategy on the bands trigger: trade what is outside.
+            (Strategy::Bands, lower.as_str())
         } else {
             (default_strategy, lower.as_str())
         };
@@ -138,10 +141,14 @@ impl Policy {
 }
 
 impl fmt::Display for Policy {
-    /// `never`, or `STRATEGY-SCHEDULE` such as `full-quarterly`.
+    /// `never`, `bands` (the bands strategy on the bands trigger), or `STRATEGY-SCHEDULE`
+    /// such as `full-quarterly`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.schedule == Schedule::Never {
             return f.write_str("never");
+        }
+        if (self.strategy, self.schedule) == (Strategy::Bands, Schedule::Bands) {
+            return f.write_str("bands");
         }
         write!(f, "{}-{}", self.strategy.name(), self.schedule.name())
     }
@@ -158,6 +165,8 @@ mod tests {
         assert_eq!(p("quarterly").unwrap(), "buy-only-quarterly");
         assert_eq!(p("Full-Annually").unwrap(), "full-annually");
         assert_eq!(p("buy_only_bands").unwrap(), "buy-only-bands");
+        assert_eq!(p("bands").unwrap(), "bands");
+        assert_eq!(p("bands-bands").unwrap(), "bands");
         assert_eq!(p("full-never").unwrap(), "never");
         assert_eq!(p("bands-quarterly").unwrap(), "bands-quarterly");
         assert!(matches!(
