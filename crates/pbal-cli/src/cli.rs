@@ -51,6 +51,8 @@ pub enum Command {
     /// Cancel pbal's own open orders (needs the `live` build).
     #[cfg(not(feature = "live"))]
     Cancel(LiveStubArgs),
+    /// Replay rebalancing policies on a price history and compare return, risk, trades, tax.
+    Backtest(crate::commands::backtest::BacktestArgs),
 }
 
 /// Arguments of a live command in a build without the `live` feature: accepted and ignored, so
@@ -117,6 +119,7 @@ pub struct PositionsArgs {
 /// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
 const SUBCOMMANDS: &[&str] = &[
     "plan",
+    "backtest",
     "positions",
     "fetch",
     "trade",
@@ -245,7 +248,7 @@ pub(crate) fn parse_cash(text: &str) -> Result<CashArg, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommissionArg(pub pbal_core::Commission);
 
-fn parse_commission(text: &str) -> Result<CommissionArg, String> {
+pub(crate) fn parse_commission(text: &str) -> Result<CommissionArg, String> {
     use pbal_core::Commission;
     match text {
         "none" => Ok(CommissionArg(Commission::None)),

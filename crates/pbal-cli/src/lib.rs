@@ -10,7 +10,9 @@ mod journal;
 #[cfg(feature = "live")]
 mod live;
 mod output;
+mod prices;
 mod render;
+mod report_html;
 mod targets;
 
 use std::ffi::OsString;

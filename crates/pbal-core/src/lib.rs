@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+pub mod backtest;
 mod engine;
 mod error;
 mod household;

@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` is the only place that matches on them.
 
+pub(crate) mod backtest;
 mod fetch;
 pub(crate) mod plan;
 mod positions;
@@ -27,5 +28,6 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
              cargo install --path crates/pbal-cli --features live\n\
              Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
         ),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }

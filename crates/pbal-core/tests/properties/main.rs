@@ -1,4 +1,5 @@
 //! Property tests of the allocation engine against oracles.
+mod backtest;
 mod bands;
 mod household;
 mod oracle;

@@ -1,0 +1,378 @@
+//! `pbal backtest`: simulate rebalancing policies on a price history and compare them.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use pbal_core::backtest::{
+    self, Config, Every, Figures, Policy, PriceTable, Run, Schedule, Sizing,
+};
+use pbal_core::{PlanOptions, Strategy, Targets};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::cli::{CommissionArg, StrategyArg, parse_commission};
+use crate::decimal_arg::parse_non_negative;
+use crate::output::emit;
+use crate::render::money;
+use crate::targets::TargetsFile;
+
+/// Arguments of `pbal backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Price history CSV: long (`symbol,date,price`) or wide (`date,SYM1,SYM2,...`); dates
+    /// like 2000-01-31 or `Jan 31 2000`. A symbol joins when its first price appears.
+    pub prices: PathBuf,
+
+    /// Target weights (the `pbal plan` TOML file). Default: equal weights over all symbols.
+    #[arg(short, long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// Strategy of the plans (for policies named without one).
+    #[arg(short, long, value_enum, default_value = "buy-only")]
+    pub strategy: StrategyArg,
+
+    /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
+    /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
+    /// Ignored with --compare.
+    #[arg(short, long, value_name = "WHEN", default_value = "quarterly")]
+    pub rebalance: String,
+
+    /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
+    /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
+    /// added.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub compare: Vec<String>,
+
+    /// Cash invested on the first date.
+    #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative)]
+    pub initial: Decimal,
+
+    /// Cash added at the start of every --every period.
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    pub contribution: Decimal,
+
+    /// How often the contribution arrives.
+    #[arg(long, value_enum, default_value = "month")]
+    pub every: EveryArg,
+
+    /// Commission estimate per order: none, ibkr-fixed, or flat:AMOUNT.
+    #[arg(long, default_value = "none", value_parser = parse_commission)]
+    pub commission: CommissionArg,
+
+    /// No order smaller than this amount.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
+    pub min_trade: Option<Decimal>,
+
+    /// Allow fractional shares (quantities in steps of 0.0001).
+    #[arg(long)]
+    pub fractional: bool,
+
+    /// Exact target weights with unrounded quantities instead of pbal's plans (for checking
+    /// against other backtesters; needs full policies or never, no commission, no minimum).
+    #[arg(long, conflicts_with = "fractional")]
+    pub continuous: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: BacktestFormat,
+
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// How often contributions arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EveryArg {
+    /// Every month.
+    Month,
+    /// Every quarter.
+    Quarter,
+    /// Every year.
+    Year,
+}
+
+/// Output format of `pbal backtest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BacktestFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object (money as strings, ratios as numbers).
+    Json,
+}
+
+/// A finished backtest with what the outputs describe.
+pub(crate) struct Outcome {
+    pub(crate) source: String,
+    pub(crate) prices: PriceTable,
+    pub(crate) config: Config,
+    pub(crate) runs: Vec<Run>,
+}
+
+pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
+    let prices = crate::prices::read(&args.prices)?;
+    let config = config(args, &prices)?;
+    let policies = policies(args)?;
+    let runs = backtest::compare(&prices, &config, &policies)
+        .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
+    let outcome = Outcome {
+        source: args.prices.file_name().map_or_else(
+            || args.prices.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        prices,
+        config,
+        runs,
+    };
+    if let Some(path) = &args.report {
+        emit(&crate::report_html::render(&outcome), Some(path))?;
+    }
+    let text = match args.format {
+        BacktestFormat::Table => table(&outcome),
+        BacktestFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&json_value(&outcome))?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(&text, args.output.as_deref())
+}
+
+fn strategy(arg: StrategyArg) -> Strategy {
+    match arg {
+        StrategyArg::BuyOnly => Strategy::BuyOnly,
+        StrategyArg::Full => Strategy::Full,
+        StrategyArg::Bands => Strategy::Bands,
+    }
+}
+
+fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
+    let default = strategy(args.strategy);
+    let names: Vec<&str> = if args.compare.is_empty() {
+        vec![args.rebalance.as_str()]
+    } else {
+        args.compare.iter().map(String::as_str).collect()
+    };
+    names
+        .into_iter()
+        .map(|n| Policy::parse(n, default).map_err(anyhow::Error::from))
+        .collect()
+}
+
+fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
+    let targets = match &args.targets {
+        Some(path) => TargetsFile::read(path)?.targets()?,
+        None => Targets::equal(prices.symbols().iter().cloned())?,
+    };
+    Ok(Config {
+        targets,
+        initial: args.initial,
+        contribution: args.contribution,
+        every: match args.every {
+            EveryArg::Month => Every::Month,
+            EveryArg::Quarter => Every::Quarter,
+            EveryArg::Year => Every::Year,
+        },
+        options: PlanOptions {
+            min_trade: args.min_trade.unwrap_or_default(),
+            quantity_step: if args.fractional {
+                Decimal::new(1, 4)
+            } else {
+                Decimal::ONE
+            },
+            commission: args.commission.0,
+            ..PlanOptions::default()
+        },
+        sizing: if args.continuous {
+            Sizing::Continuous
+        } else {
+            Sizing::Plan
+        },
+    })
+}
+
+/// Money for people: rounded to cents, thousands grouped.
+pub(crate) fn money_display(d: Decimal) -> String {
+    let s = format!("{:.2}", d.round_dp(2));
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
+/// A fraction as a percentage with two decimals; `n/a` when undefined.
+pub(crate) fn percent(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}%", x * 100.0)
+    } else {
+        "n/a".to_owned()
+    }
+}
+
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "n/a".to_owned()
+    }
+}
+
+/// Label and formatted value of every figure, in display order.
+pub(crate) fn figure_rows(f: &Figures) -> Vec<(&'static str, String)> {
+    vec![
+        ("Final value", money_display(f.final_value)),
+        ("Contributed", money_display(f.contributed)),
+        ("CAGR", percent(f.cagr)),
+        ("Volatility", percent(f.volatility)),
+        ("Max drawdown", percent(f.max_drawdown)),
+        ("Sharpe", number(f.sharpe)),
+        ("Max drift", percent(f.max_drift)),
+        ("Mean drift", percent(f.mean_drift)),
+        ("Trades", f.trades.to_string()),
+        ("Turnover / year", percent(f.turnover)),
+        ("Commission", money_display(f.commission)),
+        ("Realized gain, short", money_display(f.realized_gain_short)),
+        ("Realized gain, long", money_display(f.realized_gain_long)),
+        ("Mean cash", money_display(f.mean_cash)),
+    ]
+}
+
+/// One line describing the data and the money flows.
+pub(crate) fn summary(o: &Outcome) -> String {
+    let dates = o.prices.dates();
+    let (first, last) = (dates[0], dates[dates.len() - 1]);
+    let mut s = format!(
+        "{}: {} dates, {first} to {last}, {} symbols",
+        o.source,
+        dates.len(),
+        o.prices.symbols().len()
+    );
+    let late: Vec<String> = o
+        .prices
+        .symbols()
+        .iter()
+        .enumerate()
+        .filter_map(|(c, sym)| {
+            let start = (0..dates.len()).find(|&r| o.prices.price(r, c).is_some())?;
+            (start > 0).then(|| format!("{sym} from {}", dates[start]))
+        })
+        .collect();
+    if !late.is_empty() {
+        let _ = write!(s, " ({})", late.join(", "));
+    }
+    let _ = write!(s, ". Initial {}", money_display(o.config.initial));
+    if !o.config.contribution.is_zero() {
+        let every = match o.config.every {
+            Every::Month => "month",
+            Every::Quarter => "quarter",
+            Every::Year => "year",
+        };
+        let _ = write!(
+            s,
+            ", {} every {every}",
+            money_display(o.config.contribution)
+        );
+    }
+    let step = o.config.options.quantity_step;
+    let sizing = match o.config.sizing {
+        Sizing::Continuous => "continuous (exact weights)".to_owned(),
+        Sizing::Plan if step == Decimal::ONE => "whole shares".to_owned(),
+        Sizing::Plan => format!("steps of {}", step.normalize()),
+    };
+    let _ = write!(s, "; {sizing}.");
+    s
+}
+
+fn table(o: &Outcome) -> String {
+    let mut table = Table::new();
+    let mut header = vec!["Policy".to_owned()];
+    header.extend(o.runs.iter().map(|r| r.policy.to_string()));
+    table
+        .load_style(presets::ASCII_MARKDOWN)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    let rows: Vec<Vec<(&str, String)>> = o.runs.iter().map(|r| figure_rows(&r.figures)).collect();
+    for (i, (label, _)) in rows[0].iter().enumerate() {
+        let mut row = vec![(*label).to_owned()];
+        row.extend(rows.iter().map(|r| r[i].1.clone()));
+        table.add_row(row);
+    }
+    for index in 1..=o.runs.len() {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", summary(o));
+    let _ = writeln!(out, "{table}");
+    let _ = writeln!(
+        out,
+        "\nReturns are time-weighted (contributions are not gains). Drift: half the sum of \
+         |weight - target| over assets and cash, after each date's trades."
+    );
+    if o.runs.iter().any(|r| r.policy.schedule == Schedule::Bands) {
+        let _ = writeln!(
+            out,
+            "Bands: act when an asset is more than min(5pp, 25% of its target) off target \
+             (`bands` then trades only the assets outside; full-bands trades them all)."
+        );
+    }
+    out
+}
+
+/// A ratio for JSON: a number rounded to 10 decimals (stable across platforms' last bits),
+/// or null when undefined.
+fn ratio(x: f64) -> Value {
+    let rounded = (x * 1e10).round() / 1e10;
+    serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
+}
+
+fn json_value(o: &Outcome) -> Value {
+    let dates = o.prices.dates();
+    let policies: Vec<Value> = o
+        .runs
+        .iter()
+        .map(|r| {
+            let f = &r.figures;
+            json!({
+                "name": r.policy.to_string(),
+                "final_value": money(f.final_value),
+                "contributed": money(f.contributed),
+                "cagr": ratio(f.cagr),
+                "volatility": ratio(f.volatility),
+                "max_drawdown": ratio(f.max_drawdown),
+                "sharpe": ratio(f.sharpe),
+                "max_drift": ratio(f.max_drift),
+                "mean_drift": ratio(f.mean_drift),
+                "trades": f.trades,
+                "turnover": ratio(f.turnover),
+                "commission": money(f.commission),
+                "realized_gain_short": money(f.realized_gain_short.round_dp(2)),
+                "realized_gain_long": money(f.realized_gain_long.round_dp(2)),
+                "mean_cash": money(f.mean_cash.round_dp(2)),
+            })
+        })
+        .collect();
+    json!({
+        "prices": o.source,
+        "start": dates[0].to_string(),
+        "end": dates[dates.len() - 1].to_string(),
+        "dates": dates.len(),
+        "symbols": o.prices.symbols(),
+        "policies": policies,
+    })
+}

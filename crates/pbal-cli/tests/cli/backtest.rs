@@ -1,0 +1,224 @@
+//! `pbal backtest`: the vega-datasets stocks fixture, both CSV layouts, the HTML report, errors.
+
+use crate::common::{Pbal, fixture};
+
+fn stocks() -> String {
+    fixture("prices/stocks.csv").display().to_string()
+}
+
+#[test]
+fn compare_table_on_real_prices() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--compare",
+        "full-quarterly,buy-only-annually,bands",
+        "--contribution",
+        "500",
+        "--commission",
+        "ibkr-fixed",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    insta::assert_snapshot!(stdout, @r#"
+    stocks.csv: 123 dates, 2000-01-01 to 2010-03-01, 5 symbols (GOOG from 2004-08-01). Initial 10,000.00, 500.00 every month; whole shares.
+
+    | Policy               | full-quarterly | buy-only-annually |      bands |      never |
+    |----------------------|----------------|-------------------|------------|------------|
+    | Final value          |     226,017.29 |        300,440.19 | 238,694.99 | 300,623.53 |
+    | Contributed          |      71,000.00 |         71,000.00 |  71,000.00 |  71,000.00 |
+    | CAGR                 |         12.12% |            16.09% |     12.76% |     14.75% |
+    | Volatility           |         32.09% |            30.83% |     33.50% |     35.74% |
+    | Max drawdown         |        -62.79% |           -56.20% |    -64.31% |    -63.65% |
+    | Sharpe               |           0.52 |              0.64 |       0.53 |       0.57 |
+    | Max drift            |         20.00% |            56.00% |      8.99% |     45.57% |
+    | Mean drift           |          3.52% |            28.22% |      3.88% |     26.07% |
+    | Trades               |            183 |                34 |        211 |        500 |
+    | Turnover / year      |         18.54% |             3.15% |     10.66% |      3.29% |
+    | Commission           |         179.75 |             34.25 |     196.97 |     484.27 |
+    | Realized gain, short |       1,087.25 |              0.00 |   3,719.97 |       0.00 |
+    | Realized gain, long  |      59,499.63 |              0.00 |  35,826.61 |       0.00 |
+    | Mean cash            |         510.76 |          2,699.05 |     468.74 |      12.49 |
+
+    Returns are time-weighted (contributions are not gains). Drift: half the sum of |weight - target| over assets and cash, after each date's trades.
+    Bands: act when an asset is more than min(5pp, 25% of its target) off target (`bands` then trades only the assets outside; full-bands trades them all).
+    "#);
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--compare",
+        "quarterly,full-annually",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(v["start"], "2000-01-01");
+    assert_eq!(v["end"], "2010-03-01");
+    assert_eq!(v["dates"], 123);
+    let policies = v["policies"].as_array().unwrap();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["buy-only-quarterly", "full-annually", "never"]);
+    for p in policies {
+        for key in [
+            "final_value",
+            "contributed",
+            "commission",
+            "realized_gain_short",
+            "realized_gain_long",
+            "mean_cash",
+        ] {
+            assert!(p[key].is_string(), "{key} is money: a string");
+        }
+        for key in [
+            "cagr",
+            "volatility",
+            "max_drawdown",
+            "sharpe",
+            "max_drift",
+            "mean_drift",
+            "turnover",
+        ] {
+            assert!(p[key].is_f64(), "{key} is a ratio: a number");
+        }
+        assert!(p["trades"].is_u64());
+    }
+    // Buy-only never sells, so it realizes nothing; full-annually does.
+    assert_eq!(policies[0]["realized_gain_long"], "0.00");
+    assert_ne!(policies[1]["realized_gain_long"], "0.00");
+    insta::assert_snapshot!(
+        serde_json::to_string_pretty(&policies[2]).unwrap(),
+        @r#"
+        {
+          "cagr": 0.1190620129,
+          "commission": "0.00",
+          "contributed": "10000.00",
+          "final_value": "31368.95",
+          "max_drawdown": -0.6650822226,
+          "max_drift": 0.4959214099,
+          "mean_cash": "10.70",
+          "mean_drift": 0.2845025244,
+          "name": "never",
+          "realized_gain_long": "0.00",
+          "realized_gain_short": "0.00",
+          "sharpe": 0.4989636943,
+          "trades": 4,
+          "turnover": 0.0,
+          "volatility": 0.3491418756
+        }
+        "#
+    );
+}
+
+#[test]
+fn wide_and_long_layouts_agree() {
+    let pbal = Pbal::new();
+    let long = pbal.write(
+        "long.csv",
+        "symbol,date,price\nA,2020-01-02,10\nB,2020-01-02,10\nA,2020-02-03,20\nB,2020-02-03,10\n\
+         A,2020-03-02,10\nB,2020-03-02,10\n",
+    );
+    let wide = pbal.write(
+        "wide.csv",
+        "date,A,B\nJan 2 2020,10,10\nFeb 3 2020,20,10\nMar 2 2020,10,10\n",
+    );
+    let args = |p: &std::path::Path| {
+        let p = p.display().to_string();
+        pbal.run(&[
+            "backtest",
+            &p,
+            "--rebalance",
+            "monthly",
+            "--strategy",
+            "full",
+            "--initial",
+            "1000",
+            "--format",
+            "json",
+        ])
+    };
+    let (code, long_out, stderr) = args(&long);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, wide_out, _) = args(&wide);
+    let strip = |s: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(s).unwrap();
+        v["prices"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&long_out), strip(&wide_out));
+    let v = strip(&long_out);
+    // Hand-computed in pbal-core's unit tests: 38 A + 74 B after February, 1120 in March.
+    assert_eq!(v["policies"][0]["name"], "full-monthly");
+    assert_eq!(v["policies"][0]["final_value"], "1120.00");
+    assert_eq!(v["policies"][1]["final_value"], "1000.00");
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let pbal = Pbal::new();
+    let report = pbal.home.path().join("report.html");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--compare",
+        "full-quarterly",
+        "--report",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        4,
+        "value, drift, 2 weights charts"
+    );
+    assert!(html.contains("<th>full-quarterly</th><th>never</th>"));
+    assert!(html.contains(">GOOG</text>"));
+    for external in ["<script", "http://", "https://", "<link", "src="] {
+        let allowed = external == "http://"
+            && html.matches(external).count()
+                == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count();
+        assert!(!html.contains(external) || allowed, "{external}");
+    }
+}
+
+#[test]
+fn bad_input_names_file_line_and_field() {
+    let pbal = Pbal::new();
+    let bad = pbal.write(
+        "bad.csv",
+        "symbol,date,price\nA,2020-01-02,10\nA,2020-02-03,0\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["backtest", &bad.display().to_string()]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: [HOME]/bad.csv:3: price: must be positive, got 0\n"
+    );
+    let (code, _, stderr) = pbal.run(&["backtest", &stocks(), "--compare", "weekly"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("unknown policy \"weekly\""), "{stderr}");
+    let targets = pbal.write("t.toml", "AAPL = 50\nTSLA = 50\n");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--targets",
+        &targets.display().to_string(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("TSLA: has a target but no prices"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,136 @@
+//! Tax lots of one symbol, sold first in, first out, with realized gains split by holding
+//! period.
+
+use std::collections::VecDeque;
+
+use jiff::Span;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+/// One purchase still (partly) held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Lot {
+    date: Date,
+    quantity: Decimal,
+    /// Cost of the shares still held, commission included.
+    cost: Decimal,
+}
+
+/// Gains realized by one sale.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Realized {
+    /// Held one year or less.
+    pub(super) short: Decimal,
+    /// Held more than one year.
+    pub(super) long: Decimal,
+}
+
+/// The open lots of one symbol, oldest first, and their total cost basis.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Lots {
+    lots: VecDeque<Lot>,
+    basis: Decimal,
+}
+
+/// Whether shares bought on `opened` and sold on `sold` were held more than one year.
+fn is_long_term(opened: Date, sold: Date) -> bool {
+    opened
+        .checked_add(Span::new().years(1))
+        .is_ok_and(|anniversary| sold > anniversary)
+}
+
+impl Lots {
+    /// Total cost basis of the shares held.
+    pub(super) fn basis(&self) -> Decimal {
+        self.basis
+    }
+
+    /// Records a purchase of `quantity` shares costing `cost` (commission included).
+    pub(super) fn buy(&mut self, date: Date, quantity: Decimal, cost: Decimal) {
+        self.basis += cost;
+        self.lots.push_back(Lot {
+            date,
+            quantity,
+            cost,
+        });
+    }
+
+    /// Sells `quantity` shares for net `proceeds` (commission deducted), oldest lots first.
+    /// Never sells more than is held.
+    pub(super) fn sell(&mut self, date: Date, quantity: Decimal, proceeds: Decimal) -> Realized {
+        let mut realized = Realized::default();
+        let mut left = quantity;
+        while left > Decimal::ZERO {
+            let Some(lot) = self.lots.front_mut() else {
+                break;
+            };
+            let take = left.min(lot.quantity);
+            let cost = if take == lot.quantity {
+                lot.cost
+            } else {
+                lot.cost * take / lot.quantity
+            };
+            let income = if take == quantity {
+                proceeds
+            } else {
+                proceeds * take / quantity
+            };
+            let gain = income - cost;
+            if is_long_term(lot.date, date) {
+                realized.long += gain;
+            } else {
+                realized.short += gain;
+            }
+            lot.quantity -= take;
+            lot.cost -= cost;
+            self.basis -= cost;
+            left -= take;
+            if lot.quantity.is_zero() {
+                self.lots.pop_front();
+            }
+        }
+        if self.lots.is_empty() {
+            self.basis = Decimal::ZERO;
+        }
+        realized
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use rust_decimal::dec;
+
+    #[test]
+    fn fifo_splits_short_and_long_term() {
+        let mut lots = Lots::default();
+        lots.buy(date(2020, 1, 15), dec!(10), dec!(100));
+        lots.buy(date(2020, 6, 1), dec!(10), dec!(150));
+        // One year to the day is not more than a year: short term.
+        let r = lots.sell(date(2021, 1, 15), dec!(5), dec!(100));
+        assert_eq!(
+            r,
+            Realized {
+                short: dec!(50),
+                long: dec!(0)
+            }
+        );
+        // 5 left of the first lot (long by now), then 5 of the second (short).
+        let r = lots.sell(date(2021, 2, 1), dec!(10), dec!(300));
+        assert_eq!(
+            r,
+            Realized {
+                short: dec!(75),
+                long: dec!(100)
+            }
+        );
+        assert_eq!(lots.basis(), dec!(75));
+    }
+
+    #[test]
+    fn leap_day_anniversary() {
+        assert!(!is_long_term(date(2020, 2, 29), date(2021, 2, 28)));
+        assert!(is_long_term(date(2020, 2, 29), date(2021, 3, 1)));
+    }
+}

@@ -1,0 +1,192 @@
+//! Summary figures of a run: return, risk, drift, trading and tax.
+//!
+//! Returns are time-weighted: a date's return is its value after trades, less that date's
+//! contribution, over the previous date's value, so contributions do not count as gains but
+//! commissions count as losses.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+
+/// Days in an average year, for annualising.
+const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Summary of one policy's run. Money is exact; ratios are fractions (0.05 = 5%) as `f64`,
+/// NaN when undefined (e.g. volatility of a single date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Value on the last date (holdings plus cash).
+    pub final_value: Decimal,
+    /// Initial amount plus all contributions.
+    pub contributed: Decimal,
+    /// Compound annual time-weighted return.
+    pub cagr: f64,
+    /// Annualised standard deviation of the per-date returns (sample, n − 1).
+    pub volatility: f64,
+    /// Largest fall of the time-weighted index from its running peak (≤ 0, e.g. −0.5).
+    pub max_drawdown: f64,
+    /// Annualised mean return over volatility (risk-free rate 0).
+    pub sharpe: f64,
+    /// Largest drift after any date's trades.
+    pub max_drift: f64,
+    /// Mean drift after each date's trades.
+    pub mean_drift: f64,
+    /// Orders placed, the initial investment's included.
+    pub trades: usize,
+    /// Money traded after the first date (buys + sells) / 2 / mean value / years.
+    pub turnover: f64,
+    /// Commissions paid.
+    pub commission: Decimal,
+    /// Gains realized on lots held one year or less (losses negative).
+    pub realized_gain_short: Decimal,
+    /// Gains realized on lots held more than one year.
+    pub realized_gain_long: Decimal,
+    /// Mean uninvested cash after each date's trades.
+    pub mean_cash: Decimal,
+}
+
+/// Years from `first` to `last` (days / 365.25).
+pub(super) fn years(first: Date, last: Date) -> f64 {
+    let days = first.until(last).map_or(0, |span| span.get_days());
+    f64::from(days) / DAYS_PER_YEAR
+}
+
+/// What the simulation records date by date.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Series {
+    /// Time-weighted index after each date (the first includes the initial commissions).
+    index: Vec<f64>,
+    /// Returns of every date after the first.
+    returns: Vec<f64>,
+    values: Vec<f64>,
+    drift: Vec<f64>,
+    cash_sum: Decimal,
+    final_value: Decimal,
+    contributed: Decimal,
+    trades: usize,
+    traded: Decimal,
+    commission: Decimal,
+    short: Decimal,
+    long: Decimal,
+}
+
+impl Series {
+    /// Records a date: its contribution `flow`, the previous and current values after trades.
+    pub(super) fn record(
+        &mut self,
+        first: bool,
+        flow: Decimal,
+        previous: Decimal,
+        value: Decimal,
+        cash: Decimal,
+        drift: f64,
+    ) {
+        let growth = if first {
+            if flow.is_zero() {
+                1.0
+            } else {
+                ratio(value, flow)
+            }
+        } else if previous.is_zero() {
+            1.0
+        } else {
+            ratio(value - flow, previous)
+        };
+        if !first {
+            self.returns.push(growth - 1.0);
+        }
+        let last = self.index.last().copied().unwrap_or(1.0);
+        self.index.push(last * growth);
+        self.values.push(value.to_f64().unwrap_or(0.0));
+        self.drift.push(drift);
+        self.cash_sum += cash;
+        self.final_value = value;
+        self.contributed += flow;
+    }
+
+    /// Records an order.
+    pub(super) fn trade(&mut self, first: bool, amount: Decimal, commission: Decimal) {
+        self.trades += 1;
+        self.commission += commission;
+        if !first {
+            self.traded += amount;
+        }
+    }
+
+    /// Records realized gains.
+    pub(super) fn realized(&mut self, short: Decimal, long: Decimal) {
+        self.short += short;
+        self.long += long;
+    }
+
+    pub(super) fn figures(&self, years: f64) -> Figures {
+        let n = self.returns.len() as f64;
+        let mean = self.returns.iter().sum::<f64>() / n;
+        let variance = self.returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let per_year = n / years;
+        let volatility = variance.sqrt() * per_year.sqrt();
+        let growth = self.index.last().copied().unwrap_or(1.0);
+        let mut peak: f64 = 1.0;
+        let mut max_drawdown: f64 = 0.0;
+        for &i in &self.index {
+            peak = peak.max(i);
+            max_drawdown = max_drawdown.min(i / peak - 1.0);
+        }
+        let mean_value = self.values.iter().sum::<f64>() / self.values.len() as f64;
+        let dates = Decimal::from(self.values.len().max(1));
+        Figures {
+            final_value: self.final_value,
+            contributed: self.contributed,
+            cagr: growth.powf(1.0 / years) - 1.0,
+            volatility,
+            max_drawdown,
+            sharpe: mean * per_year / volatility,
+            max_drift: self.drift.iter().copied().fold(0.0, f64::max),
+            mean_drift: self.drift.iter().sum::<f64>() / self.drift.len() as f64,
+            trades: self.trades,
+            turnover: self.traded.to_f64().unwrap_or(0.0) / 2.0 / mean_value / years,
+            commission: self.commission,
+            realized_gain_short: self.short,
+            realized_gain_long: self.long,
+            mean_cash: self.cash_sum / dates,
+        }
+    }
+}
+
+/// `a / b` in floating point.
+fn ratio(a: Decimal, b: Decimal) -> f64 {
+    a.to_f64().unwrap_or(f64::NAN) / b.to_f64().unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use rust_decimal::dec;
+
+    #[test]
+    fn a_year_of_steady_growth() {
+        let mut s = Series::default();
+        s.record(true, dec!(100), dec!(0), dec!(100), dec!(0), 0.0);
+        s.record(false, dec!(0), dec!(100), dec!(110), dec!(0), 0.0);
+        s.record(false, dec!(10), dec!(110), dec!(120), dec!(0), 0.0);
+        let f = s.figures(1.0);
+        // Returns: +10%, then 0% (the 10 added is a contribution, not a gain).
+        assert!((f.cagr - 0.10).abs() < 1e-12, "{f:?}");
+        assert_eq!(f.contributed, dec!(110));
+        assert!((f.volatility - (0.005_f64).sqrt() * 2.0_f64.sqrt()).abs() < 1e-12);
+        assert_eq!(f.max_drawdown, 0.0);
+        assert!((years(date(2000, 1, 1), date(2001, 1, 1)) - 366.0 / 365.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn drawdown_from_the_peak() {
+        let mut s = Series::default();
+        s.record(true, dec!(100), dec!(0), dec!(100), dec!(0), 0.0);
+        s.record(false, dec!(0), dec!(100), dec!(200), dec!(0), 0.0);
+        s.record(false, dec!(0), dec!(200), dec!(50), dec!(0), 0.0);
+        s.record(false, dec!(0), dec!(50), dec!(150), dec!(0), 0.0);
+        assert!((s.figures(1.0).max_drawdown + 0.75).abs() < 1e-12);
+    }
+}

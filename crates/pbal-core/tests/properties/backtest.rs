@@ -1,0 +1,214 @@
+//! Property tests of the backtest: buy-and-hold, money accounting, whole-share cash.
+
+use jiff::civil::{Date, date};
+use pbal_core::backtest::{Config, Every, Policy, PriceTable, Run, Schedule, run_policy};
+use pbal_core::{Commission, PlanOptions, Side, Strategy, Targets};
+use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
+use rust_decimal::Decimal;
+
+/// A random backtest: prices (some symbols starting late), targets, flows and a policy.
+#[derive(Debug, Clone)]
+struct Case {
+    prices: PriceTable,
+    config: Config,
+    policy: Policy,
+}
+
+fn symbols(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("S{i}")).collect()
+}
+
+/// Month starts from January 2000, with a day that varies.
+fn dates(n: usize, day: i8) -> Vec<Date> {
+    (0..n)
+        .map(|i| date(2000 + (i / 12) as i16, (i % 12) as i8 + 1, day))
+        .collect()
+}
+
+fn case() -> impl proptest::strategy::Strategy<Value = Case> {
+    (2usize..=4, 2usize..=30).prop_flat_map(|(assets, periods)| {
+        (
+            // Price paths in cents: a start and per-period moves of −20%..+25%.
+            prop::collection::vec(
+                (100i64..50_000, prop::collection::vec(-20i64..=25, periods)),
+                assets,
+            ),
+            // Late starts (IPO after n periods); the first asset always starts at once.
+            prop::collection::vec(0usize..periods, assets),
+            prop::collection::vec(1u32..10, assets),
+            (0i64..10_000_000, 0i64..500_000, 0usize..3, 1i8..=28),
+            (0usize..3, 0usize..5, 0usize..3),
+        )
+            .prop_map(move |(paths, starts, weights, flows, policy)| {
+                let (initial, contribution, every, day) = flows;
+                let (commission, schedule, strategy) = policy;
+                let rows = dates(periods, day)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(t, d)| {
+                        let row = paths
+                            .iter()
+                            .enumerate()
+                            .map(|(a, (start, moves))| {
+                                let begins = if a == 0 { 0 } else { starts[a] };
+                                (t >= begins).then(|| {
+                                    let mut cents = Decimal::from(*start);
+                                    for m in &moves[..t] {
+                                        cents = (cents * Decimal::from(100 + m)
+                                            / Decimal::ONE_HUNDRED)
+                                            .round_dp(0)
+                                            .max(Decimal::ONE);
+                                    }
+                                    cents / Decimal::ONE_HUNDRED
+                                })
+                            })
+                            .collect();
+                        (d, row)
+                    })
+                    .collect();
+                let names = symbols(assets);
+                let total: u32 = weights.iter().sum();
+                let targets = Targets::new(
+                    names
+                        .iter()
+                        .zip(&weights)
+                        .map(|(s, w)| (s.clone(), Decimal::from(*w) / Decimal::from(total))),
+                )
+                .unwrap();
+                let config = Config {
+                    contribution: Decimal::new(contribution, 2),
+                    every: [Every::Month, Every::Quarter, Every::Year][every],
+                    options: PlanOptions {
+                        commission: [
+                            Commission::None,
+                            Commission::IbkrFixed,
+                            Commission::Flat(Decimal::ONE),
+                        ][commission],
+                        ..PlanOptions::default()
+                    },
+                    ..Config::new(targets, Decimal::new(initial, 2))
+                };
+                let schedule = [
+                    Schedule::Monthly,
+                    Schedule::Quarterly,
+                    Schedule::Annually,
+                    Schedule::Bands,
+                    Schedule::Never,
+                ][schedule];
+                let strategy = [Strategy::BuyOnly, Strategy::Full, Strategy::Bands][strategy];
+                Case {
+                    prices: PriceTable::new(names, rows).unwrap(),
+                    config,
+                    policy: Policy::new(strategy, schedule),
+                }
+            })
+    })
+}
+
+/// Holdings at the last date's prices (missing prices carried forward).
+fn holdings_value(prices: &PriceTable, quantities: &[Decimal]) -> Decimal {
+    (0..prices.symbols().len())
+        .map(|c| {
+            let last = (0..prices.dates().len())
+                .rev()
+                .find_map(|r| prices.price(r, c))
+                .unwrap_or(Decimal::ZERO);
+            quantities[c] * last
+        })
+        .sum()
+}
+
+/// Cash implied by the fills: contributions in, buys and commissions out, sales in.
+fn cash_from_fills(run: &Run) -> Decimal {
+    run.fills
+        .iter()
+        .fold(run.figures.contributed, |cash, f| match f.trade.side {
+            Side::Buy => cash - f.trade.amount - f.trade.commission,
+            Side::Sell => cash + f.trade.amount - f.trade.commission,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Without contributions, never-rebalance buys once and holds: every later value is the
+    /// first date's shares at that date's prices plus the first date's cash.
+    #[test]
+    fn never_is_buy_and_hold(case in case()) {
+        let config = Config { contribution: Decimal::ZERO, ..case.config };
+        let run = run_policy(&case.prices, &config, Policy::NEVER).unwrap();
+        let first = run.points[0].date;
+        prop_assert!(run.fills.iter().all(|f| f.date == first));
+        prop_assert!(run.points.iter().all(|p| p.cash == run.points[0].cash));
+        let expected = holdings_value(&case.prices, &run.final_quantities) + run.points[0].cash;
+        prop_assert_eq!(run.figures.final_value, expected);
+    }
+
+    /// Money is neither created nor lost: the final value is the fills' cash plus the shares
+    /// the fills leave, at the last prices.
+    #[test]
+    fn value_accounting_identity(case in case()) {
+        let run = run_policy(&case.prices, &case.config, case.policy).unwrap();
+        let cash = cash_from_fills(&run);
+        prop_assert_eq!(run.points.last().unwrap().cash, cash);
+        let mut quantities = vec![Decimal::ZERO; case.prices.symbols().len()];
+        for f in &run.fills {
+            let c = case.prices.column(&f.trade.symbol).unwrap();
+            match f.trade.side {
+                Side::Buy => quantities[c] += f.trade.quantity,
+                Side::Sell => quantities[c] -= f.trade.quantity,
+            }
+        }
+        prop_assert_eq!(&quantities, &run.final_quantities);
+        prop_assert_eq!(
+            run.figures.final_value,
+            cash + holdings_value(&case.prices, &quantities)
+        );
+        let paid: Decimal = run.fills.iter().map(|f| f.trade.commission).sum();
+        prop_assert_eq!(paid, run.figures.commission);
+    }
+
+    /// Every contribution arrives (one per period started after the first date) and ends up
+    /// invested or as cash: the cash is what came in minus net purchases and commissions.
+    #[test]
+    fn contributions_are_never_lost(case in case()) {
+        let run = run_policy(&case.prices, &case.config, case.policy).unwrap();
+        let months = match case.config.every {
+            Every::Month => 1,
+            Every::Quarter => 3,
+            Every::Year => 12,
+        };
+        let period = |d: Date| (d.year(), (d.month() - 1) / months);
+        let starts = run
+            .points
+            .windows(2)
+            .filter(|w| period(w[0].date) != period(w[1].date))
+            .count();
+        let expected = case.config.initial + case.config.contribution * Decimal::from(starts);
+        prop_assert_eq!(run.figures.contributed, expected);
+        let net_bought: Decimal = run
+            .fills
+            .iter()
+            .map(|f| match f.trade.side {
+                Side::Buy => f.trade.amount + f.trade.commission,
+                Side::Sell => f.trade.commission - f.trade.amount,
+            })
+            .sum();
+        prop_assert_eq!(run.points.last().unwrap().cash, expected - net_bought);
+    }
+
+    /// Whole-share runs hold whole shares and never negative cash.
+    #[test]
+    fn whole_shares_never_negative_cash(case in case()) {
+        let run = run_policy(&case.prices, &case.config, case.policy).unwrap();
+        for p in &run.points {
+            prop_assert!(p.cash >= Decimal::ZERO, "{} cash {}", p.date, p.cash);
+        }
+        for q in &run.final_quantities {
+            prop_assert!(*q >= Decimal::ZERO && q.fract().is_zero(), "{q}");
+        }
+        prop_assert!(run.figures.max_drift >= 0.0 && run.figures.max_drift <= 1.0);
+        prop_assert!(run.figures.max_drawdown <= 0.0);
+    }
+}
