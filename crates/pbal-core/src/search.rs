@@ -191,11 +191,24 @@ pub(crate) fn search<J: Judge>(
         let suffixes = (0..n)
             .map(|d| problem.relaxation(&order[d + 1..]))
             .collect();
+        // What the assets after each depth can spend at least and at most.
+        let suffix_range = (0..n)
+            .map(|d| {
+                order[d + 1..].iter().fold((0.0, 0.0), |(lo, hi), &i| {
+                    let unit = problem.unit_value(i);
+                    (
+                        lo + problem.lo[i] as f64 * unit,
+                        hi + problem.hi[i] as f64 * unit,
+                    )
+                })
+            })
+            .collect();
         let mut bnb = BranchAndBound {
             problem,
             judge,
             order,
             suffixes,
+            suffix_range,
             units: vec![0; n],
             nodes: 0,
             node_limit,
@@ -222,12 +235,26 @@ pub(crate) fn search<J: Judge>(
     })
 }
 
+/// What became of one node.
+enum Visit {
+    /// Searched (or pruned inside).
+    Explored,
+    /// Its bound cannot beat the incumbent.
+    Worse,
+    /// No completion keeps the budget: spending less (or more) would be needed.
+    Infeasible { spend_less: bool },
+    /// The node limit was reached.
+    Stopped,
+}
+
 struct BranchAndBound<'a, J: Judge> {
     problem: &'a Problem,
     judge: &'a J,
     order: Vec<usize>,
     /// `suffixes[d]`: the relaxation of `order[d + 1..]`.
     suffixes: Vec<Relaxation>,
+    /// `suffix_range[d]`: the least and most `order[d + 1..]` can spend.
+    suffix_range: Vec<(f64, f64)>,
     units: Vec<i64>,
     nodes: u64,
     node_limit: u64,
@@ -259,8 +286,10 @@ impl<J: Judge> BranchAndBound<'_, J> {
         let centre = (fractional[0] / unit).clamp(p.lo[asset] as f64, p.hi[asset] as f64);
         let down_start = centre.floor() as i64;
         let mut child = Vec::new();
+        let mut zero_seen = false;
         // Walk outward from the fractional optimum in both directions; the bound is convex in
-        // this asset's quantity, so once it exceeds the incumbent that direction is done.
+        // this asset's quantity on each side of zero (commissions only apply to a trade), so
+        // once it exceeds the incumbent that direction is done. Zero is always looked at.
         for dir in [-1i64, 1] {
             let mut u = if dir < 0 {
                 down_start
@@ -277,36 +306,99 @@ impl<J: Judge> BranchAndBound<'_, J> {
                 }
             }
             loop {
-                self.nodes += 1;
-                if self.nodes > self.node_limit {
-                    return false;
+                match self.visit(
+                    depth,
+                    asset,
+                    u,
+                    fixed_objective,
+                    fixed_spent,
+                    fixed_commission,
+                    &mut child,
+                ) {
+                    Visit::Stopped => return false,
+                    Visit::Explored => {}
+                    Visit::Infeasible { spend_less } => {
+                        // A commission can make the budget bind a few units further out:
+                        // keep walking while the walk goes toward feasibility.
+                        if spend_less != (dir < 0) {
+                            break;
+                        }
+                    }
+                    Visit::Worse => break,
                 }
-                let x = u as f64 * unit;
-                let objective = fixed_objective + (p.deviation[asset] + x).powi(2);
-                let spent = fixed_spent + x;
-                let commission = fixed_commission + p.commission_of(asset, u);
-                let (s_min, s_max) = p.sum_range(spent, commission);
-                let cash_dev = p.cash_deviation - spent;
-                let bound =
-                    objective + self.suffixes[depth].solve(cash_dev, s_min, s_max, &mut child);
-                let incumbent = self.incumbent();
-                if bound.is_infinite() || bound > incumbent + tolerance(incumbent) {
-                    break;
-                }
-                self.units[asset] = u;
-                let child_fractional = child.clone();
-                if !self.descend(depth + 1, objective, spent, commission, &child_fractional) {
-                    self.units[asset] = 0;
-                    return false;
-                }
-                self.units[asset] = 0;
+                zero_seen |= u == 0;
                 match p.next(asset, u, dir) {
                     Some(v) => u = v,
                     None => break,
                 }
             }
+            zero_seen |= u == 0;
+        }
+        if !zero_seen
+            && p.lo[asset] <= 0
+            && 0 <= p.hi[asset]
+            && let Visit::Stopped = self.visit(
+                depth,
+                asset,
+                0,
+                fixed_objective,
+                fixed_spent,
+                fixed_commission,
+                &mut child,
+            )
+        {
+            return false;
         }
         true
+    }
+
+    /// Bounds the node `asset = u` and descends into it when the bound allows.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the node's state, passed down the recursion"
+    )]
+    fn visit(
+        &mut self,
+        depth: usize,
+        asset: usize,
+        u: i64,
+        fixed_objective: f64,
+        fixed_spent: f64,
+        fixed_commission: f64,
+        child: &mut Vec<f64>,
+    ) -> Visit {
+        let p = self.problem;
+        self.nodes += 1;
+        if self.nodes > self.node_limit {
+            return Visit::Stopped;
+        }
+        let x = u as f64 * p.unit_value(asset);
+        let objective = fixed_objective + (p.deviation[asset] + x).powi(2);
+        let spent = fixed_spent + x;
+        let commission = fixed_commission + p.commission_of(asset, u);
+        let (s_min, s_max) = p.sum_range(spent, commission);
+        let (rest_lo, rest_hi) = self.suffix_range[depth];
+        if rest_lo > s_max + tolerance(s_max) {
+            return Visit::Infeasible { spend_less: true };
+        }
+        if rest_hi < s_min - tolerance(s_min) {
+            return Visit::Infeasible { spend_less: false };
+        }
+        let cash_dev = p.cash_deviation - spent;
+        let bound = objective + self.suffixes[depth].solve(cash_dev, s_min, s_max, child);
+        let incumbent = self.incumbent();
+        if bound.is_infinite() || bound > incumbent + tolerance(incumbent) {
+            return Visit::Worse;
+        }
+        self.units[asset] = u;
+        let child_fractional = child.clone();
+        let complete = self.descend(depth + 1, objective, spent, commission, &child_fractional);
+        self.units[asset] = 0;
+        if complete {
+            Visit::Explored
+        } else {
+            Visit::Stopped
+        }
     }
 
     fn leaf(&mut self) {

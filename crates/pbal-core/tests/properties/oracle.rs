@@ -376,3 +376,32 @@ proptest! {
         let _ = plan(&portfolio, &targets, cash, &options);
     }
 }
+
+/// Found by the property above: a full rebalance with a withdrawal, a minimum trade, a reserve,
+/// a flat commission and half-share steps.
+#[test]
+fn full_withdrawal_with_minimum_trade_and_half_shares() {
+    let c = Case {
+        assets: vec![(4, 17_696, 0), (1, 25_000, 0)],
+        weights: vec![67, 33],
+        cash_cents: -31_512,
+        strategy: Strategy::Full,
+        min_trade: 126,
+        reserve: 125,
+        commission: Commission::Flat(money(229)),
+        step: Decimal::new(5, 1),
+    };
+    let (portfolio, targets, cash, options) = inputs(&c);
+    let best = brute_force(&c).unwrap().expect("a feasible plan exists");
+    let p = plan(&portfolio, &targets, cash, &options).unwrap();
+    let quantities: Vec<Decimal> = portfolio
+        .holdings()
+        .iter()
+        .map(|h| signed(&p, &h.symbol))
+        .collect();
+    let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+    assert!(
+        f <= best,
+        "engine {f} ({quantities:?}) > brute force {best}"
+    );
+}
