@@ -2,7 +2,8 @@
 //! bound. Works in f64 for speed; every candidate it keeps is re-checked exactly by the caller's
 //! [`Judge`], which also decides ties.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 
 use crate::waterfill::{Item, Relaxation};
 
@@ -416,6 +417,91 @@ impl<J: Judge> BranchAndBound<'_, J> {
     }
 }
 
+/// A plan being improved and what it spends.
+#[derive(Debug, Default)]
+struct Walk {
+    units: Vec<i64>,
+    spent: f64,
+    commission: f64,
+}
+
+/// Takes every objective-lowering move in direction `dir` while the plan stays feasible.
+/// Returns whether any move was made.
+///
+/// A move of `dx` on an asset with deviation `g` changes the objective by
+/// `2·dx·(g + dx − r)`, `r` being the cash's deviation: it helps exactly when `g + dx < r`
+/// (buying) or `g + dx > r` (selling). The key `g + dx` does not depend on `r`, so a heap of
+/// keys gives the next helpful move without rescanning all assets after every move.
+fn improve_in(problem: &Problem, walk: &mut Walk, dir: i64, margin: f64) -> bool {
+    let step = |walk: &Walk, i: usize| -> Option<(i64, f64, f64)> {
+        let v = problem.next(i, walk.units[i], dir)?;
+        let dx = (v - walk.units[i]) as f64 * problem.unit_value(i);
+        let dc = problem.commission_of(i, v) - problem.commission_of(i, walk.units[i]);
+        let spent = walk.spent + dx;
+        let commission = walk.commission + dc;
+        let feasible = spent + commission <= problem.budget - margin
+            && !(problem.withdrawal
+                && problem.budget - spent - commission > problem.overshoot_slack);
+        feasible.then_some((v, dx, dc))
+    };
+    // Keys are negated for selling so that the smallest key is always the best move.
+    let key = |walk: &Walk, i: usize, dx: f64| {
+        let g = problem.deviation[i] + walk.units[i] as f64 * problem.unit_value(i);
+        (g + dx) * dir as f64
+    };
+    let mut heap: BinaryHeap<Reverse<Candidate>> = BinaryHeap::new();
+    for i in 0..problem.len() {
+        if let Some((_, dx, _)) = step(walk, i) {
+            heap.push(Reverse(Candidate(key(walk, i, dx), i)));
+        }
+    }
+    let mut moved = false;
+    while let Some(Reverse(Candidate(_, i))) = heap.pop() {
+        // Spending only moves one way in this direction: a move that breaks the budget now
+        // stays broken, and is dropped.
+        let Some((v, dx, dc)) = step(walk, i) else {
+            continue;
+        };
+        let delta = move_delta(problem, &walk.units, walk.spent, i, v);
+        if delta >= -tolerance(delta) {
+            // The best remaining key does not help: none does.
+            break;
+        }
+        walk.spent += dx;
+        walk.commission += dc;
+        walk.units[i] = v;
+        moved = true;
+        if let Some((_, dx, _)) = step(walk, i) {
+            heap.push(Reverse(Candidate(key(walk, i, dx), i)));
+        }
+    }
+    moved
+}
+
+/// A move's cost (or key) and its asset, ordered by cost, then asset (for determinism).
+#[derive(Debug, Clone, Copy)]
+struct Candidate(f64, usize);
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
 /// A good feasible start: the fractional optimum rounded toward feasibility, repaired, then
 /// improved one unit at a time while that lowers the objective.
 fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
@@ -441,52 +527,63 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
     let (_, mut spent, mut commission) = problem.evaluate(&units);
     let feasible = |spent: f64, commission: f64| spent + commission <= problem.budget - margin;
     // Repair: while over budget, make the move (less buying or more selling) that hurts least.
-    let mut guard = 0usize;
-    while !feasible(spent, commission) && guard < 1_000_000 {
-        guard += 1;
-        let mut choice: Option<(f64, usize, i64)> = None;
+    // Each such move raises the cash left, which only makes every other move's cost higher,
+    // so a heap of possibly stale costs, re-checked when popped, still picks the best move.
+    let mut heap: BinaryHeap<Reverse<Candidate>> = BinaryHeap::new();
+    if !feasible(spent, commission) {
         for i in 0..n {
             if let Some(v) = problem.next(i, units[i], -1) {
                 let delta = move_delta(problem, &units, spent, i, v);
-                if choice.is_none_or(|c| delta < c.0) {
-                    choice = Some((delta, i, v));
-                }
+                heap.push(Reverse(Candidate(delta, i)));
             }
         }
-        let Some((_, i, v)) = choice else { break };
+    }
+    while !feasible(spent, commission) {
+        let Some(Reverse(Candidate(_, i))) = heap.pop() else {
+            break;
+        };
+        let Some(v) = problem.next(i, units[i], -1) else {
+            continue;
+        };
+        let delta = move_delta(problem, &units, spent, i, v);
+        if heap
+            .peek()
+            .is_some_and(|Reverse(Candidate(next, _))| delta > *next)
+        {
+            heap.push(Reverse(Candidate(delta, i)));
+            continue;
+        }
         spent += (v - units[i]) as f64 * problem.unit_value(i);
         commission += problem.commission_of(i, v) - problem.commission_of(i, units[i]);
         units[i] = v;
-    }
-    // Improve: best single-unit move while the objective falls and the plan stays feasible.
-    for _ in 0..(100 * n + 10_000) {
-        let mut choice: Option<(f64, usize, i64)> = None;
-        for i in 0..n {
-            for dir in [-1, 1] {
-                let Some(v) = problem.next(i, units[i], dir) else {
-                    continue;
-                };
-                let dx = (v - units[i]) as f64 * problem.unit_value(i);
-                let dc = problem.commission_of(i, v) - problem.commission_of(i, units[i]);
-                if !feasible(spent + dx, commission + dc) {
-                    continue;
-                }
-                if problem.withdrawal
-                    && problem.budget - (spent + dx) - (commission + dc) > problem.overshoot_slack
-                {
-                    continue;
-                }
-                let delta = move_delta(problem, &units, spent, i, v);
-                if delta < -tolerance(delta) && choice.is_none_or(|c| delta < c.0) {
-                    choice = Some((delta, i, v));
-                }
-            }
+        if let Some(w) = problem.next(i, v, -1) {
+            heap.push(Reverse(Candidate(
+                move_delta(problem, &units, spent, i, w),
+                i,
+            )));
         }
-        let Some((_, i, v)) = choice else { break };
-        spent += (v - units[i]) as f64 * problem.unit_value(i);
-        commission += problem.commission_of(i, v) - problem.commission_of(i, units[i]);
-        units[i] = v;
     }
+    // Improve: all the moves that lower the objective in one direction (best first), then in
+    // the other, until neither finds one. Within a direction every move shifts the cash the
+    // same way, which only raises the other moves' costs, so the lazy heap is exact; moving
+    // one asset at a time instead zig-zags for thousands of moves on hundreds of assets.
+    let state = &mut Walk {
+        units,
+        spent,
+        commission,
+    };
+    for _ in 0..64 {
+        let up = improve_in(problem, state, 1, margin);
+        let down = improve_in(problem, state, -1, margin);
+        if !up && !down {
+            break;
+        }
+    }
+    let Walk {
+        mut units,
+        spent,
+        commission,
+    } = std::mem::take(state);
     if problem.withdrawal {
         make_minimal(problem, &mut units, spent, commission, margin);
     }
