@@ -14,8 +14,8 @@ Not run in CI (it needs Python with bt). Usage, from the repository root:
     python3 scripts/backtest-crosscheck.py [PRICES.csv] [--pbal target/debug/pbal]
 
 PRICES defaults to fixtures/prices/stocks.csv (long CSV: symbol,date,price). pbal runs with
-`--continuous` (exact target weights, the sizing a fractional backtester uses); `--fractional`
-alone rounds quantities to 0.0001 shares, as pbal plan would, which is close but not exact.
+`--fractional`: full rebalances without costs then reach exact target weights, the sizing a
+fractional backtester uses.
 """
 
 import argparse
@@ -68,7 +68,7 @@ def bt_final_values(path: str) -> dict:
 def pbal_final_values(pbal: str, path: str) -> dict:
     command = [
         pbal, "backtest", path,
-        "--continuous", "--compare", ",".join(POLICIES),
+        "--fractional", "--compare", ",".join(POLICIES),
         "--initial", str(INITIAL), "--format", "json",
     ]
     print("$", " ".join(command))

@@ -66,7 +66,8 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
     pub min_trade: Option<Decimal>,
 
-    /// Allow fractional shares (quantities in steps of 0.0001).
+    /// Fractional shares. Full rebalances without costs then reach the weights exactly (as
+    /// fractional backtesters do); other policies trade in steps of 0.0001 share.
     #[arg(long)]
     pub fractional: bool,
 
@@ -118,8 +119,11 @@ pub(crate) struct Outcome {
 
 pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     let prices = crate::prices::read(&args.prices)?;
-    let config = config(args, &prices)?;
     let policies = policies(args)?;
+    let mut config = config(args, &prices)?;
+    if args.fractional && exact_fractions_apply(&config, &policies) {
+        config.sizing = Sizing::Continuous;
+    }
     let runs = backtest::compare(&prices, &config, &policies)
         .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
     let outcome = Outcome {
@@ -164,6 +168,17 @@ fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
         .into_iter()
         .map(|n| Policy::parse(n, default).map_err(anyhow::Error::from))
         .collect()
+}
+
+/// Whether `--fractional` can mean exact weights: no costs, no minimum trade, and only full or
+/// never policies (bands only without contributions).
+fn exact_fractions_apply(config: &Config, policies: &[Policy]) -> bool {
+    config.options.commission == pbal_core::Commission::None
+        && config.options.min_trade.is_zero()
+        && policies.iter().all(|p| {
+            (p.schedule == Schedule::Never || p.strategy == Strategy::Full)
+                && (p.schedule != Schedule::Bands || config.contribution.is_zero())
+        })
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {

@@ -222,3 +222,40 @@ fn bad_input_names_file_line_and_field() {
         "{stderr}"
     );
 }
+
+/// `--fractional` full rebalancing without costs reaches the weights exactly: the final values
+/// bt 1.4.1 computes on the same data (scripts/backtest-crosscheck.py), to 1e-9 relative.
+#[test]
+fn fractional_full_rebalancing_agrees_with_bt() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--fractional",
+        "--compare",
+        "full-monthly,full-quarterly,full-annually",
+        "--initial",
+        "10000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let bt = [
+        ("full-monthly", 36_632.303_430_374_9_f64),
+        ("full-quarterly", 32_867.529_892_321_116),
+        ("full-annually", 36_111.168_353_243_48),
+        ("never", 31_413.318_558_522_977),
+    ];
+    for (name, expected) in bt {
+        let policy = v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {stdout}"));
+        let value: f64 = policy["final_value"].as_str().unwrap().parse().unwrap();
+        let relative = (value - expected).abs() / expected;
+        assert!(relative < 1e-9, "{name}: {value} vs bt {expected}");
+    }
+}
