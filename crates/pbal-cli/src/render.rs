@@ -29,7 +29,7 @@ pub(crate) fn money(d: Decimal) -> String {
 }
 
 /// Money for people: rounded to cents, thousands grouped.
-fn money_display(d: Decimal) -> String {
+pub(crate) fn money_display(d: Decimal) -> String {
     let s = format!("{:.2}", d.round_dp(2));
     let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
     let (int, frac) = s.split_once('.').unwrap_or((s, "00"));

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::cli::{CommissionArg, StrategyArg, parse_commission};
 use crate::decimal_arg::parse_non_negative;
 use crate::output::emit;
-use crate::render::money;
+use crate::render::{money, money_display};
 use crate::targets::TargetsFile;
 
 /// Arguments of `pbal backtest`.
@@ -211,21 +211,6 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
             Sizing::Plan
         },
     })
-}
-
-/// Money for people: rounded to cents, thousands grouped.
-pub(crate) fn money_display(d: Decimal) -> String {
-    let s = format!("{:.2}", d.round_dp(2));
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{frac}")
 }
 
 /// A fraction as a percentage with two decimals; `n/a` when undefined.

@@ -38,15 +38,12 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         .map(TargetsFile::read)
         .transpose()?;
     let selection = selection(args.account.as_ref(), args.all_accounts);
-    let include: BTreeSet<String> = targets_file
-        .iter()
-        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
-        .collect();
-    let holdings = statement.to_holdings(&selection, &include)?;
-    for note in &holdings.excluded {
-        warn(note);
-    }
-    let (portfolio, targets) = managed(&holdings, targets_file.as_ref(), &BTreeMap::new())?;
+    let (holdings, portfolio, targets) = plannable(
+        &statement,
+        &selection,
+        targets_file.as_ref(),
+        &BTreeMap::new(),
+    )?;
     let cash = match args.cash {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
@@ -239,10 +236,30 @@ pub(crate) fn selection(account: Option<&String>, all: bool) -> AccountSelection
     }
 }
 
+/// The statement's holdings (what was left out reported) and the managed portfolio with its
+/// targets.
+pub(crate) fn plannable(
+    statement: &pbal_ibkr::Statement,
+    selection: &AccountSelection,
+    targets_file: Option<&TargetsFile>,
+    market_prices: &BTreeMap<String, Decimal>,
+) -> Result<(Holdings, Portfolio, Targets)> {
+    let include: BTreeSet<String> = targets_file
+        .iter()
+        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
+        .collect();
+    let holdings = statement.to_holdings(selection, &include)?;
+    for note in &holdings.excluded {
+        warn(note);
+    }
+    let (portfolio, targets) = managed(&holdings, targets_file, market_prices)?;
+    Ok((holdings, portfolio, targets))
+}
+
 /// The managed portfolio and its targets: exclusions removed, unheld targets added at their
 /// price (`market_prices` first, then the targets file), equal weights when no targets file is
 /// given.
-pub(crate) fn managed(
+fn managed(
     holdings: &Holdings,
     targets_file: Option<&TargetsFile>,
     market_prices: &BTreeMap<String, Decimal>,

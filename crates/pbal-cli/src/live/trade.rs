@@ -23,7 +23,7 @@ use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder};
 use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{managed, options, wash_sale_guard, with_substitutes};
+use crate::commands::plan::{options, plannable, wash_sale_guard, with_substitutes};
 use crate::journal::Journal;
 use crate::output::warn;
 use crate::render::PlanReport;
@@ -68,15 +68,12 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let (statement, selection) = read_account(&conn, args).await?;
     let (statement, conids, market_prices) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
-    let include: BTreeSet<String> = targets_file
-        .iter()
-        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
-        .collect();
-    let holdings = statement.to_holdings(&selection, &include)?;
-    for note in &holdings.excluded {
-        warn(note);
-    }
-    let (portfolio, targets) = managed(&holdings, targets_file.as_ref(), &market_prices)?;
+    let (holdings, portfolio, targets) = plannable(
+        &statement,
+        &selection,
+        targets_file.as_ref(),
+        &market_prices,
+    )?;
     let cash = match args.cash {
         CashArg::Amount(amount) => amount,
         CashArg::Available => statement.cash_in_base(&selection)?,
