@@ -99,8 +99,18 @@ impl Gateway {
     pub async fn positions(&self, account: &str) -> Result<Vec<GatewayPosition>, GatewayError> {
         self.prime_portfolio().await?;
         let invalidate = format!("portfolio/{account}/positions/invalidate");
-        self.post(&invalidate, &json!({}), None, Retry::Idempotent)
-            .await?;
+        // The cache lags fills; clearing it is worth a try, but a gateway without the call
+        // (or a refusal) is no reason to stop: the pages below are still read.
+        match self
+            .post(&invalidate, &json!({}), None, Retry::Idempotent)
+            .await
+        {
+            Ok(_)
+            | Err(
+                GatewayError::Api { .. } | GatewayError::Decode { .. } | GatewayError::Html { .. },
+            ) => {}
+            Err(e) => return Err(e),
+        }
         let mut positions = Vec::new();
         for page in 0..MAX_POSITION_PAGES {
             let path = format!("portfolio/{account}/positions/{page}");
