@@ -132,7 +132,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 message: message.to_owned(),
             });
         };
-        let mut row = Row::new(line);
+        let known = current.columns.iter().flatten().count();
+        let mut row = Row::with_capacity(line, known, record.as_slice().len());
         for (column, value) in current.columns.iter().zip(body) {
             if let Some(name) = column {
                 row.insert(name, value);

@@ -60,10 +60,15 @@ pub(crate) struct Row {
 
 impl Row {
     pub(crate) fn new(line: u64) -> Self {
+        Self::with_capacity(line, 0, 0)
+    }
+
+    /// A row sized for `fields` values of `bytes` bytes in all (no regrowth while filling).
+    pub(crate) fn with_capacity(line: u64, fields: usize, bytes: usize) -> Self {
         Self {
             line,
-            text: String::new(),
-            fields: Vec::with_capacity(16),
+            text: String::with_capacity(bytes),
+            fields: Vec::with_capacity(fields),
         }
     }
 
@@ -314,10 +319,11 @@ impl Collector {
                 }
             })
         }
-        let has_levels = group.iter().any(|r| level(r).is_some());
+        let levels: Vec<Option<&str>> = group.iter().map(level).collect();
+        let has_levels = levels.iter().any(Option::is_some);
         let (summary_index, lot_indexes): (Option<usize>, Vec<usize>) = if has_levels {
             let summaries: Vec<usize> = (0..group.len())
-                .filter(|&i| level(&group[i]) == Some("SUMMARY"))
+                .filter(|&i| levels[i] == Some("SUMMARY"))
                 .collect();
             if summaries.len() > 1 {
                 let (first, second) = (&group[summaries[0]], &group[summaries[1]]);
@@ -330,10 +336,9 @@ impl Collector {
                 });
             }
             let lots = (0..group.len())
-                .filter(|&i| level(&group[i]) == Some("LOT"))
+                .filter(|&i| levels[i] == Some("LOT"))
                 .collect();
-            for r in group {
-                let l = level(r);
+            for (r, &l) in group.iter().zip(&levels) {
                 if !matches!(l, Some("SUMMARY" | "LOT")) {
                     self.skip(
                         r.line,
