@@ -38,12 +38,16 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     };
     let mut config = GatewayConfig::new(&args.gateway, tls)?;
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
-    // The gateway's limits are per machine: the next pbal run must know this one's requests.
-    if let Some(dir) = crate::journal::data_dir()
-        && std::fs::create_dir_all(&dir).is_ok()
-    {
-        config.pacing.state_file = Some(dir.join("pacing.json"));
-    }
+    // The gateway's limits count every request from this machine, whichever pbal run or data
+    // directory sent it: the pacing state is kept per gateway address in the temp directory.
+    let address = format!(
+        "{}-{}",
+        config.base_url.host_str().unwrap_or("gateway"),
+        config.base_url.port_or_known_default().unwrap_or(0)
+    )
+    .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
+    config.pacing.state_file =
+        Some(std::env::temp_dir().join(format!("pbal-pacing-{address}.json")));
     let gateway = Gateway::new(config)?;
     gateway.ensure_session().await.map_err(|e| {
         let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }

@@ -378,7 +378,22 @@ fn trust_pins_the_gateway_certificate() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // The insecure mode works on loopback only.
+    // The insecure mode accepts the unverified certificate on loopback...
+    let out = live
+        .pbal
+        .cmd()
+        .env("PBAL_DATA_DIR", live.pbal.home.path().join("other"))
+        .args(["status", "--gateway", &url, "--insecure-localhost"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // ...and only there.
     let out = live
         .pbal
         .cmd()
