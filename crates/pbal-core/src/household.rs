@@ -109,11 +109,10 @@ pub fn split_by_account(
             else {
                 break;
             };
-            let affordable = if lot > Decimal::ZERO {
-                ((cash[&account] / lot).floor() * step).min(left)
-            } else {
-                left
-            };
+            let affordable = cash[&account]
+                .checked_div(lot)
+                .and_then(|units| units.floor().checked_mul(step))
+                .map_or(left, |q| q.min(left));
             // An account that cannot afford one more step still takes one: its cash goes
             // negative and the split reports the transfer needed.
             let take = if affordable > Decimal::ZERO {

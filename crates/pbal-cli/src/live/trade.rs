@@ -224,9 +224,10 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             let ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
             let budget = match args.cash {
                 CashArg::Available => ledger_cash,
-                CashArg::Amount(amount) => {
-                    (amount + proceeds(&outcomes, &state.fx)).min(ledger_cash)
-                }
+                CashArg::Amount(amount) => amount
+                    .checked_add(proceeds(&outcomes, &state.fx))
+                    .unwrap_or(amount)
+                    .min(ledger_cash),
             };
             let trades = replan_buys(&state, &outcomes, budget)?;
             let replanned = orders::tickets(
@@ -360,10 +361,15 @@ async fn price_with_snapshots(
         match price_of(&p.symbol) {
             Some(price) => {
                 p.price = price;
-                p.value = (p.quantity * price)
-                    .checked_mul(p.multiplier)
-                    .context("position value overflows")?;
-                p.value_base = p.fx_rate_to_base.map(|f| (p.value * f).round_dp(4));
+                p.value = p
+                    .quantity
+                    .checked_mul(price)
+                    .and_then(|v| v.checked_mul(p.multiplier))
+                    .with_context(|| format!("{}: the position's value overflows", p.symbol))?;
+                p.value_base = p
+                    .fx_rate_to_base
+                    .and_then(|f| p.value.checked_mul(f))
+                    .map(|v| v.round_dp(4));
             }
             None => stale.push(p.symbol.clone()),
         }
@@ -543,9 +549,13 @@ fn proceeds(outcomes: &[Outcome], fx: &BTreeMap<String, Decimal>) -> Decimal {
                 .get(&o.order.ticket.symbol)
                 .copied()
                 .unwrap_or(Decimal::ONE);
-            o.filled * price * rate
+            // A nonsensical fill report counts as nothing raised: the buys then spend less.
+            o.filled
+                .checked_mul(price)
+                .and_then(|v| v.checked_mul(rate))
+                .unwrap_or(Decimal::ZERO)
         })
-        .sum()
+        .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum))
 }
 
 /// The buys again, for the portfolio after the sells and the cash they really raised: never

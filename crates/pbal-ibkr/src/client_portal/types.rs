@@ -111,7 +111,7 @@ impl Quote {
         positive(self.last)
             .or_else(|| {
                 let (bid, ask) = (positive(self.bid)?, positive(self.ask)?);
-                Some(((bid + ask) / Decimal::TWO).round_dp(4))
+                Some((bid.checked_add(ask)? / Decimal::TWO).round_dp(4))
             })
             .or_else(|| positive(self.close))
     }
