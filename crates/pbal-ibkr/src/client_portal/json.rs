@@ -114,4 +114,14 @@ mod tests {
         assert_eq!(error_message(&json!({"error": null})), None);
         assert_eq!(error_message(&json!([{"order_id": "1"}])), None);
     }
+
+    proptest::proptest! {
+        /// Whatever text the gateway sends where a number belongs, parsing never panics.
+        #[test]
+        fn formatted_numbers_never_panic(text in "\\PC{0,40}", n in proptest::num::f64::ANY) {
+            let _ = formatted_decimal(&text);
+            let _ = decimal(Some(&json!(text)));
+            let _ = decimal(serde_json::Number::from_f64(n).map(Value::Number).as_ref());
+        }
+    }
 }
