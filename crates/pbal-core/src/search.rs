@@ -242,8 +242,8 @@ enum Visit {
     Explored,
     /// Its bound cannot beat the incumbent.
     Worse,
-    /// No completion keeps the budget: spending less (or more) would be needed.
-    Infeasible { spend_less: bool },
+    /// No completion keeps the budget: spending less (or more), by at least `by`, is needed.
+    Infeasible { spend_less: bool, by: f64 },
     /// The node limit was reached.
     Stopped,
 }
@@ -318,12 +318,34 @@ impl<J: Judge> BranchAndBound<'_, J> {
                 ) {
                     Visit::Stopped => return false,
                     Visit::Explored => {}
-                    Visit::Infeasible { spend_less } => {
+                    Visit::Infeasible { spend_less, by } => {
                         // A commission can make the budget bind a few units further out:
-                        // keep walking while the walk goes toward feasibility.
+                        // keep walking while the walk goes toward feasibility, straight to
+                        // the first quantity that can close the gap.
                         if spend_less != (dir < 0) {
                             break;
                         }
+                        zero_seen |= u == 0;
+                        let jump = (by / unit).ceil().max(1.0);
+                        let target = if jump >= 1e15 {
+                            None
+                        } else {
+                            u.checked_add(dir * jump as i64)
+                        };
+                        let Some(target) =
+                            target.filter(|t| p.lo[asset] <= *t && *t <= p.hi[asset])
+                        else {
+                            break;
+                        };
+                        u = if p.allowed(asset, target) {
+                            target
+                        } else {
+                            match p.next(asset, target, dir) {
+                                Some(v) => v,
+                                None => break,
+                            }
+                        };
+                        continue;
                     }
                     Visit::Worse => break,
                 }
@@ -380,10 +402,16 @@ impl<J: Judge> BranchAndBound<'_, J> {
         let (s_min, s_max) = p.sum_range(spent, commission);
         let (rest_lo, rest_hi) = self.suffix_range[depth];
         if rest_lo > s_max + tolerance(s_max) {
-            return Visit::Infeasible { spend_less: true };
+            return Visit::Infeasible {
+                spend_less: true,
+                by: rest_lo - s_max,
+            };
         }
         if rest_hi < s_min - tolerance(s_min) {
-            return Visit::Infeasible { spend_less: false };
+            return Visit::Infeasible {
+                spend_less: false,
+                by: s_min - rest_hi,
+            };
         }
         let cash_dev = p.cash_deviation - spent;
         let bound = objective + self.suffixes[depth].solve(cash_dev, s_min, s_max, child);
@@ -423,6 +451,8 @@ struct Walk {
     units: Vec<i64>,
     spent: f64,
     commission: f64,
+    /// Moves still allowed.
+    moves_left: usize,
 }
 
 /// Takes every objective-lowering move in direction `dir` while the plan stays feasible.
@@ -456,7 +486,9 @@ fn improve_in(problem: &Problem, walk: &mut Walk, dir: i64, margin: f64) -> bool
         }
     }
     let mut moved = false;
-    while let Some(Reverse(Candidate(_, i))) = heap.pop() {
+    while walk.moves_left > 0
+        && let Some(Reverse(Candidate(_, i))) = heap.pop()
+    {
         // Spending only moves one way in this direction: a move that breaks the budget now
         // stays broken, and is dropped.
         let Some((v, dx, dc)) = step(walk, i) else {
@@ -470,6 +502,7 @@ fn improve_in(problem: &Problem, walk: &mut Walk, dir: i64, margin: f64) -> bool
         walk.spent += dx;
         walk.commission += dc;
         walk.units[i] = v;
+        walk.moves_left -= 1;
         moved = true;
         if let Some((_, dx, _)) = step(walk, i) {
             heap.push(Reverse(Candidate(key(walk, i, dx), i)));
@@ -538,7 +571,11 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
             }
         }
     }
-    while !feasible(spent, commission) {
+    // Extreme inputs could need more moves than are worth making: the judge then refuses an
+    // unrepaired start and the search goes on without it.
+    let mut repairs_left = 1_000_000usize;
+    while !feasible(spent, commission) && repairs_left > 0 {
+        repairs_left -= 1;
         let Some(Reverse(Candidate(_, i))) = heap.pop() else {
             break;
         };
@@ -571,6 +608,8 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
         units,
         spent,
         commission,
+        // Extreme inputs (tiny steps, huge amounts) could otherwise take billions of moves.
+        moves_left: 100 * n + 10_000,
     };
     for _ in 0..64 {
         let up = improve_in(problem, state, 1, margin);
@@ -583,6 +622,7 @@ fn local_search(problem: &Problem, fractional: &[f64]) -> Vec<i64> {
         mut units,
         spent,
         commission,
+        ..
     } = std::mem::take(state);
     if problem.withdrawal {
         make_minimal(problem, &mut units, spent, commission, margin);
@@ -598,7 +638,9 @@ fn make_minimal(
     mut commission: f64,
     margin: f64,
 ) {
-    loop {
+    // Bounded: with extreme amounts one unit can vanish in the float sum, and the walk
+    // would never end. The exact judge checks minimality of the final plan anyway.
+    for _ in 0..(100 * units.len() + 10_000) {
         let mut choice: Option<(f64, usize, i64)> = None;
         for i in 0..units.len() {
             if units[i] >= 0 {
