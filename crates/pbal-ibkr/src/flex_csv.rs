@@ -5,7 +5,7 @@
 use csv::StringRecord;
 
 use crate::Error;
-use crate::rows::{Collector, Row, SectionKind, canonical, classify};
+use crate::rows::{Collector, Row, SectionKind, canonical, classify, csv_reader, next_record};
 
 /// The section being read.
 struct Section {
@@ -34,25 +34,11 @@ fn kind_of_code(code: &str) -> Option<SectionKind> {
 }
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_reader(text);
     let mut section: Option<Section> = None;
     let mut code: Option<String> = None;
     let mut record = StringRecord::new();
-    loop {
-        let more = reader
-            .read_record(&mut record)
-            .map_err(|e| Error::Structure {
-                file: c.file.clone(),
-                line: e.position().map_or(0, csv::Position::line),
-                message: format!("malformed CSV: {e}"),
-            })?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(0, csv::Position::line);
+    while let Some(line) = next_record(&mut reader, &mut record, &c.file)? {
         let fields: Vec<&str> = record.iter().collect();
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;

@@ -48,6 +48,30 @@ pub(crate) fn canonical(name: &str) -> Option<&'static str> {
     })
 }
 
+/// A CSV reader for IBKR's layouts: no fixed header (sections carry their own), rows of any
+/// length.
+pub(crate) fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+/// Reads the next CSV record; its line, or `None` at the end. A malformed record is an error
+/// naming the file and line.
+pub(crate) fn next_record(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::StringRecord,
+    file: &str,
+) -> Result<Option<u64>, Error> {
+    let more = reader.read_record(record).map_err(|e| Error::Structure {
+        file: file.to_owned(),
+        line: e.position().map_or(0, csv::Position::line),
+        message: format!("malformed CSV: {e}"),
+    })?;
+    Ok(more.then(|| record.position().map_or(0, csv::Position::line)))
+}
+
 /// One data row with its fields by canonical name.
 #[derive(Debug, Default)]
 pub(crate) struct Row {

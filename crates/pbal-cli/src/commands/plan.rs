@@ -44,19 +44,16 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         targets_file.as_ref(),
         &BTreeMap::new(),
     )?;
-    let cash = match args.cash {
-        CashArg::Amount(amount) => amount,
-        CashArg::Available => statement.cash_in_base(&selection)?,
-    };
+    let cash = cash_to_plan(args.cash, &statement, &selection)?;
     let mut options = options(&args.engine);
-    options.wash_sale = wash_sale_guard(&args.engine, &statement);
-    let targets = with_substitutes(
+    let targets = guard_wash_sales(
         &args.engine,
+        &statement,
         targets_file.as_ref(),
         &portfolio,
         targets,
         cash,
-        &options,
+        &mut options,
     )?;
     if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
         && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
@@ -140,8 +137,35 @@ fn household_split(
     pbal_core::split_by_account(&plan.trades, &held, &cash, options.quantity_step)
 }
 
+/// `--cash`: the amount given, or the statement's cash in the base currency.
+pub(crate) fn cash_to_plan(
+    cash: CashArg,
+    statement: &pbal_ibkr::Statement,
+    selection: &AccountSelection,
+) -> Result<Decimal> {
+    Ok(match cash {
+        CashArg::Amount(amount) => amount,
+        CashArg::Available => statement.cash_in_base(selection)?,
+    })
+}
+
+/// Sets the wash-sale guard over the statement's trades in `options`, and returns the targets
+/// with blocked buys moved to their substitutes.
+pub(crate) fn guard_wash_sales(
+    engine: &EngineArgs,
+    statement: &pbal_ibkr::Statement,
+    targets_file: Option<&TargetsFile>,
+    portfolio: &Portfolio,
+    targets: Targets,
+    cash: Decimal,
+    options: &mut PlanOptions,
+) -> Result<Targets> {
+    options.wash_sale = wash_sale_guard(engine, statement);
+    with_substitutes(engine, targets_file, portfolio, targets, cash, options)
+}
+
 /// The wash-sale guard over the export's trades (none without trades or with `--wash-sale off`).
-pub(crate) fn wash_sale_guard(
+fn wash_sale_guard(
     engine: &EngineArgs,
     statement: &pbal_ibkr::Statement,
 ) -> Option<pbal_core::WashSaleGuard> {
@@ -166,7 +190,7 @@ pub(crate) fn wash_sale_guard(
 
 /// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
 /// `--substitutes FILE`), each move reported.
-pub(crate) fn with_substitutes(
+fn with_substitutes(
     engine: &EngineArgs,
     targets_file: Option<&TargetsFile>,
     portfolio: &Portfolio,

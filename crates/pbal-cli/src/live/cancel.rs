@@ -1,6 +1,6 @@
 //! `pbal cancel`: cancels pbal's own working orders (client order id `pbal-…`), nobody else's.
 
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -48,14 +48,11 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
         )?;
     }
     if !args.yes {
-        let mut stderr = std::io::stderr().lock();
-        write!(stderr, "Cancel these {} order(s)? Type yes: ", mine.len())?;
-        stderr.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if line.trim() != "yes" {
-            bail!("not confirmed: nothing was cancelled");
-        }
+        super::confirm(
+            &format!("Cancel these {} order(s)? Type yes: ", mine.len()),
+            "yes",
+            "cancelled",
+        )?;
     }
     let journal = Journal::locate();
     for o in &mine {

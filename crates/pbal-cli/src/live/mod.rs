@@ -22,6 +22,21 @@ pub(crate) use status::run as status;
 pub(crate) use trade::run as trade;
 pub(crate) use trust::run as gateway;
 
+/// Asks on stderr and reads one line of stdin; unless it is `expected`, stops with
+/// "not confirmed: nothing was {undone}".
+fn confirm(prompt: &str, expected: &str, undone: &str) -> Result<()> {
+    use std::io::{BufRead as _, Write as _};
+    let mut stderr = std::io::stderr().lock();
+    write!(stderr, "{prompt}")?;
+    stderr.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != expected {
+        anyhow::bail!("not confirmed: nothing was {undone}");
+    }
+    Ok(())
+}
+
 /// Runs an async command on a single-threaded runtime (a few sequential requests).
 fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()

@@ -1,11 +1,13 @@
 //! From plan trades to order tickets: deterministic client order ids, limit prices, and the
 //! guard against placing an order twice.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Result, bail};
 use jiff::civil::Date;
 use pbal_core::{Side, Trade};
 use pbal_ibkr::Instrument;
-use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderSide, OrderTicket};
+use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderTicket};
 use rust_decimal::Decimal;
 
 use crate::basket::{OrderType, limit_price};
@@ -53,25 +55,31 @@ pub(crate) struct PlannedOrder {
     pub(crate) ticket: OrderTicket,
     /// The trade's amount in the base currency (for `--max-order` and the preview).
     pub(crate) amount: Decimal,
-    pub(crate) side: Side,
 }
 
-/// Tickets for `trades` (sells first, as the plan lists them).
-pub(crate) fn tickets(
-    trades: &[Trade],
-    instruments: &std::collections::BTreeMap<String, Instrument>,
-    conids: &std::collections::BTreeMap<String, String>,
-    account: &str,
-    date: Date,
-    order_type: OrderType,
-    manual_order_time: Option<i64>,
-) -> Result<Vec<PlannedOrder>> {
-    let mut orders = Vec::new();
-    let mut sorted: Vec<&Trade> = trades.iter().collect();
-    sorted.sort_by_key(|t| t.side != Side::Sell);
-    for trade in sorted {
-        let instrument = instruments.get(&trade.symbol);
-        let Some(conid) = conids
+/// What turns plan trades into tickets for one account on one day.
+pub(crate) struct TicketBook<'a> {
+    pub(crate) instruments: &'a BTreeMap<String, Instrument>,
+    pub(crate) conids: &'a BTreeMap<String, String>,
+    pub(crate) account: &'a str,
+    pub(crate) date: Date,
+    pub(crate) order_type: OrderType,
+    /// Accounts that must carry `manualOrderTime` get this time.
+    pub(crate) manual_order_time: Option<i64>,
+}
+
+impl TicketBook<'_> {
+    /// Tickets for `trades`, sells first.
+    pub(crate) fn tickets(&self, trades: &[Trade]) -> Result<Vec<PlannedOrder>> {
+        let mut sorted: Vec<&Trade> = trades.iter().collect();
+        sorted.sort_by_key(|t| t.side != Side::Sell);
+        sorted.into_iter().map(|t| self.ticket(t)).collect()
+    }
+
+    fn ticket(&self, trade: &Trade) -> Result<PlannedOrder> {
+        let instrument = self.instruments.get(&trade.symbol);
+        let Some(conid) = self
+            .conids
             .get(&trade.symbol)
             .cloned()
             .or_else(|| instrument.and_then(|i| i.conid.clone()))
@@ -82,29 +90,31 @@ pub(crate) fn tickets(
             );
         };
         let local_price = instrument.map_or(trade.price, |i| i.local_price);
-        let kind = match order_type {
+        let kind = match self.order_type {
             OrderType::Market => OrderKind::Market,
             OrderType::Limit { bps } => OrderKind::Limit(limit_price(trade.side, local_price, bps)),
         };
-        orders.push(PlannedOrder {
+        let account = self.account;
+        Ok(PlannedOrder {
             ticket: OrderTicket {
                 account: account.to_owned(),
                 conid,
                 symbol: trade.symbol.clone(),
-                side: match trade.side {
-                    Side::Buy => OrderSide::Buy,
-                    Side::Sell => OrderSide::Sell,
-                },
+                side: trade.side,
                 quantity: trade.quantity,
                 kind,
-                c_oid: client_order_id(account, date, trade.side, &trade.symbol, trade.quantity),
-                manual_order_time,
+                c_oid: client_order_id(
+                    account,
+                    self.date,
+                    trade.side,
+                    &trade.symbol,
+                    trade.quantity,
+                ),
+                manual_order_time: self.manual_order_time,
             },
             amount: trade.amount,
-            side: trade.side,
-        });
+        })
     }
-    Ok(orders)
 }
 
 /// What to do with a planned order given the account's live orders.

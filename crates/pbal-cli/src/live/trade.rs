@@ -4,7 +4,7 @@
 //! order carries a deterministic client order id, so a re-run never places one twice.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -20,10 +20,10 @@ use serde_json::json;
 use super::TradeArgs;
 use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
-use super::orders::{self, Existing, PlannedOrder};
+use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{options, plannable, wash_sale_guard, with_substitutes};
+use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
 use crate::output::warn;
 use crate::render::PlanReport;
@@ -74,19 +74,16 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         targets_file.as_ref(),
         &market_prices,
     )?;
-    let cash = match args.cash {
-        CashArg::Amount(amount) => amount,
-        CashArg::Available => statement.cash_in_base(&selection)?,
-    };
+    let cash = cash_to_plan(args.cash, &statement, &selection)?;
     // Trades come with `--positions FILE` (a Flex export with its Trades section).
-    engine_options.wash_sale = wash_sale_guard(&args.engine, &statement);
-    let targets = with_substitutes(
+    let targets = guard_wash_sales(
         &args.engine,
+        &statement,
         targets_file.as_ref(),
         &portfolio,
         targets,
         cash,
-        &engine_options,
+        &mut engine_options,
     )?;
     let plan = pbal_core::plan(&portfolio, &targets, cash, &engine_options)
         .context("cannot plan the account")?;
@@ -111,15 +108,15 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let manual_time = conn
         .needs_manual_order_time
         .then(|| jiff::Timestamp::now().as_millisecond());
-    let planned = orders::tickets(
-        &plan.trades,
-        &holdings.instruments,
-        &conids,
-        &account,
-        today,
+    let book = TicketBook {
+        instruments: &holdings.instruments,
+        conids: &conids,
+        account: &account,
+        date: today,
         order_type,
-        manual_time,
-    )?;
+        manual_order_time: manual_time,
+    };
+    let planned = book.tickets(&plan.trades)?;
     if let Some(max) = args.max_order
         && let Some(big) = planned.iter().find(|o| o.amount > max)
     {
@@ -174,7 +171,14 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         states.push(orders::existing(order, &live)?);
     }
     if !args.yes {
-        confirm(&account, planned.len())?;
+        super::confirm(
+            &format!(
+                "Type the account id ({account}) to place {} order(s); anything else stops: ",
+                planned.len()
+            ),
+            &account,
+            "placed",
+        )?;
     }
     journal.append(
         "plan",
@@ -192,7 +196,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let (sells, buys): (Vec<_>, Vec<_>) = planned
         .into_iter()
         .zip(states)
-        .partition(|(o, _)| o.side == Side::Sell);
+        .partition(|(o, _)| o.ticket.side == Side::Sell);
     let mut buys = buys;
     if !sells.is_empty() {
         say("Placing sells:");
@@ -230,15 +234,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .min(ledger_cash),
             };
             let trades = replan_buys(&state, &outcomes, budget)?;
-            let replanned = orders::tickets(
-                &trades,
-                &holdings.instruments,
-                &conids,
-                &account,
-                today,
-                order_type,
-                manual_time,
-            )?;
+            let replanned = book.tickets(&trades)?;
             say(&format!(
                 "Cash after the sells: {}; buys re-planned with it.",
                 budget.round_dp(2)
@@ -399,21 +395,6 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
         .allowed
         .extend(args.allow_question.iter().map(|s| s.trim().to_owned()));
     policy
-}
-
-fn confirm(account: &str, count: usize) -> Result<()> {
-    let mut stderr = std::io::stderr().lock();
-    write!(
-        stderr,
-        "Type the account id ({account}) to place {count} order(s); anything else stops: "
-    )?;
-    stderr.flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    if line.trim() != account {
-        bail!("not confirmed: nothing was placed");
-    }
-    Ok(())
 }
 
 /// Places each order not placed before; returns IBKR's order ids. Stops at the first failure

@@ -1,8 +1,8 @@
 //! `pbal gateway trust`: pin the local gateway's self-signed certificate.
 
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use super::connect::saved_certificate_path;
 use super::{GatewayCommand, GatewayCommandArgs};
@@ -26,14 +26,7 @@ pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
         args.gateway, certificate.sha256
     )?;
     if !args.yes {
-        let mut stderr = std::io::stderr().lock();
-        write!(stderr, "Trust this certificate? Type yes: ")?;
-        stderr.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if line.trim() != "yes" {
-            bail!("not confirmed: nothing was saved");
-        }
+        super::confirm("Trust this certificate? Type yes: ", "yes", "saved")?;
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

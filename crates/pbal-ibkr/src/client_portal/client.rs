@@ -142,26 +142,18 @@ impl Gateway {
                 400 if message.contains("no bridge") => {
                     return Err(GatewayError::NoBridge { detail: message });
                 }
-                500..=599 => {
-                    if message.contains("accounts first") && !reprimed {
-                        // A new session (after a re-login) forgot the priming. The gateway
-                        // refused before acting, so sending again is safe even for an order.
-                        reprimed = true;
-                        let portfolio =
-                            message.contains("portfolio") || path.starts_with("portfolio");
-                        self.prime_raw(portfolio).await?;
-                        continue;
-                    }
-                    if retry == Retry::Idempotent && retries < MAX_RETRIES {
-                        retries += 1;
-                        backoff(retries).await;
-                        continue;
-                    }
-                    return Err(GatewayError::Api {
-                        endpoint,
-                        status: Some(status.as_u16()),
-                        message: nonempty(message, status),
-                    });
+                500..=599 if message.contains("accounts first") && !reprimed => {
+                    // A new session (after a re-login) forgot the priming. The gateway refused
+                    // before acting, so sending again is safe even for an order.
+                    reprimed = true;
+                    let portfolio = message.contains("portfolio") || path.starts_with("portfolio");
+                    self.prime_raw(portfolio).await?;
+                    continue;
+                }
+                500..=599 if retry == Retry::Idempotent && retries < MAX_RETRIES => {
+                    retries += 1;
+                    backoff(retries).await;
+                    continue;
                 }
                 _ => {
                     return Err(GatewayError::Api {

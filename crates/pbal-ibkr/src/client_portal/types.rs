@@ -140,27 +140,6 @@ pub struct WhatIf {
     pub error: Option<String>,
 }
 
-/// Buy or sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum OrderSide {
-    /// Buy.
-    Buy,
-    /// Sell.
-    Sell,
-}
-
-impl OrderSide {
-    /// `BUY` or `SELL`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Buy => "BUY",
-            Self::Sell => "SELL",
-        }
-    }
-}
-
 /// Market or limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum OrderKind {
@@ -181,7 +160,7 @@ pub struct OrderTicket {
     /// Symbol (for messages and the ticket's `ticker`).
     pub symbol: String,
     /// Buy or sell.
-    pub side: OrderSide,
+    pub side: pbal_core::Side,
     /// Whole shares (or the fractional step the contract allows).
     pub quantity: Decimal,
     /// Market or limit.

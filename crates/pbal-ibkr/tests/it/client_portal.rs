@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pbal_fake_gateway::{Contract, FakeGateway, Fault, Setup, TEN_ETF_CONIDS};
 use pbal_ibkr::client_portal::{
-    Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderSide, OrderTicket, Placed,
+    Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket, Placed,
     QuestionPolicy,
 };
 use rust_decimal::dec;
@@ -31,7 +31,7 @@ fn ticket(c_oid: &str) -> OrderTicket {
         account: ACCOUNT.to_owned(),
         conid: TEN_ETF_CONIDS[0].to_string(),
         symbol: "VTI".to_owned(),
-        side: OrderSide::Buy,
+        side: pbal_core::Side::Buy,
         quantity: dec!(2),
         kind: OrderKind::Limit(dec!(291.00)),
         c_oid: c_oid.to_owned(),
