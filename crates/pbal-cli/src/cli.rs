@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::decimal_arg::{parse_decimal, parse_non_negative};
+use crate::decimal_arg::{parse_decimal, parse_non_negative, parse_percent};
 
 /// pbal keeps a brokerage portfolio on its target allocation with whole-share plans:
 /// as little trading, tax and attention as possible.
@@ -187,25 +187,6 @@ pub enum DestinationArg {
     Half,
 }
 
-/// A share given as `5%` or a fraction `0.05` (a bare number above 1 is read as percent).
-fn parse_share(text: &str) -> Result<Decimal, String> {
-    let trimmed = text.trim();
-    let value = if let Some(p) = trimmed.strip_suffix('%') {
-        parse_non_negative(p)? / Decimal::ONE_HUNDRED
-    } else {
-        let v = parse_non_negative(trimmed)?;
-        if v > Decimal::ONE {
-            v / Decimal::ONE_HUNDRED
-        } else {
-            v
-        }
-    };
-    if value > Decimal::ONE {
-        return Err(format!("{text:?} is more than 100%"));
-    }
-    Ok(value)
-}
-
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -311,6 +292,12 @@ pub struct PlanArgs {
     /// Plan all accounts of the export together, as one household.
     #[arg(long)]
     pub all_accounts: bool,
+
+    /// With `--all-accounts` and an amount in `--cash`: the account the amount goes to (or,
+    /// negative, comes out of). Default: new cash is split by each account's share of the
+    /// household's value, and a withdrawal comes out of the accounts whose sales raise it.
+    #[arg(long, value_name = "ID", requires = "all_accounts")]
+    pub cash_account: Option<String>,
 }
 
 /// What shapes a plan (shared by the commands that make one).
@@ -326,7 +313,7 @@ pub struct EngineArgs {
     pub targets: Option<PathBuf>,
 
     /// No order smaller than this amount.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, conflicts_with = "increment")]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true, conflicts_with = "increment")]
     pub min_trade: Option<Decimal>,
 
     /// The original tool's minimum trade: orders of at least 10^N (e.g. 2 → 100).
@@ -342,20 +329,21 @@ pub struct EngineArgs {
     pub commission: CommissionArg,
 
     /// Cash to keep uninvested.
-    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub reserve: Decimal,
 
     /// Only trade when some asset is outside its tolerance band (implied by `--strategy bands`).
     #[arg(long)]
     pub bands: bool,
 
-    /// Absolute band: how far a weight may drift, in percentage points (5/25 rule: 5%).
-    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_share)]
+    /// Absolute band: how far a weight may drift, in percentage points (`5` and `5%` both mean
+    /// 5 points; the 5/25 rule's default).
+    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_percent, allow_hyphen_values = true)]
     pub band_abs: Decimal,
 
-    /// Relative band: how far a weight may drift, as a share of its target (5/25 rule: 25%).
-    /// The band is the smaller of the two.
-    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_share)]
+    /// Relative band: how far a weight may drift, as a percent of its target (`25` and `25%`
+    /// both mean 25%; the 5/25 rule's default). The band is the smaller of the two.
+    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_percent, allow_hyphen_values = true)]
     pub band_rel: Decimal,
 
     /// With `--strategy bands`: trade assets outside their band to the target, the band's edge,
@@ -372,12 +360,13 @@ pub struct EngineArgs {
     #[arg(long, value_name = "AMOUNT", value_parser = parse_decimal, allow_hyphen_values = true)]
     pub max_realized_gain: Option<Decimal>,
 
-    /// Tax rate on net short-term gains, for the estimate (e.g. 37%).
-    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    /// Tax rate on net short-term gains, for the estimate, in percent (`37` and `37%` both mean
+    /// 37%; `0.5` means 0.5%).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_percent, allow_hyphen_values = true)]
     pub tax_rate_short: Decimal,
 
-    /// Tax rate on net long-term gains, for the estimate (e.g. 20%).
-    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    /// Tax rate on net long-term gains, for the estimate, in percent (`20` = `20%`).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_percent, allow_hyphen_values = true)]
     pub tax_rate_long: Decimal,
 
     /// US wash-sale guard, with the export's Trades section: `block` skips buys of a symbol sold

@@ -28,6 +28,24 @@ pub(crate) fn parse_non_negative(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
+/// Parses a percent: `5`, `5%` and `5 %` all mean 5% (0.05); `0.5` means 0.5%. One meaning
+/// for every percent option, so `1` is never 100%.
+pub(crate) fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix('%').unwrap_or(trimmed);
+    let value = parse_non_negative(number).map_err(|e| {
+        if e.ends_with("must not be negative") {
+            format!("{text:?} must not be negative")
+        } else {
+            e
+        }
+    })?;
+    if value > Decimal::ONE_HUNDRED {
+        return Err(format!("{text:?} is more than 100%"));
+    }
+    Ok(value / Decimal::ONE_HUNDRED)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +60,19 @@ mod tests {
         assert!(parse_decimal("inf").is_err());
         assert!(parse_decimal("").is_err());
         assert!(parse_non_negative("-1").is_err());
+    }
+
+    #[test]
+    fn a_bare_percent_is_percent() {
+        assert_eq!(parse_percent("1"), Ok(dec!(0.01)));
+        assert_eq!(parse_percent("1%"), Ok(dec!(0.01)));
+        assert_eq!(parse_percent("0.5"), Ok(dec!(0.005)));
+        assert_eq!(parse_percent("37 %"), Ok(dec!(0.37)));
+        assert_eq!(parse_percent("100"), Ok(dec!(1)));
+        assert_eq!(
+            parse_percent("-5"),
+            Err("\"-5\" must not be negative".to_owned())
+        );
+        assert!(parse_percent("101").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! The `pbal` command line: parses arguments, wires pbal-core and pbal-ibkr, renders output.
 //!
-//! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error.
+//! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error, 4 a plan failed its
+//! audit (a bug in pbal: nothing was written or placed).
 
 mod basket;
 mod cli;
@@ -25,6 +26,8 @@ pub use cli::Cli;
 
 /// Exit code for bad input or a runtime error.
 const EXIT_ERROR: u8 = 1;
+/// Exit code for a plan that failed its audit: a bug in pbal, never the user's input.
+const EXIT_AUDIT: u8 = 4;
 
 /// Runs pbal with the process's arguments.
 pub fn main() -> ExitCode {
@@ -50,9 +53,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {e:#}");
+            if is_audit_failure(&e) {
+                let _ = writeln!(
+                    stderr,
+                    "Please report this with the command and (anonymised) input: \
+                     https://github.com/pbal-dev/pbal/issues"
+                );
+                return ExitCode::from(EXIT_AUDIT);
+            }
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn is_audit_failure(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<pbal_core::Error>()
+            .is_some_and(|e| matches!(e, pbal_core::Error::Audit(_)))
+            || c.downcast_ref::<pbal_core::AuditFailure>().is_some()
+    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -34,6 +34,18 @@ pub fn plan(
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
+    let plan = plan_unaudited(portfolio, targets, cash, options)?;
+    crate::audit(&plan, portfolio, cash, options)?;
+    Ok(plan)
+}
+
+/// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
+fn plan_unaudited(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    options: &PlanOptions,
+) -> Result<Plan, Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets)?;
     let setup = Setup::new(assets, cash, options)?;

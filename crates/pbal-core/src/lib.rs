@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+mod audit;
 pub mod backtest;
 mod engine;
 mod error;
@@ -63,9 +64,10 @@ mod tax;
 mod wash_sale;
 mod waterfill;
 
+pub use audit::{AuditFailure, audit, audit_split};
 pub use engine::plan;
 pub use error::Error;
-pub use household::{AccountOrder, HouseholdSplit, split_by_account};
+pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
 pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
 pub use plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 pub use portfolio::{Holding, Lot, Portfolio};

@@ -8,6 +8,7 @@
 //! field.
 
 mod activity;
+mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
@@ -22,6 +23,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+pub use currency::currency_decimals;
 pub use error::Error;
 pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,

@@ -47,11 +47,11 @@ pub struct BacktestArgs {
     pub compare: Vec<String>,
 
     /// Cash invested on the first date.
-    #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub initial: Decimal,
 
     /// Cash added at the start of every --every period.
-    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub contribution: Decimal,
 
     /// How often the contribution arrives.
@@ -63,7 +63,7 @@ pub struct BacktestArgs {
     pub commission: CommissionArg,
 
     /// No order smaller than this amount.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub min_trade: Option<Decimal>,
 
     /// Fractional shares. Full rebalances without costs then reach the weights exactly (as
