@@ -112,6 +112,67 @@ impl PlanReport<'_> {
             .unwrap_or_default()
     }
 
+    /// The strategy and whether the plan is proven optimal, in words; a gap in percent of the
+    /// objective (how much better the best possible plan could be at most).
+    fn strategy_line(&self) -> String {
+        let plan = self.plan;
+        let over = if plan.quantity_step == Decimal::ONE {
+            "whole-share plans".to_owned()
+        } else {
+            format!("plans in steps of {} share", plan.quantity_step.normalize())
+        };
+        match &plan.optimality {
+            Optimality::Optimal => {
+                format!("Strategy {}: optimal over {over}.", plan.strategy.name())
+            }
+            Optimality::BestEffort { gap } => {
+                let share = if plan.objective_after > Decimal::ZERO {
+                    format!(
+                        "{:.2}%",
+                        (*gap / plan.objective_after * Decimal::ONE_HUNDRED).min(Decimal::ONE_HUNDRED)
+                    )
+                } else {
+                    "100%".to_owned()
+                };
+                format!(
+                    "Strategy {}: best found over {over}, not proven optimal (the best possible \
+                     plan scores at most {share} better on the objective).",
+                    plan.strategy.name()
+                )
+            }
+        }
+    }
+
+    /// Why the plan sells or sets its strategy aside, in words.
+    fn notes(&self) -> Vec<String> {
+        let base = self.base_suffix();
+        self.plan
+            .notes
+            .iter()
+            .map(|note| match note {
+                pbal_core::PlanNote::RaisesCash {
+                    needed,
+                    negative_cash: true,
+                } if self.plan.cash.reserve.is_zero() => format!(
+                    "It sells because {}{base} must be raised: a withdrawal or a negative cash \
+                     balance (margin debit).",
+                    money_display(*needed)
+                ),
+                pbal_core::PlanNote::RaisesCash { needed, .. } => format!(
+                    "It sells because {}{base} must be raised to keep the reserve of {}{base}.",
+                    money_display(*needed),
+                    money_display(self.plan.cash.reserve)
+                ),
+                pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
+                    bands are set aside: the most overweight assets are sold first, as buy-only \
+                    does."
+                    .to_owned(),
+                _ => String::new(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
     pub(crate) fn table(&self) -> String {
         let plan = self.plan;
         let mut table = Table::new();
@@ -193,21 +254,9 @@ impl PlanReport<'_> {
             percent(plan.drift_before),
             percent(plan.drift_after)
         );
-        match &plan.optimality {
-            Optimality::Optimal => {
-                let _ = writeln!(
-                    out,
-                    "Strategy {}: optimal over whole-share plans.",
-                    plan.strategy.name()
-                );
-            }
-            Optimality::BestEffort { gap } => {
-                let _ = writeln!(
-                    out,
-                    "Strategy {}: best found, not proven optimal (objective within {gap} of the fractional bound).",
-                    plan.strategy.name()
-                );
-            }
+        let _ = writeln!(out, "{}", self.strategy_line());
+        for note in self.notes() {
+            let _ = writeln!(out, "{note}");
         }
         let _ = writeln!(out);
         if plan.within_bands {
@@ -426,6 +475,8 @@ impl PlanReport<'_> {
             "wash_sale": serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
             "optimal": optimal,
             "within_bands": plan.within_bands,
+            "quantity_step": plan.quantity_step.normalize().to_string(),
+            "notes": serde_json::to_value(&plan.notes).unwrap_or_default(),
             "gap": gap.to_string(),
             "orders_by_account": self.household.map(|h| h.orders.iter().map(|o| {
                 let m = self.order_money(&o.symbol, o.quantity, o.price);

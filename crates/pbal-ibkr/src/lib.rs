@@ -78,15 +78,12 @@ fn is_activity_statement(text: &str) -> bool {
 }
 
 fn finish(mut c: Collector) -> Result<Statement, Error> {
-    if !c.saw_positions_section {
-        let detail = if c.cash.is_empty() {
-            "add the Open Positions section to the Flex Query".to_owned()
-        } else {
-            "the file has a Cash Report but no Open Positions section".to_owned()
-        };
+    // An account with cash and nothing bought yet has no Open Positions rows (IBKR then
+    // leaves the section out): that is a portfolio of cash, not an error.
+    if !c.saw_positions_section && c.cash.is_empty() {
         return Err(Error::NoPositions {
             file: c.file.clone(),
-            detail,
+            detail: "add the Open Positions section to the Flex Query".to_owned(),
         });
     }
     let positions = c.positions()?;
