@@ -129,7 +129,8 @@ impl PlanReport<'_> {
                 let share = if plan.objective_after > Decimal::ZERO {
                     format!(
                         "{:.2}%",
-                        (*gap / plan.objective_after * Decimal::ONE_HUNDRED).min(Decimal::ONE_HUNDRED)
+                        (*gap / plan.objective_after * Decimal::ONE_HUNDRED)
+                            .min(Decimal::ONE_HUNDRED)
                     )
                 } else {
                     "100%".to_owned()

@@ -716,8 +716,8 @@ impl Setup {
     /// one of 3.334 + 3.332.)
     fn realized_for_ranking(&self, asset: &Asset, quantity: Decimal) -> Decimal {
         let h = &asset.holding;
-        let covered_by_lots = !h.lots.is_empty()
-            && h.lots.iter().map(|l| l.quantity).sum::<Decimal>() >= quantity;
+        let covered_by_lots =
+            !h.lots.is_empty() && h.lots.iter().map(|l| l.quantity).sum::<Decimal>() >= quantity;
         if covered_by_lots || h.quantity.is_zero() {
             return self.realize(asset, quantity).total();
         }

@@ -369,7 +369,10 @@ fn managed(
     let Some(file) = targets_file else {
         let portfolio = holdings.portfolio.clone();
         let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))
-            .context("the positions file has no positions to plan")?;
+            .context(
+                "the export holds no positions: give a targets file with a price for each fund \
+                 to buy (`[VTI]`, `weight = 60`, `price = 250.50`)",
+            )?;
         return Ok((portfolio, targets));
     };
     let mut list: Vec<Holding> = Vec::new();
