@@ -27,6 +27,7 @@ impl Pbal {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("pbal"));
         cmd.env_clear()
             .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("COLUMNS", "100")
             .current_dir(self.home.path());
         cmd

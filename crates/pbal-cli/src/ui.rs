@@ -1,0 +1,143 @@
+//! Messages on stderr: warnings (grouped, held back until the command's outcome is known),
+//! notes for `-v`, and the final error, coloured only on a terminal and never with NO_COLOR.
+
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use anstyle::{AnsiColor, Style};
+
+/// How much pbal says on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Verbosity {
+    /// `-q`: errors only.
+    Quiet = 0,
+    /// Warnings and errors.
+    Normal = 1,
+    /// `-v`: notes too, and warnings even when the command then fails.
+    Verbose = 2,
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(Verbosity::Normal as u8);
+
+/// Warnings not yet printed, in order of first appearance.
+static PENDING: Mutex<Vec<Pending>> = Mutex::new(Vec::new());
+
+/// Renders a group's items as one line (the items in order of appearance).
+pub(crate) type GroupRender = fn(&[String]) -> String;
+
+enum Pending {
+    One(String),
+    Group {
+        key: String,
+        items: Vec<String>,
+        render: GroupRender,
+    },
+}
+
+pub(crate) fn set_verbosity(verbosity: Verbosity) {
+    VERBOSITY.store(verbosity as u8, Ordering::Relaxed);
+}
+
+pub(crate) fn verbosity() -> Verbosity {
+    match VERBOSITY.load(Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<Pending>> {
+    // A panic elsewhere cannot leave the list half-changed (every change is one push).
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A warning, printed when the command ends (or at the next `flush`).
+pub(crate) fn warn(message: &str) {
+    pending().push(Pending::One(message.to_owned()));
+}
+
+/// One item of a kind of warning printed as one line: all items with the same `key` are
+/// rendered together by `render` where the first one appeared.
+pub(crate) fn warn_grouped(key: &str, item: &str, render: GroupRender) {
+    let mut list = pending();
+    for p in list.iter_mut() {
+        if let Pending::Group { key: k, items, .. } = p
+            && k == key
+        {
+            items.push(item.to_owned());
+            return;
+        }
+    }
+    list.push(Pending::Group {
+        key: key.to_owned(),
+        items: vec![item.to_owned()],
+        render,
+    });
+}
+
+/// Prints the pending warnings now (before a prompt, or when the command succeeded).
+pub(crate) fn flush() {
+    let list = std::mem::take(&mut *pending());
+    if verbosity() == Verbosity::Quiet {
+        return;
+    }
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+    let mut stderr = anstream::stderr().lock();
+    for p in list {
+        let text = match p {
+            Pending::One(text) => text,
+            Pending::Group { items, render, .. } => render(&items),
+        };
+        let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
+    }
+}
+
+/// The command failed: its error says what matters, so the warnings are dropped unless `-v`.
+pub(crate) fn discard_before_error() {
+    if verbosity() >= Verbosity::Verbose {
+        flush();
+    } else {
+        pending().clear();
+    }
+}
+
+/// A note shown only with `-v`.
+pub(crate) fn note(message: &str) {
+    if verbosity() < Verbosity::Verbose {
+        return;
+    }
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Cyan.into()));
+    let _ = writeln!(anstream::stderr().lock(), "{style}note{style:#}: {message}");
+}
+
+/// The final error line(s).
+pub(crate) fn error(message: &str) {
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+    let _ = writeln!(anstream::stderr().lock(), "{style}error{style:#}: {message}");
+}
+
+/// `A`, `A and B`, `A, B and C`.
+pub(crate) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        let s = |v: &[&str]| and_list(&v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>());
+        assert_eq!(s(&[]), "");
+        assert_eq!(s(&["VTI"]), "VTI");
+        assert_eq!(s(&["VTI", "BND"]), "VTI and BND");
+        assert_eq!(s(&["VTI", "BND", "GLD"]), "VTI, BND and GLD");
+    }
+}
