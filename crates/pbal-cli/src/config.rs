@@ -467,8 +467,8 @@ mod tests {
         );
         assert!(err("stratgy = \"full\"\n").starts_with("/c/config.toml:1: unknown key `stratgy`"));
         assert_eq!(
-            err("[gateway]\nurl = 5000\n"),
-            "/c/config.toml:2: `gateway.url`: expected a string, got integer"
+            err("[gateway]\nurl = true\n"),
+            "/c/config.toml:2: `gateway.url`: expected a string, got boolean"
         );
         assert_eq!(
             err("reserve = 1\nreserve = 2\n"),

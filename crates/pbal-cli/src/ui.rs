@@ -23,13 +23,13 @@ static VERBOSITY: AtomicU8 = AtomicU8::new(Verbosity::Normal as u8);
 /// Warnings not yet printed, in order of first appearance.
 static PENDING: Mutex<Vec<Pending>> = Mutex::new(Vec::new());
 
-/// Renders a group's items as one line (the items in order of appearance).
-pub(crate) type GroupRender = fn(&[String]) -> String;
+/// Renders a group as one line from its context and its items (in order of appearance).
+pub(crate) type GroupRender = fn(&str, &[String]) -> String;
 
 enum Pending {
     One(String),
     Group {
-        key: String,
+        key: (&'static str, String),
         items: Vec<String>,
         render: GroupRender,
     },
@@ -59,20 +59,21 @@ pub(crate) fn warn(message: &str) {
     pending().push(Pending::One(message.to_owned()));
 }
 
-/// One item of a kind of warning printed as one line: all items with the same `key` are
-/// rendered together by `render` where the first one appeared.
-pub(crate) fn warn_grouped(key: &str, item: &str, render: GroupRender) {
+/// One item of a kind of warning printed as one line: all items of the same `kind` and
+/// `context` (e.g. the file) are rendered together by `render` where the first one appeared.
+pub(crate) fn warn_grouped(kind: &'static str, context: &str, item: &str, render: GroupRender) {
     let mut list = pending();
     for p in list.iter_mut() {
-        if let Pending::Group { key: k, items, .. } = p
-            && k == key
+        if let Pending::Group { key, items, .. } = p
+            && key.0 == kind
+            && key.1 == context
         {
             items.push(item.to_owned());
             return;
         }
     }
     list.push(Pending::Group {
-        key: key.to_owned(),
+        key: (kind, context.to_owned()),
         items: vec![item.to_owned()],
         render,
     });
@@ -89,7 +90,7 @@ pub(crate) fn flush() {
     for p in list {
         let text = match p {
             Pending::One(text) => text,
-            Pending::Group { items, render, .. } => render(&items),
+            Pending::Group { key, items, render } => render(&key.1, &items),
         };
         let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
     }
