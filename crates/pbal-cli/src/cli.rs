@@ -32,13 +32,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print only errors and the command's output: no warnings or notes.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = "Global options")]
     pub quiet: bool,
     /// Also print notes: which config file and settings are used, warnings before an error.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Read defaults from this TOML file instead of $XDG_CONFIG_HOME/pbal/config.toml.
-    #[arg(long, global = true, value_name = "FILE", env = "PBAL_CONFIG")]
+    #[arg(long, global = true, value_name = "FILE", env = "PBAL_CONFIG", help_heading = "Global options")]
     pub config: Option<PathBuf>,
 }
 

@@ -19,7 +19,11 @@ pub(crate) fn man(args: &ManArgs) -> Result<()> {
         None => command,
         Some(name) => {
             let Some(sub) = command.find_subcommand(name) else {
-                let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+                let names: Vec<&str> = command
+                    .get_subcommands()
+                    .map(clap::Command::get_name)
+                    .filter(|n| *n != "help")
+                    .collect();
                 bail!("no subcommand {name:?}; the subcommands are {}", names.join(", "));
             };
             // Built, its display name is the full command: pbal-plan(1).
