@@ -2,6 +2,7 @@
 
 mod backtest;
 mod common;
+mod config;
 mod fetch;
 mod ibkr;
 #[cfg(feature = "live")]

@@ -169,7 +169,6 @@ fn quiet_hides_warnings_and_verbose_shows_notes() {
     ");
     let (code, _, stderr) = pbal.run(&["-q", "plan", &file, "-t", targets, "-f", "csv"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
-    std::fs::create_dir_all(pbal.home.path().join(".config/pbal")).unwrap();
     pbal.write(".config/pbal/config.toml", "strategy = \"full\"\n");
     let (code, _, stderr) = pbal.run(&["plan", &file, "-v", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
