@@ -14,10 +14,7 @@ fn main() {
     // Rebuild the line when HEAD moves (a commit, a checkout); in a worktree `.git` is a file,
     // so ask git where HEAD and its branch ref live.
     let branch = git(&["symbolic-ref", "-q", "HEAD"]);
-    for path in ["HEAD", "packed-refs"]
-        .into_iter()
-        .chain(branch.as_deref())
-    {
+    for path in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
         if let Some(p) = git(&["rev-parse", "--git-path", path]) {
             println!("cargo:rerun-if-changed={p}");
         }

@@ -32,13 +32,25 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print only errors and the command's output: no warnings or notes.
-    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = "Global options")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
     pub quiet: bool,
     /// Also print notes: which config file and settings are used, warnings before an error.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Read defaults from this TOML file instead of $XDG_CONFIG_HOME/pbal/config.toml.
-    #[arg(long, global = true, value_name = "FILE", env = "PBAL_CONFIG", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PBAL_CONFIG",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
 }
 
@@ -340,6 +352,26 @@ fn parse_share(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
+/// A calendar date written YYYY-MM-DD.
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    let trimmed = text.trim();
+    trimmed.parse::<jiff::civil::Date>().map_err(|_| {
+        let shape_ok = trimmed.len() == 10
+            && trimmed.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if shape_ok {
+            format!("{text:?} is not a day of the calendar")
+        } else {
+            format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 2025-03-31")
+        }
+    })
+}
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -527,7 +559,7 @@ pub struct EngineArgs {
     pub substitutes: Option<PathBuf>,
 
     /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<jiff::civil::Date>,
 }
 
@@ -594,7 +626,9 @@ mod tests {
     #[test]
     fn every_example_in_the_help_parses() {
         for example in crate::help::all_examples() {
-            let line = example.trim_start_matches("source <(").trim_end_matches(')');
+            let line = example
+                .trim_start_matches("source <(")
+                .trim_end_matches(')');
             let line = line.split(['>', '|']).next().unwrap_or(line);
             let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
             let args = legacy_args(args).unwrap_or_else(|e| panic!("{example}: {e}"));

@@ -60,19 +60,97 @@ pub(crate) struct Key {
 
 /// Every setting the config file may hold.
 pub(crate) const KEYS: &[Key] = &[
-    Key { name: "export", arg: "file", only: &["plan"], kind: Kind::Path, default: "~/Downloads/positions-custom.csv" },
-    Key { name: "targets", arg: "targets", only: &[], kind: Kind::Path, default: "(equal weights)" },
-    Key { name: "strategy", arg: "strategy", only: &[], kind: Kind::Text, default: "buy-only" },
-    Key { name: "commission", arg: "commission", only: &[], kind: Kind::Text, default: "none" },
-    Key { name: "reserve", arg: "reserve", only: &[], kind: Kind::Text, default: "0" },
-    Key { name: "min_trade", arg: "min_trade", only: &[], kind: Kind::Text, default: "(none)" },
-    Key { name: "bands", arg: "bands", only: &[], kind: Kind::Flag, default: "false" },
-    Key { name: "band_abs", arg: "band_abs", only: &[], kind: Kind::Text, default: "5%" },
-    Key { name: "band_rel", arg: "band_rel", only: &[], kind: Kind::Text, default: "25%" },
-    Key { name: "tax_rate_short", arg: "tax_rate_short", only: &[], kind: Kind::Text, default: "0" },
-    Key { name: "tax_rate_long", arg: "tax_rate_long", only: &[], kind: Kind::Text, default: "0" },
-    Key { name: "gateway.url", arg: "gateway", only: &[], kind: Kind::Text, default: "https://localhost:5000" },
-    Key { name: "gateway.account", arg: "account", only: &["trade", "status", "cancel"], kind: Kind::Text, default: "(the login's only account)" },
+    Key {
+        name: "export",
+        arg: "file",
+        only: &["plan"],
+        kind: Kind::Path,
+        default: "~/Downloads/positions-custom.csv",
+    },
+    Key {
+        name: "targets",
+        arg: "targets",
+        only: &[],
+        kind: Kind::Path,
+        default: "(equal weights)",
+    },
+    Key {
+        name: "strategy",
+        arg: "strategy",
+        only: &[],
+        kind: Kind::Text,
+        default: "buy-only",
+    },
+    Key {
+        name: "commission",
+        arg: "commission",
+        only: &[],
+        kind: Kind::Text,
+        default: "none",
+    },
+    Key {
+        name: "reserve",
+        arg: "reserve",
+        only: &[],
+        kind: Kind::Text,
+        default: "0",
+    },
+    Key {
+        name: "min_trade",
+        arg: "min_trade",
+        only: &[],
+        kind: Kind::Text,
+        default: "(none)",
+    },
+    Key {
+        name: "bands",
+        arg: "bands",
+        only: &[],
+        kind: Kind::Flag,
+        default: "false",
+    },
+    Key {
+        name: "band_abs",
+        arg: "band_abs",
+        only: &[],
+        kind: Kind::Text,
+        default: "5%",
+    },
+    Key {
+        name: "band_rel",
+        arg: "band_rel",
+        only: &[],
+        kind: Kind::Text,
+        default: "25%",
+    },
+    Key {
+        name: "tax_rate_short",
+        arg: "tax_rate_short",
+        only: &[],
+        kind: Kind::Text,
+        default: "0",
+    },
+    Key {
+        name: "tax_rate_long",
+        arg: "tax_rate_long",
+        only: &[],
+        kind: Kind::Text,
+        default: "0",
+    },
+    Key {
+        name: "gateway.url",
+        arg: "gateway",
+        only: &[],
+        kind: Kind::Text,
+        default: "https://localhost:5000",
+    },
+    Key {
+        name: "gateway.account",
+        arg: "account",
+        only: &["trade", "status", "cancel"],
+        kind: Kind::Text,
+        default: "(the login's only account)",
+    },
 ];
 
 impl Key {
@@ -143,13 +221,13 @@ pub(crate) struct Location {
 }
 
 pub(crate) fn location(explicit: Option<&Path>) -> Option<Location> {
+    use etcetera::BaseStrategy as _;
     if let Some(path) = explicit {
         return Some(Location {
             path: path.to_owned(),
             explicit: true,
         });
     }
-    use etcetera::BaseStrategy as _;
     let dir = etcetera::choose_base_strategy().ok()?.config_dir();
     Some(Location {
         path: dir.join("pbal").join("config.toml"),
@@ -203,13 +281,15 @@ impl ConfigFile {
                 )));
             };
             let line = crate::toml_diag::line_at(text, value.span().start);
-            let at = |message: String| {
-                anyhow!("{}:{line}: `{name}`: {message}", self.path.display())
-            };
+            let at =
+                |message: String| anyhow!("{}:{line}: `{name}`: {message}", self.path.display());
             let typed = match (spec.kind, value.get_ref()) {
                 (Kind::Flag, DeValue::Boolean(b)) => b.to_string(),
                 (Kind::Flag, other) => {
-                    return Err(at(format!("expected true or false, got {}", other.type_str())));
+                    return Err(at(format!(
+                        "expected true or false, got {}",
+                        other.type_str()
+                    )));
                 }
                 (_, DeValue::String(s)) => s.to_string(),
                 (Kind::Text, DeValue::Integer(i)) if i.radix() == 10 => i.as_str().to_owned(),
@@ -392,16 +472,13 @@ pub(crate) fn layer(
             (_, None) => positionals.push(OsString::from(value)),
         }
     }
-    let end = args.iter().position(|a| a == "--");
-    match end {
-        Some(at) => {
-            args.splice(at..at, options);
-        }
-        None => {
-            args.extend(options);
-            if !positionals.is_empty() {
-                args.push(OsString::from("--"));
-            }
+    // Options go before a `--` the user wrote; positionals after it (or after a new one).
+    if let Some(at) = args.iter().position(|a| a == "--") {
+        args.splice(at..at, options);
+    } else {
+        args.extend(options);
+        if !positionals.is_empty() {
+            args.push(OsString::from("--"));
         }
     }
     args.extend(positionals);
@@ -478,7 +555,8 @@ mod tests {
 
     #[test]
     fn paths_are_relative_to_the_file() {
-        let file = ConfigFile::parse("targets = \"t.toml\"\n", Path::new("/c/config.toml")).unwrap();
+        let file =
+            ConfigFile::parse("targets = \"t.toml\"\n", Path::new("/c/config.toml")).unwrap();
         assert_eq!(file.get("targets"), Some(("/c/t.toml", 1)));
     }
 }

@@ -1,11 +1,16 @@
 //! Help text shared by the command definitions: worked examples and the exit-code table.
 
+use std::fmt::Write as _;
+
 use clap::builder::StyledStr;
 
 /// The exit codes, one place (`lib.rs` maps errors to them).
 pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
     (0, "success (also: nothing to trade)"),
-    (1, "an error in the input, the config file, or while running (the message says which)"),
+    (
+        1,
+        "an error in the input, the config file, or while running (the message says which)",
+    ),
     (2, "a usage error: unknown command, option or value"),
 ];
 
@@ -13,7 +18,7 @@ pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
 pub(crate) fn top_level() -> StyledStr {
     let mut text = heading("Exit codes");
     for (code, meaning) in EXIT_CODES {
-        text.push_str(&format!("\n  {code}  {meaning}"));
+        let _ = write!(text, "\n  {code}  {meaning}");
     }
     text.push_str("\n\n");
     text.push_str(&heading("Examples"));
@@ -34,7 +39,7 @@ Settings repeated every run go in $XDG_CONFIG_HOME/pbal/config.toml (see `pbal c
 fn examples(list: &[(&str, &str)]) -> StyledStr {
     let mut text = heading("Examples");
     for (comment, command) in list {
-        text.push_str(&format!("\n  # {comment}\n  {command}"));
+        let _ = write!(text, "\n  # {comment}\n  {command}");
     }
     text.into()
 }
@@ -167,7 +172,10 @@ const COMPLETIONS: &[(&str, &str)] = &[
         "Bash: load now, or save where bash-completion finds it",
         "source <(pbal completions bash)",
     ),
-    ("Zsh (a directory on $fpath)", "pbal completions zsh > ~/.zfunc/_pbal"),
+    (
+        "Zsh (a directory on $fpath)",
+        "pbal completions zsh > ~/.zfunc/_pbal",
+    ),
     (
         "Fish",
         "pbal completions fish > ~/.config/fish/completions/pbal.fish",

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod config;
 mod decimal_arg;
+mod error;
 mod help;
 mod journal;
 #[cfg(feature = "live")]
@@ -26,9 +27,6 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use cli::Cli;
-
-/// Exit code for bad input or a runtime error.
-const EXIT_ERROR: u8 = 1;
 
 /// Runs pbal with the process's arguments.
 pub fn main() -> ExitCode {
@@ -55,11 +53,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     // The generated outputs do not depend on settings, so a broken config cannot block them.
     let needs_config = !matches!(matches.subcommand_name(), Some("completions" | "man"));
     let layered = if needs_config {
-        config::Loaded::find(matches.get_one::<PathBuf>("config").map(PathBuf::as_path))
-            .and_then(|loaded| {
+        config::Loaded::find(matches.get_one::<PathBuf>("config").map(PathBuf::as_path)).and_then(
+            |loaded| {
                 let args = config::layer(args, &matches, loaded.file.as_ref())?;
                 Ok((loaded, args))
-            })
+            },
+        )
     } else {
         Ok((config::Loaded::default(), args))
     };
@@ -91,11 +90,11 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
-/// Prints the error (and its causes) and exits 1.
+/// Prints the error (and its causes) and exits 1, or 2 for a usage error.
 fn fail(e: &anyhow::Error) -> ExitCode {
     ui::discard_before_error();
-    ui::error(&format!("{e:#}"));
-    ExitCode::from(EXIT_ERROR)
+    ui::error(&error::render(e));
+    ExitCode::from(error::exit_code(e))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -117,7 +117,10 @@ pub(crate) fn note(message: &str) {
 /// The final error line(s).
 pub(crate) fn error(message: &str) {
     let style = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
-    let _ = writeln!(anstream::stderr().lock(), "{style}error{style:#}: {message}");
+    let _ = writeln!(
+        anstream::stderr().lock(),
+        "{style}error{style:#}: {message}"
+    );
 }
 
 /// `A`, `A and B`, `A, B and C`.

@@ -24,7 +24,10 @@ pub(crate) fn man(args: &ManArgs) -> Result<()> {
                     .map(clap::Command::get_name)
                     .filter(|n| *n != "help")
                     .collect();
-                bail!("no subcommand {name:?}; the subcommands are {}", names.join(", "));
+                bail!(
+                    "no subcommand {name:?}; the subcommands are {}",
+                    names.join(", ")
+                );
             };
             // Built, its display name is the full command: pbal-plan(1).
             sub.clone()

@@ -28,13 +28,21 @@ pub(crate) fn run(loaded: &Loaded) -> Result<()> {
     };
     let name_width = width(&|r| r.0.name.len()).max("setting".len());
     let value_width = width(&|r| r.1.chars().count()).max("value".len());
-    writeln!(text, "{:name_width$}  {:value_width$}  from", "setting", "value")?;
+    writeln!(
+        text,
+        "{:name_width$}  {:value_width$}  from",
+        "setting", "value"
+    )?;
     for (key, value, source) in &rows {
         let from = match source {
             Source::Default => format!("default (env {})", key.env_var()),
             other => other.to_string(),
         };
-        writeln!(text, "{:name_width$}  {value:value_width$}  {from}", key.name)?;
+        writeln!(
+            text,
+            "{:name_width$}  {value:value_width$}  {from}",
+            key.name
+        )?;
     }
     emit(&text, None)
 }

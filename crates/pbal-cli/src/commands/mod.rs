@@ -25,11 +25,13 @@ pub(crate) fn dispatch(cli: Cli, config: &crate::config::Loaded) -> Result<()> {
         #[cfg(feature = "live")]
         Command::Gateway(args) => crate::live::gateway(&args),
         #[cfg(not(feature = "live"))]
-        Command::Trade(_) | Command::Status(_) | Command::Cancel(_) | Command::Gateway(_) => anyhow::bail!(
-            "this pbal was built without live trading. Live orders need the `live` feature:\n  \
+        Command::Trade(_) | Command::Status(_) | Command::Cancel(_) | Command::Gateway(_) => {
+            anyhow::bail!(
+                "this pbal was built without live trading. Live orders need the `live` feature:\n  \
              cargo install --path crates/pbal-cli --features live\n\
              Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
-        ),
+            )
+        }
         Command::Backtest(args) => backtest::run(&args),
         Command::Config => config::run(config),
         Command::Completions(args) => completions::completions(&args),

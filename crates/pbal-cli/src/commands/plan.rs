@@ -319,7 +319,10 @@ fn managed(
         if holdings.portfolio.get(symbol).is_none() {
             crate::ui::warn_grouped("excluded, not held", "", symbol, |_, symbols| {
                 let verb = if symbols.len() == 1 { "is" } else { "are" };
-                format!("{} {verb} excluded but not held", crate::ui::and_list(symbols))
+                format!(
+                    "{} {verb} excluded but not held",
+                    crate::ui::and_list(symbols)
+                )
             });
         }
     }
@@ -331,6 +334,14 @@ fn managed(
             .get(symbol)
             .or_else(|| file.prices.get(symbol))
         else {
+            let upper = symbol.to_uppercase();
+            if upper != *symbol && holdings.portfolio.get(&upper).is_some() {
+                bail!(
+                    "{}: {symbol} has a target but is not held, and {upper} is: symbols are \
+                     case-sensitive, write {upper}",
+                    file.path.display()
+                );
+            }
             bail!(
                 "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
                 file.path.display()

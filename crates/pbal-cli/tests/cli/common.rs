@@ -39,8 +39,17 @@ impl Pbal {
     }
 
     /// `run` with these environment variables set.
-    pub(crate) fn run_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd().envs(env.iter().copied()).args(args).output().unwrap();
+    pub(crate) fn run_with_env(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> (i32, String, String) {
+        let out = self
+            .cmd()
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
         let clean = |b: &[u8]| {
             String::from_utf8(b.to_vec())
                 .unwrap()

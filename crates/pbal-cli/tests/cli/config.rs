@@ -105,11 +105,26 @@ fn pbal_config_shows_each_setting_and_its_source() {
 fn a_bad_config_names_the_file_line_and_key() {
     let pbal = Pbal::new();
     let cases = [
-        ("strategy = \"full\"\nreserve = \"lots\"\n", "[HOME]/.config/pbal/config.toml:2: `reserve`: \"lots\" is not a decimal number"),
-        ("commision = \"none\"\n", "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account"),
-        ("strategy = \"full\"\nstrategy = \"bands\"\n", "[HOME]/.config/pbal/config.toml:2: duplicate key `strategy` (first set on line 1): each key may appear once"),
-        ("bands = \"yes\"\n", "[HOME]/.config/pbal/config.toml:1: `bands`: expected true or false, got string"),
-        ("reserve = \n", "[HOME]/.config/pbal/config.toml:1: string values must be quoted, expected literal string"),
+        (
+            "strategy = \"full\"\nreserve = \"lots\"\n",
+            "[HOME]/.config/pbal/config.toml:2: `reserve`: \"lots\" is not a decimal number",
+        ),
+        (
+            "commision = \"none\"\n",
+            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account",
+        ),
+        (
+            "strategy = \"full\"\nstrategy = \"bands\"\n",
+            "[HOME]/.config/pbal/config.toml:2: duplicate key `strategy` (first set on line 1): each key may appear once",
+        ),
+        (
+            "bands = \"yes\"\n",
+            "[HOME]/.config/pbal/config.toml:1: `bands`: expected true or false, got string",
+        ),
+        (
+            "reserve = \n",
+            "[HOME]/.config/pbal/config.toml:1: string values must be quoted, expected literal string",
+        ),
     ];
     for (text, expected) in cases {
         pbal.write(".config/pbal/config.toml", text);

@@ -3,6 +3,7 @@
 mod backtest;
 mod common;
 mod config;
+mod errors;
 mod fetch;
 mod ibkr;
 #[cfg(feature = "live")]

@@ -38,7 +38,10 @@ fn completions_are_generated_for_every_shell() {
     }
     let (code, _, stderr) = pbal.run(&["completions", "tcsh"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("possible values: bash, elvish, fish, powershell, zsh"), "{stderr}");
+    assert!(
+        stderr.contains("possible values: bash, elvish, fish, powershell, zsh"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -81,7 +84,11 @@ fn a_mistyped_subcommand_gets_a_suggestion_and_exit_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `completions`?"), "{stderr}");
     // A file of that name is planned, as the original tool did.
-    std::fs::copy(fixture("positions-custom.csv"), pbal.home.path().join("pln")).unwrap();
+    std::fs::copy(
+        fixture("positions-custom.csv"),
+        pbal.home.path().join("pln"),
+    )
+    .unwrap();
     let (code, stdout, stderr) = pbal.run(&["pln", "-c", "5000", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("symbol,side,quantity"), "{stdout}");
@@ -144,8 +151,14 @@ fn help_lists_exit_codes_and_every_subcommand_ends_with_examples() {
         let (code, help, stderr) = pbal.run(&[name, "--help"]);
         assert_eq!(code, 0, "{name}: {stderr}");
         let examples = help.split("Examples:\n").nth(1).expect(name);
-        let count = examples.lines().filter(|l| l.starts_with("  pbal ")).count()
-            + examples.lines().filter(|l| l.starts_with("  source <(pbal")).count();
+        let count = examples
+            .lines()
+            .filter(|l| l.starts_with("  pbal "))
+            .count()
+            + examples
+                .lines()
+                .filter(|l| l.starts_with("  source <(pbal"))
+                .count();
         assert!((2..=4).contains(&count), "{name}: {count} examples");
         // Only the live commands differ between the builds.
         let live_only = ["trade", "status", "cancel", "gateway"].contains(name);
@@ -158,7 +171,10 @@ fn help_lists_exit_codes_and_every_subcommand_ends_with_examples() {
 fn quiet_hides_warnings_and_verbose_shows_notes() {
     let pbal = Pbal::new();
     let file = fixture("positions-custom.csv").display().to_string();
-    let targets = pbal.write("t.toml", "FTEC = 60\nVAW = 40\nexclude = [\"AAA\", \"BBB\"]\n");
+    let targets = pbal.write(
+        "t.toml",
+        "FTEC = 60\nVAW = 40\nexclude = [\"AAA\", \"BBB\"]\n",
+    );
     let targets = targets.to_str().unwrap();
     let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets, "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
@@ -190,7 +206,11 @@ fn a_warning_is_not_repeated_before_the_error() {
     let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(!stderr.contains("warning"), "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{stderr}"
+    );
 }
 
 #[test]
