@@ -14,6 +14,7 @@ mod journal;
 mod live;
 mod output;
 mod prices;
+mod progress;
 mod render;
 mod report_html;
 mod targets;

@@ -125,8 +125,13 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     if args.fractional && exact_fractions_apply(&config, &policies) {
         config.sizing = Sizing::Continuous;
     }
+    let spinner = crate::progress::spinner(&format!(
+        "backtesting {} dates of prices",
+        prices.dates().len()
+    ));
     let runs = backtest::compare(&prices, &config, &policies)
         .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
+    drop(spinner);
     let outcome = Outcome {
         source: args.prices.file_name().map_or_else(
             || args.prices.display().to_string(),
