@@ -30,7 +30,7 @@ pub(crate) fn man(args: &ManArgs) -> Result<()> {
                 );
             };
             // Built, its display name is the full command: pbal-plan(1).
-            sub.clone()
+            sub.clone().version(env!("PBAL_VERSION_LINE"))
         }
     };
     let mut out = Vec::new();

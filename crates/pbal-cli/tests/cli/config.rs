@@ -145,3 +145,48 @@ fn a_bad_config_names_the_file_line_and_key() {
     let (code, _, _) = pbal.run(&["completions", "bash"]);
     assert_eq!(code, 0);
 }
+
+/// The `[gateway]` settings reach the live commands; clap's own `PBAL_GATEWAY_URL` still beats
+/// the file.
+#[cfg(feature = "live")]
+#[test]
+fn gateway_settings_come_from_the_config() {
+    use pbal_fake_gateway::{FakeGateway, Setup};
+    let pbal = Pbal::new();
+    let gateway = FakeGateway::start(Setup::ten_etfs());
+    let cert = pbal.write("gateway.pem", &gateway.cert_pem());
+    pbal.write(
+        ".config/pbal/config.toml",
+        &format!(
+            "[gateway]\nurl = {:?}\naccount = \"DU1234567\"\n",
+            gateway.url()
+        ),
+    );
+    let status = |env: &[(&str, &str)]| {
+        let out = pbal
+            .cmd()
+            .env("PBAL_DATA_DIR", pbal.home.path().join("data"))
+            .envs(env.iter().copied())
+            .args([
+                "status",
+                "-f",
+                "json",
+                "--gateway-cert",
+                cert.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, stdout, stderr) = status(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("DU1234567"), "{stdout}");
+    // Nothing listens on port 9 of loopback: the variable was used, not the file.
+    let (code, _, stderr) = status(&[("PBAL_GATEWAY_URL", "https://127.0.0.1:9")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+}

@@ -165,6 +165,12 @@ fn help_lists_exit_codes_and_every_subcommand_ends_with_examples() {
         let snapshot = format!("help_{name}{}", if live_only { suffix } else { "" });
         insta::assert_snapshot!(snapshot, help);
     }
+    if cfg!(feature = "live") {
+        let (code, help, _) = pbal.run(&["gateway", "trust", "--help"]);
+        assert_eq!(code, 0);
+        assert!(help.contains("Examples:\n"), "{help}");
+        insta::assert_snapshot!("help_gateway_trust_live", help);
+    }
 }
 
 #[test]
