@@ -40,7 +40,7 @@ pub struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub quiet: bool,
-    /// Also print notes: which config file and settings are used, warnings before an error.
+    /// Also print notes: which config file and settings are used; every warning before an error.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Read defaults from this TOML file instead of $XDG_CONFIG_HOME/pbal/config.toml.

@@ -93,8 +93,9 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 
 /// Prints the error (and its causes) and exits 1, or 2 for a usage error.
 fn fail(e: &anyhow::Error) -> ExitCode {
-    ui::discard_before_error();
-    ui::error(&error::render(e));
+    let message = error::render(e);
+    ui::flush_before_error(&message);
+    ui::error(&message);
     ExitCode::from(error::exit_code(e))
 }
 

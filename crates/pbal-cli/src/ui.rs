@@ -96,12 +96,24 @@ pub(crate) fn flush() {
     }
 }
 
-/// The command failed: its error says what matters, so the warnings are dropped unless `-v`.
-pub(crate) fn discard_before_error() {
-    if verbosity() >= Verbosity::Verbose {
-        flush();
-    } else {
-        pending().clear();
+/// The command failed with `error`: the warnings it repeats are dropped, the rest printed, so
+/// a warning that matters (orders left working) is never lost. `-v` prints them all.
+pub(crate) fn flush_before_error(error: &str) {
+    if verbosity() < Verbosity::Verbose {
+        pending().retain(|p| !repeats(error, p));
+    }
+    flush();
+}
+
+/// Whether `error` says what the warning says: it names one of a group's items (as a word),
+/// or contains a single warning's text.
+fn repeats(error: &str, warning: &Pending) -> bool {
+    match warning {
+        Pending::One(text) => error.contains(text.as_str()),
+        Pending::Group { items, .. } => error
+            .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
+            .map(|w| w.trim_end_matches('.'))
+            .any(|word| items.iter().any(|i| i == word)),
     }
 }
 
@@ -135,6 +147,27 @@ pub(crate) fn and_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_warnings_an_error_repeats_are_dropped() {
+        let group = Pending::Group {
+            key: ("no target", "t.toml".to_owned()),
+            items: vec!["VAW".to_owned(), "BRK.B".to_owned()],
+            render: |_, items| items.join(","),
+        };
+        assert!(repeats(
+            "t.toml: vaw is not held, and VAW is: write VAW.",
+            &group
+        ));
+        assert!(repeats("BRK.B: price must be positive", &group));
+        assert!(!repeats("VAWX: price must be positive", &group));
+        let working = Pending::One("2 order(s) not finished after 300 s".to_owned());
+        assert!(!repeats("cannot reach the gateway", &working));
+        assert!(repeats(
+            "stopped: 2 order(s) not finished after 300 s",
+            &working
+        ));
+    }
 
     #[test]
     fn lists_read_as_english() {

@@ -217,6 +217,21 @@ fn a_warning_is_not_repeated_before_the_error() {
         1,
         "{stderr}"
     );
+    // A warning the error does not repeat is still printed, before it.
+    let targets = pbal.write("t2.toml", "FTEC = 50\nAAA = 50\nexclude = [\"ZZZ\"]\n");
+    let (code, _, stderr) = pbal.run(&["plan", &file, "-q", "-t", targets.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @r"
+    warning: VAW, VCR, VDC, VHT, VIS, VNQ, VOX, VPU and VSMAX are held but have no target in [HOME]/t2.toml: their targets are 0% (add them to `exclude` to leave them alone)
+    warning: ZZZ is excluded but not held
+    error: [HOME]/t2.toml: AAA has a target but is not held; give its price:
+      [AAA]
+      weight = ...
+      price = ...
+    ");
 }
 
 #[test]
