@@ -15,7 +15,10 @@ fn main() {
     // so ask git where HEAD and its branch ref live.
     let branch = git(&["symbolic-ref", "-q", "HEAD"]);
     for path in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
-        if let Some(p) = git(&["rev-parse", "--git-path", path]) {
+        // Only existing files: cargo reruns the script every build for a missing one.
+        if let Some(p) = git(&["rev-parse", "--git-path", path])
+            && std::path::Path::new(&p).exists()
+        {
             println!("cargo:rerun-if-changed={p}");
         }
     }
