@@ -11,7 +11,10 @@ pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
         1,
         "an error in the input, the config file, or while running (the message says which)",
     ),
-    (2, "a usage error: unknown command, option or value"),
+    (
+        2,
+        "a usage error: unknown command, option or value, or options that do not go together",
+    ),
 ];
 
 /// `pbal --help`'s footer: the exit-code table and where to read more.
