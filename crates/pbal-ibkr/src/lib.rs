@@ -35,7 +35,8 @@ use rows::Collector;
 /// Reads an export from a file (the file name appears in every error).
 pub fn read_path(path: &Path) -> Result<Statement, Error> {
     let name = path.display().to_string();
-    let bytes = fs_err::read(path).map_err(|source| Error::Io {
+    // std's error: the path is in `Error::Io` already (fs-err would name it a second time).
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: name.clone(),
         source,
     })?;

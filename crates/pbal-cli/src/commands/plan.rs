@@ -381,17 +381,30 @@ fn managed(
             continue;
         }
         if !file.weights.iter().any(|(s, _)| s == &h.symbol) {
-            warn(&format!(
-                "{} is held but has no target in {}: its target is 0% (add it to `exclude` to leave it alone)",
-                h.symbol,
-                file.path.display()
-            ));
+            let file_name = file.path.display().to_string();
+            crate::ui::warn_grouped("no target", &file_name, &h.symbol, |file, symbols| {
+                match symbols {
+                    [one] => format!(
+                        "{one} is held but has no target in {file}: its target is 0% (add it to `exclude` to leave it alone)"
+                    ),
+                    _ => format!(
+                        "{} are held but have no target in {file}: their targets are 0% (add them to `exclude` to leave them alone)",
+                        crate::ui::and_list(symbols)
+                    ),
+                }
+            });
         }
         list.push(h.clone());
     }
     for symbol in &file.exclude {
         if holdings.portfolio.get(symbol).is_none() {
-            warn(&format!("{symbol} is excluded but not held"));
+            crate::ui::warn_grouped("excluded, not held", "", symbol, |_, symbols| {
+                let verb = if symbols.len() == 1 { "is" } else { "are" };
+                format!(
+                    "{} {verb} excluded but not held",
+                    crate::ui::and_list(symbols)
+                )
+            });
         }
     }
     for (symbol, _) in &file.weights {
@@ -402,6 +415,14 @@ fn managed(
             .get(symbol)
             .or_else(|| file.prices.get(symbol))
         else {
+            let upper = symbol.to_uppercase();
+            if upper != *symbol && holdings.portfolio.get(&upper).is_some() {
+                bail!(
+                    "{}: {symbol} has a target but is not held, and {upper} is: symbols are \
+                     case-sensitive, write {upper}",
+                    file.path.display()
+                );
+            }
             bail!(
                 "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
                 file.path.display()

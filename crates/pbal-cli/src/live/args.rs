@@ -139,6 +139,7 @@ pub struct GatewayCommandArgs {
 pub enum GatewayCommand {
     /// Show the local gateway's certificate fingerprint and save the certificate, so later
     /// runs trust exactly that certificate.
+    #[command(after_help = crate::help::gateway())]
     Trust(TrustArgs),
 }
 

@@ -26,6 +26,7 @@ pub(crate) use trust::run as gateway;
 /// "not confirmed: nothing was {undone}".
 fn confirm(prompt: &str, expected: &str, undone: &str) -> Result<()> {
     use std::io::{BufRead as _, Write as _};
+    crate::ui::flush();
     let mut stderr = std::io::stderr().lock();
     write!(stderr, "{prompt}")?;
     stderr.flush()?;
