@@ -55,9 +55,9 @@ fn the_config_supplies_the_export_targets_and_engine_settings() {
     );
     let (code, stdout, stderr) = pbal.run(&["plan", "-c", "5000", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stdout, @r"
-    symbol,side,quantity,price,amount,currency
-    VAW,BUY,27,180.51,4873.77,
+    insta::assert_snapshot!(stdout, @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VAW,BUY,27,180.51,4873.77,,4873.77,
     ");
     // A flag that excludes the configured one wins without a conflict: -i 2 is a minimum of 100.
     let (code, stdout, stderr) = pbal.run(&["plan", "-c", "5000", "-i", "2", "-f", "csv"]);
