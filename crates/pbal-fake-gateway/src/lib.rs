@@ -1,8 +1,9 @@
 //! An in-process fake of the IBKR Client Portal gateway, for tests of pbal's client and CLI.
 //!
-//! [`FakeGateway::start`] serves HTTPS on `127.0.0.1:<free port>` with a fresh self-signed
-//! certificate (SAN `localhost`, `127.0.0.1`; trust it with reqwest's
-//! `tls_certs_only([Certificate::from_pem(cert_pem)])`). It runs on its own thread with its own
+//! [`FakeGateway::start`] serves HTTPS on `127.0.0.1:<free port>` with the certificate IBKR
+//! ships with every gateway when IBKR's files are beside the workspace (self-signed, expired,
+//! not named `localhost`: pin it by comparing the certificate itself), else with a fresh
+//! self-signed one ([`FakeCertificate`], [`shipped_certificate_dir`]). It runs on its own thread with its own
 //! multi-thread tokio runtime, so sync (`assert_cmd`) and async (`#[tokio::test]`) tests can use
 //! it alike, and it shuts down on drop. The rustls `ServerConfig` names the aws-lc-rs
 //! provider explicitly, so it works whichever rustls providers other crates enable.
@@ -33,7 +34,8 @@
 //! - LoggedOut: every API call 401 `{"error":"not authenticated","statusCode":401}`.
 //!   NoBridge: `/portfolio/*` works, `/iserver/*` 400 `Bad Request: no bridge` (ssodh/init
 //!   excepted). TimedOut: `connected:true, authenticated:false`, other `/iserver/*` 401.
-//!   Competing: `competing:true`, `/iserver/accounts` answers `{}`.
+//!   Competing: `competing:true`, `/iserver/accounts` answers `{}`. Unanswered (the real
+//!   gateway before login when IBKR is out of reach): every `/v1/api` call hangs.
 //! - Every new session (ssodh/init, logout, [`FakeGateway::set_session`]) forgets the
 //!   prerequisites, question suppressions, snapshot streams and the live-orders warm-up.
 //! - Prerequisites: `/iserver/account/*`, `/iserver/marketdata/*` and `/iserver/reply/*` need
@@ -127,6 +129,7 @@ use tokio::sync::oneshot;
 
 pub use fault::Fault;
 pub use records::{OrderRecord, OrderStatus, RequestRecord, Side};
+pub use tls::{FakeCertificate, GATEWAY_DIR_ENV, shipped_certificate_dir};
 pub use setup::{
     Contract, EndpointLimit, FillMode, Holding, Limits, SessionState, Setup, TEN_ETF_CONIDS,
 };
@@ -140,6 +143,7 @@ pub struct FakeGateway {
     shared: Shared,
     addr: SocketAddr,
     cert_pem: String,
+    shipped: bool,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -157,13 +161,14 @@ impl FakeGateway {
         let addr = listener
             .local_addr()
             .expect("a bound listener has an address");
-        let (cert_pem, tls) = tls::server_config();
+        let (cert_pem, tls, shipped) = tls::server_config(setup.certificate);
         let shared: Shared = std::sync::Arc::new(std::sync::Mutex::new(Gateway::new(setup)));
         let (stop, thread) = server::spawn(shared.clone(), listener, tls);
         FakeGateway {
             shared,
             addr,
             cert_pem,
+            shipped,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -182,6 +187,11 @@ impl FakeGateway {
     /// The server certificate, PEM.
     pub fn cert_pem(&self) -> String {
         self.cert_pem.clone()
+    }
+
+    /// It serves IBKR's shipped certificate (not a generated one).
+    pub fn serves_shipped_certificate(&self) -> bool {
+        self.shipped
     }
 
     /// Every request received so far, in order.

@@ -22,6 +22,10 @@ pub enum SessionState {
     Competing,
     /// Logged in and bridged.
     Authenticated,
+    /// What IBKR's real gateway does before anyone logs in on a machine that cannot reach
+    /// IBKR, or after it lost its connection: TLS works, `GET /` redirects to the login page,
+    /// but every `/v1/api` call is held open with no answer (proxied to IBKR's servers).
+    Unanswered,
 }
 
 /// When accepted orders fill.
@@ -200,6 +204,8 @@ pub struct Setup {
     pub limits: Limits,
     /// Session state at start.
     pub session: SessionState,
+    /// The certificate served.
+    pub certificate: crate::FakeCertificate,
 }
 
 impl Default for Setup {
@@ -228,6 +234,7 @@ impl Default for Setup {
             commission: Decimal::ZERO,
             limits: Limits::reference(),
             session: SessionState::Authenticated,
+            certificate: crate::FakeCertificate::default(),
         }
     }
 }
@@ -510,6 +517,13 @@ impl Setup {
             max,
             per,
         });
+        self
+    }
+
+    /// Chooses the certificate served.
+    #[must_use]
+    pub fn certificate(mut self, certificate: crate::FakeCertificate) -> Setup {
+        self.certificate = certificate;
         self
     }
 

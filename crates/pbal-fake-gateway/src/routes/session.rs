@@ -15,7 +15,9 @@ fn flags(gw: &Gateway) -> (bool, bool, bool) {
         SessionState::Authenticated => (true, true, false),
         SessionState::TimedOut => (false, true, false),
         SessionState::Competing => (false, true, true),
-        SessionState::NoBridge | SessionState::LoggedOut => (false, false, false),
+        SessionState::NoBridge | SessionState::LoggedOut | SessionState::Unanswered => {
+            (false, false, false)
+        }
     }
 }
 

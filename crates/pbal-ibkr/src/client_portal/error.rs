@@ -22,6 +22,28 @@ pub enum GatewayError {
         /// The transport error.
         detail: String,
     },
+    /// The gateway completed the TLS handshake but its API did not answer: nobody has logged
+    /// in yet, or it lost its connection to IBKR (the real gateway then holds API calls open).
+    #[error(
+        "the gateway at {login_url} accepted the connection but its API did not answer within \
+         {seconds} s: nobody has logged in to it yet, or it lost its connection to IBKR. Open \
+         {login_url} in a browser on this machine, log in (with 2FA), wait for \"Client login \
+         succeeds\", then run pbal again"
+    )]
+    NoAnswer {
+        /// Where to log in (the gateway's address without the API path).
+        login_url: String,
+        /// How long pbal waited in total.
+        seconds: u64,
+    },
+    /// The TLS handshake failed on the gateway's certificate.
+    #[error("the gateway at {url} was not trusted: {detail}")]
+    Certificate {
+        /// The gateway URL.
+        url: String,
+        /// What is wrong and what to do.
+        detail: String,
+    },
     /// No brokerage login (HTTP 401).
     #[error(
         "the gateway has no logged-in session: open the gateway's address (https://localhost:5000) \

@@ -15,6 +15,7 @@
 //!   and account numbers in logged paths are masked.
 
 mod account;
+mod certificate;
 mod client;
 mod config;
 mod error;
@@ -23,6 +24,7 @@ mod market;
 mod orders;
 mod pacing;
 mod session;
+mod tls;
 mod trust;
 mod types;
 
@@ -30,6 +32,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
