@@ -49,17 +49,7 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     config.pacing.state_file =
         Some(std::env::temp_dir().join(format!("pbal-pacing-{address}.json")));
     let gateway = Gateway::new(config)?;
-    gateway.ensure_session().await.map_err(|e| {
-        let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }
-            if detail.contains("certificate") || detail.contains("Certificate"))
-        {
-            "\nThe gateway's certificate is self-signed: run `pbal gateway trust` once to pin \
-             it (or pass --gateway-cert FILE.pem, or --insecure-localhost)."
-        } else {
-            ""
-        };
-        anyhow::anyhow!("{e}{hint}")
-    })?;
+    gateway.ensure_session().await?;
     let accounts = gateway.brokerage_accounts().await?;
     let account = match &args.account {
         Some(id) => {

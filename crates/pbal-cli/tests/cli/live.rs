@@ -408,3 +408,254 @@ fn trust_pins_the_gateway_certificate() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
+
+/// IBKR's shipped certificate (expired, not named localhost) when the fake serves it: `trust`
+/// says so plainly, and the pinned certificate then works for every command.
+#[test]
+fn trust_explains_ibkrs_expired_certificate() {
+    let live = Live::new(fast().session(SessionState::Unanswered));
+    let url = live.gateway.url();
+    let (code, stdout, stderr) = live.run("gateway", &["trust", "--gateway", &url, "--yes"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Subject:") && stdout.contains("Valid:") && stdout.contains("SHA-256:"),
+        "{stdout}"
+    );
+    assert!(live.gateway.requests().is_empty(), "handshake only");
+    if !live.gateway.serves_shipped_certificate() {
+        eprintln!("SKIPPED (partly): IBKR's shipped certificate is not beside the workspace");
+        return;
+    }
+    assert!(
+        stdout.contains("Client Portal Web API")
+            && stdout.contains("2019-05-11T16:26:02Z")
+            && stdout.contains("expired on 2019-05-11")
+            && stdout.contains("that is expected"),
+        "{stdout}"
+    );
+    live.gateway.set_session(SessionState::Authenticated);
+    let out = live
+        .pbal
+        .cmd()
+        .env("PBAL_DATA_DIR", live.data_dir())
+        .args(["status", "--gateway", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A gateway that completes TLS but never answers the API (not logged in, or cut off from
+/// IBKR): one bounded wait, then what to do, exit 1.
+#[test]
+fn an_unanswered_gateway_gets_login_instructions() {
+    let live = Live::new(fast().session(SessionState::Unanswered));
+    for (command, args) in [
+        ("status", &["--request-timeout", "2"][..]),
+        ("trade", &["--request-timeout", "2", "--dry-run"][..]),
+    ] {
+        let (code, _, stderr) = live.run(command, args, "");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("did not answer within 2 s")
+                && stderr.contains(&format!("Open {}", live.gateway.url()))
+                && stderr.contains("log in"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(live.gateway.requests().len(), 2, "one request per run, no retries");
+}
+
+/// IBKR's real gateway, started from `../shared/ibkr-gateway` (Java needed): pbal gets past
+/// its TLS with the pinned shipped certificate and explains the unanswered API (nobody can
+/// log in offline). Skipped with a notice where Java or the gateway is missing.
+#[test]
+fn the_real_gateway_is_trusted_and_its_silence_explained() {
+    let Some(gateway) = real_gateway::RealGateway::start() else {
+        return;
+    };
+    let pbal = Pbal::new();
+    let data = pbal.home.path().join("data");
+    let url = gateway.url();
+    let run = |args: &[&str]| {
+        let out = pbal
+            .cmd()
+            .env("PBAL_DATA_DIR", &data)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["gateway", "trust", "--gateway", &url, "--yes"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("IBKR ships with every Client Portal gateway")
+            && stdout.contains("13:DA:F8:9A:07:12:B9:62"),
+        "{stdout}"
+    );
+    for args in [
+        &["status", "--gateway", &url, "--request-timeout", "3"][..],
+        &["trade", "--dry-run", "--gateway", &url, "--request-timeout", "3"][..],
+    ] {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 1, "{args:?}\n{stdout}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains("accepted the connection but its API did not answer within 3 s")
+                && stderr.contains("log in"),
+            "{args:?}: past TLS, the bounded message: {stderr}"
+        );
+    }
+}
+
+/// Starting and stopping IBKR's gateway for one test.
+mod real_gateway {
+    use std::io::{BufRead as _, BufReader};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// How long the gateway may take to say it is ready (5-10 s on a quiet machine).
+    const STARTUP: Duration = Duration::from_secs(60);
+
+    pub(super) struct RealGateway {
+        child: Child,
+        port: u16,
+        _dir: tempfile::TempDir,
+    }
+
+    fn gateway_dir() -> PathBuf {
+        std::env::var_os("PBAL_IBKR_GATEWAY_DIR").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ibkr-gateway"),
+            PathBuf::from,
+        )
+    }
+
+    fn skip(why: &str) -> Option<RealGateway> {
+        eprintln!("SKIPPED the real-gateway test: {why}");
+        None
+    }
+
+    impl RealGateway {
+        /// Unzips the gateway to a temporary directory, gives it a free port and waits for
+        /// "Open https://localhost:PORT to login"; `None` (with a notice) when it cannot run.
+        pub(super) fn start() -> Option<RealGateway> {
+            let zip = gateway_dir().join("clientportal.gw.zip");
+            if !zip.is_file() {
+                return skip(&format!("{} not found", zip.display()));
+            }
+            let has = |program: &str, arg: &str| {
+                Command::new(program)
+                    .arg(arg)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            if !has("java", "-version") {
+                return skip("no java (apt-get install -y openjdk-17-jre-headless)");
+            }
+            if !has("unzip", "-v") {
+                return skip("no unzip");
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let unzipped = Command::new("unzip")
+                .args(["-q", &zip.display().to_string(), "-d"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(unzipped.success());
+            let root = dir.path().join("clientportal.gw");
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let conf = root.join("root/conf.yaml");
+            let text = std::fs::read_to_string(&conf).unwrap();
+            let text: String = text
+                .lines()
+                .map(|l| {
+                    if l.trim_start().starts_with("listenPort:") {
+                        format!("listenPort: {port}\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect();
+            std::fs::write(&conf, text).unwrap();
+            let mut child = {
+                use std::os::unix::process::CommandExt as _;
+                Command::new("bash")
+                    .args(["bin/run.sh", "root/conf.yaml"])
+                    .current_dir(&root)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::null())
+                    // Its own process group, so the java it starts is stopped with it.
+                    .process_group(0)
+                    .spawn()
+                    .unwrap()
+            };
+            let stdout = child.stdout.take().unwrap();
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                // Drains to the end, so the gateway never blocks on a full pipe.
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+            let gateway = RealGateway {
+                child,
+                port,
+                _dir: dir,
+            };
+            let deadline = std::time::Instant::now() + STARTUP;
+            let wanted = format!("Open https://localhost:{port} to login");
+            let mut seen = Vec::new();
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(line) if line.contains(&wanted) => break,
+                    Ok(line) => seen.push(line),
+                    Err(_) => panic!(
+                        "the real gateway did not get ready within {STARTUP:?}:\n{}",
+                        seen.join("\n")
+                    ),
+                }
+            }
+            // The line can come just before the port accepts connections.
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the real gateway announced port {port} but does not listen on it"
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Some(gateway)
+        }
+
+        pub(super) fn url(&self) -> String {
+            format!("https://localhost:{}", self.port)
+        }
+    }
+
+    impl Drop for RealGateway {
+        fn drop(&mut self) {
+            // The whole process group: bash and the java it started.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", self.child.id())])
+                .status();
+            let _ = self.child.wait();
+        }
+    }
+}
