@@ -78,8 +78,9 @@
 //!   a reused cOID gets 200 `"Order couldn't be submitted: Local order ID=<cOID> is already
 //!   registered."`. HTTP-200 errors are bare, or inside the array with
 //!   [`Setup::errors_in_array`].
-//! - Then every [`Setup::questions`] id not suppressed is asked in turn (default o163, o354,
-//!   o10153), each as `[{"id":<fresh UUID>,"message":[..],"isSuppressed":false,
+//! - Then the questions not suppressed are asked in turn: o354 when the conid has no price
+//!   (no market data), o10151 for a market order, then [`Setup::questions`] (default o10153;
+//!   tests add o163/o383/o451 for precautionary limits), each as `[{"id":<fresh UUID>,"message":[..],"isSuppressed":false,
 //!   "messageIds":[..],"messageOptions":["Yes","No"]}]`. `POST /iserver/reply/{id}` with
 //!   `{"confirmed":true}` asks the next or accepts; `confirmed:false` drops the order (200
 //!   bare error, fake's wording). A reply to an unknown or stale id gets 400

@@ -173,7 +173,10 @@ pub struct Setup {
     pub last_prefixes: BTreeMap<i64, String>,
     /// Conids the account may not trade ("No trading permissions.").
     pub no_permission: Vec<i64>,
-    /// Question messageIds asked, in order, for every placement (unless suppressed).
+    /// Question messageIds asked, in order, for every placement (unless suppressed), after
+    /// the ones the order itself raises: o354 when the conid has no price (no market data),
+    /// o10151 for a market order. Default: o10153 (cap price). Add o163/o383/o451 to play an
+    /// account whose Precautionary Settings the order exceeds.
     pub questions: Vec<String>,
     /// When orders fill.
     pub fills: FillMode,
@@ -220,7 +223,7 @@ impl Default for Setup {
             prices: BTreeMap::new(),
             last_prefixes: BTreeMap::new(),
             no_permission: Vec::new(),
-            questions: vec!["o163".to_owned(), "o354".to_owned(), "o10153".to_owned()],
+            questions: vec!["o10153".to_owned()],
             fills: FillMode::Manual,
             live_orders_warmup: true,
             snapshot_preflight_calls: 1,

@@ -81,8 +81,15 @@ pub struct TradeArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Also answer "yes" to IBKR questions with this message id (repeatable). Default list:
-    /// o163, o354, o383, o451, o10151, o10153, p12.
+    /// Also answer "yes" to IBKR questions with this message id (repeatable).
+    ///
+    /// Confirmed by default, because they are informational: o10151 (a market order), o10153
+    /// (IBKR may cap the price to keep the market orderly), o403 (the order will likely fill
+    /// at once), p12 (IBKR's price-management algorithm). Never confirmed unless named here:
+    /// o163, o383 and o451, the account's own Precautionary Settings (price percentage, size
+    /// and total value limits); the run stops with the order unplaced and IBKR's text. o354
+    /// (no market data) is never confirmed for a market order, even when named. Any other
+    /// question also stops the run.
     #[arg(long, value_name = "ID")]
     pub allow_question: Vec<String>,
 

@@ -146,19 +146,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         );
     }
     let policy = question_policy(args);
-    say(&format!(
-        "IBKR questions pbal answers \"yes\" to: {} (change with --allow-question / --no-default-questions); any other question stops the run.",
-        if policy.allowed.is_empty() {
-            "none".to_owned()
-        } else {
-            policy
-                .allowed
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
+    say(&questions_line(&policy));
     if args.dry_run {
         say("Dry run: nothing was placed.");
         return Ok(());
@@ -381,6 +369,31 @@ async fn price_with_snapshots(
         .filter_map(|s| Some((s.clone(), price_of(s)?)))
         .collect();
     Ok((statement, conids, market_prices))
+}
+
+/// What pbal will answer, said before anything is placed.
+fn questions_line(policy: &QuestionPolicy) -> String {
+    let list = |ids: Vec<&str>| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    let confirmed = list(policy.allowed.iter().map(String::as_str).collect());
+    let guarded = list(
+        client_portal::PRECAUTIONARY_QUESTIONS
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !policy.allowed.contains(*id))
+            .collect(),
+    );
+    format!(
+        "IBKR questions pbal answers \"yes\" to: {confirmed}. The account's Precautionary \
+         Settings ({guarded}) and any other question stop the run with the order unplaced \
+         (name one with --allow-question to confirm it); o354 (no market data) is never \
+         confirmed for a market order."
+    )
 }
 
 fn question_policy(args: &TradeArgs) -> QuestionPolicy {

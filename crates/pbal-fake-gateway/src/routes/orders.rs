@@ -298,13 +298,24 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
         }
         seen.push(c_oid);
     }
-    let mut questions: Vec<String> = gw
-        .setup
-        .questions
+    // What IBKR asks depends on the order: o354 without market data, o10151 for a market
+    // order; then the setup's questions (the account's precautionary limits, the cap price).
+    let mut questions: Vec<String> = Vec::new();
+    let no_market_data = drafts
         .iter()
-        .filter(|id| !gw.suppressed.contains(*id))
-        .cloned()
-        .collect();
+        .any(|d| !gw.setup.prices.contains_key(&d.conid));
+    if no_market_data {
+        questions.push("o354".to_owned());
+    }
+    if drafts.iter().any(|d| d.order_type == "MKT") {
+        questions.push("o10151".to_owned());
+    }
+    for id in &gw.setup.questions {
+        if !questions.contains(id) {
+            questions.push(id.clone());
+        }
+    }
+    questions.retain(|id| !gw.suppressed.contains(id));
     if gw
         .take_fault(|f| matches!(f, Fault::UnknownQuestion).then_some(true))
         .is_some()

@@ -19,7 +19,11 @@ fn place_path() -> String {
 
 #[tokio::test]
 async fn three_questions_then_accepted() {
-    let api = Api::new(Setup::ten_etfs().no_rate_limits());
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&["o163", "o354", "o10153"]),
+    );
     api.get("/iserver/accounts").await;
     let mut answer = api
         .post(&place_path(), order("b1", "BUY", 5, 290.0))
@@ -281,7 +285,11 @@ async fn fill_all_and_immediate_market_fills() {
     );
     api.get("/iserver/accounts").await;
     let market = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 3, "tif": "DAY", "cOID": "m1"}]});
-    api.post(&place_path(), market).await;
+    let question = api.post(&place_path(), market).await.json();
+    assert_eq!(question[0]["messageIds"][0], "o10151", "a market order asks");
+    let id = question[0]["id"].as_str().unwrap();
+    api.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
     let orders = api.gw.orders();
     assert_eq!(orders[0].status, OrderStatus::Filled);
     assert_eq!(orders[0].avg_fill_price, Some(Decimal::new(29_012, 2)));
@@ -403,4 +411,29 @@ async fn errors_in_array_and_long_coid() {
     );
     let fractional = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 1.5, "tif": "DAY"}]});
     assert!(api.post(&place_path(), fractional).await.json()[0]["error"].is_string());
+}
+
+/// IBKR asks what the order raises: o354 without market data, o10151 for a market order,
+/// then the cap-price notice.
+#[tokio::test]
+async fn a_market_order_without_market_data_raises_o354_and_o10151() {
+    use pbal_fake_gateway::Contract;
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .contract(Contract::new(777, "DARK", "ARCA", "USD")),
+    );
+    api.get("/iserver/accounts").await;
+    let body = json!({"orders": [{"acctId": ACCT, "conid": 777, "orderType": "MKT",
+        "side": "BUY", "quantity": 1, "tif": "DAY"}]});
+    let mut answer = api.post(&place_path(), body).await.json();
+    let mut asked = Vec::new();
+    while let Some(id) = answer[0]["id"].as_str().map(str::to_owned) {
+        asked.push(answer[0]["messageIds"][0].as_str().unwrap().to_owned());
+        answer = api
+            .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+            .await
+            .json();
+    }
+    assert_eq!(asked, ["o354", "o10151", "o10153"]);
 }

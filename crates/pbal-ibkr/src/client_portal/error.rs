@@ -142,6 +142,35 @@ pub enum GatewayError {
         /// The question text.
         text: String,
     },
+    /// A question from the account's own Precautionary Settings: the order was not placed.
+    #[error(
+        "IBKR stopped the {symbol} order on this account's own Precautionary Settings \
+         ({setting}, {id}): {text}\nThe order was NOT placed: pbal never overrules these limits \
+         by itself. If the order is what you want, run again with --allow-question {id}, or \
+         change the limit in Client Portal (Settings, Precautionary Settings)"
+    )]
+    Precautionary {
+        /// Symbol.
+        symbol: String,
+        /// The message id (o163, o383, o451).
+        id: String,
+        /// Which setting.
+        setting: String,
+        /// IBKR's question text.
+        text: String,
+    },
+    /// IBKR has no market data for a market order's contract (o354).
+    #[error(
+        "IBKR has no market data for {symbol} (o354): {text}\nThe market order was NOT placed: \
+         pbal never confirms a market order without market data (it could fill at any price). \
+         Check the market-data subscription, or use --order-type lmt"
+    )]
+    NoMarketData {
+        /// Symbol.
+        symbol: String,
+        /// IBKR's question text.
+        text: String,
+    },
     /// The order was rejected.
     #[error("IBKR rejected the {symbol} order: {message}")]
     Rejected {

@@ -36,7 +36,9 @@ pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
-pub use orders::{DEFAULT_ALLOWED_QUESTIONS, QuestionPolicy};
+pub use orders::{
+    DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
+};
 pub use pacing::PacingConfig;
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{

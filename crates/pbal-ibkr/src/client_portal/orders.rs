@@ -14,9 +14,25 @@ use super::json;
 use super::pacing::Limited;
 use super::types::{LiveOrder, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf};
 
-/// Message ids IBKR's own documentation lists as routinely suppressed (reference §4).
-pub const DEFAULT_ALLOWED_QUESTIONS: [&str; 7] =
-    ["o163", "o354", "o383", "o451", "o10151", "o10153", "p12"];
+/// Questions pbal confirms by default: informational notices about the order type, which
+/// say nothing about this account's own limits (reference §4):
+/// - `o10151`: "you are about to submit a market order" (the user chose `--order-type mkt`);
+/// - `o10153`: IBKR may cap (floor) the price to keep the market orderly (a protection);
+/// - `o403`: the order will likely fill at once (what a rebalance order is meant to do);
+/// - `p12`: IBKR's price-management algorithm may adjust the price within the limit.
+pub const DEFAULT_ALLOWED_QUESTIONS: [&str; 4] = ["o10151", "o10153", "o403", "p12"];
+
+/// The account's own Precautionary Settings: never confirmed unless the user names them
+/// with `--allow-question`, since they exist to stop exactly such an order.
+pub const PRECAUTIONARY_QUESTIONS: [(&str, &str); 3] = [
+    ("o163", "price percentage constraint"),
+    ("o383", "order size limit"),
+    ("o451", "total value limit"),
+];
+
+/// IBKR has no market data for the contract. Never confirmed for a market order, whatever
+/// the allow-list says: a blind market order can fill anywhere.
+pub const NO_MARKET_DATA_QUESTION: &str = "o354";
 
 /// Question rounds after which a placement is abandoned (ibind stops at 20).
 const MAX_QUESTION_ROUNDS: usize = 20;
@@ -129,7 +145,10 @@ impl Gateway {
                     message_ids,
                     text,
                 } => {
-                    let allowed = !message_ids.is_empty()
+                    let blind_market = matches!(ticket.kind, OrderKind::Market)
+                        && message_ids.iter().any(|m| m == NO_MARKET_DATA_QUESTION);
+                    let allowed = !blind_market
+                        && !message_ids.is_empty()
                         && message_ids.iter().all(|m| policy.allowed.contains(m));
                     let reply_path = format!("iserver/reply/{id}");
                     // Answer at once: a late reply loses the order (ibind #35).
@@ -150,6 +169,22 @@ impl Gateway {
                         });
                         // Declining drops the order; its answer does not matter.
                         let _ = self.post(&reply_path, &answer, None, Retry::Never).await;
+                        if blind_market {
+                            return Err(GatewayError::NoMarketData {
+                                symbol: ticket.symbol.clone(),
+                                text,
+                            });
+                        }
+                        if let Some((id, setting)) = PRECAUTIONARY_QUESTIONS.iter().find(|(id, _)| {
+                            message_ids.iter().any(|m| m == id) && !policy.allowed.contains(*id)
+                        }) {
+                            return Err(GatewayError::Precautionary {
+                                symbol: ticket.symbol.clone(),
+                                id: (*id).to_owned(),
+                                setting: (*setting).to_owned(),
+                                text,
+                            });
+                        }
                         return Err(GatewayError::UnknownQuestion {
                             symbol: ticket.symbol.clone(),
                             first: message_ids.first().cloned().unwrap_or_default(),

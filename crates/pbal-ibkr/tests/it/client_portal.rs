@@ -115,7 +115,7 @@ async fn places_through_the_question_rounds_and_recognises_a_reused_id() {
         .await
         .unwrap();
     assert!(matches!(placed, Placed::Accepted { .. }), "{placed:?}");
-    assert_eq!(asked.len(), 3, "o163, o354, o10153");
+    assert_eq!(asked.len(), 1, "o10153 (a limit order with market data)");
     let again = client
         .place(
             &ticket("pbal-test-1"),
@@ -135,7 +135,7 @@ async fn places_through_the_question_rounds_and_recognises_a_reused_id() {
 
 #[tokio::test]
 async fn questions_off_the_allow_list_drop_the_order() {
-    let gateway = FakeGateway::start(Setup::ten_etfs().questions(&["o163", "o382"]));
+    let gateway = FakeGateway::start(Setup::ten_etfs().questions(&["o10153", "o382"]));
     let client = client(&gateway);
     let err = client
         .place(
@@ -391,4 +391,57 @@ async fn an_unanswered_api_gives_the_login_instructions_once() {
     let text = err.to_string();
     assert!(text.contains(&gateway.url()) && text.contains("log in"), "{text}");
     assert_eq!(gateway.requests().len(), 1, "not retried");
+}
+
+/// The account's own Precautionary Settings are never overruled by default: the order stays
+/// unplaced with IBKR's text, unless the user names the id.
+#[tokio::test]
+async fn precautionary_questions_stop_unless_named() {
+    let gateway = FakeGateway::start(Setup::ten_etfs().questions(&["o163", "o10153"]));
+    let client = client(&gateway);
+    let err = client
+        .place(&ticket("pbal-test-p1"), &QuestionPolicy::default(), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, GatewayError::Precautionary { id, text, .. }
+            if id == "o163" && text.contains("Percentage constraint")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--allow-question o163"), "{err}");
+    assert!(gateway.orders().is_empty());
+    let mut policy = QuestionPolicy::default();
+    policy.allowed.insert("o163".to_owned());
+    let placed = client
+        .place(&ticket("pbal-test-p2"), &policy, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(matches!(placed, Placed::Accepted { .. }), "{placed:?}");
+}
+
+/// o354 (no market data) is never confirmed for a market order, even when allowed.
+#[tokio::test]
+async fn a_market_order_without_market_data_is_never_confirmed() {
+    let gateway = FakeGateway::start(
+        Setup::ten_etfs().contract(Contract::new(777, "DARK", "ARCA", "USD")),
+    );
+    let client = client(&gateway);
+    let mut policy = QuestionPolicy::default();
+    policy.allowed.insert("o354".to_owned());
+    let mut market = ticket("pbal-test-m1");
+    market.conid = "777".to_owned();
+    market.symbol = "DARK".to_owned();
+    market.kind = OrderKind::Market;
+    let err = client
+        .place(&market, &policy, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, GatewayError::NoMarketData { .. }), "{err}");
+    assert!(gateway.orders().is_empty());
+    // A limit order may go with o354 allowed: its price is the user's.
+    let mut limit = market.clone();
+    limit.c_oid = "pbal-test-m2".to_owned();
+    limit.kind = OrderKind::Limit(dec!(10));
+    let placed = client.place(&limit, &policy, &mut |_| {}).await.unwrap();
+    assert!(matches!(placed, Placed::Accepted { .. }), "{placed:?}");
 }
