@@ -130,10 +130,10 @@ use tokio::sync::oneshot;
 
 pub use fault::Fault;
 pub use records::{OrderRecord, OrderStatus, RequestRecord, Side};
-pub use tls::{FakeCertificate, GATEWAY_DIR_ENV, shipped_certificate_dir};
 pub use setup::{
     Contract, EndpointLimit, FillMode, Holding, Limits, SessionState, Setup, TEN_ETF_CONIDS,
 };
+pub use tls::{FakeCertificate, GATEWAY_DIR_ENV, shipped_certificate_dir};
 
 use server::{Shared, lock};
 use state::Gateway;

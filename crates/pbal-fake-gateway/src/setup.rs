@@ -209,6 +209,13 @@ pub struct Setup {
     pub session: SessionState,
     /// The certificate served.
     pub certificate: crate::FakeCertificate,
+    /// Cash accounts (`tradingType` `STKCASH`): whatif and placement refuse a buy that the
+    /// account's cash, less its working buys, cannot pay, with IBKR's "YOUR ORDER IS NOT
+    /// ACCEPTED…" text. Other accounts are margin accounts and may borrow.
+    pub cash_accounts: Vec<String>,
+    /// After a fill, the ledger keeps showing the cash of before it for this many reads (the
+    /// portfolio endpoints are cached and lag fills).
+    pub ledger_lag: u32,
 }
 
 impl Default for Setup {
@@ -238,6 +245,8 @@ impl Default for Setup {
             limits: Limits::reference(),
             session: SessionState::Authenticated,
             certificate: crate::FakeCertificate::default(),
+            cash_accounts: Vec::new(),
+            ledger_lag: 0,
         }
     }
 }
@@ -520,6 +529,20 @@ impl Setup {
             max,
             per,
         });
+        self
+    }
+
+    /// Makes an account a cash account (see [`Setup::cash_accounts`]).
+    #[must_use]
+    pub fn cash_account(mut self, id: &str) -> Setup {
+        self.cash_accounts.push(id.to_owned());
+        self
+    }
+
+    /// Sets how many ledger reads after a fill still show the cash of before it.
+    #[must_use]
+    pub fn ledger_lag(mut self, reads: u32) -> Setup {
+        self.ledger_lag = reads;
         self
     }
 

@@ -33,11 +33,15 @@ pub const GATEWAY_DIR_ENV: &str = "PBAL_IBKR_GATEWAY_DIR";
 /// clean clone on CI).
 pub fn shipped_certificate_dir() -> Option<PathBuf> {
     let dir = std::env::var_os(GATEWAY_DIR_ENV).map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/ibkr-gateway")),
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/ibkr-gateway"
+            ))
+        },
         PathBuf::from,
     );
-    (dir.join("shipped-cert.pem").is_file() && dir.join("shipped-key.pem").is_file())
-        .then_some(dir)
+    (dir.join("shipped-cert.pem").is_file() && dir.join("shipped-key.pem").is_file()).then_some(dir)
 }
 
 /// The certificate PEM, the server config, and whether it is IBKR's shipped certificate.
@@ -61,18 +65,10 @@ pub(crate) fn server_config(choice: FakeCertificate) -> (String, RustlsConfig, b
         .expect("rustls accepts the certificate and key");
     // The real gateway speaks HTTP/1.1 only.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (
-        pem,
-        RustlsConfig::from_config(Arc::new(config)),
-        is_shipped,
-    )
+    (pem, RustlsConfig::from_config(Arc::new(config)), is_shipped)
 }
 
-type Loaded = (
-    String,
-    CertificateDer<'static>,
-    PrivateKeyDer<'static>,
-);
+type Loaded = (String, CertificateDer<'static>, PrivateKeyDer<'static>);
 
 /// IBKR's certificate and PKCS#8 key; `None` when unreadable.
 fn load(dir: &std::path::Path) -> Option<Loaded> {

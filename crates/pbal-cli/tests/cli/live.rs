@@ -469,7 +469,11 @@ fn an_unanswered_gateway_gets_login_instructions() {
             "{stderr}"
         );
     }
-    assert_eq!(live.gateway.requests().len(), 2, "one request per run, no retries");
+    assert_eq!(
+        live.gateway.requests().len(),
+        2,
+        "one request per run, no retries"
+    );
 }
 
 /// IBKR's real gateway, started from `../shared/ibkr-gateway` (Java needed): pbal gets past
@@ -505,7 +509,14 @@ fn the_real_gateway_is_trusted_and_its_silence_explained() {
     );
     for args in [
         &["status", "--gateway", &url, "--request-timeout", "3"][..],
-        &["trade", "--dry-run", "--gateway", &url, "--request-timeout", "3"][..],
+        &[
+            "trade",
+            "--dry-run",
+            "--gateway",
+            &url,
+            "--request-timeout",
+            "3",
+        ][..],
     ] {
         let (code, stdout, stderr) = run(args);
         assert_eq!(code, 1, "{args:?}\n{stdout}\n{stderr}");

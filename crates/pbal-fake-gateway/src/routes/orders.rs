@@ -298,6 +298,9 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
         }
         seen.push(c_oid);
     }
+    if let Some(refusal) = drafts.iter().find_map(|d| gw.cash_refusal(d)) {
+        return Reply::bare_error(200, &refusal);
+    }
     // What IBKR asks depends on the order: o354 without market data, o10151 for a market
     // order; then the setup's questions (the account's precautionary limits, the cap price).
     let mut questions: Vec<String> = Vec::new();
@@ -427,7 +430,7 @@ pub(super) fn whatif(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
             "after": held.checked_add(change).unwrap_or(held).normalize().to_string()
         },
         "warn": warn,
-        "error": null
+        "error": gw.cash_refusal(draft)
     }))
 }
 

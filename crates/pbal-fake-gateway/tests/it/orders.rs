@@ -286,7 +286,10 @@ async fn fill_all_and_immediate_market_fills() {
     api.get("/iserver/accounts").await;
     let market = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 3, "tif": "DAY", "cOID": "m1"}]});
     let question = api.post(&place_path(), market).await.json();
-    assert_eq!(question[0]["messageIds"][0], "o10151", "a market order asks");
+    assert_eq!(
+        question[0]["messageIds"][0], "o10151",
+        "a market order asks"
+    );
     let id = question[0]["id"].as_str().unwrap();
     api.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
         .await;
@@ -436,4 +439,55 @@ async fn a_market_order_without_market_data_raises_o354_and_o10151() {
             .json();
     }
     assert_eq!(asked, ["o354", "o10151", "o10153"]);
+}
+
+/// A cash account refuses a buy that today's cash cannot pay, in whatif and placement, with
+/// IBKR's wording; once a sell has filled, the proceeds pay for it. The ledger lags the fill.
+#[tokio::test]
+async fn a_cash_account_refuses_buys_beyond_its_cash() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .cash_account(ACCT)
+            .ledger_lag(2),
+    );
+    api.prime().await;
+    let accounts = api.get("/portfolio/accounts").await.json();
+    assert_eq!(accounts[0]["tradingType"], "STKCASH");
+    // 40 VTI at 290 = 11,600 > 10,000 cash.
+    let big = order("b1", "BUY", 40, 290.0);
+    let preview = api
+        .post(
+            &format!("/iserver/account/{ACCT}/orders/whatif"),
+            big.clone(),
+        )
+        .await
+        .json();
+    let refusal = preview["error"].as_str().unwrap();
+    assert!(
+        refusal.starts_with("YOUR ORDER IS NOT ACCEPTED.") && refusal.contains("[10,000.00 USD]"),
+        "{refusal}"
+    );
+    let placed = api.post(&place_path(), big.clone()).await;
+    assert_eq!(placed.status, 200);
+    assert!(
+        placed.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("YOUR ORDER IS NOT ACCEPTED.")
+    );
+    assert!(api.gw.orders().is_empty());
+
+    // Sell 20 VTI at 290: +5,800.
+    api.post(&place_path(), order("s1", "SELL", 20, 290.0))
+        .await;
+    api.gw.fill_all();
+    let usd = |ledger: &Value| ledger["USD"]["cashbalance"].as_f64().unwrap();
+    let ledger_path = format!("/portfolio/{ACCT}/ledger");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 10_000.0, "lags");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 10_000.0, "lags");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 15_800.0);
+    let placed = api.post(&place_path(), big).await.json();
+    assert!(placed[0]["order_id"].is_string(), "{placed}");
 }

@@ -53,7 +53,12 @@ async fn serves_ibkrs_shipped_certificate_by_default() {
     let url = format!("{}/v1/api/iserver/auth/status", gw.url());
 
     let as_root = crate::support::client_for(&gw, std::time::Duration::from_secs(5));
-    let err = as_root.post(&url).json(&json!({})).send().await.unwrap_err();
+    let err = as_root
+        .post(&url)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_err();
     let mut chain = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(&err);
     while let Some(e) = source {

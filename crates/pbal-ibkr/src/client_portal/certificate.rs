@@ -129,10 +129,7 @@ fn name(mut rdns: &[u8]) -> Option<String> {
                 [0x55, 0x04, 0x08] => "ST".to_owned(),
                 [0x55, 0x04, 0x0a] => "O".to_owned(),
                 [0x55, 0x04, 0x0b] => "OU".to_owned(),
-                other => other
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>(),
+                other => other.iter().map(|b| format!("{b:02x}")).collect::<String>(),
             };
             parts.push(format!(
                 "{label}={}",
@@ -211,7 +208,10 @@ mod tests {
 
     #[test]
     fn garbage_gives_empty_fields() {
-        assert_eq!(CertificateSummary::from_der(b""), CertificateSummary::default());
+        assert_eq!(
+            CertificateSummary::from_der(b""),
+            CertificateSummary::default()
+        );
         assert_eq!(
             CertificateSummary::from_der(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
             CertificateSummary::default()

@@ -175,9 +175,11 @@ impl Gateway {
                                 text,
                             });
                         }
-                        if let Some((id, setting)) = PRECAUTIONARY_QUESTIONS.iter().find(|(id, _)| {
-                            message_ids.iter().any(|m| m == id) && !policy.allowed.contains(*id)
-                        }) {
+                        if let Some((id, setting)) =
+                            PRECAUTIONARY_QUESTIONS.iter().find(|(id, _)| {
+                                message_ids.iter().any(|m| m == id) && !policy.allowed.contains(*id)
+                            })
+                        {
                             return Err(GatewayError::Precautionary {
                                 symbol: ticket.symbol.clone(),
                                 id: (*id).to_owned(),

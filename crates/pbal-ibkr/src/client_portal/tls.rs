@@ -211,7 +211,10 @@ pub(crate) fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> 
         }
         // hyper-rustls wraps the rustls error in (nested) io::Errors, whose `source()` skips
         // the wrapped error itself.
-        next = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => e.source(),
         };
@@ -229,11 +232,11 @@ fn describe(error: &Error) -> Option<String> {
         {
             NotPinned.to_string()
         }
-        Error::InvalidCertificate(
-            CertificateError::BadSignature,
-        ) => "the handshake was not signed with the pinned certificate's key (a server \
+        Error::InvalidCertificate(CertificateError::BadSignature) => {
+            "the handshake was not signed with the pinned certificate's key (a server \
               presenting a copy of the certificate without its key)"
-            .to_owned(),
+                .to_owned()
+        }
         Error::InvalidCertificate(problem) => format!("{problem:?}. {TRUST}"),
         other => return Some(format!("TLS: {other}")),
     })

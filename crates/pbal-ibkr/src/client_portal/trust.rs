@@ -84,9 +84,12 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
         })?;
     // The verifier refuses every certificate after recording it, so this request never gets
     // past the handshake: its error is expected whenever a certificate was captured.
-    let root = config.base_url.join("/").map_err(|e| GatewayError::Config {
-        message: e.to_string(),
-    })?;
+    let root = config
+        .base_url
+        .join("/")
+        .map_err(|e| GatewayError::Config {
+            message: e.to_string(),
+        })?;
     let outcome = client.get(root).send().await;
     match (verifier.captured(), outcome) {
         (Some(der), _) => Ok(PresentedCertificate::from_der(der)),

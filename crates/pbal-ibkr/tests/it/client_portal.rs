@@ -280,7 +280,8 @@ async fn refuses_a_certificate_other_than_the_pinned_one() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("different certificate than the pinned one"),
+        err.to_string()
+            .contains("different certificate than the pinned one"),
         "{err}"
     );
     assert!(gateway.requests().is_empty(), "nothing sent: {err}");
@@ -316,7 +317,9 @@ async fn a_copied_certificate_without_its_key_fails_the_handshake() {
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
-        .with_cert_resolver(std::sync::Arc::new(Impostor(std::sync::Arc::new(certified))));
+        .with_cert_resolver(std::sync::Arc::new(Impostor(std::sync::Arc::new(
+            certified,
+        ))));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -339,7 +342,8 @@ async fn a_copied_certificate_without_its_key_fails_the_handshake() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains("not signed with the pinned certificate's key"),
+        err.to_string()
+            .contains("not signed with the pinned certificate's key"),
         "{err}"
     );
     handle.abort();
@@ -375,7 +379,9 @@ async fn trust_reads_the_certificate_from_the_handshake_alone() {
         );
         assert!(summary.is_expired_at(jiff::Timestamp::now()));
     } else {
-        eprintln!("NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one");
+        eprintln!(
+            "NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one"
+        );
         assert!(!presented.is_ibkr_shipped());
     }
 }
@@ -389,7 +395,10 @@ async fn an_unanswered_api_gives_the_login_instructions_once() {
     let err = client(&gateway).ensure_session().await.unwrap_err();
     assert!(matches!(err, GatewayError::NoAnswer { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains(&gateway.url()) && text.contains("log in"), "{text}");
+    assert!(
+        text.contains(&gateway.url()) && text.contains("log in"),
+        "{text}"
+    );
     assert_eq!(gateway.requests().len(), 1, "not retried");
 }
 
@@ -400,7 +409,11 @@ async fn precautionary_questions_stop_unless_named() {
     let gateway = FakeGateway::start(Setup::ten_etfs().questions(&["o163", "o10153"]));
     let client = client(&gateway);
     let err = client
-        .place(&ticket("pbal-test-p1"), &QuestionPolicy::default(), &mut |_| {})
+        .place(
+            &ticket("pbal-test-p1"),
+            &QuestionPolicy::default(),
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(
@@ -422,9 +435,8 @@ async fn precautionary_questions_stop_unless_named() {
 /// o354 (no market data) is never confirmed for a market order, even when allowed.
 #[tokio::test]
 async fn a_market_order_without_market_data_is_never_confirmed() {
-    let gateway = FakeGateway::start(
-        Setup::ten_etfs().contract(Contract::new(777, "DARK", "ARCA", "USD")),
-    );
+    let gateway =
+        FakeGateway::start(Setup::ten_etfs().contract(Contract::new(777, "DARK", "ARCA", "USD")));
     let client = client(&gateway);
     let mut policy = QuestionPolicy::default();
     policy.allowed.insert("o354".to_owned());
