@@ -1,6 +1,7 @@
 //! The `pbal` command line: parses arguments, wires pbal-core and pbal-ibkr, renders output.
 //!
-//! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error.
+//! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error, 3 `pbal trade` placed
+//! orders but not all of them filled (summary on stdout).
 
 mod basket;
 mod cli;
@@ -50,6 +51,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {e:#}");
+            #[cfg(feature = "live")]
+            if e.downcast_ref::<live::Incomplete>().is_some() {
+                return ExitCode::from(live::EXIT_INCOMPLETE);
+            }
             ExitCode::from(EXIT_ERROR)
         }
     }

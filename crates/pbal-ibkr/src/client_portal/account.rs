@@ -133,6 +133,23 @@ impl Gateway {
         Ok(positions)
     }
 
+    /// `POST /portfolio/{acct}/positions/invalidate`: clears the gateway's portfolio cache,
+    /// which lags fills. A refusal is no reason to stop (the next read is merely older).
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn invalidate_portfolio(&self, account: &str) -> Result<(), GatewayError> {
+        self.prime_portfolio().await?;
+        let path = format!("portfolio/{account}/positions/invalidate");
+        match self.post(&path, &json!({}), None, Retry::Idempotent).await {
+            Ok(_)
+            | Err(
+                GatewayError::Api { .. } | GatewayError::Decode { .. } | GatewayError::Html { .. },
+            ) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /portfolio/{acct}/ledger`: cash per currency and the `BASE` total.
     ///
     /// # Errors

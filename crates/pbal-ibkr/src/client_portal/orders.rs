@@ -63,7 +63,9 @@ impl Gateway {
     pub async fn whatif(&self, ticket: &OrderTicket) -> Result<WhatIf, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders/whatif", ticket.account);
-        let body = json!({ "orders": [order_json(ticket)?] });
+        // Without the client order id: nothing in IBKR's documentation says a preview leaves
+        // the id free, and a reserved id would make the real placement look like a duplicate.
+        let body = json!({ "orders": [order_json(ticket, Purpose::Preview)?] });
         // A preview changes nothing, so a lost answer may be asked again.
         let value = self.post(&path, &body, None, Retry::Idempotent).await?;
         let value = match value {
@@ -108,7 +110,7 @@ impl Gateway {
     ) -> Result<Placed, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders", ticket.account);
-        let body = json!({ "orders": [order_json(ticket)?] });
+        let body = json!({ "orders": [order_json(ticket, Purpose::Place)?] });
         let unknown = |e: GatewayError| match e {
             GatewayError::Transport { .. } => GatewayError::OrderOutcomeUnknown {
                 symbol: ticket.symbol.clone(),
@@ -261,8 +263,15 @@ impl Gateway {
     }
 }
 
+/// What an order body is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Preview,
+    Place,
+}
+
 /// The order as the gateway wants it.
-fn order_json(ticket: &OrderTicket) -> Result<Value, GatewayError> {
+fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayError> {
     let bad = |message: String| GatewayError::Config { message };
     let conid = u64::from_str(&ticket.conid).map_err(|_| {
         bad(format!(
@@ -280,10 +289,11 @@ fn order_json(ticket: &OrderTicket) -> Result<Value, GatewayError> {
     order.insert("side".into(), json!(ticket.side.as_str()));
     order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
     order.insert("tif".into(), json!("DAY"));
-    order.insert("cOID".into(), json!(ticket.c_oid));
+    if purpose == Purpose::Place {
+        order.insert("cOID".into(), json!(ticket.c_oid));
+    }
     order.insert("outsideRTH".into(), json!(false));
     order.insert("ticker".into(), json!(ticket.symbol));
-    order.insert("referrer".into(), json!("pbal"));
     match ticket.kind {
         OrderKind::Market => {
             order.insert("orderType".into(), json!("MKT"));
@@ -390,6 +400,25 @@ fn parse_live_order(row: &Value) -> Option<LiveOrder> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previews_carry_no_client_order_id_and_nothing_carries_a_referrer() {
+        let ticket = OrderTicket {
+            account: "DU1".to_owned(),
+            conid: "265598".to_owned(),
+            symbol: "AAPL".to_owned(),
+            side: pbal_core::Side::Buy,
+            quantity: Decimal::TEN,
+            kind: OrderKind::Market,
+            c_oid: "pbal-x".to_owned(),
+            manual_order_time: None,
+        };
+        let preview = order_json(&ticket, Purpose::Preview).unwrap();
+        let place = order_json(&ticket, Purpose::Place).unwrap();
+        assert!(preview.get("cOID").is_none());
+        assert_eq!(place["cOID"], "pbal-x");
+        assert!(preview.get("referrer").is_none() && place.get("referrer").is_none());
+    }
 
     #[test]
     fn place_replies() {
