@@ -723,3 +723,82 @@ fn trade_help_lists_the_confirmed_questions_and_why() {
         assert!(help.contains(needle), "{needle}: {help}");
     }
 }
+
+/// A cash account with no spare cash: IBKR's preview refuses the buys until the sells' money
+/// is there. pbal says that is expected, places the sells, waits for the fills and for the
+/// (lagging) ledger to show the proceeds, previews the buys again, then places them.
+#[test]
+fn a_cash_account_buys_with_the_sells_proceeds_once_the_ledger_shows_them() {
+    let setup = fast()
+        .fills(FillMode::AfterStatusPolls(1))
+        .cash(ACCOUNT, "USD", Decimal::ZERO)
+        .cash_account(ACCOUNT)
+        .ledger_lag(2);
+    let live = Live::new(setup);
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "-s", "full"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("YOUR ORDER IS NOT ACCEPTED")
+            && stdout.contains("for lack of cash today. That is expected"),
+        "{stdout}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "-s", "full"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Cash after the sells") && stdout.contains("Done."), "{stdout}");
+    let orders = live.gateway.orders();
+    let first_buy = orders.iter().position(|o| o.side == Side::Buy).unwrap();
+    assert!(first_buy > 0 && orders[first_buy..].iter().all(|o| o.side == Side::Buy));
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.status == pbal_fake_gateway::OrderStatus::Filled)
+    );
+    assert!(live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::ZERO);
+    // The ledger was read again (cache cleared each time) until it showed the proceeds.
+    let requests = live.gateway.requests();
+    let first_buy_post = requests
+        .iter()
+        .position(|r| {
+            r.path.ends_with("/orders")
+                && r.body.as_ref().is_some_and(|b| b["orders"][0]["side"] == "BUY")
+        })
+        .unwrap();
+    let last_sell_post = requests
+        .iter()
+        .rposition(|r| {
+            r.path.ends_with("/orders")
+                && r.body.as_ref().is_some_and(|b| b["orders"][0]["side"] == "SELL")
+        })
+        .unwrap();
+    let between = &requests[last_sell_post..first_buy_post];
+    let count = |suffix: &str| between.iter().filter(|r| r.path.ends_with(suffix)).count();
+    assert!(count("/ledger") >= 3, "polled the lagging ledger");
+    assert!(count("/positions/invalidate") >= 2);
+    assert!(count("/orders/whatif") >= 1, "buys previewed again");
+    // Previews never carry the client order id; nothing carries a referrer.
+    assert!(requests.iter().all(|r| {
+        r.body.as_ref().is_none_or(|b| {
+            b["orders"][0].get("referrer").is_none()
+                && (!r.path.ends_with("/whatif") || b["orders"][0].get("cOID").is_none())
+        })
+    }));
+}
+
+/// When the planned sells cannot pay for the buys, IBKR's refusal stops the run before
+/// anything is placed.
+#[test]
+fn a_cash_account_refusal_the_sells_do_not_cover_stops_before_placing() {
+    let setup = fast()
+        .cash(ACCOUNT, "USD", Decimal::ZERO)
+        .cash_account(ACCOUNT);
+    let live = Live::new(setup);
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--cash", "5000"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("IBKR's preview rejects") && stderr.contains("Nothing was placed"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+}
