@@ -92,6 +92,9 @@
 //!   session; `/iserver/questions/suppress/reset` undoes it.
 //! - `POST /iserver/account/{acct}/orders/whatif`: formatted strings (`"1,977.60 USD (10
 //!   Shares)"`), `warn` "21/..." without a price, places nothing.
+//! - `POST /iserver/account {"acctId":..}` selects the account (`{"set":true,"acctId":..}`);
+//!   `GET /iserver/account/orders` shows only the selected account's orders (the first account
+//!   until one is selected; `accountId` is ignored), and switching restarts the warm-up.
 //! - `GET /iserver/account/orders`: with [`Setup::live_orders_warmup`] the first call of a
 //!   session answers `[]`; `force=true` answers empty; then this session's orders plus working
 //!   ones with `order_ref` = cOID; `filters` (snake_case statuses) honoured.

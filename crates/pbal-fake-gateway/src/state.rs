@@ -70,6 +70,8 @@ pub(crate) struct Gateway {
     /// Fields requested so far per conid (they persist).
     pub(crate) snapshot_fields: HashMap<i64, BTreeSet<String>>,
     pub(crate) live_orders_calls: u32,
+    /// The account `POST /iserver/account` selected (the first account after a new session).
+    pub(crate) selected_account: Option<String>,
     pub(crate) pending: Option<Pending>,
     pub(crate) orders: Vec<Order>,
     pub(crate) next_order_id: u64,
@@ -114,6 +116,7 @@ impl Gateway {
             snapshot_calls: HashMap::new(),
             snapshot_fields: HashMap::new(),
             live_orders_calls: 0,
+            selected_account: None,
             pending: None,
             orders: Vec::new(),
             next_order_id: 1_234_567_890,
@@ -138,6 +141,7 @@ impl Gateway {
         self.snapshot_calls.clear();
         self.snapshot_fields.clear();
         self.live_orders_calls = 0;
+        self.selected_account = self.setup.accounts.first().cloned();
         self.pending = None;
     }
 

@@ -67,6 +67,10 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
             accounts.accounts.join(", ")
         ),
     };
+    // Live orders are the selected account's: select ours before anything reads them.
+    if accounts.accounts.len() > 1 || accounts.selected.as_deref() != Some(account.as_str()) {
+        gateway.select_account(&account).await?;
+    }
     let portfolio_accounts = gateway.portfolio_accounts().await?;
     let base_currency = portfolio_accounts
         .iter()

@@ -20,8 +20,8 @@ use anyhow::{Context, Result};
 
 pub(crate) use cancel::run as cancel;
 pub(crate) use status::run as status;
-pub(crate) use trade::run as trade;
 pub(crate) use summary::{EXIT_INCOMPLETE, Incomplete};
+pub(crate) use trade::run as trade;
 pub(crate) use trust::run as gateway;
 
 /// Asks on stderr and reads one line of stdin; unless it is `expected`, stops with
@@ -47,8 +47,7 @@ async fn confirm_keeping_alive(
     expected: String,
     undone: &'static str,
 ) -> Result<()> {
-    let mut answer =
-        tokio::task::spawn_blocking(move || confirm(&prompt, &expected, undone));
+    let mut answer = tokio::task::spawn_blocking(move || confirm(&prompt, &expected, undone));
     loop {
         match tokio::time::timeout(KEEPALIVE, &mut answer).await {
             Ok(joined) => return joined.context("the confirmation prompt failed")?,

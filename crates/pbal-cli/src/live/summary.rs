@@ -40,7 +40,12 @@ pub(crate) struct Summary {
 
 fn line(order: &PlannedOrder) -> String {
     let t = &order.ticket;
-    format!("{} {} {}", t.side.as_str(), t.quantity.normalize(), t.symbol)
+    format!(
+        "{} {} {}",
+        t.side.as_str(),
+        t.quantity.normalize(),
+        t.symbol
+    )
 }
 
 impl Summary {

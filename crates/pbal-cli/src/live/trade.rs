@@ -193,7 +193,13 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         let (placement, failure) =
             place_all(&conn.gateway, &account, &sells, &policy, &journal).await?;
         if let Some(failure) = failure {
-            return stop(&mut summary, placement, failure, &buys, "the sells did not all go through");
+            return stop(
+                &mut summary,
+                placement,
+                failure,
+                &buys,
+                "the sells did not all go through",
+            );
         }
         say("Waiting for the sells to fill:");
         let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
@@ -269,7 +275,13 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         let (placement, failure) =
             place_all(&conn.gateway, &account, &buys, &policy, &journal).await?;
         if let Some(failure) = failure {
-            return stop(&mut summary, placement, failure, &[], "the buys did not all go through");
+            return stop(
+                &mut summary,
+                placement,
+                failure,
+                &[],
+                "the buys did not all go through",
+            );
         }
         say("Waiting for the buys to fill:");
         let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
@@ -317,9 +329,15 @@ async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> Result<Vec<W
 /// IBKR's refusal of a buy for lack of cash or margin (cash accounts, IRAs).
 fn is_funding_error(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
-    ["NOT ACCEPTED", "INITIAL MARGIN", "EQUITY WITH LOAN", "INSUFFICIENT", "CASH"]
-        .iter()
-        .any(|needle| upper.contains(needle))
+    [
+        "NOT ACCEPTED",
+        "INITIAL MARGIN",
+        "EQUITY WITH LOAN",
+        "INSUFFICIENT",
+        "CASH",
+    ]
+    .iter()
+    .any(|needle| upper.contains(needle))
 }
 
 /// Stops on any preview error, except a funding error on a buy that the planned sells pay
@@ -333,7 +351,9 @@ fn check_previews(
         planned
             .iter()
             .filter(|o| o.ticket.side == side)
-            .fold(Decimal::ZERO, |sum, o| sum.checked_add(o.amount).unwrap_or(sum))
+            .fold(Decimal::ZERO, |sum, o| {
+                sum.checked_add(o.amount).unwrap_or(sum)
+            })
     };
     let (sells, buys) = (total(Side::Sell), total(Side::Buy));
     let covered = sells > Decimal::ZERO && cash_now.checked_add(sells).is_some_and(|c| c >= buys);

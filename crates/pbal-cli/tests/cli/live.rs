@@ -746,7 +746,10 @@ fn a_cash_account_buys_with_the_sells_proceeds_once_the_ledger_shows_them() {
 
     let (code, stdout, stderr) = live.run("trade", &["--yes", "-s", "full"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("Cash after the sells") && stdout.contains("Done."), "{stdout}");
+    assert!(
+        stdout.contains("Cash after the sells") && stdout.contains("Done."),
+        "{stdout}"
+    );
     let orders = live.gateway.orders();
     let first_buy = orders.iter().position(|o| o.side == Side::Buy).unwrap();
     assert!(first_buy > 0 && orders[first_buy..].iter().all(|o| o.side == Side::Buy));
@@ -762,14 +765,18 @@ fn a_cash_account_buys_with_the_sells_proceeds_once_the_ledger_shows_them() {
         .iter()
         .position(|r| {
             r.path.ends_with("/orders")
-                && r.body.as_ref().is_some_and(|b| b["orders"][0]["side"] == "BUY")
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["orders"][0]["side"] == "BUY")
         })
         .unwrap();
     let last_sell_post = requests
         .iter()
         .rposition(|r| {
             r.path.ends_with("/orders")
-                && r.body.as_ref().is_some_and(|b| b["orders"][0]["side"] == "SELL")
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["orders"][0]["side"] == "SELL")
         })
         .unwrap();
     let between = &requests[last_sell_post..first_buy_post];
@@ -801,4 +808,66 @@ fn a_cash_account_refusal_the_sells_do_not_cover_stops_before_placing() {
         "{stderr}"
     );
     assert_eq!(live.order_posts(), 0);
+}
+
+/// A login with several accounts: pbal selects the chosen account before reading live
+/// orders, so status, the duplicate guard and cancel see that account's orders.
+#[test]
+fn several_accounts_select_the_chosen_one_before_reading_orders() {
+    const OTHER: &str = "DU7654321";
+    let live = Live::new(
+        fast()
+            .fills(FillMode::Manual)
+            .account(OTHER)
+            .cash(OTHER, "USD", Decimal::from(10_000))
+            .position(
+                OTHER,
+                pbal_fake_gateway::TEN_ETF_CONIDS[0],
+                Decimal::from(5),
+                Decimal::from(250),
+            ),
+    );
+    let (code, _, stderr) = live.run("status", &[], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("choose one with --account"), "{stderr}");
+
+    let (code, _, stderr) = live.run(
+        "trade",
+        &["--account", OTHER, "--yes", "--fill-timeout", "1"],
+        "",
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let placed = live.gateway.orders();
+    assert!(!placed.is_empty() && placed.iter().all(|o| o.account == OTHER));
+    let selections: Vec<_> = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/iserver/account") && r.method == "POST")
+        .collect();
+    assert!(!selections.is_empty());
+    assert!(
+        selections
+            .iter()
+            .all(|r| r.body.as_ref().unwrap()["acctId"] == OTHER)
+    );
+
+    let (code, stdout, stderr) = live.run("status", &["--account", OTHER, "--format", "json"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let status: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        status["open_orders"].as_array().unwrap().len(),
+        placed.len()
+    );
+    let (code, stdout, _) = live.run("status", &["--account", ACCOUNT, "--format", "json"], "");
+    assert_eq!(code, 0);
+    let status: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(status["open_orders"].as_array().unwrap().len(), 0);
+
+    let (code, stdout, stderr) = live.run("cancel", &["--account", OTHER, "--yes"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("Cancelled {} order(s).", placed.len())),
+        "{stdout}"
+    );
 }

@@ -508,12 +508,17 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
                 .collect()
         })
         .unwrap_or_default();
-    let account = req.param("accountId");
+    // Only the selected account's orders (POST /iserver/account switches it).
+    let account = gw.selected_account.clone();
     let mut rows = Vec::new();
     for index in 0..gw.orders.len() {
         let order = &gw.orders[index];
         let visible = order.session_no == gw.session_no || order.record.status.is_working();
-        if !visible || account.is_some_and(|a| a != order.record.account) {
+        if !visible
+            || account
+                .as_deref()
+                .is_some_and(|a| a != order.record.account)
+        {
             continue;
         }
         gw.before_look(index);

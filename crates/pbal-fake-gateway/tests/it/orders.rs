@@ -491,3 +491,49 @@ async fn a_cash_account_refuses_buys_beyond_its_cash() {
     let placed = api.post(&place_path(), big).await.json();
     assert!(placed[0]["order_id"].is_string(), "{placed}");
 }
+
+/// Several accounts: live orders show the selected account's orders only.
+#[tokio::test]
+async fn live_orders_show_the_selected_account_only() {
+    const OTHER: &str = "DU7654321";
+    let api = Api::new(
+        Setup::ten_etfs()
+            .account(OTHER)
+            .cash(OTHER, "USD", Decimal::new(10_000, 0))
+            .no_rate_limits()
+            .questions(&[])
+            .live_orders_warmup(false),
+    );
+    api.get("/iserver/accounts").await;
+    api.post(&place_path(), order("a1", "BUY", 1, 290.0)).await;
+    api.post(
+        &format!("/iserver/account/{OTHER}/orders"),
+        order("o1", "BUY", 1, 290.0),
+    )
+    .await;
+    let refs = |v: Value| -> Vec<String> {
+        v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_ref"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        refs(api.get("/iserver/account/orders").await.json()),
+        ["a1"]
+    );
+    let set = api
+        .post("/iserver/account", json!({"acctId": OTHER}))
+        .await
+        .json();
+    assert_eq!(set, json!({"set": true, "acctId": OTHER}));
+    assert_eq!(
+        api.get("/iserver/accounts").await.json()["selectedAccount"],
+        OTHER
+    );
+    assert_eq!(
+        refs(api.get("/iserver/account/orders").await.json()),
+        ["o1"]
+    );
+}

@@ -51,6 +51,25 @@ impl Gateway {
         })
     }
 
+    /// `POST /iserver/account {"acctId":..}`: makes `account` the selected one, so live
+    /// orders (and with them the duplicate guard, fill waits, status and cancel) show its
+    /// orders, whatever another session selected.
+    ///
+    /// # Errors
+    /// Transport and session errors; an account the login does not have.
+    pub async fn select_account(&self, account: &str) -> Result<(), GatewayError> {
+        self.prime_iserver().await?;
+        let value = self
+            .post(
+                "iserver/account",
+                &json!({ "acctId": account }),
+                None,
+                Retry::Idempotent,
+            )
+            .await?;
+        check_error("POST iserver/account", &value)
+    }
+
     /// `GET /portfolio/accounts` (1 per 5 s): required before `/portfolio/{acct}/*`.
     ///
     /// # Errors
