@@ -35,7 +35,9 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Seconds to wait for one answer from the gateway. An order whose answer does not come in
-    /// time is looked for by its client order id on the next run, never re-sent blindly.
+    /// time is looked for by its client order id on the next run, never re-sent blindly. The
+    /// first check of the session waits this long at most (25 s at most): a gateway nobody has
+    /// logged in to holds API calls open.
     #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub request_timeout: u64,
 }
@@ -97,7 +99,9 @@ pub struct TradeArgs {
     #[arg(long)]
     pub no_default_questions: bool,
 
-    /// How long to wait for orders to fill, in seconds.
+    /// How long to wait for orders to fill, in seconds. Orders still working then stay at
+    /// IBKR; pbal prints what filled, what is working and what was not placed, and exits with
+    /// code 3 (also when an order is refused after others were placed).
     #[arg(long, value_name = "SECONDS", default_value = "300")]
     pub fill_timeout: u64,
 }
