@@ -64,7 +64,9 @@
 //! - `GET /iserver/marketdata/snapshot`: the first [`Setup::snapshot_preflight_calls`] calls
 //!   per conid and session answer only `conid`/`conidEx`; later ones every field requested so
 //!   far (fields persist), as strings with commas (`"1,300"`); field 31 carries
-//!   [`Setup::last_prefixes`] (`C`/`H`); 6509 is `RpB` (or `N` without a price). Up to 100
+//!   [`Setup::last_prefixes`] (`C`/`H`); 6509 is `RpB` (or `N` without a price). With the
+//!   market closed ([`Setup::market_closed`]) 31 carries `C` and 6509 is `ZpB` (frozen), and
+//!   accepted orders wait for the open instead of filling. Up to 100
 //!   conids and 50 fields. `POST /iserver/marketdata/unsubscribe` and `GET .../unsubscribeall`
 //!   restart the pre-flight.
 //!
@@ -248,6 +250,11 @@ impl FakeGateway {
             .holdings
             .get(&(account.to_owned(), conid))
             .map_or(Decimal::ZERO, |lot| lot.quantity)
+    }
+
+    /// Opens or closes the market (see [`Setup::market_open`]).
+    pub fn set_market_open(&self, open: bool) {
+        lock(&self.shared).setup.market_open = open;
     }
 
     /// Changes the last price of a conid.

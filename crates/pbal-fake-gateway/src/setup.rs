@@ -216,6 +216,10 @@ pub struct Setup {
     /// After a fill, the ledger keeps showing the cash of before it for this many reads (the
     /// portfolio endpoints are cached and lag fills).
     pub ledger_lag: u32,
+    /// The exchanges are in their regular session. When not, snapshots show the previous
+    /// close (field 31 prefixed `C`, 6509 `Z` frozen) and orders are accepted but wait for
+    /// the open (they do not fill).
+    pub market_open: bool,
 }
 
 impl Default for Setup {
@@ -247,6 +251,7 @@ impl Default for Setup {
             certificate: crate::FakeCertificate::default(),
             cash_accounts: Vec::new(),
             ledger_lag: 0,
+            market_open: true,
         }
     }
 }
@@ -543,6 +548,13 @@ impl Setup {
     #[must_use]
     pub fn ledger_lag(mut self, reads: u32) -> Setup {
         self.ledger_lag = reads;
+        self
+    }
+
+    /// Closes the market (see [`Setup::market_open`]).
+    #[must_use]
+    pub fn market_closed(mut self) -> Setup {
+        self.market_open = false;
         self
     }
 

@@ -199,7 +199,8 @@ impl Gateway {
             return false;
         };
         let record = &order.record;
-        if !record.status.is_working() {
+        // Outside the session IBKR queues the order for the next open.
+        if !record.status.is_working() || !self.setup.market_open {
             return false;
         }
         let price = match record.price {

@@ -99,6 +99,13 @@ pub struct TradeArgs {
     #[arg(long)]
     pub no_default_questions: bool,
 
+    /// When the market is closed (IBKR shows only the previous close), place the orders that
+    /// need no re-planning for the open anyway: the sells (the buys wait for their proceeds
+    /// and a run after the open), or the buys of a buy-only plan. Without it pbal stops before
+    /// placing anything and says when the market opens. A halted contract always stops.
+    #[arg(long)]
+    pub queue_for_open: bool,
+
     /// How long to wait for orders to fill, in seconds. Orders still working then stay at
     /// IBKR; pbal prints what filled, what is working and what was not placed, and exits with
     /// code 3 (also when an order is refused after others were placed).

@@ -5,6 +5,7 @@ mod args;
 mod cancel;
 mod connect;
 mod fills;
+mod market;
 mod orders;
 mod status;
 mod summary;
@@ -61,7 +62,7 @@ async fn confirm_keeping_alive(
 }
 
 /// How often a waiting run tickles the gateway (IBKR's advice: about every 60 s).
-const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(60);
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// Runs an async command on a single-threaded runtime (a few sequential requests).
 fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {

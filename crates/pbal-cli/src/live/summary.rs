@@ -101,6 +101,19 @@ impl Summary {
         }
     }
 
+    /// Orders queued for the next open.
+    pub(crate) fn queued(&mut self, placed: &[(String, PlannedOrder)]) {
+        for (order_id, order) in placed {
+            self.rows.push((
+                State::Working,
+                format!(
+                    "{} (order {order_id}): queued at IBKR for the next open",
+                    line(order)
+                ),
+            ));
+        }
+    }
+
     /// An order IBKR refused (or pbal stopped at).
     pub(crate) fn refused(&mut self, order: &PlannedOrder, why: &str) {
         self.rows
@@ -148,10 +161,16 @@ impl Summary {
 
     /// The error that ends an incomplete run (after the summary was shown).
     pub(crate) fn incomplete(&self, why: &str) -> anyhow::Error {
+        let filled = self
+            .rows
+            .iter()
+            .filter(|(state, _)| *state == State::Filled)
+            .count();
         anyhow::Error::new(Incomplete(format!(
-            "not every order filled: {why}. The rebalance is not recorded as complete (the \
-             90-day reminder counts from the last complete one); `pbal status` shows working \
-             orders, `pbal cancel` cancels pbal's"
+            "not every order filled ({filled} of {} did): {why}. The rebalance is not recorded \
+             as complete (the 90-day reminder counts from the last complete one); `pbal \
+             status` shows working orders, `pbal cancel` cancels pbal's",
+            self.rows.len()
         )))
     }
 }

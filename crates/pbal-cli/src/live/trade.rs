@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
 use pbal_core::{Plan, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
 use pbal_ibkr::client_portal::{
-    self, Gateway, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
+    self, Gateway, MarketState, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
 };
 use pbal_ibkr::{AccountSelection, Statement};
 use rust_decimal::Decimal;
@@ -20,6 +20,7 @@ use serde_json::json;
 use super::TradeArgs;
 use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
+use super::market;
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
 use crate::basket::OrderType;
@@ -67,7 +68,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .map(TargetsFile::read)
         .transpose()?;
     let (statement, selection) = read_account(&conn, args).await?;
-    let (statement, conids, market_prices) =
+    let (statement, conids, market_prices, market_states) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
     let (holdings, portfolio, targets) = plannable(
         &statement,
@@ -145,10 +146,31 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     }
     let policy = question_policy(args);
     say(&questions_line(&policy));
+    let (closed, halted) = market::blocked(&plan.trades, &market_states);
+    let market_problem = (!closed.is_empty() || !halted.is_empty())
+        .then(|| market::explain(&closed, &halted, jiff::Timestamp::now()));
     if args.dry_run {
+        if let Some(problem) = &market_problem {
+            warn(&format!(
+                "{problem}. A real run would stop before placing anything"
+            ));
+        }
         say("Dry run: nothing was placed.");
         return Ok(());
     }
+    if let Some(problem) = &market_problem
+        && (!halted.is_empty() || !args.queue_for_open)
+    {
+        bail!(
+            "{problem}. Nothing was placed. Run again when the market is open{}",
+            if halted.is_empty() {
+                ", or with --queue-for-open to leave orders for the open"
+            } else {
+                ""
+            }
+        );
+    }
+    let queue_for_open = market_problem.is_some();
 
     // Before asking: an earlier run's orders are found now, not after the confirmation.
     let live = conn.gateway.live_orders(&account).await?;
@@ -187,6 +209,36 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .partition(|(o, _)| o.ticket.side == Side::Sell);
     let mut buys = buys;
     let mut summary = Summary::default();
+    if queue_for_open {
+        // Closed market, --queue-for-open: only the orders that need no re-planning. With
+        // sells, the buys need their proceeds, so they wait for a run after the open.
+        let (now, later, why) = if sells.is_empty() {
+            (buys, Vec::new(), "")
+        } else {
+            (
+                sells,
+                buys,
+                "left for later: they need the sells' proceeds; run `pbal trade` again after \
+                 the open, once the sells have filled",
+            )
+        };
+        say("The market is closed; queueing for the open:");
+        let (placement, failure) =
+            place_all(&conn.gateway, &account, &now, &policy, &journal).await?;
+        if let Some(failure) = failure {
+            return stop(
+                &mut summary,
+                &placement,
+                failure,
+                &later,
+                "stopped while queueing",
+            );
+        }
+        summary.queued(&placement.placed);
+        summary.not_placed(later.iter().map(|(o, _)| o), why);
+        say(&summary.render());
+        return Err(summary.incomplete("the orders wait for the market to open"));
+    }
     if !sells.is_empty() {
         let cash_before = ledger_cash_in_base(&conn, &selection).await?;
         say("Placing sells:");
@@ -195,7 +247,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         if let Some(failure) = failure {
             return stop(
                 &mut summary,
-                placement,
+                &placement,
                 failure,
                 &buys,
                 "the sells did not all go through",
@@ -277,7 +329,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         if let Some(failure) = failure {
             return stop(
                 &mut summary,
-                placement,
+                &placement,
                 failure,
                 &[],
                 "the buys did not all go through",
@@ -301,7 +353,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
 /// summary and exit 3.
 fn stop(
     summary: &mut Summary,
-    placement: Placement,
+    placement: &Placement,
     failure: Failure,
     later: &[(PlannedOrder, Existing)],
     why: &str,
@@ -468,6 +520,7 @@ async fn price_with_snapshots(
     Statement,
     BTreeMap<String, String>,
     BTreeMap<String, Decimal>,
+    BTreeMap<String, MarketState>,
 )> {
     let mut conids: BTreeMap<String, String> = statement
         .positions
@@ -530,7 +583,11 @@ async fn price_with_snapshots(
         .iter()
         .filter_map(|s| Some((s.clone(), price_of(s)?)))
         .collect();
-    Ok((statement, conids, market_prices))
+    let states = conids
+        .iter()
+        .filter_map(|(symbol, conid)| Some((symbol.clone(), quotes.get(conid)?.market_state())))
+        .collect();
+    Ok((statement, conids, market_prices, states))
 }
 
 /// What pbal will answer, said before anything is placed.

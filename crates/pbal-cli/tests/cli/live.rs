@@ -871,3 +871,66 @@ fn several_accounts_select_the_chosen_one_before_reading_orders() {
         "{stdout}"
     );
 }
+
+/// A closed market (IBKR shows only the previous close): pbal stops before placing anything
+/// and says when the market opens; a dry run warns.
+#[test]
+fn a_closed_market_stops_before_placing_and_says_when_it_opens() {
+    let live = Live::new(fast().market_closed());
+    let (code, _, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("is closed: IBKR shows only the previous close")
+            && stderr.contains("open")
+            && stderr.contains("Nothing was placed")
+            && stderr.contains("--queue-for-open"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Dry run") && stderr.contains("is closed"),
+        "{stderr}"
+    );
+}
+
+/// `--queue-for-open` with sells and buys: only the sells are queued; the buys, which need
+/// the sells' proceeds, are left for a run after the open. Exit 3.
+#[test]
+fn queue_for_open_places_only_the_sells_and_says_what_it_left() {
+    let live = Live::new(fast().market_closed());
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--yes", "-s", "full", "--cash", "0", "--queue-for-open"],
+        "",
+    );
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert!(!orders.is_empty() && orders.iter().all(|o| o.side == Side::Sell));
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.status != pbal_fake_gateway::OrderStatus::Filled)
+    );
+    assert!(
+        stdout.contains("queued at IBKR for the next open")
+            && stdout.contains("not placed")
+            && stdout.contains("left for later"),
+        "{stdout}"
+    );
+}
+
+/// A halted contract stops the run, with or without --queue-for-open.
+#[test]
+fn a_halted_contract_stops_the_run() {
+    let bndx = pbal_fake_gateway::TEN_ETF_CONIDS[4];
+    let live = Live::new(fast().last_prefix(bndx, "H"));
+    let (code, _, stderr) = live.run("trade", &["--yes", "--queue-for-open"], "");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("trading in BNDX is halted") && stderr.contains("Nothing was placed"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+}

@@ -2,6 +2,8 @@
 //! from the DER with a small reader (only these fields are needed, so no X.509 crate). Bad
 //! input gives `None` fields, never a panic.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 
 /// SHA-256 fingerprint of the certificate IBKR ships with every Client Portal gateway
@@ -129,7 +131,10 @@ fn name(mut rdns: &[u8]) -> Option<String> {
                 [0x55, 0x04, 0x08] => "ST".to_owned(),
                 [0x55, 0x04, 0x0a] => "O".to_owned(),
                 [0x55, 0x04, 0x0b] => "OU".to_owned(),
-                other => other.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                other => other.iter().fold(String::new(), |mut hex, b| {
+                    let _ = write!(hex, "{b:02x}");
+                    hex
+                }),
             };
             parts.push(format!(
                 "{label}={}",

@@ -137,6 +137,9 @@ impl Gateway {
                         close: json::decimal(row.get("7741"))
                             .or_else(|| json::decimal(row.get("7296"))),
                         availability: json::text(row.get("6509")),
+                        last_prefix: json::text(row.get("31"))
+                            .and_then(|t| t.chars().next())
+                            .filter(|c| matches!(c, 'C' | 'H')),
                     };
                     quotes.insert(conid, quote);
                 }

@@ -43,8 +43,8 @@ pub use pacing::PacingConfig;
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, GatewayPosition, LedgerEntry, LiveOrder,
-    OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote, WhatIf,
-    is_final_status,
+    MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote,
+    WhatIf, is_final_status,
 };
 
 use crate::{CashBalance, Position, Statement};
