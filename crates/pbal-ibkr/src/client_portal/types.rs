@@ -295,3 +295,23 @@ pub fn is_final_status(status: &str) -> bool {
         "filled" | "cancelled" | "inactive" | "precancelled"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MarketState, Quote};
+
+    #[test]
+    fn market_state_from_prefix_and_availability() {
+        let quote = |prefix: Option<char>, availability: &str| Quote {
+            last_prefix: prefix,
+            availability: Some(availability.to_owned()),
+            ..Quote::default()
+        };
+        assert_eq!(quote(None, "RpB").market_state(), MarketState::Open);
+        assert_eq!(quote(None, "DpB").market_state(), MarketState::Open);
+        assert_eq!(quote(Some('C'), "RpB").market_state(), MarketState::Closed);
+        assert_eq!(quote(None, "ZpB").market_state(), MarketState::Closed);
+        assert_eq!(quote(None, "Y").market_state(), MarketState::Closed);
+        assert_eq!(quote(Some('H'), "ZpB").market_state(), MarketState::Halted);
+    }
+}

@@ -252,9 +252,9 @@ async fn a_new_session_is_primed_again_before_retrying() {
 async fn pins_ibkrs_shipped_certificate_despite_its_dates_and_name() {
     let gateway = FakeGateway::start(Setup::ten_etfs());
     if !gateway.serves_shipped_certificate() {
-        eprintln!(
+        notice(
             "NOTICE: IBKR's shipped certificate is not beside the workspace; pinning is checked \
-             with a generated certificate only"
+             with a generated certificate only",
         );
     }
     let client = client(&gateway);
@@ -379,8 +379,8 @@ async fn trust_reads_the_certificate_from_the_handshake_alone() {
         );
         assert!(summary.is_expired_at(jiff::Timestamp::now()));
     } else {
-        eprintln!(
-            "NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one"
+        notice(
+            "NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one",
         );
         assert!(!presented.is_ibkr_shipped());
     }
@@ -456,4 +456,10 @@ async fn a_market_order_without_market_data_is_never_confirmed() {
     limit.kind = OrderKind::Limit(dec!(10));
     let placed = client.place(&limit, &policy, &mut |_| {}).await.unwrap();
     assert!(matches!(placed, Placed::Accepted { .. }), "{placed:?}");
+}
+
+/// Says on stderr that part of a test was skipped (a skipped check must never pass silently).
+#[allow(clippy::print_stderr)]
+fn notice(text: &str) {
+    eprintln!("{text}");
 }
