@@ -20,9 +20,9 @@ use serde_json::json;
 use super::TradeArgs;
 use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
-use super::market;
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
+use super::{currency, market};
 use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
@@ -146,6 +146,16 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     }
     let policy = question_policy(args);
     say(&questions_line(&policy));
+    let short = currency::shortfalls(
+        &plan.trades,
+        &holdings.instruments,
+        &statement.cash,
+        holdings.base_currency.as_deref(),
+    );
+    let currency_problem = (!short.is_empty()).then(|| currency::explain(&short));
+    if let Some(problem) = &currency_problem {
+        say(&format!("Currencies: {problem}."));
+    }
     let (closed, halted) = market::blocked(&plan.trades, &market_states);
     let market_problem = (!closed.is_empty() || !halted.is_empty())
         .then(|| market::explain(&closed, &halted, jiff::Timestamp::now()));
@@ -157,6 +167,9 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         }
         say("Dry run: nothing was placed.");
         return Ok(());
+    }
+    if let Some(problem) = &currency_problem {
+        bail!("{problem}. Nothing was placed");
     }
     if let Some(problem) = &market_problem
         && (!halted.is_empty() || !args.queue_for_open)

@@ -942,3 +942,29 @@ fn a_halted_contract_stops_the_run() {
 fn notice(text: &str) {
     eprintln!("{text}");
 }
+
+/// A buy that would take a currency below zero (IBKR lends it at interest) is shown with the
+/// plan, and pbal stops before placing anything.
+#[test]
+fn a_buy_overdrawing_a_currency_stops_before_placing() {
+    let live = Live::new(
+        fast()
+            .contract(pbal_fake_gateway::Contract::new(555, "EXS1", "IBIS", "EUR"))
+            .exchange_rate("EUR", Decimal::new(11, 1))
+            .price(555, Decimal::from(100))
+            .position(ACCOUNT, 555, Decimal::from(10), Decimal::from(90)),
+    );
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Currencies: the plan would take a currency balance below zero (EUR 0 now"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("IBKR would lend the difference") && stderr.contains("Nothing was placed"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+}
