@@ -217,12 +217,15 @@ impl Gateway {
     /// Transport and session errors.
     pub async fn live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
         self.prime_iserver().await?;
+        // The account goes along too (the gateway's filters have dropped orders, so the rows
+        // are still filtered here; the caller selects the account first).
+        let query = [("accountId", account.to_owned())];
         let mut value = self
-            .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+            .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
             .await?;
         if orders_of(&value).is_empty() {
             value = self
-                .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+                .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
                 .await?;
         }
         check_error("GET iserver/account/orders", &value)?;
