@@ -76,6 +76,21 @@ impl TicketBook<'_> {
         sorted.into_iter().map(|t| self.ticket(t)).collect()
     }
 
+    /// The same order with another quantity (its client order id follows the quantity; the
+    /// amount scales with it).
+    pub(crate) fn with_quantity(&self, order: &PlannedOrder, quantity: Decimal) -> PlannedOrder {
+        let mut changed = order.clone();
+        let t = &mut changed.ticket;
+        changed.amount = order
+            .amount
+            .checked_mul(quantity)
+            .and_then(|a| a.checked_div(t.quantity))
+            .unwrap_or(order.amount);
+        t.quantity = quantity;
+        t.c_oid = client_order_id(self.account, self.date, t.side, &t.symbol, quantity);
+        changed
+    }
+
     fn ticket(&self, trade: &Trade) -> Result<PlannedOrder> {
         let instrument = self.instruments.get(&trade.symbol);
         let Some(conid) = self

@@ -118,7 +118,14 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         order_type,
         manual_order_time: manual_time,
     };
-    let planned = book.tickets(&plan.trades)?;
+    let mut fraction_rules = BTreeMap::new();
+    let planned = fractions_allowed(
+        &conn.gateway,
+        &book,
+        book.tickets(&plan.trades)?,
+        &mut fraction_rules,
+    )
+    .await?;
     if let Some(max) = args.max_order
         && let Some(big) = planned.iter().find(|o| o.amount > max)
     {
@@ -300,7 +307,13 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .min(ledger_cash),
             };
             let trades = replan_buys(&state, &outcomes, budget)?;
-            let replanned = book.tickets(&trades)?;
+            let replanned = fractions_allowed(
+                &conn.gateway,
+                &book,
+                book.tickets(&trades)?,
+                &mut fraction_rules,
+            )
+            .await?;
             say(&format!(
                 "Cash after the sells: {}; buys re-planned with it.",
                 budget.round_dp(2)
@@ -380,6 +393,54 @@ fn stop(
     summary.not_placed(later.iter().map(|(o, _)| o), "pbal stopped before it");
     say(&summary.render());
     Err(summary.incomplete(&format!("{why}: {:#}", failure.error)))
+}
+
+/// Fractional quantities (`--fractional`) only for contracts whose rules allow them, rounded
+/// down to the decimal places the rules allow (the preview then shows them); a contract that
+/// trades whole shares only stops the run before anything is placed. `rules` caches the
+/// contracts' answers across calls.
+async fn fractions_allowed(
+    gateway: &Gateway,
+    book: &TicketBook<'_>,
+    orders: Vec<PlannedOrder>,
+    rules: &mut BTreeMap<String, Option<u32>>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut allowed = Vec::with_capacity(orders.len());
+    for order in orders {
+        let quantity = order.ticket.quantity;
+        if quantity.fract().is_zero() {
+            allowed.push(order);
+            continue;
+        }
+        let conid = order.ticket.conid.clone();
+        let places = match rules.get(&conid) {
+            Some(places) => *places,
+            None => {
+                let places = gateway.fraction_places(&conid).await?;
+                rules.insert(conid, places);
+                places
+            }
+        };
+        let Some(places) = places else {
+            bail!(
+                "{}: IBKR's rules for this contract allow whole shares only, and the plan has \
+                 {} shares. Run without --fractional. Nothing was placed",
+                order.ticket.symbol,
+                quantity.normalize()
+            );
+        };
+        let rounded =
+            quantity.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
+        if rounded.is_zero() {
+            continue;
+        }
+        if rounded == quantity {
+            allowed.push(order);
+        } else {
+            allowed.push(book.with_quantity(&order, rounded));
+        }
+    }
+    Ok(allowed)
 }
 
 /// IBKR's preview of every order, in order.

@@ -968,3 +968,27 @@ fn a_buy_overdrawing_a_currency_stops_before_placing() {
     );
     assert_eq!(live.order_posts(), 0);
 }
+
+/// `--fractional` only for contracts whose rules allow fractions: otherwise pbal stops before
+/// placing anything; with the rules' consent the fractional orders go through.
+#[test]
+fn fractional_quantities_follow_the_contract_rules() {
+    let live = Live::new(fast());
+    let (code, _, stderr) = live.run("trade", &["--yes", "--fractional"], "");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("allow whole shares only") && stderr.contains("Nothing was placed"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let live = Live::new(fast().allow_fractions(true));
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--fractional"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert!(
+        orders.iter().any(|o| !o.quantity.fract().is_zero()),
+        "{orders:?}"
+    );
+    assert!(orders.iter().all(|o| o.quantity.scale() <= 4));
+}

@@ -157,6 +157,15 @@ impl Gateway {
     /// # Errors
     /// Transport and session errors.
     pub async fn allows_fractions(&self, conid: &str) -> Result<bool, GatewayError> {
+        Ok(self.fraction_places(conid).await?.is_some())
+    }
+
+    /// The decimal places of the contract's fractional quantities (rules `fraqInt` with some
+    /// `fraqTypes`), or `None` when its rules allow whole shares only.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn fraction_places(&self, conid: &str) -> Result<Option<u32>, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/contract/{conid}/info-and-rules");
         let value = self
@@ -166,11 +175,13 @@ impl Gateway {
         let rules = value.get("rules");
         let places = rules
             .and_then(|r| json::decimal(r.get("fraqInt")))
-            .unwrap_or_default();
+            .and_then(|p| rust_decimal::prelude::ToPrimitive::to_u32(&p.trunc()))
+            .filter(|p| (1..=8).contains(p));
         let types = rules
             .and_then(|r| r.get("fraqTypes"))
-            .and_then(Value::as_array);
-        Ok(places > rust_decimal::Decimal::ZERO && types.is_some_and(|t| !t.is_empty()))
+            .and_then(Value::as_array)
+            .is_some_and(|t| !t.is_empty());
+        Ok(places.filter(|_| types))
     }
 }
 
