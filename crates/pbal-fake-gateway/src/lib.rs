@@ -76,6 +76,8 @@
 //!   "Unknown order type", 200 "no sec defs returned for conid N", 200 "null time in force is
 //!   not supported for this order", 200 "invalid order size" (fake's wording), fractions
 //!   unless [`Setup::allow_fractions`], 200 "invalid order price fields" (LMT without price),
+//!   200 "The price does not conform to the minimum price variation for this contract."
+//!   (a limit off [`Setup::price_increments`]),
 //!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
 //!   a reused cOID gets 200 `"Order couldn't be submitted: Local order ID=<cOID> is already
 //!   registered."`. HTTP-200 errors are bare, or inside the array with

@@ -216,6 +216,9 @@ pub struct Setup {
     /// After a fill, the ledger keeps showing the cash of before it for this many reads (the
     /// portfolio endpoints are cached and lag fills).
     pub ledger_lag: u32,
+    /// Minimum price variation (tick) per conid; 0.01 when missing. A limit price off the
+    /// tick is refused, and the contract rules' `incrementRules` show it.
+    pub price_increments: BTreeMap<i64, Decimal>,
     /// The exchanges are in their regular session. When not, snapshots show the previous
     /// close (field 31 prefixed `C`, 6509 `Z` frozen) and orders are accepted but wait for
     /// the open (they do not fill).
@@ -252,6 +255,7 @@ impl Default for Setup {
             cash_accounts: Vec::new(),
             ledger_lag: 0,
             market_open: true,
+            price_increments: BTreeMap::new(),
         }
     }
 }
@@ -548,6 +552,13 @@ impl Setup {
     #[must_use]
     pub fn ledger_lag(mut self, reads: u32) -> Setup {
         self.ledger_lag = reads;
+        self
+    }
+
+    /// Sets a conid's minimum price variation (see [`Setup::price_increments`]).
+    #[must_use]
+    pub fn price_increment(mut self, conid: i64, increment: Decimal) -> Setup {
+        self.price_increments.insert(conid, increment);
         self
     }
 

@@ -149,6 +149,15 @@ impl Gateway {
         self.setup.contracts.iter().find(|c| c.conid == conid)
     }
 
+    /// The conid's minimum price variation.
+    pub(crate) fn tick(&self, conid: i64) -> Decimal {
+        self.setup
+            .price_increments
+            .get(&conid)
+            .copied()
+            .unwrap_or(Decimal::new(1, 2))
+    }
+
     pub(crate) fn is_account(&self, account: &str) -> bool {
         self.setup.accounts.iter().any(|a| a == account)
     }

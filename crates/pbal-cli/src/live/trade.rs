@@ -118,12 +118,12 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         order_type,
         manual_order_time: manual_time,
     };
-    let mut fraction_rules = BTreeMap::new();
-    let planned = fractions_allowed(
+    let mut contract_rules = BTreeMap::new();
+    let planned = apply_contract_rules(
         &conn.gateway,
         &book,
         book.tickets(&plan.trades)?,
-        &mut fraction_rules,
+        &mut contract_rules,
     )
     .await?;
     if let Some(max) = args.max_order
@@ -307,11 +307,11 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .min(ledger_cash),
             };
             let trades = replan_buys(&state, &outcomes, budget)?;
-            let replanned = fractions_allowed(
+            let replanned = apply_contract_rules(
                 &conn.gateway,
                 &book,
                 book.tickets(&trades)?,
-                &mut fraction_rules,
+                &mut contract_rules,
             )
             .await?;
             say(&format!(
@@ -395,33 +395,53 @@ fn stop(
     Err(summary.incomplete(&format!("{why}: {:#}", failure.error)))
 }
 
-/// Fractional quantities (`--fractional`) only for contracts whose rules allow them, rounded
-/// down to the decimal places the rules allow (the preview then shows them); a contract that
-/// trades whole shares only stops the run before anything is placed. `rules` caches the
-/// contracts' answers across calls.
-async fn fractions_allowed(
+/// The contracts' rules applied to the tickets before anyone sees the preview:
+/// - fractional quantities (`--fractional`) only where the rules allow fractions, rounded down
+///   to their decimal places; a whole-shares-only contract stops the run before placing;
+/// - limit prices on the contract's price increment (buys rounded up, sells down, as the
+///   limit offset is meant), since IBKR refuses a price off it.
+///
+/// `rules` caches the contracts' answers across calls; market orders in whole shares need none.
+async fn apply_contract_rules(
     gateway: &Gateway,
     book: &TicketBook<'_>,
     orders: Vec<PlannedOrder>,
-    rules: &mut BTreeMap<String, Option<u32>>,
+    rules: &mut BTreeMap<String, client_portal::ContractRules>,
 ) -> Result<Vec<PlannedOrder>> {
-    let mut allowed = Vec::with_capacity(orders.len());
-    for order in orders {
+    let mut ruled = Vec::with_capacity(orders.len());
+    for mut order in orders {
         let quantity = order.ticket.quantity;
-        if quantity.fract().is_zero() {
-            allowed.push(order);
+        let limit = match order.ticket.kind {
+            client_portal::OrderKind::Limit(price) => Some(price),
+            client_portal::OrderKind::Market => None,
+        };
+        if quantity.fract().is_zero() && limit.is_none() {
+            ruled.push(order);
             continue;
         }
         let conid = order.ticket.conid.clone();
-        let places = match rules.get(&conid) {
-            Some(places) => *places,
-            None => {
-                let places = gateway.fraction_places(&conid).await?;
-                rules.insert(conid, places);
-                places
+        if !rules.contains_key(&conid) {
+            let fetched = gateway.contract_rules(&conid).await?;
+            rules.insert(conid.clone(), fetched);
+        }
+        let contract = rules.get(&conid).cloned().unwrap_or_default();
+        if let Some(price) = limit
+            && let Some(tick) = contract.increment_at(price)
+        {
+            let ticks = price.checked_div(tick).unwrap_or(Decimal::ONE);
+            let ticks = match order.ticket.side {
+                Side::Buy => ticks.ceil(),
+                Side::Sell => ticks.floor().max(Decimal::ONE),
+            };
+            if let Some(on_tick) = ticks.checked_mul(tick) {
+                order.ticket.kind = client_portal::OrderKind::Limit(on_tick.normalize());
             }
-        };
-        let Some(places) = places else {
+        }
+        if quantity.fract().is_zero() {
+            ruled.push(order);
+            continue;
+        }
+        let Some(places) = contract.fraction_places else {
             bail!(
                 "{}: IBKR's rules for this contract allow whole shares only, and the plan has \
                  {} shares. Run without --fractional. Nothing was placed",
@@ -435,12 +455,12 @@ async fn fractions_allowed(
             continue;
         }
         if rounded == quantity {
-            allowed.push(order);
+            ruled.push(order);
         } else {
-            allowed.push(book.with_quantity(&order, rounded));
+            ruled.push(book.with_quantity(&order, rounded));
         }
     }
-    Ok(allowed)
+    Ok(ruled)
 }
 
 /// IBKR's preview of every order, in order.

@@ -992,3 +992,21 @@ fn fractional_quantities_follow_the_contract_rules() {
     );
     assert!(orders.iter().all(|o| o.quantity.scale() <= 4));
 }
+
+/// Limit prices land on the contract's price increment (IBKR refuses others): a 0.05 tick
+/// turns VIG's 195.53 buy limit into 195.55, shown in the preview and placed.
+#[test]
+fn limit_prices_follow_the_contract_price_increment() {
+    let vig = pbal_fake_gateway::TEN_ETF_CONIDS[7];
+    let live = Live::new(fast().price_increment(vig, Decimal::new(5, 2)));
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--order-type", "lmt"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("LMT 195.55"), "{stdout}");
+    let order = live
+        .gateway
+        .orders()
+        .into_iter()
+        .find(|o| o.conid == vig)
+        .unwrap();
+    assert_eq!(order.price, Some(Decimal::new(19_555, 2)));
+}

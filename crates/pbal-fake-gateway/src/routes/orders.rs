@@ -96,6 +96,16 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
     if needs_price && !price.is_some_and(|p| p.is_sign_positive() && !p.is_zero()) {
         return Err(Reply::bare_error(200, "invalid order price fields"));
     }
+    let tick = gw.tick(conid);
+    if let Some(p) = price
+        && !tick.is_zero()
+        && !(p % tick).is_zero()
+    {
+        return Err(Reply::bare_error(
+            200,
+            "The price does not conform to the minimum price variation for this contract.",
+        ));
+    }
     let reference_price = price.or_else(|| gw.market_price(conid));
     if reference_price.is_some_and(|p| quantity.checked_mul(p).is_none()) {
         return Err(Reply::bare_error(200, "invalid order size"));
