@@ -194,6 +194,13 @@ fn full_rebalance_sells_first_then_buys_with_the_real_cash() {
     );
     // Cash never below zero at the gateway.
     assert!(live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::ZERO);
+    // The session is kept alive while waiting for fills.
+    assert!(
+        live.gateway
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/tickle"))
+    );
 }
 
 #[test]
@@ -921,6 +928,14 @@ fn queue_for_open_places_only_the_sells_and_says_what_it_left() {
             && stdout.contains("left for later"),
         "{stdout}"
     );
+
+    // A buy-only plan needs no re-planning: its buys are queued.
+    let live = Live::new(fast().market_closed());
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--queue-for-open"], "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert!(!orders.is_empty() && orders.iter().all(|o| o.side == Side::Buy));
+    assert!(!stdout.contains("not placed"), "{stdout}");
 }
 
 /// A halted contract stops the run, with or without --queue-for-open.
