@@ -16,6 +16,10 @@ pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
         "a usage error: unknown command, option or value, or options that do not go together",
     ),
     (
+        3,
+        "`pbal trade` placed orders but not all of them filled (the summary says which)",
+    ),
+    (
         4,
         "a plan failed pbal's own audit: a bug in pbal; nothing was written or placed",
     ),

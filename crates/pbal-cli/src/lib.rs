@@ -1,7 +1,8 @@
 //! The `pbal` command line: parses arguments, wires pbal-core and pbal-ibkr, renders output.
 //!
 //! Exit codes: see `help::EXIT_CODES` (0 success, 1 bad input or runtime error, 2 usage error,
-//! 4 a plan failed its audit: a bug in pbal, nothing written or placed).
+//! 3 `pbal trade` placed orders but not all of them filled, 4 a plan failed its audit: a bug in
+//! pbal, nothing written or placed).
 
 mod basket;
 mod cli;
