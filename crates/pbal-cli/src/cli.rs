@@ -428,8 +428,11 @@ pub struct PlanArgs {
     pub flex: FlexArgs,
 
     /// Cash to invest (negative: an amount to withdraw), or `available` for the export's cash.
-    #[arg(short, long, default_value = "0", value_parser = parse_cash, allow_hyphen_values = true)]
-    pub cash: CashArg,
+    /// Without it: the export's available cash when it has a Cash Report (pbal says so), else
+    /// 0 (the original tool's 4-column files). `pbal trade` follows the same rule with the
+    /// account's cash.
+    #[arg(short, long, value_parser = parse_cash, allow_hyphen_values = true)]
+    pub cash: Option<CashArg>,
 
     /// How the plan may trade.
     #[command(flatten)]
@@ -584,14 +587,14 @@ mod tests {
             panic!("not plan")
         };
         assert_eq!(p.file, Some(PathBuf::from("pos.csv")));
-        assert_eq!(p.cash, CashArg::Amount(Decimal::from(5000)));
+        assert_eq!(p.cash, Some(CashArg::Amount(Decimal::from(5000))));
         assert_eq!(p.engine.increment, Some(2));
         assert_eq!(p.engine.strategy, StrategyArg::BuyOnly);
         let Command::Plan(p) = parse(&["pbal", "-c", "-10000", "-s", "hard_rebalance"]).command
         else {
             panic!("not plan")
         };
-        assert_eq!(p.cash, CashArg::Amount(Decimal::from(-10000)));
+        assert_eq!(p.cash, Some(CashArg::Amount(Decimal::from(-10000))));
         assert_eq!(p.engine.strategy, StrategyArg::Full);
         let Command::Plan(p) = parse(&["pbal", "-q", "pos.csv", "-c", "1"]).command else {
             panic!("not plan")

@@ -117,6 +117,15 @@ fn repeats(error: &str, warning: &Pending) -> bool {
     }
 }
 
+/// A note the user should see (unless `-q`): something pbal decided for them.
+pub(crate) fn tell(message: &str) {
+    if verbosity() == Verbosity::Quiet {
+        return;
+    }
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Cyan.into()));
+    let _ = writeln!(anstream::stderr().lock(), "{style}note{style:#}: {message}");
+}
+
 /// A note shown only with `-v`.
 pub(crate) fn note(message: &str) {
     if verbosity() < Verbosity::Verbose {

@@ -44,7 +44,20 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         targets_file.as_ref(),
         &BTreeMap::new(),
     )?;
-    let cash = cash_to_plan(args.cash, &statement, &selection)?;
+    let cash_arg = match args.cash {
+        Some(given) => given,
+        // One rule with `pbal trade`: the account's own cash unless told otherwise.
+        None if !statement.cash.is_empty() => CashArg::Available,
+        None => CashArg::Amount(Decimal::ZERO),
+    };
+    let cash = cash_to_plan(cash_arg, &statement, &selection)?;
+    if args.cash.is_none() && cash_arg == CashArg::Available {
+        crate::ui::tell(&format!(
+            "no --cash given: planning with the export's available cash, {} (-c 0 plans \
+             without it)",
+            crate::render::money_display(cash)
+        ));
+    }
     let mut options = options(&args.engine);
     let targets = guard_wash_sales(
         &args.engine,
@@ -73,7 +86,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             &holdings,
             &statement,
             &options,
-            args.cash,
+            cash_arg,
             args.cash_account.as_deref(),
         )?)
     } else {

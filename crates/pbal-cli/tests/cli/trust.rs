@@ -329,3 +329,28 @@ fn an_account_with_only_cash_plans_its_first_purchase() {
     assert_eq!(code, 1);
     assert!(stderr.contains("give a targets file"), "{stderr}");
 }
+
+#[test]
+fn without_cash_an_export_with_a_cash_report_plans_its_cash_and_says_so() {
+    let pbal = Pbal::new();
+    let file = fixture("flex/flex-statement.xml");
+    let (code, stdout, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v = json(&stdout);
+    let available = v["cash"]["available"].as_str().unwrap().to_owned();
+    assert_ne!(available, "0.00");
+    assert!(
+        stderr.contains("no --cash given: planning with the export's available cash"),
+        "{stderr}"
+    );
+    // The original tool's files have no cash: 0, as before, and nothing to say.
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        fixture("positions-custom.csv").to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["cash"]["available"], "0.00");
+    assert_eq!(stderr, "");
+}
