@@ -16,6 +16,9 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) instruments: &'a BTreeMap<String, Instrument>,
     /// A household plan's orders per account.
     pub(crate) household: Option<&'a pbal_core::HouseholdSplit>,
+    /// Cash per currency the orders can use (none: unknown, e.g. an amount given in the base
+    /// currency only).
+    pub(crate) cash_by_currency: Option<&'a BTreeMap<String, Decimal>>,
 }
 
 /// An order's money in its own currency and in the base currency.
@@ -174,28 +177,150 @@ impl PlanReport<'_> {
             .collect()
     }
 
+    /// Whether some managed instrument trades in another currency than the base.
+    fn multi_currency(&self) -> bool {
+        self.plan.positions.iter().any(|p| {
+            matches!(
+                (self.currency_of(&p.symbol), self.base_currency),
+                (Some(c), Some(b)) if c != b
+            )
+        })
+    }
+
+    /// Per currency the orders trade in: what they buy and sell there, the cash there, and
+    /// the conversion a shortfall needs (from the currency with the most to spare).
+    fn currency_needs(&self) -> Vec<String> {
+        let Some(base) = self.base_currency else {
+            return Vec::new();
+        };
+        // currency -> (buys, sells, rate to base)
+        let mut flows: BTreeMap<&str, (Decimal, Decimal, Decimal)> = BTreeMap::new();
+        for t in &self.plan.trades {
+            let m = self.order_money(&t.symbol, t.quantity, t.price);
+            let currency = m.currency.unwrap_or(base);
+            let rate = self
+                .instruments
+                .get(&t.symbol)
+                .map_or(Decimal::ONE, |i| i.fx_rate_to_base);
+            let entry = flows
+                .entry(currency)
+                .or_insert((Decimal::ZERO, Decimal::ZERO, rate));
+            match t.side {
+                pbal_core::Side::Buy => entry.0 += m.amount,
+                pbal_core::Side::Sell => entry.1 += m.amount,
+            }
+        }
+        let cash_in = |currency: &str| {
+            self.cash_by_currency
+                .and_then(|c| c.get(currency))
+                .copied()
+                .unwrap_or_default()
+        };
+        // What each currency has to spare after its own orders, in base currency.
+        let spare = |currency: &str| -> Decimal {
+            let (buys, sells, rate) = flows.get(currency).copied().unwrap_or((
+                Decimal::ZERO,
+                Decimal::ZERO,
+                Decimal::ONE,
+            ));
+            (cash_in(currency) + sells - buys) * rate
+        };
+        let rate_of = |currency: &str| flows.get(currency).map(|f| f.2);
+        let mut sources: Vec<&str> = flows.keys().copied().collect();
+        if let Some(cash) = self.cash_by_currency {
+            sources.extend(cash.keys().map(String::as_str));
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        flows
+            .iter()
+            .map(|(currency, (buys, sells, rate))| {
+                let cash = cash_in(currency);
+                let mut line = format!("  {currency}: buys {}", money_display(*buys));
+                if !sells.is_zero() {
+                    let _ = write!(line, ", sells {}", money_display(*sells));
+                }
+                let _ = write!(line, ", cash {}", money_display(cash));
+                let short = *buys - *sells - cash;
+                if short <= Decimal::ZERO {
+                    line.push_str(": covered");
+                    return line;
+                }
+                let source = sources
+                    .iter()
+                    .copied()
+                    .filter(|s| s != currency)
+                    .filter(|s| *s == base || rate_of(s).is_some())
+                    .max_by_key(|s| spare(s));
+                let _ = write!(line, " -> convert {} {currency}", money_display(short));
+                if let Some(source) = source {
+                    let source_rate = if source == base {
+                        Some(Decimal::ONE)
+                    } else {
+                        rate_of(source)
+                    };
+                    match source_rate.and_then(|r| (short * rate).checked_div(r)) {
+                        Some(amount) => {
+                            let _ = write!(
+                                line,
+                                " from {source}, about {} {source}",
+                                money_display(amount)
+                            );
+                        }
+                        None => {
+                            let _ = write!(line, " from {source}");
+                        }
+                    }
+                } else {
+                    line.push_str(" from another currency (or deposit it)");
+                }
+                line
+            })
+            .collect()
+    }
+
     pub(crate) fn table(&self) -> String {
         let plan = self.plan;
+        let multi = self.multi_currency();
+        let base = self.base_suffix();
         let mut table = Table::new();
         table
             .load_style(presets::ASCII_MARKDOWN)
             .force_no_tty()
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header([
-                "Symbol",
-                "Price",
-                "Value",
-                "Weight",
-                "Target",
-                "Trade",
-                "Amount",
-                "Weight after",
+                "Symbol".to_owned(),
+                "Price".to_owned(),
+                if multi {
+                    format!("Value{base}")
+                } else {
+                    "Value".to_owned()
+                },
+                "Weight".to_owned(),
+                "Target".to_owned(),
+                "Trade".to_owned(),
+                if multi {
+                    format!("Amount{base}")
+                } else {
+                    "Amount".to_owned()
+                },
+                "Weight after".to_owned(),
             ]);
         for p in &plan.positions {
             let amount = p.trade_quantity * p.price;
+            // Several currencies: each price in the instrument's own, values in the base.
+            let price = if multi {
+                let currency = self.currency_of(&p.symbol).unwrap_or_default();
+                format!(
+                    "{} {currency}",
+                    money_display(self.local_price(&p.symbol, p.price))
+                )
+            } else {
+                money_display(p.price)
+            };
             table.add_row([
                 p.symbol.clone(),
-                money_display(p.price),
+                price,
                 money_display(p.value),
                 percent(p.weight),
                 percent(p.target_weight),
@@ -269,7 +394,6 @@ impl PlanReport<'_> {
             let _ = writeln!(out, "No orders: nothing to trade.");
         } else {
             let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
-            let base = self.base_suffix();
             for t in &plan.trades {
                 let m = self.order_money(&t.symbol, t.quantity, t.price);
                 let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
@@ -307,8 +431,13 @@ impl PlanReport<'_> {
                         .map_or_else(|| "unknown date".to_owned(), |d| d.to_string());
                     let _ = writeln!(
                         out,
-                        "         lot opened {opened}: {} shares, basis {}{base}, {} {}{base}{}",
+                        "         lot opened {opened}: {} {}, basis {}{base}, {} {}{base}{}",
                         quantity(lot.quantity),
+                        if lot.quantity == Decimal::ONE {
+                            "share"
+                        } else {
+                            "shares"
+                        },
                         money_display(lot.cost_basis),
                         if lot.gain < Decimal::ZERO {
                             "loss"
@@ -319,6 +448,20 @@ impl PlanReport<'_> {
                         if lot.long_term { " (long-term)" } else { "" }
                     );
                 }
+            }
+        }
+        let needs = if multi {
+            self.currency_needs()
+        } else {
+            Vec::new()
+        };
+        if !needs.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nCurrencies (the orders in each, and the cash there):"
+            );
+            for line in needs {
+                let _ = writeln!(out, "{line}");
             }
         }
         let sells = plan.trades.iter().any(|t| t.side == pbal_core::Side::Sell);

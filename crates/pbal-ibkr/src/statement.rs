@@ -345,6 +345,24 @@ impl Statement {
         })
     }
 
+    /// Ending cash per currency (ISO code) for the selection, the base-currency summaries
+    /// (`BASE`) left out: what each currency can pay for before a conversion.
+    pub fn cash_by_currency(
+        &self,
+        selection: &AccountSelection,
+    ) -> Result<BTreeMap<String, Decimal>, Error> {
+        let only = self.selected(selection)?;
+        let mut by_currency: BTreeMap<String, Decimal> = BTreeMap::new();
+        for c in self
+            .cash
+            .iter()
+            .filter(|c| c.currency != "BASE" && Self::in_selection(c.account.as_ref(), only))
+        {
+            *by_currency.entry(c.currency.clone()).or_default() += c.amount;
+        }
+        Ok(by_currency)
+    }
+
     /// Ending cash in base currency for the selection: each account's base summary, else its
     /// currencies converted.
     pub fn cash_in_base(&self, selection: &AccountSelection) -> Result<Decimal, Error> {

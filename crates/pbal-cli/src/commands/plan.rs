@@ -95,11 +95,21 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         }
         None
     };
+    // The export's cash per currency; an amount given on the command line is base currency.
+    let cash_by_currency = match cash_arg {
+        CashArg::Available => statement.cash_by_currency(&selection)?,
+        CashArg::Amount(amount) => holdings
+            .base_currency
+            .iter()
+            .map(|b| (b.clone(), amount))
+            .collect(),
+    };
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
         instruments: &holdings.instruments,
         household: household.as_ref(),
+        cash_by_currency: Some(&cash_by_currency),
     };
     let text = match args.format {
         Format::Table => report.table(),

@@ -94,6 +94,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         base_currency: holdings.base_currency.as_deref(),
         instruments: &holdings.instruments,
         household: None,
+        cash_by_currency: None,
     };
     say(&report.table());
     if plan.trades.is_empty() {

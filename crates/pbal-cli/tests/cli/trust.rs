@@ -354,3 +354,20 @@ fn without_cash_an_export_with_a_cash_report_plans_its_cash_and_says_so() {
     assert_eq!(json(&stdout)["cash"]["available"], "0.00");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn a_multi_currency_plan_shows_prices_in_their_currency_and_what_each_currency_needs() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        fixture("flex/plain-two-accounts.csv").to_str().unwrap(),
+        "--account",
+        "U1111111",
+        "-s",
+        "full",
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+}
