@@ -4,111 +4,127 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
-use serde_json::Value;
 
 use crate::cli::{PositionsArgs, PositionsFormat};
 use crate::output::emit;
 
 pub(crate) fn run(args: &PositionsArgs) -> Result<()> {
     let statement = pbal_ibkr::read_path(&args.file)?;
-    let value = serde_json::to_value(&statement)?;
     let text = match args.format {
         PositionsFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&value)?;
+            let mut s = serde_json::to_string_pretty(&statement)?;
             s.push('\n');
             s
         }
-        PositionsFormat::Table => table(&value),
+        PositionsFormat::Table => table(&statement),
     };
     emit(&text, args.output.as_deref())
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+/// One column of the positions table: its header, alignment and a cell per position.
+struct Column {
+    header: String,
+    right: bool,
+    cells: Vec<String>,
 }
 
-fn table(statement: &Value) -> String {
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn table(statement: &pbal_ibkr::Statement) -> String {
+    use crate::render::money_display;
     let mut out = String::new();
-    let base = text(&statement["base_currency"]);
-    let accounts: Vec<String> = statement["accounts"]
-        .as_array()
-        .map(|a| a.iter().map(text).collect())
-        .unwrap_or_default();
     let _ = write!(
         out,
         "Base currency: {}\nAccounts: {}\n\n",
-        if base.is_empty() { "unknown" } else { &base },
-        if accounts.is_empty() {
+        statement.base_currency.as_deref().unwrap_or("unknown"),
+        if statement.accounts.is_empty() {
             "-".to_owned()
         } else {
-            accounts.join(", ")
+            statement.accounts.join(", ")
         }
     );
+    let positions = &statement.positions;
+    let column = |header: &str, right, cell: &dyn Fn(&pbal_ibkr::Position) -> String| Column {
+        header: header.to_owned(),
+        right,
+        cells: positions.iter().map(cell).collect(),
+    };
+    let money = |d: Option<rust_decimal::Decimal>| d.map(money_display).unwrap_or_default();
+    let base = statement.base_currency.as_deref().unwrap_or("base");
+    let value_base_header = format!("Value {base}");
+    let columns = [
+        column("Account", false, &|p| p.account.clone().unwrap_or_default()),
+        column("Symbol", false, &|p| p.symbol.clone()),
+        column("Class", false, &|p| {
+            p.asset_class.clone().unwrap_or_default()
+        }),
+        column("Currency", false, &|p| {
+            p.currency.clone().unwrap_or_default()
+        }),
+        column("Quantity", true, &|p| p.quantity.normalize().to_string()),
+        column("Price", true, &|p| crate::render::money(p.price)),
+        column("Value", true, &|p| money_display(p.value)),
+        column(&value_base_header, true, &|p| money(p.value_base)),
+        column("Unrealized", true, &|p| money(p.unrealized_pnl)),
+        column("Lots", true, &|p| {
+            if p.lots.is_empty() {
+                String::new()
+            } else {
+                p.lots.len().to_string()
+            }
+        }),
+    ];
+    // No empty columns: the original tool's files have no account, class or currency.
+    let shown: Vec<&Column> = columns
+        .iter()
+        .filter(|c| c.cells.iter().any(|cell| !cell.is_empty()))
+        .collect();
     let mut t = Table::new();
     t.load_style(presets::ASCII_MARKDOWN)
         .force_no_tty()
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "Account",
-            "Symbol",
-            "Class",
-            "Ccy",
-            "Quantity",
-            "Price",
-            "Value",
-            "Value (base)",
-            "Unrealized",
-            "Lots",
-        ]);
-    let positions = statement["positions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for p in &positions {
-        t.add_row([
-            text(&p["account"]),
-            text(&p["symbol"]),
-            text(&p["asset_class"]),
-            text(&p["currency"]),
-            text(&p["quantity"]),
-            text(&p["price"]),
-            text(&p["value"]),
-            text(&p["value_base"]),
-            text(&p["unrealized_pnl"]),
-            p["lots"].as_array().map_or(0, Vec::len).to_string(),
-        ]);
+        .set_header(shown.iter().map(|c| c.header.clone()));
+    for row in 0..positions.len() {
+        t.add_row(shown.iter().map(|c| c.cells[row].clone()));
     }
-    for index in 4..10 {
-        if let Some(column) = t.column_mut(index) {
+    for (index, c) in shown.iter().enumerate() {
+        if c.right
+            && let Some(column) = t.column_mut(index)
+        {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
-    let _ = writeln!(out, "{t}");
-    if let Some(cash) = statement["cash"].as_array().filter(|c| !c.is_empty()) {
+    let _ = writeln!(
+        out,
+        "{} read:\n{t}",
+        plural(positions.len(), "position", "positions")
+    );
+    if !statement.cash.is_empty() {
         out.push_str("\nCash:\n");
-        for c in cash {
-            let account = text(&c["account"]);
-            let _ = writeln!(
-                out,
-                "  {}{} {}",
-                if account.is_empty() {
-                    String::new()
-                } else {
-                    format!("{account} ")
-                },
-                text(&c["currency"]),
-                text(&c["amount"])
-            );
+        for c in &statement.cash {
+            let account = c
+                .account
+                .as_deref()
+                .map(|a| format!("{a} "))
+                .unwrap_or_default();
+            let currency = if c.currency == "BASE" {
+                format!("{base} (base summary)")
+            } else {
+                c.currency.clone()
+            };
+            let _ = writeln!(out, "  {account}{currency} {}", money_display(c.amount));
         }
     }
-    if let Some(skipped) = statement["skipped"].as_array().filter(|s| !s.is_empty()) {
-        let _ = write!(out, "\nSkipped {} rows:\n", skipped.len());
-        for s in skipped {
-            let _ = writeln!(out, "  line {}: {}", text(&s["line"]), text(&s["reason"]));
+    if !statement.skipped.is_empty() {
+        let _ = write!(
+            out,
+            "\nSkipped {}:\n",
+            plural(statement.skipped.len(), "row", "rows")
+        );
+        for s in &statement.skipped {
+            let _ = writeln!(out, "  line {}: {}", s.line, s.reason);
         }
     }
     out

@@ -362,3 +362,18 @@ fn a_household_plan_lists_orders_per_account() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["orders_by_account"].is_null());
 }
+
+#[test]
+fn positions_are_formatted_like_the_plan_without_empty_columns() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&["positions", &f("flex/plain-two-accounts.csv")]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+    let (code, stdout, _) = pbal.run(&["positions", &f("positions-custom.csv")]);
+    assert_eq!(code, 0);
+    let header = stdout.lines().find(|l| l.starts_with("| Symbol")).unwrap();
+    assert!(
+        !header.contains("Account") && !header.contains("Currency"),
+        "{header}"
+    );
+}
