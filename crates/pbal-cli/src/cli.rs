@@ -454,6 +454,11 @@ pub struct PlanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write a picture of the plan: one self-contained HTML page (weights before, after
+    /// and target per asset, the orders, the cash flow and the drift), readable on a phone.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Plan only this account of a multi-account export.
     #[arg(long, value_name = "ID", conflicts_with = "all_accounts")]
     pub account: Option<String>,

@@ -19,6 +19,7 @@ mod prices;
 mod progress;
 mod render;
 mod report_html;
+mod report_plan;
 mod targets;
 mod toml_diag;
 mod ui;

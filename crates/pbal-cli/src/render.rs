@@ -22,13 +22,13 @@ pub(crate) struct PlanReport<'a> {
 }
 
 /// An order's money in its own currency and in the base currency.
-struct OrderMoney<'a> {
-    currency: Option<&'a str>,
-    price: Decimal,
-    amount: Decimal,
-    base_amount: Decimal,
+pub(crate) struct OrderMoney<'a> {
+    pub(crate) currency: Option<&'a str>,
+    pub(crate) price: Decimal,
+    pub(crate) amount: Decimal,
+    pub(crate) base_amount: Decimal,
     /// The order's currency is not the base currency.
-    foreign: bool,
+    pub(crate) foreign: bool,
 }
 
 /// Money with two decimals at least (exact beyond that) and no exponent.
@@ -90,7 +90,12 @@ impl PlanReport<'_> {
 
     /// An order's price and amount in its own currency (the amount rounded as that currency
     /// is), and the amount's base-currency equivalent.
-    fn order_money(&self, symbol: &str, quantity: Decimal, base_price: Decimal) -> OrderMoney<'_> {
+    pub(crate) fn order_money(
+        &self,
+        symbol: &str,
+        quantity: Decimal,
+        base_price: Decimal,
+    ) -> OrderMoney<'_> {
         let currency = self.currency_of(symbol);
         let price = self.local_price(symbol, base_price);
         let decimals = |c: Option<&str>| c.map_or(2, pbal_ibkr::currency_decimals);
@@ -117,7 +122,7 @@ impl PlanReport<'_> {
 
     /// The strategy and whether the plan is proven optimal, in words; a gap in percent of the
     /// objective (how much better the best possible plan could be at most).
-    fn strategy_line(&self) -> String {
+    pub(crate) fn strategy_line(&self) -> String {
         let plan = self.plan;
         let over = if plan.quantity_step == Decimal::ONE {
             "whole-share plans".to_owned()
@@ -148,7 +153,7 @@ impl PlanReport<'_> {
     }
 
     /// Why the plan sells or sets its strategy aside, in words.
-    fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let base = self.base_suffix();
         self.plan
             .notes

@@ -111,6 +111,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         household: household.as_ref(),
         cash_by_currency: Some(&cash_by_currency),
     };
+    if let Some(path) = &args.report {
+        let page = crate::report_plan::render(&report, &file.display().to_string());
+        crate::output::write_atomically(path, page.as_bytes())?;
+    }
     let text = match args.format {
         Format::Table => report.table(),
         Format::Json => {

@@ -371,3 +371,25 @@ fn a_multi_currency_plan_shows_prices_in_their_currency_and_what_each_currency_n
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
 }
+
+#[test]
+fn report_writes_a_self_contained_page_beside_the_plan() {
+    let pbal = Pbal::new();
+    let page = pbal.home.path().join("plan.html");
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        fixture("positions-custom.csv").to_str().unwrap(),
+        "-c",
+        "5000",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Orders (4, sells first)"),
+        "the table still prints"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<td class=\"buy\">BUY VCR</td>"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("https://"));
+}

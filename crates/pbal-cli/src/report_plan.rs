@@ -1,0 +1,219 @@
+//! The `pbal plan --report` page: one self-contained HTML file (inline CSS, no scripts, no
+//! external resources) with the weights before, after and target per asset, the orders, the
+//! cash flow and the drift, laid out to read on a phone.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use crate::render::{PlanReport, money_display};
+use crate::report_html::escape;
+
+const CSS: &str = "body{font-family:sans-serif;margin:1em auto;padding:0 1em;color:#222;\
+max-width:900px}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}\
+table{border-collapse:collapse;width:100%;font-size:.95em}td,th{padding:.3em .5em;\
+border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}\
+.asset{margin:.6em 0}.name{font-weight:bold}.bars{position:relative;background:#f3f3f3;\
+height:2.4em;border-radius:3px}.bar{position:absolute;left:0;height:1.1em}\
+.before{top:0;background:#9ecae1}.after{top:1.2em;background:#3182bd}\
+.target{position:absolute;top:-.2em;bottom:-.2em;width:2px;background:#d62728}\
+.legend span{display:inline-block;margin-right:1em}.key{display:inline-block;width:1em;\
+height:.8em;margin-right:.3em;vertical-align:middle}.buy{color:#1a7f37}.sell{color:#b42318}\
+.note{color:#555}";
+
+fn percent(d: Decimal) -> String {
+    format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2))
+}
+
+/// A weight as a bar length: percent of the widest weight shown, so small targets stay visible.
+fn width(weight: Decimal, scale: Decimal) -> String {
+    if scale <= Decimal::ZERO {
+        return "0%".to_owned();
+    }
+    let w = (weight.max(Decimal::ZERO) / scale * Decimal::ONE_HUNDRED).min(Decimal::ONE_HUNDRED);
+    format!("{:.2}%", w.round_dp(2))
+}
+
+/// The whole page for `report` (made from `source`).
+pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
+    let plan = report.plan;
+    let base = report
+        .base_currency
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default();
+    let title = format!("pbal plan: {source}");
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{t}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{t}</h1>\n",
+        t = escape(&title)
+    );
+    let _ = writeln!(
+        html,
+        "<p>{}</p>\n<p>Drift {} &rarr; {} <span class=\"note\">(half the sum of |weight &minus; \
+         target| over assets and cash)</span></p>",
+        escape(&report.strategy_line()),
+        percent(plan.drift_before),
+        percent(plan.drift_after)
+    );
+    for note in report.notes() {
+        let _ = writeln!(html, "<p class=\"note\">{}</p>", escape(&note));
+    }
+
+    html.push_str("<h2>Weights: before, after and target</h2>\n<p class=\"legend\">");
+    html.push_str(
+        "<span><i class=\"key before\"></i>before</span><span><i class=\"key after\"></i>after\
+         </span><span><i class=\"key\" style=\"background:#d62728\"></i>target</span></p>\n",
+    );
+    let scale = plan
+        .positions
+        .iter()
+        .flat_map(|p| [p.weight, p.weight_after, p.target_weight])
+        .chain([plan.cash_weight, plan.cash_weight_after])
+        .max()
+        .unwrap_or(Decimal::ONE);
+    let mut rows: Vec<(String, Decimal, Decimal, Option<Decimal>)> = plan
+        .positions
+        .iter()
+        .map(|p| {
+            (
+                p.symbol.clone(),
+                p.weight,
+                p.weight_after,
+                Some(p.target_weight),
+            )
+        })
+        .collect();
+    rows.push((
+        "(cash)".to_owned(),
+        plan.cash_weight,
+        plan.cash_weight_after,
+        None,
+    ));
+    for (name, before, after, target) in rows {
+        let _ = write!(
+            html,
+            "<div class=\"asset\"><div><span class=\"name\">{}</span> {} &rarr; {}{}</div>\
+             <div class=\"bars\"><div class=\"bar before\" style=\"width:{}\"></div>\
+             <div class=\"bar after\" style=\"width:{}\"></div>",
+            escape(&name),
+            percent(before),
+            percent(after),
+            target.map_or_else(String::new, |t| format!(" (target {})", percent(t))),
+            width(before, scale),
+            width(after, scale)
+        );
+        if let Some(t) = target {
+            let _ = write!(
+                html,
+                "<div class=\"target\" style=\"left:{}\"></div>",
+                width(t, scale)
+            );
+        }
+        html.push_str("</div></div>\n");
+    }
+
+    html.push_str("<h2>Orders</h2>\n");
+    if plan.trades.is_empty() {
+        html.push_str("<p>No orders: nothing to trade.</p>\n");
+    } else {
+        html.push_str(
+            "<table>\n<tr><th>Order</th><th>Shares</th><th>Price</th><th>Amount</th></tr>\n",
+        );
+        for t in &plan.trades {
+            let m = report.order_money(&t.symbol, t.quantity, t.price);
+            let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
+            let side = t.side.as_str();
+            let _ = writeln!(
+                html,
+                "<tr><td class=\"{}\">{side} {}</td><td>{}</td><td>{}{currency}</td>\
+                 <td>{}{currency}</td></tr>",
+                side.to_ascii_lowercase(),
+                escape(&t.symbol),
+                t.quantity.normalize(),
+                crate::render::money(m.price),
+                money_display(m.amount)
+            );
+        }
+        html.push_str("</table>\n");
+    }
+
+    let c = &plan.cash;
+    let _ = write!(
+        html,
+        "<h2>Cash{base}</h2>\n<table>\n<tr><td>in</td><td>{}</td></tr>\n\
+         <tr><td>spent on buys</td><td>{}</td></tr>\n<tr><td>received from sells</td><td>{}</td></tr>\n\
+         <tr><td>commission (est.)</td><td>{}</td></tr>\n<tr><td>left</td><td>{}</td></tr>\n",
+        money_display(c.available),
+        money_display(c.spent),
+        money_display(c.received),
+        money_display(c.commission),
+        money_display(c.left)
+    );
+    if !c.reserve.is_zero() {
+        let _ = writeln!(
+            html,
+            "<tr><td>reserve</td><td>{}</td></tr>",
+            money_display(c.reserve)
+        );
+    }
+    html.push_str("</table>\n</body>\n</html>\n");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use pbal_core::{Holding, PlanOptions, Portfolio, Targets, plan};
+    use rust_decimal::dec;
+
+    use super::*;
+
+    fn page() -> String {
+        let portfolio = Portfolio::new(vec![
+            Holding::new("VTI", dec!(10), dec!(250)),
+            Holding::new("B<ND>", dec!(10), dec!(75)),
+        ])
+        .unwrap();
+        let targets = Targets::equal(["VTI", "B<ND>"]).unwrap();
+        let p = plan(&portfolio, &targets, dec!(2000), &PlanOptions::default()).unwrap();
+        let instruments = BTreeMap::new();
+        let report = PlanReport {
+            plan: &p,
+            base_currency: Some("USD"),
+            instruments: &instruments,
+            household: None,
+            cash_by_currency: None,
+        };
+        render(&report, "positions.csv")
+    }
+
+    #[test]
+    fn the_page_is_self_contained_and_complete() {
+        let html = page();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.ends_with("</html>\n"));
+        // No external resources or scripts: it must open offline, as a file, on a phone.
+        for forbidden in ["<script", "http://", "https://", "src=", "<link"] {
+            assert!(!html.contains(forbidden), "{forbidden}");
+        }
+        assert!(html.contains("name=\"viewport\""));
+        // One bar group per asset and the cash, a target marker per asset.
+        assert_eq!(html.matches("class=\"asset\"").count(), 3);
+        assert_eq!(html.matches("class=\"target\"").count(), 2);
+        assert!(html.contains("<td class=\"buy\">BUY B&lt;ND&gt;</td>"));
+        assert!(!html.contains("B<ND>"), "symbols are escaped");
+        assert!(html.contains("<h2>Cash USD</h2>"));
+    }
+
+    #[test]
+    fn bars_scale_to_the_widest_weight() {
+        assert_eq!(width(dec!(0.25), dec!(0.5)), "50.00%");
+        assert_eq!(width(dec!(-0.1), dec!(0.5)), "0.00%");
+        assert_eq!(width(dec!(0.7), dec!(0.5)), "100.00%");
+        assert_eq!(width(dec!(0.1), Decimal::ZERO), "0%");
+    }
+}
