@@ -45,6 +45,29 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes a plan table to stdout with its order lines' sides coloured (sells red, buys
+/// green). anstream drops the colour when stdout is not a terminal or `NO_COLOR` is set, so
+/// pipes and files get the plain text.
+pub(crate) fn emit_table(text: &str) -> Result<()> {
+    use anstyle::{AnsiColor, Style};
+    let sell = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+    let buy = Style::new().bold().fg_color(Some(AnsiColor::Green.into()));
+    let mut coloured = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("  SELL ") {
+            coloured.push_str(&format!("  {sell}SELL{sell:#} {rest}"));
+        } else if let Some(rest) = line.strip_prefix("  BUY ") {
+            coloured.push_str(&format!("  {buy}BUY{buy:#} {rest}"));
+        } else {
+            coloured.push_str(line);
+        }
+    }
+    let mut stdout = anstream::stdout().lock();
+    stdout.write_all(coloured.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// Writes raw bytes to `path` atomically, or to stdout.
 pub(crate) fn emit_bytes(bytes: &[u8], path: Option<&Path>) -> Result<()> {
     match path {

@@ -142,7 +142,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             text
         }
     };
-    emit(&text, args.output.as_deref())
+    match (args.format, args.output.as_deref()) {
+        (Format::Table, None) => crate::output::emit_table(&text),
+        (_, output) => emit(&text, output),
+    }
 }
 
 /// A household plan's orders per account: sells from the largest holdings, buys into the
