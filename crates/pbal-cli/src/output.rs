@@ -49,15 +49,17 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// green). anstream drops the colour when stdout is not a terminal or `NO_COLOR` is set, so
 /// pipes and files get the plain text.
 pub(crate) fn emit_table(text: &str) -> Result<()> {
+    use std::fmt::Write as _;
+
     use anstyle::{AnsiColor, Style};
     let sell = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
     let buy = Style::new().bold().fg_color(Some(AnsiColor::Green.into()));
     let mut coloured = String::with_capacity(text.len() + 64);
     for line in text.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix("  SELL ") {
-            coloured.push_str(&format!("  {sell}SELL{sell:#} {rest}"));
+            let _ = write!(coloured, "  {sell}SELL{sell:#} {rest}");
         } else if let Some(rest) = line.strip_prefix("  BUY ") {
-            coloured.push_str(&format!("  {buy}BUY{buy:#} {rest}"));
+            let _ = write!(coloured, "  {buy}BUY{buy:#} {rest}");
         } else {
             coloured.push_str(line);
         }
