@@ -52,7 +52,9 @@
 pub mod backtest;
 mod engine;
 mod error;
+mod exact;
 mod household;
+mod lagrange;
 mod options;
 mod plan;
 mod portfolio;

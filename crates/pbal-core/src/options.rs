@@ -178,7 +178,7 @@ impl Default for PlanOptions {
             tax_rate_long: Decimal::ZERO,
             wash_sale: None,
             node_limit: 2_000_000,
-            exact_max_assets: 30,
+            exact_max_assets: usize::MAX,
         }
     }
 }

@@ -5,7 +5,14 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+use crate::exact;
+use crate::lagrange::{self, CashSide, Units};
 use crate::waterfill::{Item, Relaxation};
+
+/// Up to this many assets the depth-first search runs first (it also settles ties exactly).
+const DEPTH_FIRST_MAX: usize = 6;
+/// Its node limit: past it the reduced-cost search takes over.
+const DEPTH_FIRST_NODES: u64 = 20_000;
 
 /// Commission model in f64 (mirrors `Commission::estimate`).
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +109,7 @@ impl Problem {
     }
 
     /// Objective in f64 and the spending incl. commissions.
-    fn evaluate(&self, units: &[i64]) -> (f64, f64, f64) {
+    pub(crate) fn evaluate(&self, units: &[i64]) -> (f64, f64, f64) {
         let mut objective = 0.0;
         let mut spent = 0.0;
         let mut commission = 0.0;
@@ -114,6 +121,22 @@ impl Problem {
         }
         objective += (self.cash_deviation - spent).powi(2);
         (objective, spent, commission)
+    }
+
+    /// Each asset's allowed units, for the Lagrangian bound.
+    fn units(&self) -> Vec<Units> {
+        (0..self.len())
+            .map(|i| Units {
+                deviation: self.deviation[i],
+                unit: self.unit_value(i),
+                lo: self.lo[i],
+                hi: self.hi[i],
+                // Rounded down (never excludes a quantity the exact check allows).
+                smallest: (self.min_trade / self.unit_value(i) - 1e-9)
+                    .ceil()
+                    .clamp(1.0, 9e18) as i64,
+            })
+            .collect()
     }
 
     fn relaxation(&self, order: &[usize]) -> Relaxation {
@@ -157,10 +180,36 @@ pub(crate) fn search<J: Judge>(
             .relaxation(&all)
             .solve(problem.cash_deviation, s_min, s_max, &mut fractional);
 
+    // The Lagrangian bound (cash term dualized): positive where the fractional bound is zero.
+    let units = problem.units();
+    let dual = lagrange::maximise(
+        &units,
+        CashSide {
+            deviation: problem.cash_deviation,
+            s_min,
+            s_max,
+        },
+    );
+    let root_bound = if root_bound.is_finite() && dual.bound.is_finite() {
+        root_bound.max(dual.bound)
+    } else {
+        root_bound
+    };
+
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
-    // The first incumbent: the best of the local-search plans (of the problem and of its
-    // restricted alternatives) and of no trade at all.
-    let mut starts = vec![local_search(problem, &fractional), vec![0; n]];
+    // The first incumbent: the best of the local-search plans (from the fractional optimum,
+    // from the dual's plan, and of the restricted alternatives) and of no trade at all.
+    let dual_start: Vec<f64> = dual
+        .units
+        .iter()
+        .zip(&units)
+        .map(|(&k, a)| k as f64 * a.unit)
+        .collect();
+    let mut starts = vec![
+        local_search(problem, &fractional),
+        local_search(problem, &dual_start),
+        vec![0; n],
+    ];
     for alternative in alternatives {
         let mut x = Vec::new();
         alternative
@@ -180,7 +229,10 @@ pub(crate) fn search<J: Judge>(
         }
     }
     let mut proven = false;
-    if n <= exact_max && root_bound.is_finite() {
+    let mut work = 0;
+    // The depth-first search also settles ties (fewer orders, ...) exactly; it is only quick
+    // for a few assets.
+    if n <= exact_max.min(DEPTH_FIRST_MAX) && root_bound.is_finite() {
         let mut order: Vec<usize> = (0..n).collect();
         // Most underweight first when buying, most overweight first when raising cash.
         order.sort_by(|&a, &b| {
@@ -212,11 +264,23 @@ pub(crate) fn search<J: Judge>(
             suffix_range,
             units: vec![0; n],
             nodes: 0,
-            node_limit,
+            node_limit: node_limit.min(DEPTH_FIRST_NODES),
             best,
         };
         let complete = bnb.descend(0, 0.0, 0.0, 0.0, &fractional);
+        work = bnb.nodes;
         best = bnb.best;
+        proven = complete;
+    }
+    if !proven && n <= exact_max && dual.bound.is_finite() {
+        let (complete, _) = exact::prove(
+            problem,
+            judge,
+            &dual,
+            &units,
+            &mut best,
+            node_limit.saturating_sub(work),
+        );
         proven = complete;
     }
     let (units, score, f) = best?;
