@@ -42,7 +42,7 @@ pub fn plan(
         let objective = setup
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
-        return setup.assemble(&units, objective, Optimality::Optimal);
+        return setup.assemble(&units, objective, objective, Optimality::Optimal);
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
@@ -72,7 +72,12 @@ pub fn plan(
         }
     };
     let objective_after = outcome.score.objective;
-    setup.assemble(&outcome.units, objective_after, optimality)
+    // Rounded down and never above the plan's own objective (float noise).
+    let bound = Decimal::from_f64_retain(outcome.bound)
+        .filter(|_| outcome.bound.is_finite())
+        .map_or(Decimal::ZERO, |b| b.max(Decimal::ZERO).floor())
+        .min(objective_after);
+    setup.assemble(&outcome.units, objective_after, bound, optimality)
 }
 
 fn validate_options(options: &PlanOptions) -> Result<(), Error> {
@@ -519,6 +524,7 @@ impl Setup {
         &self,
         units: &[i64],
         objective_after: Decimal,
+        objective_bound: Decimal,
         optimality: Optimality,
     ) -> Result<Plan, Error> {
         let (net_spent, commission_total) = self
@@ -634,6 +640,8 @@ impl Setup {
                 .map_or(Decimal::ZERO, |s| s.objective)
                 .round_dp(2),
             objective_after: objective_after.round_dp(2),
+            objective_bound: objective_bound
+                .round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity),
             optimality,
             realized,
             wash_sale,

@@ -29,56 +29,115 @@ pub(crate) fn prove<J: Judge>(
     best: &mut Best<J::Score>,
     work_limit: u64,
 ) -> (bool, u64) {
-    let Some(incumbent) = best.as_ref().map(|b| b.2) else {
-        return (false, 0);
-    };
-    let limit = incumbent - dual.bound;
-    let mut complete = true;
-    // Assets with a change cheaper than the gap, each with its changes cheapest first.
-    let mut rows: Vec<(usize, Vec<(f64, i64)>)> = Vec::new();
-    for (i, a) in assets.iter().enumerate() {
-        let (changes, truncated) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
-        complete &= !truncated;
-        if !changes.is_empty() {
-            rows.push((i, changes));
-        }
-    }
-    rows.sort_by(|x, y| x.1[0].0.total_cmp(&y.1[0].0).then(x.0.cmp(&y.0)));
-    // What the assets from each row on can change the spending by, at least and at most.
-    let mut reach = vec![(0.0, 0.0); rows.len() + 1];
-    for j in (0..rows.len()).rev() {
-        let (i, changes) = &rows[j];
-        let base = dual.units[*i];
-        let unit = assets[*i].unit;
-        let (mut down, mut up) = (0.0f64, 0.0f64);
-        for &(_, k) in changes {
-            let dx = (k - base) as f64 * unit;
-            down = down.min(dx);
-            up = up.max(dx);
-        }
-        reach[j] = (reach[j + 1].0 + down, reach[j + 1].1 + up);
-    }
     let base_spent: f64 = assets
         .iter()
         .zip(&dual.units)
         .map(|(a, &k)| k as f64 * a.unit)
         .sum();
-    let mut walk = Walk {
-        problem,
-        judge,
-        dual,
-        assets,
-        rows,
-        reach,
-        units: dual.units.clone(),
-        base_spent,
-        best,
-        work: 0,
-        work_limit,
-        judge_cost: 1 + assets.len() as u64 / 4,
-    };
-    let finished = walk.descend(0, 0.0, 0.0);
-    (complete && finished, walk.work)
+    let base_fees: f64 = assets.iter().zip(&dual.units).map(|(a, &k)| a.fee(k)).sum();
+    let base_commission: f64 = dual
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| problem.commission_of(i, k))
+        .sum();
+    let mut work = 0u64;
+    // Improvements usually need one to three changes: look for those first (each pass shrinks
+    // the gap, so the next has fewer changes to consider), then search without a depth limit.
+    for depth in [1, 2, 3, usize::MAX] {
+        let Some(incumbent) = best.as_ref().map(|b| b.2) else {
+            return (false, work);
+        };
+        let (rows, truncated) = rows(dual, assets, incumbent - dual.bound);
+        let reach = reach(dual, assets, &rows);
+        let mut walk = Walk {
+            problem,
+            judge,
+            dual,
+            assets,
+            rows,
+            reach,
+            units: dual.units.clone(),
+            base_spent,
+            best: &mut *best,
+            work,
+            work_limit,
+            judge_cost: 1 + assets.len() as u64 / 4,
+        };
+        let start = Node {
+            reduced: 0.0,
+            delta: 0.0,
+            fees: base_fees,
+            commission: base_commission,
+        };
+        let finished = walk.descend(0, start, depth);
+        work = walk.work;
+        if !finished {
+            return (false, work);
+        }
+        if depth == usize::MAX {
+            return (!truncated, work);
+        }
+    }
+    (false, work)
+}
+
+/// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
+/// by their cheapest change; and whether some changes were left out (then no proof).
+fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<(usize, Vec<(f64, i64)>)>, bool) {
+    let mut truncated = false;
+    let mut rows: Vec<(usize, Vec<(f64, i64)>)> = Vec::new();
+    for (i, a) in assets.iter().enumerate() {
+        let (changes, cut) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
+        truncated |= cut;
+        if !changes.is_empty() {
+            rows.push((i, changes));
+        }
+    }
+    rows.sort_by(|x, y| x.1[0].0.total_cmp(&y.1[0].0).then(x.0.cmp(&y.0)));
+    (rows, truncated)
+}
+
+/// What the assets from each row on can change, at most: the spending down and up, and the
+/// commission floors up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reach {
+    down: f64,
+    up: f64,
+    fees: f64,
+}
+
+fn reach(dual: &Dual, assets: &[Units], rows: &[(usize, Vec<(f64, i64)>)]) -> Vec<Reach> {
+    let mut reach = vec![Reach::default(); rows.len() + 1];
+    for j in (0..rows.len()).rev() {
+        let (i, changes) = &rows[j];
+        let base = dual.units[*i];
+        let a = &assets[*i];
+        let (mut down, mut up, mut fees) = (0.0f64, 0.0f64, 0.0f64);
+        for &(_, k) in changes {
+            let dx = (k - base) as f64 * a.unit;
+            down = down.min(dx);
+            up = up.max(dx);
+            fees = fees.max(a.fee(k) - a.fee(base));
+        }
+        let next = reach[j + 1];
+        reach[j] = Reach {
+            down: next.down + down,
+            up: next.up + up,
+            fees: next.fees + fees,
+        };
+    }
+    reach
+}
+
+/// A set of changes to the dual's plan: their reduced costs, spending change, commission
+/// floors (as the bound prices them) and commissions (f64).
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    reduced: f64,
+    delta: f64,
+    fees: f64,
+    commission: f64,
 }
 
 struct Walk<'a, J: Judge> {
@@ -87,7 +146,7 @@ struct Walk<'a, J: Judge> {
     dual: &'a Dual,
     assets: &'a [Units],
     rows: Vec<(usize, Vec<(f64, i64)>)>,
-    reach: Vec<(f64, f64)>,
+    reach: Vec<Reach>,
     units: Vec<i64>,
     base_spent: f64,
     best: &'a mut Best<J::Score>,
@@ -103,21 +162,32 @@ impl<J: Judge> Walk<'_, J> {
         incumbent - self.dual.bound - 1e-9 * (1.0 + incumbent.abs())
     }
 
-    /// The node "changes so far" (rows before `from` decided), then its extensions by rows from
-    /// `from` on. Returns false when the work limit stopped it.
-    fn descend(&mut self, from: usize, reduced: f64, delta: f64) -> bool {
+    /// The node "changes so far" (rows before `from` decided), then its extensions by at most
+    /// `depth` more changes from rows `from` on. Returns false when the work limit stopped it.
+    fn descend(&mut self, from: usize, node: Node, depth: usize) -> bool {
         self.work += 1;
         if self.work > self.work_limit {
             return false;
         }
+        let Node { reduced, delta, .. } = node;
         let spent = self.base_spent + delta;
-        if reduced + self.dual.cash_cost(spent) < self.room() {
+        let budget = self.dual.cash.s_max;
+        // The node's objective less φ: F = φ + Σr + q + β·(budget − S − fee floors).
+        let unused = (budget - spent - node.fees).max(0.0);
+        let value = reduced + self.dual.cash_cost(spent) + self.dual.beta * unused;
+        let fits = spent + node.commission <= budget + 1e-9 * (1.0 + budget.abs());
+        if fits && value < self.room() {
             self.consider();
+        }
+        if depth == 0 {
+            return true;
         }
         for j in from..self.rows.len() {
             let cheapest = self.rows[j].1[0].0;
-            let (down, up) = self.reach[j];
-            let least = self.dual.least_cash_cost(spent + down, spent + up);
+            let Reach { down, up, fees } = self.reach[j];
+            let least = self
+                .dual
+                .least_tail(spent + down, spent + up, node.fees + fees);
             // Rows are sorted by their cheapest change and reaches only shrink: done.
             if reduced + cheapest + least >= self.room() {
                 break;
@@ -125,7 +195,7 @@ impl<J: Judge> Walk<'_, J> {
             let asset = self.rows[j].0;
             let base = self.units[asset];
             let unit = self.assets[asset].unit;
-            let (down, up) = self.reach[j + 1];
+            let tail = self.reach[j + 1];
             for c in 0..self.rows[j].1.len() {
                 let (r, k) = self.rows[j].1[c];
                 if reduced + r >= self.room() {
@@ -133,12 +203,23 @@ impl<J: Judge> Walk<'_, J> {
                 }
                 let dx = (k - base) as f64 * unit;
                 let moved = spent + dx;
-                let least = self.dual.least_cash_cost(moved + down, moved + up);
+                let a = &self.assets[asset];
+                let fees = node.fees + a.fee(k) - a.fee(base);
+                let least =
+                    self.dual
+                        .least_tail(moved + tail.down, moved + tail.up, fees + tail.fees);
                 if reduced + r + least >= self.room() {
                     continue;
                 }
+                let child = Node {
+                    reduced: reduced + r,
+                    delta: delta + dx,
+                    fees,
+                    commission: node.commission + self.problem.commission_of(asset, k)
+                        - self.problem.commission_of(asset, base),
+                };
                 self.units[asset] = k;
-                let finished = self.descend(j + 1, reduced + r, delta + dx);
+                let finished = self.descend(j + 1, child, depth - 1);
                 self.units[asset] = base;
                 if !finished {
                     return false;

@@ -37,6 +37,8 @@ pub(crate) struct Units {
     pub(crate) hi: i64,
     /// Smallest allowed nonzero |units| (from the minimum trade).
     pub(crate) smallest: i64,
+    /// The least commission of a buy and of a sale (commissions only grow with the size).
+    pub(crate) fees: [f64; 2],
 }
 
 impl Units {
@@ -57,15 +59,34 @@ impl Units {
         self.deviation + k as f64 * self.unit - level
     }
 
-    /// The allowed units closest to `level`, and its squared distance. Ties: fewest units, then
-    /// buying before selling (the candidates come in that order).
-    fn nearest(&self, level: f64) -> (i64, f64) {
+    /// The price of `k` units in the bound: squared distance to the level plus the priced
+    /// commission floor.
+    fn cost(&self, k: i64, level: f64, beta: f64) -> f64 {
+        let e = self.excess(k, level);
+        let fee = match k.signum() {
+            1 => self.fees[0],
+            -1 => self.fees[1],
+            _ => 0.0,
+        };
+        e * e + beta * fee
+    }
+
+    pub(crate) fn fee(&self, k: i64) -> f64 {
+        match k.signum() {
+            1 => self.fees[0],
+            -1 => self.fees[1],
+            _ => 0.0,
+        }
+    }
+
+    /// The allowed units of least cost. Ties: fewest units, then buying before selling (the
+    /// candidates come in that order).
+    fn nearest(&self, level: f64, beta: f64) -> (i64, f64) {
         let mut best = (0i64, f64::INFINITY);
         let mut consider = |k: i64| {
-            let e = self.excess(k, level);
-            let e2 = e * e;
-            if e2 < best.1 || (e2 == best.1 && k.unsigned_abs() < best.0.unsigned_abs()) {
-                best = (k, e2);
+            let c = self.cost(k, level, beta);
+            if c < best.1 || (c == best.1 && k.unsigned_abs() < best.0.unsigned_abs()) {
+                best = (k, c);
             }
         };
         if self.zero_allowed() {
@@ -76,6 +97,7 @@ impl Units {
             if l > h {
                 continue;
             }
+            // The fee is the same along a run: its best unit is the nearest to the level.
             let t = real.clamp(l as f64, h as f64);
             // Clamped in f64 first, so the casts stay in range.
             consider((t.floor() as i64).clamp(l, h));
@@ -103,7 +125,10 @@ impl CashSide {
 #[derive(Debug, Clone)]
 pub(crate) struct Dual {
     pub(crate) bound: f64,
+    /// The assets' level `λ − β/2`.
     pub(crate) level: f64,
+    /// The price `β ≥ 0` of the budget with commissions.
+    pub(crate) beta: f64,
     /// `k_i*` per asset.
     pub(crate) units: Vec<i64>,
     /// `S*`, the cash side's minimiser.
@@ -124,49 +149,117 @@ impl Dual {
         (delta * (delta + 2.0 * self.clamp)).max(0.0)
     }
 
-    /// The least `q` over spending in `[from, to]`.
-    pub(crate) fn least_cash_cost(&self, from: f64, to: f64) -> f64 {
+    /// The least `q(S) + β·max(0, budget − S − fees)` over spending in `[from, to]`, with the
+    /// commission floors at most `fees`: what the cash side and the unused budget add at least.
+    pub(crate) fn least_tail(&self, from: f64, to: f64, fees: f64) -> f64 {
         let slack = 1e-9 * (1.0 + from.abs().max(to.abs()));
         let from = from.max(self.cash.s_min);
-        let to = to.min(self.cash.s_max);
-        if from > to + slack {
+        let to = to.min(self.cash.s_max).max(from);
+        if from > self.cash.s_max + slack {
             return f64::INFINITY;
         }
-        // `h` is convex with its minimum over the budget at `S*`.
-        self.cash_cost(self.spent.clamp(from, to.max(from)))
+        let kink = self.cash.s_max - fees;
+        let tail = |s: f64| self.cash_cost(s) + self.beta * (kink - s).max(0.0);
+        // The sum is convex: its minimum is at one of these points, clamped into the range.
+        [self.spent, self.spent - self.clamp + self.beta / 2.0, kink]
+            .into_iter()
+            .map(|s| tail(s.clamp(from, to)))
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// `r_i(k)` for asset `units`.
     pub(crate) fn reduced(&self, asset: &Units, base: i64, k: i64) -> f64 {
-        let e = asset.excess(k, self.level);
-        let e0 = asset.excess(base, self.level);
-        (e * e - e0 * e0).max(0.0)
+        let c = asset.cost(k, self.level, self.beta);
+        let c0 = asset.cost(base, self.level, self.beta);
+        (c - c0).max(0.0)
     }
 }
 
-/// φ(λ), the plan of the inner minima and the supergradient `S*(λ) − Σx_i(λ)`.
-fn evaluate(assets: &[Units], cash: &CashSide, level: f64, units: &mut Vec<i64>) -> (f64, f64) {
+/// One evaluation of the bound at cash level `λ` and budget price `β`.
+struct Point {
+    value: f64,
+    /// Supergradient in λ: `S* − Σx_i`.
+    slope: f64,
+    /// Supergradient in β: `Σx_i + Σ fees − budget`.
+    overspend: f64,
+}
+
+/// φ(λ, β), with the plan of the inner minima left in `units`.
+fn evaluate(
+    assets: &[Units],
+    cash: &CashSide,
+    cash_level: f64,
+    beta: f64,
+    units: &mut Vec<i64>,
+) -> Point {
     units.clear();
-    let mut squares = 0.0;
+    let level = cash_level - beta / 2.0;
+    let mut costs = 0.0;
     let mut spent = 0.0;
+    let mut fees = 0.0;
     let mut deviations = 0.0;
     for a in assets {
-        let (k, e2) = a.nearest(level);
+        let (k, cost) = a.nearest(level, beta);
         units.push(k);
-        squares += e2;
+        costs += cost;
         spent += k as f64 * a.unit;
+        fees += a.fee(k);
         deviations += a.deviation;
     }
-    let s = cash.best(level);
-    // Σ_i [(d_i + x_i)² − 2λx_i] = Σ e_i² + 2λΣd_i − nλ² (see the module notes).
+    let s = cash.best(cash_level);
+    // Σ_i [(d_i + x_i)² − 2λ'x_i] = Σ e_i² + 2λ'Σd_i − nλ'² (see the module notes).
     let n = assets.len() as f64;
     let constant = 2.0 * level * deviations - n * level * level;
-    let cash_part = (cash.deviation - s).powi(2) + 2.0 * level * s;
-    (squares + constant + cash_part, s - spent)
+    let cash_part = (cash.deviation - s).powi(2) + 2.0 * cash_level * s;
+    Point {
+        value: costs + constant + cash_part - beta * cash.s_max,
+        slope: s - spent,
+        overspend: spent + fees - cash.s_max,
+    }
 }
 
-/// Maximises φ over the level by bisection on its supergradient. `evaluations` bounds the work
-/// (each is one pass over the assets).
+/// The best cash level for a fixed `β`, by bisection on the supergradient within `±width`.
+/// Returns the level and its point.
+fn best_level(
+    assets: &[Units],
+    cash: &CashSide,
+    beta: f64,
+    width: f64,
+    precision: f64,
+    units: &mut Vec<i64>,
+) -> (f64, Point) {
+    let mut best: Option<(f64, Point)> = None;
+    let (mut low, mut high) = (-width, width);
+    let keep = |level: f64, point: Point, best: &mut Option<(f64, Point)>| {
+        if best.as_ref().is_none_or(|b| point.value > b.1.value) {
+            *best = Some((level, point));
+        }
+    };
+    for _ in 0..120 {
+        let mid = 0.5 * (low + high);
+        let point = evaluate(assets, cash, mid, beta, units);
+        let slope = point.slope;
+        keep(mid, point, &mut best);
+        if slope > 0.0 {
+            low = mid;
+        } else if slope < 0.0 {
+            high = mid;
+        } else {
+            break;
+        }
+        if high - low <= precision * (1.0 + mid.abs()) {
+            break;
+        }
+    }
+    for end in [low, high] {
+        let point = evaluate(assets, cash, end, beta, units);
+        keep(end, point, &mut best);
+    }
+    best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
+}
+
+/// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
+/// plan overspends through commissions, over the budget price too.
 pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     // Past this width every asset sits at a bound and the cash side at an end: φ is flat or
     // falling beyond it, so the maximum lies inside.
@@ -184,37 +277,50 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     }
     let width = 2.0 * width + 1.0;
     let mut units = Vec::with_capacity(assets.len());
-    let mut best = (f64::NEG_INFINITY, 0.0);
-    let (mut low, mut high) = (-width, width);
-    for _ in 0..100 {
-        let mid = 0.5 * (low + high);
-        let (value, slope) = evaluate(assets, &cash, mid, &mut units);
-        if value > best.0 {
-            best = (value, mid);
+    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, &mut units);
+    let mut beta = 0.0;
+    let has_fees = assets.iter().any(|a| a.fees[0] > 0.0 || a.fees[1] > 0.0);
+    if has_fees && first.overspend > 0.0 && cash.s_max.is_finite() {
+        // φ is concave in β: bisect on the overspend (which falls as β rises).
+        let mut value = first.value;
+        // The budget's price is about the marginal value of cash, twice the level: start near
+        // it so that few doublings are needed.
+        let (mut low, mut high) = (0.0, (2.0 * level.abs()).max(1.0) / 4.0);
+        for _ in 0..80 {
+            let (_, p) = best_level(assets, &cash, high, width + high, 1e-9, &mut units);
+            if p.overspend <= 0.0 {
+                break;
+            }
+            low = high;
+            high *= 2.0;
         }
-        if slope > 0.0 {
-            low = mid;
-        } else if slope < 0.0 {
-            high = mid;
-        } else {
-            break;
+        // The bound is flat near its maximum: a coarse price is nearly as strong.
+        for _ in 0..12 {
+            let mid = 0.5 * (low + high);
+            let (l, p) = best_level(assets, &cash, mid, width + mid, 1e-9, &mut units);
+            if p.value > value {
+                (value, level, beta) = (p.value, l, mid);
+            }
+            if p.overspend > 0.0 {
+                low = mid;
+            } else {
+                high = mid;
+            }
+            if high - low <= 1e-4 * (1.0 + mid) {
+                break;
+            }
         }
-        if high - low <= 1e-13 * (1.0 + mid.abs()) {
-            break;
+        if beta > 0.0 {
+            // Refine the level at the chosen price.
+            level = best_level(assets, &cash, beta, width + beta, 1e-13, &mut units).0;
         }
     }
-    for end in [low, high] {
-        let (value, _) = evaluate(assets, &cash, end, &mut units);
-        if value > best.0 {
-            best = (value, end);
-        }
-    }
-    let level = best.1;
-    let (bound, _) = evaluate(assets, &cash, level, &mut units);
+    let point = evaluate(assets, &cash, level, beta, &mut units);
     let spent = cash.best(level);
     Dual {
-        bound,
-        level,
+        bound: point.value,
+        level: level - beta / 2.0,
+        beta,
         units,
         spent,
         clamp: spent - (cash.deviation - level),
@@ -285,6 +391,7 @@ mod tests {
             lo,
             hi,
             smallest: 1,
+            fees: [0.0, 0.0],
         }
     }
 

@@ -10,7 +10,7 @@ use crate::lagrange::{self, CashSide, Units};
 use crate::waterfill::{Item, Relaxation};
 
 /// Up to this many assets the depth-first search runs first (it also settles ties exactly).
-const DEPTH_FIRST_MAX: usize = 6;
+const DEPTH_FIRST_MAX: usize = 4;
 /// Its node limit: past it the reduced-cost search takes over.
 const DEPTH_FIRST_NODES: u64 = 20_000;
 
@@ -72,6 +72,8 @@ pub(crate) struct Outcome<S> {
     pub(crate) score: S,
     /// Objective (f64) of the chosen plan minus the lower bound; 0 when proven optimal.
     pub(crate) gap: f64,
+    /// The root lower bound (Lagrangian or fractional, the larger): no allowed plan is below it.
+    pub(crate) bound: f64,
     pub(crate) proven: bool,
 }
 
@@ -84,7 +86,7 @@ impl Problem {
         self.price[i] * self.step
     }
 
-    fn commission_of(&self, i: usize, units: i64) -> f64 {
+    pub(crate) fn commission_of(&self, i: usize, units: i64) -> f64 {
         self.commission
             .estimate(units as f64 * self.step, self.price[i])
     }
@@ -126,15 +128,22 @@ impl Problem {
     /// Each asset's allowed units, for the Lagrangian bound.
     fn units(&self) -> Vec<Units> {
         (0..self.len())
-            .map(|i| Units {
-                deviation: self.deviation[i],
-                unit: self.unit_value(i),
-                lo: self.lo[i],
-                hi: self.hi[i],
+            .map(|i| {
                 // Rounded down (never excludes a quantity the exact check allows).
-                smallest: (self.min_trade / self.unit_value(i) - 1e-9)
+                let smallest = (self.min_trade / self.unit_value(i) - 1e-9)
                     .ceil()
-                    .clamp(1.0, 9e18) as i64,
+                    .clamp(1.0, 9e18) as i64;
+                // Commissions only grow with the size: the smallest order's is a floor (shaved
+                // for float noise, so the bound stays below the exact figure).
+                let floor = |units: i64| self.commission_of(i, units) * (1.0 - 1e-9);
+                Units {
+                    deviation: self.deviation[i],
+                    unit: self.unit_value(i),
+                    lo: self.lo[i],
+                    hi: self.hi[i],
+                    smallest,
+                    fees: [floor(smallest), floor(-smallest)],
+                }
             })
             .collect()
     }
@@ -296,6 +305,7 @@ pub(crate) fn search<J: Judge>(
         units,
         score,
         gap: if proven { 0.0 } else { gap },
+        bound: root_bound,
         proven,
     })
 }

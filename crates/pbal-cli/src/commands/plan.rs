@@ -46,6 +46,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     )?;
     let cash = cash_to_plan(args.cash, &statement, &selection)?;
     let mut options = options(&args.engine);
+    options.node_limit = PlanOptions::work_for(args.time_limit);
     let targets = guard_wash_sales(
         &args.engine,
         &statement,
@@ -64,7 +65,8 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         .with_context(|| format!("cannot plan {}", file.display()))?;
     if let pbal_core::Optimality::BestEffort { gap } = &plan.optimality {
         warn(&format!(
-            "the search stopped before proving this plan optimal (objective gap to the bound: {gap})"
+            "the search stopped before proving this plan optimal: the best possible plan is at most {} percentage points closer to the targets (objective gap to the bound: {gap})",
+            plan.distance_gap()
         ));
     }
     let household = (selection == AccountSelection::All && statement.accounts.len() > 1)
