@@ -26,30 +26,30 @@
 //! judge checks them on every candidate. Minimum trades and holdings are in each asset's
 //! allowed units, so the bound sees them.
 
-/// One asset's allowed units: `0`, `[pos_lo, hi]` and `[lo, neg_hi]` (a side is empty when its
-/// low end exceeds its high end).
+/// A run of allowed nonzero units `lo..=hi` (all of one sign) on which the commission floor
+/// is linear: `fee + slope·|k|`.
 #[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
+    pub(crate) fee: f64,
+    pub(crate) slope: f64,
+}
+
+/// One asset's allowed units: `0` (when `lo ≤ 0 ≤ hi`) and the pieces.
+#[derive(Debug, Clone)]
 pub(crate) struct Units {
     pub(crate) deviation: f64,
     /// Money per unit.
     pub(crate) unit: f64,
     pub(crate) lo: i64,
     pub(crate) hi: i64,
-    /// Smallest allowed nonzero |units| (from the minimum trade).
-    pub(crate) smallest: i64,
-    /// The least commission of a buy and of a sale (commissions only grow with the size).
-    pub(crate) fees: [f64; 2],
+    /// The allowed nonzero units (the minimum trade and holdings applied), by commission
+    /// piece; commissions are never above what the exact estimate charges.
+    pub(crate) pieces: Vec<Piece>,
 }
 
 impl Units {
-    /// The allowed runs of units other than zero: the buying side, then the selling side.
-    fn runs(&self) -> [(i64, i64); 2] {
-        [
-            (self.lo.max(self.smallest), self.hi),
-            (self.lo, self.hi.min(-self.smallest)),
-        ]
-    }
-
     fn zero_allowed(&self) -> bool {
         self.lo <= 0 && 0 <= self.hi
     }
@@ -59,28 +59,33 @@ impl Units {
         self.deviation + k as f64 * self.unit - level
     }
 
+    /// The commission floor of `k` units.
+    pub(crate) fn fee(&self, k: i64) -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
+        self.pieces
+            .iter()
+            .find(|p| p.lo <= k && k <= p.hi)
+            .map_or(0.0, |p| p.fee + p.slope * k.unsigned_abs() as f64)
+    }
+
     /// The price of `k` units in the bound: squared distance to the level plus the priced
     /// commission floor.
     fn cost(&self, k: i64, level: f64, beta: f64) -> f64 {
         let e = self.excess(k, level);
-        let fee = match k.signum() {
-            1 => self.fees[0],
-            -1 => self.fees[1],
-            _ => 0.0,
-        };
-        e * e + beta * fee
+        e * e + beta * self.fee(k)
     }
 
-    pub(crate) fn fee(&self, k: i64) -> f64 {
-        match k.signum() {
-            1 => self.fees[0],
-            -1 => self.fees[1],
-            _ => 0.0,
-        }
+    /// The best real units on a piece (its cost is convex there) and its start for walks.
+    fn centre(&self, piece: &Piece, level: f64, beta: f64) -> f64 {
+        let sign = if piece.lo > 0 { 1.0 } else { -1.0 };
+        let real = (level - self.deviation) / self.unit
+            - sign * beta * piece.slope / (2.0 * self.unit * self.unit);
+        real.clamp(piece.lo as f64, piece.hi as f64)
     }
 
-    /// The allowed units of least cost. Ties: fewest units, then buying before selling (the
-    /// candidates come in that order).
+    /// The allowed units of least cost. Ties: fewest units, then the first piece.
     fn nearest(&self, level: f64, beta: f64) -> (i64, f64) {
         let mut best = (0i64, f64::INFINITY);
         let mut consider = |k: i64| {
@@ -92,16 +97,11 @@ impl Units {
         if self.zero_allowed() {
             consider(0);
         }
-        let real = (level - self.deviation) / self.unit;
-        for (l, h) in self.runs() {
-            if l > h {
-                continue;
-            }
-            // The fee is the same along a run: its best unit is the nearest to the level.
-            let t = real.clamp(l as f64, h as f64);
+        for piece in &self.pieces {
+            let t = self.centre(piece, level, beta);
             // Clamped in f64 first, so the casts stay in range.
-            consider((t.floor() as i64).clamp(l, h));
-            consider((t.ceil() as i64).clamp(l, h));
+            consider((t.floor() as i64).clamp(piece.lo, piece.hi));
+            consider((t.ceil() as i64).clamp(piece.lo, piece.hi));
         }
         best
     }
@@ -180,8 +180,6 @@ struct Point {
     value: f64,
     /// Supergradient in λ: `S* − Σx_i`.
     slope: f64,
-    /// Supergradient in β: `Σx_i + Σ fees − budget`.
-    overspend: f64,
 }
 
 /// φ(λ, β), with the plan of the inner minima left in `units`.
@@ -196,14 +194,12 @@ fn evaluate(
     let level = cash_level - beta / 2.0;
     let mut costs = 0.0;
     let mut spent = 0.0;
-    let mut fees = 0.0;
     let mut deviations = 0.0;
     for a in assets {
         let (k, cost) = a.nearest(level, beta);
         units.push(k);
         costs += cost;
         spent += k as f64 * a.unit;
-        fees += a.fee(k);
         deviations += a.deviation;
     }
     let s = cash.best(cash_level);
@@ -214,7 +210,6 @@ fn evaluate(
     Point {
         value: costs + constant + cash_part - beta * cash.s_max,
         slope: s - spent,
-        overspend: spent + fees - cash.s_max,
     }
 }
 
@@ -279,35 +274,38 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     let mut units = Vec::with_capacity(assets.len());
     let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, &mut units);
     let mut beta = 0.0;
-    let has_fees = assets.iter().any(|a| a.fees[0] > 0.0 || a.fees[1] > 0.0);
-    if has_fees && first.overspend > 0.0 && cash.s_max.is_finite() {
-        // φ is concave in β: bisect on the overspend (which falls as β rises).
+    let has_fees = assets
+        .iter()
+        .any(|a| a.pieces.iter().any(|p| p.fee > 0.0 || p.slope > 0.0));
+    if has_fees && cash.s_max.is_finite() {
+        // φ(β) = max_λ φ(λ, β) is concave: golden-section search over the budget's price. It
+        // is at most the marginal value of cash, about twice the level's size.
         let mut value = first.value;
-        // The budget's price is about the marginal value of cash, twice the level: start near
-        // it so that few doublings are needed.
-        let (mut low, mut high) = (0.0, (2.0 * level.abs()).max(1.0) / 4.0);
-        for _ in 0..80 {
-            let (_, p) = best_level(assets, &cash, high, width + high, 1e-9, &mut units);
-            if p.overspend <= 0.0 {
-                break;
-            }
-            low = high;
-            high *= 2.0;
-        }
-        // The bound is flat near its maximum: a coarse price is nearly as strong.
-        for _ in 0..12 {
-            let mid = 0.5 * (low + high);
-            let (l, p) = best_level(assets, &cash, mid, width + mid, 1e-9, &mut units);
+        let ratio = 0.5 * (5f64.sqrt() - 1.0);
+        let (mut low, mut high) = (0.0f64, 4.0 * level.abs() + 1.0);
+        let mut probe = |b: f64, units: &mut Vec<i64>| {
+            let (l, p) = best_level(assets, &cash, b, width + b, 1e-9, units);
             if p.value > value {
-                (value, level, beta) = (p.value, l, mid);
+                (value, level, beta) = (p.value, l, b);
             }
-            if p.overspend > 0.0 {
-                low = mid;
+            p.value
+        };
+        let mut x1 = high - ratio * (high - low);
+        let mut x2 = low + ratio * (high - low);
+        let mut f1 = probe(x1, &mut units);
+        let mut f2 = probe(x2, &mut units);
+        // The bound is flat near its maximum: a coarse price is nearly as strong.
+        for _ in 0..18 {
+            if f1 < f2 {
+                low = x1;
+                (x1, f1) = (x2, f2);
+                x2 = low + ratio * (high - low);
+                f2 = probe(x2, &mut units);
             } else {
-                high = mid;
-            }
-            if high - low <= 1e-4 * (1.0 + mid) {
-                break;
+                high = x2;
+                (x2, f2) = (x1, f1);
+                x1 = high - ratio * (high - low);
+                f1 = probe(x1, &mut units);
             }
         }
         if beta > 0.0 {
@@ -345,13 +343,10 @@ pub(crate) fn alternatives(
             out.push((r, 0));
         }
     }
-    let real = (dual.level - asset.deviation) / asset.unit;
-    for (l, h) in asset.runs() {
-        if l > h {
-            continue;
-        }
-        // The reduced cost is convex along a run: walk out from its best unit both ways.
-        let start = (real.clamp(l as f64, h as f64).round() as i64).clamp(l, h);
+    for piece in &asset.pieces {
+        let (l, h) = (piece.lo, piece.hi);
+        // The reduced cost is convex along a piece: walk out from its best unit both ways.
+        let start = (asset.centre(piece, dual.level, dual.beta).round() as i64).clamp(l, h);
         for dir in [-1i64, 1] {
             let mut k = if dir < 0 { start } else { start + 1 };
             let mut taken = 0usize;
@@ -385,13 +380,21 @@ mod tests {
     use super::*;
 
     fn units(deviation: f64, unit: f64, lo: i64, hi: i64) -> Units {
+        let piece = |lo, hi| Piece {
+            lo,
+            hi,
+            fee: 0.0,
+            slope: 0.0,
+        };
         Units {
             deviation,
             unit,
             lo,
             hi,
-            smallest: 1,
-            fees: [0.0, 0.0],
+            pieces: vec![piece(1, hi), piece(lo, -1)]
+                .into_iter()
+                .filter(|p| p.lo <= p.hi)
+                .collect(),
         }
     }
 

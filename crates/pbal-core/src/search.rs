@@ -6,7 +6,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use crate::exact;
-use crate::lagrange::{self, CashSide, Units};
+use crate::lagrange::{self, CashSide, Piece, Units};
 use crate::waterfill::{Item, Relaxation};
 
 /// Up to this many assets the depth-first search runs first (it also settles ties exactly).
@@ -133,19 +133,60 @@ impl Problem {
                 let smallest = (self.min_trade / self.unit_value(i) - 1e-9)
                     .ceil()
                     .clamp(1.0, 9e18) as i64;
-                // Commissions only grow with the size: the smallest order's is a floor (shaved
-                // for float noise, so the bound stays below the exact figure).
-                let floor = |units: i64| self.commission_of(i, units) * (1.0 - 1e-9);
+                let mut pieces = self.fee_pieces(i, smallest.max(self.lo[i].max(1)), self.hi[i], 1);
+                pieces.extend(self.fee_pieces(
+                    i,
+                    smallest.max(1).max(-self.hi[i]),
+                    -self.lo[i],
+                    -1,
+                ));
                 Units {
                     deviation: self.deviation[i],
                     unit: self.unit_value(i),
                     lo: self.lo[i],
                     hi: self.hi[i],
-                    smallest,
-                    fees: [floor(smallest), floor(-smallest)],
+                    pieces,
                 }
             })
             .collect()
+    }
+
+    /// The sizes `|k| ∈ [from, to]` of asset `i` (sign `sign`) split where the commission
+    /// changes formula, each with its commission as `fee + slope·|k|`, shaved for float noise
+    /// so that the bound stays below the exact estimate.
+    fn fee_pieces(&self, i: usize, from: i64, to: i64, sign: i64) -> Vec<Piece> {
+        const SHAVE: f64 = 1.0 - 1e-9;
+        let mut out = Vec::new();
+        let mut push = |l: i64, h: i64, fee: f64, slope: f64| {
+            let (l, h) = (l.max(from), h.min(to));
+            if l <= h {
+                let (lo, hi) = if sign > 0 { (l, h) } else { (-h, -l) };
+                out.push(Piece {
+                    lo,
+                    hi,
+                    fee: fee * SHAVE,
+                    slope: slope * SHAVE,
+                });
+            }
+        };
+        let shares = self.step;
+        let price = self.price[i];
+        match self.commission {
+            CommissionF::None => push(from, to, 0.0, 0.0),
+            CommissionF::Flat(a) => push(from, to, a, 0.0),
+            // min(max(0.005·q, 1), 0.01·q·p) for q shares: 1% of the value up to 1 USD, then 1
+            // USD, then 0.005 a share from 200 shares on (when the price is above 0.5).
+            CommissionF::IbkrFixed if price > 0.5 => {
+                let limit = |x: f64| x.clamp(0.0, 4e18) as i64;
+                let k1 = limit((100.0 / (price * shares)).floor());
+                let k2 = limit((200.0 / shares).ceil());
+                push(from, k1, 0.0, 0.01 * price * shares);
+                push(k1.saturating_add(1), k2.saturating_sub(1), 1.0, 0.0);
+                push(k2, to, 0.0, 0.005 * shares);
+            }
+            CommissionF::IbkrFixed => push(from, to, 0.0, 0.01 * price * shares),
+        }
+        out
     }
 
     fn relaxation(&self, order: &[usize]) -> Relaxation {
