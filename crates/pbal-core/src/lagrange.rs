@@ -215,21 +215,43 @@ fn evaluate(
 
 /// The best cash level for a fixed `β`, by bisection on the supergradient within `±width`.
 /// Returns the level and its point.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the search's settings, all needed by each solve"
+)]
 fn best_level(
     assets: &[Units],
     cash: &CashSide,
     beta: f64,
     width: f64,
     precision: f64,
+    guess: Option<f64>,
     units: &mut Vec<i64>,
 ) -> (f64, Point) {
     let mut best: Option<(f64, Point)> = None;
-    let (mut low, mut high) = (-width, width);
     let keep = |level: f64, point: Point, best: &mut Option<(f64, Point)>| {
         if best.as_ref().is_none_or(|b| point.value > b.1.value) {
             *best = Some((level, point));
         }
     };
+    // Near a known level, a small bracket (grown until the supergradient changes sign inside
+    // it) saves most of the halvings.
+    let (mut low, mut high) = (-width, width);
+    if let Some(g) = guess {
+        let mut radius = 1.0 + 1e-6 * g.abs();
+        while radius < width {
+            let below = evaluate(assets, cash, g - radius, beta, units);
+            let above = evaluate(assets, cash, g + radius, beta, units);
+            let bracketed = below.slope >= 0.0 && above.slope <= 0.0;
+            keep(g - radius, below, &mut best);
+            keep(g + radius, above, &mut best);
+            if bracketed {
+                (low, high) = (g - radius, g + radius);
+                break;
+            }
+            radius *= 16.0;
+        }
+    }
     for _ in 0..120 {
         let mid = 0.5 * (low + high);
         let point = evaluate(assets, cash, mid, beta, units);
@@ -272,7 +294,7 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     }
     let width = 2.0 * width + 1.0;
     let mut units = Vec::with_capacity(assets.len());
-    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, &mut units);
+    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, None, &mut units);
     let mut beta = 0.0;
     let has_fees = assets
         .iter()
@@ -283,8 +305,12 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
         let mut value = first.value;
         let ratio = 0.5 * (5f64.sqrt() - 1.0);
         let (mut low, mut high) = (0.0f64, 4.0 * level.abs() + 1.0);
+        let mut last = level;
         let mut probe = |b: f64, units: &mut Vec<i64>| {
-            let (l, p) = best_level(assets, &cash, b, width + b, 1e-9, units);
+            // The assets' level λ − β/2 moves little with β: start from the last one.
+            let guess = last + b / 2.0;
+            let (l, p) = best_level(assets, &cash, b, width + b, 1e-9, Some(guess), units);
+            last = l - b / 2.0;
             if p.value > value {
                 (value, level, beta) = (p.value, l, b);
             }
@@ -295,7 +321,7 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
         let mut f1 = probe(x1, &mut units);
         let mut f2 = probe(x2, &mut units);
         // The bound is flat near its maximum: a coarse price is nearly as strong.
-        for _ in 0..18 {
+        for _ in 0..14 {
             if f1 < f2 {
                 low = x1;
                 (x1, f1) = (x2, f2);
@@ -310,7 +336,16 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
         }
         if beta > 0.0 {
             // Refine the level at the chosen price.
-            level = best_level(assets, &cash, beta, width + beta, 1e-13, &mut units).0;
+            level = best_level(
+                assets,
+                &cash,
+                beta,
+                width + beta,
+                1e-13,
+                Some(level),
+                &mut units,
+            )
+            .0;
         }
     }
     let point = evaluate(assets, &cash, level, beta, &mut units);
