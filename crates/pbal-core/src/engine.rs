@@ -384,7 +384,7 @@ impl Setup {
         let min_trade = f(self.options.min_trade);
         // A minimal withdrawal overshoots by less than one step (or one minimum trade) of some
         // sold asset plus what commissions can add.
-        let overshoot_slack = if self.withdrawal {
+        let (overshoot_slack, overshoot_base) = if self.withdrawal {
             let step_max = price.iter().map(|p| p * step).fold(0.0f64, f64::max);
             let commissions: f64 = self
                 .assets
@@ -400,9 +400,12 @@ impl Setup {
                         })
                 })
                 .sum();
-            (min_trade + step_max + commissions) * (1.0 + 1e-9) + 1e-6
+            (
+                (min_trade + step_max + commissions) * (1.0 + 1e-9) + 1e-6,
+                commissions,
+            )
         } else {
-            0.0
+            (0.0, 0.0)
         };
         Problem {
             deviation: self
@@ -421,6 +424,7 @@ impl Setup {
             commission,
             withdrawal: self.withdrawal,
             overshoot_slack,
+            overshoot_base,
         }
     }
 

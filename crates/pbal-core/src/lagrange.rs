@@ -275,6 +275,13 @@ fn best_level(
     best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
 }
 
+/// φ at `dual`'s level and price for other assets or another cash side (a valid bound too).
+pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
+    let mut units = Vec::with_capacity(assets.len());
+    let cash_level = dual.level + dual.beta / 2.0;
+    evaluate(assets, &cash, cash_level, dual.beta, &mut units).value
+}
+
 /// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
 /// plan overspends through commissions, over the budget price too.
 pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {

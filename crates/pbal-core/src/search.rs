@@ -58,6 +58,10 @@ pub(crate) struct Problem {
     pub(crate) withdrawal: bool,
     /// For withdrawals: how far a minimal plan can overshoot (relaxation only).
     pub(crate) overshoot_slack: f64,
+    /// The part of `overshoot_slack` that is not the step of a sold asset (what commissions can
+    /// add): a minimal plan overshoots by less than this plus the step back of each asset it
+    /// sells.
+    pub(crate) overshoot_base: f64,
 }
 
 /// Exact judgement of a candidate (units per asset); `None` when it is infeasible.
@@ -240,7 +244,7 @@ pub(crate) fn search<J: Judge>(
             s_max,
         },
     );
-    let root_bound = if root_bound.is_finite() && dual.bound.is_finite() {
+    let mut root_bound = if root_bound.is_finite() && dual.bound.is_finite() {
         root_bound.max(dual.bound)
     } else {
         root_bound
@@ -323,15 +327,30 @@ pub(crate) fn search<J: Judge>(
         proven = complete;
     }
     if !proven && n <= exact_max && dual.bound.is_finite() {
-        let (complete, _) = exact::prove(
-            problem,
-            judge,
-            &dual,
-            &units,
-            &mut best,
-            node_limit.saturating_sub(work),
-        );
-        proven = complete;
+        if problem.withdrawal {
+            let (complete, bound) = prove_withdrawal(
+                problem,
+                judge,
+                &dual,
+                &units,
+                &mut best,
+                node_limit.saturating_sub(work),
+            );
+            proven = complete;
+            if bound.is_finite() {
+                root_bound = root_bound.max(bound);
+            }
+        } else {
+            let (complete, _) = exact::prove(
+                problem,
+                judge,
+                &dual,
+                &units,
+                &mut best,
+                node_limit.saturating_sub(work),
+            );
+            proven = complete;
+        }
     }
     let (units, score, f) = best?;
     let gap = if root_bound.is_finite() {
@@ -349,6 +368,76 @@ pub(crate) fn search<J: Judge>(
         bound: root_bound,
         proven,
     })
+}
+
+/// A minimal withdrawal overshoots by less than the step of every asset it sells: split the
+/// plans by their sold asset of least step value `m` (assets of smaller step sell nothing, `m`
+/// sells, the overshoot is below `m`'s step), bound each part with its own Lagrangian and search
+/// those that can beat the incumbent. Returns whether every part was settled, and the least
+/// bound over the parts (a valid bound for every plan).
+fn prove_withdrawal<J: Judge>(
+    problem: &Problem,
+    judge: &J,
+    dual: &lagrange::Dual,
+    units: &[Units],
+    best: &mut exact::Best<J::Score>,
+    work_limit: u64,
+) -> (bool, f64) {
+    let mut order: Vec<usize> = (0..units.len()).filter(|&i| units[i].lo < 0).collect();
+    order.sort_by(|&a, &b| units[a].unit.total_cmp(&units[b].unit).then(a.cmp(&b)));
+    let mut work = 0u64;
+    let mut complete = true;
+    let mut least = f64::INFINITY;
+    let mut part = units.to_vec();
+    for (rank, &m) in order.iter().enumerate() {
+        // Selling one unit less is the step back, unless that sale would fall below the minimum
+        // trade: then the whole (smallest) sale is. One more unit covers float rounding of the
+        // smallest size.
+        let a = units[m].unit;
+        let smallest = (problem.min_trade / a - 1e-9).ceil().max(1.0);
+        let near = (problem.min_trade / a - (problem.min_trade / a).round()).abs() < 1e-6;
+        let step = a * if near { smallest + 1.0 } else { smallest };
+        let slack = (problem.overshoot_base + step) * (1.0 + 1e-9) + 1e-6;
+        let cash = CashSide {
+            deviation: dual.cash.deviation,
+            s_min: dual.cash.s_max - slack,
+            s_max: dual.cash.s_max,
+        };
+        // The part's assets: the ones of smaller step keep what they hold, `m` sells.
+        part.clone_from_slice(units);
+        for &j in &order[..rank] {
+            part[j].lo = 0;
+            part[j].pieces.clear();
+        }
+        part[m].hi = -1;
+        let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
+        let room = incumbent - 1e-9 * (1.0 + incumbent.abs());
+        // Any level gives a bound: the whole problem's level first, as a cheap filter.
+        let quick = lagrange::bound_at(&part, cash, dual);
+        if quick >= room {
+            least = least.min(quick);
+            continue;
+        }
+        let sub = lagrange::maximise(&part, cash);
+        least = least.min(sub.bound.max(quick));
+        if sub.bound >= room {
+            continue;
+        }
+        let (done, used) = exact::prove(
+            problem,
+            judge,
+            &sub,
+            &part,
+            best,
+            work_limit.saturating_sub(work),
+        );
+        work += used;
+        complete &= done;
+        if work >= work_limit {
+            return (false, least);
+        }
+    }
+    (complete, least)
 }
 
 /// What became of one node.
