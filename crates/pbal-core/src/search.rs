@@ -395,7 +395,8 @@ fn prove_withdrawal<J: Judge>(
         // smallest size.
         let a = units[m].unit;
         let smallest = (problem.min_trade / a - 1e-9).ceil().max(1.0);
-        let near = (problem.min_trade / a - (problem.min_trade / a).round()).abs() < 1e-6;
+        let near = problem.min_trade > 0.0
+            && (problem.min_trade / a - (problem.min_trade / a).round()).abs() < 1e-6;
         let step = a * if near { smallest + 1.0 } else { smallest };
         let slack = (problem.overshoot_base + step) * (1.0 + 1e-9) + 1e-6;
         let cash = CashSide {
