@@ -358,7 +358,7 @@ pub(crate) fn search<J: Judge>(
     } else {
         0.0
     };
-    if gap <= tolerance(f) {
+    if gap <= exact::proof_tolerance(f) {
         proven = true;
     }
     Some(Outcome {
@@ -412,7 +412,7 @@ fn prove_withdrawal<J: Judge>(
         }
         part[m].hi = -1;
         let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
-        let room = incumbent - 1e-9 * (1.0 + incumbent.abs());
+        let room = incumbent - exact::proof_tolerance(incumbent);
         // Any level gives a bound: the whole problem's level first, as a cheap filter.
         let quick = lagrange::bound_at(&part, cash, dual);
         if quick >= room {
