@@ -24,6 +24,9 @@ pub(crate) fn proof_tolerance(objective: f64) -> f64 {
 /// Changes considered per asset; more would mean the bound is far too weak to finish anyway.
 const MAX_CHANGES: usize = 64;
 
+/// An asset and its changes (reduced cost, units), cheapest first.
+type Row = (usize, Vec<(f64, i64)>);
+
 /// The incumbent: units, exact score, f64 objective.
 pub(crate) type Best<S> = Option<(Vec<i64>, S, f64)>;
 
@@ -92,9 +95,9 @@ pub(crate) fn prove<J: Judge>(
 
 /// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
 /// by their cheapest change; and whether some changes were left out (then no proof).
-fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<(usize, Vec<(f64, i64)>)>, bool) {
+fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
     let mut truncated = false;
-    let mut rows: Vec<(usize, Vec<(f64, i64)>)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for (i, a) in assets.iter().enumerate() {
         let (changes, cut) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
         truncated |= cut;
@@ -115,7 +118,7 @@ struct Reach {
     fees: f64,
 }
 
-fn reach(dual: &Dual, assets: &[Units], rows: &[(usize, Vec<(f64, i64)>)]) -> Vec<Reach> {
+fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
     let mut reach = vec![Reach::default(); rows.len() + 1];
     for j in (0..rows.len()).rev() {
         let (i, changes) = &rows[j];
@@ -153,7 +156,7 @@ struct Walk<'a, J: Judge> {
     judge: &'a J,
     dual: &'a Dual,
     assets: &'a [Units],
-    rows: Vec<(usize, Vec<(f64, i64)>)>,
+    rows: Vec<Row>,
     reach: Vec<Reach>,
     units: Vec<i64>,
     base_spent: f64,
