@@ -31,7 +31,7 @@ type Row = (usize, Vec<(f64, i64)>);
 pub(crate) type Best<S> = Option<(Vec<i64>, S, f64)>;
 
 /// Runs the enumeration, improving `best` in place. Returns whether it finished (the incumbent
-/// is then optimal) and the work it used (nodes, plus a share of the assets per exact check).
+/// is then optimal) and the work it used (nodes, plus the assets per exact check and per pass).
 pub(crate) fn prove<J: Judge>(
     problem: &Problem,
     judge: &J,
@@ -60,6 +60,8 @@ pub(crate) fn prove<J: Judge>(
             return (false, work);
         };
         let (rows, truncated) = rows(dual, assets, incumbent - dual.bound);
+        // Finding each asset's changes is a few evaluations per asset.
+        work += 10 * assets.len() as u64;
         let reach = reach(dual, assets, &rows);
         let mut walk = Walk {
             problem,
@@ -73,7 +75,7 @@ pub(crate) fn prove<J: Judge>(
             best: &mut *best,
             work,
             work_limit,
-            judge_cost: 1 + assets.len() as u64 / 4,
+            judge_cost: 1 + assets.len() as u64,
         };
         let start = Node {
             reduced: 0.0,

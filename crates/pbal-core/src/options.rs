@@ -164,9 +164,10 @@ pub struct PlanOptions {
     pub exact_max_assets: usize,
 }
 
-/// Work units the search does per second on one slow core (measured on the 2-core CI machine
-/// with room to spare), for [`PlanOptions::work_for`].
-const WORK_PER_SECOND: u64 = 10_000_000;
+/// Work units the search does per second on one core of the 2-core development machine, with
+/// room to spare (most searches stop well inside the limit; withdrawals with commissions, the
+/// most expensive per unit, up to about a third over it), for [`PlanOptions::work_for`].
+const WORK_PER_SECOND: u64 = 5_000_000;
 
 impl PlanOptions {
     /// The work limit that keeps the search within about `limit` of time: the same input
@@ -175,7 +176,7 @@ impl PlanOptions {
     /// ```
     /// use pbal_core::PlanOptions;
     /// use std::time::Duration;
-    /// assert_eq!(PlanOptions::work_for(Duration::from_millis(1500)), 15_000_000);
+    /// assert_eq!(PlanOptions::work_for(Duration::from_millis(1500)), 7_500_000);
     /// ```
     pub fn work_for(limit: std::time::Duration) -> u64 {
         let micros = u64::try_from(limit.as_micros()).unwrap_or(u64::MAX);
