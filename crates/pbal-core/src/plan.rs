@@ -110,8 +110,9 @@ pub struct CashSummary {
 pub enum Optimality {
     /// No plan of whole shares (or steps) under the same rules scores better.
     Optimal,
-    /// Best found within the search effort. `gap` is the objective minus the fractional-share
-    /// lower bound (so the true optimum is at most this much better).
+    /// Best found within the search effort. `gap` is the objective minus the certified lower
+    /// bound [`Plan::objective_bound`] (so the true optimum is at most this much better); see
+    /// [`Plan::distance_gap`] for the same in percentage points.
     BestEffort {
         /// Objective minus the lower bound, in squared currency units.
         gap: Decimal,
