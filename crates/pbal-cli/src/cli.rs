@@ -472,6 +472,20 @@ pub struct PlanArgs {
     /// household's value, and a withdrawal comes out of the accounts whose sales raise it.
     #[arg(long, value_name = "ID", requires = "all_accounts")]
     pub cash_account: Option<String>,
+
+    /// Search budget in seconds (e.g. 0.5). Past it the best plan found is printed with how far
+    /// from the best possible it can be. Counted as work, not clock time: the same input gives
+    /// the same plan on every machine.
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit)]
+    pub time_limit: std::time::Duration,
+}
+
+fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("{text:?}: expected seconds, more than 0 and at most 86400"))
 }
 
 /// What shapes a plan (shared by the commands that make one).

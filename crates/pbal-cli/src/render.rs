@@ -144,9 +144,11 @@ impl PlanReport<'_> {
                     "100%".to_owned()
                 };
                 format!(
-                    "Strategy {}: best found over {over}, not proven optimal (the best possible \
-                     plan scores at most {share} better on the objective).",
-                    plan.strategy.name()
+                    "Strategy {}: best found over {over}, not proven optimal: the best possible \
+                     plan is at most {} percentage points closer to the targets ({share} of the \
+                     objective).",
+                    plan.strategy.name(),
+                    plan.distance_gap().normalize()
                 )
             }
         }

@@ -21,7 +21,7 @@ fn portfolio(n: usize) -> (Portfolio, Targets) {
     (portfolio, targets)
 }
 
-#[divan::bench(args = [10, 100, 1_000, 5_000])]
+#[divan::bench(args = [30, 100, 500, 5_000])]
 fn buy_only(bencher: divan::Bencher, n: usize) {
     let (portfolio, targets) = portfolio(n);
     let total = portfolio.total_value().unwrap();
@@ -30,7 +30,7 @@ fn buy_only(bencher: divan::Bencher, n: usize) {
     bencher.bench(|| plan(&portfolio, &targets, cash, &options).unwrap());
 }
 
-#[divan::bench(args = [10, 100, 1_000, 5_000])]
+#[divan::bench(args = [30, 100, 500, 5_000])]
 fn full(bencher: divan::Bencher, n: usize) {
     let (portfolio, targets) = portfolio(n);
     let options = PlanOptions {

@@ -55,7 +55,7 @@ fn plan_unaudited(
         let objective = setup
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
-        return setup.assemble(&units, objective, Optimality::Optimal);
+        return setup.assemble(&units, objective, objective, Optimality::Optimal);
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
@@ -85,7 +85,12 @@ fn plan_unaudited(
         }
     };
     let objective_after = outcome.score.objective;
-    setup.assemble(&outcome.units, objective_after, optimality)
+    // Rounded down and never above the plan's own objective (float noise).
+    let bound = Decimal::from_f64_retain(outcome.bound)
+        .filter(|_| outcome.bound.is_finite())
+        .map_or(Decimal::ZERO, |b| b.max(Decimal::ZERO).floor())
+        .min(objective_after);
+    setup.assemble(&outcome.units, objective_after, bound, optimality)
 }
 
 /// What the plan does beyond its strategy's usual rule, and why.
@@ -410,7 +415,7 @@ impl Setup {
         let min_trade = f(self.options.min_trade);
         // A minimal withdrawal overshoots by less than one step (or one minimum trade) of some
         // sold asset plus what commissions can add.
-        let overshoot_slack = if self.withdrawal {
+        let (overshoot_slack, overshoot_base) = if self.withdrawal {
             let step_max = price.iter().map(|p| p * step).fold(0.0f64, f64::max);
             let commissions: f64 = self
                 .assets
@@ -426,9 +431,12 @@ impl Setup {
                         })
                 })
                 .sum();
-            (min_trade + step_max + commissions) * (1.0 + 1e-9) + 1e-6
+            (
+                (min_trade + step_max + commissions) * (1.0 + 1e-9) + 1e-6,
+                commissions,
+            )
         } else {
-            0.0
+            (0.0, 0.0)
         };
         Problem {
             deviation: self
@@ -447,6 +455,7 @@ impl Setup {
             commission,
             withdrawal: self.withdrawal,
             overshoot_slack,
+            overshoot_base,
         }
     }
 
@@ -555,6 +564,7 @@ impl Setup {
         &self,
         units: &[i64],
         objective_after: Decimal,
+        objective_bound: Decimal,
         optimality: Optimality,
     ) -> Result<Plan, Error> {
         let (net_spent, commission_total) = self
@@ -670,6 +680,8 @@ impl Setup {
                 .map_or(Decimal::ZERO, |s| s.objective)
                 .round_dp(2),
             objective_after: objective_after.round_dp(2),
+            objective_bound: objective_bound
+                .round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity),
             optimality,
             realized,
             wash_sale,

@@ -154,12 +154,34 @@ pub struct PlanOptions {
     pub tax_rate_long: Decimal,
     /// Recent trades to check buys and loss sales against (needs `as_of`).
     pub wash_sale: Option<WashSaleGuard>,
-    /// Search effort for the exact solver (nodes). Past it the best plan found is returned
-    /// with its gap to the bound.
+    /// Search effort for the exact solver, in work units (a search node, or a share of the
+    /// assets per exact check of a candidate). Past it the best plan found is returned with its
+    /// certified gap to the bound. Counting work instead of reading a clock keeps plans
+    /// deterministic: see [`PlanOptions::work_for`] to map a time limit to it.
     pub node_limit: u64,
     /// Above this many assets the exact search is skipped and the local-search plan is returned
-    /// with its gap to the bound.
+    /// with its gap to the bound (default: no limit; the work limit bounds the effort).
     pub exact_max_assets: usize,
+}
+
+/// Work units the search does per second on one core of the 2-core development machine, with
+/// room to spare (most searches stop well inside the limit; withdrawals with commissions, the
+/// most expensive per unit, up to about a third over it), for [`PlanOptions::work_for`].
+const WORK_PER_SECOND: u64 = 5_000_000;
+
+impl PlanOptions {
+    /// The work limit that keeps the search within about `limit` of time: the same input
+    /// gives the same plan on every machine, and a faster machine simply finishes sooner.
+    ///
+    /// ```
+    /// use pbal_core::PlanOptions;
+    /// use std::time::Duration;
+    /// assert_eq!(PlanOptions::work_for(Duration::from_millis(1500)), 7_500_000);
+    /// ```
+    pub fn work_for(limit: std::time::Duration) -> u64 {
+        let micros = u64::try_from(limit.as_micros()).unwrap_or(u64::MAX);
+        (micros.saturating_mul(WORK_PER_SECOND / 1_000_000)).max(1)
+    }
 }
 
 impl Default for PlanOptions {
@@ -178,7 +200,7 @@ impl Default for PlanOptions {
             tax_rate_long: Decimal::ZERO,
             wash_sale: None,
             node_limit: 2_000_000,
-            exact_max_assets: 30,
+            exact_max_assets: usize::MAX,
         }
     }
 }

@@ -110,8 +110,9 @@ pub struct CashSummary {
 pub enum Optimality {
     /// No plan of whole shares (or steps) under the same rules scores better.
     Optimal,
-    /// Best found within the search effort. `gap` is the objective minus the fractional-share
-    /// lower bound (so the true optimum is at most this much better).
+    /// Best found within the search effort. `gap` is the objective minus the certified lower
+    /// bound [`Plan::objective_bound`] (so the true optimum is at most this much better); see
+    /// [`Plan::distance_gap`] for the same in percentage points.
     BestEffort {
         /// Objective minus the lower bound, in squared currency units.
         gap: Decimal,
@@ -161,6 +162,11 @@ pub struct Plan {
     pub objective_before: Decimal,
     /// The objective after the plan.
     pub objective_after: Decimal,
+    /// A certified lower bound: no plan under the same rules has an objective below it (the
+    /// Lagrangian bound of the search's root, rounded down). With [`Optimality::Optimal`] the
+    /// objective itself is the least.
+    #[serde(default)]
+    pub objective_bound: Decimal,
     /// Proven optimal or best effort.
     pub optimality: Optimality,
     /// What the sales realize.
@@ -179,5 +185,40 @@ impl Plan {
     /// Whether the plan has no orders.
     pub fn is_empty(&self) -> bool {
         self.trades.is_empty()
+    }
+
+    /// How much closer to the targets the best possible plan could be, in percentage points of
+    /// the distance `√F / total` (the root-sum-square of the weight misses of the assets and
+    /// the cash): zero when proven optimal, else from [`Plan::objective_bound`].
+    ///
+    /// ```
+    /// # use pbal_core::{plan, Holding, Portfolio, PlanOptions, Targets};
+    /// # use rust_decimal::dec;
+    /// let portfolio = Portfolio::new(vec![Holding::new("A", dec!(3), dec!(70))]).unwrap();
+    /// let targets = Targets::equal(["A".to_string()]).unwrap();
+    /// let p = plan(&portfolio, &targets, dec!(100), &PlanOptions::default()).unwrap();
+    /// assert_eq!(p.distance_gap(), dec!(0));
+    /// ```
+    pub fn distance_gap(&self) -> Decimal {
+        if self.optimality == Optimality::Optimal {
+            return Decimal::ZERO;
+        }
+        let total: Decimal =
+            self.positions.iter().map(|p| p.value).sum::<Decimal>() + self.cash.available;
+        let (Some(after), Some(bound), Some(total)) = (
+            rust_decimal::prelude::ToPrimitive::to_f64(&self.objective_after),
+            rust_decimal::prelude::ToPrimitive::to_f64(&self.objective_bound),
+            rust_decimal::prelude::ToPrimitive::to_f64(&total),
+        ) else {
+            return Decimal::ZERO;
+        };
+        if total <= 0.0 {
+            return Decimal::ZERO;
+        }
+        // A ratio for display, not money: f64 is fine here. Rounded up, so it never understates.
+        let points = (after.max(0.0).sqrt() - bound.max(0.0).sqrt()).max(0.0) / total * 100.0;
+        Decimal::from_f64_retain(points).map_or(Decimal::ZERO, |p| {
+            p.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::AwayFromZero)
+        })
     }
 }

@@ -5,7 +5,14 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+use crate::exact;
+use crate::lagrange::{self, CashSide, Piece, Units};
 use crate::waterfill::{Item, Relaxation};
+
+/// Up to this many assets the depth-first search runs first (it also settles ties exactly).
+const DEPTH_FIRST_MAX: usize = 4;
+/// Its node limit: past it the reduced-cost search takes over.
+const DEPTH_FIRST_NODES: u64 = 20_000;
 
 /// Commission model in f64 (mirrors `Commission::estimate`).
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +58,10 @@ pub(crate) struct Problem {
     pub(crate) withdrawal: bool,
     /// For withdrawals: how far a minimal plan can overshoot (relaxation only).
     pub(crate) overshoot_slack: f64,
+    /// The part of `overshoot_slack` that is not the step of a sold asset (what commissions can
+    /// add): a minimal plan overshoots by less than this plus the step back of each asset it
+    /// sells.
+    pub(crate) overshoot_base: f64,
 }
 
 /// Exact judgement of a candidate (units per asset); `None` when it is infeasible.
@@ -65,6 +76,8 @@ pub(crate) struct Outcome<S> {
     pub(crate) score: S,
     /// Objective (f64) of the chosen plan minus the lower bound; 0 when proven optimal.
     pub(crate) gap: f64,
+    /// The root lower bound (Lagrangian or fractional, the larger): no allowed plan is below it.
+    pub(crate) bound: f64,
     pub(crate) proven: bool,
 }
 
@@ -77,7 +90,7 @@ impl Problem {
         self.price[i] * self.step
     }
 
-    fn commission_of(&self, i: usize, units: i64) -> f64 {
+    pub(crate) fn commission_of(&self, i: usize, units: i64) -> f64 {
         self.commission
             .estimate(units as f64 * self.step, self.price[i])
     }
@@ -102,7 +115,7 @@ impl Problem {
     }
 
     /// Objective in f64 and the spending incl. commissions.
-    fn evaluate(&self, units: &[i64]) -> (f64, f64, f64) {
+    pub(crate) fn evaluate(&self, units: &[i64]) -> (f64, f64, f64) {
         let mut objective = 0.0;
         let mut spent = 0.0;
         let mut commission = 0.0;
@@ -114,6 +127,70 @@ impl Problem {
         }
         objective += (self.cash_deviation - spent).powi(2);
         (objective, spent, commission)
+    }
+
+    /// Each asset's allowed units, for the Lagrangian bound.
+    fn units(&self) -> Vec<Units> {
+        (0..self.len())
+            .map(|i| {
+                // Rounded down (never excludes a quantity the exact check allows).
+                let smallest = (self.min_trade / self.unit_value(i) - 1e-9)
+                    .ceil()
+                    .clamp(1.0, 9e18) as i64;
+                let mut pieces = self.fee_pieces(i, smallest.max(self.lo[i].max(1)), self.hi[i], 1);
+                pieces.extend(self.fee_pieces(
+                    i,
+                    smallest.max(1).max(-self.hi[i]),
+                    -self.lo[i],
+                    -1,
+                ));
+                Units {
+                    deviation: self.deviation[i],
+                    unit: self.unit_value(i),
+                    lo: self.lo[i],
+                    hi: self.hi[i],
+                    pieces,
+                }
+            })
+            .collect()
+    }
+
+    /// The sizes `|k| ∈ [from, to]` of asset `i` (sign `sign`) split where the commission
+    /// changes formula, each with its commission as `fee + slope·|k|`, shaved for float noise
+    /// so that the bound stays below the exact estimate.
+    fn fee_pieces(&self, i: usize, from: i64, to: i64, sign: i64) -> Vec<Piece> {
+        const SHAVE: f64 = 1.0 - 1e-9;
+        let mut out = Vec::new();
+        let mut push = |l: i64, h: i64, fee: f64, slope: f64| {
+            let (l, h) = (l.max(from), h.min(to));
+            if l <= h {
+                let (lo, hi) = if sign > 0 { (l, h) } else { (-h, -l) };
+                out.push(Piece {
+                    lo,
+                    hi,
+                    fee: fee * SHAVE,
+                    slope: slope * SHAVE,
+                });
+            }
+        };
+        let shares = self.step;
+        let price = self.price[i];
+        match self.commission {
+            CommissionF::None => push(from, to, 0.0, 0.0),
+            CommissionF::Flat(a) => push(from, to, a, 0.0),
+            // min(max(0.005·q, 1), 0.01·q·p) for q shares: 1% of the value up to 1 USD, then 1
+            // USD, then 0.005 a share from 200 shares on (when the price is above 0.5).
+            CommissionF::IbkrFixed if price > 0.5 => {
+                let limit = |x: f64| x.clamp(0.0, 4e18) as i64;
+                let k1 = limit((100.0 / (price * shares)).floor());
+                let k2 = limit((200.0 / shares).ceil());
+                push(from, k1, 0.0, 0.01 * price * shares);
+                push(k1.saturating_add(1), k2.saturating_sub(1), 1.0, 0.0);
+                push(k2, to, 0.0, 0.005 * shares);
+            }
+            CommissionF::IbkrFixed => push(from, to, 0.0, 0.01 * price * shares),
+        }
+        out
     }
 
     fn relaxation(&self, order: &[usize]) -> Relaxation {
@@ -157,10 +234,36 @@ pub(crate) fn search<J: Judge>(
             .relaxation(&all)
             .solve(problem.cash_deviation, s_min, s_max, &mut fractional);
 
+    // The Lagrangian bound (cash term dualized): positive where the fractional bound is zero.
+    let units = problem.units();
+    let dual = lagrange::maximise(
+        &units,
+        CashSide {
+            deviation: problem.cash_deviation,
+            s_min,
+            s_max,
+        },
+    );
+    let mut root_bound = if root_bound.is_finite() && dual.bound.is_finite() {
+        root_bound.max(dual.bound)
+    } else {
+        root_bound
+    };
+
     let mut best: Option<(Vec<i64>, J::Score, f64)> = None;
-    // The first incumbent: the best of the local-search plans (of the problem and of its
-    // restricted alternatives) and of no trade at all.
-    let mut starts = vec![local_search(problem, &fractional), vec![0; n]];
+    // The first incumbent: the best of the local-search plans (from the fractional optimum,
+    // from the dual's plan, and of the restricted alternatives) and of no trade at all.
+    let dual_start: Vec<f64> = dual
+        .units
+        .iter()
+        .zip(&units)
+        .map(|(&k, a)| k as f64 * a.unit)
+        .collect();
+    let mut starts = vec![
+        local_search(problem, &fractional),
+        local_search(problem, &dual_start),
+        vec![0; n],
+    ];
     for alternative in alternatives {
         let mut x = Vec::new();
         alternative
@@ -180,7 +283,10 @@ pub(crate) fn search<J: Judge>(
         }
     }
     let mut proven = false;
-    if n <= exact_max && root_bound.is_finite() {
+    let mut work = 0;
+    // The depth-first search also settles ties (fewer orders, ...) exactly; it is only quick
+    // for a few assets.
+    if n <= exact_max.min(DEPTH_FIRST_MAX) && root_bound.is_finite() {
         let mut order: Vec<usize> = (0..n).collect();
         // Most underweight first when buying, most overweight first when raising cash.
         order.sort_by(|&a, &b| {
@@ -212,12 +318,39 @@ pub(crate) fn search<J: Judge>(
             suffix_range,
             units: vec![0; n],
             nodes: 0,
-            node_limit,
+            node_limit: node_limit.min(DEPTH_FIRST_NODES),
             best,
         };
         let complete = bnb.descend(0, 0.0, 0.0, 0.0, &fractional);
+        work = bnb.nodes;
         best = bnb.best;
         proven = complete;
+    }
+    if !proven && n <= exact_max && dual.bound.is_finite() {
+        if problem.withdrawal {
+            let (complete, bound) = prove_withdrawal(
+                problem,
+                judge,
+                &dual,
+                &units,
+                &mut best,
+                node_limit.saturating_sub(work),
+            );
+            proven = complete;
+            if bound.is_finite() {
+                root_bound = root_bound.max(bound);
+            }
+        } else {
+            let (complete, _) = exact::prove(
+                problem,
+                judge,
+                &dual,
+                &units,
+                &mut best,
+                node_limit.saturating_sub(work),
+            );
+            proven = complete;
+        }
     }
     let (units, score, f) = best?;
     let gap = if root_bound.is_finite() {
@@ -225,15 +358,118 @@ pub(crate) fn search<J: Judge>(
     } else {
         0.0
     };
-    if gap <= tolerance(f) {
+    if gap <= exact::proof_tolerance(f) {
         proven = true;
     }
     Some(Outcome {
         units,
         score,
         gap: if proven { 0.0 } else { gap },
+        bound: root_bound,
         proven,
     })
+}
+
+/// A minimal withdrawal overshoots by less than the step of every asset it sells: split the
+/// plans by their sold asset of least step value `m` (assets of smaller step sell nothing, `m`
+/// sells, the overshoot is below `m`'s step), bound each part with its own Lagrangian and search
+/// those that can beat the incumbent. Returns whether every part was settled, and the least
+/// bound over the parts (a valid bound for every plan).
+fn prove_withdrawal<J: Judge>(
+    problem: &Problem,
+    judge: &J,
+    dual: &lagrange::Dual,
+    units: &[Units],
+    best: &mut exact::Best<J::Score>,
+    work_limit: u64,
+) -> (bool, f64) {
+    let mut order: Vec<usize> = (0..units.len()).filter(|&i| units[i].lo < 0).collect();
+    order.sort_by(|&a, &b| units[a].unit.total_cmp(&units[b].unit).then(a.cmp(&b)));
+    // One pass over the assets, in work units (about 100 ns each; measured).
+    let pass = 1 + units.len() as u64 / 2;
+    let cash_of = |m: usize| {
+        // Selling one unit less is the step back, unless that sale would fall below the
+        // minimum trade: then the whole (smallest) sale is. One more unit covers float
+        // rounding of the smallest size.
+        let a = units[m].unit;
+        let smallest = (problem.min_trade / a - 1e-9).ceil().max(1.0);
+        let near = problem.min_trade > 0.0
+            && (problem.min_trade / a - (problem.min_trade / a).round()).abs() < 1e-6;
+        let step = a * if near { smallest + 1.0 } else { smallest };
+        let slack = (problem.overshoot_base + step) * (1.0 + 1e-9) + 1e-6;
+        CashSide {
+            deviation: dual.cash.deviation,
+            s_min: dual.cash.s_max - slack,
+            s_max: dual.cash.s_max,
+        }
+    };
+    // The parts' assets: those of smaller step keep what they hold (cumulative along the
+    // order), `m` sells. Any level gives a bound: the whole problem's first, as a cheap one
+    // for every part (all of them are needed for a valid bound).
+    let mut work = 0u64;
+    let mut quick = Vec::with_capacity(order.len());
+    let mut part = units.to_vec();
+    for (rank, &m) in order.iter().enumerate() {
+        if rank > 0 {
+            let j = order[rank - 1];
+            part[j].lo = 0;
+            part[j].pieces.clear();
+        }
+        let hi = part[m].hi;
+        part[m].hi = -1;
+        quick.push(lagrange::bound_at(&part, cash_of(m), dual));
+        part[m].hi = hi;
+        work += pass;
+        if work > work_limit {
+            return (false, f64::NEG_INFINITY);
+        }
+    }
+    let mut complete = true;
+    let mut least = f64::INFINITY;
+    part.clone_from_slice(units);
+    for (rank, &m) in order.iter().enumerate() {
+        if rank > 0 {
+            let j = order[rank - 1];
+            part[j].lo = 0;
+            part[j].pieces.clear();
+        }
+        let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
+        let room = incumbent - exact::proof_tolerance(incumbent);
+        if quick[rank] >= room {
+            least = least.min(quick[rank]);
+            continue;
+        }
+        // Out of work: the cheap bound still covers this part.
+        if work >= work_limit {
+            complete = false;
+            least = least.min(quick[rank]);
+            continue;
+        }
+        let hi = part[m].hi;
+        part[m].hi = -1;
+        let sub = lagrange::maximise(&part, cash_of(m));
+        // A maximisation is up to 120 passes, several hundred when it also prices commissions.
+        work += if matches!(problem.commission, CommissionF::None) {
+            150 * pass
+        } else {
+            600 * pass
+        };
+        least = least.min(sub.bound.max(quick[rank]));
+        if sub.bound < room {
+            let (done, used) = exact::prove(
+                problem,
+                judge,
+                &sub,
+                &part,
+                best,
+                work_limit.saturating_sub(work),
+            );
+            work += used + pass;
+            complete &= done;
+        }
+        part[m].hi = hi;
+    }
+    (complete, least)
 }
 
 /// What became of one node.

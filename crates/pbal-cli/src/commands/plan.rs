@@ -59,6 +59,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         ));
     }
     let mut options = options(&args.engine);
+    options.node_limit = PlanOptions::work_for(args.time_limit);
     let targets = guard_wash_sales(
         &args.engine,
         &statement,
@@ -75,9 +76,11 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
         .with_context(|| format!("cannot plan {}", file.display()))?;
-    if let pbal_core::Optimality::BestEffort { gap } = &plan.optimality {
+    if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
         warn(&format!(
-            "the search stopped before proving this plan optimal (objective gap to the bound: {gap})"
+            "the search stopped before proving this plan optimal: the best possible plan is at \
+             most {} percentage points closer to the targets (raise --time-limit to search longer)",
+            plan.distance_gap().normalize()
         ));
     }
     let household = if selection == AccountSelection::All && statement.accounts.len() > 1 {

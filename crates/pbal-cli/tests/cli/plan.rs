@@ -233,6 +233,8 @@ fn usage_errors_exit_2() {
         &["plan", "x.csv", "--strategy", "yolo"],
         &["plan", "x.csv", "--commission", "flat:-1"],
         &["plan", "x.csv", "--min-trade", "5", "-i", "2"],
+        &["plan", "x.csv", "--time-limit", "0"],
+        &["plan", "x.csv", "--time-limit", "soon"],
     ] {
         let (code, _, stderr) = pbal.run(args);
         assert_eq!(code, 2, "{args:?}: {stderr}");

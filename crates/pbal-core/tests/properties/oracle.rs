@@ -283,6 +283,35 @@ proptest! {
                 let best = oracle.expect("the engine found a plan the oracle calls infeasible");
                 prop_assert!(f <= best, "engine {f} > brute force {best}: {p:#?}");
                 prop_assert_eq!(p.optimality, pbal_core::Optimality::Optimal);
+                // The certified bound (Lagrangian) never exceeds the true optimum.
+                prop_assert!(p.objective_bound <= best, "bound {} > optimum {best}", p.objective_bound);
+                prop_assert!(p.objective_bound <= p.objective_after);
+            }
+            Err(e) => prop_assert!(oracle.is_none(), "engine failed ({e}) but oracle found {oracle:?}"),
+        }
+    }
+
+    /// Past four assets the reduced-cost search proves the optimum: it matches brute force on
+    /// five and six assets with few shares each.
+    #[test]
+    fn reduced_cost_search_matches_brute_force(c in case(6, 3, 10_000, 30_000).prop_filter("five or six assets", |c| c.assets.len() >= 5)) {
+        let (portfolio, targets, cash, options) = inputs(&c);
+        let oracle = brute_force(&c);
+        prop_assume!(oracle.is_ok());
+        let oracle = oracle.unwrap();
+        match plan(&portfolio, &targets, cash, &options) {
+            Ok(p) => {
+                check_invariants(&c, &p)?;
+                let quantities: Vec<Decimal> =
+                    portfolio.holdings().iter().map(|h| signed(&p, &h.symbol)).collect();
+                let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+                let best = oracle.expect("the engine found a plan the oracle calls infeasible");
+                prop_assert!(p.objective_bound <= best, "bound {} > optimum {best}", p.objective_bound);
+                if p.optimality == pbal_core::Optimality::Optimal {
+                    prop_assert_eq!(f, best, "flagged optimal but not the optimum: {:#?}", p);
+                } else {
+                    prop_assert!(f >= best);
+                }
             }
             Err(e) => prop_assert!(oracle.is_none(), "engine failed ({e}) but oracle found {oracle:?}"),
         }

@@ -1,0 +1,256 @@
+//! The exact search on top of the Lagrangian bound: enumerates the sets of changes to the
+//! dual's plan whose reduced costs stay below the incumbent's gap (see [`crate::lagrange`]).
+//!
+//! A plan is the dual's plan with some assets moved to other allowed units. Its objective is
+//! `φ + Σ r_i + q(S)`, so a plan better than the incumbent needs `Σ r_i + q(S) < U − φ`. The
+//! search walks the assets that have a change that cheap (cheapest first), adding at most one
+//! change per asset, and prunes a branch when its reduced costs plus the least cash cost its
+//! remaining assets can reach already exceed the gap. When the walk finishes, no plan is better
+//! by more than float noise: the incumbent is proven optimal. Each improving candidate is judged
+//! exactly (decimals, budget with commissions, withdrawal and tax rules) before it replaces the
+//! incumbent, so rules the bound cannot see only cost search time.
+
+use crate::lagrange::{Dual, Units, alternatives};
+use crate::search::{Judge, Problem};
+
+/// Float noise allowed when proving: a plan better than the incumbent by less than this is
+/// not looked for. Well above the rounding error of sums over 5,000 assets (about 1e-13 of
+/// the objective), and small enough that a proven plan's objective matches the exact optimum
+/// to its printed cents in practice.
+pub(crate) fn proof_tolerance(objective: f64) -> f64 {
+    1e-11 * (1.0 + objective.abs())
+}
+
+/// Changes considered per asset; more would mean the bound is far too weak to finish anyway.
+const MAX_CHANGES: usize = 64;
+
+/// An asset and its changes (reduced cost, units), cheapest first.
+type Row = (usize, Vec<(f64, i64)>);
+
+/// The incumbent: units, exact score, f64 objective.
+pub(crate) type Best<S> = Option<(Vec<i64>, S, f64)>;
+
+/// Runs the enumeration, improving `best` in place. Returns whether it finished (the incumbent
+/// is then optimal) and the work it used (nodes, plus the assets per exact check and per pass).
+pub(crate) fn prove<J: Judge>(
+    problem: &Problem,
+    judge: &J,
+    dual: &Dual,
+    assets: &[Units],
+    best: &mut Best<J::Score>,
+    work_limit: u64,
+) -> (bool, u64) {
+    let base_spent: f64 = assets
+        .iter()
+        .zip(&dual.units)
+        .map(|(a, &k)| k as f64 * a.unit)
+        .sum();
+    let base_fees: f64 = assets.iter().zip(&dual.units).map(|(a, &k)| a.fee(k)).sum();
+    let base_commission: f64 = dual
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| problem.commission_of(i, k))
+        .sum();
+    let mut work = 0u64;
+    // Improvements usually need one to three changes: look for those first (each pass shrinks
+    // the gap, so the next has fewer changes to consider), then search without a depth limit.
+    for depth in [1, 2, 3, 4, 5, usize::MAX] {
+        let Some(incumbent) = best.as_ref().map(|b| b.2) else {
+            return (false, work);
+        };
+        let (rows, truncated) = rows(dual, assets, incumbent - dual.bound);
+        // Finding each asset's changes is a few evaluations per asset.
+        work += 10 * assets.len() as u64;
+        let reach = reach(dual, assets, &rows);
+        let mut walk = Walk {
+            problem,
+            judge,
+            dual,
+            assets,
+            rows,
+            reach,
+            units: dual.units.clone(),
+            base_spent,
+            best: &mut *best,
+            work,
+            work_limit,
+            judge_cost: 1 + assets.len() as u64,
+        };
+        let start = Node {
+            reduced: 0.0,
+            delta: 0.0,
+            fees: base_fees,
+            commission: base_commission,
+        };
+        let finished = walk.descend(0, start, depth);
+        work = walk.work;
+        if !finished {
+            return (false, work);
+        }
+        if depth == usize::MAX {
+            return (!truncated, work);
+        }
+    }
+    (false, work)
+}
+
+/// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
+/// by their cheapest change; and whether some changes were left out (then no proof).
+fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
+    let mut truncated = false;
+    let mut rows: Vec<Row> = Vec::new();
+    for (i, a) in assets.iter().enumerate() {
+        let (changes, cut) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
+        truncated |= cut;
+        if !changes.is_empty() {
+            rows.push((i, changes));
+        }
+    }
+    rows.sort_by(|x, y| x.1[0].0.total_cmp(&y.1[0].0).then(x.0.cmp(&y.0)));
+    (rows, truncated)
+}
+
+/// What the assets from each row on can change, at most: the spending down and up, and the
+/// commission floors up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reach {
+    down: f64,
+    up: f64,
+    fees: f64,
+}
+
+fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
+    let mut reach = vec![Reach::default(); rows.len() + 1];
+    for j in (0..rows.len()).rev() {
+        let (i, changes) = &rows[j];
+        let base = dual.units[*i];
+        let a = &assets[*i];
+        let (mut down, mut up, mut fees) = (0.0f64, 0.0f64, 0.0f64);
+        for &(_, k) in changes {
+            let dx = (k - base) as f64 * a.unit;
+            down = down.min(dx);
+            up = up.max(dx);
+            fees = fees.max(a.fee(k) - a.fee(base));
+        }
+        let next = reach[j + 1];
+        reach[j] = Reach {
+            down: next.down + down,
+            up: next.up + up,
+            fees: next.fees + fees,
+        };
+    }
+    reach
+}
+
+/// A set of changes to the dual's plan: their reduced costs, spending change, commission
+/// floors (as the bound prices them) and commissions (f64).
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    reduced: f64,
+    delta: f64,
+    fees: f64,
+    commission: f64,
+}
+
+struct Walk<'a, J: Judge> {
+    problem: &'a Problem,
+    judge: &'a J,
+    dual: &'a Dual,
+    assets: &'a [Units],
+    rows: Vec<Row>,
+    reach: Vec<Reach>,
+    units: Vec<i64>,
+    base_spent: f64,
+    best: &'a mut Best<J::Score>,
+    work: u64,
+    work_limit: u64,
+    judge_cost: u64,
+}
+
+impl<J: Judge> Walk<'_, J> {
+    /// What a plan may still add to `φ` to beat the incumbent, less float noise.
+    fn room(&self) -> f64 {
+        let incumbent = self.best.as_ref().map_or(f64::INFINITY, |b| b.2);
+        incumbent - self.dual.bound - proof_tolerance(incumbent)
+    }
+
+    /// The node "changes so far" (rows before `from` decided), then its extensions by at most
+    /// `depth` more changes from rows `from` on. Returns false when the work limit stopped it.
+    fn descend(&mut self, from: usize, node: Node, depth: usize) -> bool {
+        self.work += 1;
+        if self.work > self.work_limit {
+            return false;
+        }
+        let Node { reduced, delta, .. } = node;
+        let spent = self.base_spent + delta;
+        let budget = self.dual.cash.s_max;
+        // The node's objective less φ: F = φ + Σr + q + β·(budget − S − fee floors).
+        let unused = (budget - spent - node.fees).max(0.0);
+        let value = reduced + self.dual.cash_cost(spent) + self.dual.beta * unused;
+        let fits = spent + node.commission <= budget + 1e-9 * (1.0 + budget.abs());
+        if fits && value < self.room() {
+            self.consider();
+        }
+        if depth == 0 {
+            return true;
+        }
+        for j in from..self.rows.len() {
+            let cheapest = self.rows[j].1[0].0;
+            let Reach { down, up, fees } = self.reach[j];
+            let least = self
+                .dual
+                .least_tail(spent + down, spent + up, node.fees + fees);
+            // Rows are sorted by their cheapest change and reaches only shrink: done.
+            if reduced + cheapest + least >= self.room() {
+                break;
+            }
+            let asset = self.rows[j].0;
+            let base = self.units[asset];
+            let unit = self.assets[asset].unit;
+            let tail = self.reach[j + 1];
+            for c in 0..self.rows[j].1.len() {
+                let (r, k) = self.rows[j].1[c];
+                if reduced + r >= self.room() {
+                    break;
+                }
+                let dx = (k - base) as f64 * unit;
+                let moved = spent + dx;
+                let a = &self.assets[asset];
+                let fees = node.fees + a.fee(k) - a.fee(base);
+                let least =
+                    self.dual
+                        .least_tail(moved + tail.down, moved + tail.up, fees + tail.fees);
+                if reduced + r + least >= self.room() {
+                    continue;
+                }
+                let child = Node {
+                    reduced: reduced + r,
+                    delta: delta + dx,
+                    fees,
+                    commission: node.commission + self.problem.commission_of(asset, k)
+                        - self.problem.commission_of(asset, base),
+                };
+                self.units[asset] = k;
+                let finished = self.descend(j + 1, child, depth - 1);
+                self.units[asset] = base;
+                if !finished {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn consider(&mut self) {
+        self.work += self.judge_cost;
+        let Some(score) = self.judge.judge(&self.units) else {
+            return;
+        };
+        let better = self.best.as_ref().is_none_or(|b| score < b.1);
+        if better {
+            let f = self.problem.evaluate(&self.units).0;
+            *self.best = Some((self.units.clone(), score, f));
+        }
+    }
+}

@@ -1,0 +1,528 @@
+//! The Lagrangian lower bound (the cash term dualized) and the reduced-cost decomposition that
+//! lets the exact search look only at plans that can still beat the incumbent.
+//!
+//! With `x_i = u_i·a_i` (units times unit value) and `S = Σ x_i`, the search minimises
+//! `F(u) = Σ (d_i + x_i)² + (c − S)²` over allowed units, where every allowed plan has
+//! `s_min ≤ S ≤ s_max` (the budget; commissions only shrink it further). Treating `S` as a
+//! variable of its own and pricing `S = Σ x_i` with a multiplier `ν = 2λ` gives, for every `λ`,
+//!
+//! ```text
+//! φ(λ) = Σ_i min_k [(d_i + k·a_i)² − 2λ·k·a_i]  +  min_{s_min ≤ S ≤ s_max} [(c − S)² + 2λ·S]
+//! ```
+//!
+//! a lower bound of every allowed plan (the issue's `c² ≥ 2μc − μ²` with the budget folded into
+//! the cash's own minimum). Each inner minimum is one rounding: asset i ends as close to the
+//! level `λ` as its whole units allow. φ is concave in λ; its supergradient `S*(λ) − Σ x_i(λ)`
+//! only decreases, so bisection finds the maximum.
+//!
+//! The decomposition is exact, not only a bound: with `k_i*`, `S*` the inner minimisers,
+//! `F(u) = φ(λ) + Σ_i r_i(u_i) + q(S(u))` where `r_i(k) = e_i(k)² − e_i(k_i*)² ≥ 0`
+//! (`e_i(k) = d_i + k·a_i − λ`) and `q(S) = h(S) − h(S*) ≥ 0` for `h(S) = (c − S)² + 2λS`.
+//! A plan beats an incumbent of objective `U` only if `Σ r_i + q < U − φ`: every asset whose
+//! cheapest change costs more than that gap keeps `k_i*`.
+//!
+//! Constraints the bound cannot see (commissions in the budget, the withdrawal's "no sold unit
+//! could be kept", the realized-gain cap) only remove plans, so the bound stays valid; the exact
+//! judge checks them on every candidate. Minimum trades and holdings are in each asset's
+//! allowed units, so the bound sees them.
+
+/// A run of allowed nonzero units `lo..=hi` (all of one sign) on which the commission floor
+/// is linear: `fee + slope·|k|`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
+    pub(crate) fee: f64,
+    pub(crate) slope: f64,
+}
+
+/// One asset's allowed units: `0` (when `lo ≤ 0 ≤ hi`) and the pieces.
+#[derive(Debug, Clone)]
+pub(crate) struct Units {
+    pub(crate) deviation: f64,
+    /// Money per unit.
+    pub(crate) unit: f64,
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
+    /// The allowed nonzero units (the minimum trade and holdings applied), by commission
+    /// piece; commissions are never above what the exact estimate charges.
+    pub(crate) pieces: Vec<Piece>,
+}
+
+impl Units {
+    fn zero_allowed(&self) -> bool {
+        self.lo <= 0 && 0 <= self.hi
+    }
+
+    /// Distance to the level after `k` units.
+    fn excess(&self, k: i64, level: f64) -> f64 {
+        self.deviation + k as f64 * self.unit - level
+    }
+
+    /// The commission floor of `k` units.
+    pub(crate) fn fee(&self, k: i64) -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
+        self.pieces
+            .iter()
+            .find(|p| p.lo <= k && k <= p.hi)
+            .map_or(0.0, |p| p.fee + p.slope * k.unsigned_abs() as f64)
+    }
+
+    /// The price of `k` units in the bound: squared distance to the level plus the priced
+    /// commission floor.
+    fn cost(&self, k: i64, level: f64, beta: f64) -> f64 {
+        let e = self.excess(k, level);
+        e * e + beta * self.fee(k)
+    }
+
+    /// The best real units on a piece (its cost is convex there) and its start for walks.
+    fn centre(&self, piece: &Piece, level: f64, beta: f64) -> f64 {
+        let sign = if piece.lo > 0 { 1.0 } else { -1.0 };
+        let real = (level - self.deviation) / self.unit
+            - sign * beta * piece.slope / (2.0 * self.unit * self.unit);
+        real.clamp(piece.lo as f64, piece.hi as f64)
+    }
+
+    /// The allowed units of least cost. Ties: fewest units, then the first piece.
+    fn nearest(&self, level: f64, beta: f64) -> (i64, f64) {
+        let mut best = (0i64, f64::INFINITY);
+        let mut consider = |k: i64| {
+            let c = self.cost(k, level, beta);
+            if c < best.1 || (c == best.1 && k.unsigned_abs() < best.0.unsigned_abs()) {
+                best = (k, c);
+            }
+        };
+        if self.zero_allowed() {
+            consider(0);
+        }
+        for piece in &self.pieces {
+            let t = self.centre(piece, level, beta);
+            // Clamped in f64 first, so the casts stay in range.
+            consider((t.floor() as i64).clamp(piece.lo, piece.hi));
+            consider((t.ceil() as i64).clamp(piece.lo, piece.hi));
+        }
+        best
+    }
+}
+
+/// The cash's side: `min_{s_min ≤ S ≤ s_max} (c − S)² + 2λS`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CashSide {
+    pub(crate) deviation: f64,
+    pub(crate) s_min: f64,
+    pub(crate) s_max: f64,
+}
+
+impl CashSide {
+    fn best(&self, level: f64) -> f64 {
+        (self.deviation - level).clamp(self.s_min, self.s_max)
+    }
+}
+
+/// The bound at its best level and what the decomposition needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Dual {
+    pub(crate) bound: f64,
+    /// The assets' level `λ − β/2`.
+    pub(crate) level: f64,
+    /// The price `β ≥ 0` of the budget with commissions.
+    pub(crate) beta: f64,
+    /// `k_i*` per asset.
+    pub(crate) units: Vec<i64>,
+    /// `S*`, the cash side's minimiser.
+    pub(crate) spent: f64,
+    /// `S* − (c − λ)`: zero unless the budget clamps the cash side.
+    pub(crate) clamp: f64,
+    pub(crate) cash: CashSide,
+}
+
+impl Dual {
+    /// `q(S)`; infinite outside `[s_min, s_max]` (no allowed plan spends that).
+    pub(crate) fn cash_cost(&self, spent: f64) -> f64 {
+        let slack = 1e-9 * (1.0 + spent.abs());
+        if spent > self.cash.s_max + slack || spent < self.cash.s_min - slack {
+            return f64::INFINITY;
+        }
+        let delta = spent - self.spent;
+        (delta * (delta + 2.0 * self.clamp)).max(0.0)
+    }
+
+    /// The least `q(S) + β·max(0, budget − S − fees)` over spending in `[from, to]`, with the
+    /// commission floors at most `fees`: what the cash side and the unused budget add at least.
+    pub(crate) fn least_tail(&self, from: f64, to: f64, fees: f64) -> f64 {
+        let slack = 1e-9 * (1.0 + from.abs().max(to.abs()));
+        let from = from.max(self.cash.s_min);
+        let to = to.min(self.cash.s_max).max(from);
+        if from > self.cash.s_max + slack {
+            return f64::INFINITY;
+        }
+        let kink = self.cash.s_max - fees;
+        let tail = |s: f64| self.cash_cost(s) + self.beta * (kink - s).max(0.0);
+        // The sum is convex: its minimum is at one of these points, clamped into the range.
+        [self.spent, self.spent - self.clamp + self.beta / 2.0, kink]
+            .into_iter()
+            .map(|s| tail(s.clamp(from, to)))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// `r_i(k)` for asset `units`.
+    pub(crate) fn reduced(&self, asset: &Units, base: i64, k: i64) -> f64 {
+        let c = asset.cost(k, self.level, self.beta);
+        let c0 = asset.cost(base, self.level, self.beta);
+        (c - c0).max(0.0)
+    }
+}
+
+/// One evaluation of the bound at cash level `λ` and budget price `β`.
+struct Point {
+    value: f64,
+    /// Supergradient in λ: `S* − Σx_i`.
+    slope: f64,
+}
+
+/// φ(λ, β), with the plan of the inner minima left in `units`.
+fn evaluate(
+    assets: &[Units],
+    cash: &CashSide,
+    cash_level: f64,
+    beta: f64,
+    units: &mut Vec<i64>,
+) -> Point {
+    units.clear();
+    let level = cash_level - beta / 2.0;
+    let mut costs = 0.0;
+    let mut spent = 0.0;
+    let mut deviations = 0.0;
+    for a in assets {
+        let (k, cost) = a.nearest(level, beta);
+        units.push(k);
+        costs += cost;
+        spent += k as f64 * a.unit;
+        deviations += a.deviation;
+    }
+    let s = cash.best(cash_level);
+    // Σ_i [(d_i + x_i)² − 2λ'x_i] = Σ e_i² + 2λ'Σd_i − nλ'² (see the module notes).
+    let n = assets.len() as f64;
+    let constant = 2.0 * level * deviations - n * level * level;
+    let cash_part = (cash.deviation - s).powi(2) + 2.0 * cash_level * s;
+    Point {
+        value: costs + constant + cash_part - beta * cash.s_max,
+        slope: s - spent,
+    }
+}
+
+/// The best cash level for a fixed `β`, by bisection on the supergradient within `±width`.
+/// Returns the level and its point.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the search's settings, all needed by each solve"
+)]
+fn best_level(
+    assets: &[Units],
+    cash: &CashSide,
+    beta: f64,
+    width: f64,
+    precision: f64,
+    guess: Option<f64>,
+    units: &mut Vec<i64>,
+) -> (f64, Point) {
+    let mut best: Option<(f64, Point)> = None;
+    let keep = |level: f64, point: Point, best: &mut Option<(f64, Point)>| {
+        if best.as_ref().is_none_or(|b| point.value > b.1.value) {
+            *best = Some((level, point));
+        }
+    };
+    // Near a known level, a small bracket (grown until the supergradient changes sign inside
+    // it) saves most of the halvings.
+    let (mut low, mut high) = (-width, width);
+    if let Some(g) = guess {
+        let mut radius = 1.0 + 1e-6 * g.abs();
+        while radius < width {
+            let below = evaluate(assets, cash, g - radius, beta, units);
+            let above = evaluate(assets, cash, g + radius, beta, units);
+            let bracketed = below.slope >= 0.0 && above.slope <= 0.0;
+            keep(g - radius, below, &mut best);
+            keep(g + radius, above, &mut best);
+            if bracketed {
+                (low, high) = (g - radius, g + radius);
+                break;
+            }
+            radius *= 16.0;
+        }
+    }
+    for _ in 0..120 {
+        let mid = 0.5 * (low + high);
+        let point = evaluate(assets, cash, mid, beta, units);
+        let slope = point.slope;
+        keep(mid, point, &mut best);
+        if slope > 0.0 {
+            low = mid;
+        } else if slope < 0.0 {
+            high = mid;
+        } else {
+            break;
+        }
+        if high - low <= precision * (1.0 + mid.abs()) {
+            break;
+        }
+    }
+    for end in [low, high] {
+        let point = evaluate(assets, cash, end, beta, units);
+        keep(end, point, &mut best);
+    }
+    best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
+}
+
+/// φ at `dual`'s level and price for other assets or another cash side (a valid bound too).
+pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
+    let mut units = Vec::with_capacity(assets.len());
+    let cash_level = dual.level + dual.beta / 2.0;
+    evaluate(assets, &cash, cash_level, dual.beta, &mut units).value
+}
+
+/// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
+/// plan overspends through commissions, over the budget price too.
+pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
+    // Past this width every asset sits at a bound and the cash side at an end: φ is flat or
+    // falling beyond it, so the maximum lies inside.
+    let mut width = cash.deviation.abs() + 1.0;
+    for a in assets {
+        width = width
+            .max((a.deviation + a.lo as f64 * a.unit).abs())
+            .max((a.deviation + a.hi as f64 * a.unit).abs())
+            .max(a.unit);
+    }
+    for s in [cash.s_min, cash.s_max] {
+        if s.is_finite() {
+            width = width.max(s.abs());
+        }
+    }
+    let width = 2.0 * width + 1.0;
+    let mut units = Vec::with_capacity(assets.len());
+    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, None, &mut units);
+    let mut beta = 0.0;
+    let has_fees = assets
+        .iter()
+        .any(|a| a.pieces.iter().any(|p| p.fee > 0.0 || p.slope > 0.0));
+    if has_fees && cash.s_max.is_finite() {
+        // φ(β) = max_λ φ(λ, β) is concave: golden-section search over the budget's price. It
+        // is at most the marginal value of cash, about twice the level's size.
+        let mut value = first.value;
+        let ratio = 0.5 * (5f64.sqrt() - 1.0);
+        let (mut low, mut high) = (0.0f64, 4.0 * level.abs() + 1.0);
+        let mut last = level;
+        let mut probe = |b: f64, units: &mut Vec<i64>| {
+            // The assets' level λ − β/2 moves little with β: start from the last one.
+            let guess = last + b / 2.0;
+            let (l, p) = best_level(assets, &cash, b, width + b, 1e-9, Some(guess), units);
+            last = l - b / 2.0;
+            if p.value > value {
+                (value, level, beta) = (p.value, l, b);
+            }
+            p.value
+        };
+        let mut x1 = high - ratio * (high - low);
+        let mut x2 = low + ratio * (high - low);
+        let mut f1 = probe(x1, &mut units);
+        let mut f2 = probe(x2, &mut units);
+        // The bound is flat near its maximum: a coarse price is nearly as strong.
+        for _ in 0..14 {
+            if f1 < f2 {
+                low = x1;
+                (x1, f1) = (x2, f2);
+                x2 = low + ratio * (high - low);
+                f2 = probe(x2, &mut units);
+            } else {
+                high = x2;
+                (x2, f2) = (x1, f1);
+                x1 = high - ratio * (high - low);
+                f1 = probe(x1, &mut units);
+            }
+        }
+        if beta > 0.0 {
+            // Refine the level at the chosen price.
+            level = best_level(
+                assets,
+                &cash,
+                beta,
+                width + beta,
+                1e-13,
+                Some(level),
+                &mut units,
+            )
+            .0;
+        }
+    }
+    let point = evaluate(assets, &cash, level, beta, &mut units);
+    let spent = cash.best(level);
+    Dual {
+        bound: point.value,
+        level: level - beta / 2.0,
+        beta,
+        units,
+        spent,
+        clamp: spent - (cash.deviation - level),
+        cash,
+    }
+}
+
+/// The units of `asset` other than `base` whose reduced cost is below `limit`, cheapest first,
+/// at most `cap` of them. The flag says whether some were left out because of the cap.
+pub(crate) fn alternatives(
+    dual: &Dual,
+    asset: &Units,
+    base: i64,
+    limit: f64,
+    cap: usize,
+) -> (Vec<(f64, i64)>, bool) {
+    let mut out: Vec<(f64, i64)> = Vec::new();
+    let mut truncated = false;
+    if base != 0 && asset.zero_allowed() {
+        let r = dual.reduced(asset, base, 0);
+        if r < limit {
+            out.push((r, 0));
+        }
+    }
+    for piece in &asset.pieces {
+        let (l, h) = (piece.lo, piece.hi);
+        // The reduced cost is convex along a piece: walk out from its best unit both ways.
+        let start = (asset.centre(piece, dual.level, dual.beta).round() as i64).clamp(l, h);
+        for dir in [-1i64, 1] {
+            let mut k = if dir < 0 { start } else { start + 1 };
+            let mut taken = 0usize;
+            while l <= k && k <= h {
+                let r = dual.reduced(asset, base, k);
+                if r >= limit {
+                    break;
+                }
+                if taken == cap {
+                    truncated = true;
+                    break;
+                }
+                if k != base {
+                    out.push((r, k));
+                }
+                taken += 1;
+                k += dir;
+            }
+        }
+    }
+    out.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    if out.len() > cap {
+        out.truncate(cap);
+        truncated = true;
+    }
+    (out, truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(deviation: f64, unit: f64, lo: i64, hi: i64) -> Units {
+        let piece = |lo, hi| Piece {
+            lo,
+            hi,
+            fee: 0.0,
+            slope: 0.0,
+        };
+        Units {
+            deviation,
+            unit,
+            lo,
+            hi,
+            pieces: vec![piece(1, hi), piece(lo, -1)]
+                .into_iter()
+                .filter(|p| p.lo <= p.hi)
+                .collect(),
+        }
+    }
+
+    /// Brute force over all plans of small units.
+    fn brute(assets: &[Units], cash: CashSide) -> f64 {
+        let mut best = f64::INFINITY;
+        let mut current: Vec<i64> = assets.iter().map(|a| a.lo).collect();
+        loop {
+            let spent: f64 = assets
+                .iter()
+                .zip(&current)
+                .map(|(a, &k)| k as f64 * a.unit)
+                .sum();
+            if spent >= cash.s_min && spent <= cash.s_max {
+                let f: f64 = assets
+                    .iter()
+                    .zip(&current)
+                    .map(|(a, &k)| (a.deviation + k as f64 * a.unit).powi(2))
+                    .sum::<f64>()
+                    + (cash.deviation - spent).powi(2);
+                best = best.min(f);
+            }
+            let mut i = 0;
+            loop {
+                if i == current.len() {
+                    return best;
+                }
+                if current[i] < assets[i].hi {
+                    current[i] += 1;
+                    break;
+                }
+                current[i] = assets[i].lo;
+                i += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn the_bound_is_positive_where_fractional_shares_would_hit_the_targets() {
+        // Full rebalance: deviations sum to minus the cash deviation, so fractional shares
+        // reach F = 0; whole shares of 70 and 110 cannot.
+        let assets = [units(-35.0, 70.0, -5, 5), units(55.0, 110.0, -5, 5)];
+        let cash = CashSide {
+            deviation: -20.0,
+            s_min: f64::NEG_INFINITY,
+            s_max: -20.0 + 1000.0,
+        };
+        let dual = maximise(&assets, cash);
+        let exact = brute(&assets, cash);
+        assert!(dual.bound > 0.0, "{dual:?}");
+        assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
+    }
+
+    #[test]
+    fn the_decomposition_is_exact() {
+        let assets = [
+            units(-300.0, 47.0, 0, 20),
+            units(120.0, 93.0, -3, 20),
+            units(-10.0, 11.0, 0, 20),
+        ];
+        let cash = CashSide {
+            deviation: 190.0,
+            s_min: f64::NEG_INFINITY,
+            s_max: 190.0,
+        };
+        let dual = maximise(&assets, cash);
+        for plan in [[0i64, 0, 0], [6, -1, 0], [3, -1, 2]] {
+            let spent: f64 = assets
+                .iter()
+                .zip(&plan)
+                .map(|(a, &k)| k as f64 * a.unit)
+                .sum();
+            let f: f64 = assets
+                .iter()
+                .zip(&plan)
+                .map(|(a, &k)| (a.deviation + k as f64 * a.unit).powi(2))
+                .sum::<f64>()
+                + (cash.deviation - spent).powi(2);
+            let r: f64 = assets
+                .iter()
+                .zip(&plan)
+                .zip(&dual.units)
+                .map(|((a, &k), &b)| dual.reduced(a, b, k))
+                .sum();
+            let g = dual.bound + r + dual.cash_cost(spent);
+            assert!((f - g).abs() < 1e-6 * (1.0 + f), "{f} vs {g}");
+        }
+    }
+}

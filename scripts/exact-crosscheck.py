@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Cross-check `pbal plan` against an independent exact solver (SCIP, through pyscipopt).
+
+For random portfolios (buy-only and full, sizes given on the command line) it writes the
+positions CSV and a targets file, runs `pbal plan --format json`, and solves the same problem
+as a mixed-integer quadratic program in SCIP:
+
+    minimise  Σ_i (v_i + q_i·p_i − t_i·(N − r))² + (C − Σ q_i·p_i − r)²
+    over      integer q_i,  q_i ≥ 0 (buy-only) or q_i ≥ −held_i (full),  Σ q_i·p_i ≤ C − r
+
+Both plans' objectives are then computed exactly (Python fractions) from their share counts,
+so float tolerances in either solver cannot blur the comparison. Prices are in cents, weights
+are multiples of 1/10000 (exact in decimal), no commissions or minimum trade.
+
+A case passes when pbal's objective is at most SCIP's (equal when SCIP proved its optimum) and
+pbal flagged the plan optimal. Prints one line per case and a summary table per strategy and
+size; exits 1 when a case fails.
+
+Not run in CI (it needs pyscipopt and minutes of SCIP time). Usage, from the repository root:
+
+    pip install pyscipopt               # pyscipopt 6.3.0 (SCIP 10) was used
+    cargo build --release -p pbal-cli
+    python3 scripts/exact-crosscheck.py --sizes 10,30,100,200,500 --cases 10 \
+        [--pbal target/release/pbal] [--scip-time 60] [--seed 1]
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+
+from pyscipopt import Model, quicksum
+
+
+def random_case(rng: random.Random, n: int, strategy: str) -> dict:
+    prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
+    held = [rng.randint(0, 120) for _ in range(n)]
+    # Weights: multiples of 1/10000 that sum to exactly 1, each at least 1/10000.
+    cuts = sorted(rng.sample(range(1, 10_000), n - 1))
+    parts = [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
+    value = sum(h * p for h, p in zip(held, prices))  # cents
+    if strategy == "buy-only":
+        cash = rng.randint(value // 50, value // 5 + 100_000)
+    else:
+        cash = rng.randint(-value // 50, value // 20 + 10_000)
+    reserve = rng.choice([0, 0, rng.randint(1, 500) * 100])
+    return {
+        "symbols": [f"S{i:04d}" for i in range(n)],
+        "prices": prices,
+        "held": held,
+        "weights": parts,
+        "cash": cash,
+        "reserve": reserve,
+        "strategy": strategy,
+    }
+
+
+def cents(c: int) -> str:
+    sign = "-" if c < 0 else ""
+    c = abs(c)
+    return f"{sign}{c // 100}.{c % 100:02d}"
+
+
+def objective(case: dict, quantities: list) -> Fraction:
+    """The objective in dollars², exactly."""
+    p = [Fraction(x, 100) for x in case["prices"]]
+    v = [h * x for h, x in zip(case["held"], p)]
+    cash = Fraction(case["cash"], 100)
+    reserve = Fraction(case["reserve"], 100)
+    invest = sum(v) + cash - reserve
+    f = Fraction(0)
+    spent = Fraction(0)
+    for vi, pi, w, q in zip(v, p, case["weights"], quantities):
+        x = q * pi
+        spent += x
+        f += (vi + x - Fraction(w, 10_000) * invest) ** 2
+    return f + (cash - spent - reserve) ** 2
+
+
+def overspend(case: dict, quantities: list) -> Fraction:
+    """How much a plan spends beyond cash − reserve (≤ 0 when it keeps the budget), exactly."""
+    spent = sum(q * Fraction(p, 100) for q, p in zip(quantities, case["prices"]))
+    return spent - Fraction(case["cash"] - case["reserve"], 100)
+
+
+def run_pbal(pbal: str, case: dict, workdir: str) -> tuple:
+    positions = os.path.join(workdir, "positions.csv")
+    targets = os.path.join(workdir, "targets.toml")
+    with open(positions, "w") as out:
+        out.write("Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\n")
+        for s, p, h in zip(case["symbols"], case["prices"], case["held"]):
+            out.write(f"{s},{cents(p * h)},{cents(p)},0\n")
+    with open(targets, "w") as out:
+        for s, w in zip(case["symbols"], case["weights"]):
+            out.write(f'{s} = "0.{w:04d}"\n')  # w < 10000: an exact decimal fraction
+    cmd = [
+        pbal, "plan", positions, "--targets", targets, "--cash", cents(case["cash"]),
+        "--strategy", case["strategy"], "--reserve", cents(case["reserve"]),
+        "--format", "json", "--as-of", "2026-01-02",
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"pbal failed: {done.stderr}")
+    plan = json.loads(done.stdout)
+    index = {s: i for i, s in enumerate(case["symbols"])}
+    quantities = [0] * len(case["symbols"])
+    for t in plan["trades"]:
+        q = Fraction(t["quantity"])
+        quantities[index[t["symbol"]]] = q if t["side"] == "BUY" else -q
+    return quantities, bool(plan["optimal"]), elapsed
+
+
+def run_scip(case: dict, time_limit: float) -> tuple:
+    p = [Fraction(x, 100) for x in case["prices"]]
+    v = [h * x for h, x in zip(case["held"], p)]
+    cash = Fraction(case["cash"], 100)
+    reserve = Fraction(case["reserve"], 100)
+    invest = sum(v) + cash - reserve
+    budget = cash - reserve
+    model = Model()
+    model.hideOutput()
+    model.setParam("limits/time", time_limit)
+    model.setParam("limits/gap", 0.0)
+    model.setParam("limits/absgap", 0.0)
+    # Tighter than the default 1e-6 (relative): that lets a budget of 300 (thousands) be
+    # overspent by 30 cents. Plans are re-checked exactly below anyway.
+    model.setParam("numerics/feastol", 1e-9)
+    q = []
+    for i, (pi, h) in enumerate(zip(p, case["held"])):
+        lo = 0 if case["strategy"] == "buy-only" else -h
+        # Whatever can be sold plus the budget bounds any buy.
+        sellable = sum(hh * pp for hh, pp in zip(case["held"], p)) if case["strategy"] == "full" else 0
+        hi = max(0, int((budget + sellable) // pi))
+        q.append(model.addVar(f"q{i}", vtype="I", lb=lo, ub=hi))
+    # Money in thousands inside SCIP: squares of millions upset its LP solver's numerics. The
+    # objectives are compared exactly afterwards, so the scaling cannot bias the verdict.
+    k = 1000
+    spent = quicksum(float(pi / k) * qi for pi, qi in zip(p, q))
+    model.addCons(spent <= float(budget / k))
+    # One epigraph variable per square: SCIP cuts each convex square on its own, much tighter
+    # than one constraint on the whole sum.
+    residuals = [
+        float((vi - Fraction(w, 10_000) * invest) / k) + float(pi / k) * qi
+        for vi, pi, w, qi in zip(v, p, case["weights"], q)
+    ]
+    residuals.append(float(budget / k) - spent)
+    squares = []
+    for i, r in enumerate(residuals):
+        z = model.addVar(f"z{i}", lb=0.0, ub=None)
+        model.addCons(r * r <= z)
+        squares.append(z)
+    model.setObjective(quicksum(squares), "minimize")
+    start = time.perf_counter()
+    model.optimize()
+    elapsed = time.perf_counter() - start
+    proven = model.getStatus() == "optimal"
+    if model.getNSols() == 0:
+        return None, proven, elapsed
+    sol = model.getBestSol()
+    return [round(model.getSolVal(sol, qi)) for qi in q], proven, elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pbal", default="target/release/pbal")
+    ap.add_argument("--sizes", default="10,30,100,200,500")
+    ap.add_argument("--cases", type=int, default=10, help="cases per size and strategy")
+    ap.add_argument("--strategies", default="buy-only,full")
+    ap.add_argument("--scip-time", type=float, default=60.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", default="", help="run only these case numbers (1-based, comma-separated)")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    only = {int(x) for x in args.only.split(",") if x}
+    number = 0
+    rows = {}
+    failures = 0
+    with tempfile.TemporaryDirectory() as workdir:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            for strategy in args.strategies.split(","):
+                for _ in range(args.cases):
+                    case = random_case(rng, n, strategy)
+                    number += 1
+                    if only and number not in only:
+                        continue
+                    pq, optimal, pt = run_pbal(args.pbal, case, workdir)
+                    sq, proven, st = run_scip(case, args.scip_time)
+                    fp = objective(case, pq)
+                    # A SCIP plan that overspends (within its float tolerance) is not an
+                    # allowed plan: it cannot show pbal suboptimal.
+                    scip_ok = sq is not None and overspend(case, sq) <= 0
+                    fs = objective(case, sq) if scip_ok else None
+                    ok = (
+                        optimal
+                        and overspend(case, pq) <= 0
+                        and (fs is None or fp <= fs)
+                        and (not proven or fs is None or fp == fs)
+                    )
+                    failures += not ok
+                    verdict = "ok" if ok else "FAIL"
+                    if sq is not None and not scip_ok:
+                        verdict += f" (SCIP's plan overspends by {float(overspend(case, sq)):.4f})"
+                    ratio = float(fp / fs) if fs else float("nan")
+                    print(
+                        f"#{number:3} {strategy:8} n={n:4} pbal {pt*1000:8.1f} ms optimal={optimal!s:5} | "
+                        f"scip {st*1000:9.1f} ms proven={proven!s:5} | pbal/scip objective {ratio:.12f} {verdict}",
+                        flush=True,
+                    )
+                    r = rows.setdefault((strategy, n), {"cases": 0, "ok": 0, "equal": 0, "proven": 0, "pt": [], "st": []})
+                    r["cases"] += 1
+                    r["ok"] += ok
+                    r["equal"] += fs is not None and fp == fs
+                    r["proven"] += proven
+                    r["pt"].append(pt)
+                    r["st"].append(st)
+    print()
+    print("| strategy | assets | cases | pbal optimal and ≤ SCIP | equal to SCIP | SCIP proved | pbal median / max (process) | SCIP median / max |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (strategy, n), r in sorted(rows.items()):
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        print(
+            f"| {strategy} | {n} | {r['cases']} | {r['ok']} | {r['equal']} | {r['proven']} | "
+            f"{med(r['pt'])*1000:.0f} / {max(r['pt'])*1000:.0f} ms | {med(r['st']):.2f} / {max(r['st']):.2f} s |"
+        )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
