@@ -176,7 +176,7 @@ pub struct Instrument {
 }
 
 /// Asset classes planned like stocks (ETFs are STK at IBKR).
-fn plannable(asset_class: Option<&str>) -> bool {
+pub(crate) fn plannable(asset_class: Option<&str>) -> bool {
     matches!(asset_class, None | Some("STK" | "FUND" | "ETF"))
 }
 
