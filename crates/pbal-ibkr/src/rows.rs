@@ -53,8 +53,6 @@ pub(crate) fn canonical(name: &str) -> Option<&'static str> {
 pub(crate) struct Records<'t> {
     text: &'t str,
     reader: csv::Reader<&'t [u8]>,
-    /// Byte offset and line of the last record read (the only one an unclosed quote can be in).
-    last: Option<(u64, u64)>,
 }
 
 impl<'t> Records<'t> {
@@ -65,7 +63,6 @@ impl<'t> Records<'t> {
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(text.as_bytes()),
-            last: None,
         }
     }
 
@@ -84,15 +81,16 @@ impl<'t> Records<'t> {
                 line: e.position().map_or(0, csv::Position::line),
                 message: format!("malformed CSV: {e}"),
             })?;
-        if more {
-            let position = record.position();
-            let line = position.map_or(0, csv::Position::line);
-            self.last = position.map(|p| (p.byte(), line));
-            return Ok(Some(line));
+        if !more {
+            return Ok(None);
         }
+        let (start, line) = record.position().map_or((0, 0), |p| (p.byte(), p.line()));
         // The csv crate ends a quoted field at the end of the input without a word: a quote
-        // never closed swallows every line after it into one field, so it is an error.
-        if let Some((start, line)) = self.last.take()
+        // never closed swallows every line after it into one field. Such a field runs to the
+        // end, so only a record that does needs the check, before anyone reads its fields.
+        let at_end =
+            usize::try_from(self.reader.position().byte()).is_ok_and(|end| end >= self.text.len());
+        if at_end
             && let Ok(start) = usize::try_from(start)
             && let Some(quote) = unclosed_quote(self.text, start)
         {
@@ -104,7 +102,7 @@ impl<'t> Records<'t> {
                 column: before[line_start..].chars().count() as u64 + 1,
             });
         }
-        Ok(None)
+        Ok(Some(line))
     }
 }
 

@@ -7,3 +7,4 @@ mod ibkr;
 #[cfg(feature = "live")]
 mod live;
 mod plan;
+mod readers;
