@@ -151,9 +151,8 @@ pub enum Error {
     },
     /// A position's LOT rows do not add up to its SUMMARY row.
     #[error(
-        "{file}:{line}: {symbol}{}: the SUMMARY row holds {quantity} but its LOT rows (lines \
+        "{file}:{line}: {position}: the SUMMARY row holds {quantity} but its LOT rows (lines \
          {}) hold {lot_total}; a lot row is missing or extra",
-        account.as_ref().map(|a| format!(" in account {a}")).unwrap_or_default(),
         lot_lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
     )]
     LotsMismatch {
@@ -161,10 +160,8 @@ pub enum Error {
         file: String,
         /// Line of the SUMMARY row.
         line: u64,
-        /// Symbol.
-        symbol: String,
-        /// Account, when the file names one.
-        account: Option<String>,
+        /// The symbol, and its account when the file names one (`VTI in account U1`).
+        position: String,
         /// The SUMMARY row's quantity.
         quantity: rust_decimal::Decimal,
         /// The sum of the LOT rows' quantities.

@@ -496,8 +496,10 @@ impl Collector {
             return Err(Error::LotsMismatch {
                 file: self.file.clone(),
                 line: summary.line,
-                symbol: position.symbol.clone(),
-                account: position.account.clone(),
+                position: match &position.account {
+                    Some(account) => format!("{} in account {account}", position.symbol),
+                    None => position.symbol.clone(),
+                },
                 quantity: position.quantity,
                 lot_total,
                 lot_lines: lots.iter().map(|l| l.line).collect(),

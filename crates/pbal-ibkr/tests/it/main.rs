@@ -3,4 +3,5 @@ mod client_portal;
 mod exports;
 mod flex_web;
 mod integrity;
+mod pipeline;
 mod robustness;
