@@ -93,8 +93,10 @@ impl Model {
     fn currency_of(&self, symbol: usize) -> &'static str {
         self.traded[symbol % self.traded.len()]
     }
-    fn has_lots(&self) -> bool {
-        self.positions.iter().any(|p| !p.lots.is_empty())
+    /// Without a LevelOfDetail column, a summary is found as the sum of two or more lots; a
+    /// single lot next to its summary needs the column (else it reads as a row twice).
+    fn needs_levels(&self) -> bool {
+        self.positions.iter().any(|p| p.lots.len() == 1)
     }
     fn single_currency(&self) -> bool {
         self.positions
@@ -661,7 +663,7 @@ fn quoted(fields: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 
 fn flex_csv(m: &Model, layout: Layout, c: &mut Choices) -> String {
     let dates = DateStyle::choose(c);
-    let levels = m.has_lots() || c.coin();
+    let levels = m.needs_levels() || c.coin();
     let codes = layout == Layout::FlexSectionCodes;
     // Header and trailer records: always in that layout, often with section codes.
     let trailers = layout == Layout::FlexHeaderTrailer || (codes && c.coin());
@@ -1009,7 +1011,7 @@ fn attributes(row: &BTreeMap<&'static str, String>, trade: bool) -> BTreeMap<&'s
 
 fn xml(m: &Model, c: &mut Choices) -> String {
     let dates = DateStyle::choose(c);
-    let levels = m.has_lots() || c.coin();
+    let levels = m.needs_levels() || c.coin();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FlexQueryResponse queryName=\"pbal\" type=\"AF\">\n",
     );
