@@ -24,45 +24,45 @@ const SYMBOLS: [&str; 10] = [
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-struct Lot {
+pub(crate) struct Lot {
     open: Date,
     quantity: Decimal,
     cost_basis: Decimal,
 }
 
 #[derive(Debug, Clone)]
-struct Pos {
-    account: usize,
-    symbol: usize,
-    currency: &'static str,
-    quantity: Decimal,
-    price: Decimal,
-    cost_basis: Decimal,
-    lots: Vec<Lot>,
+pub(crate) struct Pos {
+    pub(crate) account: usize,
+    pub(crate) symbol: usize,
+    pub(crate) currency: &'static str,
+    pub(crate) quantity: Decimal,
+    pub(crate) price: Decimal,
+    pub(crate) cost_basis: Decimal,
+    pub(crate) lots: Vec<Lot>,
 }
 
 impl Pos {
-    fn value(&self) -> Decimal {
+    pub(crate) fn value(&self) -> Decimal {
         self.quantity * self.price
     }
     fn lot_value(&self, lot: &Lot) -> Decimal {
         lot.quantity * self.price
     }
-    fn short(&self) -> bool {
+    pub(crate) fn short(&self) -> bool {
         self.quantity < Decimal::ZERO
     }
 }
 
 #[derive(Debug, Clone)]
-struct Cash {
-    account: usize,
+pub(crate) struct Cash {
+    pub(crate) account: usize,
     /// An ISO code, or `BASE` for the base-currency summary.
-    currency: &'static str,
-    amount: Decimal,
+    pub(crate) currency: &'static str,
+    pub(crate) amount: Decimal,
 }
 
 #[derive(Debug, Clone)]
-struct Trade {
+pub(crate) struct Trade {
     account: usize,
     symbol: usize,
     currency: &'static str,
@@ -75,18 +75,18 @@ struct Trade {
 }
 
 #[derive(Debug, Clone)]
-struct Model {
-    base: &'static str,
+pub(crate) struct Model {
+    pub(crate) base: &'static str,
     /// The currencies securities trade in (the base may be one of them or not).
-    traded: Vec<&'static str>,
+    pub(crate) traded: Vec<&'static str>,
     /// Rate to base for every currency used (the base at 1).
-    rates: BTreeMap<&'static str, Decimal>,
-    accounts: Vec<String>,
-    positions: Vec<Pos>,
-    cash: Vec<Cash>,
-    trades: Vec<Trade>,
+    pub(crate) rates: BTreeMap<&'static str, Decimal>,
+    pub(crate) accounts: Vec<String>,
+    pub(crate) positions: Vec<Pos>,
+    pub(crate) cash: Vec<Cash>,
+    pub(crate) trades: Vec<Trade>,
     /// Drives every choice of layout detail and row order.
-    seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl Model {
@@ -105,7 +105,7 @@ impl Model {
     }
 }
 
-fn day(offset: i64) -> Date {
+pub(crate) fn day(offset: i64) -> Date {
     jiff::civil::date(2015, 1, 1)
         .checked_add(jiff::Span::new().days(offset))
         .unwrap()
@@ -163,7 +163,7 @@ fn trade_spec() -> impl Strategy<Value = TradeSpec> {
 }
 
 prop_compose! {
-    fn model()(
+    pub(crate) fn model()(
         accounts in 1usize..=3,
         currencies in prop::sample::subsequence(CURRENCIES.to_vec(), 1..=3),
         base_held in prop::bool::weighted(0.7),
@@ -363,7 +363,7 @@ fn conid(symbol: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Layout {
+pub(crate) enum Layout {
     /// The original tool's `Symbol,PositionValue,MarkPrice,FifoPnlUnrealized`.
     Original,
     FlexPlain,
@@ -1056,7 +1056,7 @@ fn xml(m: &Model, c: &mut Choices) -> String {
     out + "</FlexStatements>\n</FlexQueryResponse>\n"
 }
 
-fn render(m: &Model, layout: Layout) -> String {
+pub(crate) fn render(m: &Model, layout: Layout) -> String {
     let mut c = Choices(m.seed ^ (layout as u64) << 56);
     match layout {
         Layout::Original => original(m, &mut c),
@@ -1069,7 +1069,7 @@ fn render(m: &Model, layout: Layout) -> String {
 }
 
 /// The layouts that can hold the whole portfolio.
-fn layouts(m: &Model) -> Vec<Layout> {
+pub(crate) fn layouts(m: &Model) -> Vec<Layout> {
     let mut layouts = vec![
         Layout::FlexPlain,
         Layout::FlexHeaderTrailer,
@@ -1266,7 +1266,7 @@ fn expected(m: &Model, layout: Layout) -> Read {
     }
 }
 
-fn config() -> ProptestConfig {
+pub(crate) fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
