@@ -667,6 +667,9 @@ fn flex_csv(m: &Model, layout: Layout, c: &mut Choices) -> String {
     let codes = layout == Layout::FlexSectionCodes;
     // Header and trailer records: always in that layout, often with section codes.
     let trailers = layout == Layout::FlexHeaderTrailer || (codes && c.coin());
+    // Variants seen in real files: dates on BOA records, `"EOS","TRNT"` and a bare `"EOF"`.
+    let breakout_by_day = trailers && c.coin();
+    let short_trailers = trailers && c.coin();
     let all: Vec<usize> = (0..m.accounts.len()).collect();
     // Without BOA blocks, accounts are stacked (each its own sections) or merged (each
     // section holds every account's rows).
@@ -697,7 +700,13 @@ fn flex_csv(m: &Model, layout: Layout, c: &mut Choices) -> String {
     }
     for block in &blocks {
         if trailers {
-            out += &quoted(["BOA", &m.accounts[block[0]]]);
+            if breakout_by_day {
+                // "Breakout by Day": the block's dates, unquoted.
+                let d = dates.date(day(4000));
+                let _ = writeln!(out, "\"BOA\",\"{}\",{d},{d}", m.accounts[block[0]]);
+            } else {
+                out += &quoted(["BOA", &m.accounts[block[0]]]);
+            }
         }
         for s in sections(m, block, levels, &dates, c) {
             if trailers {
@@ -718,7 +727,11 @@ fn flex_csv(m: &Model, layout: Layout, c: &mut Choices) -> String {
                 );
             }
             if trailers {
-                out += &quoted(["EOS", s.code, &s.rows.len().to_string(), "0"]);
+                if short_trailers {
+                    out += &quoted(["EOS", s.code]);
+                } else {
+                    out += &quoted(["EOS", s.code, &s.rows.len().to_string(), "0"]);
+                }
             }
         }
         if trailers {
@@ -726,7 +739,11 @@ fn flex_csv(m: &Model, layout: Layout, c: &mut Choices) -> String {
         }
     }
     if trailers {
-        out += &quoted(["EOF", &m.accounts[0]]);
+        out += &if short_trailers {
+            quoted(["EOF"])
+        } else {
+            quoted(["EOF", &m.accounts[0]])
+        };
     }
     out
 }
