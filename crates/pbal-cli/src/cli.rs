@@ -6,53 +6,128 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::decimal_arg::{parse_decimal, parse_non_negative};
+use crate::decimal_arg::{parse_decimal, parse_non_negative, parse_percent};
 
 /// pbal keeps a brokerage portfolio on its target allocation with whole-share plans:
 /// as little trading, tax and attention as possible.
 ///
 /// Without a subcommand, `pbal FILE -c CASH` runs `pbal plan` (as the original tool did).
 #[derive(Debug, Parser)]
-#[command(name = "pbal", version, max_term_width = 100)]
+#[command(
+    name = "pbal",
+    version = env!("PBAL_VERSION_LINE"),
+    max_term_width = 100,
+    after_help = crate::help::top_level(),
+)]
 pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only errors and the command's output: no warnings or notes.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
+    pub quiet: bool,
+    /// Also print notes: which config file and settings are used; every warning before an error.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
+    pub verbose: u8,
+    /// Read defaults from this TOML file instead of $XDG_CONFIG_HOME/pbal/config.toml.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "PBAL_CONFIG",
+        help_heading = "Global options"
+    )]
+    pub config: Option<PathBuf>,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the whole-share trades that move the portfolio toward its targets (dry run).
+    #[command(after_help = crate::help::plan())]
     Plan(Box<PlanArgs>),
     /// Show what pbal reads from an export: holdings, lots, currencies, cash, skipped rows.
+    #[command(after_help = crate::help::positions())]
     Positions(PositionsArgs),
     /// Download a Flex Query statement through IBKR's Flex Web Service.
+    #[command(after_help = crate::help::fetch())]
     Fetch(FetchArgs),
     /// Place the plan's orders through the local Client Portal gateway: preview, confirm, sells
     /// first, then buys with the real cash.
     #[cfg(feature = "live")]
+    #[command(after_help = crate::help::trade())]
     Trade(Box<crate::live::TradeArgs>),
     /// Show the gateway session, account, cash and open orders.
     #[cfg(feature = "live")]
+    #[command(after_help = crate::help::status())]
     Status(crate::live::StatusArgs),
     /// Cancel pbal's own open orders.
     #[cfg(feature = "live")]
+    #[command(after_help = crate::help::cancel())]
     Cancel(crate::live::CancelArgs),
     /// Set up the connection to the gateway (`pbal gateway trust`).
     #[cfg(feature = "live")]
+    #[command(after_help = crate::help::gateway())]
     Gateway(crate::live::GatewayCommandArgs),
     /// Place the plan's orders through the local Client Portal gateway (needs the `live` build).
     #[cfg(not(feature = "live"))]
+    #[command(after_help = crate::help::trade())]
     Trade(LiveStubArgs),
     /// Show the gateway session, account, cash and open orders (needs the `live` build).
     #[cfg(not(feature = "live"))]
+    #[command(after_help = crate::help::status())]
     Status(LiveStubArgs),
     /// Cancel pbal's own open orders (needs the `live` build).
     #[cfg(not(feature = "live"))]
+    #[command(after_help = crate::help::cancel())]
     Cancel(LiveStubArgs),
+    /// Set up the connection to the gateway (needs the `live` build).
+    #[cfg(not(feature = "live"))]
+    #[command(after_help = crate::help::gateway())]
+    Gateway(LiveStubArgs),
     /// Replay rebalancing policies on a price history and compare return, risk, trades, tax.
+    #[command(after_help = crate::help::backtest())]
     Backtest(crate::commands::backtest::BacktestArgs),
+    /// Show the effective settings (flags aside) and where each comes from: environment,
+    /// config file or built-in default.
+    #[command(after_help = crate::help::config())]
+    Config,
+    /// Print a shell completion script to stdout.
+    #[command(after_help = crate::help::completions())]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(after_help = crate::help::man())]
+    Man(ManArgs),
+}
+
+/// Arguments of `pbal completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `pbal man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page instead of pbal's (e.g. `plan` for pbal-plan(1)).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
 
 /// Arguments of a live command in a build without the `live` feature: accepted and ignored, so
@@ -116,29 +191,100 @@ pub struct PositionsArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Subcommand names; anything else as the first argument is a `plan` FILE (the original usage).
-const SUBCOMMANDS: &[&str] = &[
-    "plan",
-    "backtest",
-    "positions",
-    "fetch",
-    "trade",
-    "status",
-    "cancel",
-    "gateway",
-    "help",
-];
-
 /// Rewrites the original tool's usage (`pbal FILE -c 5000 -s try_avoid_sell`) to `pbal plan …`.
-pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Vec<OsString> {
-    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
-        return args;
+/// A first word that is not a file but looks like a mistyped subcommand is a usage error with
+/// a suggestion instead (a plan of a missing file would only confuse).
+pub(crate) fn legacy_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> {
+    let Some(at) = first_word(&args) else {
+        return Ok(args);
     };
-    let top_level_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
-    if !SUBCOMMANDS.contains(&first) && !top_level_flag {
-        args.insert(1, OsString::from("plan"));
+    let Some(word) = args[at].to_str() else {
+        args.insert(at, OsString::from("plan"));
+        return Ok(args);
+    };
+    if matches!(word, "-h" | "--help" | "-V" | "--version") {
+        return Ok(args);
     }
-    args
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let names: Vec<String> = command
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .chain(std::iter::once("help"))
+        .map(str::to_owned)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    if names.contains(&word) {
+        return Ok(args);
+    }
+    if !word.starts_with('-')
+        && !std::path::Path::new(word).exists()
+        && let Some(name) = suggestion(word, &names)
+    {
+        return Err(command.error(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!(
+                "unrecognized subcommand `{word}` (and no such file)\n\n  \
+                 did you mean `{name}`?\n\n  \
+                 tip: to plan a file named {word:?}, write `pbal plan {word}`"
+            ),
+        ));
+    }
+    args.insert(at, OsString::from("plan"));
+    Ok(args)
+}
+
+/// Index of the first argument after the global options (`-q`, `-v`, `--config FILE`).
+fn first_word(args: &[OsString]) -> Option<usize> {
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        let text = arg.to_str().unwrap_or_default();
+        let is_count = text.len() > 1
+            && text.starts_with('-')
+            && !text.starts_with("--")
+            && text[1..].chars().all(|c| c == 'v' || c == 'q');
+        if is_count || matches!(text, "--quiet" | "--verbose") || text.starts_with("--config=") {
+            i += 1;
+        } else if text == "--config" {
+            i += 2;
+        } else {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The subcommand `word` most likely misspells: a prefix of it, or at most two edits away
+/// (one for short words). Words that look like paths are never subcommands.
+fn suggestion<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
+    if word.contains(['.', '/', '\\']) {
+        return None;
+    }
+    let word = word.to_ascii_lowercase();
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    names
+        .iter()
+        .map(|name| (edit_distance(&word, name), *name))
+        .filter(|(d, name)| *d <= limit || (word.len() >= 3 && name.starts_with(&word)))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// How a plan may trade.
@@ -187,23 +333,24 @@ pub enum DestinationArg {
     Half,
 }
 
-/// A share given as `5%` or a fraction `0.05` (a bare number above 1 is read as percent).
-fn parse_share(text: &str) -> Result<Decimal, String> {
+/// A calendar date written YYYY-MM-DD.
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     let trimmed = text.trim();
-    let value = if let Some(p) = trimmed.strip_suffix('%') {
-        parse_non_negative(p)? / Decimal::ONE_HUNDRED
-    } else {
-        let v = parse_non_negative(trimmed)?;
-        if v > Decimal::ONE {
-            v / Decimal::ONE_HUNDRED
+    trimmed.parse::<jiff::civil::Date>().map_err(|_| {
+        let shape_ok = trimmed.len() == 10
+            && trimmed.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if shape_ok {
+            format!("{text:?} is not a day of the calendar")
         } else {
-            v
+            format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 2025-03-31")
         }
-    };
-    if value > Decimal::ONE {
-        return Err(format!("{text:?} is more than 100%"));
-    }
-    Ok(value)
+    })
 }
 
 /// Output format.
@@ -311,6 +458,12 @@ pub struct PlanArgs {
     /// Plan all accounts of the export together, as one household.
     #[arg(long)]
     pub all_accounts: bool,
+
+    /// With `--all-accounts` and an amount in `--cash`: the account the amount goes to (or,
+    /// negative, comes out of). Default: new cash is split by each account's share of the
+    /// household's value, and a withdrawal comes out of the accounts whose sales raise it.
+    #[arg(long, value_name = "ID", requires = "all_accounts")]
+    pub cash_account: Option<String>,
 }
 
 /// What shapes a plan (shared by the commands that make one).
@@ -326,7 +479,7 @@ pub struct EngineArgs {
     pub targets: Option<PathBuf>,
 
     /// No order smaller than this amount.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, conflicts_with = "increment")]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true, conflicts_with = "increment")]
     pub min_trade: Option<Decimal>,
 
     /// The original tool's minimum trade: orders of at least 10^N (e.g. 2 → 100).
@@ -342,20 +495,21 @@ pub struct EngineArgs {
     pub commission: CommissionArg,
 
     /// Cash to keep uninvested.
-    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub reserve: Decimal,
 
     /// Only trade when some asset is outside its tolerance band (implied by `--strategy bands`).
     #[arg(long)]
     pub bands: bool,
 
-    /// Absolute band: how far a weight may drift, in percentage points (5/25 rule: 5%).
-    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_share)]
+    /// Absolute band: how far a weight may drift, in percentage points (`5` and `5%` both mean
+    /// 5 points; the 5/25 rule's default).
+    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_percent, allow_hyphen_values = true)]
     pub band_abs: Decimal,
 
-    /// Relative band: how far a weight may drift, as a share of its target (5/25 rule: 25%).
-    /// The band is the smaller of the two.
-    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_share)]
+    /// Relative band: how far a weight may drift, as a percent of its target (`25` and `25%`
+    /// both mean 25%; the 5/25 rule's default). The band is the smaller of the two.
+    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_percent, allow_hyphen_values = true)]
     pub band_rel: Decimal,
 
     /// With `--strategy bands`: trade assets outside their band to the target, the band's edge,
@@ -372,12 +526,13 @@ pub struct EngineArgs {
     #[arg(long, value_name = "AMOUNT", value_parser = parse_decimal, allow_hyphen_values = true)]
     pub max_realized_gain: Option<Decimal>,
 
-    /// Tax rate on net short-term gains, for the estimate (e.g. 37%).
-    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    /// Tax rate on net short-term gains, for the estimate, in percent (`37` and `37%` both mean
+    /// 37%; `0.5` means 0.5%).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_percent, allow_hyphen_values = true)]
     pub tax_rate_short: Decimal,
 
-    /// Tax rate on net long-term gains, for the estimate (e.g. 20%).
-    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_share)]
+    /// Tax rate on net long-term gains, for the estimate, in percent (`20` = `20%`).
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = parse_percent, allow_hyphen_values = true)]
     pub tax_rate_long: Decimal,
 
     /// US wash-sale guard, with the export's Trades section: `block` skips buys of a symbol sold
@@ -393,7 +548,7 @@ pub struct EngineArgs {
     pub substitutes: Option<PathBuf>,
 
     /// The plan's date (YYYY-MM-DD), for short- vs long-term lots. Default: today.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<jiff::civil::Date>,
 }
 
@@ -408,7 +563,7 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Cli {
-        let args = legacy_args(args.iter().map(OsString::from).collect());
+        let args = legacy_args(args.iter().map(OsString::from).collect()).unwrap();
         Cli::try_parse_from(args).unwrap()
     }
 
@@ -438,5 +593,37 @@ mod tests {
         };
         assert_eq!(p.cash, CashArg::Amount(Decimal::from(-10000)));
         assert_eq!(p.engine.strategy, StrategyArg::Full);
+        let Command::Plan(p) = parse(&["pbal", "-q", "pos.csv", "-c", "1"]).command else {
+            panic!("not plan")
+        };
+        assert_eq!(p.file, Some(PathBuf::from("pos.csv")));
+    }
+
+    #[test]
+    fn mistyped_subcommands_get_a_suggestion() {
+        let names = ["plan", "positions", "backtest", "completions", "config"];
+        assert_eq!(suggestion("pln", &names), Some("plan"));
+        assert_eq!(suggestion("PLAN", &names), Some("plan"));
+        assert_eq!(suggestion("postions", &names), Some("positions"));
+        assert_eq!(suggestion("complet", &names), Some("completions"));
+        assert_eq!(suggestion("backtets", &names), Some("backtest"));
+        assert_eq!(suggestion("pos.csv", &names), None);
+        assert_eq!(suggestion("holdings", &names), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn every_example_in_the_help_parses() {
+        for example in crate::help::all_examples() {
+            let line = example
+                .trim_start_matches("source <(")
+                .trim_end_matches(')');
+            let line = line.split(['>', '|']).next().unwrap_or(line);
+            let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
+            let args = legacy_args(args).unwrap_or_else(|e| panic!("{example}: {e}"));
+            if let Err(e) = Cli::try_parse_from(args) {
+                panic!("{example}: {e}");
+            }
+        }
     }
 }

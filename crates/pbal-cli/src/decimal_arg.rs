@@ -16,7 +16,32 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
     }
     Decimal::from_str(&cleaned)
         .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map_err(|_| format!("{text:?} is not a decimal number"))
+        .map_err(|_| {
+            if is_number(&cleaned) {
+                format!("{text:?} is too large (at most 28 digits)")
+            } else {
+                format!("{text:?} is not a decimal number")
+            }
+        })
+}
+
+/// Whether `text` is written like a number (`-12.5`, `1e40`): then only its size can fail.
+fn is_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (digits(int) || int.is_empty())
+                && (digits(frac) || frac.is_empty())
+                && mantissa.len() > 1
+        }
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
 }
 
 /// Parses a non-negative amount.
@@ -26,6 +51,24 @@ pub(crate) fn parse_non_negative(text: &str) -> Result<Decimal, String> {
         return Err(format!("{text:?} must not be negative"));
     }
     Ok(value)
+}
+
+/// Parses a percent: `5`, `5%` and `5 %` all mean 5% (0.05); `0.5` means 0.5%. One meaning
+/// for every percent option, so `1` is never 100%.
+pub(crate) fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix('%').unwrap_or(trimmed);
+    let value = parse_non_negative(number).map_err(|e| {
+        if e.ends_with("must not be negative") {
+            format!("{text:?} must not be negative")
+        } else {
+            e
+        }
+    })?;
+    if value > Decimal::ONE_HUNDRED {
+        return Err(format!("{text:?} is more than 100%"));
+    }
+    Ok(value / Decimal::ONE_HUNDRED)
 }
 
 #[cfg(test)]
@@ -42,5 +85,34 @@ mod tests {
         assert!(parse_decimal("inf").is_err());
         assert!(parse_decimal("").is_err());
         assert!(parse_non_negative("-1").is_err());
+        assert_eq!(
+            parse_decimal("99999999999999999999999999999"),
+            Err("\"99999999999999999999999999999\" is too large (at most 28 digits)".to_owned())
+        );
+        assert!(parse_decimal("1e40").unwrap_err().contains("too large"));
+        assert!(
+            parse_decimal("12abc")
+                .unwrap_err()
+                .contains("not a decimal number")
+        );
+        assert!(
+            parse_decimal("1.2.3")
+                .unwrap_err()
+                .contains("not a decimal number")
+        );
+    }
+
+    #[test]
+    fn a_bare_percent_is_percent() {
+        assert_eq!(parse_percent("1"), Ok(dec!(0.01)));
+        assert_eq!(parse_percent("1%"), Ok(dec!(0.01)));
+        assert_eq!(parse_percent("0.5"), Ok(dec!(0.005)));
+        assert_eq!(parse_percent("37 %"), Ok(dec!(0.37)));
+        assert_eq!(parse_percent("100"), Ok(dec!(1)));
+        assert_eq!(
+            parse_percent("-5"),
+            Err("\"-5\" must not be negative".to_owned())
+        );
+        assert!(parse_percent("101").is_err());
     }
 }

@@ -1,30 +1,35 @@
 //! The `pbal` command line: parses arguments, wires pbal-core and pbal-ibkr, renders output.
 //!
-//! Exit codes: 0 success, 1 bad input or runtime error, 2 usage error.
+//! Exit codes: see `help::EXIT_CODES` (0 success, 1 bad input or runtime error, 2 usage error,
+//! 3 `pbal trade` placed orders but not all of them filled, 4 a plan failed its audit: a bug in
+//! pbal, nothing written or placed).
 
 mod basket;
 mod cli;
 mod commands;
+mod config;
 mod decimal_arg;
+mod error;
+mod help;
 mod journal;
 #[cfg(feature = "live")]
 mod live;
 mod output;
 mod prices;
+mod progress;
 mod render;
 mod report_html;
 mod targets;
+mod toml_diag;
+mod ui;
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use cli::Cli;
-
-/// Exit code for bad input or a runtime error.
-const EXIT_ERROR: u8 = 1;
 
 /// Runs pbal with the process's arguments.
 pub fn main() -> ExitCode {
@@ -33,26 +38,67 @@ pub fn main() -> ExitCode {
 
 /// Runs pbal with `args` (the first is the program name).
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let args = cli::legacy_args(args.into_iter().collect());
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
+    let args = match cli::legacy_args(args.into_iter().collect()) {
+        Ok(args) => args,
+        Err(e) => return clap_exit(&e),
     };
-    match commands::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e:#}");
-            ExitCode::from(EXIT_ERROR)
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(e) => return clap_exit(&e),
+    };
+    ui::set_verbosity(if matches.get_flag("quiet") {
+        ui::Verbosity::Quiet
+    } else if matches.get_count("verbose") > 0 {
+        ui::Verbosity::Verbose
+    } else {
+        ui::Verbosity::Normal
+    });
+    // The generated outputs do not depend on settings, so a broken config cannot block them.
+    let needs_config = !matches!(matches.subcommand_name(), Some("completions" | "man"));
+    let layered = if needs_config {
+        config::Loaded::find(matches.get_one::<PathBuf>("config").map(PathBuf::as_path)).and_then(
+            |loaded| {
+                let args = config::layer(args, &matches, loaded.file.as_ref())?;
+                Ok((loaded, args))
+            },
+        )
+    } else {
+        Ok((config::Loaded::default(), args))
+    };
+    let (loaded, args) = match layered {
+        Ok(layered) => layered,
+        Err(e) => return fail(&e),
+    };
+    let cli = match Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    match commands::dispatch(cli, &loaded) {
+        Ok(()) => {
+            ui::flush();
+            ExitCode::SUCCESS
         }
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
     }
+}
+
+/// Prints clap's own message: help and version on stdout (exit 0), usage errors on stderr
+/// (exit 2).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
+/// Prints the error (and its causes) and exits 1, or 2 for a usage error.
+fn fail(e: &anyhow::Error) -> ExitCode {
+    let message = error::render(e);
+    ui::flush_before_error(&message);
+    ui::error(&message);
+    ExitCode::from(error::exit_code(e))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

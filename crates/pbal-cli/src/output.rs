@@ -58,8 +58,7 @@ pub(crate) fn emit_bytes(bytes: &[u8], path: Option<&Path>) -> Result<()> {
     }
 }
 
-/// Prints a warning line on stderr.
+/// A warning on stderr (grouped and held back by `ui`).
 pub(crate) fn warn(message: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "warning: {message}");
+    crate::ui::warn(message);
 }

@@ -18,6 +18,16 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) household: Option<&'a pbal_core::HouseholdSplit>,
 }
 
+/// An order's money in its own currency and in the base currency.
+struct OrderMoney<'a> {
+    currency: Option<&'a str>,
+    price: Decimal,
+    amount: Decimal,
+    base_amount: Decimal,
+    /// The order's currency is not the base currency.
+    foreign: bool,
+}
+
 /// Money with two decimals at least (exact beyond that) and no exponent.
 pub(crate) fn money(d: Decimal) -> String {
     let d = d.normalize();
@@ -75,13 +85,93 @@ impl PlanReport<'_> {
             .map_or(base_price, |i| i.local_price)
     }
 
-    /// Whether any instrument trades in another currency than the base.
-    fn multi_currency(&self) -> bool {
-        self.plan.trades.iter().any(|t| {
-            self.instruments
-                .get(&t.symbol)
-                .is_some_and(|i| i.fx_rate_to_base != Decimal::ONE)
-        })
+    /// An order's price and amount in its own currency (the amount rounded as that currency
+    /// is), and the amount's base-currency equivalent.
+    fn order_money(&self, symbol: &str, quantity: Decimal, base_price: Decimal) -> OrderMoney<'_> {
+        let currency = self.currency_of(symbol);
+        let price = self.local_price(symbol, base_price);
+        let decimals = |c: Option<&str>| c.map_or(2, pbal_ibkr::currency_decimals);
+        let foreign = matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b)
+            || self
+                .instruments
+                .get(symbol)
+                .is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
+        OrderMoney {
+            currency,
+            price,
+            amount: (quantity * price).round_dp(decimals(currency)),
+            base_amount: (quantity * base_price).round_dp(decimals(self.base_currency)),
+            foreign,
+        }
+    }
+
+    /// ` EUR` after base-currency money, when the base is known.
+    fn base_suffix(&self) -> String {
+        self.base_currency
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default()
+    }
+
+    /// The strategy and whether the plan is proven optimal, in words; a gap in percent of the
+    /// objective (how much better the best possible plan could be at most).
+    fn strategy_line(&self) -> String {
+        let plan = self.plan;
+        let over = if plan.quantity_step == Decimal::ONE {
+            "whole-share plans".to_owned()
+        } else {
+            format!("plans in steps of {} share", plan.quantity_step.normalize())
+        };
+        match &plan.optimality {
+            Optimality::Optimal => {
+                format!("Strategy {}: optimal over {over}.", plan.strategy.name())
+            }
+            Optimality::BestEffort { gap } => {
+                let share = if plan.objective_after > Decimal::ZERO {
+                    format!(
+                        "{:.2}%",
+                        (*gap / plan.objective_after * Decimal::ONE_HUNDRED)
+                            .min(Decimal::ONE_HUNDRED)
+                    )
+                } else {
+                    "100%".to_owned()
+                };
+                format!(
+                    "Strategy {}: best found over {over}, not proven optimal (the best possible \
+                     plan scores at most {share} better on the objective).",
+                    plan.strategy.name()
+                )
+            }
+        }
+    }
+
+    /// Why the plan sells or sets its strategy aside, in words.
+    fn notes(&self) -> Vec<String> {
+        let base = self.base_suffix();
+        self.plan
+            .notes
+            .iter()
+            .map(|note| match note {
+                pbal_core::PlanNote::RaisesCash {
+                    needed,
+                    negative_cash: true,
+                } if self.plan.cash.reserve.is_zero() => format!(
+                    "It sells because {}{base} must be raised: a withdrawal or a negative cash \
+                     balance (margin debit).",
+                    money_display(*needed)
+                ),
+                pbal_core::PlanNote::RaisesCash { needed, .. } => format!(
+                    "It sells because {}{base} must be raised to keep the reserve of {}{base}.",
+                    money_display(*needed),
+                    money_display(self.plan.cash.reserve)
+                ),
+                pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
+                    bands are set aside: the most overweight assets are sold first, as buy-only \
+                    does."
+                    .to_owned(),
+                _ => String::new(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 
     pub(crate) fn table(&self) -> String {
@@ -165,21 +255,9 @@ impl PlanReport<'_> {
             percent(plan.drift_before),
             percent(plan.drift_after)
         );
-        match &plan.optimality {
-            Optimality::Optimal => {
-                let _ = writeln!(
-                    out,
-                    "Strategy {}: optimal over whole-share plans.",
-                    plan.strategy.name()
-                );
-            }
-            Optimality::BestEffort { gap } => {
-                let _ = writeln!(
-                    out,
-                    "Strategy {}: best found, not proven optimal (objective within {gap} of the fractional bound).",
-                    plan.strategy.name()
-                );
-            }
+        let _ = writeln!(out, "{}", self.strategy_line());
+        for note in self.notes() {
+            let _ = writeln!(out, "{note}");
         }
         let _ = writeln!(out);
         if plan.within_bands {
@@ -191,32 +269,36 @@ impl PlanReport<'_> {
             let _ = writeln!(out, "No orders: nothing to trade.");
         } else {
             let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
-            let multi = self.multi_currency();
+            let base = self.base_suffix();
             for t in &plan.trades {
-                let currency = self.currency_of(&t.symbol).unwrap_or("");
-                let price = if multi {
-                    self.local_price(&t.symbol, t.price)
-                } else {
-                    t.price
-                };
-                let currency = if currency.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {currency}")
-                };
+                let m = self.order_money(&t.symbol, t.quantity, t.price);
+                let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
                 let mut line = format!(
                     "  {:<4} {:>8} {:<8} @ {:>10}{currency}",
                     t.side.as_str(),
                     quantity(t.quantity),
                     t.symbol,
-                    money(price),
+                    money(m.price),
                 );
-                let _ = write!(line, " = {}", money_display(t.quantity * price));
+                if m.foreign {
+                    let _ = write!(
+                        line,
+                        " = {}{currency} (about {}{base})",
+                        money_display(m.amount),
+                        money_display(m.base_amount)
+                    );
+                } else {
+                    let _ = write!(line, " = {}", money_display(m.amount));
+                }
                 if !t.commission.is_zero() {
-                    let _ = write!(line, " (+ est. commission {})", money_display(t.commission));
+                    let _ = write!(
+                        line,
+                        " (+ est. commission {}{base})",
+                        money_display(t.commission)
+                    );
                 }
                 if let Some(pnl) = t.realized_pnl {
-                    let _ = write!(line, ", realizes {} (est.)", money_display(pnl));
+                    let _ = write!(line, ", realizes {}{base} (est.)", money_display(pnl));
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
                 for lot in &t.lots {
@@ -225,7 +307,7 @@ impl PlanReport<'_> {
                         .map_or_else(|| "unknown date".to_owned(), |d| d.to_string());
                     let _ = writeln!(
                         out,
-                        "         lot opened {opened}: {} shares, basis {}, {} {}{}",
+                        "         lot opened {opened}: {} shares, basis {}{base}, {} {}{base}{}",
                         quantity(lot.quantity),
                         money_display(lot.cost_basis),
                         if lot.gain < Decimal::ZERO {
@@ -265,7 +347,10 @@ impl PlanReport<'_> {
             let r = &plan.realized;
             let _ = writeln!(
                 out,
-                "Realized: short-term {}, long-term {}, estimated tax {}{}",
+                "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
+                self.base_currency
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
                 money_display(r.short_term),
                 money_display(r.long_term),
                 money_display(r.estimated_tax),
@@ -283,22 +368,25 @@ impl PlanReport<'_> {
         if let Some(split) = self.household {
             let _ = writeln!(out, "\nOrders by account (household plan):");
             for o in &split.orders {
+                let m = self.order_money(&o.symbol, o.quantity, o.price);
+                let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  {:<12} {:<4} {:>8} {:<8} = {}",
+                    "  {:<12} {:<4} {:>8} {:<8} = {}{currency}",
                     o.account,
                     o.side.as_str(),
                     o.quantity.normalize(),
                     o.symbol,
-                    money_display(o.amount)
+                    money_display(m.amount)
                 );
             }
             for (account, cash) in &split.cash_after {
                 if *cash < Decimal::ZERO {
                     let _ = writeln!(
                         out,
-                        "  {account} is short {} of cash for its buys: move it from another account first",
-                        money_display(-*cash)
+                        "  {account} ends {}{} short of cash: move that much from another account before its buys",
+                        money_display(-*cash),
+                        self.base_suffix()
                     );
                 }
             }
@@ -329,12 +417,14 @@ impl PlanReport<'_> {
             .trades
             .iter()
             .map(|t| {
+                let m = self.order_money(&t.symbol, t.quantity, t.price);
                 let mut v = json!({
                     "symbol": t.symbol,
                     "side": t.side.as_str(),
                     "quantity": quantity(t.quantity),
-                    "price": money(t.price),
-                    "amount": money(t.amount),
+                    "currency": m.currency,
+                    "price": money(m.price),
+                    "amount": money(m.amount),
                     "commission": money(t.commission),
                     "realized_pnl": t.realized_pnl.map(money),
                     "realized_short_term": money(t.realized_short_term),
@@ -347,9 +437,9 @@ impl PlanReport<'_> {
                         "long_term": l.long_term,
                     })).collect::<Vec<_>>(),
                 });
-                if let Some(currency) = self.currency_of(&t.symbol) {
-                    v["currency"] = json!(currency);
-                    v["local_price"] = json!(money(self.local_price(&t.symbol, t.price)));
+                if m.foreign {
+                    v["price_base"] = json!(money(t.price));
+                    v["amount_base"] = json!(money(m.base_amount));
                 }
                 v
             })
@@ -386,32 +476,46 @@ impl PlanReport<'_> {
             "wash_sale": serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
             "optimal": optimal,
             "within_bands": plan.within_bands,
+            "quantity_step": plan.quantity_step.normalize().to_string(),
+            "notes": serde_json::to_value(&plan.notes).unwrap_or_default(),
             "gap": gap.to_string(),
-            "orders_by_account": self.household.map(|h| h.orders.iter().map(|o| json!({
-                "account": o.account,
-                "symbol": o.symbol,
-                "side": o.side.as_str(),
-                "quantity": quantity(o.quantity),
-                "amount": money(o.amount),
-            })).collect::<Vec<_>>()),
+            "orders_by_account": self.household.map(|h| h.orders.iter().map(|o| {
+                let m = self.order_money(&o.symbol, o.quantity, o.price);
+                json!({
+                    "account": o.account,
+                    "symbol": o.symbol,
+                    "side": o.side.as_str(),
+                    "quantity": quantity(o.quantity),
+                    "currency": m.currency,
+                    "amount": money(m.amount),
+                    "amount_base": money(m.base_amount),
+                    "commission": money(o.commission),
+                })
+            }).collect::<Vec<_>>()),
             "cash_after_by_account": self.household.map(|h| h.cash_after.iter()
                 .map(|(a, c)| (a.clone(), json!(money(*c))))
                 .collect::<serde_json::Map<_, _>>()),
         })
     }
 
+    /// The orders as CSV: price and amount in the order's currency (the amount rounded as
+    /// that currency is), then the amount in the base currency.
     pub(crate) fn csv(&self) -> String {
-        let mut out = String::from("symbol,side,quantity,price,amount,currency\n");
+        let mut out =
+            String::from("symbol,side,quantity,price,amount,currency,amount_base,base_currency\n");
         for t in &self.plan.trades {
+            let m = self.order_money(&t.symbol, t.quantity, t.price);
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{}",
                 t.symbol,
                 t.side.as_str(),
                 quantity(t.quantity),
-                money(t.price),
-                money(t.amount),
-                self.currency_of(&t.symbol).unwrap_or("")
+                money(m.price),
+                money(m.amount),
+                m.currency.unwrap_or(""),
+                money(m.base_amount),
+                self.base_currency.unwrap_or("")
             );
         }
         out

@@ -48,7 +48,7 @@ pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<Strin
     let text = fs_read(path)?;
     let table: toml::Table = text
         .parse()
-        .map_err(|e: toml::de::Error| anyhow!("{}: {}", path.display(), e.message()))?;
+        .map_err(|e: toml::de::Error| crate::toml_diag::parse_error(path, &text, &e))?;
     let value = table
         .get("substitutes")
         .cloned()
@@ -83,15 +83,9 @@ impl TargetsFile {
 
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Self> {
         let name = path.display();
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            match line {
-                Some(line) => anyhow!("{name}:{line}: {}", e.message()),
-                None => anyhow!("{name}: {}", e.message()),
-            }
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| crate::toml_diag::parse_error(path, text, &e))?;
         let mut out = Self {
             path: path.to_owned(),
             ..Self::default()

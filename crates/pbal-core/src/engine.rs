@@ -34,6 +34,19 @@ pub fn plan(
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
+    let mut plan = plan_unaudited(portfolio, targets, cash, options)?;
+    plan.notes = notes(&plan, cash, options);
+    crate::audit(&plan, portfolio, cash, options)?;
+    Ok(plan)
+}
+
+/// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
+fn plan_unaudited(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    options: &PlanOptions,
+) -> Result<Plan, Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets)?;
     let setup = Setup::new(assets, cash, options)?;
@@ -73,6 +86,24 @@ pub fn plan(
     };
     let objective_after = outcome.score.objective;
     setup.assemble(&outcome.units, objective_after, optimality)
+}
+
+/// What the plan does beyond its strategy's usual rule, and why.
+fn notes(plan: &Plan, cash: Decimal, options: &PlanOptions) -> Vec<crate::PlanNote> {
+    let mut notes = Vec::new();
+    let needed = options.reserve - cash;
+    let raising = needed > Decimal::ZERO;
+    if raising && options.strategy == Strategy::Bands {
+        notes.push(crate::PlanNote::BandsSetAsideForWithdrawal);
+    }
+    let sells = plan.trades.iter().any(|t| t.side == Side::Sell);
+    if raising && sells && options.strategy != Strategy::Full {
+        notes.push(crate::PlanNote::RaisesCash {
+            needed,
+            negative_cash: cash < Decimal::ZERO,
+        });
+    }
+    notes
 }
 
 fn validate_options(options: &PlanOptions) -> Result<(), Error> {
@@ -461,6 +492,8 @@ impl Setup {
         let mut objective = Decimal::ZERO;
         let mut orders = 0;
         let mut tax = Decimal::ZERO;
+        // The cap is kept on the gain as reported (in cents), which the audit checks.
+        let mut reported_gain = Decimal::ZERO;
         let mut traded = Decimal::ZERO;
         let mut trades = Vec::new();
         for (i, (a, &u)) in self.assets.iter().zip(units).enumerate() {
@@ -476,13 +509,16 @@ impl Setup {
                 traded += x.abs();
                 trades.push((i, u));
                 if u < 0 {
-                    tax += self.realize(a, -q).total();
+                    tax += self.realized_for_ranking(a, -q);
+                    if self.options.max_realized_gain.is_some() {
+                        reported_gain += self.realize(a, -q).total();
+                    }
                 }
             }
         }
         if strict
             && let Some(cap) = self.options.max_realized_gain
-            && tax > cap
+            && reported_gain > cap
         {
             return None;
         }
@@ -638,6 +674,8 @@ impl Setup {
             realized,
             wash_sale,
             within_bands: self.within_bands,
+            quantity_step: self.options.quantity_step,
+            notes: Vec::new(),
         })
     }
 
@@ -671,6 +709,23 @@ impl Setup {
             }
         }
         flags
+    }
+
+    /// What a sale realizes, unrounded, to rank equally good plans: the largest loss first.
+    /// (Reported figures are rounded to cents; ranking on them would tie a loss of 6.666 with
+    /// one of 3.334 + 3.332.)
+    fn realized_for_ranking(&self, asset: &Asset, quantity: Decimal) -> Decimal {
+        let h = &asset.holding;
+        let covered_by_lots =
+            !h.lots.is_empty() && h.lots.iter().map(|l| l.quantity).sum::<Decimal>() >= quantity;
+        if covered_by_lots || h.quantity.is_zero() {
+            return self.realize(asset, quantity).total();
+        }
+        h.unrealized_pnl
+            .unwrap_or_default()
+            .checked_mul(quantity)
+            .and_then(|x| x.checked_div(h.quantity))
+            .unwrap_or_default()
     }
 
     fn realize(&self, asset: &Asset, quantity: Decimal) -> Realized {

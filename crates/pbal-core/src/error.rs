@@ -71,6 +71,10 @@ pub enum Error {
         /// The negative quantity.
         quantity: Decimal,
     },
+    /// The plan broke one of the rules [`crate::audit`] checks. This is a bug in pbal; the plan
+    /// must not be shown or placed.
+    #[error("this is a bug in pbal; nothing was written: {0}")]
+    Audit(#[from] crate::AuditFailure),
     /// An amount too large for exact decimal arithmetic.
     #[error("arithmetic overflow while computing {what}")]
     Overflow {

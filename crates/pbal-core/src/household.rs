@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{Side, Trade};
+use crate::{Commission, Side, Trade};
 
 /// One order in one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,12 +21,19 @@ pub struct AccountOrder {
     /// Shares.
     #[serde(with = "rust_decimal::serde::str")]
     pub quantity: Decimal,
+    /// The plan's price per share.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
     /// Quantity × price.
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
+    /// Estimated commission of this account's order.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub commission: Decimal,
 }
 
-/// The split, and the cash each account ends with (negative: the account needs a transfer).
+/// The split, and the cash each account ends with (negative: the account needs a transfer from
+/// another account first; the household as a whole never ends below zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HouseholdSplit {
     /// Orders, sells first.
@@ -37,12 +44,14 @@ pub struct HouseholdSplit {
 
 /// Splits `trades` over accounts. `held` gives each symbol's shares per account, `cash` each
 /// account's cash. Sells take from the largest holding first (never more than an account
-/// holds); each buy share goes to the account with the most cash left. The result is
-/// deterministic (ties by account order).
+/// holds); each buy share goes to the account with the most cash left. Each account's order
+/// pays its own `commission`, and each account's cash after is its cash plus its sales minus
+/// its buys and commissions ([`crate::audit_split`] checks this). The result is deterministic
+/// (ties by account order).
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
+/// use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
 /// use rust_decimal::dec;
 /// let portfolio = Portfolio::new(vec![
 ///     Holding::new("VTI", dec!(0), dec!(100)),
@@ -52,7 +61,7 @@ pub struct HouseholdSplit {
 /// let p = plan(&portfolio, &targets, dec!(350), &PlanOptions::default())?; // BUY 3 VTI
 /// let held = BTreeMap::from([("BND".to_owned(), BTreeMap::from([("A".to_owned(), dec!(10))]))]);
 /// let cash = BTreeMap::from([("A".to_owned(), dec!(150)), ("B".to_owned(), dec!(200))]);
-/// let split = split_by_account(&p.trades, &held, &cash, dec!(1));
+/// let split = split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None);
 /// let lines: Vec<_> = split.orders.iter().map(|o| (o.account.as_str(), o.quantity)).collect();
 /// assert_eq!(lines, [("A", dec!(1)), ("B", dec!(2))]);
 /// assert_eq!(split.cash_after["A"], dec!(50));
@@ -64,7 +73,9 @@ pub fn split_by_account(
     held: &BTreeMap<String, BTreeMap<String, Decimal>>,
     cash: &BTreeMap<String, Decimal>,
     step: Decimal,
+    commission: Commission,
 ) -> HouseholdSplit {
+    let start = cash;
     let mut cash: BTreeMap<String, Decimal> = cash.clone();
     let mut orders: BTreeMap<(String, String, bool), Decimal> = BTreeMap::new();
     let step = if step > Decimal::ZERO {
@@ -109,7 +120,9 @@ pub fn split_by_account(
             else {
                 break;
             };
-            let affordable = cash[&account]
+            // Leave room for the order's commission (an estimate per share count).
+            let room = cash[&account] - commission.estimate(left, buy.price);
+            let affordable = room
                 .checked_div(lot)
                 .and_then(|units| units.floor().checked_mul(step))
                 .map_or(left, |q| q.min(left));
@@ -135,17 +148,80 @@ pub fn split_by_account(
     };
     let mut list: Vec<AccountOrder> = orders
         .into_iter()
-        .map(|((account, symbol, buy), quantity)| AccountOrder {
-            amount: quantity * price_of(&symbol, buy),
-            side: if buy { Side::Buy } else { Side::Sell },
-            account,
-            symbol,
-            quantity,
+        .map(|((account, symbol, buy), quantity)| {
+            let price = price_of(&symbol, buy);
+            AccountOrder {
+                amount: quantity * price,
+                price,
+                commission: commission.estimate(quantity, price),
+                side: if buy { Side::Buy } else { Side::Sell },
+                account,
+                symbol,
+                quantity,
+            }
         })
         .collect();
     list.sort_by_key(|o| o.side == Side::Buy);
+    // The cash after, from the final orders (the running figures above only steer the split).
+    let mut cash_after: BTreeMap<String, Decimal> = start.clone();
+    for o in &list {
+        let flow = match o.side {
+            Side::Buy => -o.amount,
+            Side::Sell => o.amount,
+        };
+        *cash_after.entry(o.account.clone()).or_default() += flow - o.commission;
+    }
     HouseholdSplit {
         orders: list,
-        cash_after: cash,
+        cash_after,
     }
+}
+
+/// Splits `amount` over accounts in proportion to `weights` (e.g. each account's value),
+/// rounded to cents; the rounding remainder goes to the account with the largest weight, so
+/// the parts always add up to `amount` exactly. With no positive weight the first account
+/// takes it all.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use pbal_core::split_amount;
+/// use rust_decimal::dec;
+/// let weights = BTreeMap::from([("A".to_owned(), dec!(2)), ("B".to_owned(), dec!(1))]);
+/// let parts = split_amount(dec!(100), &weights);
+/// assert_eq!(parts["A"], dec!(66.67));
+/// assert_eq!(parts["B"], dec!(33.33));
+/// ```
+#[must_use]
+pub fn split_amount(
+    amount: Decimal,
+    weights: &BTreeMap<String, Decimal>,
+) -> BTreeMap<String, Decimal> {
+    let total: Decimal = weights.values().filter(|w| **w > Decimal::ZERO).sum();
+    let mut parts: BTreeMap<String, Decimal> = weights
+        .iter()
+        .map(|(account, w)| {
+            let share = if total > Decimal::ZERO && *w > Decimal::ZERO {
+                amount
+                    .checked_mul(*w)
+                    .and_then(|x| x.checked_div(total))
+                    .unwrap_or(Decimal::ZERO)
+                    .round_dp(2)
+            } else {
+                Decimal::ZERO
+            };
+            (account.clone(), share)
+        })
+        .collect();
+    let largest = weights
+        .iter()
+        .fold(None::<(&String, Decimal)>, |best, (a, w)| match best {
+            Some((_, bw)) if bw >= *w => best,
+            _ => Some((a, *w)),
+        })
+        .map(|(a, _)| a.clone());
+    if let Some(largest) = largest {
+        let remainder = amount - parts.values().copied().sum::<Decimal>();
+        *parts.entry(largest).or_default() += remainder;
+    }
+    parts
 }

@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+mod audit;
 pub mod backtest;
 mod engine;
 mod error;
@@ -63,11 +64,14 @@ mod tax;
 mod wash_sale;
 mod waterfill;
 
+pub use audit::{AuditFailure, audit, audit_split};
 pub use engine::plan;
 pub use error::Error;
-pub use household::{AccountOrder, HouseholdSplit, split_by_account};
+pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
 pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
-pub use plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
+pub use plan::{
+    CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,
+};
 pub use portfolio::{Holding, Lot, Portfolio};
 pub use substitutes::{Substitution, substitute_blocked};
 pub use target::Targets;

@@ -118,6 +118,26 @@ pub enum Optimality {
     },
 }
 
+/// Why a plan does something its strategy alone would not suggest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PlanNote {
+    /// A buy-only (or bands) plan sells because cash must be raised: `needed` is the cash
+    /// below the reserve (a withdrawal, a negative balance such as a margin debit, or a
+    /// reserve to refill).
+    RaisesCash {
+        /// Money the sales must raise.
+        needed: Decimal,
+        /// The cash before the plan was negative (a withdrawal or a debit), not only below the
+        /// reserve.
+        negative_cash: bool,
+    },
+    /// A bands plan with cash to raise: the bands are set aside and the money is raised as
+    /// buy-only does (the most overweight sold first).
+    BandsSetAsideForWithdrawal,
+}
+
 /// A plan: the orders to place and what the portfolio looks like after them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -149,6 +169,10 @@ pub struct Plan {
     pub wash_sale: Vec<WashSaleFlag>,
     /// Bands were checked and every asset was inside its band, so nothing trades.
     pub within_bands: bool,
+    /// Quantities are multiples of this step (1: whole shares).
+    pub quantity_step: Decimal,
+    /// Why the plan does what its strategy alone would not suggest.
+    pub notes: Vec<PlanNote>,
 }
 
 impl Plan {

@@ -641,14 +641,24 @@ fn make_minimal(
     // Bounded: with extreme amounts one unit can vanish in the float sum, and the walk
     // would never end. The exact judge checks minimality of the final plan anyway.
     for _ in 0..(100 * units.len() + 10_000) {
+        let slack = problem.budget - margin - spent - commission;
         let mut choice: Option<(f64, usize, i64)> = None;
         for i in 0..units.len() {
             if units[i] >= 0 {
                 continue;
             }
-            let Some(v) = problem.next(i, units[i], 1) else {
+            let Some(mut v) = problem.next(i, units[i], 1) else {
                 continue;
             };
+            // Un-sell half of what the slack allows at once: with fractional steps the
+            // overshoot can be millions of units, one at a time would never finish.
+            let room = (slack / problem.unit_value(i) / 2.0).floor();
+            if room > 1.0 {
+                let jump = units[i] + (room as i64).min(-units[i]);
+                if jump > v && problem.allowed(i, jump) {
+                    v = jump;
+                }
+            }
             let dx = (v - units[i]) as f64 * problem.unit_value(i);
             let dc = problem.commission_of(i, v) - problem.commission_of(i, units[i]);
             if spent + dx + commission + dc <= problem.budget - margin {

@@ -1,8 +1,9 @@
 //! An in-process fake of the IBKR Client Portal gateway, for tests of pbal's client and CLI.
 //!
-//! [`FakeGateway::start`] serves HTTPS on `127.0.0.1:<free port>` with a fresh self-signed
-//! certificate (SAN `localhost`, `127.0.0.1`; trust it with reqwest's
-//! `tls_certs_only([Certificate::from_pem(cert_pem)])`). It runs on its own thread with its own
+//! [`FakeGateway::start`] serves HTTPS on `127.0.0.1:<free port>` with the certificate IBKR
+//! ships with every gateway when IBKR's files are beside the workspace (self-signed, expired,
+//! not named `localhost`: pin it by comparing the certificate itself), else with a fresh
+//! self-signed one ([`FakeCertificate`], [`shipped_certificate_dir`]). It runs on its own thread with its own
 //! multi-thread tokio runtime, so sync (`assert_cmd`) and async (`#[tokio::test]`) tests can use
 //! it alike, and it shuts down on drop. The rustls `ServerConfig` names the aws-lc-rs
 //! provider explicitly, so it works whichever rustls providers other crates enable.
@@ -33,7 +34,8 @@
 //! - LoggedOut: every API call 401 `{"error":"not authenticated","statusCode":401}`.
 //!   NoBridge: `/portfolio/*` works, `/iserver/*` 400 `Bad Request: no bridge` (ssodh/init
 //!   excepted). TimedOut: `connected:true, authenticated:false`, other `/iserver/*` 401.
-//!   Competing: `competing:true`, `/iserver/accounts` answers `{}`.
+//!   Competing: `competing:true`, `/iserver/accounts` answers `{}`. Unanswered (the real
+//!   gateway before login when IBKR is out of reach): every `/v1/api` call hangs.
 //! - Every new session (ssodh/init, logout, [`FakeGateway::set_session`]) forgets the
 //!   prerequisites, question suppressions, snapshot streams and the live-orders warm-up.
 //! - Prerequisites: `/iserver/account/*`, `/iserver/marketdata/*` and `/iserver/reply/*` need
@@ -62,7 +64,9 @@
 //! - `GET /iserver/marketdata/snapshot`: the first [`Setup::snapshot_preflight_calls`] calls
 //!   per conid and session answer only `conid`/`conidEx`; later ones every field requested so
 //!   far (fields persist), as strings with commas (`"1,300"`); field 31 carries
-//!   [`Setup::last_prefixes`] (`C`/`H`); 6509 is `RpB` (or `N` without a price). Up to 100
+//!   [`Setup::last_prefixes`] (`C`/`H`); 6509 is `RpB` (or `N` without a price). With the
+//!   market closed ([`Setup::market_closed`]) 31 carries `C` and 6509 is `ZpB` (frozen), and
+//!   accepted orders wait for the open instead of filling. Up to 100
 //!   conids and 50 fields. `POST /iserver/marketdata/unsubscribe` and `GET .../unsubscribeall`
 //!   restart the pre-flight.
 //!
@@ -72,12 +76,15 @@
 //!   "Unknown order type", 200 "no sec defs returned for conid N", 200 "null time in force is
 //!   not supported for this order", 200 "invalid order size" (fake's wording), fractions
 //!   unless [`Setup::allow_fractions`], 200 "invalid order price fields" (LMT without price),
+//!   200 "The price does not conform to the minimum price variation for this contract."
+//!   (a limit off [`Setup::price_increments`]),
 //!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
 //!   a reused cOID gets 200 `"Order couldn't be submitted: Local order ID=<cOID> is already
 //!   registered."`. HTTP-200 errors are bare, or inside the array with
 //!   [`Setup::errors_in_array`].
-//! - Then every [`Setup::questions`] id not suppressed is asked in turn (default o163, o354,
-//!   o10153), each as `[{"id":<fresh UUID>,"message":[..],"isSuppressed":false,
+//! - Then the questions not suppressed are asked in turn: o354 when the conid has no price
+//!   (no market data), o10151 for a market order, then [`Setup::questions`] (default o10153;
+//!   tests add o163/o383/o451 for precautionary limits), each as `[{"id":<fresh UUID>,"message":[..],"isSuppressed":false,
 //!   "messageIds":[..],"messageOptions":["Yes","No"]}]`. `POST /iserver/reply/{id}` with
 //!   `{"confirmed":true}` asks the next or accepts; `confirmed:false` drops the order (200
 //!   bare error, fake's wording). A reply to an unknown or stale id gets 400
@@ -89,6 +96,9 @@
 //!   session; `/iserver/questions/suppress/reset` undoes it.
 //! - `POST /iserver/account/{acct}/orders/whatif`: formatted strings (`"1,977.60 USD (10
 //!   Shares)"`), `warn` "21/..." without a price, places nothing.
+//! - `POST /iserver/account {"acctId":..}` selects the account (`{"set":true,"acctId":..}`);
+//!   `GET /iserver/account/orders` shows only the selected account's orders (the first account
+//!   until one is selected; `accountId` is ignored), and switching restarts the warm-up.
 //! - `GET /iserver/account/orders`: with [`Setup::live_orders_warmup`] the first call of a
 //!   session answers `[]`; `force=true` answers empty; then this session's orders plus working
 //!   ones with `order_ref` = cOID; `filters` (snake_case statuses) honoured.
@@ -130,6 +140,7 @@ pub use records::{OrderRecord, OrderStatus, RequestRecord, Side};
 pub use setup::{
     Contract, EndpointLimit, FillMode, Holding, Limits, SessionState, Setup, TEN_ETF_CONIDS,
 };
+pub use tls::{FakeCertificate, GATEWAY_DIR_ENV, shipped_certificate_dir};
 
 use server::{Shared, lock};
 use state::Gateway;
@@ -140,6 +151,7 @@ pub struct FakeGateway {
     shared: Shared,
     addr: SocketAddr,
     cert_pem: String,
+    shipped: bool,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -157,13 +169,14 @@ impl FakeGateway {
         let addr = listener
             .local_addr()
             .expect("a bound listener has an address");
-        let (cert_pem, tls) = tls::server_config();
+        let (cert_pem, tls, shipped) = tls::server_config(setup.certificate);
         let shared: Shared = std::sync::Arc::new(std::sync::Mutex::new(Gateway::new(setup)));
         let (stop, thread) = server::spawn(shared.clone(), listener, tls);
         FakeGateway {
             shared,
             addr,
             cert_pem,
+            shipped,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -182,6 +195,11 @@ impl FakeGateway {
     /// The server certificate, PEM.
     pub fn cert_pem(&self) -> String {
         self.cert_pem.clone()
+    }
+
+    /// It serves IBKR's shipped certificate (not a generated one).
+    pub fn serves_shipped_certificate(&self) -> bool {
+        self.shipped
     }
 
     /// Every request received so far, in order.
@@ -234,6 +252,11 @@ impl FakeGateway {
             .holdings
             .get(&(account.to_owned(), conid))
             .map_or(Decimal::ZERO, |lot| lot.quantity)
+    }
+
+    /// Opens or closes the market (see [`Setup::market_open`]).
+    pub fn set_market_open(&self, open: bool) {
+        lock(&self.shared).setup.market_open = open;
     }
 
     /// Changes the last price of a conid.

@@ -125,6 +125,11 @@ fn api(
             return Reply::error(400, "Bad Request: malformed JSON body");
         }
     }
+    if gw.session == crate::SessionState::Unanswered {
+        let mut reply = Reply::empty(504);
+        reply.hang = true;
+        return reply;
+    }
     if let Some(reply) = fault_reply(gw, uri.path()) {
         return reply;
     }

@@ -22,6 +22,10 @@ pub enum SessionState {
     Competing,
     /// Logged in and bridged.
     Authenticated,
+    /// What IBKR's real gateway does before anyone logs in on a machine that cannot reach
+    /// IBKR, or after it lost its connection: TLS works, `GET /` redirects to the login page,
+    /// but every `/v1/api` call is held open with no answer (proxied to IBKR's servers).
+    Unanswered,
 }
 
 /// When accepted orders fill.
@@ -169,7 +173,10 @@ pub struct Setup {
     pub last_prefixes: BTreeMap<i64, String>,
     /// Conids the account may not trade ("No trading permissions.").
     pub no_permission: Vec<i64>,
-    /// Question messageIds asked, in order, for every placement (unless suppressed).
+    /// Question messageIds asked, in order, for every placement (unless suppressed), after
+    /// the ones the order itself raises: o354 when the conid has no price (no market data),
+    /// o10151 for a market order. Default: o10153 (cap price). Add o163/o383/o451 to play an
+    /// account whose Precautionary Settings the order exceeds.
     pub questions: Vec<String>,
     /// When orders fill.
     pub fills: FillMode,
@@ -200,6 +207,22 @@ pub struct Setup {
     pub limits: Limits,
     /// Session state at start.
     pub session: SessionState,
+    /// The certificate served.
+    pub certificate: crate::FakeCertificate,
+    /// Cash accounts (`tradingType` `STKCASH`): whatif and placement refuse a buy that the
+    /// account's cash, less its working buys, cannot pay, with IBKR's "YOUR ORDER IS NOT
+    /// ACCEPTED…" text. Other accounts are margin accounts and may borrow.
+    pub cash_accounts: Vec<String>,
+    /// After a fill, the ledger keeps showing the cash of before it for this many reads (the
+    /// portfolio endpoints are cached and lag fills).
+    pub ledger_lag: u32,
+    /// Minimum price variation (tick) per conid; 0.01 when missing. A limit price off the
+    /// tick is refused, and the contract rules' `incrementRules` show it.
+    pub price_increments: BTreeMap<i64, Decimal>,
+    /// The exchanges are in their regular session. When not, snapshots show the previous
+    /// close (field 31 prefixed `C`, 6509 `Z` frozen) and orders are accepted but wait for
+    /// the open (they do not fill).
+    pub market_open: bool,
 }
 
 impl Default for Setup {
@@ -214,7 +237,7 @@ impl Default for Setup {
             prices: BTreeMap::new(),
             last_prefixes: BTreeMap::new(),
             no_permission: Vec::new(),
-            questions: vec!["o163".to_owned(), "o354".to_owned(), "o10153".to_owned()],
+            questions: vec!["o10153".to_owned()],
             fills: FillMode::Manual,
             live_orders_warmup: true,
             snapshot_preflight_calls: 1,
@@ -228,6 +251,11 @@ impl Default for Setup {
             commission: Decimal::ZERO,
             limits: Limits::reference(),
             session: SessionState::Authenticated,
+            certificate: crate::FakeCertificate::default(),
+            cash_accounts: Vec::new(),
+            ledger_lag: 0,
+            market_open: true,
+            price_increments: BTreeMap::new(),
         }
     }
 }
@@ -510,6 +538,41 @@ impl Setup {
             max,
             per,
         });
+        self
+    }
+
+    /// Makes an account a cash account (see [`Setup::cash_accounts`]).
+    #[must_use]
+    pub fn cash_account(mut self, id: &str) -> Setup {
+        self.cash_accounts.push(id.to_owned());
+        self
+    }
+
+    /// Sets how many ledger reads after a fill still show the cash of before it.
+    #[must_use]
+    pub fn ledger_lag(mut self, reads: u32) -> Setup {
+        self.ledger_lag = reads;
+        self
+    }
+
+    /// Sets a conid's minimum price variation (see [`Setup::price_increments`]).
+    #[must_use]
+    pub fn price_increment(mut self, conid: i64, increment: Decimal) -> Setup {
+        self.price_increments.insert(conid, increment);
+        self
+    }
+
+    /// Closes the market (see [`Setup::market_open`]).
+    #[must_use]
+    pub fn market_closed(mut self) -> Setup {
+        self.market_open = false;
+        self
+    }
+
+    /// Chooses the certificate served.
+    #[must_use]
+    pub fn certificate(mut self, certificate: crate::FakeCertificate) -> Setup {
+        self.certificate = certificate;
         self
     }
 

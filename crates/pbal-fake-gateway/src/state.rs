@@ -70,6 +70,8 @@ pub(crate) struct Gateway {
     /// Fields requested so far per conid (they persist).
     pub(crate) snapshot_fields: HashMap<i64, BTreeSet<String>>,
     pub(crate) live_orders_calls: u32,
+    /// The account `POST /iserver/account` selected (the first account after a new session).
+    pub(crate) selected_account: Option<String>,
     pub(crate) pending: Option<Pending>,
     pub(crate) orders: Vec<Order>,
     pub(crate) next_order_id: u64,
@@ -77,6 +79,10 @@ pub(crate) struct Gateway {
     /// What the positions endpoint serves while [`Setup::positions_lag`] is on.
     pub(crate) served: BTreeMap<(String, i64), Lot>,
     pub(crate) cash: BTreeMap<(String, String), Decimal>,
+    /// What the ledger shows while it lags a fill ([`Setup::ledger_lag`]).
+    pub(crate) served_cash: BTreeMap<(String, String), Decimal>,
+    /// Ledger reads left that still show [`Gateway::served_cash`].
+    pub(crate) ledger_stale_reads: u32,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) faults: Vec<Fault>,
     pub(crate) limiter: Limiter,
@@ -97,6 +103,8 @@ impl Gateway {
         let mut gateway = Gateway {
             session: setup.session,
             cash: setup.cash.clone(),
+            served_cash: setup.cash.clone(),
+            ledger_stale_reads: 0,
             served: holdings.clone(),
             holdings,
             setup,
@@ -108,6 +116,7 @@ impl Gateway {
             snapshot_calls: HashMap::new(),
             snapshot_fields: HashMap::new(),
             live_orders_calls: 0,
+            selected_account: None,
             pending: None,
             orders: Vec::new(),
             next_order_id: 1_234_567_890,
@@ -132,11 +141,21 @@ impl Gateway {
         self.snapshot_calls.clear();
         self.snapshot_fields.clear();
         self.live_orders_calls = 0;
+        self.selected_account = self.setup.accounts.first().cloned();
         self.pending = None;
     }
 
     pub(crate) fn contract(&self, conid: i64) -> Option<&Contract> {
         self.setup.contracts.iter().find(|c| c.conid == conid)
+    }
+
+    /// The conid's minimum price variation.
+    pub(crate) fn tick(&self, conid: i64) -> Decimal {
+        self.setup
+            .price_increments
+            .get(&conid)
+            .copied()
+            .unwrap_or(Decimal::new(1, 2))
     }
 
     pub(crate) fn is_account(&self, account: &str) -> bool {
@@ -189,7 +208,8 @@ impl Gateway {
             return false;
         };
         let record = &order.record;
-        if !record.status.is_working() {
+        // Outside the session IBKR queues the order for the next open.
+        if !record.status.is_working() || !self.setup.market_open {
             return false;
         }
         let price = match record.price {
@@ -274,6 +294,12 @@ impl Gateway {
         let Some((lot, cash)) = updated else {
             return false;
         };
+        if self.setup.ledger_lag > 0 {
+            if self.ledger_stale_reads == 0 {
+                self.served_cash = self.cash.clone();
+            }
+            self.ledger_stale_reads = self.setup.ledger_lag;
+        }
         if lot.quantity.is_zero() {
             self.holdings.remove(&(account.clone(), conid));
         } else {
@@ -335,6 +361,45 @@ impl Gateway {
             .get(&(account.to_owned(), currency.to_owned()))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// A cash account's refusal of a buy it cannot pay: cash in the contract's currency less
+    /// its working buys, against the order's amount plus commission. IBKR's wording.
+    pub(crate) fn cash_refusal(&self, draft: &Draft) -> Option<String> {
+        if draft.side != Side::Buy || !self.setup.cash_accounts.contains(&draft.account) {
+            return None;
+        }
+        let currency = self.contract(draft.conid)?.currency.clone();
+        let price_of = |conid: i64, price: Option<Decimal>| {
+            price
+                .or_else(|| self.market_price(conid))
+                .unwrap_or_default()
+        };
+        let reserved = self
+            .orders
+            .iter()
+            .map(|o| &o.record)
+            .filter(|r| r.account == draft.account && r.side == Side::Buy && r.status.is_working())
+            .filter(|r| {
+                self.contract(r.conid)
+                    .is_some_and(|c| c.currency == currency)
+            })
+            .filter_map(|r| r.quantity.checked_mul(price_of(r.conid, r.price)))
+            .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum));
+        let cash = self.ledger_cash(&draft.account, &currency);
+        let available = cash.checked_sub(reserved).unwrap_or(cash);
+        let needed = draft
+            .quantity
+            .checked_mul(price_of(draft.conid, draft.price))?
+            .checked_add(self.setup.commission)?;
+        (needed > available).then(|| {
+            format!(
+                "YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY \
+                 WITH LOAN VALUE [{} {currency}] MUST EXCEED THE INITIAL MARGIN [{} {currency}]",
+                format::grouped(available, 2),
+                format::grouped(needed, 2)
+            )
+        })
     }
 
     /// Appends to the request log.

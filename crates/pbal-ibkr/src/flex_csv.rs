@@ -24,6 +24,34 @@ fn looks_like_header(fields: &[&str]) -> bool {
     !numeric && fields.iter().filter(|f| canonical(f).is_some()).count() >= 2
 }
 
+/// Why a first row of names is not a positions header: which needed columns are missing and
+/// which were found.
+fn unknown_header(fields: &[&str]) -> String {
+    let known: Vec<&str> = fields.iter().filter_map(|f| canonical(f)).collect();
+    let mut missing = Vec::new();
+    if !known.contains(&"symbol") {
+        missing.push("Symbol");
+    }
+    if !known.contains(&"price") {
+        missing.push("MarkPrice");
+    }
+    if !known.contains(&"quantity") && !known.contains(&"value") {
+        missing.push("Quantity or PositionValue");
+    }
+    let found: Vec<&str> = fields
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+        .collect();
+    format!(
+        "the header lacks the columns pbal needs: missing {}; found {} (the original tool's \
+         header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized; a Flex Query needs \
+         Symbol, Quantity and MarkPrice)",
+        missing.join(", "),
+        found.join(", ")
+    )
+}
+
 fn kind_of_code(code: &str) -> Option<SectionKind> {
     match code {
         "POST" => Some(SectionKind::Positions),
@@ -108,14 +136,16 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         }
         let Some(current) = &section else {
             let message = if code.is_some() || c.saw_any_row() {
-                "data without a column header row: turn on \"Include column headers\" in the Flex Query"
+                "data without a column header row: turn on \"Include column headers\" in the Flex Query".to_owned()
+            } else if body.iter().all(|f| f.trim().parse::<f64>().is_err()) {
+                unknown_header(body)
             } else {
-                "the first row is not a column header: turn on \"Include column headers\" in the Flex Query"
+                "the first row is not a column header: turn on \"Include column headers\" in the Flex Query".to_owned()
             };
             return Err(Error::Structure {
                 file: c.file.clone(),
                 line,
-                message: message.to_owned(),
+                message,
             });
         };
         let known = current.columns.iter().flatten().count();

@@ -8,6 +8,7 @@
 //! field.
 
 mod activity;
+mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
@@ -22,6 +23,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+pub use currency::currency_decimals;
 pub use error::Error;
 pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
@@ -33,7 +35,8 @@ use rows::Collector;
 /// Reads an export from a file (the file name appears in every error).
 pub fn read_path(path: &Path) -> Result<Statement, Error> {
     let name = path.display().to_string();
-    let bytes = fs_err::read(path).map_err(|source| Error::Io {
+    // std's error: the path is in `Error::Io` already (fs-err would name it a second time).
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: name.clone(),
         source,
     })?;
@@ -76,15 +79,12 @@ fn is_activity_statement(text: &str) -> bool {
 }
 
 fn finish(mut c: Collector) -> Result<Statement, Error> {
-    if !c.saw_positions_section {
-        let detail = if c.cash.is_empty() {
-            "add the Open Positions section to the Flex Query".to_owned()
-        } else {
-            "the file has a Cash Report but no Open Positions section".to_owned()
-        };
+    // An account with cash and nothing bought yet has no Open Positions rows (IBKR then
+    // leaves the section out): that is a portfolio of cash, not an error.
+    if !c.saw_positions_section && c.cash.is_empty() {
         return Err(Error::NoPositions {
             file: c.file.clone(),
-            detail,
+            detail: "add the Open Positions section to the Flex Query".to_owned(),
         });
     }
     let positions = c.positions()?;

@@ -359,8 +359,14 @@ impl Statement {
                 file: self.source.clone(),
             });
         }
-        let mut accounts: Vec<Option<&String>> = rows.iter().map(|c| c.account.as_ref()).collect();
-        accounts.dedup();
+        // Each account once, whatever the row order: IBKR lists Cash Report rows by account or
+        // by currency (BASE for every account, then USD for every account, …).
+        let mut accounts: Vec<Option<&String>> = Vec::new();
+        for c in &rows {
+            if !accounts.contains(&c.account.as_ref()) {
+                accounts.push(c.account.as_ref());
+            }
+        }
         let mut total = Decimal::ZERO;
         for account in accounts {
             let of: Vec<&&CashBalance> = rows

@@ -37,21 +37,21 @@ pub struct BacktestArgs {
     /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
     /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
     /// Ignored with --compare.
-    #[arg(short, long, value_name = "WHEN", default_value = "quarterly")]
+    #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = policy_name)]
     pub rebalance: String,
 
     /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
     /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
     /// added.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = policy_name)]
     pub compare: Vec<String>,
 
     /// Cash invested on the first date.
-    #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub initial: Decimal,
 
     /// Cash added at the start of every --every period.
-    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub contribution: Decimal,
 
     /// How often the contribution arrives.
@@ -63,7 +63,7 @@ pub struct BacktestArgs {
     pub commission: CommissionArg,
 
     /// No order smaller than this amount.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub min_trade: Option<Decimal>,
 
     /// Fractional shares. Full rebalances without costs then reach the weights exactly (as
@@ -118,14 +118,20 @@ pub(crate) struct Outcome {
 }
 
 pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
-    let prices = crate::prices::read(&args.prices)?;
     let policies = policies(args)?;
+    check_continuous(args, &policies)?;
+    let prices = crate::prices::read(&args.prices)?;
     let mut config = config(args, &prices)?;
     if args.fractional && exact_fractions_apply(&config, &policies) {
         config.sizing = Sizing::Continuous;
     }
+    let spinner = crate::progress::spinner(&format!(
+        "backtesting {} dates of prices",
+        prices.dates().len()
+    ));
     let runs = backtest::compare(&prices, &config, &policies)
         .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
+    drop(spinner);
     let outcome = Outcome {
         source: args.prices.file_name().map_or_else(
             || args.prices.display().to_string(),
@@ -155,6 +161,42 @@ fn strategy(arg: StrategyArg) -> Strategy {
         StrategyArg::Full => Strategy::Full,
         StrategyArg::Bands => Strategy::Bands,
     }
+}
+
+/// A policy name checked while parsing, so a mistyped one is a usage error (exit 2).
+fn policy_name(text: &str) -> Result<String, String> {
+    Policy::parse(text, Strategy::BuyOnly)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// `--continuous` only simulates exact weights: full policies or never, no costs, no minimum,
+/// no contributions with bands. Checked before any work, naming the options (exit 2).
+fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
+    if !args.continuous {
+        return Ok(());
+    }
+    let usage = |m: String| Err(crate::error::UsageError(m).into());
+    if args.commission.0 != pbal_core::Commission::None {
+        return usage(
+            "--continuous cannot be used with --commission (exact weights have no costs)".into(),
+        );
+    }
+    if args.min_trade.is_some_and(|m| !m.is_zero()) {
+        return usage("--continuous cannot be used with --min-trade".into());
+    }
+    for p in policies {
+        if p.schedule != Schedule::Never && p.strategy != Strategy::Full {
+            return usage(format!(
+                "--continuous needs full rebalancing: use `-s full` or name full policies in \
+                 --compare (e.g. full-quarterly), not {p}"
+            ));
+        }
+        if p.schedule == Schedule::Bands && !args.contribution.is_zero() {
+            return usage("--continuous with bands cannot be used with --contribution".into());
+        }
+    }
+    Ok(())
 }
 
 fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use pbal_ibkr::flex_web::{FlexToken, FlexWebConfig, fetch_statement};
 
 use crate::cli::{FetchArgs, FlexArgs};
-use crate::output::{emit_bytes, warn};
+use crate::output::emit_bytes;
 
 pub(crate) fn run(args: &FetchArgs) -> Result<()> {
     let bytes = fetch(&args.query, &args.flex)?;
@@ -40,7 +40,10 @@ pub(crate) fn fetch(query: &str, flex: &FlexArgs) -> Result<Vec<u8>> {
         config.poll_max = Duration::from_millis(ms.saturating_mul(8));
         config.rate_limit_wait = Duration::from_millis(ms);
     }
-    warn_progress(query);
+    crate::ui::note(&format!("fetching Flex Query {query} from IBKR"));
+    let _spinner = crate::progress::spinner(&format!(
+        "fetching Flex Query {query} from IBKR (statements can take a minute to generate)"
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -48,11 +51,4 @@ pub(crate) fn fetch(query: &str, flex: &FlexArgs) -> Result<Vec<u8>> {
     runtime
         .block_on(fetch_statement(&config, &token, query))
         .with_context(|| format!("cannot fetch Flex Query {query}"))
-}
-
-fn warn_progress(query: &str) {
-    // On stderr, so stdout stays the statement itself.
-    warn(&format!(
-        "fetching Flex Query {query} from IBKR (statements can take a minute to generate)"
-    ));
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand; `dispatch` is the only place that matches on them.
 
 pub(crate) mod backtest;
+mod completions;
+mod config;
 mod fetch;
 pub(crate) mod plan;
 mod positions;
@@ -9,7 +11,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
-pub(crate) fn dispatch(cli: Cli) -> Result<()> {
+pub(crate) fn dispatch(cli: Cli, config: &crate::config::Loaded) -> Result<()> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Positions(args) => positions::run(&args),
@@ -23,11 +25,16 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         #[cfg(feature = "live")]
         Command::Gateway(args) => crate::live::gateway(&args),
         #[cfg(not(feature = "live"))]
-        Command::Trade(_) | Command::Status(_) | Command::Cancel(_) => anyhow::bail!(
-            "this pbal was built without live trading. Live orders need the `live` feature:\n  \
+        Command::Trade(_) | Command::Status(_) | Command::Cancel(_) | Command::Gateway(_) => {
+            anyhow::bail!(
+                "this pbal was built without live trading. Live orders need the `live` feature:\n  \
              cargo install --path crates/pbal-cli --features live\n\
              Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
-        ),
+            )
+        }
         Command::Backtest(args) => backtest::run(&args),
+        Command::Config => config::run(config),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     }
 }

@@ -67,8 +67,21 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             "the search stopped before proving this plan optimal (objective gap to the bound: {gap})"
         ));
     }
-    let household = (selection == AccountSelection::All && statement.accounts.len() > 1)
-        .then(|| household_split(&plan, &holdings, &statement, &options, cash));
+    let household = if selection == AccountSelection::All && statement.accounts.len() > 1 {
+        Some(household_split(
+            &plan,
+            &holdings,
+            &statement,
+            &options,
+            args.cash,
+            args.cash_account.as_deref(),
+        )?)
+    } else {
+        if args.cash_account.is_some() {
+            bail!("--cash-account needs a household plan of several accounts (--all-accounts)");
+        }
+        None
+    };
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
@@ -106,35 +119,100 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
 }
 
 /// A household plan's orders per account: sells from the largest holdings, buys into the
-/// accounts with the most cash.
+/// accounts with the most cash. Each account's cash is its own from the export with `--cash
+/// available`; an amount given on the command line replaces it and goes to `--cash-account`,
+/// or is split (and the split is stated).
 fn household_split(
     plan: &pbal_core::Plan,
     holdings: &Holdings,
     statement: &pbal_ibkr::Statement,
     options: &PlanOptions,
-    cash_planned: Decimal,
-) -> pbal_core::HouseholdSplit {
-    let held = holdings
+    cash: CashArg,
+    cash_account: Option<&str>,
+) -> Result<pbal_core::HouseholdSplit> {
+    let held: BTreeMap<String, BTreeMap<String, Decimal>> = holdings
         .instruments
         .iter()
-        .map(|(symbol, i)| (symbol.clone(), i.accounts.iter().cloned().collect()))
-        .collect();
-    let mut cash: BTreeMap<String, Decimal> = statement
-        .accounts
-        .iter()
-        .map(|a| {
-            let amount = statement
-                .cash_in_base(&AccountSelection::Only(a.clone()))
-                .unwrap_or(Decimal::ZERO);
-            (a.clone(), amount)
+        .map(|(symbol, i)| {
+            let mut per_account: BTreeMap<String, Decimal> = BTreeMap::new();
+            for (account, quantity) in &i.accounts {
+                *per_account.entry(account.clone()).or_default() += *quantity;
+            }
+            (symbol.clone(), per_account)
         })
         .collect();
-    // Cash given on the command line beyond the accounts' own arrives in the first account.
-    let extra = cash_planned - cash.values().copied().sum::<Decimal>();
-    if let Some(first) = statement.accounts.first() {
-        *cash.entry(first.clone()).or_default() += extra;
-    }
-    pbal_core::split_by_account(&plan.trades, &held, &cash, options.quantity_step)
+    let zero: BTreeMap<String, Decimal> = statement
+        .accounts
+        .iter()
+        .map(|a| (a.clone(), Decimal::ZERO))
+        .collect();
+    let account_cash: BTreeMap<String, Decimal> = match (cash, cash_account) {
+        (CashArg::Available, _) => statement
+            .accounts
+            .iter()
+            .map(|a| {
+                let amount = statement.cash_in_base(&AccountSelection::Only(a.clone()))?;
+                Ok((a.clone(), amount))
+            })
+            .collect::<Result<_>>()?,
+        (CashArg::Amount(amount), Some(id)) => {
+            if !statement.accounts.iter().any(|a| a == id) {
+                bail!(
+                    "--cash-account {id}: not an account of the export (it has {})",
+                    statement.accounts.join(", ")
+                );
+            }
+            let mut map = zero.clone();
+            map.insert(id.to_owned(), amount);
+            map
+        }
+        (CashArg::Amount(amount), None) => {
+            let (weights, basis) = if amount < Decimal::ZERO {
+                // A withdrawal comes out of the accounts whose sales raise it.
+                let sells = pbal_core::split_by_account(
+                    &plan.trades,
+                    &held,
+                    &zero,
+                    options.quantity_step,
+                    options.commission,
+                );
+                (sells.cash_after, "its sales")
+            } else {
+                let mut values = zero.clone();
+                for (symbol, i) in &holdings.instruments {
+                    let price = holdings
+                        .portfolio
+                        .get(symbol)
+                        .map_or(Decimal::ZERO, |h| h.price);
+                    for (account, quantity) in &i.accounts {
+                        *values.entry(account.clone()).or_default() += *quantity * price;
+                    }
+                }
+                (values, "its share of the household's value")
+            };
+            let parts = pbal_core::split_amount(amount, &weights);
+            let listed: Vec<String> = parts
+                .iter()
+                .map(|(a, c)| format!("{a} {}", crate::render::money_display(*c)))
+                .collect();
+            warn(&format!(
+                "the {} of --cash is split over the accounts by {basis}: {} (name one with \
+                 --cash-account ID)",
+                crate::render::money_display(amount),
+                listed.join(", ")
+            ));
+            parts
+        }
+    };
+    let split = pbal_core::split_by_account(
+        &plan.trades,
+        &held,
+        &account_cash,
+        options.quantity_step,
+        options.commission,
+    );
+    pbal_core::audit_split(&split, plan, &held, &account_cash).map_err(pbal_core::Error::from)?;
+    Ok(split)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.
@@ -291,7 +369,10 @@ fn managed(
     let Some(file) = targets_file else {
         let portfolio = holdings.portfolio.clone();
         let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))
-            .context("the positions file has no positions to plan")?;
+            .context(
+                "the export holds no positions: give a targets file with a price for each fund \
+                 to buy (`[VTI]`, `weight = 60`, `price = 250.50`)",
+            )?;
         return Ok((portfolio, targets));
     };
     let mut list: Vec<Holding> = Vec::new();
@@ -300,17 +381,30 @@ fn managed(
             continue;
         }
         if !file.weights.iter().any(|(s, _)| s == &h.symbol) {
-            warn(&format!(
-                "{} is held but has no target in {}: its target is 0% (add it to `exclude` to leave it alone)",
-                h.symbol,
-                file.path.display()
-            ));
+            let file_name = file.path.display().to_string();
+            crate::ui::warn_grouped("no target", &file_name, &h.symbol, |file, symbols| {
+                match symbols {
+                    [one] => format!(
+                        "{one} is held but has no target in {file}: its target is 0% (add it to `exclude` to leave it alone)"
+                    ),
+                    _ => format!(
+                        "{} are held but have no target in {file}: their targets are 0% (add them to `exclude` to leave them alone)",
+                        crate::ui::and_list(symbols)
+                    ),
+                }
+            });
         }
         list.push(h.clone());
     }
     for symbol in &file.exclude {
         if holdings.portfolio.get(symbol).is_none() {
-            warn(&format!("{symbol} is excluded but not held"));
+            crate::ui::warn_grouped("excluded, not held", "", symbol, |_, symbols| {
+                let verb = if symbols.len() == 1 { "is" } else { "are" };
+                format!(
+                    "{} {verb} excluded but not held",
+                    crate::ui::and_list(symbols)
+                )
+            });
         }
     }
     for (symbol, _) in &file.weights {
@@ -321,6 +415,14 @@ fn managed(
             .get(symbol)
             .or_else(|| file.prices.get(symbol))
         else {
+            let upper = symbol.to_uppercase();
+            if upper != *symbol && holdings.portfolio.get(&upper).is_some() {
+                bail!(
+                    "{}: {symbol} has a target but is not held, and {upper} is: symbols are \
+                     case-sensitive, write {upper}",
+                    file.path.display()
+                );
+            }
             bail!(
                 "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
                 file.path.display()

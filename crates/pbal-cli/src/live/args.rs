@@ -35,7 +35,9 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Seconds to wait for one answer from the gateway. An order whose answer does not come in
-    /// time is looked for by its client order id on the next run, never re-sent blindly.
+    /// time is looked for by its client order id on the next run, never re-sent blindly. The
+    /// first check of the session waits this long at most (25 s at most): a gateway nobody has
+    /// logged in to holds API calls open.
     #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub request_timeout: u64,
 }
@@ -81,8 +83,15 @@ pub struct TradeArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Also answer "yes" to IBKR questions with this message id (repeatable). Default list:
-    /// o163, o354, o383, o451, o10151, o10153, p12.
+    /// Also answer "yes" to IBKR questions with this message id (repeatable).
+    ///
+    /// Confirmed by default, because they are informational: o10151 (a market order), o10153
+    /// (IBKR may cap the price to keep the market orderly), o403 (the order will likely fill
+    /// at once), p12 (IBKR's price-management algorithm). Never confirmed unless named here:
+    /// o163, o383 and o451, the account's own Precautionary Settings (price percentage, size
+    /// and total value limits); the run stops with the order unplaced and IBKR's text. o354
+    /// (no market data) is never confirmed for a market order, even when named. Any other
+    /// question also stops the run.
     #[arg(long, value_name = "ID")]
     pub allow_question: Vec<String>,
 
@@ -90,7 +99,16 @@ pub struct TradeArgs {
     #[arg(long)]
     pub no_default_questions: bool,
 
-    /// How long to wait for orders to fill, in seconds.
+    /// When the market is closed (IBKR shows only the previous close), place the orders that
+    /// need no re-planning for the open anyway: the sells (the buys wait for their proceeds
+    /// and a run after the open), or the buys of a buy-only plan. Without it pbal stops before
+    /// placing anything and says when the market opens. A halted contract always stops.
+    #[arg(long)]
+    pub queue_for_open: bool,
+
+    /// How long to wait for orders to fill, in seconds. Orders still working then stay at
+    /// IBKR; pbal prints what filled, what is working and what was not placed, and exits with
+    /// code 3 (also when an order is refused after others were placed).
     #[arg(long, value_name = "SECONDS", default_value = "300")]
     pub fill_timeout: u64,
 }
@@ -139,6 +157,7 @@ pub struct GatewayCommandArgs {
 pub enum GatewayCommand {
     /// Show the local gateway's certificate fingerprint and save the certificate, so later
     /// runs trust exactly that certificate.
+    #[command(after_help = crate::help::gateway())]
     Trust(TrustArgs),
 }
 

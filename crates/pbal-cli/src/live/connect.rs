@@ -49,17 +49,7 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     config.pacing.state_file =
         Some(std::env::temp_dir().join(format!("pbal-pacing-{address}.json")));
     let gateway = Gateway::new(config)?;
-    gateway.ensure_session().await.map_err(|e| {
-        let hint = if matches!(&e, pbal_ibkr::client_portal::GatewayError::Unreachable { detail, .. }
-            if detail.contains("certificate") || detail.contains("Certificate"))
-        {
-            "\nThe gateway's certificate is self-signed: run `pbal gateway trust` once to pin \
-             it (or pass --gateway-cert FILE.pem, or --insecure-localhost)."
-        } else {
-            ""
-        };
-        anyhow::anyhow!("{e}{hint}")
-    })?;
+    gateway.ensure_session().await?;
     let accounts = gateway.brokerage_accounts().await?;
     let account = match &args.account {
         Some(id) => {
@@ -77,6 +67,10 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
             accounts.accounts.join(", ")
         ),
     };
+    // Live orders are the selected account's: select ours before anything reads them.
+    if accounts.accounts.len() > 1 || accounts.selected.as_deref() != Some(account.as_str()) {
+        gateway.select_account(&account).await?;
+    }
     let portfolio_accounts = gateway.portfolio_accounts().await?;
     let base_currency = portfolio_accounts
         .iter()

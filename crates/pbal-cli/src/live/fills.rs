@@ -45,7 +45,16 @@ pub(crate) async fn wait(
         .collect();
     let deadline = Instant::now() + timeout;
     let poll = Duration::from_secs(1);
+    // The session idles out after about five minutes: tickle when the wait starts and then
+    // every minute.
+    let mut next_tickle = Instant::now();
     loop {
+        if Instant::now() >= next_tickle {
+            if let Err(e) = gateway.tickle().await {
+                warn(&format!("keeping the gateway session alive: {e}"));
+            }
+            next_tickle = Instant::now() + super::KEEPALIVE;
+        }
         for outcome in outcomes.iter_mut().filter(|o| !is_final_status(&o.status)) {
             let before = (outcome.status.clone(), outcome.filled);
             match gateway.order_status(&outcome.order_id).await {

@@ -4,9 +4,12 @@
 mod args;
 mod cancel;
 mod connect;
+mod currency;
 mod fills;
+mod market;
 mod orders;
 mod status;
+mod summary;
 mod trade;
 mod trust;
 
@@ -19,6 +22,7 @@ use anyhow::{Context, Result};
 
 pub(crate) use cancel::run as cancel;
 pub(crate) use status::run as status;
+pub(crate) use summary::{EXIT_INCOMPLETE, Incomplete};
 pub(crate) use trade::run as trade;
 pub(crate) use trust::run as gateway;
 
@@ -26,6 +30,7 @@ pub(crate) use trust::run as gateway;
 /// "not confirmed: nothing was {undone}".
 fn confirm(prompt: &str, expected: &str, undone: &str) -> Result<()> {
     use std::io::{BufRead as _, Write as _};
+    crate::ui::flush();
     let mut stderr = std::io::stderr().lock();
     write!(stderr, "{prompt}")?;
     stderr.flush()?;
@@ -36,6 +41,30 @@ fn confirm(prompt: &str, expected: &str, undone: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// [`confirm`], keeping the gateway session alive (`/tickle` every minute) while the user
+/// reads the plan: the session idles out after about five minutes.
+async fn confirm_keeping_alive(
+    gateway: &pbal_ibkr::client_portal::Gateway,
+    prompt: String,
+    expected: String,
+    undone: &'static str,
+) -> Result<()> {
+    let mut answer = tokio::task::spawn_blocking(move || confirm(&prompt, &expected, undone));
+    loop {
+        match tokio::time::timeout(KEEPALIVE, &mut answer).await {
+            Ok(joined) => return joined.context("the confirmation prompt failed")?,
+            Err(_) => {
+                if let Err(e) = gateway.tickle().await {
+                    crate::output::warn(&format!("keeping the gateway session alive: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// How often a waiting run tickles the gateway (IBKR's advice: about every 60 s).
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// Runs an async command on a single-threaded runtime (a few sequential requests).
 fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {

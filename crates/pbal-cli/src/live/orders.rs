@@ -76,6 +76,21 @@ impl TicketBook<'_> {
         sorted.into_iter().map(|t| self.ticket(t)).collect()
     }
 
+    /// The same order with another quantity (its client order id follows the quantity; the
+    /// amount scales with it).
+    pub(crate) fn with_quantity(&self, order: &PlannedOrder, quantity: Decimal) -> PlannedOrder {
+        let mut changed = order.clone();
+        let t = &mut changed.ticket;
+        changed.amount = order
+            .amount
+            .checked_mul(quantity)
+            .and_then(|a| a.checked_div(t.quantity))
+            .unwrap_or(order.amount);
+        t.quantity = quantity;
+        t.c_oid = client_order_id(self.account, self.date, t.side, &t.symbol, quantity);
+        changed
+    }
+
     fn ticket(&self, trade: &Trade) -> Result<PlannedOrder> {
         let instrument = self.instruments.get(&trade.symbol);
         let Some(conid) = self
@@ -140,7 +155,7 @@ pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Exist
             && o.c_oid
                 .as_deref()
                 .is_some_and(|c| c.starts_with(C_OID_PREFIX))
-            && o.symbol.eq_ignore_ascii_case(&order.ticket.symbol)
+            && same_contract(o, &order.ticket)
             && o.side == order.ticket.side.as_str()
     }) {
         bail!(
@@ -158,6 +173,15 @@ pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Exist
         );
     }
     Ok(Existing::None)
+}
+
+/// The same contract: by conid when the live order has one (tickers differ in form, `BRK B`
+/// and `BRK.B`), else by ticker.
+fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
+    match live.conid.as_deref() {
+        Some(conid) => conid == ticket.conid,
+        None => live.symbol.eq_ignore_ascii_case(&ticket.symbol),
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +214,55 @@ mod tests {
             long.len() <= 64 && long.ends_with("-S-BRK_B_LONGNA-0p1234"),
             "{long}"
         );
+    }
+}
+
+#[cfg(test)]
+mod guard {
+    use rust_decimal::dec;
+
+    use super::*;
+
+    fn planned(symbol: &str, conid: &str) -> PlannedOrder {
+        PlannedOrder {
+            ticket: OrderTicket {
+                account: "DU1".to_owned(),
+                conid: conid.to_owned(),
+                symbol: symbol.to_owned(),
+                side: Side::Buy,
+                quantity: dec!(3),
+                kind: OrderKind::Market,
+                c_oid: "pbal-20261125-000001-B-BRK_B-3".to_owned(),
+                manual_order_time: None,
+            },
+            amount: dec!(1500),
+        }
+    }
+
+    fn working(ticker: &str, conid: Option<&str>) -> LiveOrder {
+        LiveOrder {
+            order_id: "42".to_owned(),
+            c_oid: Some("pbal-20261125-000001-B-BRK_B-2".to_owned()),
+            account: Some("DU1".to_owned()),
+            conid: conid.map(str::to_owned),
+            symbol: ticker.to_owned(),
+            side: "BUY".to_owned(),
+            status: "Submitted".to_owned(),
+            quantity: Some(dec!(2)),
+            filled: Some(dec!(0)),
+            average_price: None,
+        }
+    }
+
+    #[test]
+    fn the_duplicate_guard_matches_by_conid_not_ticker_text() {
+        let order = planned("BRK.B", "72063691");
+        assert!(existing(&order, &[working("BRK B", Some("72063691"))]).is_err());
+        assert_eq!(
+            existing(&order, &[working("BRK.B", Some("1"))]).unwrap(),
+            Existing::None,
+            "another contract with the same ticker text"
+        );
+        assert!(existing(&order, &[working("brk.b", None)]).is_err());
     }
 }

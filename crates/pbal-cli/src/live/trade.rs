@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
 use pbal_core::{Plan, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
 use pbal_ibkr::client_portal::{
-    self, Gateway, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
+    self, Gateway, MarketState, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
 };
 use pbal_ibkr::{AccountSelection, Statement};
 use rust_decimal::Decimal;
@@ -21,6 +21,8 @@ use super::TradeArgs;
 use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
+use super::summary::Summary;
+use super::{currency, market};
 use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
@@ -66,7 +68,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .map(TargetsFile::read)
         .transpose()?;
     let (statement, selection) = read_account(&conn, args).await?;
-    let (statement, conids, market_prices) =
+    let (statement, conids, market_prices, market_states) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
     let (holdings, portfolio, targets) = plannable(
         &statement,
@@ -116,7 +118,14 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         order_type,
         manual_order_time: manual_time,
     };
-    let planned = book.tickets(&plan.trades)?;
+    let mut contract_rules = BTreeMap::new();
+    let planned = apply_contract_rules(
+        &conn.gateway,
+        &book,
+        book.tickets(&plan.trades)?,
+        &mut contract_rules,
+    )
+    .await?;
     if let Some(max) = args.max_order
         && let Some(big) = planned.iter().find(|o| o.amount > max)
     {
@@ -129,40 +138,59 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         );
     }
 
-    let mut previews = Vec::new();
-    for order in &planned {
-        previews.push(conn.gateway.whatif(&order.ticket).await?);
-    }
+    let previews = preview_all(&conn.gateway, &planned).await?;
     say(&preview_table(&planned, &previews));
-    if let Some((order, preview)) = planned
-        .iter()
-        .zip(&previews)
-        .find(|(_, p)| p.error.is_some())
-    {
-        bail!(
-            "IBKR's preview rejects the {} order: {}. Nothing was placed",
-            order.ticket.symbol,
-            preview.error.as_deref().unwrap_or_default()
-        );
+    let cash_now = statement.cash_in_base(&selection)?;
+    let deferred = check_previews(&planned, &previews, cash_now)?;
+    if !deferred.is_empty() {
+        say(&format!(
+            "IBKR's preview refuses the buy of {} for lack of cash today. That is expected: the \
+             planned sells pay for it. pbal places the sells first, waits for their fills and \
+             for the ledger to show the proceeds, then previews the buys again and places them \
+             only if IBKR accepts them.",
+            deferred.join(", ")
+        ));
     }
     let policy = question_policy(args);
-    say(&format!(
-        "IBKR questions pbal answers \"yes\" to: {} (change with --allow-question / --no-default-questions); any other question stops the run.",
-        if policy.allowed.is_empty() {
-            "none".to_owned()
-        } else {
-            policy
-                .allowed
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
+    say(&questions_line(&policy));
+    let short = currency::shortfalls(
+        &plan.trades,
+        &holdings.instruments,
+        &statement.cash,
+        holdings.base_currency.as_deref(),
+    );
+    let currency_problem = (!short.is_empty()).then(|| currency::explain(&short));
+    if let Some(problem) = &currency_problem {
+        say(&format!("Currencies: {problem}."));
+    }
+    let (closed, halted) = market::blocked(&plan.trades, &market_states);
+    let market_problem = (!closed.is_empty() || !halted.is_empty())
+        .then(|| market::explain(&closed, &halted, jiff::Timestamp::now()));
     if args.dry_run {
+        if let Some(problem) = &market_problem {
+            warn(&format!(
+                "{problem}. A real run would stop before placing anything"
+            ));
+        }
         say("Dry run: nothing was placed.");
         return Ok(());
     }
+    if let Some(problem) = &currency_problem {
+        bail!("{problem}. Nothing was placed");
+    }
+    if let Some(problem) = &market_problem
+        && (!halted.is_empty() || !args.queue_for_open)
+    {
+        bail!(
+            "{problem}. Nothing was placed. Run again when the market is open{}",
+            if halted.is_empty() {
+                ", or with --queue-for-open to leave orders for the open"
+            } else {
+                ""
+            }
+        );
+    }
+    let queue_for_open = market_problem.is_some();
 
     // Before asking: an earlier run's orders are found now, not after the confirmation.
     let live = conn.gateway.live_orders(&account).await?;
@@ -171,14 +199,16 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         states.push(orders::existing(order, &live)?);
     }
     if !args.yes {
-        super::confirm(
-            &format!(
+        super::confirm_keeping_alive(
+            &conn.gateway,
+            format!(
                 "Type the account id ({account}) to place {} order(s); anything else stops: ",
                 planned.len()
             ),
-            &account,
+            account.clone(),
             "placed",
-        )?;
+        )
+        .await?;
     }
     journal.append(
         "plan",
@@ -198,20 +228,62 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .zip(states)
         .partition(|(o, _)| o.ticket.side == Side::Sell);
     let mut buys = buys;
-    if !sells.is_empty() {
-        say("Placing sells:");
-        let placed = place_all(&conn.gateway, &account, &sells, &policy, &journal).await?;
-        say("Waiting for the sells to fill:");
-        let outcomes = fills::wait(&conn.gateway, &account, placed, timeout).await?;
-        record_fills(&journal, &outcomes)?;
-        if let Some(open) = outcomes.iter().find(|o| !o.is_filled()) {
-            bail!(
-                "the {} sell is {} ({} filled): the buys were NOT placed. Run `pbal trade` again \
-                 once the sells have filled; orders already placed are not placed twice",
-                open.order.ticket.symbol,
-                open.status,
-                open.filled.normalize()
+    let mut summary = Summary::default();
+    if queue_for_open {
+        // Closed market, --queue-for-open: only the orders that need no re-planning. With
+        // sells, the buys need their proceeds, so they wait for a run after the open.
+        let (now, later, why) = if sells.is_empty() {
+            (buys, Vec::new(), "")
+        } else {
+            (
+                sells,
+                buys,
+                "left for later: they need the sells' proceeds; run `pbal trade` again after \
+                 the open, once the sells have filled",
+            )
+        };
+        say("The market is closed; queueing for the open:");
+        let (placement, failure) =
+            place_all(&conn.gateway, &account, &now, &policy, &journal).await?;
+        if let Some(failure) = failure {
+            return stop(
+                &mut summary,
+                &placement,
+                failure,
+                &later,
+                "stopped while queueing",
             );
+        }
+        summary.queued(&placement.placed);
+        summary.not_placed(later.iter().map(|(o, _)| o), why);
+        say(&summary.render());
+        return Err(summary.incomplete("the orders wait for the market to open"));
+    }
+    if !sells.is_empty() {
+        let cash_before = ledger_cash_in_base(&conn, &selection).await?;
+        say("Placing sells:");
+        let (placement, failure) =
+            place_all(&conn.gateway, &account, &sells, &policy, &journal).await?;
+        if let Some(failure) = failure {
+            return stop(
+                &mut summary,
+                &placement,
+                failure,
+                &buys,
+                "the sells did not all go through",
+            );
+        }
+        say("Waiting for the sells to fill:");
+        let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
+        record_fills(&journal, &outcomes)?;
+        summary.waited(&outcomes);
+        if outcomes.iter().any(|o| !o.is_filled()) {
+            summary.not_placed(buys.iter().map(|(o, _)| o), "the sells have not all filled");
+            say(&summary.render());
+            return Err(summary.incomplete(
+                "the buys were NOT placed because the sells have not all filled; run `pbal \
+                 trade` again once they have (orders already placed are not placed twice)",
+            ));
         }
         if !buys.is_empty() {
             let state = Planned {
@@ -225,20 +297,49 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .map(|(s, i)| (s.clone(), i.fx_rate_to_base))
                     .collect(),
             };
-            let ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
+            let raised = proceeds(&outcomes, &state.fx);
+            let ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
             let budget = match args.cash {
                 CashArg::Available => ledger_cash,
                 CashArg::Amount(amount) => amount
-                    .checked_add(proceeds(&outcomes, &state.fx))
+                    .checked_add(raised)
                     .unwrap_or(amount)
                     .min(ledger_cash),
             };
             let trades = replan_buys(&state, &outcomes, budget)?;
-            let replanned = book.tickets(&trades)?;
+            let replanned = apply_contract_rules(
+                &conn.gateway,
+                &book,
+                book.tickets(&trades)?,
+                &mut contract_rules,
+            )
+            .await?;
             say(&format!(
                 "Cash after the sells: {}; buys re-planned with it.",
                 budget.round_dp(2)
             ));
+            // The cash is there now: IBKR previews the buys again before any is placed.
+            let previews = preview_all(&conn.gateway, &replanned).await?;
+            say(&preview_table(&replanned, &previews));
+            if let Some((order, preview)) = replanned
+                .iter()
+                .zip(&previews)
+                .find(|(_, p)| p.error.is_some())
+            {
+                let why = preview.error.clone().unwrap_or_default();
+                summary.refused(order, &format!("IBKR's preview: {why}"));
+                summary.not_placed(
+                    replanned
+                        .iter()
+                        .filter(|o| o.ticket.c_oid != order.ticket.c_oid),
+                    "a buy's preview was refused",
+                );
+                say(&summary.render());
+                return Err(summary.incomplete(&format!(
+                    "IBKR's preview refuses the {} buy after the sells; no buy was placed",
+                    order.ticket.symbol
+                )));
+            }
             let live = conn.gateway.live_orders(&account).await?;
             buys = Vec::new();
             for order in replanned {
@@ -249,15 +350,210 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     }
     if !buys.is_empty() {
         say("Placing buys:");
-        let placed = place_all(&conn.gateway, &account, &buys, &policy, &journal).await?;
+        let (placement, failure) =
+            place_all(&conn.gateway, &account, &buys, &policy, &journal).await?;
+        if let Some(failure) = failure {
+            return stop(
+                &mut summary,
+                &placement,
+                failure,
+                &[],
+                "the buys did not all go through",
+            );
+        }
         say("Waiting for the buys to fill:");
-        let outcomes = fills::wait(&conn.gateway, &account, placed, timeout).await?;
+        let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
         record_fills(&journal, &outcomes)?;
+        summary.waited(&outcomes);
+    }
+    if !summary.all_filled() {
+        say(&summary.render());
+        return Err(summary.incomplete("some orders are still working or were cancelled"));
     }
     journal.append("rebalance", json!({ "date": today.to_string() }))?;
     say("Done.");
     Ok(())
 }
+
+/// Ends the run at a placement failure: exit 1 when nothing was placed at all, otherwise the
+/// summary and exit 3.
+fn stop(
+    summary: &mut Summary,
+    placement: &Placement,
+    failure: Failure,
+    later: &[(PlannedOrder, Existing)],
+    why: &str,
+) -> Result<()> {
+    if placement.placed.is_empty() && summary.is_empty() {
+        return Err(failure.error);
+    }
+    summary.placed(&placement.placed);
+    summary.refused(&failure.order, &format!("{:#}", failure.error));
+    summary.not_placed(placement.unsent.iter(), "pbal stopped before it");
+    summary.not_placed(later.iter().map(|(o, _)| o), "pbal stopped before it");
+    say(&summary.render());
+    Err(summary.incomplete(&format!("{why}: {:#}", failure.error)))
+}
+
+/// The contracts' rules applied to the tickets before anyone sees the preview:
+/// - fractional quantities (`--fractional`) only where the rules allow fractions, rounded down
+///   to their decimal places; a whole-shares-only contract stops the run before placing;
+/// - limit prices on the contract's price increment (buys rounded up, sells down, as the
+///   limit offset is meant), since IBKR refuses a price off it.
+///
+/// `rules` caches the contracts' answers across calls; market orders in whole shares need none.
+async fn apply_contract_rules(
+    gateway: &Gateway,
+    book: &TicketBook<'_>,
+    orders: Vec<PlannedOrder>,
+    rules: &mut BTreeMap<String, client_portal::ContractRules>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut ruled = Vec::with_capacity(orders.len());
+    for mut order in orders {
+        let quantity = order.ticket.quantity;
+        let limit = match order.ticket.kind {
+            client_portal::OrderKind::Limit(price) => Some(price),
+            client_portal::OrderKind::Market => None,
+        };
+        if quantity.fract().is_zero() && limit.is_none() {
+            ruled.push(order);
+            continue;
+        }
+        let conid = order.ticket.conid.clone();
+        if !rules.contains_key(&conid) {
+            let fetched = gateway.contract_rules(&conid).await?;
+            rules.insert(conid.clone(), fetched);
+        }
+        let contract = rules.get(&conid).cloned().unwrap_or_default();
+        if let Some(price) = limit
+            && let Some(tick) = contract.increment_at(price)
+        {
+            let ticks = price.checked_div(tick).unwrap_or(Decimal::ONE);
+            let ticks = match order.ticket.side {
+                Side::Buy => ticks.ceil(),
+                Side::Sell => ticks.floor().max(Decimal::ONE),
+            };
+            if let Some(on_tick) = ticks.checked_mul(tick) {
+                order.ticket.kind = client_portal::OrderKind::Limit(on_tick.normalize());
+            }
+        }
+        if quantity.fract().is_zero() {
+            ruled.push(order);
+            continue;
+        }
+        let Some(places) = contract.fraction_places else {
+            bail!(
+                "{}: IBKR's rules for this contract allow whole shares only, and the plan has \
+                 {} shares. Run without --fractional. Nothing was placed",
+                order.ticket.symbol,
+                quantity.normalize()
+            );
+        };
+        let rounded =
+            quantity.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
+        if rounded.is_zero() {
+            continue;
+        }
+        if rounded == quantity {
+            ruled.push(order);
+        } else {
+            ruled.push(book.with_quantity(&order, rounded));
+        }
+    }
+    Ok(ruled)
+}
+
+/// IBKR's preview of every order, in order.
+async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> Result<Vec<WhatIf>> {
+    let mut previews = Vec::with_capacity(orders.len());
+    for order in orders {
+        previews.push(gateway.whatif(&order.ticket).await?);
+    }
+    Ok(previews)
+}
+
+/// IBKR's refusal of a buy for lack of cash or margin (cash accounts, IRAs).
+fn is_funding_error(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    [
+        "NOT ACCEPTED",
+        "INITIAL MARGIN",
+        "EQUITY WITH LOAN",
+        "INSUFFICIENT",
+        "CASH",
+    ]
+    .iter()
+    .any(|needle| upper.contains(needle))
+}
+
+/// Stops on any preview error, except a funding error on a buy that the planned sells pay
+/// for (a cash account refuses it until the proceeds arrive); returns those buys' symbols.
+fn check_previews(
+    planned: &[PlannedOrder],
+    previews: &[WhatIf],
+    cash_now: Decimal,
+) -> Result<Vec<String>> {
+    let total = |side: Side| {
+        planned
+            .iter()
+            .filter(|o| o.ticket.side == side)
+            .fold(Decimal::ZERO, |sum, o| {
+                sum.checked_add(o.amount).unwrap_or(sum)
+            })
+    };
+    let (sells, buys) = (total(Side::Sell), total(Side::Buy));
+    let covered = sells > Decimal::ZERO && cash_now.checked_add(sells).is_some_and(|c| c >= buys);
+    let mut deferred = Vec::new();
+    for (order, preview) in planned.iter().zip(previews) {
+        let Some(error) = preview.error.as_deref() else {
+            continue;
+        };
+        if order.ticket.side == Side::Buy && covered && is_funding_error(error) {
+            deferred.push(order.ticket.symbol.clone());
+            continue;
+        }
+        bail!(
+            "IBKR's preview rejects the {} order: {error}. Nothing was placed",
+            order.ticket.symbol
+        );
+    }
+    Ok(deferred)
+}
+
+/// Waits (bounded) until the ledger shows the sells' proceeds, clearing the gateway's
+/// portfolio cache before each read; returns the cash it shows (base currency).
+async fn wait_for_proceeds(
+    conn: &Connection,
+    selection: &AccountSelection,
+    before: Decimal,
+    raised: Decimal,
+) -> Result<Decimal> {
+    // Commissions and rounding: 99% of what the fills raised counts as arrived.
+    let expected = before
+        .checked_add(raised.checked_mul(Decimal::new(99, 2)).unwrap_or_default())
+        .unwrap_or(before);
+    let mut cash = before;
+    for attempt in 0..LEDGER_POLLS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        conn.gateway.invalidate_portfolio(&conn.account).await?;
+        cash = ledger_cash_in_base(conn, selection).await?;
+        if cash >= expected {
+            return Ok(cash);
+        }
+    }
+    warn(&format!(
+        "after {LEDGER_POLLS} s the ledger shows {} cash, less than the {} expected after the \
+         sells; the buys are re-planned with what it shows",
+        cash.round_dp(2),
+        expected.round_dp(2)
+    ));
+    Ok(cash)
+}
+
+/// Ledger reads (one a second) while waiting for the sells' proceeds.
+const LEDGER_POLLS: u32 = 15;
 
 /// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
 async fn read_account(
@@ -318,6 +614,7 @@ async fn price_with_snapshots(
     Statement,
     BTreeMap<String, String>,
     BTreeMap<String, Decimal>,
+    BTreeMap<String, MarketState>,
 )> {
     let mut conids: BTreeMap<String, String> = statement
         .positions
@@ -380,7 +677,36 @@ async fn price_with_snapshots(
         .iter()
         .filter_map(|s| Some((s.clone(), price_of(s)?)))
         .collect();
-    Ok((statement, conids, market_prices))
+    let states = conids
+        .iter()
+        .filter_map(|(symbol, conid)| Some((symbol.clone(), quotes.get(conid)?.market_state())))
+        .collect();
+    Ok((statement, conids, market_prices, states))
+}
+
+/// What pbal will answer, said before anything is placed.
+fn questions_line(policy: &QuestionPolicy) -> String {
+    let list = |ids: Vec<&str>| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    let confirmed = list(policy.allowed.iter().map(String::as_str).collect());
+    let guarded = list(
+        client_portal::PRECAUTIONARY_QUESTIONS
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !policy.allowed.contains(*id))
+            .collect(),
+    );
+    format!(
+        "IBKR questions pbal answers \"yes\" to: {confirmed}. The account's Precautionary \
+         Settings ({guarded}) and any other question stop the run with the order unplaced \
+         (name one with --allow-question to confirm it); o354 (no market data) is never \
+         confirmed for a market order."
+    )
 }
 
 fn question_policy(args: &TradeArgs) -> QuestionPolicy {
@@ -397,17 +723,31 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
     policy
 }
 
-/// Places each order not placed before; returns IBKR's order ids. Stops at the first failure
-/// (what was placed stays placed and is in the journal).
+/// What a placement round did.
+struct Placement {
+    /// IBKR's order ids of the orders placed (or found placed by an earlier run).
+    placed: Vec<(String, PlannedOrder)>,
+    /// Orders not sent because pbal stopped before them.
+    unsent: Vec<PlannedOrder>,
+}
+
+/// The order pbal stopped at, and why.
+struct Failure {
+    order: PlannedOrder,
+    error: anyhow::Error,
+}
+
+/// Places each order not placed before. Stops at the first refusal (what was placed stays
+/// placed and is in the journal): the refusal comes back with what was done.
 async fn place_all(
     gateway: &Gateway,
     account: &str,
     orders: &[(PlannedOrder, Existing)],
     policy: &QuestionPolicy,
     journal: &Journal,
-) -> Result<Vec<(String, PlannedOrder)>> {
+) -> Result<(Placement, Option<Failure>)> {
     let mut placed = Vec::new();
-    for (order, existing) in orders {
+    for (index, (order, existing)) in orders.iter().enumerate() {
         let ticket = &order.ticket;
         let line = format!(
             "{} {} {}",
@@ -447,6 +787,18 @@ async fn place_all(
                 json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer, "text": text}),
             )?;
         }
+        let failure = |error: anyhow::Error| -> Result<(Placement, Option<Failure>)> {
+            Ok((
+                Placement {
+                    placed: placed.clone(),
+                    unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
+                },
+                Some(Failure {
+                    order: order.clone(),
+                    error,
+                }),
+            ))
+        };
         match result {
             Ok(Placed::Accepted { order_id, status }) => {
                 journal.append(
@@ -462,11 +814,11 @@ async fn place_all(
                     .iter()
                     .find(|o| o.c_oid.as_deref() == Some(ticket.c_oid.as_str()))
                 else {
-                    bail!(
+                    return failure(anyhow::anyhow!(
                         "IBKR already knows order id {} ({line}) but does not list it as a live \
                          order (cancelled earlier today?); it was not placed again",
                         ticket.c_oid
-                    );
+                    ));
                 };
                 journal.append(
                     "order_found",
@@ -483,16 +835,20 @@ async fn place_all(
                     "order_failed",
                     json!({"c_oid": ticket.c_oid, "error": e.to_string()}),
                 )?;
-                return Err(e).with_context(|| {
-                    format!(
-                        "stopped at {line}; {} earlier order(s) of this run were placed",
-                        placed.len()
-                    )
-                });
+                let count = placed.len();
+                return failure(anyhow::Error::new(e).context(format!(
+                    "stopped at {line}; {count} earlier order(s) of this run were placed"
+                )));
             }
         }
     }
-    Ok(placed)
+    Ok((
+        Placement {
+            placed,
+            unsent: Vec::new(),
+        },
+        None,
+    ))
 }
 
 fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {

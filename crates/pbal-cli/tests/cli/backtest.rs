@@ -207,7 +207,7 @@ fn bad_input_names_file_line_and_field() {
         "error: [HOME]/bad.csv:3: price: must be positive, got 0\n"
     );
     let (code, _, stderr) = pbal.run(&["backtest", &stocks(), "--compare", "weekly"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a usage error");
     assert!(stderr.contains("unknown policy \"weekly\""), "{stderr}");
     let targets = pbal.write("t.toml", "AAPL = 50\nTSLA = 50\n");
     let (code, _, stderr) = pbal.run(&[

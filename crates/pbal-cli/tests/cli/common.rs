@@ -27,6 +27,7 @@ impl Pbal {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("pbal"));
         cmd.env_clear()
             .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("COLUMNS", "100")
             .current_dir(self.home.path());
         cmd
@@ -34,7 +35,21 @@ impl Pbal {
 
     /// Runs pbal and returns (exit code, stdout, stderr), with the fixtures path hidden.
     pub(crate) fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.cmd().args(args).output().unwrap();
+        self.run_with_env(&[], args)
+    }
+
+    /// `run` with these environment variables set.
+    pub(crate) fn run_with_env(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> (i32, String, String) {
+        let out = self
+            .cmd()
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
         let clean = |b: &[u8]| {
             String::from_utf8(b.to_vec())
                 .unwrap()
@@ -50,6 +65,9 @@ impl Pbal {
 
     pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.home.path().join(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
         std::fs::write(&path, text).unwrap();
         path
     }

@@ -96,11 +96,12 @@ fn several_accounts_need_a_choice() {
     assert!(stderr.contains("OPT"), "the option is reported: {stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["cash"]["available"], "1760.90");
-    // Trades show their own currency and local price.
+    // Trades show their own currency and price, and the base-currency equivalent.
     let trades = v["trades"].as_array().unwrap();
     let bnd = trades.iter().find(|t| t["symbol"] == "BND").unwrap();
     assert_eq!(bnd["currency"], "USD");
-    assert_eq!(bnd["local_price"], "72.10");
+    assert_eq!(bnd["price"], "72.10");
+    assert_eq!(bnd["price_base"], "66.332");
 }
 
 #[test]
@@ -175,7 +176,7 @@ fn lots_are_listed_for_sales() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("lot opened"), "{stdout}");
-    assert!(stdout.contains("Realized: short-term"), "{stdout}");
+    assert!(stdout.contains("Realized (USD): short-term"), "{stdout}");
 }
 
 #[test]

@@ -2,9 +2,13 @@
 
 mod backtest;
 mod common;
+mod config;
+mod errors;
 mod fetch;
 mod ibkr;
 #[cfg(feature = "live")]
 mod live;
 mod plan;
 mod readers;
+mod shell;
+mod trust;

@@ -88,12 +88,12 @@ fn csv_lists_the_trades() {
     let pbal = Pbal::new();
     let (code, stdout, _) = pbal.run(&["plan", &readme_fixture(), "-c", "5000", "--format", "csv"]);
     assert_eq!(code, 0);
-    insta::assert_snapshot!(stdout, @r"
-    symbol,side,quantity,price,amount,currency
-    VCR,BUY,10,279.68,2796.80,
-    VDC,BUY,8,192.75,1542.00,
-    VIS,BUY,2,203.87,407.74,
-    VNQ,BUY,3,83.10,249.30,
+    insta::assert_snapshot!(stdout, @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VCR,BUY,10,279.68,2796.80,,2796.80,
+    VDC,BUY,8,192.75,1542.00,,1542.00,
+    VIS,BUY,2,203.87,407.74,,407.74,
+    VNQ,BUY,3,83.10,249.30,,249.30,
     ");
 }
 
@@ -163,9 +163,9 @@ fn a_withdrawal_sells_the_most_overweight() {
     let (code, stdout, stderr) =
         pbal.run(&["plan", &readme_fixture(), "--cash=-3000", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stdout, @r"
-    symbol,side,quantity,price,amount,currency
-    VSMAX,SELL,32,94.73,3031.36,
+    insta::assert_snapshot!(stdout, @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VSMAX,SELL,32,94.73,3031.36,,3031.36,
     ");
 }
 
@@ -187,10 +187,10 @@ fn targets_file_with_an_unheld_symbol_and_an_exclusion() {
         "csv",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stdout, @r"
-    symbol,side,quantity,price,amount,currency
-    VSMAX,BUY,2,94.73,189.46,
-    VXUS,BUY,160,61.20,9792.00,
+    insta::assert_snapshot!(stdout, @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VSMAX,BUY,2,94.73,189.46,,189.46,
+    VXUS,BUY,160,61.20,9792.00,,9792.00,
     ");
 }
 

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use pbal_core::{Holding, PlanOptions, Portfolio, Side, Strategy, Targets, plan, split_by_account};
+use pbal_core::{
+    Commission, Holding, PlanOptions, Portfolio, Side, Strategy, Targets, audit_split, plan,
+    split_by_account,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -13,6 +16,7 @@ proptest! {
         held in proptest::collection::vec((0i64..40, 0i64..40), 3),
         prices in proptest::collection::vec(1i64..500, 3),
         cash in proptest::collection::vec(0i64..5_000, 2),
+        flat in prop_oneof![Just(None), (0i64..3).prop_map(Some)],
     ) {
         let symbols = ["AAA", "BBB", "CCC"];
         let accounts = ["U1", "U2"];
@@ -34,9 +38,11 @@ proptest! {
             .map(|(a, c)| ((*a).to_owned(), Decimal::from(*c)))
             .collect();
         let total_cash: Decimal = cash_by_account.values().sum();
-        let options = PlanOptions { strategy: Strategy::Full, ..PlanOptions::default() };
+        let commission = flat.map_or(Commission::None, |c| Commission::Flat(Decimal::from(c)));
+        let options = PlanOptions { strategy: Strategy::Full, commission, ..PlanOptions::default() };
         let p = plan(&portfolio, &targets, total_cash, &options).unwrap();
-        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE);
+        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, commission);
+        prop_assert_eq!(audit_split(&split, &p, &by_account, &cash_by_account), Ok(()));
         for t in &p.trades {
             let placed: Decimal = split.orders.iter()
                 .filter(|o| o.symbol == t.symbol && o.side == t.side)
@@ -50,6 +56,7 @@ proptest! {
         let after: Decimal = split.cash_after.values().sum();
         let bought: Decimal = p.trades.iter().filter(|t| t.side == Side::Buy).map(|t| t.amount).sum();
         let sold: Decimal = p.trades.iter().filter(|t| t.side == Side::Sell).map(|t| t.amount).sum();
-        prop_assert_eq!(after, total_cash - bought + sold);
+        let commissions: Decimal = split.orders.iter().map(|o| o.commission).sum();
+        prop_assert_eq!(after, total_cash - bought + sold - commissions);
     }
 }

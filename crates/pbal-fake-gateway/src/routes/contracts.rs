@@ -113,7 +113,7 @@ pub(super) fn info(gw: &Gateway, conid: &str, with_rules: bool) -> Reply {
             "sizeIncrement": 1,
             "cashSize": 0.0,
             "cashCcy": contract.currency,
-            "incrementRules": [{"lowerEdge": 0.0, "increment": 0.01}],
+            "incrementRules": [{"lowerEdge": 0.0, "increment": crate::format::num(gw.tick(contract.conid))}],
             "limitPrice": gw.setup.prices.get(&contract.conid).map(|p| crate::format::num(*p)),
             "fraqTypes": if fractions { json!(["limit", "market"]) } else { json!([]) },
             "fraqInt": if fractions { 4 } else { 0 },

@@ -17,13 +17,19 @@ fn field(gw: &Gateway, conid: i64, id: &str) -> Option<String> {
         "55" => contract.symbol.clone(),
         "6070" => "STK".to_owned(),
         "7051" => contract.name.clone(),
-        "6509" => if last.is_some() { "RpB" } else { "N" }.to_owned(),
+        "6509" => match (last.is_some(), gw.setup.market_open) {
+            (false, _) => "N",
+            (true, true) => "RpB",
+            (true, false) => "ZpB",
+        }
+        .to_owned(),
         "31" => {
+            let closed = if gw.setup.market_open { "" } else { "C" };
             let prefix = gw
                 .setup
                 .last_prefixes
                 .get(&conid)
-                .map_or("", String::as_str);
+                .map_or(closed, String::as_str);
             format!("{prefix}{}", grouped(last?, 2))
         }
         "84" => grouped(last?.checked_sub(cent)?, 2),

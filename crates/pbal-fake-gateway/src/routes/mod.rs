@@ -79,6 +79,7 @@ pub(crate) fn route(gw: &mut Gateway, req: &Request) -> Reply {
         ("POST", ["logout"]) => session::logout(gw),
         ("GET", ["sso", "validate"]) => session::sso_validate(gw),
         ("GET", ["iserver", "accounts"]) => session::iserver_accounts(gw),
+        ("POST", ["iserver", "account"]) => session::select_account(gw, req),
 
         ("GET", ["portfolio", "accounts" | "subaccounts"]) => portfolio::accounts(gw),
         ("GET", ["portfolio", acct, "positions", page]) => portfolio::positions(gw, acct, page),

@@ -96,6 +96,16 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
     if needs_price && !price.is_some_and(|p| p.is_sign_positive() && !p.is_zero()) {
         return Err(Reply::bare_error(200, "invalid order price fields"));
     }
+    let tick = gw.tick(conid);
+    if let Some(p) = price
+        && !tick.is_zero()
+        && !(p % tick).is_zero()
+    {
+        return Err(Reply::bare_error(
+            200,
+            "The price does not conform to the minimum price variation for this contract.",
+        ));
+    }
     let reference_price = price.or_else(|| gw.market_price(conid));
     if reference_price.is_some_and(|p| quantity.checked_mul(p).is_none()) {
         return Err(Reply::bare_error(200, "invalid order size"));
@@ -298,13 +308,27 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
         }
         seen.push(c_oid);
     }
-    let mut questions: Vec<String> = gw
-        .setup
-        .questions
+    if let Some(refusal) = drafts.iter().find_map(|d| gw.cash_refusal(d)) {
+        return Reply::bare_error(200, &refusal);
+    }
+    // What IBKR asks depends on the order: o354 without market data, o10151 for a market
+    // order; then the setup's questions (the account's precautionary limits, the cap price).
+    let mut questions: Vec<String> = Vec::new();
+    let no_market_data = drafts
         .iter()
-        .filter(|id| !gw.suppressed.contains(*id))
-        .cloned()
-        .collect();
+        .any(|d| !gw.setup.prices.contains_key(&d.conid));
+    if no_market_data {
+        questions.push("o354".to_owned());
+    }
+    if drafts.iter().any(|d| d.order_type == "MKT") {
+        questions.push("o10151".to_owned());
+    }
+    for id in &gw.setup.questions {
+        if !questions.contains(id) {
+            questions.push(id.clone());
+        }
+    }
+    questions.retain(|id| !gw.suppressed.contains(id));
     if gw
         .take_fault(|f| matches!(f, Fault::UnknownQuestion).then_some(true))
         .is_some()
@@ -416,7 +440,7 @@ pub(super) fn whatif(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
             "after": held.checked_add(change).unwrap_or(held).normalize().to_string()
         },
         "warn": warn,
-        "error": null
+        "error": gw.cash_refusal(draft)
     }))
 }
 
@@ -494,12 +518,17 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
                 .collect()
         })
         .unwrap_or_default();
-    let account = req.param("accountId");
+    // Only the selected account's orders (POST /iserver/account switches it).
+    let account = gw.selected_account.clone();
     let mut rows = Vec::new();
     for index in 0..gw.orders.len() {
         let order = &gw.orders[index];
         let visible = order.session_no == gw.session_no || order.record.status.is_working();
-        if !visible || account.is_some_and(|a| a != order.record.account) {
+        if !visible
+            || account
+                .as_deref()
+                .is_some_and(|a| a != order.record.account)
+        {
             continue;
         }
         gw.before_look(index);

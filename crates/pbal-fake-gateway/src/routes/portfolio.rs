@@ -25,7 +25,7 @@ pub(super) fn accounts(gw: &mut Gateway) -> Reply {
                 "id": id, "accountId": id, "accountVan": id, "accountTitle": "Fake Account",
                 "displayName": id, "accountAlias": null, "accountStatus": 1_644_814_800_000_u64,
                 "currency": gw.setup.base_currency, "type": if id.starts_with("DU") { "DEMO" } else { "INDIVIDUAL" },
-                "tradingType": "PMRGN", "businessType": "IB_PROSERVE", "ibEntity": "IBLLC-US",
+                "tradingType": if gw.setup.cash_accounts.contains(id) { "STKCASH" } else { "PMRGN" }, "businessType": "IB_PROSERVE", "ibEntity": "IBLLC-US",
                 "faclient": false, "clearingStatus": "O", "covestor": false, "noClientTrading": false,
                 "trackVirtualFXPortfolio": true, "brokerageAccess": true,
                 "parent": {"mmc": [], "accountId": "", "isMParent": false, "isMChild": false, "isMultiplex": false},
@@ -147,10 +147,24 @@ fn currencies(gw: &Gateway, acct: &str) -> BTreeSet<String> {
 }
 
 /// `GET /portfolio/{acct}/ledger`: one entry per currency plus `BASE`.
-pub(super) fn ledger(gw: &Gateway, acct: &str) -> Reply {
+pub(super) fn ledger(gw: &mut Gateway, acct: &str) -> Reply {
     if !gw.is_account(acct) {
         return unknown_account(acct);
     }
+    // While the ledger lags a fill it shows the cash of before it.
+    let stale = gw.ledger_stale_reads > 0;
+    gw.ledger_stale_reads = gw.ledger_stale_reads.saturating_sub(1);
+    let gw: &Gateway = gw;
+    let cash_of = |currency: &str| {
+        if stale {
+            gw.served_cash
+                .get(&(acct.to_owned(), currency.to_owned()))
+                .copied()
+                .unwrap_or_default()
+        } else {
+            gw.ledger_cash(acct, currency)
+        }
+    };
     let timestamp = format::now_s();
     let entry = |currency: &str, cash: Decimal, stocks: Decimal, rate: Decimal| {
         json!({
@@ -175,7 +189,7 @@ pub(super) fn ledger(gw: &Gateway, acct: &str) -> Reply {
     let mut out = Map::new();
     let (mut base_cash, mut base_stocks) = (Decimal::ZERO, Decimal::ZERO);
     for currency in currencies(gw, acct) {
-        let cash = gw.ledger_cash(acct, &currency);
+        let cash = cash_of(&currency);
         let stocks = stock_value(gw, acct, &currency);
         let rate = gw.rate(&currency);
         base_cash = cash

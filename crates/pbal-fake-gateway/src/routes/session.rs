@@ -15,7 +15,9 @@ fn flags(gw: &Gateway) -> (bool, bool, bool) {
         SessionState::Authenticated => (true, true, false),
         SessionState::TimedOut => (false, true, false),
         SessionState::Competing => (false, true, true),
-        SessionState::NoBridge | SessionState::LoggedOut => (false, false, false),
+        SessionState::NoBridge | SessionState::LoggedOut | SessionState::Unanswered => {
+            (false, false, false)
+        }
     }
 }
 
@@ -133,10 +135,29 @@ pub(super) fn iserver_accounts(gw: &mut Gateway) -> Reply {
         "chartPeriods": {"STK": ["*"]},
         "groups": [],
         "profiles": [],
-        "selectedAccount": gw.setup.accounts.first(),
+        "selectedAccount": gw.selected_account,
         "serverInfo": {"serverName": "JifN19053", "serverVersion": "Build 10.25.0p, Dec 5, 2023 5:48:12 PM"},
         "sessionId": gw.session_id,
         "isFT": false,
         "isPaper": paper(gw)
     }))
+}
+
+/// `POST /iserver/account {"acctId":..}`: switches the selected account; live orders then
+/// show that account's orders (after a fresh warm-up).
+pub(super) fn select_account(gw: &mut Gateway, req: &Request) -> Reply {
+    let Some(id) = req
+        .body
+        .as_ref()
+        .and_then(|b| b.get("acctId"))
+        .and_then(Value::as_str)
+    else {
+        return Reply::error(400, "Bad Request: acctId required");
+    };
+    if !gw.is_account(id) {
+        return Reply::error(400, &format!("Bad Request: account {id} not found"));
+    }
+    gw.selected_account = Some(id.to_owned());
+    gw.live_orders_calls = 0;
+    Reply::ok(json!({"set": true, "acctId": id}))
 }

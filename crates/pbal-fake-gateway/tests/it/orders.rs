@@ -19,7 +19,11 @@ fn place_path() -> String {
 
 #[tokio::test]
 async fn three_questions_then_accepted() {
-    let api = Api::new(Setup::ten_etfs().no_rate_limits());
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&["o163", "o354", "o10153"]),
+    );
     api.get("/iserver/accounts").await;
     let mut answer = api
         .post(&place_path(), order("b1", "BUY", 5, 290.0))
@@ -281,7 +285,14 @@ async fn fill_all_and_immediate_market_fills() {
     );
     api.get("/iserver/accounts").await;
     let market = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 3, "tif": "DAY", "cOID": "m1"}]});
-    api.post(&place_path(), market).await;
+    let question = api.post(&place_path(), market).await.json();
+    assert_eq!(
+        question[0]["messageIds"][0], "o10151",
+        "a market order asks"
+    );
+    let id = question[0]["id"].as_str().unwrap();
+    api.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
     let orders = api.gw.orders();
     assert_eq!(orders[0].status, OrderStatus::Filled);
     assert_eq!(orders[0].avg_fill_price, Some(Decimal::new(29_012, 2)));
@@ -403,4 +414,126 @@ async fn errors_in_array_and_long_coid() {
     );
     let fractional = json!({"orders": [{"conid": VTI, "orderType": "MKT", "side": "BUY", "quantity": 1.5, "tif": "DAY"}]});
     assert!(api.post(&place_path(), fractional).await.json()[0]["error"].is_string());
+}
+
+/// IBKR asks what the order raises: o354 without market data, o10151 for a market order,
+/// then the cap-price notice.
+#[tokio::test]
+async fn a_market_order_without_market_data_raises_o354_and_o10151() {
+    use pbal_fake_gateway::Contract;
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .contract(Contract::new(777, "DARK", "ARCA", "USD")),
+    );
+    api.get("/iserver/accounts").await;
+    let body = json!({"orders": [{"acctId": ACCT, "conid": 777, "orderType": "MKT",
+        "side": "BUY", "quantity": 1, "tif": "DAY"}]});
+    let mut answer = api.post(&place_path(), body).await.json();
+    let mut asked = Vec::new();
+    while let Some(id) = answer[0]["id"].as_str().map(str::to_owned) {
+        asked.push(answer[0]["messageIds"][0].as_str().unwrap().to_owned());
+        answer = api
+            .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+            .await
+            .json();
+    }
+    assert_eq!(asked, ["o354", "o10151", "o10153"]);
+}
+
+/// A cash account refuses a buy that today's cash cannot pay, in whatif and placement, with
+/// IBKR's wording; once a sell has filled, the proceeds pay for it. The ledger lags the fill.
+#[tokio::test]
+async fn a_cash_account_refuses_buys_beyond_its_cash() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .cash_account(ACCT)
+            .ledger_lag(2),
+    );
+    api.prime().await;
+    let accounts = api.get("/portfolio/accounts").await.json();
+    assert_eq!(accounts[0]["tradingType"], "STKCASH");
+    // 40 VTI at 290 = 11,600 > 10,000 cash.
+    let big = order("b1", "BUY", 40, 290.0);
+    let preview = api
+        .post(
+            &format!("/iserver/account/{ACCT}/orders/whatif"),
+            big.clone(),
+        )
+        .await
+        .json();
+    let refusal = preview["error"].as_str().unwrap();
+    assert!(
+        refusal.starts_with("YOUR ORDER IS NOT ACCEPTED.") && refusal.contains("[10,000.00 USD]"),
+        "{refusal}"
+    );
+    let placed = api.post(&place_path(), big.clone()).await;
+    assert_eq!(placed.status, 200);
+    assert!(
+        placed.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("YOUR ORDER IS NOT ACCEPTED.")
+    );
+    assert!(api.gw.orders().is_empty());
+
+    // Sell 20 VTI at 290: +5,800.
+    api.post(&place_path(), order("s1", "SELL", 20, 290.0))
+        .await;
+    api.gw.fill_all();
+    let usd = |ledger: &Value| ledger["USD"]["cashbalance"].as_f64().unwrap();
+    let ledger_path = format!("/portfolio/{ACCT}/ledger");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 10_000.0, "lags");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 10_000.0, "lags");
+    assert_eq!(usd(&api.get(&ledger_path).await.json()), 15_800.0);
+    let placed = api.post(&place_path(), big).await.json();
+    assert!(placed[0]["order_id"].is_string(), "{placed}");
+}
+
+/// Several accounts: live orders show the selected account's orders only.
+#[tokio::test]
+async fn live_orders_show_the_selected_account_only() {
+    const OTHER: &str = "DU7654321";
+    let api = Api::new(
+        Setup::ten_etfs()
+            .account(OTHER)
+            .cash(OTHER, "USD", Decimal::new(10_000, 0))
+            .no_rate_limits()
+            .questions(&[])
+            .live_orders_warmup(false),
+    );
+    api.get("/iserver/accounts").await;
+    api.post(&place_path(), order("a1", "BUY", 1, 290.0)).await;
+    api.post(
+        &format!("/iserver/account/{OTHER}/orders"),
+        order("o1", "BUY", 1, 290.0),
+    )
+    .await;
+    let refs = |v: Value| -> Vec<String> {
+        v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_ref"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        refs(api.get("/iserver/account/orders").await.json()),
+        ["a1"]
+    );
+    let set = api
+        .post("/iserver/account", json!({"acctId": OTHER}))
+        .await
+        .json();
+    assert_eq!(set, json!({"set": true, "acctId": OTHER}));
+    assert_eq!(
+        api.get("/iserver/accounts").await.json()["selectedAccount"],
+        OTHER
+    );
+    assert_eq!(
+        refs(api.get("/iserver/account/orders").await.json()),
+        ["o1"]
+    );
 }

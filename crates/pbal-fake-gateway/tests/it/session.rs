@@ -1,6 +1,6 @@
 //! Reference §0–§1: session states, prerequisites, prefix, 411.
 
-use pbal_fake_gateway::{FakeGateway, Fault, SessionState, Setup};
+use pbal_fake_gateway::{FakeCertificate, FakeGateway, Fault, SessionState, Setup};
 use reqwest::Method;
 use serde_json::json;
 
@@ -8,7 +8,7 @@ use crate::support::{ACCT, Api};
 
 #[test]
 fn starts_and_stops_without_a_runtime() {
-    let gw = FakeGateway::start(Setup::ten_etfs());
+    let gw = FakeGateway::start(Setup::ten_etfs().certificate(FakeCertificate::Generated));
     assert!(gw.url().starts_with("https://127.0.0.1:"));
     assert!(gw.cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
     assert!(gw.requests().is_empty());
@@ -31,6 +31,56 @@ fn starts_and_stops_without_a_runtime() {
     assert_eq!(status.as_u16(), 200);
     assert_eq!(gw.requests().len(), 1);
     drop(gw);
+}
+
+/// By default the fake presents IBKR's shipped certificate, as every real gateway does: a
+/// client that makes it a trust root fails on its dates; only comparing the certificate
+/// itself works (pbal-ibkr's pinning).
+#[tokio::test]
+async fn serves_ibkrs_shipped_certificate_by_default() {
+    let Some(dir) = pbal_fake_gateway::shipped_certificate_dir() else {
+        notice(&format!(
+            "SKIPPED: IBKR's gateway files are not beside the workspace (set {}); the fake \
+             serves a generated certificate here",
+            pbal_fake_gateway::GATEWAY_DIR_ENV
+        ));
+        return;
+    };
+    let gw = FakeGateway::start(Setup::ten_etfs());
+    assert!(gw.serves_shipped_certificate());
+    let shipped = std::fs::read_to_string(dir.join("shipped-cert.pem")).unwrap();
+    assert_eq!(gw.cert_pem(), shipped);
+    let url = format!("{}/v1/api/iserver/auth/status", gw.url());
+
+    let as_root = crate::support::client_for(&gw, std::time::Duration::from_secs(5));
+    let err = as_root
+        .post(&url)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_err();
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = source {
+        chain.push_str(&e.to_string());
+        source = e.source();
+    }
+    assert!(chain.to_lowercase().contains("expired"), "{chain}");
+
+    let unchecked = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let response = unchecked.post(&url).json(&json!({})).send().await.unwrap();
+    let der = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|i| i.peer_certificate())
+        .unwrap()
+        .to_vec();
+    assert_eq!(der, pem::parse(&shipped).unwrap().into_contents());
 }
 
 #[tokio::test]
@@ -254,4 +304,28 @@ async fn ssodh_init_flags_as_query_parameters_leave_no_bridge() {
     assert_eq!(resp.status, 200);
     assert_eq!(resp.json()["authenticated"], false);
     assert_eq!(api.get("/iserver/accounts").await.status, 400);
+}
+
+/// The real gateway before login, offline: the handshake and the login redirect work, API
+/// calls never answer.
+#[tokio::test]
+async fn unanswered_holds_api_calls_open_but_redirects_the_root() {
+    let api = Api::new(Setup::ten_etfs().session(SessionState::Unanswered));
+    let impatient = crate::support::client_for(&api.gw, std::time::Duration::from_millis(300));
+    let err = impatient
+        .post(format!("{}/v1/api/iserver/auth/status", api.gw.url()))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    let root = api.send(Method::GET, "/", None).await;
+    assert_eq!(root.status, 302);
+    assert_eq!(api.gw.requests()[0].status, 0, "logged as never answered");
+}
+
+/// Says on stderr that part of a test was skipped (a skipped check must never pass silently).
+#[allow(clippy::print_stderr)]
+fn notice(text: &str) {
+    eprintln!("{text}");
 }

@@ -51,6 +51,25 @@ impl Gateway {
         })
     }
 
+    /// `POST /iserver/account {"acctId":..}`: makes `account` the selected one, so live
+    /// orders (and with them the duplicate guard, fill waits, status and cancel) show its
+    /// orders, whatever another session selected.
+    ///
+    /// # Errors
+    /// Transport and session errors; an account the login does not have.
+    pub async fn select_account(&self, account: &str) -> Result<(), GatewayError> {
+        self.prime_iserver().await?;
+        let value = self
+            .post(
+                "iserver/account",
+                &json!({ "acctId": account }),
+                None,
+                Retry::Idempotent,
+            )
+            .await?;
+        check_error("POST iserver/account", &value)
+    }
+
     /// `GET /portfolio/accounts` (1 per 5 s): required before `/portfolio/{acct}/*`.
     ///
     /// # Errors
@@ -131,6 +150,23 @@ impl Gateway {
             }
         }
         Ok(positions)
+    }
+
+    /// `POST /portfolio/{acct}/positions/invalidate`: clears the gateway's portfolio cache,
+    /// which lags fills. A refusal is no reason to stop (the next read is merely older).
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn invalidate_portfolio(&self, account: &str) -> Result<(), GatewayError> {
+        self.prime_portfolio().await?;
+        let path = format!("portfolio/{account}/positions/invalidate");
+        match self.post(&path, &json!({}), None, Retry::Idempotent).await {
+            Ok(_)
+            | Err(
+                GatewayError::Api { .. } | GatewayError::Decode { .. } | GatewayError::Html { .. },
+            ) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// `GET /portfolio/{acct}/ledger`: cash per currency and the `BASE` total.

@@ -108,13 +108,21 @@ impl Gateway {
             let (status, text) = match outcome {
                 Ok(reply) => reply,
                 Err(e) => {
+                    if let Some(detail) = super::tls::certificate_problem(&e) {
+                        return Err(GatewayError::Certificate {
+                            url: self.config.base_url.to_string(),
+                            detail,
+                        });
+                    }
                     if e.is_connect() {
                         return Err(GatewayError::Unreachable {
                             url: self.config.base_url.to_string(),
                             detail: root_cause(&e),
                         });
                     }
-                    if retry == Retry::Idempotent && retries < MAX_RETRIES {
+                    // A timeout is not retried: a gateway that does not answer (not logged
+                    // in, or cut off from IBKR) would only multiply the wait.
+                    if retry == Retry::Idempotent && retries < MAX_RETRIES && !e.is_timeout() {
                         retries += 1;
                         backoff(retries).await;
                         continue;
@@ -277,7 +285,7 @@ fn nonempty(message: String, status: StatusCode) -> String {
     }
 }
 
-fn root_cause(e: &reqwest::Error) -> String {
+pub(crate) fn root_cause(e: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = e;
     while let Some(next) = source.source() {
         source = next;

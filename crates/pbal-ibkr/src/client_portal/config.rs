@@ -1,6 +1,7 @@
 //! Where the gateway is and how its certificate is trusted.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Url, redirect};
@@ -88,14 +89,17 @@ impl GatewayConfig {
         }
         builder = match &self.tls {
             GatewayTls::Pinned { pem } => {
-                let certificate = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                    config_error(format!("the gateway certificate is not PEM: {e}"))
+                let der = super::tls::first_certificate_der(pem).ok_or_else(|| {
+                    config_error("the gateway certificate file holds no PEM certificate".into())
                 })?;
-                // The vendor certificate's name does not match localhost; only this exact
-                // certificate is trusted, so ignoring the name stays safe.
-                builder
-                    .tls_certs_only([certificate])
-                    .tls_danger_accept_invalid_hostnames(true)
+                // Only this exact certificate, whatever its dates and name (IBKR's shipped one
+                // is expired and not named localhost); the handshake signature is still
+                // checked with its key.
+                let provider = super::tls::provider();
+                let verifier = Arc::new(super::tls::PinnedVerifier::new(der, provider.clone()));
+                let tls = super::tls::client_config(verifier, provider)
+                    .map_err(|e| config_error(format!("TLS set-up: {e}")))?;
+                builder.tls_backend_preconfigured(tls)
             }
             GatewayTls::InsecureLocalhost => {
                 if !self.is_loopback() {
@@ -115,6 +119,14 @@ impl GatewayConfig {
         builder
             .build()
             .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// Where a person logs in: the gateway's address without the API path.
+    #[must_use]
+    pub fn login_url(&self) -> String {
+        let mut url = self.base_url.clone();
+        url.set_path("/");
+        url.as_str().trim_end_matches('/').to_owned()
     }
 
     /// The full URL of an API path (`iserver/accounts`).

@@ -22,6 +22,28 @@ pub enum GatewayError {
         /// The transport error.
         detail: String,
     },
+    /// The gateway completed the TLS handshake but its API did not answer: nobody has logged
+    /// in yet, or it lost its connection to IBKR (the real gateway then holds API calls open).
+    #[error(
+        "the gateway at {login_url} accepted the connection but its API did not answer within \
+         {seconds} s: nobody has logged in to it yet, or it lost its connection to IBKR. Open \
+         {login_url} in a browser on this machine, log in (with 2FA), wait for \"Client login \
+         succeeds\", then run pbal again"
+    )]
+    NoAnswer {
+        /// Where to log in (the gateway's address without the API path).
+        login_url: String,
+        /// How long pbal waited in total.
+        seconds: u64,
+    },
+    /// The TLS handshake failed on the gateway's certificate.
+    #[error("the gateway at {url} was not trusted: {detail}")]
+    Certificate {
+        /// The gateway URL.
+        url: String,
+        /// What is wrong and what to do.
+        detail: String,
+    },
     /// No brokerage login (HTTP 401).
     #[error(
         "the gateway has no logged-in session: open the gateway's address (https://localhost:5000) \
@@ -118,6 +140,35 @@ pub enum GatewayError {
         /// The first message id.
         first: String,
         /// The question text.
+        text: String,
+    },
+    /// A question from the account's own Precautionary Settings: the order was not placed.
+    #[error(
+        "IBKR stopped the {symbol} order on this account's own Precautionary Settings \
+         ({setting}, {id}): {text}\nThe order was NOT placed: pbal never overrules these limits \
+         by itself. If the order is what you want, run again with --allow-question {id}, or \
+         change the limit in Client Portal (Settings, Precautionary Settings)"
+    )]
+    Precautionary {
+        /// Symbol.
+        symbol: String,
+        /// The message id (o163, o383, o451).
+        id: String,
+        /// Which setting.
+        setting: String,
+        /// IBKR's question text.
+        text: String,
+    },
+    /// IBKR has no market data for a market order's contract (o354).
+    #[error(
+        "IBKR has no market data for {symbol} (o354): {text}\nThe market order was NOT placed: \
+         pbal never confirms a market order without market data (it could fill at any price). \
+         Check the market-data subscription, or use --order-type lmt"
+    )]
+    NoMarketData {
+        /// Symbol.
+        symbol: String,
+        /// IBKR's question text.
         text: String,
     },
     /// The order was rejected.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -137,6 +138,9 @@ impl Gateway {
                         close: json::decimal(row.get("7741"))
                             .or_else(|| json::decimal(row.get("7296"))),
                         availability: json::text(row.get("6509")),
+                        last_prefix: json::text(row.get("31"))
+                            .and_then(|t| t.chars().next())
+                            .filter(|c| matches!(c, 'C' | 'H')),
                     };
                     quotes.insert(conid, quote);
                 }
@@ -154,20 +158,78 @@ impl Gateway {
     /// # Errors
     /// Transport and session errors.
     pub async fn allows_fractions(&self, conid: &str) -> Result<bool, GatewayError> {
+        Ok(self.fraction_places(conid).await?.is_some())
+    }
+
+    /// The decimal places of the contract's fractional quantities (rules `fraqInt` with some
+    /// `fraqTypes`), or `None` when its rules allow whole shares only.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn fraction_places(&self, conid: &str) -> Result<Option<u32>, GatewayError> {
+        Ok(self.contract_rules(conid).await?.fraction_places)
+    }
+
+    /// `GET /iserver/contract/{conid}/info-and-rules`: fractions and price increments.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn contract_rules(&self, conid: &str) -> Result<ContractRules, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/contract/{conid}/info-and-rules");
         let value = self
             .get(&path, &[("isBuy", "true".to_owned())], None)
             .await?;
         check_error(&path, &value)?;
-        let rules = value.get("rules");
-        let places = rules
-            .and_then(|r| json::decimal(r.get("fraqInt")))
-            .unwrap_or_default();
-        let types = rules
-            .and_then(|r| r.get("fraqTypes"))
-            .and_then(Value::as_array);
-        Ok(places > rust_decimal::Decimal::ZERO && types.is_some_and(|t| !t.is_empty()))
+        Ok(parse_rules(value.get("rules")))
+    }
+}
+
+/// What a contract's rules allow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractRules {
+    /// Decimal places of fractional quantities; `None`: whole shares only.
+    pub fraction_places: Option<u32>,
+    /// `(lowerEdge, increment)`: from each edge up, prices move in that increment.
+    pub price_increments: Vec<(Decimal, Decimal)>,
+}
+
+impl ContractRules {
+    /// The price increment at `price`: the rule with the highest edge at or below it.
+    #[must_use]
+    pub fn increment_at(&self, price: Decimal) -> Option<Decimal> {
+        self.price_increments
+            .iter()
+            .filter(|(edge, increment)| *edge <= price && *increment > Decimal::ZERO)
+            .max_by_key(|(edge, _)| *edge)
+            .map(|(_, increment)| *increment)
+    }
+}
+
+fn parse_rules(rules: Option<&Value>) -> ContractRules {
+    let places = rules
+        .and_then(|r| json::decimal(r.get("fraqInt")))
+        .and_then(|p| rust_decimal::prelude::ToPrimitive::to_u32(&p.trunc()))
+        .filter(|p| (1..=8).contains(p));
+    let types = rules
+        .and_then(|r| r.get("fraqTypes"))
+        .and_then(Value::as_array)
+        .is_some_and(|t| !t.is_empty());
+    let price_increments = rules
+        .and_then(|r| r.get("incrementRules"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|rule| {
+            Some((
+                json::decimal(rule.get("lowerEdge"))?,
+                json::decimal(rule.get("increment"))?,
+            ))
+        })
+        .collect();
+    ContractRules {
+        fraction_places: places.filter(|_| types),
+        price_increments,
     }
 }
 
@@ -178,5 +240,30 @@ fn has_stock_section(row: &Value) -> bool {
             .any(|s| json::text(s.get("secType")).as_deref() == Some("STK")),
         // Rows without sections: trust the secType filter of the query.
         None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::dec;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn rules_give_fractions_and_the_increment_by_price() {
+        let rules = parse_rules(Some(&json!({
+            "fraqTypes": ["limit"], "fraqInt": 4,
+            "incrementRules": [{"lowerEdge": 0.0, "increment": 0.0001},
+                               {"lowerEdge": 1.0, "increment": 0.01}]
+        })));
+        assert_eq!(rules.fraction_places, Some(4));
+        assert_eq!(rules.increment_at(dec!(0.5)), Some(dec!(0.0001)));
+        assert_eq!(rules.increment_at(dec!(250)), Some(dec!(0.01)));
+        let whole = parse_rules(Some(
+            &json!({"fraqTypes": [], "fraqInt": 0, "incrementRules": "x"}),
+        ));
+        assert_eq!(whole, ContractRules::default());
+        assert_eq!(parse_rules(None), ContractRules::default());
     }
 }

@@ -15,6 +15,7 @@
 //!   and account numbers in logged paths are masked.
 
 mod account;
+mod certificate;
 mod client;
 mod config;
 mod error;
@@ -23,6 +24,7 @@ mod market;
 mod orders;
 mod pacing;
 mod session;
+mod tls;
 mod trust;
 mod types;
 
@@ -30,16 +32,20 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
-pub use orders::{DEFAULT_ALLOWED_QUESTIONS, QuestionPolicy};
+pub use market::ContractRules;
+pub use orders::{
+    DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
+};
 pub use pacing::PacingConfig;
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, GatewayPosition, LedgerEntry, LiveOrder,
-    OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote, WhatIf,
-    is_final_status,
+    MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote,
+    WhatIf, is_final_status,
 };
 
 use crate::{CashBalance, Position, Statement};

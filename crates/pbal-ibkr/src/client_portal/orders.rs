@@ -14,9 +14,25 @@ use super::json;
 use super::pacing::Limited;
 use super::types::{LiveOrder, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf};
 
-/// Message ids IBKR's own documentation lists as routinely suppressed (reference §4).
-pub const DEFAULT_ALLOWED_QUESTIONS: [&str; 7] =
-    ["o163", "o354", "o383", "o451", "o10151", "o10153", "p12"];
+/// Questions pbal confirms by default: informational notices about the order type, which
+/// say nothing about this account's own limits (reference §4):
+/// - `o10151`: "you are about to submit a market order" (the user chose `--order-type mkt`);
+/// - `o10153`: IBKR may cap (floor) the price to keep the market orderly (a protection);
+/// - `o403`: the order will likely fill at once (what a rebalance order is meant to do);
+/// - `p12`: IBKR's price-management algorithm may adjust the price within the limit.
+pub const DEFAULT_ALLOWED_QUESTIONS: [&str; 4] = ["o10151", "o10153", "o403", "p12"];
+
+/// The account's own Precautionary Settings: never confirmed unless the user names them
+/// with `--allow-question`, since they exist to stop exactly such an order.
+pub const PRECAUTIONARY_QUESTIONS: [(&str, &str); 3] = [
+    ("o163", "price percentage constraint"),
+    ("o383", "order size limit"),
+    ("o451", "total value limit"),
+];
+
+/// IBKR has no market data for the contract. Never confirmed for a market order, whatever
+/// the allow-list says: a blind market order can fill anywhere.
+pub const NO_MARKET_DATA_QUESTION: &str = "o354";
 
 /// Question rounds after which a placement is abandoned (ibind stops at 20).
 const MAX_QUESTION_ROUNDS: usize = 20;
@@ -47,7 +63,9 @@ impl Gateway {
     pub async fn whatif(&self, ticket: &OrderTicket) -> Result<WhatIf, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders/whatif", ticket.account);
-        let body = json!({ "orders": [order_json(ticket)?] });
+        // Without the client order id: nothing in IBKR's documentation says a preview leaves
+        // the id free, and a reserved id would make the real placement look like a duplicate.
+        let body = json!({ "orders": [order_json(ticket, Purpose::Preview)?] });
         // A preview changes nothing, so a lost answer may be asked again.
         let value = self.post(&path, &body, None, Retry::Idempotent).await?;
         let value = match value {
@@ -92,7 +110,7 @@ impl Gateway {
     ) -> Result<Placed, GatewayError> {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders", ticket.account);
-        let body = json!({ "orders": [order_json(ticket)?] });
+        let body = json!({ "orders": [order_json(ticket, Purpose::Place)?] });
         let unknown = |e: GatewayError| match e {
             GatewayError::Transport { .. } => GatewayError::OrderOutcomeUnknown {
                 symbol: ticket.symbol.clone(),
@@ -129,7 +147,10 @@ impl Gateway {
                     message_ids,
                     text,
                 } => {
-                    let allowed = !message_ids.is_empty()
+                    let blind_market = matches!(ticket.kind, OrderKind::Market)
+                        && message_ids.iter().any(|m| m == NO_MARKET_DATA_QUESTION);
+                    let allowed = !blind_market
+                        && !message_ids.is_empty()
                         && message_ids.iter().all(|m| policy.allowed.contains(m));
                     let reply_path = format!("iserver/reply/{id}");
                     // Answer at once: a late reply loses the order (ibind #35).
@@ -150,6 +171,24 @@ impl Gateway {
                         });
                         // Declining drops the order; its answer does not matter.
                         let _ = self.post(&reply_path, &answer, None, Retry::Never).await;
+                        if blind_market {
+                            return Err(GatewayError::NoMarketData {
+                                symbol: ticket.symbol.clone(),
+                                text,
+                            });
+                        }
+                        if let Some((id, setting)) =
+                            PRECAUTIONARY_QUESTIONS.iter().find(|(id, _)| {
+                                message_ids.iter().any(|m| m == id) && !policy.allowed.contains(*id)
+                            })
+                        {
+                            return Err(GatewayError::Precautionary {
+                                symbol: ticket.symbol.clone(),
+                                id: (*id).to_owned(),
+                                setting: (*setting).to_owned(),
+                                text,
+                            });
+                        }
                         return Err(GatewayError::UnknownQuestion {
                             symbol: ticket.symbol.clone(),
                             first: message_ids.first().cloned().unwrap_or_default(),
@@ -178,12 +217,15 @@ impl Gateway {
     /// Transport and session errors.
     pub async fn live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
         self.prime_iserver().await?;
+        // The account goes along too (the gateway's filters have dropped orders, so the rows
+        // are still filtered here; the caller selects the account first).
+        let query = [("accountId", account.to_owned())];
         let mut value = self
-            .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+            .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
             .await?;
         if orders_of(&value).is_empty() {
             value = self
-                .get("iserver/account/orders", &[], Some(Limited::LiveOrders))
+                .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
                 .await?;
         }
         check_error("GET iserver/account/orders", &value)?;
@@ -224,8 +266,15 @@ impl Gateway {
     }
 }
 
+/// What an order body is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Preview,
+    Place,
+}
+
 /// The order as the gateway wants it.
-fn order_json(ticket: &OrderTicket) -> Result<Value, GatewayError> {
+fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayError> {
     let bad = |message: String| GatewayError::Config { message };
     let conid = u64::from_str(&ticket.conid).map_err(|_| {
         bad(format!(
@@ -243,10 +292,11 @@ fn order_json(ticket: &OrderTicket) -> Result<Value, GatewayError> {
     order.insert("side".into(), json!(ticket.side.as_str()));
     order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
     order.insert("tif".into(), json!("DAY"));
-    order.insert("cOID".into(), json!(ticket.c_oid));
+    if purpose == Purpose::Place {
+        order.insert("cOID".into(), json!(ticket.c_oid));
+    }
     order.insert("outsideRTH".into(), json!(false));
     order.insert("ticker".into(), json!(ticket.symbol));
-    order.insert("referrer".into(), json!("pbal"));
     match ticket.kind {
         OrderKind::Market => {
             order.insert("orderType".into(), json!("MKT"));
@@ -353,6 +403,25 @@ fn parse_live_order(row: &Value) -> Option<LiveOrder> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previews_carry_no_client_order_id_and_nothing_carries_a_referrer() {
+        let ticket = OrderTicket {
+            account: "DU1".to_owned(),
+            conid: "265598".to_owned(),
+            symbol: "AAPL".to_owned(),
+            side: pbal_core::Side::Buy,
+            quantity: Decimal::TEN,
+            kind: OrderKind::Market,
+            c_oid: "pbal-x".to_owned(),
+            manual_order_time: None,
+        };
+        let preview = order_json(&ticket, Purpose::Preview).unwrap();
+        let place = order_json(&ticket, Purpose::Place).unwrap();
+        assert!(preview.get("cOID").is_none());
+        assert_eq!(place["cOID"], "pbal-x");
+        assert!(preview.get("referrer").is_none() && place.get("referrer").is_none());
+    }
 
     #[test]
     fn place_replies() {

@@ -10,6 +10,9 @@ use super::json;
 use super::pacing::Limited;
 use super::types::AuthStatus;
 
+/// The longest the session check may take in total, whatever the request timeout.
+const SESSION_CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
+
 impl Gateway {
     /// `POST /iserver/auth/status`.
     ///
@@ -66,6 +69,23 @@ impl Gateway {
     /// # Errors
     /// What the user must do, as a [`GatewayError`].
     pub async fn ensure_session(&self) -> Result<AuthStatus, GatewayError> {
+        // One bound for the whole check, however many calls it takes: a gateway that holds
+        // API calls open gets a clear answer within it, never a multiple of it.
+        let limit = self.config.request_timeout.min(SESSION_CHECK_LIMIT);
+        let no_answer = || GatewayError::NoAnswer {
+            login_url: self.config.login_url(),
+            seconds: limit.as_secs().max(1),
+        };
+        match tokio::time::timeout(limit, self.check_session()).await {
+            Ok(Err(GatewayError::Transport { detail, .. })) if detail.contains("timed out") => {
+                Err(no_answer())
+            }
+            Ok(result) => result,
+            Err(_elapsed) => Err(no_answer()),
+        }
+    }
+
+    async fn check_session(&self) -> Result<AuthStatus, GatewayError> {
         let status = match self.auth_status().await {
             Ok(status) => status,
             Err(GatewayError::NoBridge { .. }) => self.reinit().await?,

@@ -101,9 +101,40 @@ pub struct Quote {
     pub close: Option<Decimal>,
     /// Market-data availability code (6509), e.g. `RpB` real-time, `D` delayed.
     pub availability: Option<String>,
+    /// The letter before the last price (31): `C` = it is the previous close (no trade since
+    /// the market closed), `H` = trading is halted.
+    pub last_prefix: Option<char>,
+}
+
+/// Whether a contract can trade now, as its snapshot tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MarketState {
+    /// A live price from an open market.
+    Open,
+    /// Only the previous close (`C` prefix) or frozen data (6509 `Z`/`Y`): the market is
+    /// closed, and an order would wait for the next open.
+    Closed,
+    /// Trading is halted (`H` prefix).
+    Halted,
 }
 
 impl Quote {
+    /// Open, closed or halted, from the price prefix and the availability code.
+    #[must_use]
+    pub fn market_state(&self) -> MarketState {
+        let frozen = self
+            .availability
+            .as_deref()
+            .and_then(|a| a.chars().next())
+            .is_some_and(|c| matches!(c, 'Z' | 'Y'));
+        match self.last_prefix {
+            Some('H') => MarketState::Halted,
+            Some('C') => MarketState::Closed,
+            _ if frozen => MarketState::Closed,
+            _ => MarketState::Open,
+        }
+    }
+
     /// The price pbal plans with: last, else the bid/ask midpoint, else the close.
     #[must_use]
     pub fn price(&self) -> Option<Decimal> {
@@ -263,4 +294,24 @@ pub fn is_final_status(status: &str) -> bool {
         s.as_str(),
         "filled" | "cancelled" | "inactive" | "precancelled"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MarketState, Quote};
+
+    #[test]
+    fn market_state_from_prefix_and_availability() {
+        let quote = |prefix: Option<char>, availability: &str| Quote {
+            last_prefix: prefix,
+            availability: Some(availability.to_owned()),
+            ..Quote::default()
+        };
+        assert_eq!(quote(None, "RpB").market_state(), MarketState::Open);
+        assert_eq!(quote(None, "DpB").market_state(), MarketState::Open);
+        assert_eq!(quote(Some('C'), "RpB").market_state(), MarketState::Closed);
+        assert_eq!(quote(None, "ZpB").market_state(), MarketState::Closed);
+        assert_eq!(quote(None, "Y").market_state(), MarketState::Closed);
+        assert_eq!(quote(Some('H'), "ZpB").market_state(), MarketState::Halted);
+    }
 }

@@ -1,0 +1,85 @@
+//! How a failed command is reported and which exit code it gets (the table is in `help`).
+
+/// A combination of options that cannot work together, found after parsing: exit 2 like
+/// clap's own usage errors.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit code for bad input or a runtime error.
+pub(crate) const EXIT_ERROR: u8 = 1;
+/// Exit code for a usage error.
+pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit code for a plan that failed its audit: a bug in pbal, never the user's input.
+pub(crate) const EXIT_AUDIT: u8 = 4;
+
+/// The exit code of a failed command.
+pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
+    #[cfg(feature = "live")]
+    if e.downcast_ref::<crate::live::Incomplete>().is_some() {
+        return crate::live::EXIT_INCOMPLETE;
+    }
+    if is_audit_failure(e) {
+        EXIT_AUDIT
+    } else if e.chain().any(<dyn std::error::Error>::is::<UsageError>) {
+        EXIT_USAGE
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// Whether a plan failed pbal-core's audit (the message then asks for a bug report).
+pub(crate) fn is_audit_failure(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<pbal_core::Error>()
+            .is_some_and(|e| matches!(e, pbal_core::Error::Audit(_)))
+            || c.downcast_ref::<pbal_core::AuditFailure>().is_some()
+    })
+}
+
+/// The error and its causes on one line, each cause left out when the text before already
+/// says it (libraries often put their source's message into their own).
+pub(crate) fn render(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    if is_audit_failure(e) {
+        text.push_str(
+            "please report this bug with the command and an anonymised input \
+             (https://github.com/pbal-dev/pbal/issues): ",
+        );
+    }
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(part.trim()) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = anyhow::Error::new(io).context("pos.csv: no such file");
+        assert_eq!(render(&e), "pos.csv: no such file");
+        let e = anyhow::anyhow!("bad row").context("cannot plan pos.csv");
+        assert_eq!(render(&e), "cannot plan pos.csv: bad row");
+        let usage = anyhow::Error::new(UsageError("x".into())).context("backtest");
+        assert_eq!(exit_code(&usage), EXIT_USAGE);
+        assert_eq!(exit_code(&anyhow::anyhow!("x")), EXIT_ERROR);
+    }
+}

@@ -1,0 +1,192 @@
+//! The config file and `PBAL_*` variables: precedence, `pbal config`, errors.
+
+use crate::common::{Pbal, fixture};
+
+fn export() -> String {
+    fixture("positions-custom.csv").display().to_string()
+}
+
+/// The plan's strategy as `--format json` reports it.
+fn strategy(pbal: &Pbal, env: &[(&str, &str)], extra: &[&str]) -> String {
+    let file = export();
+    let mut args = vec!["plan", file.as_str(), "-c", "5000", "-f", "json"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = pbal.run_with_env(env, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    v["strategy"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn flags_beat_env_beat_config_beat_defaults() {
+    let pbal = Pbal::new();
+    assert_eq!(strategy(&pbal, &[], &[]), "buy-only");
+    pbal.write(".config/pbal/config.toml", "strategy = \"full\"\n");
+    assert_eq!(strategy(&pbal, &[], &[]), "full");
+    let env = [("PBAL_STRATEGY", "bands")];
+    assert_eq!(strategy(&pbal, &env, &[]), "bands");
+    assert_eq!(strategy(&pbal, &env, &["-s", "buy-only"]), "buy-only");
+    assert_eq!(strategy(&pbal, &[], &["--strategy=buy-only"]), "buy-only");
+}
+
+#[test]
+fn another_file_with_config_or_pbal_config() {
+    let pbal = Pbal::new();
+    pbal.write(".config/pbal/config.toml", "strategy = \"full\"\n");
+    let other = pbal.write("other.toml", "strategy = \"bands\"\n");
+    let other = other.to_str().unwrap();
+    assert_eq!(strategy(&pbal, &[], &["--config", other]), "bands");
+    assert_eq!(strategy(&pbal, &[("PBAL_CONFIG", other)], &[]), "bands");
+    let (code, _, stderr) = pbal.run(&["--config", "missing.toml", "config"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: cannot read missing.toml: No such file or directory (os error 2)");
+}
+
+#[test]
+fn the_config_supplies_the_export_targets_and_engine_settings() {
+    let pbal = Pbal::new();
+    pbal.write("t/targets.toml", "FTEC = 50\nVAW = 50\nexclude = [\"VCR\", \"VDC\", \"VHT\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\", \"VSMAX\"]\n");
+    pbal.write(
+        ".config/pbal/config.toml",
+        &format!(
+            "export = {:?}\ntargets = \"../../t/targets.toml\"\nmin_trade = 1000\ncommission = \"flat:1\"\n",
+            export()
+        ),
+    );
+    let (code, stdout, stderr) = pbal.run(&["plan", "-c", "5000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VAW,BUY,27,180.51,4873.77,,4873.77,
+    ");
+    // A flag that excludes the configured one wins without a conflict: -i 2 is a minimum of 100.
+    let (code, stdout, stderr) = pbal.run(&["plan", "-c", "5000", "-i", "2", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("VAW,BUY"), "{stdout}");
+    // The original form with a file given still reads the other settings.
+    let (code, stdout, stderr) = pbal.run(&[&export(), "-c", "5000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("VAW,BUY,27"), "{stdout}");
+}
+
+#[test]
+fn pbal_config_shows_each_setting_and_its_source() {
+    let pbal = Pbal::new();
+    pbal.write(
+        ".config/pbal/config.toml",
+        "# quarterly defaults\nstrategy = \"bands\"\nreserve = 500\ntax-rate-short = \"37%\"\n\n[gateway]\naccount = \"U1234567\"\n",
+    );
+    let (code, stdout, stderr) = pbal.run_with_env(&[("PBAL_RESERVE", "250")], &["config"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @r"
+    Config file: [HOME]/.config/pbal/config.toml
+    Flags beat environment variables, which beat the config file, which beats the defaults.
+
+    setting          value                             from
+    export           ~/Downloads/positions-custom.csv  default (env PBAL_EXPORT)
+    targets          (equal weights)                   default (env PBAL_TARGETS)
+    strategy         bands                             [HOME]/.config/pbal/config.toml:2
+    commission       none                              default (env PBAL_COMMISSION)
+    reserve          250                               env PBAL_RESERVE
+    min_trade        (none)                            default (env PBAL_MIN_TRADE)
+    bands            false                             default (env PBAL_BANDS)
+    band_abs         5%                                default (env PBAL_BAND_ABS)
+    band_rel         25%                               default (env PBAL_BAND_REL)
+    tax_rate_short   37%                               [HOME]/.config/pbal/config.toml:4
+    tax_rate_long    0                                 default (env PBAL_TAX_RATE_LONG)
+    gateway.url      https://localhost:5000            default (env PBAL_GATEWAY_URL)
+    gateway.account  U1234567                          [HOME]/.config/pbal/config.toml:7
+    ");
+    let (_, stdout, _) = pbal.run(&["config", "--config", "none.toml"]);
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn a_bad_config_names_the_file_line_and_key() {
+    let pbal = Pbal::new();
+    let cases = [
+        (
+            "strategy = \"full\"\nreserve = \"lots\"\n",
+            "[HOME]/.config/pbal/config.toml:2: `reserve`: \"lots\" is not a decimal number",
+        ),
+        (
+            "commision = \"none\"\n",
+            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account",
+        ),
+        (
+            "strategy = \"full\"\nstrategy = \"bands\"\n",
+            "[HOME]/.config/pbal/config.toml:2: duplicate key `strategy` (first set on line 1): each key may appear once",
+        ),
+        (
+            "bands = \"yes\"\n",
+            "[HOME]/.config/pbal/config.toml:1: `bands`: expected true or false, got string",
+        ),
+        (
+            "reserve = \n",
+            "[HOME]/.config/pbal/config.toml:1: string values must be quoted, expected literal string",
+        ),
+    ];
+    for (text, expected) in cases {
+        pbal.write(".config/pbal/config.toml", text);
+        let (code, stdout, stderr) = pbal.run(&["plan", &export(), "-c", "1"]);
+        assert_eq!((code, stdout.as_str()), (1, ""), "{text}");
+        assert_eq!(stderr.trim_end(), format!("error: {expected}"), "{text}");
+    }
+    // A bad value in the environment names the variable.
+    pbal.write(".config/pbal/config.toml", "");
+    let (code, _, stderr) = pbal.run_with_env(&[("PBAL_STRATEGY", "fast")], &["plan", &export()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @r"
+    error: PBAL_STRATEGY: invalid value 'fast'
+      [possible values: buy-only, full, bands]
+    ");
+    // Completions and the man page never read it.
+    pbal.write(".config/pbal/config.toml", "nonsense");
+    let (code, _, _) = pbal.run(&["completions", "bash"]);
+    assert_eq!(code, 0);
+}
+
+/// The `[gateway]` settings reach the live commands; clap's own `PBAL_GATEWAY_URL` still beats
+/// the file.
+#[cfg(feature = "live")]
+#[test]
+fn gateway_settings_come_from_the_config() {
+    use pbal_fake_gateway::{FakeGateway, Setup};
+    let pbal = Pbal::new();
+    let gateway = FakeGateway::start(Setup::ten_etfs());
+    let cert = pbal.write("gateway.pem", &gateway.cert_pem());
+    pbal.write(
+        ".config/pbal/config.toml",
+        &format!(
+            "[gateway]\nurl = {:?}\naccount = \"DU1234567\"\n",
+            gateway.url()
+        ),
+    );
+    let status = |env: &[(&str, &str)]| {
+        let out = pbal
+            .cmd()
+            .env("PBAL_DATA_DIR", pbal.home.path().join("data"))
+            .envs(env.iter().copied())
+            .args([
+                "status",
+                "-f",
+                "json",
+                "--gateway-cert",
+                cert.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, stdout, stderr) = status(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("DU1234567"), "{stdout}");
+    // Nothing listens on port 9 of loopback: the variable was used, not the file.
+    let (code, _, stderr) = status(&[("PBAL_GATEWAY_URL", "https://127.0.0.1:9")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+}

@@ -1,0 +1,111 @@
+//! Errors that say what to do: each names the problem once and the fix.
+
+use crate::common::{Pbal, fixture};
+
+fn export() -> String {
+    fixture("positions-custom.csv").display().to_string()
+}
+
+#[test]
+fn a_missing_file_is_reported_once() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&["plan", "nowhere.csv"]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    insta::assert_snapshot!(stderr, @"error: nowhere.csv: No such file or directory (os error 2)");
+    let (_, _, positions) = pbal.run(&["positions", "nowhere.csv"]);
+    assert_eq!(positions, stderr);
+}
+
+#[test]
+fn a_header_without_the_needed_columns_says_which() {
+    let pbal = Pbal::new();
+    let file = pbal.write("holdings.csv", "Ticker,Shares,Cost\nVTI,10,2000\n");
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/holdings.csv:1: the header lacks the columns pbal needs: missing Symbol, MarkPrice, Quantity or PositionValue; found Ticker, Shares, Cost (the original tool's header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized; a Flex Query needs Symbol, Quantity and MarkPrice)");
+}
+
+#[test]
+fn a_duplicate_targets_key_is_named() {
+    let pbal = Pbal::new();
+    let targets = pbal.write("t.toml", "FTEC = 60\nVAW = 20\nFTEC = 20\n");
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "-t", targets.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/t.toml:3: duplicate key `FTEC` (first set on line 1): each key may appear once");
+}
+
+#[test]
+fn a_lowercase_target_gets_the_case_hint() {
+    let pbal = Pbal::new();
+    let targets = pbal.write(
+        "t.toml",
+        "FTEC = 50\nvaw = 50\nexclude = [\"VCR\", \"VDC\", \"VHT\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\", \"VSMAX\"]\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "-t", targets.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    // Not also "VAW is held but has no target": the error says it.
+    insta::assert_snapshot!(stderr, @"error: [HOME]/t.toml: vaw has a target but is not held, and VAW is: symbols are case-sensitive, write VAW");
+}
+
+#[test]
+fn a_29_digit_cash_is_too_large() {
+    let pbal = Pbal::new();
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "-c", "99999999999999999999999999999"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"
+    error: invalid value '99999999999999999999999999999' for '--cash <CASH>': "99999999999999999999999999999" is too large (at most 28 digits)
+
+    For more information, try '--help'.
+    "#);
+}
+
+#[test]
+fn a_bad_as_of_says_how_to_write_a_date() {
+    let pbal = Pbal::new();
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "--as-of", "2025-02-30"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"
+    error: invalid value '2025-02-30' for '--as-of <DATE>': "2025-02-30" is not a day of the calendar
+
+    For more information, try '--help'.
+    "#);
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "--as-of", "31/03/2025"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"
+    error: invalid value '31/03/2025' for '--as-of <DATE>': "31/03/2025" is not a date: write YYYY-MM-DD, e.g. 2025-03-31
+
+    For more information, try '--help'.
+    "#);
+}
+
+#[test]
+fn backtest_usage_errors_exit_2() {
+    let pbal = Pbal::new();
+    let prices = fixture("prices/stocks.csv").display().to_string();
+    let (code, _, stderr) = pbal.run(&["backtest", &prices, "--compare", "quarterly,weekly"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @r#"
+    error: invalid value 'weekly' for '--compare <LIST>': unknown policy "weekly": expected monthly, quarterly, annually, bands or never, optionally prefixed by buy-only- or full- (e.g. full-quarterly)
+
+    For more information, try '--help'.
+    "#);
+    let (code, _, stderr) = pbal.run(&["backtest", &prices, "-r", "fortnightly"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = pbal.run(&["backtest", &prices, "--continuous", "-s", "buy-only"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not buy-only-quarterly");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "-s",
+        "full",
+        "--commission",
+        "flat:1",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous cannot be used with --commission (exact weights have no costs)");
+    // A usage error is found before the prices are read.
+    let (code, _, _) = pbal.run(&["backtest", "missing.csv", "--continuous"]);
+    assert_eq!(code, 2);
+}

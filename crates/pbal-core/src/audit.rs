@@ -1,0 +1,467 @@
+//! The audit: every plan is checked against the rules a user trusts before anyone sees it.
+//!
+//! The engine is searched in floating point, assembled in decimals, re-planned, split over
+//! accounts and rounded for display by different code. Each rule below is re-derived here from
+//! the inputs alone, independently of how the plan was made, so a bug in any path becomes an
+//! [`AuditFailure`] instead of a wrong order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::{HouseholdSplit, Plan, PlanOptions, Portfolio, Side, Strategy, Trade};
+
+/// A rule a plan broke. This is always a bug in pbal: the plan must not be shown or placed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plan audit failed ({rule}): {detail}")]
+pub struct AuditFailure {
+    /// The rule, e.g. `cash conservation`.
+    pub rule: &'static str,
+    /// What was found.
+    pub detail: String,
+}
+
+fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailure> {
+    Err(AuditFailure {
+        rule,
+        detail: detail.into(),
+    })
+}
+
+/// Checks `plan`, made for `portfolio` with `cash` and `options`, against every rule:
+///
+/// - cash conservation: the plan's cash is the cash given; spent, received and commission are
+///   the sums over its orders, each order's amount is quantity × the holding's price, and
+///   `left = available − spent + received − commission`;
+/// - the cash left is never below the reserve;
+/// - no sale beyond the holding, and no lot sold beyond the lot;
+/// - buy-only (and a bands withdrawal) sells only to raise a withdrawal or refill the reserve,
+///   and then buys nothing; a blocked wash-sale buy is not bought;
+/// - quantities are positive multiples of the quantity step, and no order is below the minimum
+///   trade;
+/// - every order's symbol is in the plan table exactly once, and the table's trade column and
+///   values after agree with the orders;
+/// - realized gains equal the lots closed, short- plus long-term, and the plan's totals; the
+///   realized-gain cap holds.
+///
+/// ```
+/// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, audit, plan};
+/// use rust_decimal::dec;
+/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(1), dec!(100))])?;
+/// let targets = Targets::equal(["VTI"])?;
+/// let options = PlanOptions::default();
+/// let mut p = plan(&portfolio, &targets, dec!(250), &options)?;
+/// assert!(audit(&p, &portfolio, dec!(250), &options).is_ok());
+/// p.cash.left += dec!(0.01); // a cent from nowhere
+/// assert_eq!(audit(&p, &portfolio, dec!(250), &options).unwrap_err().rule, "cash conservation");
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+pub fn audit(
+    plan: &Plan,
+    portfolio: &Portfolio,
+    cash: Decimal,
+    options: &PlanOptions,
+) -> Result<(), AuditFailure> {
+    audit_cash(plan, cash, options)?;
+    audit_orders(plan, portfolio, options)?;
+    audit_table(plan, portfolio)?;
+    audit_strategy(plan, cash, options)?;
+    audit_realized(plan, portfolio, options)
+}
+
+fn audit_cash(plan: &Plan, cash: Decimal, options: &PlanOptions) -> Result<(), AuditFailure> {
+    const RULE: &str = "cash conservation";
+    let c = &plan.cash;
+    if c.available != cash {
+        return fail(
+            RULE,
+            format!("the plan starts from {} of cash, not {cash}", c.available),
+        );
+    }
+    let sum = |side: Side| -> Decimal {
+        plan.trades
+            .iter()
+            .filter(|t| t.side == side)
+            .map(|t| t.amount)
+            .sum()
+    };
+    let (spent, received) = (sum(Side::Buy), sum(Side::Sell));
+    let commission: Decimal = plan.trades.iter().map(|t| t.commission).sum();
+    if c.spent != spent || c.received != received || c.commission != commission {
+        return fail(
+            RULE,
+            format!(
+                "orders spend {spent}, receive {received}, cost {commission} in commission; \
+                 the summary says {}, {}, {}",
+                c.spent, c.received, c.commission
+            ),
+        );
+    }
+    if c.left != c.available - spent + received - commission {
+        return fail(
+            RULE,
+            format!(
+                "{} − {spent} + {received} − {commission} is not the {} left",
+                c.available, c.left
+            ),
+        );
+    }
+    if c.reserve != options.reserve {
+        return fail(
+            "reserve",
+            format!("the plan keeps {}, asked {}", c.reserve, options.reserve),
+        );
+    }
+    if c.left < options.reserve {
+        return fail(
+            "reserve",
+            format!(
+                "{} of cash left is below the reserve {}",
+                c.left, options.reserve
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn audit_orders(
+    plan: &Plan,
+    portfolio: &Portfolio,
+    options: &PlanOptions,
+) -> Result<(), AuditFailure> {
+    let mut seen = BTreeSet::new();
+    for t in &plan.trades {
+        let Some(h) = portfolio.get(&t.symbol) else {
+            return fail(
+                "orders in the plan table",
+                format!("{} is ordered but not in the portfolio", t.symbol),
+            );
+        };
+        if !seen.insert(t.symbol.as_str()) {
+            return fail(
+                "orders in the plan table",
+                format!("{} is ordered twice", t.symbol),
+            );
+        }
+        if t.quantity <= Decimal::ZERO || !(t.quantity % options.quantity_step).is_zero() {
+            return fail(
+                "quantity step",
+                format!(
+                    "{} {} is not a positive multiple of {}",
+                    t.quantity, t.symbol, options.quantity_step
+                ),
+            );
+        }
+        if t.price != h.price || t.amount != t.quantity * t.price {
+            return fail(
+                "cash conservation",
+                format!(
+                    "{}: {} × {} is not {} (holding's price {})",
+                    t.symbol, t.quantity, t.price, t.amount, h.price
+                ),
+            );
+        }
+        if t.amount < options.min_trade {
+            return fail(
+                "minimum trade",
+                format!(
+                    "{} {} is below the minimum of {}",
+                    t.symbol, t.amount, options.min_trade
+                ),
+            );
+        }
+        let expected = options.commission.estimate(t.quantity, t.price);
+        if t.commission != expected {
+            return fail(
+                "commission",
+                format!("{}: {} instead of {expected}", t.symbol, t.commission),
+            );
+        }
+        if t.side == Side::Sell && t.quantity > h.quantity {
+            return fail(
+                "sale beyond the holding",
+                format!("sells {} {} of {} held", t.quantity, t.symbol, h.quantity),
+            );
+        }
+    }
+    let sells_first = plan
+        .trades
+        .windows(2)
+        .all(|w| !(w[0].side == Side::Buy && w[1].side == Side::Sell));
+    if !sells_first {
+        return fail("order sequence", "a buy is listed before a sell");
+    }
+    Ok(())
+}
+
+fn audit_table(plan: &Plan, portfolio: &Portfolio) -> Result<(), AuditFailure> {
+    const RULE: &str = "orders in the plan table";
+    let held: Vec<&str> = portfolio
+        .holdings()
+        .iter()
+        .map(|h| h.symbol.as_str())
+        .collect();
+    let table: Vec<&str> = plan.positions.iter().map(|p| p.symbol.as_str()).collect();
+    if held != table {
+        return fail(
+            RULE,
+            format!("the table lists {table:?}, the portfolio {held:?}"),
+        );
+    }
+    let ordered: BTreeMap<&str, &Trade> =
+        plan.trades.iter().map(|t| (t.symbol.as_str(), t)).collect();
+    for (p, h) in plan.positions.iter().zip(portfolio.holdings()) {
+        let signed = ordered.get(p.symbol.as_str()).map_or(Decimal::ZERO, |t| {
+            if t.side == Side::Buy {
+                t.quantity
+            } else {
+                -t.quantity
+            }
+        });
+        if p.trade_quantity != signed {
+            return fail(
+                RULE,
+                format!(
+                    "{}: the table trades {}, the orders {signed}",
+                    p.symbol, p.trade_quantity
+                ),
+            );
+        }
+        if p.quantity != h.quantity
+            || p.value != h.value
+            || p.price != h.price
+            || p.value_after != h.value + signed * h.price
+        {
+            return fail(
+                RULE,
+                format!("{}: the table's holding or value after is off", p.symbol),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn audit_strategy(plan: &Plan, cash: Decimal, options: &PlanOptions) -> Result<(), AuditFailure> {
+    let has = |side: Side| plan.trades.iter().any(|t| t.side == side);
+    let raising = cash < options.reserve;
+    let sells_only_to_raise = match options.strategy {
+        Strategy::BuyOnly => true,
+        Strategy::Bands => raising,
+        Strategy::Full => false,
+    };
+    if sells_only_to_raise {
+        if !raising && has(Side::Sell) {
+            return fail(
+                "buy-only",
+                format!(
+                    "sells with {cash} of cash and a reserve of {}: nothing needs raising",
+                    options.reserve
+                ),
+            );
+        }
+        if raising && has(Side::Buy) {
+            return fail("buy-only", "buys while raising a withdrawal or the reserve");
+        }
+    }
+    if plan.within_bands && !plan.trades.is_empty() {
+        return fail(
+            "bands",
+            "every asset is within its band, yet the plan trades",
+        );
+    }
+    if let (Some(guard), Some(as_of)) = (&options.wash_sale, options.as_of)
+        && guard.block_buys
+        && let Some(buy) = plan
+            .trades
+            .iter()
+            .find(|t| t.side == Side::Buy && guard.recent_loss_sale(&t.symbol, as_of).is_some())
+    {
+        return fail(
+            "wash sale",
+            format!("buys {} within 30 days of a loss sale", buy.symbol),
+        );
+    }
+    Ok(())
+}
+
+fn audit_realized(
+    plan: &Plan,
+    portfolio: &Portfolio,
+    options: &PlanOptions,
+) -> Result<(), AuditFailure> {
+    const RULE: &str = "realized gains";
+    let (mut short, mut long) = (Decimal::ZERO, Decimal::ZERO);
+    for t in &plan.trades {
+        if t.side == Side::Buy {
+            if t.realized_pnl.is_some() || !t.lots.is_empty() {
+                return fail(RULE, format!("the buy of {} realizes something", t.symbol));
+            }
+            continue;
+        }
+        let total = t.realized_short_term + t.realized_long_term;
+        if t.realized_pnl != Some(total) {
+            return fail(
+                RULE,
+                format!(
+                    "{}: {:?} is not short {} + long {}",
+                    t.symbol, t.realized_pnl, t.realized_short_term, t.realized_long_term
+                ),
+            );
+        }
+        short += t.realized_short_term;
+        long += t.realized_long_term;
+        if t.lots.is_empty() {
+            continue;
+        }
+        let lot_quantity: Decimal = t.lots.iter().map(|l| l.quantity).sum();
+        let lot_gain: Decimal = t.lots.iter().map(|l| l.gain).sum();
+        if lot_quantity != t.quantity || lot_gain != total {
+            return fail(
+                RULE,
+                format!(
+                    "{}: lots close {lot_quantity} shares realizing {lot_gain}; the sale is {} \
+                     shares realizing {total}",
+                    t.symbol, t.quantity
+                ),
+            );
+        }
+        let holding = portfolio.get(&t.symbol).map(|h| &h.lots);
+        for l in &t.lots {
+            if l.proceeds != l.quantity * t.price || l.gain != l.proceeds - l.cost_basis {
+                return fail(
+                    RULE,
+                    format!("{}: a lot's proceeds or gain do not add up", t.symbol),
+                );
+            }
+            let available: Decimal = holding
+                .into_iter()
+                .flatten()
+                .filter(|h| h.open_date == l.open_date)
+                .map(|h| h.quantity)
+                .sum();
+            let sold_of_date: Decimal = t
+                .lots
+                .iter()
+                .filter(|x| x.open_date == l.open_date)
+                .map(|x| x.quantity)
+                .sum();
+            if sold_of_date > available {
+                return fail(
+                    "sale beyond the holding",
+                    format!(
+                        "{}: sells {sold_of_date} of lots opened {:?}, which hold {available}",
+                        t.symbol, l.open_date
+                    ),
+                );
+            }
+        }
+    }
+    if plan.realized.short_term != short || plan.realized.long_term != long {
+        return fail(
+            RULE,
+            format!(
+                "the summary says short {} long {}, the sales {short} and {long}",
+                plan.realized.short_term, plan.realized.long_term
+            ),
+        );
+    }
+    if let Some(cap) = options.max_realized_gain
+        && short + long > cap
+    {
+        return fail(
+            "realized-gain cap",
+            format!("realizes {} with a cap of {cap}", short + long),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a household split of `plan` over accounts: every order of the plan is split
+/// completely (per symbol and side), no account sells more than it holds, and each account's
+/// cash after is its cash plus its sales minus its buys and commissions. Accounts may end below zero only when
+/// the household as a whole does not (the split then reports the transfer needed).
+pub fn audit_split(
+    split: &HouseholdSplit,
+    plan: &Plan,
+    held: &BTreeMap<String, BTreeMap<String, Decimal>>,
+    cash: &BTreeMap<String, Decimal>,
+) -> Result<(), AuditFailure> {
+    const RULE: &str = "household split";
+    let mut per_order: BTreeMap<(&str, Side), Decimal> = BTreeMap::new();
+    let mut per_account: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for o in &split.orders {
+        *per_order.entry((o.symbol.as_str(), o.side)).or_default() += o.quantity;
+        let flow = match o.side {
+            Side::Buy => -o.amount,
+            Side::Sell => o.amount,
+        };
+        *per_account.entry(o.account.as_str()).or_default() += flow - o.commission;
+        if o.side == Side::Sell {
+            let holds = held
+                .get(&o.symbol)
+                .and_then(|m| m.get(&o.account))
+                .copied()
+                .unwrap_or_default();
+            if o.quantity > holds {
+                return fail(
+                    "sale beyond the holding",
+                    format!(
+                        "account {} sells {} {} of {holds}",
+                        o.account, o.quantity, o.symbol
+                    ),
+                );
+            }
+        }
+    }
+    for t in &plan.trades {
+        let split_quantity = per_order
+            .remove(&(t.symbol.as_str(), t.side))
+            .unwrap_or_default();
+        if split_quantity != t.quantity {
+            return fail(
+                RULE,
+                format!(
+                    "{} {} {} split into {split_quantity}",
+                    t.side.as_str(),
+                    t.quantity,
+                    t.symbol
+                ),
+            );
+        }
+    }
+    if let Some(((symbol, _), _)) = per_order.into_iter().next() {
+        return fail(RULE, format!("{symbol} is split but not in the plan"));
+    }
+    for (account, after) in &split.cash_after {
+        let before = cash.get(account).copied().unwrap_or_default();
+        let flow = per_account
+            .get(account.as_str())
+            .copied()
+            .unwrap_or_default();
+        if *after != before + flow {
+            return fail(
+                "cash conservation",
+                format!("account {account}: {before} + {flow} is not the {after} left"),
+            );
+        }
+    }
+    let total_after: Decimal = split.cash_after.values().copied().sum();
+    let total_before: Decimal = cash.values().copied().sum();
+    let commissions: Decimal = split.orders.iter().map(|o| o.commission).sum();
+    if total_after != total_before - plan.cash.spent + plan.cash.received - commissions {
+        return fail(
+            "cash conservation",
+            format!("the accounts end with {total_after} in all"),
+        );
+    }
+    // Orders split over several accounts may each pay a minimum commission: only that extra
+    // may take the household below what the plan leaves.
+    let extra_commission = (commissions - plan.cash.commission).max(Decimal::ZERO);
+    if total_after < -extra_commission {
+        return fail(
+            "reserve",
+            format!("the household ends with {total_after} of cash"),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Certificate checks for the gateway's TLS.
+//!
+//! IBKR ships every gateway with the same self-signed certificate, named "Client Portal Web
+//! API" (not `localhost`) and expired since 2019. Making it a trust root still fails on its
+//! dates and name, so pinning compares the presented end-entity certificate itself (DER) with
+//! the pinned one, ignores validity and names, and still checks the handshake signature with
+//! that certificate's key: only a server holding the pinned certificate's private key gets
+//! through.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, Error, OtherError, SignatureScheme};
+
+/// Why the presented certificate was refused (shown in the transport error).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the gateway presented a different certificate than the pinned one (run `pbal gateway \
+     trust` again if the gateway's keystore was changed on purpose)"
+)]
+pub(crate) struct NotPinned;
+
+/// Why the capturing handshake stops (it only wants the certificate).
+#[derive(Debug, thiserror::Error)]
+#[error("certificate captured; handshake stopped on purpose")]
+pub(crate) struct Captured;
+
+/// Accepts exactly one end-entity certificate, whatever its dates and names.
+#[derive(Debug)]
+pub(crate) struct PinnedVerifier {
+    pinned: Vec<u8>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl PinnedVerifier {
+    pub(crate) fn new(pinned_der: Vec<u8>, provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            pinned: pinned_der,
+            provider,
+        }
+    }
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        // Dates and names are ignored on purpose (see the module docs); identity is the
+        // exact certificate, and the signature checks below prove the key.
+        if end_entity.as_ref() == self.pinned.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(NotPinned)),
+            )))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Records the presented certificate and then refuses it, so `pbal gateway trust` learns the
+/// certificate from the handshake alone and never sends a request over an unverified
+/// connection.
+#[derive(Debug)]
+pub(crate) struct CapturingVerifier {
+    captured: Mutex<Option<Vec<u8>>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl CapturingVerifier {
+    pub(crate) fn new(provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            captured: Mutex::new(None),
+            provider,
+        }
+    }
+
+    /// The certificate of the last handshake, if one got that far.
+    pub(crate) fn captured(&self) -> Option<Vec<u8>> {
+        self.captured
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl ServerCertVerifier for CapturingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        *self.captured.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(end_entity.as_ref().to_vec());
+        Err(Error::InvalidCertificate(CertificateError::Other(
+            OtherError(Arc::new(Captured)),
+        )))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The crypto provider pbal uses (aws-lc-rs, the one reqwest's `rustls` feature brings),
+/// named explicitly so another crate enabling `ring` cannot make the choice ambiguous.
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// A rustls client configuration that uses `verifier` for the server's certificate.
+pub(crate) fn client_config(
+    verifier: Arc<dyn ServerCertVerifier>,
+    provider: Arc<CryptoProvider>,
+) -> Result<rustls::ClientConfig, Error> {
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
+}
+
+/// The DER of the first `CERTIFICATE` block of a PEM text.
+pub(crate) fn first_certificate_der(pem_text: &[u8]) -> Option<Vec<u8>> {
+    pem::parse_many(pem_text)
+        .ok()?
+        .into_iter()
+        .find(|block| block.tag() == "CERTIFICATE")
+        .map(pem::Pem::into_contents)
+}
+
+/// What went wrong with the certificate, in words, when `error` is a TLS certificate failure.
+pub(crate) fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<Error>() {
+            return describe(found);
+        }
+        // hyper-rustls wraps the rustls error in (nested) io::Errors, whose `source()` skips
+        // the wrapped error itself.
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
+fn describe(error: &Error) -> Option<String> {
+    const TRUST: &str = "IBKR's gateway presents its own self-signed certificate: run `pbal \
+                         gateway trust` once to pin it (or pass --gateway-cert FILE.pem, or \
+                         --insecure-localhost)";
+    Some(match error {
+        Error::InvalidCertificate(CertificateError::Other(other))
+            if other.0.downcast_ref::<NotPinned>().is_some() =>
+        {
+            NotPinned.to_string()
+        }
+        Error::InvalidCertificate(CertificateError::BadSignature) => {
+            "the handshake was not signed with the pinned certificate's key (a server \
+              presenting a copy of the certificate without its key)"
+                .to_owned()
+        }
+        Error::InvalidCertificate(problem) => format!("{problem:?}. {TRUST}"),
+        other => return Some(format!("TLS: {other}")),
+    })
+}
