@@ -298,6 +298,22 @@ impl Statement {
                         message: format!("{} is held in two currencies", p.symbol),
                     });
                 }
+                // One symbol has one mark in a statement; two would make the merged holding's
+                // value differ from its quantity times its price.
+                if instrument.local_price != p.price {
+                    return Err(Error::Parse {
+                        file: self.source.clone(),
+                        line: p.line,
+                        field: "MarkPrice".into(),
+                        message: format!(
+                            "{} is priced {} here and {} in account {}",
+                            p.symbol,
+                            p.price,
+                            instrument.local_price,
+                            instrument.accounts.first().map_or("-", |(a, _)| a.as_str())
+                        ),
+                    });
+                }
                 h.quantity += p.quantity;
                 h.value += value_base;
                 h.unrealized_pnl = match (h.unrealized_pnl, p.unrealized_pnl) {

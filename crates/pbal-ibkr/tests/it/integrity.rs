@@ -222,3 +222,24 @@ fn a_price_is_positive_whatever_the_quantity() {
             .unwrap();
     assert_eq!(s.positions[0].value, Decimal::ZERO);
 }
+
+#[test]
+fn a_household_symbol_has_one_price() {
+    // Merged at two prices, the holding's value would not be its quantity times its price.
+    let s =
+        read("ClientAccountID,Symbol,Quantity,MarkPrice\nU1,VTI,10,250\nU2,VTI,5,25\n").unwrap();
+    let all = pbal_ibkr::AccountSelection::All;
+    let e = s
+        .to_holdings(&all, &std::collections::BTreeSet::new())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.csv:3: column \"MarkPrice\": VTI is priced 25 here and 250 in account U1"
+    );
+    let s = read("ClientAccountID,Symbol,Quantity,MarkPrice\nU1,VTI,10,250\nU2,VTI,5,250.00\n")
+        .unwrap();
+    let h = s
+        .to_holdings(&all, &std::collections::BTreeSet::new())
+        .unwrap();
+    assert_eq!(h.portfolio.get("VTI").unwrap().value, d("3750"));
+}

@@ -4,4 +4,5 @@ mod exports;
 mod flex_web;
 mod integrity;
 mod pipeline;
+mod plans;
 mod robustness;

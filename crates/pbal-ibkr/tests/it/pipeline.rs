@@ -51,6 +51,9 @@ impl Pos {
     pub(crate) fn short(&self) -> bool {
         self.quantity < Decimal::ZERO
     }
+    pub(crate) fn symbol_name(&self) -> &'static str {
+        SYMBOLS[self.symbol]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +245,12 @@ fn build(
             )
         };
         let currency = model.currency_of(symbol);
+        // One symbol has one mark price in a statement, whichever account holds it.
+        let price = model
+            .positions
+            .iter()
+            .find(|p| p.symbol == symbol)
+            .map_or(price, |p| p.price);
         model.positions.push(Pos {
             account,
             symbol,
