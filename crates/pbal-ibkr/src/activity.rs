@@ -6,21 +6,21 @@ use std::collections::BTreeMap;
 use csv::StringRecord;
 
 use crate::Error;
-use crate::rows::{Collector, Row, canonical, csv_reader, next_record};
+use crate::rows::{Collector, Records, Row, canonical};
 use crate::values;
 
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
-    let mut reader = csv_reader(text);
+    let mut records = Records::new(text);
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut record = StringRecord::new();
     let mut known_sections = 0usize;
     // The last Open Positions Total row (currency, value): a non-base currency's Total is
     // followed by the same total in the base currency, labelled with the base code.
     let mut last_total: Option<(String, rust_decimal::Decimal)> = None;
-    while let Some(line) = next_record(&mut reader, &mut record, &c.file)? {
+    while let Some(line) = records.next(&mut record, &c.file)? {
         let section = record.get(0).unwrap_or("").trim().to_owned();
         let row_type = record.get(1).unwrap_or("").trim();
         let body: Vec<&str> = record.iter().skip(2).collect();

@@ -117,8 +117,24 @@ pub enum Error {
         /// File.
         file: String,
     },
-    /// Two summary rows for the same position.
-    #[error("{file}:{line}: {symbol} appears twice in account {account} (first on line {first})")]
+    /// A quoted field never closed: the rest of the file would be one field.
+    #[error(
+        "{file}:{line}:{column}: this quote is never closed (the file is cut short, or a quote \
+         is missing)"
+    )]
+    UnclosedQuote {
+        /// File.
+        file: String,
+        /// 1-based line of the opening quote.
+        line: u64,
+        /// 1-based column (in characters) of the opening quote.
+        column: u64,
+    },
+    /// Two rows for the same position where one is expected.
+    #[error(
+        "{file}:{line}: {symbol}{} appears twice (first on line {first}); {hint}",
+        account.as_ref().map(|a| format!(" in account {a}")).unwrap_or_default()
+    )]
     Duplicate {
         /// File.
         file: String,
@@ -128,8 +144,30 @@ pub enum Error {
         first: u64,
         /// Symbol.
         symbol: String,
-        /// Account (or "-").
-        account: String,
+        /// Account, when the file names one.
+        account: Option<String>,
+        /// How a position may be listed.
+        hint: String,
+    },
+    /// A position's LOT rows do not add up to its SUMMARY row.
+    #[error(
+        "{file}:{line}: {position}: the SUMMARY row holds {quantity} but its LOT rows (lines \
+         {}) hold {lot_total}; a lot row is missing or extra",
+        lot_lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    LotsMismatch {
+        /// File.
+        file: String,
+        /// Line of the SUMMARY row.
+        line: u64,
+        /// The symbol, and its account when the file names one (`VTI in account U1`).
+        position: String,
+        /// The SUMMARY row's quantity.
+        quantity: rust_decimal::Decimal,
+        /// The sum of the LOT rows' quantities.
+        lot_total: rust_decimal::Decimal,
+        /// Lines of the LOT rows.
+        lot_lines: Vec<u64>,
     },
     /// The positions do not form a valid portfolio.
     #[error("{file}: {source}")]

@@ -5,7 +5,7 @@
 use csv::StringRecord;
 
 use crate::Error;
-use crate::rows::{Collector, Row, SectionKind, canonical, classify, csv_reader, next_record};
+use crate::rows::{Collector, Records, Row, SectionKind, canonical, classify};
 
 /// The section being read.
 struct Section {
@@ -62,11 +62,11 @@ fn kind_of_code(code: &str) -> Option<SectionKind> {
 }
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
-    let mut reader = csv_reader(text);
+    let mut records = Records::new(text);
     let mut section: Option<Section> = None;
     let mut code: Option<String> = None;
     let mut record = StringRecord::new();
-    while let Some(line) = next_record(&mut reader, &mut record, &c.file)? {
+    while let Some(line) = records.next(&mut record, &c.file)? {
         let fields: Vec<&str> = record.iter().collect();
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;

@@ -112,7 +112,8 @@ fn finish(mut c: Collector) -> Result<Statement, Error> {
             .filter(|p| p.fx_rate_to_base.is_none() && p.currency.as_ref() == Some(base))
         {
             p.fx_rate_to_base = Some(Decimal::ONE);
-            p.value_base = Some(p.value);
+            // Rounded as a value converted with a rate on the row is (one meaning per number).
+            p.value_base = Some(p.value.round_dp(4));
         }
     }
     Ok(Statement {

@@ -48,28 +48,91 @@ pub(crate) fn canonical(name: &str) -> Option<&'static str> {
     })
 }
 
-/// A CSV reader for IBKR's layouts: no fixed header (sections carry their own), rows of any
-/// length.
-pub(crate) fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
+/// CSV records for IBKR's layouts: no fixed header (sections carry their own), rows of any
+/// length, each with its line.
+pub(crate) struct Records<'t> {
+    text: &'t str,
+    reader: csv::Reader<&'t [u8]>,
 }
 
-/// Reads the next CSV record; its line, or `None` at the end. A malformed record is an error
-/// naming the file and line.
-pub(crate) fn next_record(
-    reader: &mut csv::Reader<&[u8]>,
-    record: &mut csv::StringRecord,
-    file: &str,
-) -> Result<Option<u64>, Error> {
-    let more = reader.read_record(record).map_err(|e| Error::Structure {
-        file: file.to_owned(),
-        line: e.position().map_or(0, csv::Position::line),
-        message: format!("malformed CSV: {e}"),
-    })?;
-    Ok(more.then(|| record.position().map_or(0, csv::Position::line)))
+impl<'t> Records<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes()),
+        }
+    }
+
+    /// Reads the next record; its line, or `None` at the end. A malformed record is an error
+    /// naming the file and line.
+    pub(crate) fn next(
+        &mut self,
+        record: &mut csv::StringRecord,
+        file: &str,
+    ) -> Result<Option<u64>, Error> {
+        let more = self
+            .reader
+            .read_record(record)
+            .map_err(|e| Error::Structure {
+                file: file.to_owned(),
+                line: e.position().map_or(0, csv::Position::line),
+                message: format!("malformed CSV: {e}"),
+            })?;
+        if !more {
+            return Ok(None);
+        }
+        let (start, line) = record.position().map_or((0, 0), |p| (p.byte(), p.line()));
+        // The csv crate ends a quoted field at the end of the input without a word: a quote
+        // never closed swallows every line after it into one field. Such a field runs to the
+        // end, so only a record that does needs the check, before anyone reads its fields.
+        let at_end =
+            usize::try_from(self.reader.position().byte()).is_ok_and(|end| end >= self.text.len());
+        if at_end
+            && let Ok(start) = usize::try_from(start)
+            && let Some(quote) = unclosed_quote(self.text, start)
+        {
+            let before = &self.text[..quote];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            return Err(Error::UnclosedQuote {
+                file: file.to_owned(),
+                line: line + before[start.min(quote)..].matches('\n').count() as u64,
+                column: before[line_start..].chars().count() as u64 + 1,
+            });
+        }
+        Ok(Some(line))
+    }
+}
+
+/// The byte offset of a quote opened in the record starting at `start` and never closed.
+/// Follows the csv crate's rules: a quote opens a field only at its start, and `""` inside a
+/// quoted field is a literal quote.
+fn unclosed_quote(text: &str, start: usize) -> Option<usize> {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        /// Inside a quoted field opened at this offset.
+        Quoted(usize),
+        /// Just after a quote inside a quoted field: it closes the field or starts `""`.
+        QuoteInQuoted(usize),
+    }
+    let mut state = State::FieldStart;
+    for (i, byte) in text.bytes().enumerate().skip(start) {
+        state = match (state, byte) {
+            (State::Quoted(open), b'"') => State::QuoteInQuoted(open),
+            (State::Quoted(open), _) | (State::QuoteInQuoted(open), b'"') => State::Quoted(open),
+            (State::FieldStart, b'"') => State::Quoted(i),
+            (_, b',' | b'\n' | b'\r') => State::FieldStart,
+            _ => State::Unquoted,
+        };
+    }
+    match state {
+        State::Quoted(open) => Some(open),
+        _ => None,
+    }
 }
 
 /// One data row with its fields by canonical name.
@@ -331,6 +394,18 @@ impl Collector {
         Ok(positions)
     }
 
+    /// The error for a second row of a position where one was expected.
+    fn duplicate(&self, first: &Row, second: &Row, hint: &str) -> Error {
+        Error::Duplicate {
+            file: self.file.clone(),
+            line: second.line,
+            first: first.line,
+            symbol: second.get("symbol").unwrap_or("").to_owned(),
+            account: second.get("account").map(str::to_owned),
+            hint: hint.to_owned(),
+        }
+    }
+
     fn position(&mut self, group: &[Row]) -> Result<Option<Position>, Error> {
         fn level(r: &Row) -> Option<&str> {
             r.get("level").map(|l| {
@@ -349,15 +424,12 @@ impl Collector {
             let summaries: Vec<usize> = (0..group.len())
                 .filter(|&i| levels[i] == Some("SUMMARY"))
                 .collect();
-            if summaries.len() > 1 {
-                let (first, second) = (&group[summaries[0]], &group[summaries[1]]);
-                return Err(Error::Duplicate {
-                    file: self.file.clone(),
-                    line: second.line,
-                    first: first.line,
-                    symbol: second.get("symbol").unwrap_or("").to_owned(),
-                    account: second.get("account").unwrap_or("-").to_owned(),
-                });
+            if let [first, second, ..] = summaries[..] {
+                return Err(self.duplicate(
+                    &group[first],
+                    &group[second],
+                    "a position has one SUMMARY row",
+                ));
             }
             let lots = (0..group.len())
                 .filter(|&i| levels[i] == Some("LOT"))
@@ -374,27 +446,11 @@ impl Collector {
         } else if group.len() == 1 {
             (Some(0), Vec::new())
         } else {
-            // No LevelOfDetail: the row equal to the sum of the others is the summary.
-            let quantities: Vec<Decimal> = group
-                .iter()
-                .map(|r| {
-                    self.number(r, "quantity", "Quantity")
-                        .map(Option::unwrap_or_default)
-                })
-                .collect::<Result<_, _>>()?;
-            let total: Decimal = quantities.iter().sum();
-            let summary = (0..group.len()).find(|&i| quantities[i] * Decimal::TWO == total);
-            let Some(s) = summary else {
-                let first = &group[0];
-                return Err(Error::Duplicate {
-                    file: self.file.clone(),
-                    line: group[1].line,
-                    first: first.line,
-                    symbol: first.get("symbol").unwrap_or("").to_owned(),
-                    account: first.get("account").unwrap_or("-").to_owned(),
-                });
-            };
-            (Some(s), (0..group.len()).filter(|&i| i != s).collect())
+            let summary = self.summary_by_sum(group)?;
+            (
+                Some(summary),
+                (0..group.len()).filter(|&i| i != summary).collect(),
+            )
         };
         let mut lots = Vec::new();
         for &i in &lot_indexes {
@@ -425,14 +481,62 @@ impl Collector {
             position.value = position
                 .quantity
                 .checked_mul(position.price)
+                .and_then(|v| v.checked_mul(position.multiplier))
                 .unwrap_or(Decimal::MAX);
             position.unrealized_pnl = lots.iter().map(|l| l.unrealized_pnl).sum();
             position.lots = lots;
             return Ok(Some(position));
         };
         let mut position = self.summary_from(summary)?;
+        // IBKR's lots add up exactly to their summary (real exports, to the last decimal): a
+        // difference means a row was lost or added, and the plan would sell lots that are not
+        // there or miss ones that are.
+        let lot_total: Decimal = lots.iter().map(|l| l.quantity).sum();
+        if !lots.is_empty() && lot_total != position.quantity {
+            return Err(Error::LotsMismatch {
+                file: self.file.clone(),
+                line: summary.line,
+                position: match &position.account {
+                    Some(account) => format!("{} in account {account}", position.symbol),
+                    None => position.symbol.clone(),
+                },
+                quantity: position.quantity,
+                lot_total,
+                lot_lines: lots.iter().map(|l| l.line).collect(),
+            });
+        }
         position.lots = lots;
         Ok(Some(position))
+    }
+
+    /// Without a LevelOfDetail column: the summary is the row whose quantity and value are the
+    /// sums of two or more others. Two rows (or rows with no such sum) are a position listed
+    /// twice, never a guess: one of them would be dropped or counted twice.
+    fn summary_by_sum(&self, group: &[Row]) -> Result<usize, Error> {
+        const HINT: &str = "a position has one row (to list its tax lots, add the \
+                            LevelOfDetail column to the Open Positions section)";
+        let duplicate = || self.duplicate(&group[0], &group[1], HINT);
+        if group.len() < 3 {
+            return Err(duplicate());
+        }
+        let mut quantities = Vec::with_capacity(group.len());
+        let mut values = Vec::with_capacity(group.len());
+        for r in group {
+            let Some(quantity) = self.number(r, "quantity", "Quantity")? else {
+                return Err(duplicate());
+            };
+            quantities.push(quantity);
+            values.push(self.number(r, "value", "PositionValue")?);
+        }
+        let total: Decimal = quantities.iter().sum();
+        let value_total: Option<Decimal> = values.iter().copied().sum();
+        (0..group.len())
+            .find(|&i| {
+                !quantities[i].is_zero()
+                    && quantities[i] * Decimal::TWO == total
+                    && value_total.is_none_or(|t| values[i].is_some_and(|v| v * Decimal::TWO == t))
+            })
+            .ok_or_else(duplicate)
     }
 
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {
@@ -472,15 +576,24 @@ impl Collector {
             }
             None => Decimal::ZERO,
         };
-        let short = quantity < Decimal::ZERO
-            || r.get("side")
-                .is_some_and(|s| s.eq_ignore_ascii_case("short"));
-        if price <= Decimal::ZERO && !short {
+        // A price is positive whatever the sign of the quantity (a short has a negative
+        // quantity and value, never a negative price). Only a derivative can be worth nothing.
+        let asset_class = r.get("asset_class").map(normalize_asset_class);
+        let worthless_derivative =
+            price.is_zero() && !crate::statement::plannable(asset_class.as_deref());
+        if price < Decimal::ZERO || (price.is_zero() && !worthless_derivative) {
             return Err(Error::Parse {
                 file: self.file.clone(),
                 line: r.line,
                 field: "MarkPrice".into(),
-                message: format!("price must be positive, got {price}"),
+                message: if price.is_zero() {
+                    "price must be positive, got 0".to_owned()
+                } else {
+                    format!(
+                        "price must be positive, got {price} (a short position has a negative \
+                         quantity, not a negative price)"
+                    )
+                },
             });
         }
         let fx = self.number(r, "fx_rate", "FXRateToBase")?;
@@ -502,7 +615,7 @@ impl Collector {
             account: r.get("account").map(str::to_owned),
             symbol,
             conid: r.get("conid").map(str::to_owned),
-            asset_class: r.get("asset_class").map(normalize_asset_class),
+            asset_class,
             sub_category: r.get("sub_category").map(str::to_owned),
             currency,
             quantity,

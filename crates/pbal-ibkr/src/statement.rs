@@ -176,7 +176,7 @@ pub struct Instrument {
 }
 
 /// Asset classes planned like stocks (ETFs are STK at IBKR).
-fn plannable(asset_class: Option<&str>) -> bool {
+pub(crate) fn plannable(asset_class: Option<&str>) -> bool {
     matches!(asset_class, None | Some("STK" | "FUND" | "ETF"))
 }
 
@@ -296,6 +296,22 @@ impl Statement {
                         line: p.line,
                         field: "CurrencyPrimary".into(),
                         message: format!("{} is held in two currencies", p.symbol),
+                    });
+                }
+                // One symbol has one mark in a statement; two would make the merged holding's
+                // value differ from its quantity times its price.
+                if instrument.local_price != p.price {
+                    return Err(Error::Parse {
+                        file: self.source.clone(),
+                        line: p.line,
+                        field: "MarkPrice".into(),
+                        message: format!(
+                            "{} is priced {} here and {} in account {}",
+                            p.symbol,
+                            p.price,
+                            instrument.local_price,
+                            instrument.accounts.first().map_or("-", |(a, _)| a.as_str())
+                        ),
                     });
                 }
                 h.quantity += p.quantity;

@@ -9,5 +9,6 @@ mod ibkr;
 #[cfg(feature = "live")]
 mod live;
 mod plan;
+mod readers;
 mod shell;
 mod trust;

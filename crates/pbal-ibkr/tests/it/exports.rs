@@ -160,8 +160,15 @@ fn bad_files_name_line_and_column() {
     );
     let e = read("").unwrap_err();
     assert!(matches!(e, Error::UnknownLayout { .. }));
-    let e = read("\"ClientAccountID\",\"CurrencyPrimary\",\"EndingCash\"\n\"U1\",\"USD\",\"5\"\n")
-        .unwrap_err();
+    // Cash and no Open Positions section: an account with nothing bought yet (issue 11).
+    let s = read("\"ClientAccountID\",\"CurrencyPrimary\",\"EndingCash\"\n\"U1\",\"USD\",\"5\"\n")
+        .unwrap();
+    assert!(s.positions.is_empty());
+    assert_eq!(s.cash.len(), 1);
+    let e = read(
+        "\"ClientAccountID\",\"CurrencyPrimary\",\"AccountType\"\n\"U1\",\"USD\",\"Individual\"\n",
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::NoPositions { .. }), "{e}");
     // Column headers turned off.
     let e = read(

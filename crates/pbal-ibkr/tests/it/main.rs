@@ -2,4 +2,7 @@
 mod client_portal;
 mod exports;
 mod flex_web;
+mod integrity;
+mod pipeline;
+mod plans;
 mod robustness;
