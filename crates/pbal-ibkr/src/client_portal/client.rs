@@ -205,10 +205,15 @@ impl Gateway {
         } else if method == Method::POST {
             request = request.json(&json!({}));
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        Ok((status, text))
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let text = response.text().await?;
+            Ok((status, text))
+        }
+        .await;
+        self.pacer.answered(limited).await;
+        answer
     }
 
     /// `GET /iserver/accounts` or `/portfolio/accounts`, without the error mapping of

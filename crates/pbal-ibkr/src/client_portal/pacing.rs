@@ -132,6 +132,18 @@ impl Pacer {
             tokio::time::sleep_until(ready_at).await;
         }
     }
+
+    /// Counts a spaced endpoint's request from when its answer arrived: the gateway received
+    /// it somewhere between sending and answering, and on a busy machine that can be long after
+    /// it was sent, so spacing from the send time alone can land the next request early (429).
+    pub(crate) async fn answered(&self, endpoint: Option<Limited>) {
+        let Some(e) = endpoint else { return };
+        let mut state = self.state.lock().await;
+        state.last.insert(e, Instant::now());
+        if let Some(path) = &self.config.state_file {
+            state.save(path);
+        }
+    }
 }
 
 /// Milliseconds since the epoch ↔ the monotonic clock, for the state file.
