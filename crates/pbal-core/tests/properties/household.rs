@@ -8,6 +8,7 @@ use pbal_core::{
     split_by_account,
 };
 use proptest::prelude::*;
+use proptest::strategy::Strategy as _;
 use rust_decimal::Decimal;
 
 proptest! {
