@@ -51,6 +51,7 @@
 
 mod audit;
 pub mod backtest;
+mod decimal;
 mod engine;
 mod error;
 mod household;
@@ -65,6 +66,9 @@ mod wash_sale;
 mod waterfill;
 
 pub use audit::{AuditFailure, audit, audit_split};
+#[doc(hidden)]
+pub use decimal::__parse_decimal_literal;
+pub use decimal::Decimal;
 pub use engine::plan;
 pub use error::Error;
 pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
