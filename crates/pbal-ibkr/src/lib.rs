@@ -33,7 +33,8 @@ pub use statement::{
 use rows::Collector;
 
 /// Reads an export from a file (the file name appears in every error).
-pub fn read_path(path: &Path) -> Result<Statement, Error> {
+pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
+    let path = path.as_ref();
     let name = path.display().to_string();
     // std's error: the path is in `Error::Io` already (fs-err would name it a second time).
     let bytes = std::fs::read(path).map_err(|source| Error::Io {

@@ -2,4 +2,5 @@
 mod client_portal;
 mod exports;
 mod flex_web;
+mod library;
 mod robustness;
