@@ -64,7 +64,25 @@ pub(crate) fn render(e: &anyhow::Error) -> String {
         }
         text.push_str(&part);
     }
+    if let Some(hint) = flag_hint(e) {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
     text
+}
+
+/// The flags that fix a library error: pbal-core and pbal-ibkr state what is wrong, only the
+/// CLI knows its own options.
+fn flag_hint(e: &anyhow::Error) -> Option<&'static str> {
+    e.chain().find_map(|cause| {
+        if let Some(pbal_ibkr::Error::MultipleAccounts { .. }) = cause.downcast_ref() {
+            return Some("choose one with --account ID, or plan them together with --all-accounts");
+        }
+        if let Some(pbal_core::Error::RealizedGainCap { .. }) = cause.downcast_ref() {
+            return Some("raise --max-realized-gain");
+        }
+        None
+    })
 }
 
 #[cfg(test)]
@@ -81,5 +99,27 @@ mod tests {
         let usage = anyhow::Error::new(UsageError("x".into())).context("backtest");
         assert_eq!(exit_code(&usage), EXIT_USAGE);
         assert_eq!(exit_code(&anyhow::anyhow!("x")), EXIT_ERROR);
+    }
+
+    #[test]
+    fn library_errors_get_the_flags_that_fix_them() {
+        let accounts = pbal_ibkr::Error::MultipleAccounts {
+            file: "pos.csv".into(),
+            accounts: vec!["U1".into(), "U2".into()],
+        };
+        assert_eq!(
+            render(&anyhow::Error::new(accounts)),
+            "pos.csv: 2 accounts in the file (U1, U2) and none selected; choose one with \
+             --account ID, or plan them together with --all-accounts"
+        );
+        let cap = anyhow::Error::new(pbal_core::Error::RealizedGainCap {
+            cap: rust_decimal::Decimal::ZERO,
+        })
+        .context("cannot plan pos.csv");
+        assert_eq!(
+            render(&cap),
+            "cannot plan pos.csv: no plan keeps realized gains within the cap of 0; \
+             raise --max-realized-gain"
+        );
     }
 }

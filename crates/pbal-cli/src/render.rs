@@ -151,6 +151,7 @@ impl PlanReport<'_> {
                     plan.distance_gap().normalize()
                 )
             }
+            _ => format!("Strategy {}.", plan.strategy.name()),
         }
     }
 
@@ -489,6 +490,7 @@ impl PlanReport<'_> {
                 pbal_core::WashSaleFlag::LossSaleAfterBuy { symbol, bought_on } => format!(
                     "{symbol}: this loss sale comes within 30 days of a buy on {bought_on}: the loss is a wash sale"
                 ),
+                other => format!("{other:?}"),
             };
             let _ = writeln!(out, "Wash sale: {line}");
         }
@@ -597,6 +599,7 @@ impl PlanReport<'_> {
         let (optimal, gap) = match &plan.optimality {
             Optimality::Optimal => (true, Decimal::ZERO),
             Optimality::BestEffort { gap } => (false, *gap),
+            _ => (false, Decimal::ZERO),
         };
         json!({
             "strategy": plan.strategy.name(),

@@ -50,7 +50,7 @@ pub enum Error {
         available: Decimal,
     },
     /// No plan keeps the realized-gain cap (e.g. a withdrawal only gains can raise).
-    #[error("no plan keeps realized gains within the cap of {cap}: raise --max-realized-gain")]
+    #[error("no plan keeps realized gains within the cap of {cap}")]
     RealizedGainCap {
         /// The cap.
         cap: Decimal,

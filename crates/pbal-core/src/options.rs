@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Which trades a plan may make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Strategy {
     /// Positive cash only buys; negative cash (a withdrawal) only sells. Nothing else is sold,
     /// so nothing else realizes a gain. The original tool's `try_avoid_sell`.
@@ -36,6 +37,7 @@ impl Strategy {
 /// An estimate of what each order costs in commission. Commissions leave the portfolio, so they
 /// count against the cash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Commission {
     /// No commission.
     #[default]
@@ -78,6 +80,7 @@ impl Commission {
 /// Where an asset outside its band is traded to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Destination {
     /// All the way to the target weight.
     #[default]
@@ -202,5 +205,119 @@ impl Default for PlanOptions {
             node_limit: 2_000_000,
             exact_max_assets: usize::MAX,
         }
+    }
+}
+
+/// Builder-style setters, so code keeps compiling when options are added (the fields stay
+/// public for reading and for struct-update syntax).
+///
+/// ```
+/// use pbal_core::{Bands, Commission, PlanOptions, Strategy, dec};
+///
+/// let options = PlanOptions::new()
+///     .with_strategy(Strategy::Bands)
+///     .with_bands(Bands::default())
+///     .with_commission(Commission::IbkrFixed)
+///     .with_min_trade(dec!(100))
+///     .with_reserve(dec!(500));
+/// assert_eq!(options.strategy, Strategy::Bands);
+/// assert_eq!(options.quantity_step, dec!(1)); // unchanged: whole shares
+/// ```
+impl PlanOptions {
+    /// The defaults: buy-only, whole shares, no commission, no reserve, no bands, no tax.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Which trades are allowed.
+    #[must_use]
+    pub fn with_strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// No order smaller than this amount.
+    #[must_use]
+    pub fn with_min_trade(mut self, min_trade: Decimal) -> Self {
+        self.min_trade = min_trade;
+        self
+    }
+
+    /// Quantities are multiples of this step (1: whole shares).
+    #[must_use]
+    pub fn with_quantity_step(mut self, quantity_step: Decimal) -> Self {
+        self.quantity_step = quantity_step;
+        self
+    }
+
+    /// Commission estimate, counted against the cash.
+    #[must_use]
+    pub fn with_commission(mut self, commission: Commission) -> Self {
+        self.commission = commission;
+        self
+    }
+
+    /// Cash to keep uninvested.
+    #[must_use]
+    pub fn with_reserve(mut self, reserve: Decimal) -> Self {
+        self.reserve = reserve;
+        self
+    }
+
+    /// Tolerance bands (see [`PlanOptions::bands`]).
+    #[must_use]
+    pub fn with_bands(mut self, bands: Bands) -> Self {
+        self.bands = Some(bands);
+        self
+    }
+
+    /// Which lots a sale closes.
+    #[must_use]
+    pub fn with_lot_order(mut self, lot_order: LotOrder) -> Self {
+        self.lot_order = lot_order;
+        self
+    }
+
+    /// The plan's date, to tell long-term lots from short-term ones.
+    #[must_use]
+    pub fn with_as_of(mut self, as_of: Date) -> Self {
+        self.as_of = Some(as_of);
+        self
+    }
+
+    /// Sales may realize at most this net gain (0: losses only).
+    #[must_use]
+    pub fn with_max_realized_gain(mut self, cap: Decimal) -> Self {
+        self.max_realized_gain = Some(cap);
+        self
+    }
+
+    /// Tax rates on net short-term and long-term gains, for the estimate (0.37 = 37%).
+    #[must_use]
+    pub fn with_tax_rates(mut self, short_term: Decimal, long_term: Decimal) -> Self {
+        self.tax_rate_short = short_term;
+        self.tax_rate_long = long_term;
+        self
+    }
+
+    /// Recent trades to check buys and loss sales against (needs `as_of`).
+    #[must_use]
+    pub fn with_wash_sale(mut self, guard: WashSaleGuard) -> Self {
+        self.wash_sale = Some(guard);
+        self
+    }
+
+    /// Search effort for the exact solver, in nodes.
+    #[must_use]
+    pub fn with_node_limit(mut self, node_limit: u64) -> Self {
+        self.node_limit = node_limit;
+        self
+    }
+
+    /// Above this many assets the exact search is skipped.
+    #[must_use]
+    pub fn with_exact_max_assets(mut self, exact_max_assets: usize) -> Self {
+        self.exact_max_assets = exact_max_assets;
+        self
     }
 }

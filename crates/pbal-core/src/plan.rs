@@ -25,8 +25,16 @@ impl Side {
     }
 }
 
+/// `BUY` or `SELL`.
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One order of the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Trade {
     /// Symbol to trade.
     pub symbol: String,
@@ -50,8 +58,58 @@ pub struct Trade {
     pub lots: Vec<LotSale>,
 }
 
+/// The order in words: `BUY 10 VTI @ 250.50` (the price as the plan assumed it).
+///
+/// ```
+/// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, dec, plan};
+///
+/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(0), dec!(250.50))])?;
+/// let plan = plan(&portfolio, &Targets::equal(["VTI"])?, dec!(2600), &PlanOptions::new())?;
+/// assert_eq!(plan.trades[0].to_string(), "BUY 10 VTI @ 250.50");
+/// assert_eq!(format!("{:<5}|", pbal_core::Side::Sell), "SELL |");
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+impl std::fmt::Display for Trade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {} @ {}",
+            self.side,
+            self.quantity.normalize(),
+            self.symbol,
+            self.price
+        )
+    }
+}
+
+impl Trade {
+    /// An order of `quantity` shares at `price`, with no commission and nothing realized (e.g.
+    /// to describe an order placed outside a plan).
+    ///
+    /// ```
+    /// use pbal_core::{Side, Trade, dec};
+    /// let t = Trade::new("VTI", Side::Buy, dec!(10), dec!(250.50));
+    /// assert_eq!(t.amount, dec!(2505.00));
+    /// ```
+    pub fn new(symbol: impl Into<String>, side: Side, quantity: Decimal, price: Decimal) -> Self {
+        Self {
+            symbol: symbol.into(),
+            side,
+            quantity,
+            price,
+            amount: quantity * price,
+            commission: Decimal::ZERO,
+            realized_pnl: None,
+            realized_short_term: Decimal::ZERO,
+            realized_long_term: Decimal::ZERO,
+            lots: Vec::new(),
+        }
+    }
+}
+
 /// Gains and losses the plan realizes, and the tax estimate.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RealizedSummary {
     /// Net short-term gain (negative: loss).
     pub short_term: Decimal,
@@ -66,6 +124,7 @@ pub struct RealizedSummary {
 
 /// One managed asset before and after the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PositionPlan {
     /// Symbol.
     pub symbol: String,
@@ -89,6 +148,7 @@ pub struct PositionPlan {
 
 /// Where the cash goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CashSummary {
     /// Cash available to the plan (negative: a withdrawal to raise).
     pub available: Decimal,
@@ -107,6 +167,7 @@ pub struct CashSummary {
 /// Whether the plan is proven optimal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Optimality {
     /// No plan of whole shares (or steps) under the same rules scores better.
     Optimal,
@@ -141,6 +202,7 @@ pub enum PlanNote {
 
 /// A plan: the orders to place and what the portfolio looks like after them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Plan {
     /// Strategy used.
     pub strategy: Strategy,

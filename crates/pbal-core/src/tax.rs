@@ -15,6 +15,7 @@ use crate::{Holding, Lot};
 /// Order in which a sale closes lots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum LotOrder {
     /// Losses first (short-term, then long-term), then long-term gains, then short-term gains;
     /// within each, the largest loss or smallest gain per dollar first.

@@ -38,6 +38,7 @@ pub struct WashSaleGuard {
 /// Why a planned trade is flagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum WashSaleFlag {
     /// A buy of a symbol sold at a loss within the window: the buy would wash that loss.
     BuyAfterLossSale {

@@ -88,10 +88,9 @@ pub enum Error {
         /// The currencies seen.
         currencies: String,
     },
-    /// Several accounts and none chosen.
+    /// Several accounts and none chosen ([`crate::AccountSelection::Single`]).
     #[error(
-        "{file}: the file has {} accounts ({}); choose one with --account ID, or plan them \
-         together with --all-accounts",
+        "{file}: {} accounts in the file ({}) and none selected",
         accounts.len(),
         accounts.join(", ")
     )]

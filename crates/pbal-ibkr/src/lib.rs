@@ -1,11 +1,4 @@
-//! Interactive Brokers inputs for pbal: every positions export IBKR users download, read into
-//! one [`Statement`], and the Flex Web Service that fetches them.
-//!
-//! The layout is sniffed, never chosen by the user: Flex Query CSV (plain, with header and
-//! trailer records, or with section codes and line descriptors), the Activity Statement CSV,
-//! and Flex XML. Columns are mapped by name. What pbal did not use is listed in
-//! [`Statement::skipped`]; what it cannot understand is an [`Error`] naming file, line and
-//! field.
+#![doc = include_str!("../README.md")]
 
 mod activity;
 mod currency;
@@ -25,6 +18,8 @@ use rust_decimal::Decimal;
 
 pub use currency::currency_decimals;
 pub use error::Error;
+/// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
+pub use pbal_core;
 pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
     Statement,
@@ -33,7 +28,8 @@ pub use statement::{
 use rows::Collector;
 
 /// Reads an export from a file (the file name appears in every error).
-pub fn read_path(path: &Path) -> Result<Statement, Error> {
+pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
+    let path = path.as_ref();
     let name = path.display().to_string();
     // std's error: the path is in `Error::Io` already (fs-err would name it a second time).
     let bytes = std::fs::read(path).map_err(|source| Error::Io {

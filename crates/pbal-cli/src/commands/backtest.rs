@@ -321,6 +321,7 @@ pub(crate) fn summary(o: &Outcome) -> String {
             Every::Month => "month",
             Every::Quarter => "quarter",
             Every::Year => "year",
+            _ => "period",
         };
         let _ = write!(
             s,
@@ -333,6 +334,7 @@ pub(crate) fn summary(o: &Outcome) -> String {
         Sizing::Continuous => "continuous (exact weights)".to_owned(),
         Sizing::Plan if step == Decimal::ONE => "whole shares".to_owned(),
         Sizing::Plan => format!("steps of {}", step.normalize()),
+        _ => "other sizing".to_owned(),
     };
     let _ = write!(s, "; {sizing}.");
     s

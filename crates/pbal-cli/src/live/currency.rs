@@ -90,18 +90,7 @@ mod tests {
     use super::*;
 
     fn trade(symbol: &str, side: Side, quantity: Decimal, price: Decimal) -> Trade {
-        Trade {
-            symbol: symbol.to_owned(),
-            side,
-            quantity,
-            price,
-            amount: quantity * price,
-            commission: Decimal::ZERO,
-            realized_pnl: None,
-            realized_short_term: Decimal::ZERO,
-            realized_long_term: Decimal::ZERO,
-            lots: Vec::new(),
-        }
+        Trade::new(symbol, side, quantity, price)
     }
 
     #[test]

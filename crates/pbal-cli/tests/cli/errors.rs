@@ -109,3 +109,29 @@ fn backtest_usage_errors_exit_2() {
     let (code, _, _) = pbal.run(&["backtest", "missing.csv", "--continuous"]);
     assert_eq!(code, 2);
 }
+
+/// pbal-ibkr says what is wrong; the CLI adds the flags that fix it.
+#[test]
+fn several_accounts_and_none_chosen_names_the_flags() {
+    let pbal = Pbal::new();
+    let file = fixture("flex/plain-two-accounts.csv");
+    let (code, stdout, stderr) = pbal.run(&["plan", file.to_str().unwrap()]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    insta::assert_snapshot!(stderr, @"error: [FIXTURES]/flex/plain-two-accounts.csv: 2 accounts in the file (U1111111, U2222222) and none selected; choose one with --account ID, or plan them together with --all-accounts");
+}
+
+/// pbal-core states the cap; the CLI names the option that sets it.
+#[test]
+fn a_realized_gain_cap_no_plan_keeps_names_the_flag() {
+    let pbal = Pbal::new();
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &export(),
+        "-c",
+        "-60000",
+        "--max-realized-gain",
+        "0",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: no plan keeps realized gains within the cap of 0; raise --max-realized-gain");
+}

@@ -7,6 +7,7 @@ use crate::{Commission, PlanOptions, Strategy, Targets};
 
 /// How trades are sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Sizing {
     /// The plans `pbal plan` would make (whole shares, or the options' quantity step).
     #[default]

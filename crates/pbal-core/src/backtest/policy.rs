@@ -11,6 +11,7 @@ use crate::Strategy;
 /// When a policy asks pbal for a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Schedule {
     /// On the first price date of every month.
     Monthly,
@@ -54,6 +55,7 @@ impl Schedule {
 /// How often contributions arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Every {
     /// On the first price date of every month.
     #[default]

@@ -178,6 +178,7 @@ proptest! {
             Every::Month => 1,
             Every::Quarter => 3,
             Every::Year => 12,
+            other => panic!("no months for {other:?}"),
         };
         let period = |d: Date| (d.year(), (d.month() - 1) / months);
         let starts = run

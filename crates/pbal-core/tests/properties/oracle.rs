@@ -167,7 +167,7 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
                 (Strategy::BuyOnly, false) => (0, buy_max(budget)),
                 (Strategy::BuyOnly, true) => (-held, 0),
                 (Strategy::Full, _) => (-held, buy_max(budget + sell_all)),
-                (Strategy::Bands, _) => unreachable!("the oracle cases never use bands"),
+                _ => unreachable!("the oracle cases use buy-only and full only"),
             }
         })
         .collect();

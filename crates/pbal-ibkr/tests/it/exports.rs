@@ -14,7 +14,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn golden(name: &str) -> String {
-    let statement = read_path(&fixture(name)).unwrap();
+    let statement = read_path(fixture(name)).unwrap();
     serde_json::to_string_pretty(&statement).unwrap()
 }
 
@@ -54,7 +54,7 @@ fn d(s: &str) -> Decimal {
 
 #[test]
 fn accounts_are_chosen_or_merged() {
-    let s = read_path(&fixture("flex/plain-two-accounts.csv")).unwrap();
+    let s = read_path(fixture("flex/plain-two-accounts.csv")).unwrap();
     let none = BTreeSet::new();
     let err = s.to_holdings(&AccountSelection::Single, &none).unwrap_err();
     assert!(matches!(err, Error::MultipleAccounts { .. }), "{err}");
@@ -97,19 +97,19 @@ fn accounts_are_chosen_or_merged() {
 
 #[test]
 fn cash_comes_from_the_base_summary() {
-    let s = read_path(&fixture("flex/plain-two-accounts.csv")).unwrap();
+    let s = read_path(fixture("flex/plain-two-accounts.csv")).unwrap();
     assert_eq!(s.cash_in_base(&AccountSelection::All).unwrap(), d("1760.9"));
     assert_eq!(
         s.cash_in_base(&AccountSelection::Only("U2222222".into()))
             .unwrap(),
         d("250")
     );
-    let activity = read_path(&fixture("flex/activity-statement.csv")).unwrap();
+    let activity = read_path(fixture("flex/activity-statement.csv")).unwrap();
     assert_eq!(
         activity.cash_in_base(&AccountSelection::Single).unwrap(),
         d("3410.50")
     );
-    let seed = read_path(&fixture("positions-custom.csv")).unwrap();
+    let seed = read_path(fixture("positions-custom.csv")).unwrap();
     assert!(matches!(
         seed.cash_in_base(&AccountSelection::Single),
         Err(Error::NoCash { .. })
@@ -118,7 +118,7 @@ fn cash_comes_from_the_base_summary() {
 
 #[test]
 fn activity_statement_rates_come_from_its_rate_section() {
-    let s = read_path(&fixture("flex/activity-statement.csv")).unwrap();
+    let s = read_path(fixture("flex/activity-statement.csv")).unwrap();
     assert_eq!(s.base_currency.as_deref(), Some("EUR"));
     let h = s
         .to_holdings(&AccountSelection::Single, &BTreeSet::new())

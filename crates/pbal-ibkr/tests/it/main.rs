@@ -3,6 +3,7 @@ mod client_portal;
 mod exports;
 mod flex_web;
 mod integrity;
+mod library;
 mod pipeline;
 mod plans;
 mod robustness;

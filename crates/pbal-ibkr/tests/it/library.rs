@@ -1,0 +1,92 @@
+//! pbal-ibkr as a dependency: paths of any kind, errors that state facts (the CLI adds its own
+//! flags), and a plan from an export in a few lines.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use pbal_core::{PlanOptions, Targets};
+use pbal_ibkr::{AccountSelection, Error, read_path};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+#[test]
+fn read_path_takes_any_path_like_value() {
+    let path = fixtures().join("flex/header-trailer.csv");
+    let from_path_buf = read_path(&path).unwrap();
+    let from_str = read_path(path.to_str().unwrap()).unwrap();
+    let from_string = read_path(path.display().to_string()).unwrap();
+    assert_eq!(from_path_buf.positions.len(), from_str.positions.len());
+    assert_eq!(from_str.source, from_string.source);
+    let missing = read_path("no-such-export.csv").unwrap_err();
+    assert!(matches!(missing, Error::Io { .. }), "{missing}");
+}
+
+#[test]
+fn errors_state_facts_not_command_line_flags() {
+    let s = read_path(fixtures().join("flex/plain-two-accounts.csv")).unwrap();
+    let err = s
+        .to_holdings(&AccountSelection::Single, &BTreeSet::new())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.ends_with("2 accounts in the file (U1111111, U2222222) and none selected"),
+        "{text}"
+    );
+    assert!(!text.contains("--"), "{text}");
+}
+
+/// What examples/plan_from_export.rs does, checked: the equal-weight plan of the export's cash.
+#[test]
+fn an_export_plans_in_a_few_lines() {
+    let statement = read_path(fixtures().join("flex/header-trailer.csv")).unwrap();
+    let selection = AccountSelection::Single;
+    let holdings = statement.to_holdings(&selection, &BTreeSet::new()).unwrap();
+    let cash = statement.cash_in_base(&selection).unwrap();
+    let symbols = holdings
+        .portfolio
+        .holdings()
+        .iter()
+        .map(|h| h.symbol.clone());
+    let targets = Targets::equal(symbols).unwrap();
+    let plan = pbal_core::plan(&holdings.portfolio, &targets, cash, &PlanOptions::new()).unwrap();
+    assert!(plan.cash.spent <= cash);
+    assert!(plan.trades.iter().all(|t| t.side == pbal_core::Side::Buy));
+    assert!(plan.drift_after <= plan.drift_before);
+}
+
+/// The gateway example's own code, run against the fake gateway.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../examples/preview_over_gateway.rs"]
+mod preview_over_gateway;
+
+#[tokio::test]
+async fn the_gateway_example_previews_and_places_nothing() {
+    use pbal_fake_gateway::{FakeGateway, Setup};
+    use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayTls};
+
+    let fake = FakeGateway::start(Setup::ten_etfs());
+    let tls = GatewayTls::Pinned {
+        pem: fake.cert_pem().into_bytes(),
+    };
+    let gateway = Gateway::new(GatewayConfig::new(&fake.url(), tls).unwrap()).unwrap();
+    let lines = preview_over_gateway::preview(&gateway, "DU1234567")
+        .await
+        .unwrap();
+    assert_eq!(lines[0], "7 orders for 10000 of cash", "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with("BUY ") && l.contains(": commission ")),
+        "{lines:?}"
+    );
+    assert!(fake.orders().is_empty(), "a preview places nothing");
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/orders/whatif")),
+        "each order is previewed"
+    );
+}
