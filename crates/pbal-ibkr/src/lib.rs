@@ -9,7 +9,9 @@ mod rows;
 mod statement;
 mod values;
 
+#[cfg(feature = "client-portal")]
 pub mod client_portal;
+#[cfg(feature = "flex-web")]
 pub mod flex_web;
 
 use std::path::Path;

@@ -110,9 +110,8 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
 /// SHA-256 of `der` as `AB:CD:…`.
 #[must_use]
 pub fn fingerprint(der: &[u8]) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(der);
     digest
-        .as_ref()
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect::<Vec<_>>()

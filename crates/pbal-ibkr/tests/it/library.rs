@@ -57,10 +57,12 @@ fn an_export_plans_in_a_few_lines() {
 }
 
 /// The gateway example's own code, run against the fake gateway.
+#[cfg(feature = "client-portal")]
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/preview_over_gateway.rs"]
 mod preview_over_gateway;
 
+#[cfg(feature = "client-portal")]
 #[tokio::test]
 async fn the_gateway_example_previews_and_places_nothing() {
     use pbal_fake_gateway::{FakeGateway, Setup};

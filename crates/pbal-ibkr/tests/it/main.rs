@@ -1,6 +1,8 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
+#[cfg(feature = "client-portal")]
 mod client_portal;
 mod exports;
+#[cfg(feature = "flex-web")]
 mod flex_web;
 mod integrity;
 mod library;
