@@ -465,3 +465,182 @@ pub fn audit_split(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Commission, Holding, Lot, Targets, plan};
+    use rust_decimal::dec;
+
+    fn setup() -> (Portfolio, PlanOptions) {
+        let mut held = Holding::new("AAA", dec!(10), dec!(100)).with_unrealized_pnl(dec!(-50));
+        held.lots = vec![Lot {
+            open_date: None,
+            quantity: dec!(10),
+            cost_basis: dec!(1050),
+            unrealized_pnl: Some(dec!(-50)),
+        }];
+        let portfolio = Portfolio::new(vec![held, Holding::new("BBB", dec!(1), dec!(50))]).unwrap();
+        (portfolio, PlanOptions::default())
+    }
+
+    fn planned(cash: Decimal, options: &PlanOptions) -> (Plan, Portfolio) {
+        let (portfolio, _) = setup();
+        let targets = Targets::equal(["AAA", "BBB"]).unwrap();
+        (
+            plan(&portfolio, &targets, cash, options).unwrap(),
+            portfolio,
+        )
+    }
+
+    fn rule(p: &Plan, portfolio: &Portfolio, cash: Decimal, options: &PlanOptions) -> &'static str {
+        audit(p, portfolio, cash, options).unwrap_err().rule
+    }
+
+    #[test]
+    fn a_plan_that_spends_cash_that_is_not_there_fails() {
+        let (_, options) = setup();
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        assert!(audit(&p, &portfolio, dec!(500), &options).is_ok());
+        // Count the cash twice: the same orders now "start" from 1,000.
+        p.cash.available = dec!(1000);
+        p.cash.left += dec!(500);
+        assert_eq!(
+            rule(&p, &portfolio, dec!(500), &options),
+            "cash conservation"
+        );
+    }
+
+    #[test]
+    fn cash_below_the_reserve_fails() {
+        let options = PlanOptions {
+            reserve: dec!(100),
+            ..PlanOptions::default()
+        };
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        let buy = p.trades.iter_mut().find(|t| t.side == Side::Buy).unwrap();
+        buy.quantity += dec!(2);
+        buy.amount = buy.quantity * buy.price;
+        let extra = dec!(2) * buy.price;
+        p.cash.spent += extra;
+        p.cash.left -= extra;
+        let symbol = buy.symbol.clone();
+        let row = p.positions.iter_mut().find(|r| r.symbol == symbol).unwrap();
+        row.trade_quantity += dec!(2);
+        row.value_after += extra;
+        assert_eq!(rule(&p, &portfolio, dec!(500), &options), "reserve");
+    }
+
+    #[test]
+    fn a_sale_beyond_the_holding_fails() {
+        let options = PlanOptions {
+            strategy: crate::Strategy::Full,
+            ..PlanOptions::default()
+        };
+        let (p, _) = planned(dec!(0), &options);
+        let sold = p.trades.iter().find(|t| t.side == Side::Sell).unwrap();
+        assert_eq!(sold.symbol, "AAA");
+        // The same plan against an account that holds one share less than it sells.
+        let fewer = Portfolio::new(vec![
+            Holding::new("AAA", sold.quantity - dec!(1), dec!(100)),
+            Holding::new("BBB", dec!(1), dec!(50)),
+        ])
+        .unwrap();
+        assert_eq!(
+            rule(&p, &fewer, dec!(0), &options),
+            "sale beyond the holding"
+        );
+    }
+
+    #[test]
+    fn a_buy_only_plan_that_sells_without_need_fails() {
+        let full = PlanOptions {
+            strategy: crate::Strategy::Full,
+            ..PlanOptions::default()
+        };
+        let (p, portfolio) = planned(dec!(0), &full);
+        assert!(p.trades.iter().any(|t| t.side == Side::Sell));
+        let (_, buy_only) = setup();
+        assert_eq!(rule(&p, &portfolio, dec!(0), &buy_only), "buy-only");
+    }
+
+    #[test]
+    fn a_fraction_in_a_whole_share_plan_fails() {
+        let (_, options) = setup();
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        p.trades[0].quantity += dec!(0.5);
+        assert_eq!(rule(&p, &portfolio, dec!(500), &options), "quantity step");
+    }
+
+    #[test]
+    fn an_order_missing_from_the_table_fails() {
+        let (_, options) = setup();
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        p.positions
+            .iter_mut()
+            .for_each(|r| r.trade_quantity = Decimal::ZERO);
+        assert_eq!(
+            rule(&p, &portfolio, dec!(500), &options),
+            "orders in the plan table"
+        );
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        p.trades[0].symbol = "ZZZ".to_owned();
+        assert_eq!(
+            rule(&p, &portfolio, dec!(500), &options),
+            "orders in the plan table"
+        );
+    }
+
+    #[test]
+    fn realized_gains_that_are_not_the_lots_closed_fail() {
+        let options = PlanOptions {
+            strategy: crate::Strategy::Full,
+            ..PlanOptions::default()
+        };
+        let (mut p, portfolio) = planned(dec!(0), &options);
+        let sell = p.trades.iter_mut().find(|t| t.side == Side::Sell).unwrap();
+        assert!(!sell.lots.is_empty());
+        sell.realized_short_term += dec!(1);
+        sell.realized_pnl = Some(sell.realized_short_term + sell.realized_long_term);
+        p.realized.short_term += dec!(1);
+        assert_eq!(rule(&p, &portfolio, dec!(0), &options), "realized gains");
+    }
+
+    #[test]
+    fn a_wrong_commission_fails() {
+        let options = PlanOptions {
+            commission: Commission::Flat(dec!(1)),
+            ..PlanOptions::default()
+        };
+        let (mut p, portfolio) = planned(dec!(500), &options);
+        p.trades[0].commission = Decimal::ZERO;
+        p.cash.commission -= dec!(1);
+        p.cash.left += dec!(1);
+        assert_eq!(rule(&p, &portfolio, dec!(500), &options), "commission");
+    }
+
+    #[test]
+    fn a_household_split_that_loses_shares_or_cash_fails() {
+        let (_, options) = setup();
+        let (p, _) = planned(dec!(500), &options);
+        let held = BTreeMap::from([(
+            "AAA".to_owned(),
+            BTreeMap::from([("U1".to_owned(), dec!(10))]),
+        )]);
+        let cash = BTreeMap::from([("U1".to_owned(), dec!(250)), ("U2".to_owned(), dec!(250))]);
+        let split = crate::split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None);
+        assert_eq!(audit_split(&split, &p, &held, &cash), Ok(()));
+        let mut lost = split.clone();
+        lost.orders.pop();
+        assert_eq!(
+            audit_split(&lost, &p, &held, &cash).unwrap_err().rule,
+            "household split"
+        );
+        let mut leaked = split;
+        *leaked.cash_after.values_mut().next().unwrap() += dec!(1);
+        assert_eq!(
+            audit_split(&leaked, &p, &held, &cash).unwrap_err().rule,
+            "cash conservation"
+        );
+    }
+}
