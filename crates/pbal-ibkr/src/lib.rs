@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod activity;
+mod audit;
 mod currency;
 mod error;
 mod flex_csv;
@@ -18,6 +19,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+pub use audit::audit_currencies;
 pub use currency::currency_decimals;
 pub use error::Error;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).

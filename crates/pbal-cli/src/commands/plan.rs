@@ -76,6 +76,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
         .with_context(|| format!("cannot plan {}", file.display()))?;
+    pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
     if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
         warn(&format!(
             "the search stopped before proving this plan optimal: the best possible plan is at \

@@ -211,6 +211,8 @@ fn plan_case(m: &Model, c: &Choice) -> Result<(), TestCaseError> {
     };
     pbal_core::audit(&plan, &holdings.portfolio, cash, &options)
         .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}")))?;
+    pbal_ibkr::audit_currencies(&plan, &holdings)
+        .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}")))?;
 
     if selection == AccountSelection::All && available.is_some() {
         // The household's orders per account, each paid from that account's own cash.
