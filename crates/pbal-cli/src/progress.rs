@@ -46,6 +46,18 @@ pub(crate) fn spinner(message: &str) -> Spinner {
     Spinner { bar, finished }
 }
 
+impl Spinner {
+    /// Prints a line on stderr above the spinner (a plain line when it is hidden).
+    pub(crate) fn println(&self, line: &str) {
+        if self.bar.is_hidden() {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+}
+
 impl Drop for Spinner {
     fn drop(&mut self) {
         let mut done = self

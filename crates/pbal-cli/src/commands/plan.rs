@@ -74,8 +74,12 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     {
         warn(&warning);
     }
+    let spinner =
+        crate::progress::spinner(&format!("planning {} assets", portfolio.holdings().len()));
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
-        .with_context(|| format!("cannot plan {}", file.display()))?;
+        .with_context(|| format!("cannot plan {}", file.display()));
+    drop(spinner);
+    let plan = plan?;
     pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
     if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
         warn(&format!(

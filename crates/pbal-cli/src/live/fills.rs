@@ -45,6 +45,8 @@ pub(crate) async fn wait(
         .collect();
     let deadline = Instant::now() + timeout;
     let poll = Duration::from_secs(1);
+    let spinner =
+        crate::progress::spinner(&format!("waiting for {} order(s) to fill", outcomes.len()));
     // The session idles out after about five minutes: tickle when the wait starts and then
     // every minute.
     let mut next_tickle = Instant::now();
@@ -78,7 +80,7 @@ pub(crate) async fn wait(
                 }
             }
             if (outcome.status.clone(), outcome.filled) != before {
-                progress(outcome);
+                spinner.println(&progress(outcome));
             }
         }
         let open = outcomes
@@ -99,19 +101,18 @@ pub(crate) async fn wait(
     }
 }
 
-fn progress(outcome: &Outcome) {
-    use std::io::Write as _;
+/// One order's new status, as a line.
+fn progress(outcome: &Outcome) -> String {
     let price = outcome
         .average_price
         .map(|p| format!(" @ {}", p.normalize()))
         .unwrap_or_default();
-    let _ = writeln!(
-        std::io::stderr(),
+    format!(
         "  {} {} {}: {} ({} filled{price})",
         outcome.order.ticket.side.as_str(),
         outcome.order.ticket.quantity.normalize(),
         outcome.order.ticket.symbol,
         outcome.status,
         outcome.filled.normalize()
-    );
+    )
 }
