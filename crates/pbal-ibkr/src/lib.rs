@@ -5,8 +5,12 @@ mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
+mod managed;
 mod rows;
 mod statement;
+mod targets;
+#[cfg(feature = "targets-toml")]
+mod targets_toml;
 mod values;
 
 #[cfg(feature = "client-portal")]
@@ -26,6 +30,9 @@ pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
     Statement,
 };
+
+pub use managed::{Managed, Note};
+pub use targets::{TargetsError, TargetsSpec};
 
 use rows::Collector;
 

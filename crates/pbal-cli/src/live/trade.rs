@@ -624,10 +624,10 @@ async fn price_with_snapshots(
         .collect();
     let mut unheld = Vec::new();
     if let Some(file) = targets_file {
-        for (symbol, conid) in &file.conids {
+        for (symbol, conid) in &file.spec.conids {
             conids.insert(symbol.clone(), conid.clone());
         }
-        for (symbol, _) in &file.weights {
+        for (symbol, _) in &file.spec.weights {
             if !statement.positions.iter().any(|p| &p.symbol == symbol) {
                 unheld.push(symbol.clone());
             }
