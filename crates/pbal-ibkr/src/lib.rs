@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 mod activity;
+pub mod basket;
 mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
+mod household;
 mod managed;
 mod rows;
 mod statement;

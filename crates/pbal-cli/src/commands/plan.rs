@@ -8,7 +8,6 @@ use pbal_core::{PlanOptions, Portfolio, Strategy, Targets};
 use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
-use crate::basket::{self, OrderType};
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
     WashSaleArg,
@@ -16,6 +15,7 @@ use crate::cli::{
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
+use pbal_ibkr::basket::{self, OrderType};
 
 /// The original tool's default input.
 const DEFAULT_FILE: &str = "Downloads/positions-custom.csv";
@@ -140,7 +140,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                 order_type,
             );
             for w in &warnings {
-                warn(w);
+                warn(&w.to_string());
             }
             text
         }
@@ -163,31 +163,14 @@ fn household_split(
     cash: CashArg,
     cash_account: Option<&str>,
 ) -> Result<pbal_core::HouseholdSplit> {
-    let held: BTreeMap<String, BTreeMap<String, Decimal>> = holdings
-        .instruments
-        .iter()
-        .map(|(symbol, i)| {
-            let mut per_account: BTreeMap<String, Decimal> = BTreeMap::new();
-            for (account, quantity) in &i.accounts {
-                *per_account.entry(account.clone()).or_default() += *quantity;
-            }
-            (symbol.clone(), per_account)
-        })
-        .collect();
+    let held = holdings.held_by_account();
     let zero: BTreeMap<String, Decimal> = statement
         .accounts
         .iter()
         .map(|a| (a.clone(), Decimal::ZERO))
         .collect();
     let account_cash: BTreeMap<String, Decimal> = match (cash, cash_account) {
-        (CashArg::Available, _) => statement
-            .accounts
-            .iter()
-            .map(|a| {
-                let amount = statement.cash_in_base(&AccountSelection::Only(a.clone()))?;
-                Ok((a.clone(), amount))
-            })
-            .collect::<Result<_>>()?,
+        (CashArg::Available, _) => statement.cash_per_account()?,
         (CashArg::Amount(amount), Some(id)) => {
             if !statement.accounts.iter().any(|a| a == id) {
                 bail!(
@@ -211,16 +194,7 @@ fn household_split(
                 );
                 (sells.cash_after, "its sales")
             } else {
-                let mut values = zero.clone();
-                for (symbol, i) in &holdings.instruments {
-                    let price = holdings
-                        .portfolio
-                        .get(symbol)
-                        .map_or(Decimal::ZERO, |h| h.price);
-                    for (account, quantity) in &i.accounts {
-                        *values.entry(account.clone()).or_default() += *quantity * price;
-                    }
-                }
+                let values = holdings.value_by_account(&statement.accounts);
                 (values, "its share of the household's value")
             };
             let parts = pbal_core::split_amount(amount, &weights);
@@ -280,23 +254,10 @@ fn wash_sale_guard(
     engine: &EngineArgs,
     statement: &pbal_ibkr::Statement,
 ) -> Option<pbal_core::WashSaleGuard> {
-    if engine.wash_sale == WashSaleArg::Off || statement.trades.is_empty() {
+    if engine.wash_sale == WashSaleArg::Off {
         return None;
     }
-    Some(pbal_core::WashSaleGuard {
-        history: statement
-            .trades
-            .iter()
-            .map(|t| pbal_core::PastTrade {
-                symbol: t.symbol.clone(),
-                date: t.date,
-                side: t.side,
-                quantity: t.quantity,
-                realized_pnl: t.realized_pnl,
-            })
-            .collect(),
-        block_buys: engine.wash_sale == WashSaleArg::Block,
-    })
+    statement.wash_sale_guard(engine.wash_sale == WashSaleArg::Block)
 }
 
 /// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
