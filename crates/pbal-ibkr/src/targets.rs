@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 pub struct TargetsSpec {
     /// Where it was read from (`targets` when built in code); errors name it.
     pub source: String,
-    /// Weights as fractions summing to 1, in the order given.
+    /// Weights as fractions summing to 1, in the order given (symbol order from TOML).
     pub weights: Vec<(String, Decimal)>,
     /// Prices (base currency) for symbols that are not held.
     pub prices: BTreeMap<String, Decimal>,

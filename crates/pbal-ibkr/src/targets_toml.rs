@@ -20,7 +20,8 @@ use rust_decimal::Decimal;
 use crate::targets::{TargetsError, TargetsSpec};
 
 impl TargetsSpec {
-    /// Reads a targets file's text; `source` names it in errors (a path, usually).
+    /// Reads a targets file's text; `source` names it in errors (a path, usually). The weights
+    /// come in symbol order (TOML tables are unordered).
     ///
     /// ```
     /// use pbal_core::dec;
