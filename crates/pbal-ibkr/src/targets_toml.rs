@@ -100,8 +100,8 @@ impl TargetsSpec {
         }
         let spec = Self {
             prices,
-            conids,
             exclude,
+            conids,
             substitutes,
             ..Self::with_source(source, raw)?
         };
