@@ -26,7 +26,7 @@ impl TargetsSpec {
     /// ```
     /// use pbal_core::dec;
     /// let spec = pbal_ibkr::TargetsSpec::from_toml_str("VTI = 60\nBND = \"40%\"\n", "t.toml")?;
-    /// assert_eq!(spec.weights[1], ("BND".to_owned(), dec!(0.4)));
+    /// assert_eq!(spec.weights[0], ("BND".to_owned(), dec!(0.4))); // symbol order
     /// # Ok::<(), pbal_ibkr::TargetsError>(())
     /// ```
     pub fn from_toml_str(text: &str, source: &str) -> Result<Self, TargetsError> {
