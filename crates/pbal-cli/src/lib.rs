@@ -4,7 +4,6 @@
 //! 3 `pbal trade` placed orders but not all of them filled, 4 a plan failed its audit: a bug in
 //! pbal, nothing written or placed).
 
-mod basket;
 mod cli;
 mod commands;
 mod config;

@@ -12,12 +12,22 @@ pub(crate) fn line_at(text: &str, offset: usize) -> usize {
 /// `FILE:LINE: message`, with the key named where toml's message leaves it out (a duplicate
 /// key points at the key's text, which is the name).
 pub(crate) fn parse_error(path: &Path, text: &str, error: &toml::de::Error) -> anyhow::Error {
+    error_at(path, text, error.span(), error.message())
+}
+
+/// [`parse_error`] from its parts: the error's byte range in `text` and toml's message.
+pub(crate) fn error_at(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+) -> anyhow::Error {
     let name = path.display();
-    let Some(span) = error.span() else {
-        return anyhow!("{name}: {}", error.message().trim());
+    let Some(span) = span else {
+        return anyhow!("{name}: {}", message.trim());
     };
     let line = line_at(text, span.start);
-    let message = error.message().trim();
+    let message = message.trim();
     let spanned = text.get(span.clone()).unwrap_or_default().trim();
     if message.starts_with("duplicate key") && !spanned.is_empty() {
         let key = spanned.trim_matches(['[', ']', '"', '\'']);

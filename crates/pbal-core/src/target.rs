@@ -53,6 +53,26 @@ impl Targets {
         Ok(Self { weights: map })
     }
 
+    /// What written weights summing to `sum` are in: `Some(100)` for percent, `Some(1)` for
+    /// fractions (each within the tolerance [`Targets::new`] allows), `None` for neither.
+    /// Dividing each weight by the scale gives the fractions `Targets::new` takes.
+    ///
+    /// ```
+    /// use pbal_core::{Targets, dec};
+    /// assert_eq!(Targets::scale_of(dec!(100)), Some(dec!(100)));
+    /// assert_eq!(Targets::scale_of(dec!(0.9999999999)), Some(dec!(1)));
+    /// assert_eq!(Targets::scale_of(dec!(90)), None);
+    /// ```
+    pub fn scale_of(sum: Decimal) -> Option<Decimal> {
+        if (sum - Decimal::ONE_HUNDRED).abs() <= SUM_TOLERANCE * Decimal::ONE_HUNDRED {
+            Some(Decimal::ONE_HUNDRED)
+        } else if (sum - Decimal::ONE).abs() <= SUM_TOLERANCE {
+            Some(Decimal::ONE)
+        } else {
+            None
+        }
+    }
+
     /// Equal weights over `symbols` (the original tool's default: every held symbol alike).
     ///
     /// ```

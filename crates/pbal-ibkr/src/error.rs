@@ -176,4 +176,34 @@ pub enum Error {
         /// Cause.
         source: pbal_core::Error,
     },
+    /// No holdings to give equal weights to, and no targets.
+    #[error("no holdings and no targets: {source}")]
+    NothingHeld {
+        /// Cause.
+        source: pbal_core::Error,
+    },
+    /// A target is neither held nor priced.
+    #[error(
+        "{file}: {symbol} has a target but is neither held nor priced{}",
+        held_as.as_ref().map(|h| format!(" ({h} is held: symbols are case-sensitive)")).unwrap_or_default()
+    )]
+    UnpricedTarget {
+        /// The targets' source.
+        file: String,
+        /// The symbol.
+        symbol: String,
+        /// The held symbol it matches but for case.
+        held_as: Option<String>,
+    },
+    /// The target weights are not valid targets.
+    #[error("{file}: {source}")]
+    TargetWeights {
+        /// The targets' source.
+        file: String,
+        /// Cause.
+        source: pbal_core::Error,
+    },
+    /// The targets spec is not valid.
+    #[error(transparent)]
+    Targets(#[from] crate::TargetsError),
 }

@@ -2,12 +2,18 @@
 
 mod activity;
 mod audit;
+pub mod basket;
 mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
+mod household;
+mod managed;
 mod rows;
 mod statement;
+mod targets;
+#[cfg(feature = "targets-toml")]
+mod targets_toml;
 mod values;
 
 #[cfg(feature = "client-portal")]
@@ -28,6 +34,9 @@ pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
     Statement,
 };
+
+pub use managed::{Managed, Note};
+pub use targets::{TargetsError, TargetsSpec};
 
 use rows::Collector;
 

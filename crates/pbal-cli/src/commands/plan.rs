@@ -1,14 +1,13 @@
 //! `pbal plan`: read positions, make the plan, show it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use pbal_core::{Holding, PlanOptions, Portfolio, Strategy, Targets};
+use anyhow::{Context, Result, anyhow, bail};
+use pbal_core::{PlanOptions, Portfolio, Strategy, Targets};
 use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
-use crate::basket::{self, OrderType};
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
     WashSaleArg,
@@ -16,6 +15,7 @@ use crate::cli::{
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
+use pbal_ibkr::basket::{self, OrderType};
 
 /// The original tool's default input.
 const DEFAULT_FILE: &str = "Downloads/positions-custom.csv";
@@ -145,7 +145,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                 order_type,
             );
             for w in &warnings {
-                warn(w);
+                warn(&w.to_string());
             }
             text
         }
@@ -168,31 +168,14 @@ fn household_split(
     cash: CashArg,
     cash_account: Option<&str>,
 ) -> Result<pbal_core::HouseholdSplit> {
-    let held: BTreeMap<String, BTreeMap<String, Decimal>> = holdings
-        .instruments
-        .iter()
-        .map(|(symbol, i)| {
-            let mut per_account: BTreeMap<String, Decimal> = BTreeMap::new();
-            for (account, quantity) in &i.accounts {
-                *per_account.entry(account.clone()).or_default() += *quantity;
-            }
-            (symbol.clone(), per_account)
-        })
-        .collect();
+    let held = holdings.held_by_account();
     let zero: BTreeMap<String, Decimal> = statement
         .accounts
         .iter()
         .map(|a| (a.clone(), Decimal::ZERO))
         .collect();
     let account_cash: BTreeMap<String, Decimal> = match (cash, cash_account) {
-        (CashArg::Available, _) => statement
-            .accounts
-            .iter()
-            .map(|a| {
-                let amount = statement.cash_in_base(&AccountSelection::Only(a.clone()))?;
-                Ok((a.clone(), amount))
-            })
-            .collect::<Result<_>>()?,
+        (CashArg::Available, _) => statement.cash_per_account()?,
         (CashArg::Amount(amount), Some(id)) => {
             if !statement.accounts.iter().any(|a| a == id) {
                 bail!(
@@ -216,16 +199,7 @@ fn household_split(
                 );
                 (sells.cash_after, "its sales")
             } else {
-                let mut values = zero.clone();
-                for (symbol, i) in &holdings.instruments {
-                    let price = holdings
-                        .portfolio
-                        .get(symbol)
-                        .map_or(Decimal::ZERO, |h| h.price);
-                    for (account, quantity) in &i.accounts {
-                        *values.entry(account.clone()).or_default() += *quantity * price;
-                    }
-                }
+                let values = holdings.value_by_account(&statement.accounts);
                 (values, "its share of the household's value")
             };
             let parts = pbal_core::split_amount(amount, &weights);
@@ -285,23 +259,10 @@ fn wash_sale_guard(
     engine: &EngineArgs,
     statement: &pbal_ibkr::Statement,
 ) -> Option<pbal_core::WashSaleGuard> {
-    if engine.wash_sale == WashSaleArg::Off || statement.trades.is_empty() {
+    if engine.wash_sale == WashSaleArg::Off {
         return None;
     }
-    Some(pbal_core::WashSaleGuard {
-        history: statement
-            .trades
-            .iter()
-            .map(|t| pbal_core::PastTrade {
-                symbol: t.symbol.clone(),
-                date: t.date,
-                side: t.side,
-                quantity: t.quantity,
-                realized_pnl: t.realized_pnl,
-            })
-            .collect(),
-        block_buys: engine.wash_sale == WashSaleArg::Block,
-    })
+    statement.wash_sale_guard(engine.wash_sale == WashSaleArg::Block)
 }
 
 /// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
@@ -315,7 +276,7 @@ fn with_substitutes(
     options: &PlanOptions,
 ) -> Result<Targets> {
     let mut substitutes = targets_file
-        .map(|t| t.substitutes.clone())
+        .map(|t| t.spec.substitutes.clone())
         .unwrap_or_default();
     if let Some(path) = &engine.substitutes {
         substitutes.extend(crate::targets::read_substitutes(path)?);
@@ -384,92 +345,81 @@ pub(crate) fn plannable(
     targets_file: Option<&TargetsFile>,
     market_prices: &BTreeMap<String, Decimal>,
 ) -> Result<(Holdings, Portfolio, Targets)> {
-    let include: BTreeSet<String> = targets_file
-        .iter()
-        .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
-        .collect();
-    let holdings = statement.to_holdings(selection, &include)?;
+    let spec = targets_file.map(|t| &t.spec);
+    let holdings = statement.holdings_for(selection, spec)?;
     for note in &holdings.excluded {
         warn(note);
+    }
+    if let Some(file) = targets_file {
+        tell_notes(&holdings.notes(spec), file);
     }
     let (portfolio, targets) = managed(&holdings, targets_file, market_prices)?;
     Ok((holdings, portfolio, targets))
 }
 
-/// The managed portfolio and its targets: exclusions removed, unheld targets added at their
-/// price (`market_prices` first, then the targets file), equal weights when no targets file is
-/// given.
+/// What the targets file leaves implicit, grouped (one line for all symbols without a target).
+fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
+    let file_name = file.path.display().to_string();
+    for note in notes {
+        match note {
+            pbal_ibkr::Note::NoTarget { symbol } => {
+                crate::ui::warn_grouped("no target", &file_name, symbol, |file, symbols| {
+                    match symbols {
+                        [one] => format!(
+                            "{one} is held but has no target in {file}: its target is 0% (add it to `exclude` to leave it alone)"
+                        ),
+                        _ => format!(
+                            "{} are held but have no target in {file}: their targets are 0% (add them to `exclude` to leave them alone)",
+                            crate::ui::and_list(symbols)
+                        ),
+                    }
+                });
+            }
+            pbal_ibkr::Note::ExcludedNotHeld { symbol } => {
+                crate::ui::warn_grouped("excluded, not held", "", symbol, |_, symbols| {
+                    let verb = if symbols.len() == 1 { "is" } else { "are" };
+                    format!(
+                        "{} {verb} excluded but not held",
+                        crate::ui::and_list(symbols)
+                    )
+                });
+            }
+            other => warn(&other.to_string()),
+        }
+    }
+}
+
+/// The managed portfolio and its targets (pbal-ibkr's rules), its errors told with the CLI's
+/// hints.
 fn managed(
     holdings: &Holdings,
     targets_file: Option<&TargetsFile>,
     market_prices: &BTreeMap<String, Decimal>,
 ) -> Result<(Portfolio, Targets)> {
-    let Some(file) = targets_file else {
-        let portfolio = holdings.portfolio.clone();
-        let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))
-            .context(
+    holdings
+        .managed(targets_file.map(|t| &t.spec), market_prices)
+        .map_err(|e| match e {
+            pbal_ibkr::Error::NothingHeld { source } => anyhow::Error::new(source).context(
                 "the export holds no positions: give a targets file with a price for each fund \
                  to buy (`[VTI]`, `weight = 60`, `price = 250.50`)",
-            )?;
-        return Ok((portfolio, targets));
-    };
-    let mut list: Vec<Holding> = Vec::new();
-    for h in holdings.portfolio.holdings() {
-        if file.exclude.contains(&h.symbol) {
-            continue;
-        }
-        if !file.weights.iter().any(|(s, _)| s == &h.symbol) {
-            let file_name = file.path.display().to_string();
-            crate::ui::warn_grouped("no target", &file_name, &h.symbol, |file, symbols| {
-                match symbols {
-                    [one] => format!(
-                        "{one} is held but has no target in {file}: its target is 0% (add it to `exclude` to leave it alone)"
-                    ),
-                    _ => format!(
-                        "{} are held but have no target in {file}: their targets are 0% (add them to `exclude` to leave them alone)",
-                        crate::ui::and_list(symbols)
-                    ),
-                }
-            });
-        }
-        list.push(h.clone());
-    }
-    for symbol in &file.exclude {
-        if holdings.portfolio.get(symbol).is_none() {
-            crate::ui::warn_grouped("excluded, not held", "", symbol, |_, symbols| {
-                let verb = if symbols.len() == 1 { "is" } else { "are" };
-                format!(
-                    "{} {verb} excluded but not held",
-                    crate::ui::and_list(symbols)
-                )
-            });
-        }
-    }
-    for (symbol, _) in &file.weights {
-        if holdings.portfolio.get(symbol).is_some() {
-            continue;
-        }
-        let Some(price) = market_prices
-            .get(symbol)
-            .or_else(|| file.prices.get(symbol))
-        else {
-            let upper = symbol.to_uppercase();
-            if upper != *symbol && holdings.portfolio.get(&upper).is_some() {
-                bail!(
-                    "{}: {symbol} has a target but is not held, and {upper} is: symbols are \
-                     case-sensitive, write {upper}",
-                    file.path.display()
-                );
+            ),
+            pbal_ibkr::Error::UnpricedTarget {
+                file,
+                symbol,
+                held_as: Some(upper),
+            } => anyhow!(
+                "{file}: {symbol} has a target but is not held, and {upper} is: symbols are \
+                 case-sensitive, write {upper}"
+            ),
+            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => anyhow!(
+                "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
+            ),
+            pbal_ibkr::Error::Portfolio { source, .. } => anyhow::Error::new(source),
+            pbal_ibkr::Error::TargetWeights { file, source } => {
+                anyhow::Error::new(source).context(file)
             }
-            bail!(
-                "{}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ...",
-                file.path.display()
-            );
-        };
-        list.push(Holding::new(symbol.clone(), Decimal::ZERO, *price));
-    }
-    let portfolio = Portfolio::new(list)?;
-    Ok((portfolio, file.targets()?))
+            other => anyhow::Error::new(other),
+        })
 }
 
 pub(crate) fn options(args: &EngineArgs) -> PlanOptions {

@@ -10,7 +10,7 @@ use pbal_ibkr::Instrument;
 use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderTicket};
 use rust_decimal::Decimal;
 
-use crate::basket::{OrderType, limit_price};
+use pbal_ibkr::basket::{OrderType, limit_price};
 
 /// Prefix of every client order id pbal sets: how `pbal cancel` recognises its orders.
 pub(crate) const C_OID_PREFIX: &str = "pbal-";

@@ -23,13 +23,13 @@ use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
 use super::{currency, market};
-use crate::basket::OrderType;
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
 use crate::output::warn;
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
+use pbal_ibkr::basket::OrderType;
 
 pub(crate) fn run(args: &TradeArgs) -> Result<()> {
     super::block_on(trade(args))
@@ -624,10 +624,10 @@ async fn price_with_snapshots(
         .collect();
     let mut unheld = Vec::new();
     if let Some(file) = targets_file {
-        for (symbol, conid) in &file.conids {
+        for (symbol, conid) in &file.spec.conids {
             conids.insert(symbol.clone(), conid.clone());
         }
-        for (symbol, _) in &file.weights {
+        for (symbol, _) in &file.spec.weights {
             if !statement.positions.iter().any(|p| &p.symbol == symbol) {
                 unheld.push(symbol.clone());
             }

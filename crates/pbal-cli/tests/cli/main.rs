@@ -6,6 +6,7 @@ mod config;
 mod errors;
 mod fetch;
 mod ibkr;
+mod library;
 #[cfg(feature = "live")]
 mod live;
 mod plan;

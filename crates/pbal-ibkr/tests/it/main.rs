@@ -9,3 +9,4 @@ mod library;
 mod pipeline;
 mod plans;
 mod robustness;
+mod targets;

@@ -6,17 +6,45 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::Instrument;
 use pbal_core::{Plan, Side, Trade};
-use pbal_ibkr::Instrument;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// How orders are priced.
+/// How orders are priced. Exhaustive on purpose: callers map each kind to their own order
+/// tickets, and a new kind should make them decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OrderType {
+pub enum OrderType {
     /// Market orders.
     Market,
     /// Limit orders `bps` basis points through the plan's price (buys above, sells below).
-    Limit { bps: u32 },
+    Limit {
+        /// Basis points through the plan's price.
+        bps: u32,
+    },
+}
+
+/// Something the basket had to assume or could not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BasketWarning {
+    /// The plan has no orders: the basket is empty.
+    Empty,
+    /// A symbol's trading currency is unknown: USD is written.
+    CurrencyAssumed {
+        /// The symbol.
+        symbol: String,
+    },
+}
+
+impl std::fmt::Display for BasketWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("the plan has no orders: the basket is empty"),
+            Self::CurrencyAssumed { symbol } => {
+                write!(f, "{symbol}: currency unknown, assumed USD")
+            }
+        }
+    }
 }
 
 const MARKET_HEADER: &str =
@@ -25,7 +53,7 @@ const LIMIT_HEADER: &str =
     "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,LmtPrice,BasketTag";
 
 /// A short, deterministic digest of the plan's orders (FNV-1a 64), used as the basket tag.
-pub(crate) fn plan_digest(plan: &Plan) -> String {
+pub fn plan_digest(plan: &Plan) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for t in &plan.trades {
         let line = format!(
@@ -45,7 +73,7 @@ pub(crate) fn plan_digest(plan: &Plan) -> String {
 
 /// The limit price: `bps` through the plan price, rounded to the cent away from the market
 /// side (buys up, sells down) so it stays marketable.
-pub(crate) fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
+pub fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
     let offset = price * Decimal::from(bps) / Decimal::from(10_000);
     match side {
         Side::Buy => {
@@ -57,21 +85,19 @@ pub(crate) fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
     }
 }
 
-/// Renders the basket. Returns the text and any warnings (e.g. an assumed currency).
-pub(crate) fn render(
+/// Renders the basket: the CSV text, and what it assumed (an unknown currency). `instruments`
+/// and `base_currency` come from [`crate::Holdings`].
+pub fn render(
     plan: &Plan,
     instruments: &BTreeMap<String, Instrument>,
     base_currency: Option<&str>,
     order_type: OrderType,
-) -> (String, Vec<String>) {
+) -> (String, Vec<BasketWarning>) {
     let tag = format!("pbal-{}", &plan_digest(plan)[..12]);
     let mut warnings = Vec::new();
     let mut out = String::new();
     if plan.trades.is_empty() {
-        return (
-            out,
-            vec!["the plan has no orders: the basket is empty".to_owned()],
-        );
+        return (out, vec![BasketWarning::Empty]);
     }
     let _ = writeln!(
         out,
@@ -93,7 +119,9 @@ pub(crate) fn render(
             .and_then(|i| i.currency.as_deref())
             .or(base_currency)
             .unwrap_or_else(|| {
-                warnings.push(format!("{}: currency unknown, assumed USD", trade.symbol));
+                warnings.push(BasketWarning::CurrencyAssumed {
+                    symbol: trade.symbol.clone(),
+                });
                 "USD"
             });
         let _ = writeln!(

@@ -1,0 +1,95 @@
+//! A library user gets the plan `pbal plan` makes, from the same file and options, in a few
+//! lines of pbal-core and pbal-ibkr (the README's library section shows the same calls).
+
+use pbal_core::{Decimal, PlanOptions, dec};
+use pbal_ibkr::{AccountSelection, TargetsSpec};
+
+use crate::common::{Pbal, fixture};
+
+/// An order as both sides tell it: side, quantity, symbol, price (compared as numbers: the
+/// JSON shows prices to the cent).
+type Order = (String, Decimal, String, Decimal);
+
+/// The orders of `pbal plan … -f json`.
+fn cli_orders(args: &[&str]) -> Vec<Order> {
+    let (code, stdout, stderr) = Pbal::new().run(&[&["plan", "-f", "json"], args].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    json["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let field = |k: &str| t[k].as_str().unwrap().to_owned();
+            let number = |k: &str| field(k).parse::<Decimal>().unwrap();
+            (
+                field("side"),
+                number("quantity"),
+                field("symbol"),
+                number("price"),
+            )
+        })
+        .collect()
+}
+
+fn library_orders(plan: &pbal_core::Plan) -> Vec<Order> {
+    plan.trades
+        .iter()
+        .map(|t| (t.side.to_string(), t.quantity, t.symbol.clone(), t.price))
+        .collect()
+}
+
+#[test]
+fn a_targets_file_and_a_cash_amount_plan_alike() {
+    let positions = fixture("positions-custom.csv");
+    let targets = fixture("targets-sectors.toml");
+    let as_of: jiff::civil::Date = "2026-01-15".parse().unwrap();
+
+    // The library user's code.
+    let statement = pbal_ibkr::read_path(&positions).unwrap();
+    let text = std::fs::read_to_string(&targets).unwrap();
+    let spec = TargetsSpec::from_toml_str(&text, "targets-sectors.toml").unwrap();
+    let managed = statement
+        .portfolio(&AccountSelection::Single, Some(&spec))
+        .unwrap();
+    let options = PlanOptions::new().with_as_of(as_of);
+    let plan = pbal_core::plan(&managed.portfolio, &managed.targets, dec!(5000), &options).unwrap();
+
+    let cli = cli_orders(&[
+        positions.to_str().unwrap(),
+        "-t",
+        targets.to_str().unwrap(),
+        "-c",
+        "5000",
+        "--as-of",
+        "2026-01-15",
+    ]);
+    assert!(!cli.is_empty());
+    assert_eq!(library_orders(&plan), cli);
+}
+
+#[test]
+fn the_exports_cash_and_wash_sale_history_plan_alike() {
+    let export = fixture("flex/flex-statement.xml");
+    let as_of: jiff::civil::Date = "2026-11-25".parse().unwrap();
+
+    // The library user's code: equal weights, the export's cash, buys that would wash a loss
+    // blocked.
+    let statement = pbal_ibkr::read_path(&export).unwrap();
+    let selection = AccountSelection::Single;
+    let managed = statement.portfolio(&selection, None).unwrap();
+    let cash: Decimal = statement.cash_in_base(&selection).unwrap();
+    let mut options = PlanOptions::new().with_as_of(as_of);
+    if let Some(guard) = statement.wash_sale_guard(true) {
+        options = options.with_wash_sale(guard);
+    }
+    let plan = pbal_core::plan(&managed.portfolio, &managed.targets, cash, &options).unwrap();
+
+    let cli = cli_orders(&[export.to_str().unwrap(), "--as-of", "2026-11-25"]);
+    assert!(!cli.is_empty());
+    assert_eq!(library_orders(&plan), cli);
+    assert!(plan.wash_sale.iter().any(|f| matches!(
+        f,
+        pbal_core::WashSaleFlag::BuyAfterLossSale { blocked: true, .. }
+    )));
+}

@@ -1,0 +1,84 @@
+//! A statement's facts per account and over time, in the shapes pbal-core's household split
+//! and wash-sale guard take.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::{AccountSelection, Error, Holdings, Statement};
+
+impl Statement {
+    /// Each account's ending cash in base currency (see [`Statement::cash_in_base`]), in
+    /// account order: the cash `pbal_core::split_by_account` buys with.
+    pub fn cash_per_account(&self) -> Result<BTreeMap<String, Decimal>, Error> {
+        self.accounts
+            .iter()
+            .map(|a| {
+                let amount = self.cash_in_base(&AccountSelection::Only(a.clone()))?;
+                Ok((a.clone(), amount))
+            })
+            .collect()
+    }
+
+    /// The file's trades as wash-sale history (`pbal_core::WashSaleGuard::history`); empty when
+    /// the file has no Trades section.
+    pub fn wash_sale_history(&self) -> Vec<pbal_core::PastTrade> {
+        self.trades
+            .iter()
+            .map(|t| pbal_core::PastTrade {
+                symbol: t.symbol.clone(),
+                date: t.date,
+                side: t.side,
+                quantity: t.quantity,
+                realized_pnl: t.realized_pnl,
+            })
+            .collect()
+    }
+
+    /// The wash-sale guard over the file's trades (`None` without trades); `block_buys` stops
+    /// buys that would wash a loss instead of only flagging them.
+    pub fn wash_sale_guard(&self, block_buys: bool) -> Option<pbal_core::WashSaleGuard> {
+        (!self.trades.is_empty()).then(|| pbal_core::WashSaleGuard {
+            history: self.wash_sale_history(),
+            block_buys,
+        })
+    }
+}
+
+impl Holdings {
+    /// Shares per symbol per account: what `pbal_core::split_by_account` sells from.
+    pub fn held_by_account(&self) -> BTreeMap<String, BTreeMap<String, Decimal>> {
+        self.instruments
+            .iter()
+            .map(|(symbol, i)| {
+                let mut per_account: BTreeMap<String, Decimal> = BTreeMap::new();
+                for (account, quantity) in &i.accounts {
+                    *per_account.entry(account.clone()).or_default() += *quantity;
+                }
+                (symbol.clone(), per_account)
+            })
+            .collect()
+    }
+
+    /// Each account's holdings value in base currency, starting from `accounts` at zero (an
+    /// account holding nothing is listed too).
+    pub fn value_by_account<'a>(
+        &self,
+        accounts: impl IntoIterator<Item = &'a String>,
+    ) -> BTreeMap<String, Decimal> {
+        let mut values: BTreeMap<String, Decimal> = accounts
+            .into_iter()
+            .map(|a| (a.clone(), Decimal::ZERO))
+            .collect();
+        for (symbol, i) in &self.instruments {
+            let price = self
+                .portfolio
+                .get(symbol)
+                .map_or(Decimal::ZERO, |h| h.price);
+            for (account, quantity) in &i.accounts {
+                *values.entry(account.clone()).or_default() += *quantity * price;
+            }
+        }
+        values
+    }
+}

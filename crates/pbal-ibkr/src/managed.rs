@@ -1,0 +1,178 @@
+//! The managed portfolio: a statement's holdings with a targets spec applied (exclusions left
+//! out, targets not yet held added at their price, equal weights when no spec is given).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pbal_core::{Holding, Portfolio, Targets};
+use rust_decimal::Decimal;
+
+use crate::{AccountSelection, Error, Holdings, Statement, TargetsSpec};
+
+/// What to plan: the managed portfolio, its targets, and what the spec left unsaid.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Managed {
+    /// The statement's holdings for the selection (with what was left out, and why).
+    pub holdings: Holdings,
+    /// The holdings to plan, plus each unheld target at zero quantity.
+    pub portfolio: Portfolio,
+    /// The targets (the spec's weights, or equal weights over the holdings).
+    pub targets: Targets,
+    /// Facts worth telling the user, in holdings order.
+    pub notes: Vec<Note>,
+}
+
+/// Something a targets spec leaves implicit about the holdings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Note {
+    /// Held, not excluded, and without a target: its target is 0% (it is sold).
+    NoTarget {
+        /// The symbol.
+        symbol: String,
+    },
+    /// Excluded, but not held: the exclusion does nothing.
+    ExcludedNotHeld {
+        /// The symbol.
+        symbol: String,
+    },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoTarget { symbol } => {
+                write!(f, "{symbol} is held but has no target: its target is 0%")
+            }
+            Self::ExcludedNotHeld { symbol } => write!(f, "{symbol} is excluded but not held"),
+        }
+    }
+}
+
+impl Statement {
+    /// The managed portfolio and targets for `selection`, in one call. Without a spec every
+    /// holding gets an equal weight.
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let statement = pbal_ibkr::read_bytes(b"Symbol,Quantity,MarkPrice,PositionValue\nVTI,10,250,2500\n", "p.csv")?;
+    /// let spec = pbal_ibkr::TargetsSpec::new([("VTI", dec!(60)), ("BND", dec!(40))])?
+    ///     .price("BND", dec!(72))?;
+    /// let managed = statement.portfolio(&pbal_ibkr::AccountSelection::Single, Some(&spec))?;
+    /// assert_eq!(managed.portfolio.holdings().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn portfolio(
+        &self,
+        selection: &AccountSelection,
+        targets: Option<&TargetsSpec>,
+    ) -> Result<Managed, Error> {
+        self.portfolio_priced(selection, targets, &BTreeMap::new())
+    }
+
+    /// [`Statement::portfolio`], with current prices (base currency) for unheld targets that
+    /// take precedence over the spec's.
+    pub fn portfolio_priced(
+        &self,
+        selection: &AccountSelection,
+        targets: Option<&TargetsSpec>,
+        market_prices: &BTreeMap<String, Decimal>,
+    ) -> Result<Managed, Error> {
+        let holdings = self.holdings_for(selection, targets)?;
+        let notes = holdings.notes(targets);
+        let (portfolio, targets) = holdings.managed(targets, market_prices)?;
+        Ok(Managed {
+            holdings,
+            portfolio,
+            targets,
+            notes,
+        })
+    }
+
+    /// The holdings for `selection`, the spec's targets included whatever their asset class.
+    pub fn holdings_for(
+        &self,
+        selection: &AccountSelection,
+        targets: Option<&TargetsSpec>,
+    ) -> Result<Holdings, Error> {
+        let include: BTreeSet<String> = targets
+            .iter()
+            .flat_map(|t| t.weights.iter().map(|(s, _)| s.clone()))
+            .collect();
+        self.to_holdings(selection, &include)
+    }
+}
+
+impl Holdings {
+    /// What `targets` leaves implicit: holdings without a target, exclusions not held.
+    pub fn notes(&self, targets: Option<&TargetsSpec>) -> Vec<Note> {
+        let Some(spec) = targets else {
+            return Vec::new();
+        };
+        let no_target = self
+            .portfolio
+            .holdings()
+            .iter()
+            .filter(|h| !spec.exclude.contains(&h.symbol) && !spec.has_target(&h.symbol))
+            .map(|h| Note::NoTarget {
+                symbol: h.symbol.clone(),
+            });
+        let not_held = spec
+            .exclude
+            .iter()
+            .filter(|s| self.portfolio.get(s).is_none())
+            .map(|s| Note::ExcludedNotHeld { symbol: s.clone() });
+        no_target.chain(not_held).collect()
+    }
+
+    /// The managed portfolio and its targets: exclusions removed, unheld targets added at
+    /// their price (`market_prices` first, then the spec's), equal weights without a spec.
+    pub fn managed(
+        &self,
+        targets: Option<&TargetsSpec>,
+        market_prices: &BTreeMap<String, Decimal>,
+    ) -> Result<(Portfolio, Targets), Error> {
+        let Some(spec) = targets else {
+            let portfolio = self.portfolio.clone();
+            let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))
+                .map_err(|source| Error::NothingHeld { source })?;
+            return Ok((portfolio, targets));
+        };
+        spec.check_exclusions()?;
+        let mut list: Vec<Holding> = self
+            .portfolio
+            .holdings()
+            .iter()
+            .filter(|h| !spec.exclude.contains(&h.symbol))
+            .cloned()
+            .collect();
+        for (symbol, _) in &spec.weights {
+            if self.portfolio.get(symbol).is_some() {
+                continue;
+            }
+            let Some(price) = market_prices
+                .get(symbol)
+                .or_else(|| spec.prices.get(symbol))
+            else {
+                let upper = symbol.to_uppercase();
+                let held_as =
+                    (upper != *symbol && self.portfolio.get(&upper).is_some()).then_some(upper);
+                return Err(Error::UnpricedTarget {
+                    file: spec.source.clone(),
+                    symbol: symbol.clone(),
+                    held_as,
+                });
+            };
+            list.push(Holding::new(symbol.clone(), Decimal::ZERO, *price));
+        }
+        let portfolio = Portfolio::new(list).map_err(|source| Error::Portfolio {
+            file: spec.source.clone(),
+            source,
+        })?;
+        let targets = spec.targets().map_err(|source| Error::TargetWeights {
+            file: spec.source.clone(),
+            source,
+        })?;
+        Ok((portfolio, targets))
+    }
+}
