@@ -18,6 +18,7 @@ mod output;
 mod prices;
 mod progress;
 mod render;
+mod render_json;
 mod report_html;
 mod report_plan;
 mod targets;
