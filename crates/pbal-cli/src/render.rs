@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use pbal_core::{Optimality, Plan};
 use pbal_ibkr::Instrument;
 use rust_decimal::Decimal;
+
+use crate::render_table::Markdown;
 
 /// A plan with what the CLI knows about its instruments.
 pub(crate) struct PlanReport<'a> {
@@ -290,29 +291,27 @@ impl<'a> PlanReport<'a> {
         let plan = self.plan;
         let multi = self.multi_currency();
         let base = self.base_suffix();
-        let mut table = Table::new();
-        table
-            .load_style(presets::ASCII_MARKDOWN)
-            .force_no_tty()
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header([
+        let value_header = |name: &str| {
+            if multi {
+                format!("{name}{base}")
+            } else {
+                name.to_owned()
+            }
+        };
+        let mut table = Markdown::new(
+            [
                 "Symbol".to_owned(),
                 "Price".to_owned(),
-                if multi {
-                    format!("Value{base}")
-                } else {
-                    "Value".to_owned()
-                },
+                value_header("Value"),
                 "Weight".to_owned(),
                 "Target".to_owned(),
                 "Trade".to_owned(),
-                if multi {
-                    format!("Amount{base}")
-                } else {
-                    "Amount".to_owned()
-                },
+                value_header("Amount"),
                 "Weight after".to_owned(),
-            ]);
+            ],
+            [false, true, true, true, true, true, true, true],
+            plan.positions.len() + 1,
+        );
         for p in &plan.positions {
             let amount = p.trade_quantity * p.price;
             // Several currencies: each price in the instrument's own, values in the base.
@@ -355,17 +354,13 @@ impl<'a> PlanReport<'a> {
             money_display(plan.cash.left - plan.cash.available),
             percent(plan.cash_weight_after),
         ]);
-        for index in 1..8 {
-            if let Some(column) = table.column_mut(index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
         let ccy = self
             .base_currency
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
         let mut out = String::new();
-        let _ = writeln!(out, "{table}");
+        out.push_str(&table.render());
+        out.push('\n');
         let _ = writeln!(out);
         let _ = writeln!(
             out,
