@@ -41,6 +41,13 @@ if command -v hyperfine >/dev/null 2>&1; then
     set -- $(python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))["results"]
 print(" ".join(str(x["median"]) for x in r))' "$out/speed.json")
+    # CPU time (user + system, mean) too: steadier than wall time on a busy machine.
+    python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))["results"]
+cpu = [x["user"] + x["system"] for x in r]
+print("  CPU time (user+sys): table %.1f ms, json %.1f ms, python %.1f ms: %.1fx and %.1fx"
+      % (cpu[0] * 1e3, cpu[1] * 1e3, cpu[2] * 1e3, cpu[2] / cpu[0], cpu[2] / cpu[1]))' \
+        "$out/speed.json"
 else
     median() { # command, runs: median wall time in seconds
         i=0
