@@ -17,6 +17,8 @@ mod output;
 mod prices;
 mod progress;
 mod render;
+mod render_json;
+mod render_table;
 mod report_html;
 mod report_plan;
 mod targets;

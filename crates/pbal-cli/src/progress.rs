@@ -48,6 +48,7 @@ pub(crate) fn spinner(message: &str) -> Spinner {
 
 impl Spinner {
     /// Prints a line on stderr above the spinner (a plain line when it is hidden).
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn println(&self, line: &str) {
         if self.bar.is_hidden() {
             use std::io::Write as _;

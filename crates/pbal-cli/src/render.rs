@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use pbal_core::{Optimality, Plan};
 use pbal_ibkr::Instrument;
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+
+use crate::render_table::Markdown;
 
 /// A plan with what the CLI knows about its instruments.
 pub(crate) struct PlanReport<'a> {
@@ -74,8 +74,8 @@ fn signed_quantity(d: Decimal) -> String {
     }
 }
 
-impl PlanReport<'_> {
-    fn currency_of(&self, symbol: &str) -> Option<&str> {
+impl<'a> PlanReport<'a> {
+    fn currency_of(&self, symbol: &str) -> Option<&'a str> {
         self.instruments
             .get(symbol)
             .and_then(|i| i.currency.as_deref())
@@ -95,7 +95,7 @@ impl PlanReport<'_> {
         symbol: &str,
         quantity: Decimal,
         base_price: Decimal,
-    ) -> OrderMoney<'_> {
+    ) -> OrderMoney<'a> {
         let currency = self.currency_of(symbol);
         let price = self.local_price(symbol, base_price);
         let decimals = |c: Option<&str>| c.map_or(2, pbal_ibkr::currency_decimals);
@@ -291,29 +291,27 @@ impl PlanReport<'_> {
         let plan = self.plan;
         let multi = self.multi_currency();
         let base = self.base_suffix();
-        let mut table = Table::new();
-        table
-            .load_style(presets::ASCII_MARKDOWN)
-            .force_no_tty()
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header([
+        let value_header = |name: &str| {
+            if multi {
+                format!("{name}{base}")
+            } else {
+                name.to_owned()
+            }
+        };
+        let mut table = Markdown::new(
+            [
                 "Symbol".to_owned(),
                 "Price".to_owned(),
-                if multi {
-                    format!("Value{base}")
-                } else {
-                    "Value".to_owned()
-                },
+                value_header("Value"),
                 "Weight".to_owned(),
                 "Target".to_owned(),
                 "Trade".to_owned(),
-                if multi {
-                    format!("Amount{base}")
-                } else {
-                    "Amount".to_owned()
-                },
+                value_header("Amount"),
                 "Weight after".to_owned(),
-            ]);
+            ],
+            [false, true, true, true, true, true, true, true],
+            plan.positions.len() + 1,
+        );
         for p in &plan.positions {
             let amount = p.trade_quantity * p.price;
             // Several currencies: each price in the instrument's own, values in the base.
@@ -356,17 +354,13 @@ impl PlanReport<'_> {
             money_display(plan.cash.left - plan.cash.available),
             percent(plan.cash_weight_after),
         ]);
-        for index in 1..8 {
-            if let Some(column) = table.column_mut(index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
         let ccy = self
             .base_currency
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
         let mut out = String::new();
-        let _ = writeln!(out, "{table}");
+        out.push_str(&table.render());
+        out.push('\n');
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -544,111 +538,6 @@ impl PlanReport<'_> {
             }
         }
         out
-    }
-
-    pub(crate) fn json(&self) -> Value {
-        let plan = self.plan;
-        let positions: Vec<Value> = plan
-            .positions
-            .iter()
-            .map(|p| {
-                json!({
-                    "symbol": p.symbol,
-                    "price": money(p.price),
-                    "quantity": quantity(p.quantity),
-                    "value": money(p.value),
-                    "weight": p.weight.to_string(),
-                    "target_weight": p.target_weight.normalize().to_string(),
-                    "trade_quantity": quantity(p.trade_quantity),
-                    "value_after": money(p.value_after),
-                    "weight_after": p.weight_after.to_string(),
-                })
-            })
-            .collect();
-        let trades: Vec<Value> = plan
-            .trades
-            .iter()
-            .map(|t| {
-                let m = self.order_money(&t.symbol, t.quantity, t.price);
-                let mut v = json!({
-                    "symbol": t.symbol,
-                    "side": t.side.as_str(),
-                    "quantity": quantity(t.quantity),
-                    "currency": m.currency,
-                    "price": money(m.price),
-                    "amount": money(m.amount),
-                    "commission": money(t.commission),
-                    "realized_pnl": t.realized_pnl.map(money),
-                    "realized_short_term": money(t.realized_short_term),
-                    "realized_long_term": money(t.realized_long_term),
-                    "lots": t.lots.iter().map(|l| json!({
-                        "open_date": l.open_date.map(|d| d.to_string()),
-                        "quantity": quantity(l.quantity),
-                        "cost_basis": money(l.cost_basis),
-                        "gain": money(l.gain),
-                        "long_term": l.long_term,
-                    })).collect::<Vec<_>>(),
-                });
-                if m.foreign {
-                    v["price_base"] = json!(money(t.price));
-                    v["amount_base"] = json!(money(m.base_amount));
-                }
-                v
-            })
-            .collect();
-        let (optimal, gap) = match &plan.optimality {
-            Optimality::Optimal => (true, Decimal::ZERO),
-            Optimality::BestEffort { gap } => (false, *gap),
-            _ => (false, Decimal::ZERO),
-        };
-        json!({
-            "strategy": plan.strategy.name(),
-            "base_currency": self.base_currency,
-            "cash": {
-                "available": money(plan.cash.available),
-                "spent": money(plan.cash.spent),
-                "received": money(plan.cash.received),
-                "commission": money(plan.cash.commission),
-                "left": money(plan.cash.left),
-                "reserve": money(plan.cash.reserve),
-                "weight": plan.cash_weight.to_string(),
-                "weight_after": plan.cash_weight_after.to_string(),
-            },
-            "positions": positions,
-            "trades": trades,
-            "drift_before": plan.drift_before.to_string(),
-            "drift_after": plan.drift_after.to_string(),
-            "objective_before": plan.objective_before.to_string(),
-            "objective_after": plan.objective_after.to_string(),
-            "realized": {
-                "short_term": money(plan.realized.short_term),
-                "long_term": money(plan.realized.long_term),
-                "estimated_tax": money(plan.realized.estimated_tax),
-                "from_lots": plan.realized.from_lots,
-            },
-            "wash_sale": serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
-            "optimal": optimal,
-            "within_bands": plan.within_bands,
-            "quantity_step": plan.quantity_step.normalize().to_string(),
-            "notes": serde_json::to_value(&plan.notes).unwrap_or_default(),
-            "gap": gap.to_string(),
-            "orders_by_account": self.household.map(|h| h.orders.iter().map(|o| {
-                let m = self.order_money(&o.symbol, o.quantity, o.price);
-                json!({
-                    "account": o.account,
-                    "symbol": o.symbol,
-                    "side": o.side.as_str(),
-                    "quantity": quantity(o.quantity),
-                    "currency": m.currency,
-                    "amount": money(m.amount),
-                    "amount_base": money(m.base_amount),
-                    "commission": money(o.commission),
-                })
-            }).collect::<Vec<_>>()),
-            "cash_after_by_account": self.household.map(|h| h.cash_after.iter()
-                .map(|(a, c)| (a.clone(), json!(money(*c))))
-                .collect::<serde_json::Map<_, _>>()),
-        })
     }
 
     /// The orders as CSV: price and amount in the order's currency (the amount rounded as

@@ -1,0 +1,228 @@
+//! The JSON shape of a plan (`pbal plan --format json`), as typed structs serialized straight
+//! from the plan: building `serde_json::Value` maps for 5,000 holdings cost more than planning
+//! them. Fields are declared in alphabetical order because that is the order the output has
+//! always had (serde_json's maps are sorted); keep it so when adding one.
+
+use std::collections::BTreeMap;
+
+use pbal_core::{Optimality, Plan};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::render::{PlanReport, money};
+
+fn quantity(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[derive(Serialize)]
+pub(crate) struct PlanJson<'a> {
+    base_currency: Option<&'a str>,
+    cash: CashJson,
+    cash_after_by_account: Option<BTreeMap<&'a str, String>>,
+    drift_after: String,
+    drift_before: String,
+    gap: String,
+    notes: Value,
+    objective_after: String,
+    objective_before: String,
+    optimal: bool,
+    orders_by_account: Option<Vec<AccountOrderJson<'a>>>,
+    positions: Vec<PositionJson<'a>>,
+    quantity_step: String,
+    realized: RealizedJson,
+    strategy: &'a str,
+    trades: Vec<TradeJson<'a>>,
+    /// A `Value` (small) so that its inner keys keep the sorted order too.
+    wash_sale: Value,
+    within_bands: bool,
+}
+
+#[derive(Serialize)]
+struct CashJson {
+    available: String,
+    commission: String,
+    left: String,
+    received: String,
+    reserve: String,
+    spent: String,
+    weight: String,
+    weight_after: String,
+}
+
+#[derive(Serialize)]
+struct PositionJson<'a> {
+    price: String,
+    quantity: String,
+    symbol: &'a str,
+    target_weight: String,
+    trade_quantity: String,
+    value: String,
+    value_after: String,
+    weight: String,
+    weight_after: String,
+}
+
+#[derive(Serialize)]
+struct TradeJson<'a> {
+    amount: String,
+    /// Only for an order in another currency than the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_base: Option<String>,
+    commission: String,
+    currency: Option<&'a str>,
+    lots: Vec<LotJson>,
+    price: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_base: Option<String>,
+    quantity: String,
+    realized_long_term: String,
+    realized_pnl: Option<String>,
+    realized_short_term: String,
+    side: &'a str,
+    symbol: &'a str,
+}
+
+#[derive(Serialize)]
+struct LotJson {
+    cost_basis: String,
+    gain: String,
+    long_term: bool,
+    open_date: Option<String>,
+    quantity: String,
+}
+
+#[derive(Serialize)]
+struct RealizedJson {
+    estimated_tax: String,
+    from_lots: bool,
+    long_term: String,
+    short_term: String,
+}
+
+#[derive(Serialize)]
+struct AccountOrderJson<'a> {
+    account: &'a str,
+    amount: String,
+    amount_base: String,
+    commission: String,
+    currency: Option<&'a str>,
+    quantity: String,
+    side: &'a str,
+    symbol: &'a str,
+}
+
+impl<'a> PlanReport<'a> {
+    pub(crate) fn json(&self) -> PlanJson<'a> {
+        let plan: &'a Plan = self.plan;
+        let positions = plan
+            .positions
+            .iter()
+            .map(|p| PositionJson {
+                price: money(p.price),
+                quantity: quantity(p.quantity),
+                symbol: &p.symbol,
+                target_weight: p.target_weight.normalize().to_string(),
+                trade_quantity: quantity(p.trade_quantity),
+                value: money(p.value),
+                value_after: money(p.value_after),
+                weight: p.weight.to_string(),
+                weight_after: p.weight_after.to_string(),
+            })
+            .collect();
+        let trades = plan
+            .trades
+            .iter()
+            .map(|t| {
+                let m = self.order_money(&t.symbol, t.quantity, t.price);
+                TradeJson {
+                    amount: money(m.amount),
+                    amount_base: m.foreign.then(|| money(m.base_amount)),
+                    commission: money(t.commission),
+                    currency: m.currency,
+                    lots: t
+                        .lots
+                        .iter()
+                        .map(|l| LotJson {
+                            cost_basis: money(l.cost_basis),
+                            gain: money(l.gain),
+                            long_term: l.long_term,
+                            open_date: l.open_date.map(|d| d.to_string()),
+                            quantity: quantity(l.quantity),
+                        })
+                        .collect(),
+                    price: money(m.price),
+                    price_base: m.foreign.then(|| money(t.price)),
+                    quantity: quantity(t.quantity),
+                    realized_long_term: money(t.realized_long_term),
+                    realized_pnl: t.realized_pnl.map(money),
+                    realized_short_term: money(t.realized_short_term),
+                    side: t.side.as_str(),
+                    symbol: &t.symbol,
+                }
+            })
+            .collect();
+        let (optimal, gap) = match &plan.optimality {
+            Optimality::Optimal => (true, Decimal::ZERO),
+            Optimality::BestEffort { gap } => (false, *gap),
+            _ => (false, Decimal::ZERO),
+        };
+        PlanJson {
+            base_currency: self.base_currency,
+            cash: CashJson {
+                available: money(plan.cash.available),
+                commission: money(plan.cash.commission),
+                left: money(plan.cash.left),
+                received: money(plan.cash.received),
+                reserve: money(plan.cash.reserve),
+                spent: money(plan.cash.spent),
+                weight: plan.cash_weight.to_string(),
+                weight_after: plan.cash_weight_after.to_string(),
+            },
+            cash_after_by_account: self.household.map(|h| {
+                h.cash_after
+                    .iter()
+                    .map(|(a, c)| (a.as_str(), money(*c)))
+                    .collect()
+            }),
+            drift_after: plan.drift_after.to_string(),
+            drift_before: plan.drift_before.to_string(),
+            gap: gap.to_string(),
+            notes: serde_json::to_value(&plan.notes).unwrap_or_default(),
+            objective_after: plan.objective_after.to_string(),
+            objective_before: plan.objective_before.to_string(),
+            optimal,
+            orders_by_account: self.household.map(|h| {
+                h.orders
+                    .iter()
+                    .map(|o| {
+                        let m = self.order_money(&o.symbol, o.quantity, o.price);
+                        AccountOrderJson {
+                            account: &o.account,
+                            amount: money(m.amount),
+                            amount_base: money(m.base_amount),
+                            commission: money(o.commission),
+                            currency: m.currency,
+                            quantity: quantity(o.quantity),
+                            side: o.side.as_str(),
+                            symbol: &o.symbol,
+                        }
+                    })
+                    .collect()
+            }),
+            positions,
+            quantity_step: plan.quantity_step.normalize().to_string(),
+            realized: RealizedJson {
+                estimated_tax: money(plan.realized.estimated_tax),
+                from_lots: plan.realized.from_lots,
+                long_term: money(plan.realized.long_term),
+                short_term: money(plan.realized.short_term),
+            },
+            strategy: plan.strategy.name(),
+            trades,
+            wash_sale: serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
+            within_bands: plan.within_bands,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Markdown tables (the plan's table), written directly: comfy-table measured every cell's
+//! display width and laid the table out at a cost larger than planning 5,000 holdings. Cells
+//! that are not plain ASCII (a symbol like `ÄBC`) still go through comfy-table, which knows
+//! how wide such text is on a terminal; both give the same bytes for ASCII.
+
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+
+/// A table of `N` columns, each aligned left or right.
+pub(crate) struct Markdown<const N: usize> {
+    header: [String; N],
+    right: [bool; N],
+    rows: Vec<[String; N]>,
+}
+
+impl<const N: usize> Markdown<N> {
+    pub(crate) fn new(header: [String; N], right: [bool; N], rows_hint: usize) -> Self {
+        Self {
+            header,
+            right,
+            rows: Vec::with_capacity(rows_hint),
+        }
+    }
+
+    pub(crate) fn add_row(&mut self, row: [String; N]) {
+        self.rows.push(row);
+    }
+
+    /// The table without a final newline, as comfy-table's ASCII_MARKDOWN preset prints it.
+    pub(crate) fn render(&self) -> String {
+        let plain = |s: &String| s.bytes().all(|b| (b' '..=b'~').contains(&b));
+        if self
+            .header
+            .iter()
+            .chain(self.rows.iter().flatten())
+            .all(plain)
+        {
+            self.render_ascii()
+        } else {
+            self.render_comfy()
+        }
+    }
+
+    fn render_ascii(&self) -> String {
+        let mut widths = self.header.each_ref().map(String::len);
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.len());
+            }
+        }
+        let line_len = widths.iter().map(|w| w + 3).sum::<usize>() + 2;
+        let mut out = String::with_capacity(line_len * (self.rows.len() + 2));
+        self.push_row(&mut out, &self.header, &widths);
+        out.push('\n');
+        out.push('|');
+        for w in widths {
+            out.extend(std::iter::repeat_n('-', w + 2));
+            out.push('|');
+        }
+        for row in &self.rows {
+            out.push('\n');
+            self.push_row(&mut out, row, &widths);
+        }
+        out
+    }
+
+    fn push_row(&self, out: &mut String, row: &[String; N], widths: &[usize; N]) {
+        out.push('|');
+        for ((cell, &w), &right) in row.iter().zip(widths).zip(&self.right) {
+            let pad = w - cell.len();
+            out.push(' ');
+            if right {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+            out.push_str(" |");
+        }
+    }
+
+    fn render_comfy(&self) -> String {
+        let mut table = Table::new();
+        table
+            .load_style(presets::ASCII_MARKDOWN)
+            .force_no_tty()
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(self.header.clone());
+        for row in &self.rows {
+            table.add_row(row.clone());
+        }
+        for (index, &right) in self.right.iter().enumerate() {
+            if let (true, Some(column)) = (right, table.column_mut(index)) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        table.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn table(header: [&str; 3], rows: &[[&str; 3]]) -> Markdown<3> {
+        let mut t = Markdown::new(header.map(str::to_owned), [false, true, true], rows.len());
+        for row in rows {
+            t.add_row(row.map(str::to_owned));
+        }
+        t
+    }
+
+    #[test]
+    fn columns_fit_their_widest_cell() {
+        let t = table(
+            ["Symbol", "Price", "Trade"],
+            &[["VTI", "250.00", "+12"], ["(cash)", "", ""]],
+        );
+        assert_eq!(
+            t.render_ascii(),
+            "| Symbol |  Price | Trade |\n\
+             |--------|--------|-------|\n\
+             | VTI    | 250.00 |   +12 |\n\
+             | (cash) |        |       |"
+        );
+    }
+
+    proptest! {
+        // comfy-table is the oracle: the direct writer must give its exact bytes.
+        #[test]
+        fn ascii_tables_match_comfy_table(
+            header in proptest::array::uniform3("[ -~]{1,12}"),
+            rows in proptest::collection::vec(proptest::array::uniform3("[ -~]{0,14}"), 0..6),
+        ) {
+            let trim = |s: &String| s.trim().to_owned();
+            // comfy-table trims nothing inside a cell but its own padding; keep cells without
+            // surrounding spaces and non-empty headers, as the plan's are.
+            let header = header.each_ref().map(|s| {
+                let t = trim(s);
+                if t.is_empty() { "h".to_owned() } else { t }
+            });
+            let mut t = Markdown::new(header, [false, true, true], rows.len());
+            for row in &rows {
+                t.add_row(row.each_ref().map(trim));
+            }
+            prop_assert_eq!(t.render_ascii(), t.render_comfy());
+        }
+    }
+
+    #[test]
+    fn non_ascii_cells_use_comfy_table() {
+        let t = table(["Symbol", "Price", "Trade"], &[["ÄBC", "1.00", ""]]);
+        assert_eq!(t.render(), t.render_comfy());
+    }
+}
