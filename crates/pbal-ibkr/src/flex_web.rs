@@ -16,7 +16,7 @@ use reqwest::{StatusCode, Url, redirect};
 use tokio::time::{Instant, sleep, timeout_at};
 
 use error::RetryKind;
-pub use error::{FlexErrorCode, FlexStage, FlexWebError};
+pub use error::{FlexErrorCode, FlexStage, FlexWebError, HttpError};
 use response::{BodyError, Reply, StatementBody};
 
 /// IBKR's documented Flex Web Service root; `SendRequest` is appended to it.
@@ -409,7 +409,7 @@ fn backoff(config: &FlexWebConfig, step: u32) -> Duration {
 
 fn transport_error(stage: FlexStage, config: &FlexWebConfig, e: reqwest::Error) -> FlexWebError {
     // The URL holds the token in its query string.
-    let source = e.without_url();
+    let source = HttpError::new(e);
     if source.is_timeout() {
         FlexWebError::RequestTimedOut {
             stage,
@@ -597,7 +597,7 @@ fn build_client(config: &FlexWebConfig, send_url: &Url) -> Result<reqwest::Clien
         .redirect(policy)
         .build()
         .map_err(|e| FlexWebError::Client {
-            source: e.without_url(),
+            source: HttpError::new(e),
         })
 }
 

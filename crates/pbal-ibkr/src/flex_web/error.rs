@@ -228,10 +228,38 @@ impl fmt::Display for FlexErrorCode {
     }
 }
 
+/// An HTTP failure below the Flex Web Service (connection, TLS, timeout), its URL (which
+/// holds the token) stripped. Opaque, so the HTTP client is not part of pbal-ibkr's API.
+#[derive(Debug)]
+pub struct HttpError(reqwest::Error);
+
+impl HttpError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        Self(error.without_url())
+    }
+
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for HttpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
+}
+
 /// Why fetching a Flex statement failed.
 ///
 /// No variant carries the token: messages taken from responses have it redacted, and
-/// `reqwest` errors have their URL (whose query string holds the token) stripped.
+/// HTTP errors have their URL (whose query string holds the token) stripped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FlexWebError {
@@ -273,7 +301,7 @@ pub enum FlexWebError {
     #[error("could not set up the HTTP client: {source}")]
     Client {
         /// The underlying error (with no URL).
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// The request could not be sent or its response not read.
     #[error("could not reach IBKR's Flex Web Service during {stage}: {source}")]
@@ -281,7 +309,7 @@ pub enum FlexWebError {
         /// The call in progress.
         stage: FlexStage,
         /// The underlying error, stripped of its URL.
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// A single HTTP request took longer than the configured request timeout.
     #[error(
@@ -294,7 +322,7 @@ pub enum FlexWebError {
         /// The per-request timeout.
         timeout: Duration,
         /// The underlying error, stripped of its URL.
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// The server answered with a non-success HTTP status.
     #[error("IBKR's Flex Web Service answered {stage} with HTTP {status}: {advice}")]
