@@ -22,6 +22,7 @@ pub enum AccountSelection {
 
 /// Everything pbal read from one export. Serializes to `pbal positions --format json`.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Statement {
     /// The base currency, when the file tells.
     pub base_currency: Option<String>,
@@ -42,6 +43,7 @@ pub struct Statement {
 
 /// One position as the export gives it.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Position {
     /// Account id.
     pub account: Option<String>,
@@ -87,6 +89,7 @@ pub struct Position {
 
 /// One tax lot.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct LotRow {
     /// Open date.
     pub open_date: Option<Date>,
@@ -117,6 +120,7 @@ pub struct CashBalance {
 
 /// A trade from the file's Trades section.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct PastTradeRow {
     /// Account id.
     pub account: Option<String>,
@@ -136,6 +140,7 @@ pub struct PastTradeRow {
 
 /// A row pbal did not use.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Skipped {
     /// Line in the file.
     pub line: u64,
@@ -145,6 +150,7 @@ pub struct Skipped {
 
 /// Holdings ready for planning, in the base currency.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Holdings {
     /// One holding per symbol (accounts merged for a household).
     pub portfolio: Portfolio,
