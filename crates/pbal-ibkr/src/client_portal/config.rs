@@ -96,7 +96,7 @@ impl GatewayConfig {
                 // is expired and not named localhost); the handshake signature is still
                 // checked with its key.
                 let provider = super::tls::provider();
-                let verifier = Arc::new(super::tls::PinnedVerifier::new(der, provider.clone()));
+                let verifier = Arc::new(super::tls::GatewayVerifier::pinned(der, provider.clone()));
                 let tls = super::tls::client_config(verifier, provider)
                     .map_err(|e| config_error(format!("TLS set-up: {e}")))?;
                 builder.tls_backend_preconfigured(tls)

@@ -27,104 +27,54 @@ pub(crate) struct NotPinned;
 #[error("certificate captured; handshake stopped on purpose")]
 pub(crate) struct Captured;
 
-/// Accepts exactly one end-entity certificate, whatever its dates and names.
+/// What the verifier does with the presented end-entity certificate.
 #[derive(Debug)]
-pub(crate) struct PinnedVerifier {
-    pinned: Vec<u8>,
+enum Check {
+    /// Accept exactly this certificate (DER), whatever its dates and names.
+    Pinned(Vec<u8>),
+    /// Record it and refuse it, so `pbal gateway trust` learns the certificate from the
+    /// handshake alone and never sends a request over an unverified connection.
+    Capture(Mutex<Option<Vec<u8>>>),
+}
+
+/// The gateway's certificate verifier: pinning or capturing decides on the certificate; the
+/// handshake signatures are checked with its key either way.
+#[derive(Debug)]
+pub(crate) struct GatewayVerifier {
+    check: Check,
     provider: Arc<CryptoProvider>,
 }
 
-impl PinnedVerifier {
-    pub(crate) fn new(pinned_der: Vec<u8>, provider: Arc<CryptoProvider>) -> Self {
+impl GatewayVerifier {
+    /// Accepts exactly `pinned_der`.
+    pub(crate) fn pinned(pinned_der: Vec<u8>, provider: Arc<CryptoProvider>) -> Self {
         Self {
-            pinned: pinned_der,
-            provider,
-        }
-    }
-}
-
-impl ServerCertVerifier for PinnedVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        // Dates and names are ignored on purpose (see the module docs); identity is the
-        // exact certificate, and the signature checks below prove the key.
-        if end_entity.as_ref() == self.pinned.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(Error::InvalidCertificate(CertificateError::Other(
-                OtherError(Arc::new(NotPinned)),
-            )))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// Records the presented certificate and then refuses it, so `pbal gateway trust` learns the
-/// certificate from the handshake alone and never sends a request over an unverified
-/// connection.
-#[derive(Debug)]
-pub(crate) struct CapturingVerifier {
-    captured: Mutex<Option<Vec<u8>>>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl CapturingVerifier {
-    pub(crate) fn new(provider: Arc<CryptoProvider>) -> Self {
-        Self {
-            captured: Mutex::new(None),
+            check: Check::Pinned(pinned_der),
             provider,
         }
     }
 
-    /// The certificate of the last handshake, if one got that far.
+    /// Records the presented certificate and refuses it.
+    pub(crate) fn capturing(provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            check: Check::Capture(Mutex::new(None)),
+            provider,
+        }
+    }
+
+    /// The certificate of the last handshake, if one got that far (capturing only).
     pub(crate) fn captured(&self) -> Option<Vec<u8>> {
-        self.captured
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        match &self.check {
+            Check::Capture(captured) => captured
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            Check::Pinned(_) => None,
+        }
     }
 }
 
-impl ServerCertVerifier for CapturingVerifier {
+impl ServerCertVerifier for GatewayVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -133,11 +83,24 @@ impl ServerCertVerifier for CapturingVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        *self.captured.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(end_entity.as_ref().to_vec());
-        Err(Error::InvalidCertificate(CertificateError::Other(
-            OtherError(Arc::new(Captured)),
-        )))
+        let refuse = |why: Arc<dyn std::error::Error + Send + Sync>| {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                OtherError(why),
+            )))
+        };
+        match &self.check {
+            // Dates and names are ignored on purpose (see the module docs); identity is the
+            // exact certificate, and the signature checks below prove the key.
+            Check::Pinned(pinned) if end_entity.as_ref() == pinned.as_slice() => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Check::Pinned(_) => refuse(Arc::new(NotPinned)),
+            Check::Capture(captured) => {
+                *captured.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some(end_entity.as_ref().to_vec());
+                refuse(Arc::new(Captured))
+            }
+        }
     }
 
     fn verify_tls12_signature(

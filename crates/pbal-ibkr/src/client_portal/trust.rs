@@ -67,7 +67,7 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
         });
     }
     let provider = tls::provider();
-    let verifier = Arc::new(tls::CapturingVerifier::new(provider.clone()));
+    let verifier = Arc::new(tls::GatewayVerifier::capturing(provider.clone()));
     let client_config =
         tls::client_config(verifier.clone(), provider).map_err(|e| GatewayError::Config {
             message: format!("TLS set-up: {e}"),
