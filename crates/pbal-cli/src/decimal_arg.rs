@@ -1,47 +1,11 @@
 //! Exact decimal command-line values.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 
-/// Parses an amount such as `5000`, `5,000.50` or `1e3` exactly; rejects NaN and infinities.
+/// Parses an amount such as `5000`, `5,000.50` or `1e3` exactly; rejects NaN and infinities
+/// (pbal-ibkr's rule, shared with targets files).
 pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| *c != ',' && *c != '_')
-        .collect();
-    if cleaned.is_empty() {
-        return Err("empty number".to_owned());
-    }
-    Decimal::from_str(&cleaned)
-        .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map_err(|_| {
-            if is_number(&cleaned) {
-                format!("{text:?} is too large (at most 28 digits)")
-            } else {
-                format!("{text:?} is not a decimal number")
-            }
-        })
-}
-
-/// Whether `text` is written like a number (`-12.5`, `1e40`): then only its size can fail.
-fn is_number(text: &str) -> bool {
-    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
-        None => (unsigned, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => {
-            (digits(int) || int.is_empty())
-                && (digits(frac) || frac.is_empty())
-                && mantissa.len() > 1
-        }
-        None => digits(mantissa),
-    };
-    mantissa_ok && exponent.is_none_or(digits)
+    pbal_ibkr::parse_amount(text).map_err(|e| e.to_string())
 }
 
 /// Parses a non-negative amount.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod activity;
+mod amount;
 mod audit;
 pub mod basket;
 mod currency;
@@ -25,6 +26,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
 pub use currency::currency_decimals;
 pub use error::Error;

@@ -13,7 +13,6 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -166,7 +165,9 @@ fn substitutes_table(value: &toml::Value) -> Result<BTreeMap<String, Vec<String>
 fn number(value: &toml::Value, allow_percent_sign: bool) -> Result<Decimal, String> {
     match value {
         toml::Value::Integer(i) => Ok(Decimal::from(*i)),
-        toml::Value::Float(f) if f.is_finite() => parse_decimal(&f.to_string()),
+        toml::Value::Float(f) if f.is_finite() => {
+            crate::parse_amount(&f.to_string()).map_err(|e| e.to_string())
+        }
         toml::Value::Float(f) => Err(format!("{f} is not a finite number")),
         toml::Value::String(s) => {
             let s = s.trim();
@@ -175,51 +176,10 @@ fn number(value: &toml::Value, allow_percent_sign: bool) -> Result<Decimal, Stri
             } else {
                 s
             };
-            parse_decimal(s)
+            crate::parse_amount(s).map_err(|e| e.to_string())
         }
         other => Err(format!("expected a number, got {other}")),
     }
-}
-
-/// `5000`, `5,000.50` or `1e3`, exactly (the CLI's rule for amounts, so a file reads like the
-/// command line).
-fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| *c != ',' && *c != '_')
-        .collect();
-    if cleaned.is_empty() {
-        return Err("empty number".to_owned());
-    }
-    Decimal::from_str(&cleaned)
-        .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map_err(|_| {
-            if is_number(&cleaned) {
-                format!("{text:?} is too large (at most 28 digits)")
-            } else {
-                format!("{text:?} is not a decimal number")
-            }
-        })
-}
-
-/// Whether `text` is written like a number (`-12.5`, `1e40`): then only its size can fail.
-fn is_number(text: &str) -> bool {
-    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
-        None => (unsigned, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => {
-            (digits(int) || int.is_empty())
-                && (digits(frac) || frac.is_empty())
-                && mantissa.len() > 1
-        }
-        None => digits(mantissa),
-    };
-    mantissa_ok && exponent.is_none_or(digits)
 }
 
 /// The 1-based line where `key` is defined (best effort; 1 if not found).
