@@ -17,6 +17,8 @@ impl std::error::Error for UsageError {}
 pub(crate) const EXIT_ERROR: u8 = 1;
 /// Exit code for a usage error.
 pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit code of a `pbal trade` run that placed orders but did not see all of them fill.
+pub(crate) const EXIT_INCOMPLETE: u8 = 3;
 /// Exit code for a plan that failed its audit: a bug in pbal, never the user's input.
 pub(crate) const EXIT_AUDIT: u8 = 4;
 
@@ -24,7 +26,7 @@ pub(crate) const EXIT_AUDIT: u8 = 4;
 pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
     #[cfg(feature = "live")]
     if e.downcast_ref::<crate::live::Incomplete>().is_some() {
-        return crate::live::EXIT_INCOMPLETE;
+        return EXIT_INCOMPLETE;
     }
     if is_audit_failure(e) {
         EXIT_AUDIT

@@ -8,19 +8,19 @@ use clap::builder::StyledStr;
 pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
     (0, "success (also: nothing to trade)"),
     (
-        1,
+        crate::error::EXIT_ERROR,
         "an error in the input, the config file, or while running (the message says which)",
     ),
     (
-        2,
+        crate::error::EXIT_USAGE,
         "a usage error: unknown command, option or value, or options that do not go together",
     ),
     (
-        3,
+        crate::error::EXIT_INCOMPLETE,
         "`pbal trade` placed orders but not all of them filled (the summary says which)",
     ),
     (
-        4,
+        crate::error::EXIT_AUDIT,
         "a plan failed pbal's own audit: a bug in pbal; nothing was written or placed",
     ),
 ];

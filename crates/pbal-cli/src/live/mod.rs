@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 
 pub(crate) use cancel::run as cancel;
 pub(crate) use status::run as status;
-pub(crate) use summary::{EXIT_INCOMPLETE, Incomplete};
+pub(crate) use summary::Incomplete;
 pub(crate) use trade::run as trade;
 pub(crate) use trust::run as gateway;
 

@@ -9,9 +9,6 @@ use pbal_ibkr::client_portal::is_final_status;
 use super::fills::Outcome;
 use super::orders::PlannedOrder;
 
-/// Exit code of a run that placed orders but did not see all of them fill.
-pub(crate) const EXIT_INCOMPLETE: u8 = 3;
-
 /// The run ended with orders unfilled, refused or not placed (exit code 3).
 #[derive(Debug)]
 pub(crate) struct Incomplete(pub(crate) String);
