@@ -170,7 +170,10 @@ fn audit_orders(
                 ),
             );
         }
-        let expected = options.commission.estimate(t.quantity, t.price);
+        // Each order pays its own asset's commission (the plan's default or the symbol's).
+        let expected = options
+            .commission_of(&t.symbol)
+            .estimate(t.quantity, t.price);
         if t.commission != expected {
             return fail(
                 "commission",

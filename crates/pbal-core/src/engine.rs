@@ -48,7 +48,7 @@ fn plan_unaudited(
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
     validate_options(options)?;
-    let assets = assets(portfolio, targets)?;
+    let assets = assets(portfolio, targets, options)?;
     let setup = Setup::new(assets, cash, options)?;
     if setup.within_bands {
         let units = vec![0; setup.assets.len()];
@@ -130,10 +130,11 @@ fn validate_options(options: &PlanOptions) -> Result<(), Error> {
     if options.min_trade > MAX_AMOUNT || options.reserve > MAX_AMOUNT {
         return invalid("min_trade", "too large");
     }
-    if let Commission::Flat(amount) = options.commission
-        && amount < Decimal::ZERO
+    if let Some(reason) = std::iter::once(&options.commission)
+        .chain(options.commission_for.values())
+        .find_map(|c| c.problem())
     {
-        return invalid("commission", "a flat commission must not be negative");
+        return invalid("commission", reason);
     }
     if options.node_limit == 0 {
         return invalid("node_limit", "must be at least 1");
@@ -151,9 +152,15 @@ struct Asset {
     weight: Decimal,
     /// The holding as given (lots and P&L), for what a sale realizes.
     holding: Holding,
+    /// What its orders pay.
+    commission: Commission,
 }
 
-fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error> {
+fn assets(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    options: &PlanOptions,
+) -> Result<Vec<Asset>, Error> {
     for (symbol, _) in targets.iter() {
         if portfolio.get(symbol).is_none() {
             return Err(Error::MissingPrice {
@@ -171,6 +178,7 @@ fn assets(portfolio: &Portfolio, targets: &Targets) -> Result<Vec<Asset>, Error>
             value: h.value,
             weight: targets.weight(&h.symbol),
             holding: h.clone(),
+            commission: options.commission_of(&h.symbol),
         })
         .collect();
     if assets.is_empty() {
@@ -394,7 +402,7 @@ impl Setup {
             .zip(&self.max_sale())
             .map(|(a, &l)| {
                 let q = Decimal::from(-l) * self.options.quantity_step;
-                q * a.price - self.options.commission.estimate(q, a.price)
+                q * a.price - a.commission.estimate(q, a.price)
             })
             .sum();
         Error::InsufficientHoldings {
@@ -406,11 +414,11 @@ impl Setup {
     fn problem(&self) -> Problem {
         let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
         let step = f(self.options.quantity_step);
-        let commission = match self.options.commission {
-            Commission::None => CommissionF::None,
-            Commission::IbkrFixed => CommissionF::IbkrFixed,
-            Commission::Flat(a) => CommissionF::Flat(f(a)),
-        };
+        let commission = self
+            .assets
+            .iter()
+            .map(|a| CommissionF::new(a.commission))
+            .collect();
         let price: Vec<f64> = self.assets.iter().map(|a| f(a.price)).collect();
         let min_trade = f(self.options.min_trade);
         // A minimal withdrawal overshoots by less than one step (or one minimum trade) of some
@@ -423,12 +431,7 @@ impl Setup {
                 .zip(&self.lo)
                 .map(|(a, &l)| {
                     let q = Decimal::from(-l) * self.options.quantity_step;
-                    f(self.options.commission.estimate(q, a.price))
-                        + f(match self.options.commission {
-                            Commission::Flat(x) => x,
-                            Commission::IbkrFixed => Decimal::ONE,
-                            Commission::None => Decimal::ZERO,
-                        })
+                    f(a.commission.estimate(q, a.price)) + f(a.commission.fixed_part())
                 })
                 .sum();
             (
@@ -486,7 +489,7 @@ impl Setup {
         for (a, &u) in self.assets.iter().zip(units) {
             let q = self.quantity(u);
             spent = spent.checked_add(q.checked_mul(a.price)?)?;
-            commission = commission.checked_add(self.options.commission.estimate(q, a.price))?;
+            commission = commission.checked_add(a.commission.estimate(q, a.price))?;
         }
         (spent.checked_add(commission)? <= self.budget).then_some((spent, commission))
     }
@@ -621,7 +624,7 @@ impl Setup {
                 quantity: q.abs(),
                 price: a.price,
                 amount: amount.abs(),
-                commission: self.options.commission.estimate(q, a.price),
+                commission: a.commission.estimate(q, a.price),
                 realized_pnl: None,
                 realized_short_term: Decimal::ZERO,
                 realized_long_term: Decimal::ZERO,

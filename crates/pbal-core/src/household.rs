@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{Commission, Side, Trade};
+use crate::{CommissionOf, Side, Trade};
 
 /// One order in one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +45,8 @@ pub struct HouseholdSplit {
 /// Splits `trades` over accounts. `held` gives each symbol's shares per account, `cash` each
 /// account's cash. Sells take from the largest holding first (never more than an account
 /// holds); each buy share goes to the account with the most cash left. Each account's order
-/// pays its own `commission`, and each account's cash after is its cash plus its sales minus
+/// pays its own `commission` (`commission` gives each symbol's: one [`crate::Commission`] for
+/// all, or the plan's `&PlanOptions` with its per-symbol ones), and each account's cash after is its cash plus its sales minus
 /// its buys and commissions ([`crate::audit_split`] checks this). The result is deterministic
 /// (ties by account order).
 ///
@@ -73,7 +74,7 @@ pub fn split_by_account(
     held: &BTreeMap<String, BTreeMap<String, Decimal>>,
     cash: &BTreeMap<String, Decimal>,
     step: Decimal,
-    commission: Commission,
+    commission: impl CommissionOf,
 ) -> HouseholdSplit {
     let start = cash;
     let mut cash: BTreeMap<String, Decimal> = cash.clone();
@@ -121,7 +122,10 @@ pub fn split_by_account(
                 break;
             };
             // Leave room for the order's commission (an estimate per share count).
-            let room = cash[&account] - commission.estimate(left, buy.price);
+            let room = cash[&account]
+                - commission
+                    .commission_of(&buy.symbol)
+                    .estimate(left, buy.price);
             let affordable = room
                 .checked_div(lot)
                 .and_then(|units| units.floor().checked_mul(step))
@@ -153,7 +157,7 @@ pub fn split_by_account(
             AccountOrder {
                 amount: quantity * price,
                 price,
-                commission: commission.estimate(quantity, price),
+                commission: commission.commission_of(&symbol).estimate(quantity, price),
                 side: if buy { Side::Buy } else { Side::Sell },
                 account,
                 symbol,

@@ -26,7 +26,7 @@ pub use decimal::Decimal;
 pub use engine::plan;
 pub use error::Error;
 pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
-pub use options::{Bands, Commission, Destination, PlanOptions, Strategy};
+pub use options::{Bands, Commission, CommissionOf, Destination, PlanOptions, Schedule, Strategy};
 pub use plan::{
     CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,
 };

@@ -1,5 +1,7 @@
 //! How a plan may trade.
 
+use std::collections::BTreeMap;
+
 use jiff::civil::Date;
 use rust_decimal::{Decimal, dec};
 
@@ -36,44 +38,221 @@ impl Strategy {
 
 /// An estimate of what each order costs in commission. Commissions leave the portfolio, so they
 /// count against the cash.
+///
+/// One value applies to every asset of a plan ([`PlanOptions::commission`]) unless a symbol
+/// has its own ([`PlanOptions::with_commission_for`]): a plan holding US and European shares
+/// pays each market's schedule. Amounts are in the currency of the prices the plan is given
+/// (the base currency): convert a schedule set in another currency with [`Schedule::in_base`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Commission {
     /// No commission.
     #[default]
     None,
-    /// IBKR Pro Fixed (US stocks): USD 0.005 per share, at least USD 1, at most 1% of the trade
-    /// value.
+    /// IBKR Pro Fixed for US stocks ([`Schedule::IBKR_FIXED_US`]): 0.005 per share, at least 1,
+    /// at most 1% of the trade value, counted in the prices' currency.
     IbkrFixed,
     /// The same amount for every order.
     Flat(Decimal),
+    /// A fixed-rate schedule: per share and/or a share of the value, a minimum, a cap.
+    Schedule(Schedule),
 }
 
 impl Commission {
     /// Estimated commission of one order of `quantity` shares (sign ignored) at `price`.
     ///
     /// ```
-    /// use pbal_core::Commission;
+    /// use pbal_core::{Commission, Schedule};
     /// use rust_decimal::dec;
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(10), dec!(100)), dec!(1));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1000), dec!(100)), dec!(5.000));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1), dec!(20)), dec!(0.20));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(0), dec!(20)), dec!(0));
+    /// // 0.05% of the value, at least 3: 100 shares at 40 pay 3, 1000 shares pay 20.
+    /// let europe = Commission::Schedule(Schedule::new(dec!(0), dec!(0.0005), dec!(3), None));
+    /// assert_eq!(europe.estimate(dec!(100), dec!(40)), dec!(3));
+    /// assert_eq!(europe.estimate(dec!(1000), dec!(40)), dec!(20));
     /// ```
     pub fn estimate(self, quantity: Decimal, price: Decimal) -> Decimal {
-        let quantity = quantity.abs();
         if quantity.is_zero() {
             return Decimal::ZERO;
         }
         match self {
             Self::None => Decimal::ZERO,
             Self::Flat(amount) => amount,
-            Self::IbkrFixed => {
-                let per_share = (quantity * dec!(0.005)).max(Decimal::ONE);
-                let cap = quantity * price * dec!(0.01);
-                per_share.min(cap)
+            Self::IbkrFixed => Schedule::IBKR_FIXED_US.estimate(quantity, price),
+            Self::Schedule(schedule) => schedule.estimate(quantity, price),
+        }
+    }
+
+    /// The schedule behind this commission (`IbkrFixed` is the US one), if it is one.
+    pub fn schedule(self) -> Option<Schedule> {
+        match self {
+            Self::IbkrFixed => Some(Schedule::IBKR_FIXED_US),
+            Self::Schedule(schedule) => Some(schedule),
+            Self::None | Self::Flat(_) => None,
+        }
+    }
+
+    /// The most an order can pay beyond its proportional part: the flat amount or the
+    /// schedule's minimum (what a smaller order may still cost).
+    pub fn fixed_part(self) -> Decimal {
+        match self {
+            Self::None => Decimal::ZERO,
+            Self::Flat(amount) => amount,
+            Self::IbkrFixed | Self::Schedule(_) => {
+                self.schedule().map_or(Decimal::ZERO, |s| s.minimum)
             }
         }
+    }
+
+    /// Why this commission is unusable (a negative amount, a rate above 100%), if it is.
+    pub(crate) fn problem(self) -> Option<&'static str> {
+        match self {
+            Self::None | Self::IbkrFixed => None,
+            Self::Flat(amount) if amount < Decimal::ZERO => {
+                Some("a flat commission must not be negative")
+            }
+            Self::Flat(amount) if amount > MAX_FEE => Some("a flat commission is too large"),
+            Self::Flat(_) => None,
+            Self::Schedule(s) => s.problem(),
+        }
+    }
+}
+
+/// The largest per-order amount a commission may name (bounds the arithmetic).
+const MAX_FEE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+/// A fixed-rate commission schedule, as brokers publish them per market: per order,
+/// `max(per_share × shares + rate × value, minimum)`, then at most `cap × value` when there is
+/// a cap. Amounts are in the prices' currency; `rate` and `cap` are fractions of the trade
+/// value (0.0005 = 0.05%), so they need no conversion.
+///
+/// ```
+/// use pbal_core::Schedule;
+/// use rust_decimal::dec;
+/// // IBKR's Canadian fixed rate, CAD 0.01 a share, at least CAD 1, at most 0.5%.
+/// let canada = Schedule::new(dec!(0.01), dec!(0), dec!(1), Some(dec!(0.005)));
+/// assert_eq!(canada.estimate(dec!(50), dec!(30)), dec!(1)); // the minimum
+/// assert_eq!(canada.estimate(dec!(500), dec!(30)), dec!(5.00)); // per share
+/// assert_eq!(canada.estimate(dec!(500), dec!(0.20)), dec!(0.5000)); // the 0.5% cap
+/// // In a EUR base where 1 CAD = 0.62 EUR: per-share amounts and minimum are converted.
+/// let in_eur = canada.in_base(dec!(0.62));
+/// assert_eq!(in_eur.estimate(dec!(50), dec!(18.6)), dec!(0.62));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Schedule {
+    /// Amount per share.
+    pub per_share: Decimal,
+    /// Fraction of the trade value (0.0005 = 0.05%).
+    pub rate: Decimal,
+    /// Least amount per order.
+    pub minimum: Decimal,
+    /// Most per order, as a fraction of the trade value (0.01 = 1%); `None`: no cap.
+    pub cap: Option<Decimal>,
+}
+
+impl Schedule {
+    /// IBKR Pro Fixed for US stocks: USD 0.005 per share, at least USD 1, at most 1% of the
+    /// trade value (in USD; see the README for the source).
+    pub const IBKR_FIXED_US: Schedule = Schedule {
+        per_share: Decimal::from_parts(5, 0, 0, false, 3),
+        rate: Decimal::ZERO,
+        minimum: Decimal::ONE,
+        cap: Some(Decimal::from_parts(1, 0, 0, false, 2)),
+    };
+
+    /// A schedule of `per_share` a share plus `rate` of the value, at least `minimum`, at most
+    /// `cap` of the value.
+    pub const fn new(
+        per_share: Decimal,
+        rate: Decimal,
+        minimum: Decimal,
+        cap: Option<Decimal>,
+    ) -> Self {
+        Self {
+            per_share,
+            rate,
+            minimum,
+            cap,
+        }
+    }
+
+    /// Estimated commission of one order of `quantity` shares (sign ignored) at `price`; zero
+    /// for no shares.
+    pub fn estimate(&self, quantity: Decimal, price: Decimal) -> Decimal {
+        let quantity = quantity.abs();
+        if quantity.is_zero() {
+            return Decimal::ZERO;
+        }
+        let value = quantity * price;
+        // Zero terms are left out so the result keeps the scale of the term that applies.
+        let proportional = match (self.per_share.is_zero(), self.rate.is_zero()) {
+            (true, true) => Decimal::ZERO,
+            (false, true) => quantity * self.per_share,
+            (true, false) => value * self.rate,
+            (false, false) => quantity * self.per_share + value * self.rate,
+        };
+        let charged = proportional.max(self.minimum);
+        match self.cap {
+            Some(cap) => charged.min(value * cap),
+            None => charged,
+        }
+    }
+
+    /// The same schedule with its money amounts (per share, minimum) multiplied by `fx_rate`:
+    /// a schedule set in an instrument's currency, in base-currency terms. The rates stay.
+    #[must_use]
+    pub fn in_base(self, fx_rate: Decimal) -> Self {
+        Self {
+            per_share: self.per_share * fx_rate,
+            minimum: self.minimum * fx_rate,
+            ..self
+        }
+    }
+
+    fn problem(&self) -> Option<&'static str> {
+        let amounts = [self.per_share, self.minimum];
+        let fractions = [Some(self.rate), self.cap];
+        if amounts.iter().any(|a| *a < Decimal::ZERO)
+            || fractions.iter().flatten().any(|f| *f < Decimal::ZERO)
+        {
+            return Some("a commission schedule must not be negative");
+        }
+        if amounts.iter().any(|a| *a > MAX_FEE)
+            || fractions.iter().flatten().any(|f| *f > Decimal::ONE)
+        {
+            return Some(
+                "a commission schedule's amounts must be at most 1e9 and its rates at most 100%",
+            );
+        }
+        None
+    }
+}
+
+/// Which commission each asset pays: one [`Commission`] for all, or a plan's options (its
+/// default and per-symbol overrides). [`crate::split_by_account`] takes either.
+pub trait CommissionOf {
+    /// The commission of orders in `symbol`.
+    fn commission_of(&self, symbol: &str) -> Commission;
+}
+
+impl CommissionOf for Commission {
+    fn commission_of(&self, _symbol: &str) -> Commission {
+        *self
+    }
+}
+
+impl CommissionOf for PlanOptions {
+    fn commission_of(&self, symbol: &str) -> Commission {
+        PlanOptions::commission_of(self, symbol)
+    }
+}
+
+impl<T: CommissionOf + ?Sized> CommissionOf for &T {
+    fn commission_of(&self, symbol: &str) -> Commission {
+        (**self).commission_of(symbol)
     }
 }
 
@@ -138,8 +317,13 @@ pub struct PlanOptions {
     pub min_trade: Decimal,
     /// Quantities are multiples of this step: 1 for whole shares, e.g. 0.0001 for fractional.
     pub quantity_step: Decimal,
-    /// Commission estimate, counted against the cash.
+    /// Commission estimate, counted against the cash: every asset's unless it has its own in
+    /// `commission_for`.
     pub commission: Commission,
+    /// Per-symbol commissions that replace `commission` for those assets (e.g. each market's
+    /// schedule in a multi-currency portfolio).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commission_for: BTreeMap<String, Commission>,
     /// Cash to keep uninvested; it is the cash's target.
     pub reserve: Decimal,
     /// Tolerance bands. With [`Strategy::Bands`] they choose what trades; with the other
@@ -194,6 +378,7 @@ impl Default for PlanOptions {
             min_trade: Decimal::ZERO,
             quantity_step: Decimal::ONE,
             commission: Commission::None,
+            commission_for: BTreeMap::new(),
             reserve: Decimal::ZERO,
             bands: None,
             lot_order: LotOrder::TaxMin,
@@ -250,11 +435,47 @@ impl PlanOptions {
         self
     }
 
-    /// Commission estimate, counted against the cash.
+    /// Commission estimate, counted against the cash, for every asset without its own.
     #[must_use]
     pub fn with_commission(mut self, commission: Commission) -> Self {
         self.commission = commission;
         self
+    }
+
+    /// The commission of orders in `symbol`, replacing the plan's default for that asset.
+    ///
+    /// ```
+    /// use pbal_core::{Commission, PlanOptions, Schedule, dec};
+    ///
+    /// let europe = Commission::Schedule(Schedule::new(dec!(0), dec!(0.0005), dec!(3), None));
+    /// let options = PlanOptions::new()
+    ///     .with_commission(Commission::IbkrFixed)
+    ///     .with_commission_for("SXR8", europe);
+    /// assert_eq!(options.commission_of("SXR8"), europe);
+    /// assert_eq!(options.commission_of("VTI"), Commission::IbkrFixed);
+    /// ```
+    #[must_use]
+    pub fn with_commission_for(
+        mut self,
+        symbol: impl Into<String>,
+        commission: Commission,
+    ) -> Self {
+        self.commission_for.insert(symbol.into(), commission);
+        self
+    }
+
+    /// The commission orders in `symbol` pay: its own, else the plan's default.
+    pub fn commission_of(&self, symbol: &str) -> Commission {
+        self.commission_for
+            .get(symbol)
+            .copied()
+            .unwrap_or(self.commission)
+    }
+
+    /// Whether any asset may pay a commission.
+    pub fn charges_commission(&self) -> bool {
+        self.commission != Commission::None
+            || self.commission_for.values().any(|c| *c != Commission::None)
     }
 
     /// Cash to keep uninvested.

@@ -5,6 +5,10 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::Commission;
 use crate::exact;
 use crate::lagrange::{self, CashSide, Piece, Units};
 use crate::waterfill::{Item, Relaxation};
@@ -14,15 +18,35 @@ const DEPTH_FIRST_MAX: usize = 4;
 /// Its node limit: past it the reduced-cost search takes over.
 const DEPTH_FIRST_NODES: u64 = 20_000;
 
-/// Commission model in f64 (mirrors `Commission::estimate`).
-#[derive(Debug, Clone, Copy)]
+/// One asset's commission model in f64 (mirrors `Commission::estimate`).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum CommissionF {
     None,
-    IbkrFixed,
     Flat(f64),
+    /// `max(per_share·q + rate·value, minimum)`, at most `cap·value` (see `Schedule`).
+    Schedule {
+        per_share: f64,
+        rate: f64,
+        minimum: f64,
+        cap: Option<f64>,
+    },
 }
 
 impl CommissionF {
+    pub(crate) fn new(commission: Commission) -> Self {
+        let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+        match (commission, commission.schedule()) {
+            (Commission::Flat(a), _) => Self::Flat(f(a)),
+            (_, Some(s)) => Self::Schedule {
+                per_share: f(s.per_share),
+                rate: f(s.rate),
+                minimum: f(s.minimum),
+                cap: s.cap.map(f),
+            },
+            _ => Self::None,
+        }
+    }
+
     fn estimate(self, shares: f64, price: f64) -> f64 {
         let shares = shares.abs();
         if shares == 0.0 {
@@ -31,7 +55,16 @@ impl CommissionF {
         match self {
             Self::None => 0.0,
             Self::Flat(a) => a,
-            Self::IbkrFixed => (shares * 0.005).max(1.0).min(shares * price * 0.01),
+            Self::Schedule {
+                per_share,
+                rate,
+                minimum,
+                cap,
+            } => {
+                let value = shares * price;
+                let charged = (shares * per_share + value * rate).max(minimum);
+                cap.map_or(charged, |c| charged.min(value * c))
+            }
         }
     }
 }
@@ -53,7 +86,8 @@ pub(crate) struct Problem {
     /// leave some cash uninvested on purpose).
     pub(crate) cash_deviation: f64,
     pub(crate) min_trade: f64,
-    pub(crate) commission: CommissionF,
+    /// Each asset's commission.
+    pub(crate) commission: Vec<CommissionF>,
     /// A withdrawal: raise at least `−budget` and no sold unit could be kept.
     pub(crate) withdrawal: bool,
     /// For withdrawals: how far a minimal plan can overshoot (relaxation only).
@@ -91,8 +125,7 @@ impl Problem {
     }
 
     pub(crate) fn commission_of(&self, i: usize, units: i64) -> f64 {
-        self.commission
-            .estimate(units as f64 * self.step, self.price[i])
+        self.commission[i].estimate(units as f64 * self.step, self.price[i])
     }
 
     fn allowed(&self, i: usize, units: i64) -> bool {
@@ -175,20 +208,39 @@ impl Problem {
         };
         let shares = self.step;
         let price = self.price[i];
-        match self.commission {
+        match self.commission[i] {
             CommissionF::None => push(from, to, 0.0, 0.0),
             CommissionF::Flat(a) => push(from, to, a, 0.0),
-            // min(max(0.005·q, 1), 0.01·q·p) for q shares: 1% of the value up to 1 USD, then 1
-            // USD, then 0.005 a share from 200 shares on (when the price is above 0.5).
-            CommissionF::IbkrFixed if price > 0.5 => {
-                let limit = |x: f64| x.clamp(0.0, 4e18) as i64;
-                let k1 = limit((100.0 / (price * shares)).floor());
-                let k2 = limit((200.0 / shares).ceil());
-                push(from, k1, 0.0, 0.01 * price * shares);
-                push(k1.saturating_add(1), k2.saturating_sub(1), 1.0, 0.0);
-                push(k2, to, 0.0, 0.005 * shares);
+            // min(max(a·k, m), b·k) for k units, with a the proportional part and b the cap
+            // per unit: b·k up to m/b units, then the minimum m, then a·k from m/a units on.
+            // A cap no steeper than the proportional part is all there is.
+            CommissionF::Schedule {
+                per_share,
+                rate,
+                minimum,
+                cap,
+            } => {
+                let a = (per_share + rate * price) * shares;
+                let b = cap.map(|c| c * price * shares);
+                match b {
+                    Some(b) if b <= a => push(from, to, 0.0, b),
+                    _ => {
+                        let limit = |x: f64| x.clamp(0.0, 4e18) as i64;
+                        let k1 = b.map_or(0, |b| limit((minimum / b).floor()));
+                        let k2 = if a > 0.0 {
+                            limit((minimum / a).ceil())
+                        } else {
+                            i64::MAX
+                        };
+                        if let Some(b) = b {
+                            push(from, k1, 0.0, b);
+                        }
+                        push(k1.saturating_add(1), k2.saturating_sub(1), minimum, 0.0);
+                        // Float noise could make the two meet: the pieces stay disjoint.
+                        push(k2.max(k1.saturating_add(1)), to, 0.0, a);
+                    }
+                }
             }
-            CommissionF::IbkrFixed => push(from, to, 0.0, 0.01 * price * shares),
         }
         out
     }
@@ -449,7 +501,11 @@ fn prove_withdrawal<J: Judge>(
         part[m].hi = -1;
         let sub = lagrange::maximise(&part, cash_of(m));
         // A maximisation is up to 120 passes, several hundred when it also prices commissions.
-        work += if matches!(problem.commission, CommissionF::None) {
+        work += if problem
+            .commission
+            .iter()
+            .all(|c| matches!(c, CommissionF::None))
+        {
             150 * pass
         } else {
             600 * pass

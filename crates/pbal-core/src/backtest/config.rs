@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::{BacktestError, Every, Policy, Schedule};
-use crate::{Commission, PlanOptions, Strategy, Targets};
+use crate::{PlanOptions, Strategy, Targets};
 
 /// How trades are sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,7 +67,7 @@ impl Config {
             );
         }
         if self.sizing == Sizing::Continuous {
-            if self.options.commission != Commission::None {
+            if self.options.charges_commission() {
                 return invalid("sizing", "continuous sizing needs no commission");
             }
             if !self.options.min_trade.is_zero() {

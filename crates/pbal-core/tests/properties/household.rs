@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use pbal_core::{
-    Commission, Holding, PlanOptions, Portfolio, Side, Strategy, Targets, audit_split, plan,
-    split_by_account,
+    Commission, Holding, PlanOptions, Portfolio, Schedule, Side, Strategy, Targets, audit_split,
+    plan, split_by_account,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -18,6 +18,7 @@ proptest! {
         prices in proptest::collection::vec(1i64..500, 3),
         cash in proptest::collection::vec(0i64..5_000, 2),
         flat in prop_oneof![Just(None), (0i64..3).prop_map(Some)],
+        own in prop::option::of(0i64..=5),
     ) {
         let symbols = ["AAA", "BBB", "CCC"];
         let accounts = ["U1", "U2"];
@@ -41,8 +42,19 @@ proptest! {
         let total_cash: Decimal = cash_by_account.values().sum();
         let commission = flat.map_or(Commission::None, |c| Commission::Flat(Decimal::from(c)));
         let options = PlanOptions { strategy: Strategy::Full, commission, ..PlanOptions::default() };
+        // BBB may pay its own schedule (per share, at least `own`): each account's order pays it.
+        let options = match own {
+            Some(minimum) => options.with_commission_for(
+                "BBB",
+                Commission::Schedule(Schedule::new(Decimal::new(5, 3), Decimal::ZERO, Decimal::from(minimum), None)),
+            ),
+            None => options,
+        };
         let p = plan(&portfolio, &targets, total_cash, &options).unwrap();
-        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, commission);
+        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, &options);
+        for o in &split.orders {
+            prop_assert_eq!(o.commission, options.commission_of(&o.symbol).estimate(o.quantity, o.price));
+        }
         prop_assert_eq!(audit_split(&split, &p, &by_account, &cash_by_account), Ok(()));
         for t in &p.trades {
             let placed: Decimal = split.orders.iter()

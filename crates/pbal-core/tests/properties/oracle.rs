@@ -1,6 +1,9 @@
 //! Property tests: invariants of every plan, and optimality against brute force on small cases.
 
-use pbal_core::{Commission, Holding, Plan, PlanOptions, Portfolio, Side, Strategy, Targets, plan};
+use pbal_core::{
+    Commission, Holding, Plan, PlanOptions, Portfolio, Schedule, Side, Strategy, Targets, audit,
+    plan,
+};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use rust_decimal::Decimal;
@@ -16,6 +19,8 @@ struct Case {
     min_trade: i64,
     reserve: i64,
     commission: Commission,
+    /// Per-asset commissions replacing `commission` (index, commission).
+    own: Vec<(usize, Commission)>,
     step: Decimal,
 }
 
@@ -54,6 +59,7 @@ fn case(
                         min_trade,
                         reserve,
                         commission,
+                        own: Vec::new(),
                         step,
                     }
                 },
@@ -98,6 +104,9 @@ fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
         reserve: Decimal::from(c.reserve),
         ..PlanOptions::default()
     };
+    let options = c.own.iter().fold(options, |o, &(i, commission)| {
+        o.with_commission_for(format!("S{i}"), commission)
+    });
     (portfolio, targets, money(c.cash_cents), options)
 }
 
@@ -180,7 +189,7 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
     let feasible = |qs: &[Decimal]| {
         let mut spend = Decimal::ZERO;
         for (h, q) in holdings.iter().zip(qs) {
-            spend += q * h.price + options.commission.estimate(*q, h.price);
+            spend += q * h.price + options.commission_of(&h.symbol).estimate(*q, h.price);
         }
         spend <= budget
     };
@@ -343,6 +352,107 @@ proptest! {
     }
 }
 
+/// A fixed-rate schedule of any shape: per share and/or a share of the value, a minimum, an
+/// optional cap (some steeper, some flatter than the proportional part, some below the minimum).
+fn schedule() -> impl proptest::strategy::Strategy<Value = Commission> {
+    (
+        prop_oneof![Just(0i64), 1i64..=20],
+        prop_oneof![Just(0i64), 1i64..=30],
+        0i64..=500,
+        prop_oneof![Just(None), (1i64..=200).prop_map(Some)],
+    )
+        .prop_map(|(per_share_mills, rate_bps, minimum_cents, cap_bps)| {
+            Commission::Schedule(Schedule::new(
+                Decimal::new(per_share_mills, 3),
+                Decimal::new(rate_bps, 4),
+                money(minimum_cents),
+                cap_bps.map(|b| Decimal::new(b, 4)),
+            ))
+        })
+}
+
+/// A case whose assets pay different commissions: a default and per-asset schedules.
+fn mixed(
+    max_assets: usize,
+    max_shares: u32,
+    min_price: i64,
+    max_cash: i64,
+) -> impl proptest::strategy::Strategy<Value = Case> {
+    (
+        case(max_assets, max_shares, min_price, max_cash),
+        prop::collection::vec(prop::option::of(schedule()), max_assets),
+        prop_oneof![
+            Just(Commission::None),
+            Just(Commission::IbkrFixed),
+            schedule()
+        ],
+    )
+        .prop_map(|(mut c, own, default)| {
+            c.commission = default;
+            c.own = own
+                .into_iter()
+                .take(c.assets.len())
+                .enumerate()
+                .filter_map(|(i, o)| o.map(|o| (i, o)))
+                .collect();
+            c
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// With each asset on its own schedule the bound stays below the brute-force optimum, a
+    /// plan flagged optimal is the optimum, and the audit (each order's own commission) passes.
+    #[test]
+    fn mixed_schedules_match_brute_force(c in mixed(4, 6, 2_000, 40_000)) {
+        let (portfolio, targets, cash, options) = inputs(&c);
+        let oracle = brute_force(&c);
+        prop_assume!(oracle.is_ok());
+        let oracle = oracle.unwrap();
+        match plan(&portfolio, &targets, cash, &options) {
+            Ok(p) => {
+                check_invariants(&c, &p)?;
+                prop_assert_eq!(audit(&p, &portfolio, cash, &options), Ok(()));
+                for t in &p.trades {
+                    let own = options.commission_of(&t.symbol).estimate(t.quantity, t.price);
+                    prop_assert_eq!(t.commission, own, "{} pays another asset's commission", t.symbol);
+                }
+                let quantities: Vec<Decimal> =
+                    portfolio.holdings().iter().map(|h| signed(&p, &h.symbol)).collect();
+                let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+                let best = oracle.expect("the engine found a plan the oracle calls infeasible");
+                prop_assert!(p.objective_bound <= best, "bound {} > optimum {best}", p.objective_bound);
+                prop_assert!(f >= best);
+                if p.optimality == pbal_core::Optimality::Optimal {
+                    prop_assert_eq!(f, best, "flagged optimal but not the optimum: {:#?}", p);
+                }
+            }
+            Err(e) => prop_assert!(oracle.is_none(), "engine failed ({e}) but oracle found {oracle:?}"),
+        }
+    }
+
+    /// The same past four assets, where the reduced-cost search proves the optimum.
+    #[test]
+    fn mixed_schedules_in_the_reduced_cost_search(c in mixed(6, 3, 5_000, 30_000).prop_filter("five or six assets", |c| c.assets.len() >= 5)) {
+        let (portfolio, targets, cash, options) = inputs(&c);
+        let oracle = brute_force(&c);
+        prop_assume!(oracle.is_ok());
+        let oracle = oracle.unwrap();
+        if let (Ok(p), Some(best)) = (plan(&portfolio, &targets, cash, &options), oracle) {
+            check_invariants(&c, &p)?;
+            prop_assert_eq!(audit(&p, &portfolio, cash, &options), Ok(()));
+            let quantities: Vec<Decimal> =
+                portfolio.holdings().iter().map(|h| signed(&p, &h.symbol)).collect();
+            let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+            prop_assert!(p.objective_bound <= best, "bound {} > optimum {best}", p.objective_bound);
+            if p.optimality == pbal_core::Optimality::Optimal {
+                prop_assert_eq!(f, best, "flagged optimal but not the optimum: {:#?}", p);
+            }
+        }
+    }
+}
+
 #[test]
 fn same_input_same_plan() {
     let c = Case {
@@ -353,6 +463,7 @@ fn same_input_same_plan() {
         min_trade: 0,
         reserve: 0,
         commission: Commission::IbkrFixed,
+        own: Vec::new(),
         step: Decimal::ONE,
     };
     let (portfolio, targets, cash, options) = inputs(&c);
@@ -418,6 +529,7 @@ fn full_withdrawal_with_minimum_trade_and_half_shares() {
         min_trade: 126,
         reserve: 125,
         commission: Commission::Flat(money(229)),
+        own: Vec::new(),
         step: Decimal::new(5, 1),
     };
     let (portfolio, targets, cash, options) = inputs(&c);
