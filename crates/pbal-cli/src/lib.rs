@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod commission;
 mod config;
 mod decimal_arg;
 mod error;

@@ -113,6 +113,24 @@ impl<'a> PlanReport<'a> {
         }
     }
 
+    /// An order's estimated commission in its own currency, with the base-currency amount
+    /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR").
+    fn commission(&self, t: &pbal_core::Trade, m: &OrderMoney<'_>) -> String {
+        let base = self.base_suffix();
+        let rate = self.instruments.get(&t.symbol).map(|i| i.fx_rate_to_base);
+        match (m.foreign, m.currency, rate) {
+            (true, Some(currency), Some(rate)) if rate > Decimal::ZERO => {
+                let local = (t.commission / rate).round_dp(pbal_ibkr::currency_decimals(currency));
+                format!(
+                    "{} {currency}, about {}{base}",
+                    money_display(local),
+                    money_display(t.commission)
+                )
+            }
+            _ => format!("{}{base}", money_display(t.commission)),
+        }
+    }
+
     /// ` EUR` after base-currency money, when the base is known.
     fn base_suffix(&self) -> String {
         self.base_currency
@@ -417,11 +435,7 @@ impl<'a> PlanReport<'a> {
                     let _ = write!(line, " = {}", money_display(m.amount));
                 }
                 if !t.commission.is_zero() {
-                    let _ = write!(
-                        line,
-                        " (+ est. commission {}{base})",
-                        money_display(t.commission)
-                    );
+                    let _ = write!(line, " (+ est. commission {})", self.commission(t, &m));
                 }
                 if let Some(pnl) = t.realized_pnl {
                     let _ = write!(line, ", realizes {}{base} (est.)", money_display(pnl));

@@ -4,6 +4,7 @@ mod activity;
 mod amount;
 mod audit;
 pub mod basket;
+mod commission;
 mod currency;
 mod error;
 mod flex_csv;
@@ -28,6 +29,7 @@ use rust_decimal::Decimal;
 
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
+pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
 pub use currency::currency_decimals;
 pub use error::Error;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).

@@ -60,6 +60,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
     let mut options = options(&args.engine);
     options.node_limit = PlanOptions::work_for(args.time_limit);
+    crate::commission::per_market(&mut options, &holdings.instruments);
     let targets = guard_wash_sales(
         &args.engine,
         &statement,
@@ -195,7 +196,7 @@ fn household_split(
                     &held,
                     &zero,
                     options.quantity_step,
-                    options.commission,
+                    options,
                 );
                 (sells.cash_after, "its sales")
             } else {
@@ -221,7 +222,7 @@ fn household_split(
         &held,
         &account_cash,
         options.quantity_step,
-        options.commission,
+        options,
     );
     pbal_core::audit_split(&split, plan, &held, &account_cash).map_err(pbal_core::Error::from)?;
     Ok(split)

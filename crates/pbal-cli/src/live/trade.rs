@@ -76,6 +76,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         targets_file.as_ref(),
         &market_prices,
     )?;
+    crate::commission::per_market(&mut engine_options, &holdings.instruments);
     let cash = cash_to_plan(args.cash, &statement, &selection)?;
     // Trades come with `--positions FILE` (a Flex export with its Trades section).
     let targets = guard_wash_sales(

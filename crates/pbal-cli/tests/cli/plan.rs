@@ -393,3 +393,49 @@ fn live_commands_explain_how_to_get_them() {
         assert!(stderr.contains("--features live"), "{stderr}");
     }
 }
+
+/// `--commission ibkr-fixed` charges each order its market's fixed rate (US per share, Canada
+/// per share, Europe 0.05% with a EUR 3 minimum), shown in the order's currency; the UK line has
+/// no verified rate and says so.
+#[test]
+fn ibkr_fixed_follows_each_market() {
+    let pbal = Pbal::new();
+    let file = fixture("flex/multi-currency.csv").display().to_string();
+    let targets = fixture("targets-multi-currency.toml").display().to_string();
+    let args = [
+        "plan",
+        file.as_str(),
+        "-s",
+        "full",
+        "-t",
+        targets.as_str(),
+        "--commission",
+        "ibkr-fixed",
+        "--as-of",
+        "2026-11-20",
+        "-c",
+        "3000",
+    ];
+    let (code, stdout, stderr) = pbal.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("ibkr_fixed_multi_currency_stdout", stdout);
+    insta::assert_snapshot!("ibkr_fixed_multi_currency_stderr", stderr);
+    // The JSON's commission per order is in the base currency, the sum the cash line counts.
+    let mut json_args = args.to_vec();
+    json_args.extend(["-f", "json"]);
+    let (code, stdout, stderr) = pbal.run(&json_args);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let commission = |symbol: &str| {
+        v["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["symbol"] == symbol)
+            .map(|t| t["commission"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(commission("VTI").as_deref(), Some("0.92")); // USD 1 minimum at 0.92
+    assert_eq!(commission("VWCE").as_deref(), Some("3.00")); // EUR 3 minimum
+    assert_eq!(commission("XEQT").as_deref(), Some("1.0404")); // CAD 0.01 × 153 at 0.68
+    assert_eq!(commission("VUSA").as_deref(), Some("0.00")); // not verified: not estimated
+}
