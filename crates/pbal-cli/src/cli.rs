@@ -512,7 +512,9 @@ pub struct EngineArgs {
     #[arg(long)]
     pub fractional: bool,
 
-    /// Commission estimate counted against the cash: none, ibkr-fixed, or flat:AMOUNT per order.
+    /// Commission estimate counted against the cash: none, flat:AMOUNT per order, or ibkr-fixed:
+    /// IBKR's fixed rate of each asset's market (US, Canada, Europe in EUR; from the listing
+    /// exchange, else the currency), shown in the order's currency; rates in the README.
     #[arg(long, default_value = "none", value_parser = parse_commission)]
     pub commission: CommissionArg,
 

@@ -58,7 +58,8 @@ pub struct BacktestArgs {
     #[arg(long, value_enum, default_value = "month")]
     pub every: EveryArg,
 
-    /// Commission estimate per order: none, ibkr-fixed, or flat:AMOUNT.
+    /// Commission estimate per order: none, flat:AMOUNT, or ibkr-fixed (its US rate, in the
+    /// prices' currency: a price file names no market).
     #[arg(long, default_value = "none", value_parser = parse_commission)]
     pub commission: CommissionArg,
 
