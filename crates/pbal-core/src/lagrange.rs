@@ -21,6 +21,12 @@
 //! A plan beats an incumbent of objective `U` only if `Σ r_i + q < U − φ`: every asset whose
 //! cheapest change costs more than that gap keeps `k_i*`.
 //!
+//! Commissions enter as floors priced with the budget's `β`: each asset's own schedule (its
+//! market's, or a flat amount) is split into runs of units on which it is linear (the cap
+//! `b·k`, the minimum, the proportional part `a·k`; see `search::Problem::units`), each run's
+//! line at or below what the exact estimate charges on it, so φ stays a lower bound whatever
+//! schedule each asset has.
+//!
 //! Constraints the bound cannot see (commissions in the budget, the withdrawal's "no sold unit
 //! could be kept", the realized-gain cap) only remove plans, so the bound stays valid; the exact
 //! judge checks them on every candidate. Minimum trades and holdings are in each asset's
