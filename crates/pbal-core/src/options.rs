@@ -109,13 +109,12 @@ impl Commission {
     /// Why this commission is unusable (a negative amount, a rate above 100%), if it is.
     pub(crate) fn problem(self) -> Option<&'static str> {
         match self {
-            Self::None | Self::IbkrFixed => None,
             Self::Flat(amount) if amount < Decimal::ZERO => {
                 Some("a flat commission must not be negative")
             }
             Self::Flat(amount) if amount > MAX_FEE => Some("a flat commission is too large"),
-            Self::Flat(_) => None,
             Self::Schedule(s) => s.problem(),
+            Self::None | Self::IbkrFixed | Self::Flat(_) => None,
         }
     }
 }

@@ -114,7 +114,7 @@ impl Market {
 #[non_exhaustive]
 pub enum NoSchedule {
     /// Neither its listing exchange nor its currency names a market with a known schedule.
-    #[error("no IBKR fixed rate is known for its market ({})", describe(.exchange, .currency))]
+    #[error("no IBKR fixed rate is known for its market ({})", describe(.exchange.as_deref(), .currency.as_deref()))]
     UnknownMarket {
         exchange: Option<String>,
         currency: Option<String>,
@@ -128,10 +128,10 @@ pub enum NoSchedule {
     CurrencyMismatch { market: Market, currency: String },
 }
 
-fn describe(exchange: &Option<String>, currency: &Option<String>) -> String {
+fn describe(exchange: Option<&str>, currency: Option<&str>) -> String {
     match (exchange, currency) {
         (Some(e), Some(c)) => format!("{e}, {c}"),
-        (Some(x), None) | (None, Some(x)) => x.clone(),
+        (Some(x), None) | (None, Some(x)) => x.to_owned(),
         (None, None) => "no exchange or currency in the export".to_owned(),
     }
 }
