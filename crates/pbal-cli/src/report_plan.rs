@@ -174,8 +174,8 @@ mod tests {
 
     fn page() -> String {
         let portfolio = Portfolio::new(vec![
-            Holding::new("VTI", dec!(10), dec!(250)),
-            Holding::new("B<ND>", dec!(10), dec!(75)),
+            Holding::new("VTI", dec!(10), dec!(250)).unwrap(),
+            Holding::new("B<ND>", dec!(10), dec!(75)).unwrap(),
         ])
         .unwrap();
         let targets = Targets::equal(["VTI", "B<ND>"]).unwrap();

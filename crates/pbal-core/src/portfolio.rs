@@ -43,21 +43,41 @@ pub struct Holding {
 impl Holding {
     /// A holding valued at `quantity × price`, without P&L or lots.
     ///
+    /// # Errors
+    /// [`Error::ValueOverflow`] when `quantity × price` does not fit a [`Decimal`] (about
+    /// 7.9e28): values from a file or a user are untrusted, so this is an error, not a panic.
+    ///
     /// ```
-    /// use pbal_core::Holding;
-    /// use rust_decimal::dec;
-    /// let h = Holding::new("VTI", dec!(10), dec!(250.5));
+    /// use pbal_core::{Decimal, Error, Holding, dec};
+    ///
+    /// let h = Holding::new("VTI", dec!(10), dec!(250.5))?;
     /// assert_eq!(h.value, dec!(2505.0));
+    ///
+    /// let absurd = Holding::new("VTI", Decimal::MAX, dec!(2));
+    /// assert!(matches!(absurd, Err(Error::ValueOverflow { .. })));
+    /// # Ok::<(), Error>(())
     /// ```
-    pub fn new(symbol: impl Into<String>, quantity: Decimal, price: Decimal) -> Self {
-        Self {
-            symbol: symbol.into(),
+    pub fn new(
+        symbol: impl Into<String>,
+        quantity: Decimal,
+        price: Decimal,
+    ) -> Result<Self, Error> {
+        let symbol = symbol.into();
+        let Some(value) = quantity.checked_mul(price) else {
+            return Err(Error::ValueOverflow {
+                symbol,
+                quantity,
+                price,
+            });
+        };
+        Ok(Self {
+            symbol,
             quantity,
             price,
-            value: quantity * price,
+            value,
             unrealized_pnl: None,
             lots: Vec::new(),
-        }
+        })
     }
 
     /// Sets the unrealized P&L.

@@ -36,9 +36,9 @@ pub struct Substitution {
 /// use pbal_core::{Holding, PastTrade, Portfolio, Side, Targets, WashSaleGuard, substitute_blocked};
 /// use rust_decimal::dec;
 /// let portfolio = Portfolio::new(vec![
-///     Holding::new("VTI", dec!(10), dec!(100)),
-///     Holding::new("BND", dec!(30), dec!(100)),
-///     Holding::new("ITOT", dec!(0), dec!(50)),
+///     Holding::new("VTI", dec!(10), dec!(100))?,
+///     Holding::new("BND", dec!(30), dec!(100))?,
+///     Holding::new("ITOT", dec!(0), dec!(50))?,
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5)), ("ITOT", dec!(0))])?;
 /// let guard = WashSaleGuard {

@@ -196,13 +196,13 @@ fn household_split(
                     &zero,
                     options.quantity_step,
                     options.commission,
-                );
+                )?;
                 (sells.cash_after, "its sales")
             } else {
                 let values = holdings.value_by_account(&statement.accounts);
                 (values, "its share of the household's value")
             };
-            let parts = pbal_core::split_amount(amount, &weights);
+            let parts = pbal_core::split_amount(amount, &weights)?;
             let listed: Vec<String> = parts
                 .iter()
                 .map(|(a, c)| format!("{a} {}", crate::render::money_display(*c)))
@@ -222,7 +222,7 @@ fn household_split(
         &account_cash,
         options.quantity_step,
         options.commission,
-    );
+    )?;
     pbal_core::audit_split(&split, plan, &held, &account_cash).map_err(pbal_core::Error::from)?;
     Ok(split)
 }

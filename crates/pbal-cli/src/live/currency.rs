@@ -90,7 +90,7 @@ mod tests {
     use super::*;
 
     fn trade(symbol: &str, side: Side, quantity: Decimal, price: Decimal) -> Trade {
-        Trade::new(symbol, side, quantity, price)
+        Trade::new(symbol, side, quantity, price).unwrap()
     }
 
     #[test]

@@ -357,12 +357,28 @@ impl<'a> Sim<'a> {
             let Some(price) = self.price[c] else {
                 continue;
             };
-            let holding = if held {
-                let h = Holding::new(symbols[c].clone(), self.quantity[c], price);
-                let pnl = h.value - self.lots[c].basis();
-                h.with_unrealized_pnl(pnl)
+            let quantity = if held {
+                self.quantity[c]
             } else {
-                Holding::new(symbols[c].clone(), Decimal::ZERO, price)
+                Decimal::ZERO
+            };
+            let holding = Holding::new(symbols[c].clone(), quantity, price)
+                .map_err(|source| self.plan_error(date, source))?;
+            let holding = if held {
+                let pnl = holding
+                    .value
+                    .checked_sub(self.lots[c].basis())
+                    .ok_or_else(|| {
+                        self.plan_error(
+                            date,
+                            crate::Error::Overflow {
+                                what: "unrealized P&L",
+                            },
+                        )
+                    })?;
+                holding.with_unrealized_pnl(pnl)
+            } else {
+                holding
             };
             holdings.push(holding);
         }

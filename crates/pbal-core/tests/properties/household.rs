@@ -25,7 +25,7 @@ proptest! {
         let mut by_account: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
         for (i, symbol) in symbols.iter().enumerate() {
             let (a, b) = held[i];
-            holdings.push(Holding::new(*symbol, Decimal::from(a + b), Decimal::from(prices[i])));
+            holdings.push(Holding::new(*symbol, Decimal::from(a + b), Decimal::from(prices[i])).unwrap());
             by_account.insert((*symbol).to_owned(), BTreeMap::from([
                 (accounts[0].to_owned(), Decimal::from(a)),
                 (accounts[1].to_owned(), Decimal::from(b)),
@@ -42,7 +42,7 @@ proptest! {
         let commission = flat.map_or(Commission::None, |c| Commission::Flat(Decimal::from(c)));
         let options = PlanOptions { strategy: Strategy::Full, commission, ..PlanOptions::default() };
         let p = plan(&portfolio, &targets, total_cash, &options).unwrap();
-        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, commission);
+        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, commission).unwrap();
         prop_assert_eq!(audit_split(&split, &p, &by_account, &cash_by_account), Ok(()));
         for t in &p.trades {
             let placed: Decimal = split.orders.iter()

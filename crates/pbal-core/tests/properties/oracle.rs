@@ -72,7 +72,9 @@ fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
             .iter()
             .zip(&names)
             .map(|(&(q, p, pnl), s)| {
-                Holding::new(s.clone(), Decimal::from(q), money(p)).with_unrealized_pnl(pnl.into())
+                Holding::new(s.clone(), Decimal::from(q), money(p))
+                    .unwrap()
+                    .with_unrealized_pnl(pnl.into())
             })
             .collect(),
     )
