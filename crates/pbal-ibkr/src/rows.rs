@@ -482,7 +482,7 @@ impl Collector {
                 .quantity
                 .checked_mul(position.price)
                 .and_then(|v| v.checked_mul(position.multiplier))
-                .unwrap_or(Decimal::MAX);
+                .ok_or_else(|| self.too_large(first, "PositionValue"))?;
             position.unrealized_pnl = lots.iter().map(|l| l.unrealized_pnl).sum();
             position.lots = lots;
             return Ok(Some(position));
@@ -539,6 +539,24 @@ impl Collector {
             .ok_or_else(duplicate)
     }
 
+    /// A field, or a product of fields, too large to compute with.
+    fn too_large(&self, r: &Row, field: &str) -> Error {
+        Error::Parse {
+            file: self.file.clone(),
+            line: r.line,
+            field: field.to_owned(),
+            message: "too large".into(),
+        }
+    }
+
+    /// `value` in the base currency, rounded as IBKR rounds values (4 places).
+    fn in_base(&self, r: &Row, value: Decimal, fx: Decimal) -> Result<Decimal, Error> {
+        value
+            .checked_mul(fx)
+            .map(|v| v.round_dp(4))
+            .ok_or_else(|| self.too_large(r, "PositionValue"))
+    }
+
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {
         let quantity = self.number(r, "quantity", "Quantity")?.unwrap_or_default();
         let multiplier = self
@@ -552,10 +570,11 @@ impl Collector {
                 p,
                 (quantity * p)
                     .checked_mul(multiplier)
-                    .unwrap_or(Decimal::MAX),
+                    .ok_or_else(|| self.too_large(r, "PositionValue"))?,
             ),
             (None, Some(v)) if !(quantity * multiplier).is_zero() => (
-                v.checked_div(quantity * multiplier).unwrap_or(Decimal::MAX),
+                v.checked_div(quantity * multiplier)
+                    .ok_or_else(|| self.too_large(r, "MarkPrice"))?,
                 v,
             ),
             _ => {
@@ -571,9 +590,10 @@ impl Collector {
         let quantity = match r.raw("quantity") {
             Some(_) => quantity,
             // The original tool's layout has no quantity: value / price.
-            None if !price.is_zero() => {
-                value.checked_div(price).unwrap_or(Decimal::MAX).round_dp(4)
-            }
+            None if !price.is_zero() => value
+                .checked_div(price)
+                .ok_or_else(|| self.too_large(r, "PositionValue"))?
+                .round_dp(4),
             None => Decimal::ZERO,
         };
         // A price is positive whatever the sign of the quantity (a short has a negative
@@ -621,7 +641,10 @@ impl Collector {
             quantity,
             price,
             value,
-            value_base: fx.map(|f| (value * f).round_dp(4)),
+            value_base: match fx {
+                Some(f) => Some(self.in_base(r, value, f)?),
+                None => None,
+            },
             fx_rate_to_base: fx,
             multiplier,
             unrealized_pnl: self.number(r, "pnl", "FifoPnlUnrealized")?,

@@ -199,7 +199,7 @@ fn household_split(
                 )?;
                 (sells.cash_after, "its sales")
             } else {
-                let values = holdings.value_by_account(&statement.accounts);
+                let values = holdings.value_by_account(&statement.accounts)?;
                 (values, "its share of the household's value")
             };
             let parts = pbal_core::split_amount(amount, &weights)?;
