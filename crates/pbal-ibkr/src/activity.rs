@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use csv::StringRecord;
 
-use crate::Error;
-use crate::rows::{Collector, Records, Row, canonical};
+use crate::columns::Column;
+use crate::rows::{Collector, Records, Row};
 use crate::values;
+use crate::{Error, SkipReason};
 
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
@@ -96,7 +97,10 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                         }
                         _ => c.skip(
                             line,
-                            format!("exchange rate {rate:?} for {currency} not used"),
+                            SkipReason::ExchangeRate {
+                                currency: currency.to_owned(),
+                                rate: rate.to_owned(),
+                            },
                         ),
                     }
                 }
@@ -105,10 +109,10 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 known_sections += 1;
                 if named("Currency Summary").map(str::trim) == Some("Ending Cash") {
                     let mut row = Row::new(line);
-                    row.insert("currency", named("Currency").unwrap_or(""));
-                    row.insert("ending_cash", named("Total").unwrap_or(""));
+                    row.insert(Column::Currency, named("Currency").unwrap_or(""));
+                    row.insert(Column::EndingCash, named("Total").unwrap_or(""));
                     if let Some(account) = named("Account") {
-                        row.insert("account", account);
+                        row.insert(Column::Account, account);
                     }
                     c.cash_row(&row)?;
                 }
@@ -116,23 +120,24 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             "Open Positions" | "Long Open Positions" | "Short Open Positions" => {
                 known_sections += 1;
                 let row = row_of(header, &body, line);
-                let class = row.get("asset_class").unwrap_or("");
-                match row.get("level").map(str::to_ascii_uppercase).as_deref() {
+                let class = row.get(Column::AssetClass).unwrap_or("");
+                match row
+                    .get(Column::LevelOfDetail)
+                    .map(str::to_ascii_uppercase)
+                    .as_deref()
+                {
                     Some("SUMMARY" | "LOT") if class.eq_ignore_ascii_case("Forex") => {
-                        c.skip(line, "forex balance: counted as cash, not a position");
+                        c.skip(line, SkipReason::ForexBalance);
                     }
                     Some("SUMMARY" | "LOT") => c.position_row(row),
-                    other => c.skip(
-                        line,
-                        format!("open position row of kind {other:?} not used"),
-                    ),
+                    other => c.skip(line, SkipReason::OpenPositionKind(other.map(str::to_owned))),
                 }
             }
             "Trades" => {
                 known_sections += 1;
                 let row = row_of(header, &body, line);
                 if row
-                    .get("level")
+                    .get(Column::LevelOfDetail)
                     .is_none_or(|l| l.eq_ignore_ascii_case("Order"))
                 {
                     c.trade_row(&row)?;
@@ -156,8 +161,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
 fn row_of(header: &[String], body: &[&str], line: u64) -> Row {
     let mut row = Row::new(line);
     for (name, value) in header.iter().zip(body) {
-        if let Some(key) = canonical(name) {
-            row.insert(key, value);
+        if let Some(column) = Column::from_header(name) {
+            row.insert(column, value);
         }
     }
     row

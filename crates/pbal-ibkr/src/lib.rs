@@ -4,6 +4,7 @@ mod activity;
 mod amount;
 mod audit;
 pub mod basket;
+mod columns;
 mod currency;
 mod error;
 mod flex_csv;
@@ -11,6 +12,7 @@ mod flex_xml;
 mod household;
 mod managed;
 mod rows;
+mod skip;
 mod statement;
 mod targets;
 #[cfg(feature = "targets-toml")]
@@ -38,6 +40,7 @@ pub use statement::{
 };
 
 pub use managed::{Managed, Note};
+pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};
 
 use rows::Collector;

@@ -7,7 +7,8 @@ use pbal_core::{Holding, Lot, Portfolio};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::Error;
+use crate::columns::Column;
+use crate::{Error, SkipReason};
 
 /// Which accounts to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +146,7 @@ pub struct Skipped {
     /// Line in the file.
     pub line: u64,
     /// Why.
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 /// Holdings ready for planning, in the base currency.
@@ -279,7 +280,7 @@ impl Statement {
             let overflow = || Error::Parse {
                 file: self.source.clone(),
                 line: p.line,
-                field: "PositionValue".into(),
+                field: Column::Value.ibkr_name().into(),
                 message: "too large".into(),
             };
             let value_base = p.value.checked_mul(fx).ok_or_else(overflow)?;
@@ -300,7 +301,7 @@ impl Statement {
                     return Err(Error::Parse {
                         file: self.source.clone(),
                         line: p.line,
-                        field: "CurrencyPrimary".into(),
+                        field: Column::Currency.ibkr_name().into(),
                         message: format!("{} is held in two currencies", p.symbol),
                     });
                 }
@@ -310,7 +311,7 @@ impl Statement {
                     return Err(Error::Parse {
                         file: self.source.clone(),
                         line: p.line,
-                        field: "MarkPrice".into(),
+                        field: Column::Price.ibkr_name().into(),
                         message: format!(
                             "{} is priced {} here and {} in account {}",
                             p.symbol,

@@ -1,6 +1,7 @@
 //! No input makes the reader panic: arbitrary bytes, and real-layout files truncated, with
 //! lines shuffled or dropped, or with a field replaced.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use pbal_ibkr::{AccountSelection, read_bytes};
@@ -151,11 +152,11 @@ proptest! {
         text.extend(rows);
         text.push_str("ClientAccountID,CurrencyPrimary,EndingCash\n");
         for (account, currency, amount) in cash {
-            text.push_str(&format!("{account},{currency},{amount}\n"));
+            let _ = writeln!(text, "{account},{currency},{amount}");
         }
         text.push_str("ClientAccountID,Symbol,TradeDate,Buy/Sell,Quantity,TradePrice,FifoPnlRealized\n");
         for n in trades {
-            text.push_str(&format!("U1,VTI,20261101,SELL,{n},{n},{n}\n"));
+            let _ = writeln!(text, "U1,VTI,20261101,SELL,{n},{n},{n}");
         }
         exercise(text.as_bytes());
     }
