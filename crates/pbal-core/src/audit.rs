@@ -14,6 +14,7 @@ use crate::{HouseholdSplit, Plan, PlanOptions, Portfolio, Side, Strategy, Trade}
 /// A rule a plan broke. This is always a bug in pbal: the plan must not be shown or placed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("plan audit failed ({rule}): {detail}")]
+#[non_exhaustive]
 pub struct AuditFailure {
     /// The rule, e.g. `cash conservation`.
     pub rule: &'static str,
@@ -21,11 +22,19 @@ pub struct AuditFailure {
     pub detail: String,
 }
 
+impl AuditFailure {
+    /// A broken `rule`, and what was found (for audits of other crates, such as pbal-ibkr's
+    /// currency audit).
+    pub fn new(rule: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            rule,
+            detail: detail.into(),
+        }
+    }
+}
+
 fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailure> {
-    Err(AuditFailure {
-        rule,
-        detail: detail.into(),
-    })
+    Err(AuditFailure::new(rule, detail))
 }
 
 /// Checks `plan`, made for `portfolio` with `cash` and `options`, against every rule:

@@ -12,6 +12,7 @@ use crate::{Commission, Error, Side, Trade};
 
 /// One order in one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct AccountOrder {
     /// Account id.
     pub account: String,
@@ -36,6 +37,7 @@ pub struct AccountOrder {
 /// The split, and the cash each account ends with (negative: the account needs a transfer from
 /// another account first; the household as a whole never ends below zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct HouseholdSplit {
     /// Orders, sells first.
     pub orders: Vec<AccountOrder>,

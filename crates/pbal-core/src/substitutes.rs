@@ -12,6 +12,7 @@ use crate::{Error, Portfolio, Targets, WashSaleGuard};
 
 /// One blocked symbol whose target moved to a substitute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Substitution {
     /// The symbol sold at a loss within the window.
     pub blocked: String,

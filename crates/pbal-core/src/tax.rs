@@ -30,6 +30,7 @@ pub enum LotOrder {
 
 /// Part of one lot closed by a sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LotSale {
     /// The lot's open date, when known.
     pub open_date: Option<Date>,
@@ -47,6 +48,7 @@ pub struct LotSale {
 
 /// What a sale realizes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Realized {
     /// Short-term gain (negative: loss). Without lot data or dates, everything counts here.
     pub short_term: Decimal,

@@ -28,12 +28,7 @@ use crate::Holdings;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn audit_currencies(plan: &Plan, holdings: &Holdings) -> Result<(), AuditFailure> {
-    let fail = |detail: String| {
-        Err(AuditFailure {
-            rule: "currencies",
-            detail,
-        })
-    };
+    let fail = |detail: String| Err(AuditFailure::new("currencies", detail));
     // currency -> (amount in that currency converted to base, amount in base)
     let mut per_currency: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
     for t in &plan.trades {
@@ -42,10 +37,10 @@ pub fn audit_currencies(plan: &Plan, holdings: &Holdings) -> Result<(), AuditFai
             continue;
         };
         let too_large = || {
-            Err(AuditFailure {
-                rule: "currencies",
-                detail: format!("{}: the order is too large to convert", t.symbol),
-            })
+            Err(AuditFailure::new(
+                "currencies",
+                format!("{}: the order is too large to convert", t.symbol),
+            ))
         };
         let Some(base_price) = instrument
             .local_price

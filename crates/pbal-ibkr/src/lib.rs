@@ -5,7 +5,6 @@ mod amount;
 mod audit;
 pub mod basket;
 mod columns;
-mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
@@ -30,10 +29,11 @@ use rust_decimal::Decimal;
 
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
-pub use currency::currency_decimals;
 pub use error::Error;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
 pub use pbal_core;
+/// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
+pub use pbal_core::currency_decimals;
 pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
     Statement,

@@ -109,6 +109,7 @@ pub struct LotRow {
 
 /// Ending cash of one account in one currency.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CashBalance {
     /// Account id.
     pub account: Option<String>,
@@ -165,6 +166,7 @@ pub struct Holdings {
 
 /// How a symbol trades.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Instrument {
     /// Trading currency.
     pub currency: Option<String>,
@@ -180,6 +182,48 @@ pub struct Instrument {
     pub listing_exchange: Option<String>,
     /// Accounts holding it, with quantities.
     pub accounts: Vec<(String, Decimal)>,
+}
+
+impl CashBalance {
+    /// Ending cash of `account` (`None`: the export names no account) in `currency` (an ISO
+    /// code, or `BASE` for the base-currency summary).
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let cash = pbal_ibkr::CashBalance::new(Some("U1".into()), "EUR", dec!(150));
+    /// assert_eq!(cash.currency, "EUR");
+    /// ```
+    pub fn new(account: Option<String>, currency: impl Into<String>, amount: Decimal) -> Self {
+        Self {
+            account,
+            currency: currency.into(),
+            amount,
+        }
+    }
+}
+
+impl Instrument {
+    /// A symbol trading in `currency` at `local_price`, converted to base at
+    /// `fx_rate_to_base`; no contract id, asset class, exchange or accounts yet (set the fields
+    /// that are known).
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let mut eur = pbal_ibkr::Instrument::new(Some("EUR".into()), dec!(1.1), dec!(100));
+    /// eur.listing_exchange = Some("IBIS2".into());
+    /// assert!(eur.accounts.is_empty());
+    /// ```
+    pub fn new(currency: Option<String>, fx_rate_to_base: Decimal, local_price: Decimal) -> Self {
+        Self {
+            currency,
+            fx_rate_to_base,
+            local_price,
+            conid: None,
+            asset_class: None,
+            listing_exchange: None,
+            accounts: Vec::new(),
+        }
+    }
 }
 
 /// Asset classes planned like stocks (ETFs are STK at IBKR).

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use crate::cli::{CommissionArg, StrategyArg, parse_commission};
 use crate::decimal_arg::parse_non_negative;
 use crate::output::emit;
-use crate::render::{money, money_display};
+use pbal_core::Money;
+
+use crate::render::money;
 use crate::targets::TargetsFile;
 
 /// Arguments of `pbal backtest`.
@@ -275,8 +277,8 @@ fn number(x: f64) -> String {
 /// Label and formatted value of every figure, in display order.
 pub(crate) fn figure_rows(f: &Figures) -> Vec<(&'static str, String)> {
     vec![
-        ("Final value", money_display(f.final_value)),
-        ("Contributed", money_display(f.contributed)),
+        ("Final value", Money::new(f.final_value).to_string()),
+        ("Contributed", Money::new(f.contributed).to_string()),
         ("CAGR", percent(f.cagr)),
         ("Volatility", percent(f.volatility)),
         ("Max drawdown", percent(f.max_drawdown)),
@@ -285,10 +287,16 @@ pub(crate) fn figure_rows(f: &Figures) -> Vec<(&'static str, String)> {
         ("Mean drift", percent(f.mean_drift)),
         ("Trades", f.trades.to_string()),
         ("Turnover / year", percent(f.turnover)),
-        ("Commission", money_display(f.commission)),
-        ("Realized gain, short", money_display(f.realized_gain_short)),
-        ("Realized gain, long", money_display(f.realized_gain_long)),
-        ("Mean cash", money_display(f.mean_cash)),
+        ("Commission", Money::new(f.commission).to_string()),
+        (
+            "Realized gain, short",
+            Money::new(f.realized_gain_short).to_string(),
+        ),
+        (
+            "Realized gain, long",
+            Money::new(f.realized_gain_long).to_string(),
+        ),
+        ("Mean cash", Money::new(f.mean_cash).to_string()),
     ]
 }
 
@@ -315,7 +323,7 @@ pub(crate) fn summary(o: &Outcome) -> String {
     if !late.is_empty() {
         let _ = write!(s, " ({})", late.join(", "));
     }
-    let _ = write!(s, ". Initial {}", money_display(o.config.initial));
+    let _ = write!(s, ". Initial {}", Money::new(o.config.initial));
     if !o.config.contribution.is_zero() {
         let every = match o.config.every {
             Every::Month => "month",
@@ -323,11 +331,7 @@ pub(crate) fn summary(o: &Outcome) -> String {
             Every::Year => "year",
             _ => "period",
         };
-        let _ = write!(
-            s,
-            ", {} every {every}",
-            money_display(o.config.contribution)
-        );
+        let _ = write!(s, ", {} every {every}", Money::new(o.config.contribution));
     }
     let step = o.config.options.quantity_step;
     let sizing = match o.config.sizing {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use pbal_core::{PlanOptions, Portfolio, Strategy, Targets};
+use pbal_core::{Money, PlanOptions, Portfolio, Strategy, Targets};
 use pbal_ibkr::{AccountSelection, Holdings};
 use rust_decimal::Decimal;
 
@@ -55,7 +55,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         crate::ui::tell(&format!(
             "no --cash given: planning with the export's available cash, {} (-c 0 plans \
              without it)",
-            crate::render::money_display(cash)
+            Money::new(cash)
         ));
     }
     let mut options = options(&args.engine);
@@ -205,12 +205,12 @@ fn household_split(
             let parts = pbal_core::split_amount(amount, &weights)?;
             let listed: Vec<String> = parts
                 .iter()
-                .map(|(a, c)| format!("{a} {}", crate::render::money_display(*c)))
+                .map(|(a, c)| format!("{a} {}", Money::new(*c)))
                 .collect();
             warn(&format!(
                 "the {} of --cash is split over the accounts by {basis}: {} (name one with \
                  --cash-account ID)",
-                crate::render::money_display(amount),
+                Money::new(amount),
                 listed.join(", ")
             ));
             parts

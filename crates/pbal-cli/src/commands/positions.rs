@@ -33,7 +33,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn table(statement: &pbal_ibkr::Statement) -> String {
-    use crate::render::money_display;
+    use pbal_core::Money;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -51,7 +51,8 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
         right,
         cells: positions.iter().map(cell).collect(),
     };
-    let money = |d: Option<rust_decimal::Decimal>| d.map(money_display).unwrap_or_default();
+    let money =
+        |d: Option<rust_decimal::Decimal>| d.map(|d| Money::new(d).to_string()).unwrap_or_default();
     let base = statement.base_currency.as_deref().unwrap_or("base");
     let value_base_header = format!("Value {base}");
     let columns = [
@@ -65,7 +66,7 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
         }),
         column("Quantity", true, &|p| p.quantity.normalize().to_string()),
         column("Price", true, &|p| crate::render::money(p.price)),
-        column("Value", true, &|p| money_display(p.value)),
+        column("Value", true, &|p| Money::new(p.value).to_string()),
         column(&value_base_header, true, &|p| money(p.value_base)),
         column("Unrealized", true, &|p| money(p.unrealized_pnl)),
         column("Lots", true, &|p| {
@@ -114,7 +115,7 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
             } else {
                 c.currency.clone()
             };
-            let _ = writeln!(out, "  {account}{currency} {}", money_display(c.amount));
+            let _ = writeln!(out, "  {account}{currency} {}", Money::new(c.amount));
         }
     }
     if !statement.skipped.is_empty() {

@@ -15,6 +15,7 @@ const DAYS_PER_YEAR: f64 = 365.25;
 /// Summary of one policy's run. Money is exact; ratios are fractions (0.05 = 5%) as `f64`,
 /// NaN when undefined (e.g. volatility of a single date).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Figures {
     /// Value on the last date (holdings plus cash).
     pub final_value: Decimal,

@@ -14,6 +14,7 @@ use crate::{Holding, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
 
 /// The state of the portfolio at the end of one price date (after its trades).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Point {
     /// The date.
     pub date: Date,
@@ -29,6 +30,7 @@ pub struct Point {
 
 /// One executed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Fill {
     /// When it was placed.
     pub date: Date,
@@ -38,6 +40,7 @@ pub struct Fill {
 
 /// The outcome of simulating one policy.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Run {
     /// The policy.
     pub policy: Policy,
