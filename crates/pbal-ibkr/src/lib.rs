@@ -9,6 +9,7 @@ mod error;
 mod flex_csv;
 mod flex_xml;
 mod household;
+mod household_split;
 mod managed;
 mod rows;
 mod skip;
@@ -39,6 +40,7 @@ pub use statement::{
     Statement,
 };
 
+pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
 pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};

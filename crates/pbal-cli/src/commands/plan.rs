@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use pbal_core::{Money, PlanOptions, Portfolio, Strategy, Targets};
-use pbal_ibkr::{AccountSelection, Holdings};
+use pbal_ibkr::{AccountSelection, Holdings, HouseholdCash};
 use rust_decimal::Decimal;
 
 use crate::cli::{
@@ -156,10 +156,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
 }
 
-/// A household plan's orders per account: sells from the largest holdings, buys into the
-/// accounts with the most cash. Each account's cash is its own from the export with `--cash
-/// available`; an amount given on the command line replaces it and goes to `--cash-account`,
-/// or is split (and the split is stated).
+/// A household plan's orders per account (`pbal_ibkr`'s split). Each account's cash is its
+/// own from the export with `--cash available`; an amount given on the command line goes to
+/// `--cash-account`, or is shared out (and the sharing is stated).
 fn household_split(
     plan: &pbal_core::Plan,
     holdings: &Holdings,
@@ -168,63 +167,35 @@ fn household_split(
     cash: CashArg,
     cash_account: Option<&str>,
 ) -> Result<pbal_core::HouseholdSplit> {
-    let held = holdings.held_by_account();
-    let zero: BTreeMap<String, Decimal> = statement
-        .accounts
-        .iter()
-        .map(|a| (a.clone(), Decimal::ZERO))
-        .collect();
-    let account_cash: BTreeMap<String, Decimal> = match (cash, cash_account) {
-        (CashArg::Available, _) => statement.cash_per_account()?,
-        (CashArg::Amount(amount), Some(id)) => {
-            if !statement.accounts.iter().any(|a| a == id) {
-                bail!(
-                    "--cash-account {id}: not an account of the export (it has {})",
-                    statement.accounts.join(", ")
-                );
-            }
-            let mut map = zero.clone();
-            map.insert(id.to_owned(), amount);
-            map
-        }
-        (CashArg::Amount(amount), None) => {
-            let (weights, basis) = if amount < Decimal::ZERO {
-                // A withdrawal comes out of the accounts whose sales raise it.
-                let sells = pbal_core::split_by_account(
-                    &plan.trades,
-                    &held,
-                    &zero,
-                    options.quantity_step,
-                    options.commission,
-                )?;
-                (sells.cash_after, "its sales")
-            } else {
-                let values = holdings.value_by_account(&statement.accounts)?;
-                (values, "its share of the household's value")
-            };
-            let parts = pbal_core::split_amount(amount, &weights)?;
-            let listed: Vec<String> = parts
-                .iter()
-                .map(|(a, c)| format!("{a} {}", Money::new(*c)))
-                .collect();
-            warn(&format!(
-                "the {} of --cash is split over the accounts by {basis}: {} (name one with \
-                 --cash-account ID)",
-                Money::new(amount),
-                listed.join(", ")
-            ));
-            parts
-        }
+    let household_cash = match (cash, cash_account) {
+        (CashArg::Available, _) => HouseholdCash::Available,
+        (CashArg::Amount(amount), Some(account)) => HouseholdCash::InAccount { amount, account },
+        (CashArg::Amount(amount), None) => HouseholdCash::Shared(amount),
     };
-    let split = pbal_core::split_by_account(
-        &plan.trades,
-        &held,
-        &account_cash,
-        options.quantity_step,
-        options.commission,
-    )?;
-    pbal_core::audit_split(&split, plan, &held, &account_cash).map_err(pbal_core::Error::from)?;
-    Ok(split)
+    let orders = match statement.household_split(plan, holdings, household_cash, options) {
+        Err(pbal_ibkr::Error::UnknownAccount {
+            account, accounts, ..
+        }) => bail!(
+            "--cash-account {account}: not an account of the export (it has {})",
+            accounts.join(", ")
+        ),
+        orders => orders?,
+    };
+    if let Some(shared) = &orders.shared {
+        let listed: Vec<String> = shared
+            .parts
+            .iter()
+            .map(|(a, c)| format!("{a} {}", Money::new(*c)))
+            .collect();
+        warn(&format!(
+            "the {} of --cash is split over the accounts by {}: {} (name one with \
+             --cash-account ID)",
+            Money::new(shared.amount),
+            shared.basis,
+            listed.join(", ")
+        ));
+    }
+    Ok(orders.split)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.
