@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use pbal_core::backtest::{
-    self, Config, Every, Figures, Policy, PriceTable, Run, Schedule, Sizing,
+    self, Config, ContinuousConflict, Every, Figures, Policy, PriceTable, Run, Schedule, Sizing,
 };
 use pbal_core::{PlanOptions, Strategy, Targets};
 use rust_decimal::Decimal;
@@ -124,7 +124,8 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     check_continuous(args, &policies)?;
     let prices = crate::prices::read(&args.prices)?;
     let mut config = config(args, &prices)?;
-    if args.fractional && exact_fractions_apply(&config, &policies) {
+    // `--fractional` means exact weights whenever continuous sizing can simulate them.
+    if args.fractional && config.continuous_applies(&policies) {
         config.sizing = Sizing::Continuous;
     }
     let spinner = crate::progress::spinner(&format!(
@@ -172,31 +173,34 @@ fn policy_name(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `--continuous` only simulates exact weights: full policies or never, no costs, no minimum,
-/// no contributions with bands. Checked before any work, naming the options (exit 2).
+/// `--continuous` only simulates exact weights (pbal-core's `continuous_conflict` says when):
+/// checked before any work, naming the options (exit 2).
 fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
     if !args.continuous {
         return Ok(());
     }
-    let usage = |m: String| Err(crate::error::UsageError(m).into());
-    if args.commission.0 != pbal_core::Commission::None {
-        return usage(
-            "--continuous cannot be used with --commission (exact weights have no costs)".into(),
-        );
-    }
-    if args.min_trade.is_some_and(|m| !m.is_zero()) {
-        return usage("--continuous cannot be used with --min-trade".into());
-    }
-    for p in policies {
-        if p.schedule != Schedule::Never && p.strategy != Strategy::Full {
-            return usage(format!(
+    let options = plan_options(args);
+    for &policy in policies {
+        let Some(conflict) = backtest::continuous_conflict(&options, args.contribution, policy)
+        else {
+            continue;
+        };
+        let message = match conflict {
+            ContinuousConflict::Commission => {
+                "--continuous cannot be used with --commission (exact weights have no costs)"
+                    .to_owned()
+            }
+            ContinuousConflict::MinTrade => "--continuous cannot be used with --min-trade".into(),
+            ContinuousConflict::NotFull(p) => format!(
                 "--continuous needs full rebalancing: use `-s full` or name full policies in \
                  --compare (e.g. full-quarterly), not {p}"
-            ));
-        }
-        if p.schedule == Schedule::Bands && !args.contribution.is_zero() {
-            return usage("--continuous with bands cannot be used with --contribution".into());
-        }
+            ),
+            ContinuousConflict::BandsWithContributions => {
+                "--continuous with bands cannot be used with --contribution".into()
+            }
+            other => format!("--continuous: {other}"),
+        };
+        return Err(crate::error::UsageError(message).into());
     }
     Ok(())
 }
@@ -214,15 +218,18 @@ fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
         .collect()
 }
 
-/// Whether `--fractional` can mean exact weights: no costs, no minimum trade, and only full or
-/// never policies (bands only without contributions).
-fn exact_fractions_apply(config: &Config, policies: &[Policy]) -> bool {
-    config.options.commission == pbal_core::Commission::None
-        && config.options.min_trade.is_zero()
-        && policies.iter().all(|p| {
-            (p.schedule == Schedule::Never || p.strategy == Strategy::Full)
-                && (p.schedule != Schedule::Bands || config.contribution.is_zero())
-        })
+/// The options of every plan of the backtest (the strategy comes from each policy).
+fn plan_options(args: &BacktestArgs) -> PlanOptions {
+    PlanOptions {
+        min_trade: args.min_trade.unwrap_or_default(),
+        quantity_step: if args.fractional {
+            Decimal::new(1, 4)
+        } else {
+            Decimal::ONE
+        },
+        commission: args.commission.0,
+        ..PlanOptions::default()
+    }
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
@@ -239,16 +246,7 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
             EveryArg::Quarter => Every::Quarter,
             EveryArg::Year => Every::Year,
         },
-        options: PlanOptions {
-            min_trade: args.min_trade.unwrap_or_default(),
-            quantity_step: if args.fractional {
-                Decimal::new(1, 4)
-            } else {
-                Decimal::ONE
-            },
-            commission: args.commission.0,
-            ..PlanOptions::default()
-        },
+        options: plan_options(args),
         sizing: if args.continuous {
             Sizing::Continuous
         } else {
