@@ -1,12 +1,35 @@
 //! `pbal positions`: show what pbal read from an export, and what it skipped.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use anyhow::Result;
+use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use crate::cli::{PositionsArgs, PositionsFormat};
 use crate::output::emit;
+
+/// Output format of `pbal positions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PositionsFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object (money and quantities as strings).
+    Json,
+}
+
+/// Arguments of `pbal positions`.
+#[derive(Debug, Args)]
+pub struct PositionsArgs {
+    /// The export to read (Flex Query CSV/XML, Activity Statement, or the original CSV).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: PositionsFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 pub(crate) fn run(args: &PositionsArgs) -> Result<()> {
     let statement = pbal_ibkr::read_path(&args.file)?;
