@@ -93,7 +93,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Prints clap's own message: help and version on stdout (exit 0), usage errors on stderr
 /// (exit 2).
 fn clap_exit(e: &clap::Error) -> ExitCode {
-    let _ = e.print();
+    let rendered = e.render().ansi().to_string();
+    if e.use_stderr() {
+        ui::clap_error(&rendered);
+    } else {
+        // A closed pipe (`pbal --help | head`) is not an error.
+        let _ = output::emit_styled(&rendered);
+    }
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
