@@ -103,9 +103,13 @@ pub fn substitute_blocked(
         }) else {
             continue;
         };
-        let room = target - current;
+        let overflow = || Error::Overflow {
+            what: "substitute weight",
+        };
+        let room = target.checked_sub(current).ok_or_else(overflow)?;
         weights.insert(blocked.clone(), current);
-        *weights.entry(substitute.clone()).or_default() += room;
+        let weight = weights.entry(substitute.clone()).or_default();
+        *weight = weight.checked_add(room).ok_or_else(overflow)?;
         moved.push(Substitution {
             blocked: blocked.clone(),
             substitute: substitute.clone(),

@@ -192,8 +192,10 @@ impl<'a> Sim<'a> {
             self.act(action, date, first)?;
             let value = self.value(date)?;
             let point = self.point(date, value);
-            self.series
-                .record(first, flow, previous_value, value, self.cash, point.drift);
+            let recorded =
+                self.series
+                    .record(first, flow, previous_value, value, self.cash, point.drift);
+            checked(recorded.map(|()| value), "totals", date)?;
             self.points.push(point);
             previous_value = value;
         }
@@ -468,7 +470,8 @@ impl<'a> Sim<'a> {
                 self.cash = checked(self.cash.checked_sub(cost), "cash", date)?;
                 self.quantity[c] += trade.quantity;
                 self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
-                self.lots[c].buy(date, trade.quantity, cost);
+                let bought = self.lots[c].buy(date, trade.quantity, cost);
+                checked(bought.map(|()| cost), "cost basis", date)?;
             }
             Side::Sell => {
                 let proceeds = trade.amount - trade.commission;
@@ -476,10 +479,16 @@ impl<'a> Sim<'a> {
                 self.quantity[c] -= trade.quantity;
                 self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
                 let realized = self.lots[c].sell(date, trade.quantity, proceeds);
-                self.series.realized(realized.short, realized.long);
+                let realized = realized.ok_or(BacktestError::Overflow {
+                    what: "realized gains",
+                    date,
+                })?;
+                let recorded = self.series.realized(realized.short, realized.long);
+                checked(recorded.map(|()| Decimal::ZERO), "realized gains", date)?;
             }
         }
-        self.series.trade(first, trade.amount, trade.commission);
+        let recorded = self.series.trade(first, trade.amount, trade.commission);
+        checked(recorded.map(|()| Decimal::ZERO), "totals", date)?;
         self.fills.push(Fill { date, trade });
         Ok(())
     }

@@ -144,3 +144,40 @@ proptest! {
         let _ = audit_split;
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Backtests over absurd prices and amounts: errors, never a panic.
+    #[test]
+    fn backtests(
+        prices in proptest::collection::vec((amount(), amount()), 1..4),
+        initial in amount(),
+        contribution in amount(),
+        strategy in strategy(),
+    ) {
+        use pbal_core::backtest::{Config, Policy, PriceTable, Schedule, Sizing, compare};
+        let rows: Vec<_> = prices
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                let day = date(2020, 1, 1) + jiff::Span::new().days(40 * i as i64);
+                let positive = |d: Decimal| (d > Decimal::ZERO).then_some(d);
+                (day, vec![positive(*a), positive(*b)])
+            })
+            .collect();
+        let Ok(table) = PriceTable::new(vec!["A".into(), "B".into()], rows) else {
+            return Ok(());
+        };
+        for sizing in [Sizing::Plan, Sizing::Continuous] {
+            let mut config = Config::new(Targets::equal(["A", "B"]).unwrap(), initial);
+            config.contribution = contribution;
+            config.sizing = sizing;
+            let policies = [
+                Policy::new(strategy, Schedule::Monthly),
+                Policy::new(Strategy::Full, Schedule::Bands),
+            ];
+            let _ = compare(&table, &config, &policies);
+        }
+    }
+}
