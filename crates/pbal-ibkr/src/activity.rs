@@ -13,6 +13,37 @@ use crate::{Error, SkipReason};
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
 
+/// Columns of the Activity Statement's own sections (Account Information, exchange rates, Cash
+/// Report, the Open Positions totals), read by their exact header; its position and trade
+/// rows go through [`Column`] like every layout's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    Account,
+    Currency,
+    CurrencySummary,
+    SettingName,
+    SettingValue,
+    Rate,
+    Total,
+    Value,
+}
+
+impl Header {
+    /// The header as IBKR writes it (compared without case).
+    const fn header(self) -> &'static str {
+        match self {
+            Self::Account => "Account",
+            Self::Currency => "Currency",
+            Self::CurrencySummary => "Currency Summary",
+            Self::SettingName => "Field Name",
+            Self::SettingValue => "Field Value",
+            Self::Rate => "Rate",
+            Self::Total => "Total",
+            Self::Value => "Value",
+        }
+    }
+}
+
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let mut records = Records::new(text);
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -34,14 +65,14 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         }
         if row_type == "Total" && section.ends_with("Open Positions") {
             if let Some(header) = headers.get(&section) {
-                let named = |name: &str| {
+                let named = |field: Header| {
                     header
                         .iter()
-                        .position(|h| h.eq_ignore_ascii_case(name))
+                        .position(|h| h.eq_ignore_ascii_case(field.header()))
                         .and_then(|i| body.get(i).copied())
                 };
-                let currency = named("Currency").unwrap_or("").trim().to_owned();
-                let value = named("Value").and_then(|v| values::decimal(v).ok().flatten());
+                let currency = named(Header::Currency).unwrap_or("").trim().to_owned();
+                let value = named(Header::Value).and_then(|v| values::decimal(v).ok().flatten());
                 if let (Some((previous, previous_value)), Some(value)) = (&last_total, value)
                     && previous != &currency
                     && currency.len() == 3
@@ -73,16 +104,16 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 message: format!("{section}: data before its header row"),
             });
         };
-        let named = |name: &str| -> Option<&str> {
+        let named = |field: Header| -> Option<&str> {
             header
                 .iter()
-                .position(|h| h.eq_ignore_ascii_case(name))
+                .position(|h| h.eq_ignore_ascii_case(field.header()))
                 .and_then(|i| body.get(i).copied())
         };
         match section.as_str() {
             "Account Information" => {
                 known_sections += 1;
-                match (named("Field Name"), named("Field Value")) {
+                match (named(Header::SettingName), named(Header::SettingValue)) {
                     (Some("Base Currency"), Some(v)) => c.base_currency = Some(v.trim().to_owned()),
                     (Some("Account"), Some(v)) => c.note_account(v),
                     _ => {}
@@ -90,7 +121,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             }
             "Base Currency Exchange Rate" => {
                 known_sections += 1;
-                if let (Some(currency), Some(rate)) = (named("Currency"), named("Rate")) {
+                if let (Some(currency), Some(rate)) = (named(Header::Currency), named(Header::Rate))
+                {
                     match values::decimal(rate) {
                         Ok(Some(r)) if r > rust_decimal::Decimal::ZERO => {
                             c.fx_rates.insert(currency.trim().to_owned(), r);
@@ -107,11 +139,11 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             }
             "Cash Report" => {
                 known_sections += 1;
-                if named("Currency Summary").map(str::trim) == Some("Ending Cash") {
+                if named(Header::CurrencySummary).map(str::trim) == Some("Ending Cash") {
                     let mut row = Row::new(line);
-                    row.insert(Column::Currency, named("Currency").unwrap_or(""));
-                    row.insert(Column::EndingCash, named("Total").unwrap_or(""));
-                    if let Some(account) = named("Account") {
+                    row.insert(Column::Currency, named(Header::Currency).unwrap_or(""));
+                    row.insert(Column::EndingCash, named(Header::Total).unwrap_or(""));
+                    if let Some(account) = named(Header::Account) {
                         row.insert(Column::Account, account);
                     }
                     c.cash_row(&row)?;
