@@ -332,11 +332,11 @@ impl Statement {
             let lots: Vec<Lot> = p
                 .lots
                 .iter()
-                .map(|l| Lot {
-                    open_date: l.open_date,
-                    quantity: l.quantity,
-                    cost_basis: l.cost_basis * fx,
-                    unrealized_pnl: l.unrealized_pnl.map(|u| u * fx),
+                .map(|l| {
+                    let mut lot = Lot::new(l.quantity, l.cost_basis * fx);
+                    lot.open_date = l.open_date;
+                    lot.unrealized_pnl = l.unrealized_pnl.map(|u| u * fx);
+                    lot
                 })
                 .collect();
             let account = p.account.clone().unwrap_or_default();
@@ -374,14 +374,10 @@ impl Statement {
                 h.lots.extend(lots);
                 instrument.accounts.push((account, p.quantity));
             } else {
-                let holding = Holding {
-                    symbol: p.symbol.clone(),
-                    quantity: p.quantity,
-                    price: price_base,
-                    value: value_base,
-                    unrealized_pnl: p.unrealized_pnl.map(|u| u * fx),
-                    lots,
-                };
+                let mut holding =
+                    Holding::valued(p.symbol.clone(), p.quantity, price_base, value_base)
+                        .with_lots(lots);
+                holding.unrealized_pnl = p.unrealized_pnl.map(|u| u * fx);
                 let instrument = Instrument {
                     currency: p.currency.clone().or_else(|| self.base_currency.clone()),
                     fx_rate_to_base: fx,

@@ -386,13 +386,8 @@ proptest! {
         let holdings: Vec<Holding> = rows
             .iter()
             .enumerate()
-            .map(|(i, &(q, p, v, pnl))| Holding {
-                symbol: format!("S{i}"),
-                quantity: q.abs(),
-                price: p.abs(),
-                value: v,
-                unrealized_pnl: Some(pnl),
-                lots: Vec::new(),
+            .map(|(i, &(q, p, v, pnl))| {
+                Holding::valued(format!("S{i}"), q.abs(), p.abs(), v).with_unrealized_pnl(pnl)
             })
             .collect();
         let Ok(portfolio) = Portfolio::new(holdings) else { return Ok(()) };

@@ -30,11 +30,10 @@ fn amount() -> impl proptest::strategy::Strategy<Value = Decimal> {
 }
 
 fn lot() -> impl proptest::strategy::Strategy<Value = Lot> {
-    (amount(), amount(), proptest::option::of(amount())).prop_map(|(q, c, p)| Lot {
-        open_date: Some(date(2024, 1, 2)),
-        quantity: q,
-        cost_basis: c,
-        unrealized_pnl: p,
+    (amount(), amount(), proptest::option::of(amount())).prop_map(|(q, c, p)| {
+        let mut lot = Lot::new(q, c).with_open_date(date(2024, 1, 2));
+        lot.unrealized_pnl = p;
+        lot
     })
 }
 
@@ -45,17 +44,15 @@ fn holding(symbol: &'static str) -> impl proptest::strategy::Strategy<Value = Ho
         amount(),
         proptest::option::of(amount()),
         proptest::collection::vec(lot(), 0..3),
+        proptest::bool::ANY,
     )
-        .prop_map(move |(quantity, price, value, pnl, lots)| {
-            // Either through the checked constructor or built field by field (any values).
-            let mut h = Holding::new(symbol, quantity, price).unwrap_or(Holding {
-                symbol: symbol.to_owned(),
-                quantity,
-                price,
-                value,
-                unrealized_pnl: None,
-                lots: Vec::new(),
-            });
+        .prop_map(move |(quantity, price, value, pnl, lots, valued)| {
+            // Valued as the checked constructor computes it, or as a broker reports it (any
+            // value at all).
+            let mut h = Holding::new(symbol, quantity, price)
+                .ok()
+                .filter(|_| !valued)
+                .unwrap_or_else(|| Holding::valued(symbol, quantity, price, value));
             h.unrealized_pnl = pnl;
             h.lots = lots;
             h

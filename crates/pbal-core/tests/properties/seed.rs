@@ -125,13 +125,9 @@ pub(crate) fn ten_etfs() -> Portfolio {
     ];
     Portfolio::new(
         rows.iter()
-            .map(|&(s, value, price, pnl)| Holding {
-                symbol: s.to_owned(),
-                quantity: (value / price).round_dp(4),
-                price,
-                value,
-                unrealized_pnl: Some(pnl),
-                lots: Vec::new(),
+            .map(|&(s, value, price, pnl)| {
+                Holding::valued(s, (value / price).round_dp(4), price, value)
+                    .with_unrealized_pnl(pnl)
             })
             .collect(),
     )

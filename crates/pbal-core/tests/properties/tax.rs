@@ -17,11 +17,8 @@ fn holding(symbol: &str, lots: &[(u32, i64)], open: Date) -> Holding {
     let mut h = Holding::new(symbol, Decimal::from(quantity), Decimal::from(100)).unwrap();
     h.lots = lots
         .iter()
-        .map(|&(q, cost)| Lot {
-            open_date: Some(open),
-            quantity: Decimal::from(q),
-            cost_basis: Decimal::from(i64::from(q) * cost),
-            unrealized_pnl: None,
+        .map(|&(q, cost)| {
+            Lot::new(Decimal::from(q), Decimal::from(i64::from(q) * cost)).with_open_date(open)
         })
         .collect();
     let cost: i64 = lots.iter().map(|&(q, c)| i64::from(q) * c).sum();
