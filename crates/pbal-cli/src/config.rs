@@ -27,11 +27,9 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
+use clap::ArgMatches;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory};
 use toml::de::{DeTable, DeValue};
-
-use crate::cli::Cli;
 
 /// How a setting is written on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,11 +196,12 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    /// Finds and reads the config file (`explicit`: `--config` or `PBAL_CONFIG`).
-    pub(crate) fn find(explicit: Option<&Path>) -> Result<Self> {
+    /// Finds and reads the config file (`explicit`: `--config` or `PBAL_CONFIG`), checking
+    /// each value with the parser of the option of `command` (the whole command line) it fills.
+    pub(crate) fn find(explicit: Option<&Path>, command: &clap::Command) -> Result<Self> {
         let location = location(explicit);
         let file = match &location {
-            Some(l) => ConfigFile::load(l)?,
+            Some(l) => ConfigFile::load(l, command)?,
             None => None,
         };
         if let Some(f) = &file {
@@ -237,7 +236,7 @@ pub(crate) fn location(explicit: Option<&Path>) -> Option<Location> {
 
 impl ConfigFile {
     /// Reads the file at `location`; a missing default file is no file.
-    pub(crate) fn load(location: &Location) -> Result<Option<Self>> {
+    pub(crate) fn load(location: &Location, command: &clap::Command) -> Result<Option<Self>> {
         let path = &location.path;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -246,10 +245,10 @@ impl ConfigFile {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        Self::parse(&text, path).map(Some)
+        Self::parse(&text, path, command).map(Some)
     }
 
-    pub(crate) fn parse(text: &str, path: &Path) -> Result<Self> {
+    pub(crate) fn parse(text: &str, path: &Path, command: &clap::Command) -> Result<Self> {
         let table = DeTable::parse(text)
             .map_err(|e| crate::toml_diag::parse_error(path, text, &e))?
             .into_inner();
@@ -257,11 +256,17 @@ impl ConfigFile {
             path: path.to_owned(),
             values: BTreeMap::new(),
         };
-        out.read_table(text, &table, "")?;
+        out.read_table(text, &table, "", command)?;
         Ok(out)
     }
 
-    fn read_table(&mut self, text: &str, table: &DeTable<'_>, prefix: &str) -> Result<()> {
+    fn read_table(
+        &mut self,
+        text: &str,
+        table: &DeTable<'_>,
+        prefix: &str,
+        command: &clap::Command,
+    ) -> Result<()> {
         for (key, value) in table {
             let line = crate::toml_diag::line_at(text, key.span().start);
             let at = |message: String| anyhow!("{}:{line}: {message}", self.path.display());
@@ -270,7 +275,7 @@ impl ConfigFile {
                 let DeValue::Table(inner) = value.get_ref() else {
                     return Err(at("`gateway` must be a table: [gateway] url = \"…\"".into()));
                 };
-                self.read_table(text, inner, "gateway.")?;
+                self.read_table(text, inner, "gateway.", command)?;
                 continue;
             }
             let Some(spec) = KEYS.iter().find(|k| k.name == name) else {
@@ -304,7 +309,7 @@ impl ConfigFile {
             } else {
                 typed
             };
-            validate(spec, &typed).map_err(at)?;
+            validate(spec, &typed, command).map_err(at)?;
             self.values.insert(spec.name, (typed, line));
         }
         Ok(())
@@ -331,12 +336,11 @@ impl ConfigFile {
 
 /// Checks `value` with the parser of the first command option `key` fills (none in a build
 /// without that command), so a bad value fails when the file is read.
-fn validate(key: &Key, value: &str) -> Result<(), String> {
+fn validate(key: &Key, value: &str, command: &clap::Command) -> Result<(), String> {
     if key.kind != Kind::Text {
         return Ok(());
     }
-    let command = Cli::command();
-    let Some(arg) = all_commands(&command)
+    let Some(arg) = all_commands(command)
         .filter(|c| applies(key, c.get_name()))
         .find_map(|c| c.get_arguments().find(|a| a.get_id() == key.arg))
     else {
@@ -412,8 +416,9 @@ pub(crate) fn layer(
     mut args: Vec<OsString>,
     matches: &ArgMatches,
     file: Option<&ConfigFile>,
+    command: &clap::Command,
 ) -> Result<Vec<OsString>> {
-    let mut command = Cli::command();
+    let mut command = command.clone();
     command.build();
     let mut leaf = &command;
     let mut leaf_matches = matches;
@@ -449,7 +454,7 @@ pub(crate) fn layer(
         let (value, source) = match (from_env, file.and_then(|f| f.get(key.name))) {
             (Some(value), _) => {
                 let var = key.env_var();
-                validate(key, &value).map_err(|m| anyhow!("{var}: {m}"))?;
+                validate(key, &value, &command).map_err(|m| anyhow!("{var}: {m}"))?;
                 (value, Source::Env(var))
             }
             (None, Some((value, line))) => (
@@ -498,9 +503,13 @@ fn is_true(value: &str) -> Result<bool, String> {
 mod tests {
     use super::*;
 
+    fn cli() -> clap::Command {
+        <crate::app::Cli as clap::CommandFactory>::command()
+    }
+
     #[test]
     fn every_key_fills_an_option_with_the_documented_default() {
-        let command = Cli::command();
+        let command = <crate::app::Cli as clap::CommandFactory>::command();
         for key in KEYS {
             let args: Vec<&clap::Arg> = all_commands(&command)
                 .filter(|c| applies(key, c.get_name()))
@@ -521,7 +530,7 @@ mod tests {
     #[test]
     fn values_are_read_as_written() {
         let text = "reserve = 0.1\nmin_trade = 100\nstrategy = \"bands\"\nbands = true\n";
-        let file = ConfigFile::parse(text, Path::new("/c/config.toml")).unwrap();
+        let file = ConfigFile::parse(text, Path::new("/c/config.toml"), &cli()).unwrap();
         assert_eq!(file.get("reserve"), Some(("0.1", 1)));
         assert_eq!(file.get("min_trade"), Some(("100", 2)));
         assert_eq!(file.get("bands"), Some(("true", 4)));
@@ -530,7 +539,7 @@ mod tests {
     #[test]
     fn errors_name_the_file_line_and_key() {
         let err = |text: &str| {
-            ConfigFile::parse(text, Path::new("/c/config.toml"))
+            ConfigFile::parse(text, Path::new("/c/config.toml"), &cli())
                 .unwrap_err()
                 .to_string()
         };
@@ -555,8 +564,12 @@ mod tests {
 
     #[test]
     fn paths_are_relative_to_the_file() {
-        let file =
-            ConfigFile::parse("targets = \"t.toml\"\n", Path::new("/c/config.toml")).unwrap();
+        let file = ConfigFile::parse(
+            "targets = \"t.toml\"\n",
+            Path::new("/c/config.toml"),
+            &cli(),
+        )
+        .unwrap();
         assert_eq!(file.get("targets"), Some(("/c/t.toml", 1)));
     }
 }

@@ -24,10 +24,6 @@ pub(crate) const EXIT_AUDIT: u8 = 4;
 
 /// The exit code of a failed command.
 pub(crate) fn exit_code(e: &anyhow::Error) -> u8 {
-    #[cfg(feature = "live")]
-    if e.downcast_ref::<crate::live::Incomplete>().is_some() {
-        return EXIT_INCOMPLETE;
-    }
     if is_audit_failure(e) {
         EXIT_AUDIT
     } else if e.chain().any(<dyn std::error::Error>::is::<UsageError>) {

@@ -4,6 +4,8 @@
 //! 3 `pbal trade` placed orders but not all of them filled, 4 a plan failed its audit: a bug in
 //! pbal, nothing written or placed).
 
+mod app;
+mod backtest_view;
 mod cli;
 mod commands;
 mod commission;
@@ -32,7 +34,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use cli::Cli;
+pub use app::Cli;
 
 /// Runs pbal with the process's arguments.
 pub fn main() -> ExitCode {
@@ -41,7 +43,7 @@ pub fn main() -> ExitCode {
 
 /// Runs pbal with `args` (the first is the program name).
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let args = match cli::legacy_args(args.into_iter().collect()) {
+    let args = match app::legacy_args(args.into_iter().collect()) {
         Ok(args) => args,
         Err(e) => return clap_exit(&e),
     };
@@ -59,12 +61,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     // The generated outputs do not depend on settings, so a broken config cannot block them.
     let needs_config = !matches!(matches.subcommand_name(), Some("completions" | "man"));
     let layered = if needs_config {
-        config::Loaded::find(matches.get_one::<PathBuf>("config").map(PathBuf::as_path)).and_then(
-            |loaded| {
-                let args = config::layer(args, &matches, loaded.file.as_ref())?;
-                Ok((loaded, args))
-            },
-        )
+        let command = Cli::command();
+        let explicit = matches.get_one::<PathBuf>("config").map(PathBuf::as_path);
+        config::Loaded::find(explicit, &command).and_then(|loaded| {
+            let args = config::layer(args, &matches, loaded.file.as_ref(), &command)?;
+            Ok((loaded, args))
+        })
     } else {
         Ok((config::Loaded::default(), args))
     };
@@ -79,7 +81,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    match commands::dispatch(cli, &loaded) {
+    match app::dispatch(cli, &loaded) {
         Ok(()) => {
             ui::flush();
             ExitCode::SUCCESS
@@ -92,7 +94,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Prints clap's own message: help and version on stdout (exit 0), usage errors on stderr
 /// (exit 2).
 fn clap_exit(e: &clap::Error) -> ExitCode {
-    let _ = e.print();
+    let rendered = e.render().ansi().to_string();
+    if e.use_stderr() {
+        ui::clap_error(&rendered);
+    } else {
+        // A closed pipe (`pbal --help | head`) is not an error.
+        let _ = output::emit_styled(&rendered);
+    }
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
@@ -101,7 +109,17 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     let message = error::render(e);
     ui::flush_before_error(&message);
     ui::error(&message);
-    ExitCode::from(error::exit_code(e))
+    ExitCode::from(exit_code(e))
+}
+
+/// The exit code of a failed command (`error::exit_code`), or `pbal trade`'s own for orders
+/// placed but not all filled (decided here, so `error` needs nothing from `live`).
+fn exit_code(e: &anyhow::Error) -> u8 {
+    #[cfg(feature = "live")]
+    if e.downcast_ref::<live::Incomplete>().is_some() {
+        return error::EXIT_INCOMPLETE;
+    }
+    error::exit_code(e)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

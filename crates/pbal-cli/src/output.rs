@@ -83,6 +83,15 @@ pub(crate) fn emit_bytes(bytes: &[u8], path: Option<&Path>) -> Result<()> {
     }
 }
 
+/// Styled text clap rendered (help, version) on stdout; anstream drops the colour when stdout
+/// is not a terminal or `NO_COLOR` is set.
+pub(crate) fn emit_styled(text: &str) -> Result<()> {
+    let mut stdout = anstream::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// A warning on stderr (grouped and held back by `ui`).
 pub(crate) fn warn(message: &str) {
     crate::ui::warn(message);

@@ -51,8 +51,7 @@ impl Spinner {
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn println(&self, line: &str) {
         if self.bar.is_hidden() {
-            use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "{line}");
+            crate::ui::progress(line);
         } else {
             self.bar.println(line);
         }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pbal_core::{Optimality, Plan};
+use pbal_core::{Money, Optimality, Plan};
 use pbal_ibkr::Instrument;
 use rust_decimal::Decimal;
 
@@ -39,21 +39,6 @@ pub(crate) fn money(d: Decimal) -> String {
     } else {
         d.to_string()
     }
-}
-
-/// Money for people: rounded to cents, thousands grouped.
-pub(crate) fn money_display(d: Decimal) -> String {
-    let s = format!("{:.2}", d.round_dp(2));
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{frac}")
 }
 
 fn quantity(d: Decimal) -> String {
@@ -123,11 +108,11 @@ impl<'a> PlanReport<'a> {
                 let local = (t.commission / rate).round_dp(pbal_ibkr::currency_decimals(currency));
                 format!(
                     "{} {currency}, about {}{base}",
-                    money_display(local),
-                    money_display(t.commission)
+                    Money::new(local),
+                    Money::new(t.commission)
                 )
             }
-            _ => format!("{}{base}", money_display(t.commission)),
+            _ => format!("{}{base}", Money::new(t.commission)),
         }
     }
 
@@ -186,12 +171,12 @@ impl<'a> PlanReport<'a> {
                 } if self.plan.cash.reserve.is_zero() => format!(
                     "It sells because {}{base} must be raised: a withdrawal or a negative cash \
                      balance (margin debit).",
-                    money_display(*needed)
+                    Money::new(*needed)
                 ),
                 pbal_core::PlanNote::RaisesCash { needed, .. } => format!(
                     "It sells because {}{base} must be raised to keep the reserve of {}{base}.",
-                    money_display(*needed),
-                    money_display(self.plan.cash.reserve)
+                    Money::new(*needed),
+                    Money::new(self.plan.cash.reserve)
                 ),
                 pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
                     bands are set aside: the most overweight assets are sold first, as buy-only \
@@ -262,11 +247,11 @@ impl<'a> PlanReport<'a> {
             .iter()
             .map(|(currency, (buys, sells, rate))| {
                 let cash = cash_in(currency);
-                let mut line = format!("  {currency}: buys {}", money_display(*buys));
+                let mut line = format!("  {currency}: buys {}", Money::new(*buys));
                 if !sells.is_zero() {
-                    let _ = write!(line, ", sells {}", money_display(*sells));
+                    let _ = write!(line, ", sells {}", Money::new(*sells));
                 }
-                let _ = write!(line, ", cash {}", money_display(cash));
+                let _ = write!(line, ", cash {}", Money::new(cash));
                 let short = *buys - *sells - cash;
                 if short <= Decimal::ZERO {
                     line.push_str(": covered");
@@ -278,7 +263,7 @@ impl<'a> PlanReport<'a> {
                     .filter(|s| s != currency)
                     .filter(|s| *s == base || rate_of(s).is_some())
                     .max_by_key(|s| spare(s));
-                let _ = write!(line, " -> convert {} {currency}", money_display(short));
+                let _ = write!(line, " -> convert {} {currency}", Money::new(short));
                 if let Some(source) = source {
                     let source_rate = if source == base {
                         Some(Decimal::ONE)
@@ -290,7 +275,7 @@ impl<'a> PlanReport<'a> {
                             let _ = write!(
                                 line,
                                 " from {source}, about {} {source}",
-                                money_display(amount)
+                                Money::new(amount)
                             );
                         }
                         None => {
@@ -337,22 +322,22 @@ impl<'a> PlanReport<'a> {
                 let currency = self.currency_of(&p.symbol).unwrap_or_default();
                 format!(
                     "{} {currency}",
-                    money_display(self.local_price(&p.symbol, p.price))
+                    Money::new(self.local_price(&p.symbol, p.price))
                 )
             } else {
-                money_display(p.price)
+                Money::new(p.price).to_string()
             };
             table.add_row([
                 p.symbol.clone(),
                 price,
-                money_display(p.value),
+                Money::new(p.value).to_string(),
                 percent(p.weight),
                 percent(p.target_weight),
                 signed_quantity(p.trade_quantity),
                 if amount.is_zero() {
                     String::new()
                 } else {
-                    money_display(amount)
+                    Money::new(amount).to_string()
                 },
                 percent(p.weight_after),
             ]);
@@ -360,16 +345,16 @@ impl<'a> PlanReport<'a> {
         let cash_target = if plan.cash.reserve.is_zero() {
             String::new()
         } else {
-            money_display(plan.cash.reserve)
+            Money::new(plan.cash.reserve).to_string()
         };
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
-            money_display(plan.cash.available),
+            Money::new(plan.cash.available).to_string(),
             percent(plan.cash_weight),
             cash_target,
             String::new(),
-            money_display(plan.cash.left - plan.cash.available),
+            Money::new(plan.cash.left - plan.cash.available).to_string(),
             percent(plan.cash_weight_after),
         ]);
         let ccy = self
@@ -383,15 +368,15 @@ impl<'a> PlanReport<'a> {
         let _ = writeln!(
             out,
             "Cash{ccy}: in {}, spent {}, received {}, commission {}, left {}{}",
-            money_display(plan.cash.available),
-            money_display(plan.cash.spent),
-            money_display(plan.cash.received),
-            money_display(plan.cash.commission),
-            money_display(plan.cash.left),
+            Money::new(plan.cash.available),
+            Money::new(plan.cash.spent),
+            Money::new(plan.cash.received),
+            Money::new(plan.cash.commission),
+            Money::new(plan.cash.left),
             if plan.cash.reserve.is_zero() {
                 String::new()
             } else {
-                format!(" (reserve {})", money_display(plan.cash.reserve))
+                format!(" (reserve {})", Money::new(plan.cash.reserve))
             }
         );
         let _ = writeln!(
@@ -428,17 +413,17 @@ impl<'a> PlanReport<'a> {
                     let _ = write!(
                         line,
                         " = {}{currency} (about {}{base})",
-                        money_display(m.amount),
-                        money_display(m.base_amount)
+                        Money::new(m.amount),
+                        Money::new(m.base_amount)
                     );
                 } else {
-                    let _ = write!(line, " = {}", money_display(m.amount));
+                    let _ = write!(line, " = {}", Money::new(m.amount));
                 }
                 if !t.commission.is_zero() {
                     let _ = write!(line, " (+ est. commission {})", self.commission(t, &m));
                 }
                 if let Some(pnl) = t.realized_pnl {
-                    let _ = write!(line, ", realizes {}{base} (est.)", money_display(pnl));
+                    let _ = write!(line, ", realizes {}{base} (est.)", Money::new(pnl));
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
                 for lot in &t.lots {
@@ -454,13 +439,13 @@ impl<'a> PlanReport<'a> {
                         } else {
                             "shares"
                         },
-                        money_display(lot.cost_basis),
+                        Money::new(lot.cost_basis),
                         if lot.gain < Decimal::ZERO {
                             "loss"
                         } else {
                             "gain"
                         },
-                        money_display(lot.gain.abs()),
+                        Money::new(lot.gain.abs()),
                         if lot.long_term { " (long-term)" } else { "" }
                     );
                 }
@@ -511,9 +496,9 @@ impl<'a> PlanReport<'a> {
                 self.base_currency
                     .map(|c| format!(" ({c})"))
                     .unwrap_or_default(),
-                money_display(r.short_term),
-                money_display(r.long_term),
-                money_display(r.estimated_tax),
+                Money::new(r.short_term),
+                Money::new(r.long_term),
+                Money::new(r.estimated_tax),
                 if r.from_lots {
                     ""
                 } else {
@@ -537,7 +522,7 @@ impl<'a> PlanReport<'a> {
                     o.side.as_str(),
                     o.quantity.normalize(),
                     o.symbol,
-                    money_display(m.amount)
+                    Money::new(m.amount)
                 );
             }
             for (account, cash) in &split.cash_after {
@@ -545,7 +530,7 @@ impl<'a> PlanReport<'a> {
                     let _ = writeln!(
                         out,
                         "  {account} ends {}{} short of cash: move that much from another account before its buys",
-                        money_display(-*cash),
+                        Money::new(-*cash),
                         self.base_suffix()
                     );
                 }
@@ -588,7 +573,7 @@ mod tests {
         assert_eq!(money(dec!(15000)), "15000.00");
         assert_eq!(money(dec!(997.2)), "997.20");
         assert_eq!(money(dec!(0.123456)), "0.123456");
-        assert_eq!(money_display(dec!(-1234567.891)), "-1,234,567.89");
-        assert_eq!(money_display(dec!(12)), "12.00");
+        assert_eq!(Money::new(dec!(-1234567.891)).to_string(), "-1,234,567.89");
+        assert_eq!(Money::new(dec!(12)).to_string(), "12.00");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use jiff::civil::Date;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::commands::backtest::{Outcome, figure_rows, summary};
+use crate::backtest_view::{Outcome, figure_rows, summary};
 
 /// Chart size in SVG user units.
 const WIDTH: f64 = 900.0;

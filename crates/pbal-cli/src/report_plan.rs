@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::render::{PlanReport, money_display};
+use pbal_core::Money;
+
+use crate::render::PlanReport;
 use crate::report_html::escape;
 
 const CSS: &str = "body{font-family:sans-serif;margin:1em auto;padding:0 1em;color:#222;\
@@ -134,7 +136,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
                 escape(&t.symbol),
                 t.quantity.normalize(),
                 crate::render::money(m.price),
-                money_display(m.amount)
+                Money::new(m.amount)
             );
         }
         html.push_str("</table>\n");
@@ -146,17 +148,17 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         "<h2>Cash{base}</h2>\n<table>\n<tr><td>in</td><td>{}</td></tr>\n\
          <tr><td>spent on buys</td><td>{}</td></tr>\n<tr><td>received from sells</td><td>{}</td></tr>\n\
          <tr><td>commission (est.)</td><td>{}</td></tr>\n<tr><td>left</td><td>{}</td></tr>\n",
-        money_display(c.available),
-        money_display(c.spent),
-        money_display(c.received),
-        money_display(c.commission),
-        money_display(c.left)
+        Money::new(c.available),
+        Money::new(c.spent),
+        Money::new(c.received),
+        Money::new(c.commission),
+        Money::new(c.left)
     );
     if !c.reserve.is_zero() {
         let _ = writeln!(
             html,
             "<tr><td>reserve</td><td>{}</td></tr>",
-            money_display(c.reserve)
+            Money::new(c.reserve)
         );
     }
     html.push_str("</table>\n</body>\n</html>\n");
@@ -174,8 +176,8 @@ mod tests {
 
     fn page() -> String {
         let portfolio = Portfolio::new(vec![
-            Holding::new("VTI", dec!(10), dec!(250)),
-            Holding::new("B<ND>", dec!(10), dec!(75)),
+            Holding::new("VTI", dec!(10), dec!(250)).unwrap(),
+            Holding::new("B<ND>", dec!(10), dec!(75)).unwrap(),
         ])
         .unwrap();
         let targets = Targets::equal(["VTI", "B<ND>"]).unwrap();

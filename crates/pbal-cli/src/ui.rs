@@ -144,6 +144,18 @@ pub(crate) fn error(message: &str) {
     );
 }
 
+/// A line of progress (e.g. an order's fill while a spinner runs), plain: pbal's own
+/// record of what happened, so it is shown whatever the verbosity.
+pub(crate) fn progress(line: &str) {
+    let _ = writeln!(anstream::stderr().lock(), "{line}");
+}
+
+/// A message clap rendered (a usage error), styled as clap styles it; colour only on a
+/// terminal and never with NO_COLOR.
+pub(crate) fn clap_error(rendered: &str) {
+    let _ = anstream::stderr().lock().write_all(rendered.as_bytes());
+}
+
 /// `A`, `A and B`, `A, B and C`.
 pub(crate) fn and_list(items: &[String]) -> String {
     match items {

@@ -13,7 +13,7 @@ fn portfolio(n: usize) -> (Portfolio, Targets) {
         .map(|i| {
             let price = Decimal::new(2_000 + ((i * 7_919) % 50_000) as i64, 2);
             let shares = Decimal::from(10 + (i * 104_729) % 90);
-            Holding::new(format!("S{i:05}"), shares, price)
+            Holding::new(format!("S{i:05}"), shares, price).unwrap()
         })
         .collect();
     let portfolio = Portfolio::new(holdings).unwrap();

@@ -14,9 +14,9 @@ fn main() -> Result<(), pbal_core::Error> {
     // What is held, at today's prices. VXUS is a target not held yet: a holding of zero shares
     // gives the engine its price.
     let portfolio = Portfolio::new(vec![
-        Holding::new("VTI", dec!(120), dec!(250.50)).with_unrealized_pnl(dec!(4200)),
-        Holding::new("BND", dec!(150), dec!(72.10)).with_unrealized_pnl(dec!(-310)),
-        Holding::new("VXUS", dec!(0), dec!(61.25)),
+        Holding::new("VTI", dec!(120), dec!(250.50))?.with_unrealized_pnl(dec!(4200)),
+        Holding::new("BND", dec!(150), dec!(72.10))?.with_unrealized_pnl(dec!(-310)),
+        Holding::new("VXUS", dec!(0), dec!(61.25))?,
     ])?;
     let targets = Targets::new([
         ("VTI", dec!(0.60)),

@@ -14,6 +14,7 @@ use crate::{HouseholdSplit, Plan, PlanOptions, Portfolio, Side, Strategy, Trade}
 /// A rule a plan broke. This is always a bug in pbal: the plan must not be shown or placed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("plan audit failed ({rule}): {detail}")]
+#[non_exhaustive]
 pub struct AuditFailure {
     /// The rule, e.g. `cash conservation`.
     pub rule: &'static str,
@@ -21,11 +22,19 @@ pub struct AuditFailure {
     pub detail: String,
 }
 
+impl AuditFailure {
+    /// A broken `rule`, and what was found (for audits of other crates, such as pbal-ibkr's
+    /// currency audit).
+    pub fn new(rule: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            rule,
+            detail: detail.into(),
+        }
+    }
+}
+
 fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailure> {
-    Err(AuditFailure {
-        rule,
-        detail: detail.into(),
-    })
+    Err(AuditFailure::new(rule, detail))
 }
 
 /// Checks `plan`, made for `portfolio` with `cash` and `options`, against every rule:
@@ -47,7 +56,7 @@ fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailur
 /// ```
 /// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, audit, plan};
 /// use rust_decimal::dec;
-/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(1), dec!(100))])?;
+/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(1), dec!(100))?])?;
 /// let targets = Targets::equal(["VTI"])?;
 /// let options = PlanOptions::default();
 /// let mut p = plan(&portfolio, &targets, dec!(250), &options)?;
@@ -476,14 +485,17 @@ mod tests {
     use rust_decimal::dec;
 
     fn setup() -> (Portfolio, PlanOptions) {
-        let mut held = Holding::new("AAA", dec!(10), dec!(100)).with_unrealized_pnl(dec!(-50));
+        let mut held = Holding::new("AAA", dec!(10), dec!(100))
+            .unwrap()
+            .with_unrealized_pnl(dec!(-50));
         held.lots = vec![Lot {
             open_date: None,
             quantity: dec!(10),
             cost_basis: dec!(1050),
             unrealized_pnl: Some(dec!(-50)),
         }];
-        let portfolio = Portfolio::new(vec![held, Holding::new("BBB", dec!(1), dec!(50))]).unwrap();
+        let portfolio =
+            Portfolio::new(vec![held, Holding::new("BBB", dec!(1), dec!(50)).unwrap()]).unwrap();
         (portfolio, PlanOptions::default())
     }
 
@@ -545,8 +557,8 @@ mod tests {
         assert_eq!(sold.symbol, "AAA");
         // The same plan against an account that holds one share less than it sells.
         let fewer = Portfolio::new(vec![
-            Holding::new("AAA", sold.quantity - dec!(1), dec!(100)),
-            Holding::new("BBB", dec!(1), dec!(50)),
+            Holding::new("AAA", sold.quantity - dec!(1), dec!(100)).unwrap(),
+            Holding::new("BBB", dec!(1), dec!(50)).unwrap(),
         ])
         .unwrap();
         assert_eq!(
@@ -631,7 +643,8 @@ mod tests {
             BTreeMap::from([("U1".to_owned(), dec!(10))]),
         )]);
         let cash = BTreeMap::from([("U1".to_owned(), dec!(250)), ("U2".to_owned(), dec!(250))]);
-        let split = crate::split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None);
+        let split =
+            crate::split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None).unwrap();
         assert_eq!(audit_split(&split, &p, &held, &cash), Ok(()));
         let mut lost = split.clone();
         lost.orders.pop();

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
-const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
+pub(crate) const MAX_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0918, 0, false, 0);
 /// Smallest price (and quantity step) pbal plans with; below it share counts overflow.
 const MIN_PRICE: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 /// Decimal places of reported weights and drift.
@@ -744,13 +744,15 @@ impl Setup {
     }
 
     fn realize(&self, asset: &Asset, quantity: Decimal) -> Realized {
-        crate::realize(
+        // Amounts are within MAX_AMOUNT (`assets`) and a sale never exceeds the holding.
+        crate::tax::realize_bounded(
             &asset.holding,
             quantity,
             asset.price,
             self.options.as_of,
             self.options.lot_order,
         )
+        .unwrap_or_default()
     }
 }
 

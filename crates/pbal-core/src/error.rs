@@ -75,6 +75,17 @@ pub enum Error {
     /// must not be shown or placed.
     #[error("this is a bug in pbal; nothing was written: {0}")]
     Audit(#[from] crate::AuditFailure),
+    /// A holding's or an order's value, `quantity × price`, is too large for exact decimal
+    /// arithmetic.
+    #[error("{symbol}: {quantity} shares at {price} is a value too large to compute")]
+    ValueOverflow {
+        /// The symbol.
+        symbol: String,
+        /// The quantity.
+        quantity: Decimal,
+        /// The price.
+        price: Decimal,
+    },
     /// An amount too large for exact decimal arithmetic.
     #[error("arithmetic overflow while computing {what}")]
     Overflow {

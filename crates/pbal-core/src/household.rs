@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::{CommissionOf, Side, Trade};
+use crate::engine::MAX_AMOUNT;
+use crate::{CommissionOf, Error, Side, Trade};
 
 /// One order in one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct AccountOrder {
     /// Account id.
     pub account: String,
@@ -35,6 +37,7 @@ pub struct AccountOrder {
 /// The split, and the cash each account ends with (negative: the account needs a transfer from
 /// another account first; the household as a whole never ends below zero).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct HouseholdSplit {
     /// Orders, sells first.
     pub orders: Vec<AccountOrder>,
@@ -50,32 +53,53 @@ pub struct HouseholdSplit {
 /// its buys and commissions ([`crate::audit_split`] checks this). The result is deterministic
 /// (ties by account order).
 ///
+/// # Errors
+/// [`Error::Overflow`] for amounts beyond what [`crate::plan`] plans with (10 trillion), or a
+/// buy that would need more than a million steps to place (a quantity step far too small).
+///
 /// ```
 /// use std::collections::BTreeMap;
 /// use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
 /// use rust_decimal::dec;
 /// let portfolio = Portfolio::new(vec![
-///     Holding::new("VTI", dec!(0), dec!(100)),
-///     Holding::new("BND", dec!(10), dec!(100)),
+///     Holding::new("VTI", dec!(0), dec!(100))?,
+///     Holding::new("BND", dec!(10), dec!(100))?,
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5))])?;
 /// let p = plan(&portfolio, &targets, dec!(350), &PlanOptions::default())?; // BUY 3 VTI
 /// let held = BTreeMap::from([("BND".to_owned(), BTreeMap::from([("A".to_owned(), dec!(10))]))]);
 /// let cash = BTreeMap::from([("A".to_owned(), dec!(150)), ("B".to_owned(), dec!(200))]);
-/// let split = split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None);
+/// let split = split_by_account(&p.trades, &held, &cash, dec!(1), Commission::None)?;
 /// let lines: Vec<_> = split.orders.iter().map(|o| (o.account.as_str(), o.quantity)).collect();
 /// assert_eq!(lines, [("A", dec!(1)), ("B", dec!(2))]);
 /// assert_eq!(split.cash_after["A"], dec!(50));
 /// # Ok::<(), pbal_core::Error>(())
 /// ```
-#[must_use]
 pub fn split_by_account(
     trades: &[Trade],
     held: &BTreeMap<String, BTreeMap<String, Decimal>>,
     cash: &BTreeMap<String, Decimal>,
     step: Decimal,
     commission: impl CommissionOf,
-) -> HouseholdSplit {
+) -> Result<HouseholdSplit, Error> {
+    /// Each step of the loop below places one account's share of a buy; a real split takes
+    /// about two per account.
+    const MAX_STEPS: u32 = 1_000_000;
+    let overflow = || Error::Overflow {
+        what: "household split",
+    };
+    // Bounded inputs keep every product and sum below exact and within `Decimal`.
+    let in_range = |d: &Decimal| d.abs() <= MAX_AMOUNT;
+    let bounded = trades
+        .iter()
+        .all(|t| in_range(&t.quantity) && in_range(&t.price))
+        && held.values().flat_map(BTreeMap::values).all(in_range)
+        && cash.values().all(in_range)
+        && in_range(&step);
+    if !bounded {
+        return Err(overflow());
+    }
+    let mut steps = 0;
     let start = cash;
     let mut cash: BTreeMap<String, Decimal> = cash.clone();
     let mut orders: BTreeMap<(String, String, bool), Decimal> = BTreeMap::new();
@@ -110,6 +134,10 @@ pub fn split_by_account(
         let mut left = buy.quantity;
         let lot = step * buy.price;
         while left > Decimal::ZERO {
+            steps += 1;
+            if steps > MAX_STEPS {
+                return Err(overflow());
+            }
             // The account with the most cash; the first one when none has any.
             let Some(account) = cash
                 .iter()
@@ -123,9 +151,12 @@ pub fn split_by_account(
             };
             // Leave room for the order's commission (an estimate per share count).
             let room = cash[&account]
-                - commission
-                    .commission_of(&buy.symbol)
-                    .estimate(left, buy.price);
+                .checked_sub(
+                    commission
+                        .commission_of(&buy.symbol)
+                        .estimate(left, buy.price),
+                )
+                .ok_or_else(overflow)?;
             let affordable = room
                 .checked_div(lot)
                 .and_then(|units| units.floor().checked_mul(step))
@@ -173,12 +204,16 @@ pub fn split_by_account(
             Side::Buy => -o.amount,
             Side::Sell => o.amount,
         };
-        *cash_after.entry(o.account.clone()).or_default() += flow - o.commission;
+        let entry = cash_after.entry(o.account.clone()).or_default();
+        *entry = flow
+            .checked_sub(o.commission)
+            .and_then(|net| entry.checked_add(net))
+            .ok_or_else(overflow)?;
     }
-    HouseholdSplit {
+    Ok(HouseholdSplit {
         orders: list,
         cash_after,
-    }
+    })
 }
 
 /// Splits `amount` over accounts in proportion to `weights` (e.g. each account's value),
@@ -186,29 +221,45 @@ pub fn split_by_account(
 /// the parts always add up to `amount` exactly. With no positive weight the first account
 /// takes it all.
 ///
+/// # Errors
+/// [`Error::Overflow`] for an amount beyond what [`crate::plan`] plans with (10 trillion) or
+/// weights too large to add up.
+///
 /// ```
 /// use std::collections::BTreeMap;
 /// use pbal_core::split_amount;
 /// use rust_decimal::dec;
 /// let weights = BTreeMap::from([("A".to_owned(), dec!(2)), ("B".to_owned(), dec!(1))]);
-/// let parts = split_amount(dec!(100), &weights);
+/// let parts = split_amount(dec!(100), &weights)?;
 /// assert_eq!(parts["A"], dec!(66.67));
 /// assert_eq!(parts["B"], dec!(33.33));
+/// # Ok::<(), pbal_core::Error>(())
 /// ```
-#[must_use]
 pub fn split_amount(
     amount: Decimal,
     weights: &BTreeMap<String, Decimal>,
-) -> BTreeMap<String, Decimal> {
-    let total: Decimal = weights.values().filter(|w| **w > Decimal::ZERO).sum();
+) -> Result<BTreeMap<String, Decimal>, Error> {
+    let overflow = || Error::Overflow {
+        what: "split of an amount",
+    };
+    if amount.abs() > MAX_AMOUNT {
+        return Err(overflow());
+    }
+    let total = weights
+        .values()
+        .filter(|w| **w > Decimal::ZERO)
+        .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
+        .ok_or_else(overflow)?;
     let mut parts: BTreeMap<String, Decimal> = weights
         .iter()
         .map(|(account, w)| {
             let share = if total > Decimal::ZERO && *w > Decimal::ZERO {
+                // w ≤ total: the share is at most the amount (w / total first would round
+                // differently from the parts pbal has always shown).
                 amount
                     .checked_mul(*w)
                     .and_then(|x| x.checked_div(total))
-                    .unwrap_or(Decimal::ZERO)
+                    .unwrap_or_else(|| *w / total * amount)
                     .round_dp(2)
             } else {
                 Decimal::ZERO
@@ -227,5 +278,5 @@ pub fn split_amount(
         let remainder = amount - parts.values().copied().sum::<Decimal>();
         *parts.entry(largest).or_default() += remainder;
     }
-    parts
+    Ok(parts)
 }

@@ -9,6 +9,7 @@ mod error;
 mod exact;
 mod household;
 mod lagrange;
+mod money;
 mod options;
 mod plan;
 mod portfolio;
@@ -26,6 +27,7 @@ pub use decimal::Decimal;
 pub use engine::plan;
 pub use error::Error;
 pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
+pub use money::{Money, currency_decimals};
 pub use options::{Bands, Commission, CommissionOf, Destination, PlanOptions, Schedule, Strategy};
 pub use plan::{
     CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,

@@ -63,7 +63,7 @@ pub struct Trade {
 /// ```
 /// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, dec, plan};
 ///
-/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(0), dec!(250.50))])?;
+/// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(0), dec!(250.50))?])?;
 /// let plan = plan(&portfolio, &Targets::equal(["VTI"])?, dec!(2600), &PlanOptions::new())?;
 /// assert_eq!(plan.trades[0].to_string(), "BUY 10 VTI @ 250.50");
 /// assert_eq!(format!("{:<5}|", pbal_core::Side::Sell), "SELL |");
@@ -86,24 +86,42 @@ impl Trade {
     /// An order of `quantity` shares at `price`, with no commission and nothing realized (e.g.
     /// to describe an order placed outside a plan).
     ///
+    /// # Errors
+    /// [`crate::Error::ValueOverflow`] when `quantity × price` does not fit a [`Decimal`].
+    ///
     /// ```
-    /// use pbal_core::{Side, Trade, dec};
-    /// let t = Trade::new("VTI", Side::Buy, dec!(10), dec!(250.50));
+    /// use pbal_core::{Decimal, Side, Trade, dec};
+    /// let t = Trade::new("VTI", Side::Buy, dec!(10), dec!(250.50))?;
     /// assert_eq!(t.amount, dec!(2505.00));
+    /// assert!(Trade::new("VTI", Side::Buy, Decimal::MAX, dec!(10)).is_err());
+    /// # Ok::<(), pbal_core::Error>(())
     /// ```
-    pub fn new(symbol: impl Into<String>, side: Side, quantity: Decimal, price: Decimal) -> Self {
-        Self {
-            symbol: symbol.into(),
+    pub fn new(
+        symbol: impl Into<String>,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+    ) -> Result<Self, crate::Error> {
+        let symbol = symbol.into();
+        let Some(amount) = quantity.checked_mul(price) else {
+            return Err(crate::Error::ValueOverflow {
+                symbol,
+                quantity,
+                price,
+            });
+        };
+        Ok(Self {
+            symbol,
             side,
             quantity,
             price,
-            amount: quantity * price,
+            amount,
             commission: Decimal::ZERO,
             realized_pnl: None,
             realized_short_term: Decimal::ZERO,
             realized_long_term: Decimal::ZERO,
             lots: Vec::new(),
-        }
+        })
     }
 }
 
@@ -256,7 +274,7 @@ impl Plan {
     /// ```
     /// # use pbal_core::{plan, Holding, Portfolio, PlanOptions, Targets};
     /// # use rust_decimal::dec;
-    /// let portfolio = Portfolio::new(vec![Holding::new("A", dec!(3), dec!(70))]).unwrap();
+    /// let portfolio = Portfolio::new(vec![Holding::new("A", dec!(3), dec!(70)).unwrap()]).unwrap();
     /// let targets = Targets::equal(["A".to_string()]).unwrap();
     /// let p = plan(&portfolio, &targets, dec!(100), &PlanOptions::default()).unwrap();
     /// assert_eq!(p.distance_gap(), dec!(0));

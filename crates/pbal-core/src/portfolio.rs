@@ -7,7 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 /// One tax lot of a holding: shares bought together, with their own cost basis.
+///
+/// ```
+/// use pbal_core::{Holding, Lot, dec};
+/// let lot = Lot::new(dec!(10), dec!(2300)).with_open_date("2024-03-01".parse()?);
+/// let vti = Holding::new("VTI", dec!(10), dec!(250))?.with_lots(vec![lot]);
+/// assert_eq!(vti.lots[0].cost_basis, dec!(2300));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Lot {
     /// When the lot was opened (trade date), when known.
     pub open_date: Option<Date>,
@@ -19,11 +28,38 @@ pub struct Lot {
     pub unrealized_pnl: Option<Decimal>,
 }
 
+impl Lot {
+    /// A lot of `quantity` shares that cost `cost_basis` in all; open date and P&L unknown.
+    pub fn new(quantity: Decimal, cost_basis: Decimal) -> Self {
+        Self {
+            open_date: None,
+            quantity,
+            cost_basis,
+            unrealized_pnl: None,
+        }
+    }
+
+    /// Sets the date the lot was opened (it decides short- or long-term gains).
+    #[must_use]
+    pub fn with_open_date(mut self, date: Date) -> Self {
+        self.open_date = Some(date);
+        self
+    }
+
+    /// Sets the lot's unrealized P&L.
+    #[must_use]
+    pub fn with_unrealized_pnl(mut self, pnl: Decimal) -> Self {
+        self.unrealized_pnl = Some(pnl);
+        self
+    }
+}
+
 /// One position: a symbol, how many shares, and at what price.
 ///
 /// `value` is what the broker reports (it may differ from `quantity × price` by rounding or a
 /// contract multiplier); the engine plans with `value` and trades at `price`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Holding {
     /// Ticker symbol, unique within a portfolio.
     pub symbol: String,
@@ -43,18 +79,63 @@ pub struct Holding {
 impl Holding {
     /// A holding valued at `quantity × price`, without P&L or lots.
     ///
+    /// # Errors
+    /// [`Error::ValueOverflow`] when `quantity × price` does not fit a [`Decimal`] (about
+    /// 7.9e28): values from a file or a user are untrusted, so this is an error, not a panic.
+    ///
     /// ```
-    /// use pbal_core::Holding;
-    /// use rust_decimal::dec;
-    /// let h = Holding::new("VTI", dec!(10), dec!(250.5));
+    /// use pbal_core::{Decimal, Error, Holding, dec};
+    ///
+    /// let h = Holding::new("VTI", dec!(10), dec!(250.5))?;
     /// assert_eq!(h.value, dec!(2505.0));
+    ///
+    /// let absurd = Holding::new("VTI", Decimal::MAX, dec!(2));
+    /// assert!(matches!(absurd, Err(Error::ValueOverflow { .. })));
+    /// # Ok::<(), Error>(())
     /// ```
-    pub fn new(symbol: impl Into<String>, quantity: Decimal, price: Decimal) -> Self {
+    pub fn new(
+        symbol: impl Into<String>,
+        quantity: Decimal,
+        price: Decimal,
+    ) -> Result<Self, Error> {
+        let symbol = symbol.into();
+        let Some(value) = quantity.checked_mul(price) else {
+            return Err(Error::ValueOverflow {
+                symbol,
+                quantity,
+                price,
+            });
+        };
+        Ok(Self {
+            symbol,
+            quantity,
+            price,
+            value,
+            unrealized_pnl: None,
+            lots: Vec::new(),
+        })
+    }
+
+    /// A holding worth `value` as the broker reports it (it may differ from `quantity ×
+    /// price` by rounding or a contract multiplier), without P&L or lots. Nothing is computed,
+    /// so nothing can fail; [`crate::plan`] checks the amounts.
+    ///
+    /// ```
+    /// use pbal_core::{Holding, dec};
+    /// let h = Holding::valued("VTI", dec!(3), dec!(250.333), dec!(751));
+    /// assert_eq!(h.value, dec!(751));
+    /// ```
+    pub fn valued(
+        symbol: impl Into<String>,
+        quantity: Decimal,
+        price: Decimal,
+        value: Decimal,
+    ) -> Self {
         Self {
             symbol: symbol.into(),
             quantity,
             price,
-            value: quantity * price,
+            value,
             unrealized_pnl: None,
             lots: Vec::new(),
         }
@@ -64,6 +145,13 @@ impl Holding {
     #[must_use]
     pub fn with_unrealized_pnl(mut self, pnl: Decimal) -> Self {
         self.unrealized_pnl = Some(pnl);
+        self
+    }
+
+    /// Sets the tax lots.
+    #[must_use]
+    pub fn with_lots(mut self, lots: Vec<Lot>) -> Self {
+        self.lots = lots;
         self
     }
 }

@@ -12,6 +12,7 @@ use crate::{Error, Portfolio, Targets, WashSaleGuard};
 
 /// One blocked symbol whose target moved to a substitute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Substitution {
     /// The symbol sold at a loss within the window.
     pub blocked: String,
@@ -36,9 +37,9 @@ pub struct Substitution {
 /// use pbal_core::{Holding, PastTrade, Portfolio, Side, Targets, WashSaleGuard, substitute_blocked};
 /// use rust_decimal::dec;
 /// let portfolio = Portfolio::new(vec![
-///     Holding::new("VTI", dec!(10), dec!(100)),
-///     Holding::new("BND", dec!(30), dec!(100)),
-///     Holding::new("ITOT", dec!(0), dec!(50)),
+///     Holding::new("VTI", dec!(10), dec!(100))?,
+///     Holding::new("BND", dec!(30), dec!(100))?,
+///     Holding::new("ITOT", dec!(0), dec!(50))?,
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5)), ("ITOT", dec!(0))])?;
 /// let guard = WashSaleGuard {
@@ -102,9 +103,13 @@ pub fn substitute_blocked(
         }) else {
             continue;
         };
-        let room = target - current;
+        let overflow = || Error::Overflow {
+            what: "substitute weight",
+        };
+        let room = target.checked_sub(current).ok_or_else(overflow)?;
         weights.insert(blocked.clone(), current);
-        *weights.entry(substitute.clone()).or_default() += room;
+        let weight = weights.entry(substitute.clone()).or_default();
+        *weight = weight.checked_add(room).ok_or_else(overflow)?;
         moved.push(Substitution {
             blocked: blocked.clone(),
             substitute: substitute.clone(),

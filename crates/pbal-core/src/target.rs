@@ -64,9 +64,11 @@ impl Targets {
     /// assert_eq!(Targets::scale_of(dec!(90)), None);
     /// ```
     pub fn scale_of(sum: Decimal) -> Option<Decimal> {
-        if (sum - Decimal::ONE_HUNDRED).abs() <= SUM_TOLERANCE * Decimal::ONE_HUNDRED {
+        // Checked: a sum near `Decimal::MIN` is neither, not a panic.
+        let off_by = |scale: Decimal| sum.checked_sub(scale).map(|d| d.abs());
+        if off_by(Decimal::ONE_HUNDRED).is_some_and(|d| d <= SUM_TOLERANCE * Decimal::ONE_HUNDRED) {
             Some(Decimal::ONE_HUNDRED)
-        } else if (sum - Decimal::ONE).abs() <= SUM_TOLERANCE {
+        } else if off_by(Decimal::ONE).is_some_and(|d| d <= SUM_TOLERANCE) {
             Some(Decimal::ONE)
         } else {
             None

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{Holding, Lot};
+use crate::engine::MAX_AMOUNT;
+use crate::{Error, Holding, Lot};
 
 /// Order in which a sale closes lots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -29,6 +30,7 @@ pub enum LotOrder {
 
 /// Part of one lot closed by a sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LotSale {
     /// The lot's open date, when known.
     pub open_date: Option<Date>,
@@ -46,6 +48,7 @@ pub struct LotSale {
 
 /// What a sale realizes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Realized {
     /// Short-term gain (negative: loss). Without lot data or dates, everything counts here.
     pub short_term: Decimal,
@@ -84,15 +87,61 @@ pub fn is_long_term(open: Option<Date>, as_of: Option<Date>) -> bool {
 
 /// The lots a sale of `quantity` shares of `holding` at `price` closes, and what it realizes.
 /// Without lots (or when the lots do not cover the sale) the position's P&L is used pro rata.
+///
+/// # Errors
+/// [`Error::InvalidOption`] for a price that is not positive; [`Error::Overflow`] for amounts
+/// beyond what [`crate::plan`] plans with (10 trillion) or a pro-rata gain too large to compute.
+///
+/// ```
+/// use pbal_core::{Decimal, Holding, LotOrder, dec, realize};
+/// let holding = Holding::new("VTI", dec!(10), dec!(250))?.with_unrealized_pnl(dec!(500));
+/// let r = realize(&holding, dec!(4), dec!(250), None, LotOrder::TaxMin)?;
+/// assert_eq!(r.short_term, dec!(200)); // no lots: 4/10 of the P&L
+/// assert!(realize(&holding, Decimal::MAX, dec!(250), None, LotOrder::TaxMin).is_err());
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
 pub fn realize(
     holding: &Holding,
     quantity: Decimal,
     price: Decimal,
     as_of: Option<Date>,
     order: LotOrder,
-) -> Realized {
+) -> Result<Realized, Error> {
+    if price <= Decimal::ZERO {
+        return Err(Error::NonPositivePrice {
+            symbol: holding.symbol.clone(),
+            price,
+        });
+    }
+    let in_range = |d: Decimal| d.abs() <= MAX_AMOUNT;
+    let bounded = in_range(quantity)
+        && in_range(price)
+        && in_range(holding.quantity)
+        && holding.unrealized_pnl.is_none_or(in_range)
+        && holding.lots.iter().all(|l| {
+            in_range(l.quantity) && in_range(l.cost_basis) && l.unrealized_pnl.is_none_or(in_range)
+        });
+    if !bounded {
+        return Err(Error::Overflow {
+            what: "realized gain",
+        });
+    }
+    realize_bounded(holding, quantity, price, as_of, order).ok_or(Error::Overflow {
+        what: "realized gain",
+    })
+}
+
+/// [`realize`] for amounts within [`MAX_AMOUNT`] and a positive price, as [`crate::plan`]
+/// validates them: then only a pro-rata sale of more than is held can overflow (`None`).
+pub(crate) fn realize_bounded(
+    holding: &Holding,
+    quantity: Decimal,
+    price: Decimal,
+    as_of: Option<Date>,
+    order: LotOrder,
+) -> Option<Realized> {
     if quantity <= Decimal::ZERO {
-        return Realized::default();
+        return Some(Realized::default());
     }
     let lot_shares: Decimal = holding.lots.iter().map(|l| l.quantity).sum();
     if holding.lots.is_empty() || lot_shares < quantity {
@@ -100,39 +149,42 @@ pub fn realize(
         let gain = if holding.quantity.is_zero() {
             Decimal::ZERO
         } else {
-            (pnl * quantity / holding.quantity).round_dp(2)
+            pnl.checked_mul(quantity)?
+                .checked_div(holding.quantity)?
+                .round_dp(2)
         };
-        return Realized {
+        return Some(Realized {
             short_term: gain,
             ..Realized::default()
-        };
+        });
     }
     let mut lots: Vec<&Lot> = holding
         .lots
         .iter()
         .filter(|l| l.quantity > Decimal::ZERO)
         .collect();
-    let per_share = |l: &Lot| l.cost_basis / l.quantity;
+    // Per-share costs compared by cross-multiplying (`a.cost × b.qty` against `b.cost × a.qty`):
+    // exact, and with bounded amounts no product overflows where a quotient of a tiny lot would.
+    let cheaper = |a: &Lot, b: &Lot| (a.cost_basis * b.quantity).cmp(&(b.cost_basis * a.quantity));
     match order {
         LotOrder::TaxMin => lots.sort_by(|a, b| {
-            let key = |l: &Lot| {
-                let gain_per_dollar = (price - per_share(l)) / price;
-                let long = is_long_term(l.open_date, as_of);
-                let category = match (gain_per_dollar < Decimal::ZERO, long) {
+            // A loss when the lot cost more per share than the price.
+            let category = |l: &Lot| {
+                let loss = l.cost_basis > price * l.quantity;
+                match (loss, is_long_term(l.open_date, as_of)) {
                     (true, false) => 0,
                     (true, true) => 1,
                     (false, true) => 2,
                     (false, false) => 3,
-                };
-                (category, gain_per_dollar)
+                }
             };
-            key(a).cmp(&key(b)).then(a.open_date.cmp(&b.open_date))
-        }),
-        LotOrder::Hifo => lots.sort_by(|a, b| {
-            per_share(b)
-                .cmp(&per_share(a))
+            // Within a category, the least gain per dollar first: the highest cost per share.
+            category(a)
+                .cmp(&category(b))
+                .then_with(|| cheaper(b, a))
                 .then(a.open_date.cmp(&b.open_date))
         }),
+        LotOrder::Hifo => lots.sort_by(|a, b| cheaper(b, a).then(a.open_date.cmp(&b.open_date))),
         LotOrder::Fifo => lots.sort_by_key(|l| l.open_date),
     }
     let mut left = quantity;
@@ -164,7 +216,7 @@ pub fn realize(
             long_term,
         });
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -183,7 +235,7 @@ mod tests {
     }
 
     fn holding() -> Holding {
-        let mut h = Holding::new("X", dec!(40), dec!(100));
+        let mut h = Holding::new("X", dec!(40), dec!(100)).unwrap();
         h.lots = vec![
             lot(2020, 1, 1, dec!(10), dec!(500)),  // LT gain 50/share
             lot(2025, 6, 1, dec!(10), dec!(1200)), // ST loss 20/share
@@ -196,7 +248,7 @@ mod tests {
     #[test]
     fn tax_min_closes_losses_first_then_long_term_gains() {
         let as_of = Some(date(2025, 11, 1));
-        let r = realize(&holding(), dec!(25), dec!(100), as_of, LotOrder::TaxMin);
+        let r = realize(&holding(), dec!(25), dec!(100), as_of, LotOrder::TaxMin).unwrap();
         let order: Vec<Decimal> = r.lots.iter().map(|l| l.cost_basis).collect();
         assert_eq!(order, vec![dec!(1200), dec!(1100), dec!(250.00)]);
         assert_eq!(r.short_term, dec!(-200));
@@ -207,16 +259,18 @@ mod tests {
     #[test]
     fn hifo_and_fifo() {
         let as_of = Some(date(2025, 11, 1));
-        let r = realize(&holding(), dec!(10), dec!(100), as_of, LotOrder::Hifo);
+        let r = realize(&holding(), dec!(10), dec!(100), as_of, LotOrder::Hifo).unwrap();
         assert_eq!(r.lots[0].cost_basis, dec!(1200));
-        let r = realize(&holding(), dec!(10), dec!(100), as_of, LotOrder::Fifo);
+        let r = realize(&holding(), dec!(10), dec!(100), as_of, LotOrder::Fifo).unwrap();
         assert_eq!(r.lots[0].open_date, Some(date(2020, 1, 1)));
     }
 
     #[test]
     fn without_lots_the_position_pnl_is_used() {
-        let h = Holding::new("Y", dec!(10), dec!(10)).with_unrealized_pnl(dec!(-30));
-        let r = realize(&h, dec!(5), dec!(10), None, LotOrder::TaxMin);
+        let h = Holding::new("Y", dec!(10), dec!(10))
+            .unwrap()
+            .with_unrealized_pnl(dec!(-30));
+        let r = realize(&h, dec!(5), dec!(10), None, LotOrder::TaxMin).unwrap();
         assert_eq!(r.short_term, dec!(-15));
         assert!(!r.from_lots);
     }

@@ -5,12 +5,44 @@ use std::collections::BTreeMap;
 
 use csv::StringRecord;
 
-use crate::Error;
-use crate::rows::{Collector, Records, Row, canonical};
+use crate::columns::Column;
+use crate::rows::{Collector, Records, Row};
 use crate::values;
+use crate::{Error, SkipReason};
 
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
+
+/// Columns of the Activity Statement's own sections (Account Information, exchange rates, Cash
+/// Report, the Open Positions totals), read by their exact header; its position and trade
+/// rows go through [`Column`] like every layout's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    Account,
+    Currency,
+    CurrencySummary,
+    SettingName,
+    SettingValue,
+    Rate,
+    Total,
+    Value,
+}
+
+impl Header {
+    /// The header as IBKR writes it (compared without case).
+    const fn header(self) -> &'static str {
+        match self {
+            Self::Account => "Account",
+            Self::Currency => "Currency",
+            Self::CurrencySummary => "Currency Summary",
+            Self::SettingName => "Field Name",
+            Self::SettingValue => "Field Value",
+            Self::Rate => "Rate",
+            Self::Total => "Total",
+            Self::Value => "Value",
+        }
+    }
+}
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let mut records = Records::new(text);
@@ -33,14 +65,14 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         }
         if row_type == "Total" && section.ends_with("Open Positions") {
             if let Some(header) = headers.get(&section) {
-                let named = |name: &str| {
+                let named = |field: Header| {
                     header
                         .iter()
-                        .position(|h| h.eq_ignore_ascii_case(name))
+                        .position(|h| h.eq_ignore_ascii_case(field.header()))
                         .and_then(|i| body.get(i).copied())
                 };
-                let currency = named("Currency").unwrap_or("").trim().to_owned();
-                let value = named("Value").and_then(|v| values::decimal(v).ok().flatten());
+                let currency = named(Header::Currency).unwrap_or("").trim().to_owned();
+                let value = named(Header::Value).and_then(|v| values::decimal(v).ok().flatten());
                 if let (Some((previous, previous_value)), Some(value)) = (&last_total, value)
                     && previous != &currency
                     && currency.len() == 3
@@ -72,16 +104,16 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 message: format!("{section}: data before its header row"),
             });
         };
-        let named = |name: &str| -> Option<&str> {
+        let named = |field: Header| -> Option<&str> {
             header
                 .iter()
-                .position(|h| h.eq_ignore_ascii_case(name))
+                .position(|h| h.eq_ignore_ascii_case(field.header()))
                 .and_then(|i| body.get(i).copied())
         };
         match section.as_str() {
             "Account Information" => {
                 known_sections += 1;
-                match (named("Field Name"), named("Field Value")) {
+                match (named(Header::SettingName), named(Header::SettingValue)) {
                     (Some("Base Currency"), Some(v)) => c.base_currency = Some(v.trim().to_owned()),
                     (Some("Account"), Some(v)) => c.note_account(v),
                     _ => {}
@@ -89,26 +121,30 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             }
             "Base Currency Exchange Rate" => {
                 known_sections += 1;
-                if let (Some(currency), Some(rate)) = (named("Currency"), named("Rate")) {
+                if let (Some(currency), Some(rate)) = (named(Header::Currency), named(Header::Rate))
+                {
                     match values::decimal(rate) {
                         Ok(Some(r)) if r > rust_decimal::Decimal::ZERO => {
                             c.fx_rates.insert(currency.trim().to_owned(), r);
                         }
                         _ => c.skip(
                             line,
-                            format!("exchange rate {rate:?} for {currency} not used"),
+                            SkipReason::ExchangeRate {
+                                currency: currency.to_owned(),
+                                rate: rate.to_owned(),
+                            },
                         ),
                     }
                 }
             }
             "Cash Report" => {
                 known_sections += 1;
-                if named("Currency Summary").map(str::trim) == Some("Ending Cash") {
+                if named(Header::CurrencySummary).map(str::trim) == Some("Ending Cash") {
                     let mut row = Row::new(line);
-                    row.insert("currency", named("Currency").unwrap_or(""));
-                    row.insert("ending_cash", named("Total").unwrap_or(""));
-                    if let Some(account) = named("Account") {
-                        row.insert("account", account);
+                    row.insert(Column::Currency, named(Header::Currency).unwrap_or(""));
+                    row.insert(Column::EndingCash, named(Header::Total).unwrap_or(""));
+                    if let Some(account) = named(Header::Account) {
+                        row.insert(Column::Account, account);
                     }
                     c.cash_row(&row)?;
                 }
@@ -116,23 +152,24 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             "Open Positions" | "Long Open Positions" | "Short Open Positions" => {
                 known_sections += 1;
                 let row = row_of(header, &body, line);
-                let class = row.get("asset_class").unwrap_or("");
-                match row.get("level").map(str::to_ascii_uppercase).as_deref() {
+                let class = row.get(Column::AssetClass).unwrap_or("");
+                match row
+                    .get(Column::LevelOfDetail)
+                    .map(str::to_ascii_uppercase)
+                    .as_deref()
+                {
                     Some("SUMMARY" | "LOT") if class.eq_ignore_ascii_case("Forex") => {
-                        c.skip(line, "forex balance: counted as cash, not a position");
+                        c.skip(line, SkipReason::ForexBalance);
                     }
                     Some("SUMMARY" | "LOT") => c.position_row(row),
-                    other => c.skip(
-                        line,
-                        format!("open position row of kind {other:?} not used"),
-                    ),
+                    other => c.skip(line, SkipReason::OpenPositionKind(other.map(str::to_owned))),
                 }
             }
             "Trades" => {
                 known_sections += 1;
                 let row = row_of(header, &body, line);
                 if row
-                    .get("level")
+                    .get(Column::LevelOfDetail)
                     .is_none_or(|l| l.eq_ignore_ascii_case("Order"))
                 {
                     c.trade_row(&row)?;
@@ -156,8 +193,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
 fn row_of(header: &[String], body: &[&str], line: u64) -> Row {
     let mut row = Row::new(line);
     for (name, value) in header.iter().zip(body) {
-        if let Some(key) = canonical(name) {
-            row.insert(key, value);
+        if let Some(column) = Column::from_header(name) {
+            row.insert(column, value);
         }
     }
     row

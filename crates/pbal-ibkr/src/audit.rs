@@ -28,12 +28,7 @@ use crate::Holdings;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn audit_currencies(plan: &Plan, holdings: &Holdings) -> Result<(), AuditFailure> {
-    let fail = |detail: String| {
-        Err(AuditFailure {
-            rule: "currencies",
-            detail,
-        })
-    };
+    let fail = |detail: String| Err(AuditFailure::new("currencies", detail));
     // currency -> (amount in that currency converted to base, amount in base)
     let mut per_currency: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
     for t in &plan.trades {
@@ -41,7 +36,18 @@ pub fn audit_currencies(plan: &Plan, holdings: &Holdings) -> Result<(), AuditFai
             // A target not held yet trades in the base currency at the plan's price.
             continue;
         };
-        let base_price = instrument.local_price * instrument.fx_rate_to_base;
+        let too_large = || {
+            Err(AuditFailure::new(
+                "currencies",
+                format!("{}: the order is too large to convert", t.symbol),
+            ))
+        };
+        let Some(base_price) = instrument
+            .local_price
+            .checked_mul(instrument.fx_rate_to_base)
+        else {
+            return too_large();
+        };
         if base_price != t.price {
             return fail(format!(
                 "{}: {} in its currency at a rate of {} is {base_price}, not the plan's {}",
@@ -50,8 +56,15 @@ pub fn audit_currencies(plan: &Plan, holdings: &Holdings) -> Result<(), AuditFai
         }
         let currency = instrument.currency.as_deref().unwrap_or("");
         let entry = per_currency.entry(currency).or_default();
-        entry.0 += t.quantity * instrument.local_price * instrument.fx_rate_to_base;
-        entry.1 += t.amount;
+        let converted = t
+            .quantity
+            .checked_mul(instrument.local_price)
+            .and_then(|x| x.checked_mul(instrument.fx_rate_to_base))
+            .and_then(|x| x.checked_add(entry.0));
+        let (Some(converted), Some(base)) = (converted, entry.1.checked_add(t.amount)) else {
+            return too_large();
+        };
+        *entry = (converted, base);
     }
     for (currency, (converted, base)) in per_currency {
         if converted != base {

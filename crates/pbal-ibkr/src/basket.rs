@@ -72,14 +72,23 @@ pub fn plan_digest(plan: &Plan) -> String {
 }
 
 /// The limit price: `bps` through the plan price, rounded to the cent away from the market
-/// side (buys up, sells down) so it stays marketable.
+/// side (buys up, sells down) so it stays marketable. Saturates at `Decimal::MAX` for a price
+/// too large to compute with (no plan has one).
+///
+/// ```
+/// use pbal_core::{Decimal, Side, dec};
+/// use pbal_ibkr::basket::limit_price;
+/// assert_eq!(limit_price(Side::Buy, dec!(100), 10), dec!(100.10));
+/// assert_eq!(limit_price(Side::Buy, Decimal::MAX, u32::MAX), Decimal::MAX);
+/// ```
 pub fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
-    let offset = price * Decimal::from(bps) / Decimal::from(10_000);
+    let offset = price.saturating_mul(Decimal::from(bps)) / Decimal::from(10_000);
     match side {
-        Side::Buy => {
-            (price + offset).round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity)
-        }
-        Side::Sell => (price - offset)
+        Side::Buy => price
+            .saturating_add(offset)
+            .round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity),
+        Side::Sell => price
+            .saturating_sub(offset)
             .round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity)
             .max(Decimal::new(1, 2)),
     }

@@ -146,15 +146,9 @@ fn describe(exchange: Option<&str>, currency: Option<&str>) -> String {
 /// use rust_decimal::dec;
 ///
 /// // A Canadian ETF in a EUR account: CAD 0.01 a share, at least CAD 1, at 0.62 EUR per CAD.
-/// let xeqt = Instrument {
-///     currency: Some("CAD".into()),
-///     fx_rate_to_base: dec!(0.62),
-///     local_price: dec!(30),
-///     conid: None,
-///     asset_class: Some("STK".into()),
-///     listing_exchange: Some("TSE".into()),
-///     accounts: Vec::new(),
-/// };
+/// let mut xeqt = Instrument::new(Some("CAD".into()), dec!(0.62), dec!(30));
+/// xeqt.asset_class = Some("STK".into());
+/// xeqt.listing_exchange = Some("TSE".into());
 /// let schedule = ibkr_fixed_commission(&xeqt).unwrap();
 /// assert_eq!(schedule.estimate(dec!(50), dec!(18.6)), dec!(0.62)); // CAD 1 minimum, in EUR
 /// assert_eq!(schedule.estimate(dec!(500), dec!(18.6)), dec!(3.1000)); // CAD 5

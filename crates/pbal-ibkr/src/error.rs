@@ -206,4 +206,8 @@ pub enum Error {
     /// The targets spec is not valid.
     #[error(transparent)]
     Targets(#[from] crate::TargetsError),
+    /// pbal-core refused the work (e.g. amounts too large to split over accounts, or a split
+    /// that failed its audit).
+    #[error(transparent)]
+    Plan(#[from] pbal_core::Error),
 }

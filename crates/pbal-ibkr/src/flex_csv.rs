@@ -4,13 +4,14 @@
 
 use csv::StringRecord;
 
-use crate::Error;
-use crate::rows::{Collector, Records, Row, SectionKind, canonical, classify};
+use crate::columns::Column;
+use crate::rows::{Collector, Records, Row, SectionKind, classify};
+use crate::{Error, SkipReason};
 
 /// The section being read.
 struct Section {
     kind: SectionKind,
-    columns: Vec<Option<&'static str>>,
+    columns: Vec<Option<Column>>,
     /// Is it the account-information section (its currency is the base currency)?
     account_info: bool,
 }
@@ -21,21 +22,29 @@ fn looks_like_header(fields: &[&str]) -> bool {
     let numeric = fields
         .iter()
         .any(|f| !f.trim().is_empty() && f.trim().parse::<f64>().is_ok());
-    !numeric && fields.iter().filter(|f| canonical(f).is_some()).count() >= 2
+    !numeric
+        && fields
+            .iter()
+            .filter(|f| Column::from_header(f).is_some())
+            .count()
+            >= 2
 }
 
 /// Why a first row of names is not a positions header: which needed columns are missing and
 /// which were found.
 fn unknown_header(fields: &[&str]) -> String {
-    let known: Vec<&str> = fields.iter().filter_map(|f| canonical(f)).collect();
+    let known: Vec<Column> = fields
+        .iter()
+        .filter_map(|f| Column::from_header(f))
+        .collect();
     let mut missing = Vec::new();
-    if !known.contains(&"symbol") {
+    if !known.contains(&Column::Symbol) {
         missing.push("Symbol");
     }
-    if !known.contains(&"price") {
+    if !known.contains(&Column::Price) {
         missing.push("MarkPrice");
     }
-    if !known.contains(&"quantity") && !known.contains(&"value") {
+    if !known.contains(&Column::Quantity) && !known.contains(&Column::Value) {
         missing.push("Quantity or PositionValue");
     }
     let found: Vec<&str> = fields
@@ -73,7 +82,7 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         }
         let (descriptor, body): (Option<&str>, &[&str]) = match fields[0] {
             "MSG" => {
-                c.skip(line, format!("message: {}", fields[1..].join(" ")));
+                c.skip(line, SkipReason::Message(fields[1..].join(" ")));
                 continue;
             }
             "BOF" | "EOA" | "EOF" => continue,
@@ -104,7 +113,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             None => looks_like_header(body),
         };
         if is_header {
-            let columns: Vec<Option<&'static str>> = body.iter().map(|f| canonical(f)).collect();
+            let columns: Vec<Option<Column>> =
+                body.iter().map(|f| Column::from_header(f)).collect();
             let mut kind = classify(&columns);
             if kind == SectionKind::Other
                 && let Some(k) = code.as_deref().and_then(kind_of_code)
@@ -114,18 +124,10 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             let account_info = code.as_deref() == Some("ACCT")
                 || body.iter().any(|f| f.eq_ignore_ascii_case("AccountType"));
             if kind == SectionKind::Other && !account_info {
-                c.skip(
-                    line,
-                    format!(
-                        "section {} not used (pbal reads Open Positions, Cash Report, Trades)",
-                        code.clone().unwrap_or_else(|| body
-                            .iter()
-                            .take(4)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(","))
-                    ),
-                );
+                let name = code
+                    .clone()
+                    .unwrap_or_else(|| body.iter().take(4).copied().collect::<Vec<_>>().join(","));
+                c.skip(line, SkipReason::Section(name));
             }
             section = Some(Section {
                 kind,
@@ -151,15 +153,15 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         let known = current.columns.iter().flatten().count();
         let mut row = Row::with_capacity(line, known, record.as_slice().len());
         for (column, value) in current.columns.iter().zip(body) {
-            if let Some(name) = column {
-                row.insert(name, value);
+            if let Some(column) = column {
+                row.insert(*column, value);
             }
         }
         if current.account_info {
-            if let Some(currency) = row.get("currency") {
+            if let Some(currency) = row.get(Column::Currency) {
                 c.base_currency.get_or_insert_with(|| currency.to_owned());
             }
-            if let Some(account) = row.get("account").map(str::to_owned) {
+            if let Some(account) = row.get(Column::Account).map(str::to_owned) {
                 c.note_account(&account);
             }
             continue;

@@ -5,7 +5,8 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use crate::Error;
-use crate::rows::{Collector, Row, canonical};
+use crate::columns::Column;
+use crate::rows::{Collector, Row};
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let line_starts: Vec<usize> = std::iter::once(0)
@@ -87,7 +88,7 @@ fn element(
             message: format!("malformed attribute: {err}"),
         })?;
         let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
-        let Some(canon) = canonical(&key) else {
+        let Some(column) = Column::from_header(&key) else {
             continue;
         };
         let value = attribute.unescape_value().map_err(|err| Error::Parse {
@@ -96,16 +97,16 @@ fn element(
             field: key.clone(),
             message: format!("bad value: {err}"),
         })?;
-        row.insert(canon, &value);
+        row.insert(column, &value);
     }
     match name {
         b"FlexStatement" => {
-            if let Some(account) = row.get("account").map(str::to_owned) {
+            if let Some(account) = row.get(Column::Account).map(str::to_owned) {
                 c.note_account(&account);
             }
         }
         b"AccountInformation" => {
-            if let Some(currency) = row.get("currency") {
+            if let Some(currency) = row.get(Column::Currency) {
                 c.base_currency.get_or_insert_with(|| currency.to_owned());
             }
         }

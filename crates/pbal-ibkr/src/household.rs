@@ -62,10 +62,16 @@ impl Holdings {
 
     /// Each account's holdings value in base currency, starting from `accounts` at zero (an
     /// account holding nothing is listed too).
+    ///
+    /// # Errors
+    /// `pbal_core::Error::Overflow` when a value is too large to compute.
     pub fn value_by_account<'a>(
         &self,
         accounts: impl IntoIterator<Item = &'a String>,
-    ) -> BTreeMap<String, Decimal> {
+    ) -> Result<BTreeMap<String, Decimal>, pbal_core::Error> {
+        let overflow = || pbal_core::Error::Overflow {
+            what: "value per account",
+        };
         let mut values: BTreeMap<String, Decimal> = accounts
             .into_iter()
             .map(|a| (a.clone(), Decimal::ZERO))
@@ -76,9 +82,13 @@ impl Holdings {
                 .get(symbol)
                 .map_or(Decimal::ZERO, |h| h.price);
             for (account, quantity) in &i.accounts {
-                *values.entry(account.clone()).or_default() += *quantity * price;
+                let value = values.entry(account.clone()).or_default();
+                *value = quantity
+                    .checked_mul(price)
+                    .and_then(|v| v.checked_add(*value))
+                    .ok_or_else(overflow)?;
             }
         }
-        values
+        Ok(values)
     }
 }

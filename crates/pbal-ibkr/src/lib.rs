@@ -4,14 +4,16 @@ mod activity;
 mod amount;
 mod audit;
 pub mod basket;
+mod columns;
 mod commission;
-mod currency;
 mod error;
 mod flex_csv;
 mod flex_xml;
 mod household;
+mod household_split;
 mod managed;
 mod rows;
+mod skip;
 mod statement;
 mod targets;
 #[cfg(feature = "targets-toml")]
@@ -30,16 +32,19 @@ use rust_decimal::Decimal;
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
-pub use currency::currency_decimals;
 pub use error::Error;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
 pub use pbal_core;
+/// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
+pub use pbal_core::currency_decimals;
 pub use statement::{
     AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
     Statement,
 };
 
+pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
+pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};
 
 use rows::Collector;

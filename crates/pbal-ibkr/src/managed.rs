@@ -163,7 +163,15 @@ impl Holdings {
                     held_as,
                 });
             };
-            list.push(Holding::new(symbol.clone(), Decimal::ZERO, *price));
+            // Zero shares: the value is zero, whatever the price.
+            let holding =
+                Holding::new(symbol.clone(), Decimal::ZERO, *price).map_err(|source| {
+                    Error::Portfolio {
+                        file: spec.source.clone(),
+                        source,
+                    }
+                })?;
+            list.push(holding);
         }
         let portfolio = Portfolio::new(list).map_err(|source| Error::Portfolio {
             file: spec.source.clone(),

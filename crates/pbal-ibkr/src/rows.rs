@@ -6,47 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
-use crate::Error;
+use crate::columns::Column;
 use crate::statement::{CashBalance, LotRow, PastTradeRow, Position, Skipped};
 use crate::values::{self, DateError};
-
-/// Canonical field names, from Flex CSV headers, Flex XML attributes and Activity Statement
-/// columns (compared without case, spaces or punctuation).
-pub(crate) fn canonical(name: &str) -> Option<&'static str> {
-    // Every known name fits in 32 letters; a stack buffer keeps data rows allocation-free.
-    let mut buffer = [0u8; 32];
-    let mut len = 0;
-    for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
-        *buffer.get_mut(len)? = byte.to_ascii_lowercase();
-        len += 1;
-    }
-    let key = std::str::from_utf8(&buffer[..len]).ok()?;
-    Some(match key {
-        "clientaccountid" | "accountid" | "account" => "account",
-        "currencyprimary" | "currency" => "currency",
-        "assetclass" | "assetcategory" => "asset_class",
-        "subcategory" => "sub_category",
-        "symbol" => "symbol",
-        "conid" => "conid",
-        "listingexchange" => "listing_exchange",
-        "quantity" | "position" => "quantity",
-        "markprice" | "closeprice" => "price",
-        "positionvalue" | "value" => "value",
-        "fxratetobase" => "fx_rate",
-        "fifopnlunrealized" | "unrealizedpl" => "pnl",
-        "levelofdetail" | "datadiscriminator" => "level",
-        "opendatetime" | "open" => "open_date",
-        "costbasismoney" | "costbasis" => "cost_basis",
-        "multiplier" | "mult" => "multiplier",
-        "side" => "side",
-        "endingcash" => "ending_cash",
-        "tradedate" | "datetime" => "trade_date",
-        "buysell" => "buy_sell",
-        "fifopnlrealized" | "realizedpl" => "realized_pnl",
-        "tradeprice" | "tprice" => "trade_price",
-        _ => return None,
-    })
-}
+use crate::{Error, SkipReason};
 
 /// CSV records for IBKR's layouts: no fixed header (sections carry their own), rows of any
 /// length, each with its line.
@@ -135,14 +98,14 @@ fn unclosed_quote(text: &str, start: usize) -> Option<usize> {
     }
 }
 
-/// One data row with its fields by canonical name.
+/// One data row with its fields by column.
 #[derive(Debug, Default)]
 pub(crate) struct Row {
     pub(crate) line: u64,
     /// Every value in one buffer and a short list of ranges, not a map of strings: a large
     /// export has 100,000s of rows, and allocation dominated reading them.
     text: String,
-    fields: Vec<(&'static str, std::ops::Range<usize>)>,
+    fields: Vec<(Column, std::ops::Range<usize>)>,
 }
 
 impl Row {
@@ -160,7 +123,7 @@ impl Row {
     }
 
     /// Sets a field unless the row already has it (the first column of a name wins).
-    pub(crate) fn insert(&mut self, key: &'static str, value: &str) {
+    pub(crate) fn insert(&mut self, key: Column, value: &str) {
         if self.raw(key).is_none() {
             let start = self.text.len();
             self.text.push_str(value);
@@ -169,7 +132,7 @@ impl Row {
     }
 
     /// The field as written, even if blank.
-    pub(crate) fn raw(&self, key: &str) -> Option<&str> {
+    pub(crate) fn raw(&self, key: Column) -> Option<&str> {
         self.fields
             .iter()
             .find(|(k, _)| *k == key)
@@ -177,7 +140,7 @@ impl Row {
     }
 
     /// The field, if present and not blank or a dash.
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: Column) -> Option<&str> {
         self.raw(key).and_then(values::present)
     }
 }
@@ -191,15 +154,16 @@ pub(crate) enum SectionKind {
     Other,
 }
 
-/// Classifies a section by its columns (canonical names).
-pub(crate) fn classify(columns: &[Option<&'static str>]) -> SectionKind {
-    let has = |k: &str| columns.contains(&Some(k));
-    if has("ending_cash") {
+/// Classifies a section by its columns.
+pub(crate) fn classify(columns: &[Option<Column>]) -> SectionKind {
+    let has = |k: Column| columns.contains(&Some(k));
+    if has(Column::EndingCash) {
         SectionKind::Cash
-    } else if has("trade_price") || has("buy_sell") {
+    } else if has(Column::TradePrice) || has(Column::BuySell) {
         SectionKind::Trades
-    } else if has("symbol")
-        && ((has("quantity") && (has("price") || has("value"))) || (has("price") && has("value")))
+    } else if has(Column::Symbol)
+        && ((has(Column::Quantity) && (has(Column::Price) || has(Column::Value)))
+            || (has(Column::Price) && has(Column::Value)))
     {
         SectionKind::Positions
     } else {
@@ -248,45 +212,40 @@ impl Collector {
         }
     }
 
-    pub(crate) fn skip(&mut self, line: u64, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            line,
-            reason: reason.into(),
-        });
+    pub(crate) fn skip(&mut self, line: u64, reason: SkipReason) {
+        self.skipped.push(Skipped { line, reason });
     }
 
-    fn number(&self, row: &Row, key: &'static str, field: &str) -> Result<Option<Decimal>, Error> {
-        match row.raw(key) {
+    /// A number column; an error names the file, the line and the column.
+    fn number(&self, row: &Row, column: Column) -> Result<Option<Decimal>, Error> {
+        match row.raw(column) {
             None => Ok(None),
             Some(raw) => values::decimal(raw).map_err(|message| Error::Parse {
                 file: self.file.clone(),
                 line: row.line,
-                field: field.to_owned(),
+                field: column.ibkr_name().to_owned(),
                 message,
             }),
         }
     }
 
-    fn date(
-        &self,
-        row: &Row,
-        key: &'static str,
-        field: &str,
-    ) -> Result<Option<jiff::civil::Date>, Error> {
-        let Some(raw) = row.raw(key) else {
+    /// A date column; an error names the file, the line and the column.
+    fn date(&self, row: &Row, column: Column) -> Result<Option<jiff::civil::Date>, Error> {
+        let Some(raw) = row.raw(column) else {
             return Ok(None);
         };
+        let field = || column.ibkr_name().to_owned();
         values::date(raw).map_err(|e| match e {
             DateError::Ambiguous => Error::AmbiguousDate {
                 file: self.file.clone(),
                 line: row.line,
-                field: field.to_owned(),
+                field: field(),
                 value: raw.to_owned(),
             },
             DateError::Invalid => Error::Parse {
                 file: self.file.clone(),
                 line: row.line,
-                field: field.to_owned(),
+                field: field(),
                 message: format!("{raw:?} is not a date"),
             },
         })
@@ -294,7 +253,7 @@ impl Collector {
 
     pub(crate) fn position_row(&mut self, row: Row) {
         self.saw_positions_section = true;
-        if let Some(account) = row.get("account").map(str::to_owned) {
+        if let Some(account) = row.get(Column::Account).map(str::to_owned) {
             self.note_account(&account);
         }
         self.position_rows.push(row);
@@ -302,13 +261,13 @@ impl Collector {
 
     /// A Cash Report row: the BASE_SUMMARY total and one row per ISO currency.
     pub(crate) fn cash_row(&mut self, row: &Row) -> Result<(), Error> {
-        let Some(currency) = row.get("currency").map(str::to_owned) else {
+        let Some(currency) = row.get(Column::Currency).map(str::to_owned) else {
             return Ok(());
         };
-        let Some(amount) = self.number(row, "ending_cash", "EndingCash")? else {
+        let Some(amount) = self.number(row, Column::EndingCash)? else {
             return Ok(());
         };
-        let account = row.get("account").map(str::to_owned);
+        let account = row.get(Column::Account).map(str::to_owned);
         if let Some(a) = &account {
             self.note_account(a);
         }
@@ -316,10 +275,7 @@ impl Collector {
             || currency.eq_ignore_ascii_case("Base Currency Summary");
         let iso = currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase());
         if !is_base && !iso {
-            self.skip(
-                row.line,
-                format!("cash in {currency:?}: not a currency code"),
-            );
+            self.skip(row.line, SkipReason::NotACurrency(currency));
             return Ok(());
         }
         self.cash.push(CashBalance {
@@ -332,24 +288,26 @@ impl Collector {
 
     /// A trade row (for the wash-sale guard).
     pub(crate) fn trade_row(&mut self, row: &Row) -> Result<(), Error> {
-        let Some(symbol) = row.get("symbol").map(str::to_owned) else {
+        let Some(symbol) = row.get(Column::Symbol).map(str::to_owned) else {
             return Ok(());
         };
-        let Some(date) = self.date(row, "trade_date", "TradeDate")? else {
+        let Some(date) = self.date(row, Column::TradeDate)? else {
             return Ok(());
         };
-        let quantity = self
-            .number(row, "quantity", "Quantity")?
-            .unwrap_or_default();
-        let side = match row.get("buy_sell").map(str::to_ascii_uppercase).as_deref() {
+        let quantity = self.number(row, Column::Quantity)?.unwrap_or_default();
+        let side = match row
+            .get(Column::BuySell)
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
             Some(s) if s.starts_with("BUY") => pbal_core::Side::Buy,
             Some(s) if s.starts_with("SELL") => pbal_core::Side::Sell,
             _ if quantity < Decimal::ZERO => pbal_core::Side::Sell,
             _ => pbal_core::Side::Buy,
         };
-        let realized_pnl = self.number(row, "realized_pnl", "FifoPnlRealized")?;
+        let realized_pnl = self.number(row, Column::RealizedPnl)?;
         self.trades.push(PastTradeRow {
-            account: row.get("account").map(str::to_owned),
+            account: row.get(Column::Account).map(str::to_owned),
             symbol,
             date,
             side,
@@ -366,15 +324,15 @@ impl Collector {
         let mut groups: Vec<Vec<Row>> = Vec::new();
         let mut group_of: HashMap<String, usize> = HashMap::new();
         for row in rows {
-            let Some(symbol) = row.get("symbol") else {
-                self.skip(row.line, "position row without a symbol");
+            let Some(symbol) = row.get(Column::Symbol) else {
+                self.skip(row.line, SkipReason::NoSymbol);
                 continue;
             };
             // One string, not three (fewer allocations); lengths keep the parts apart.
             let (account, id, currency) = (
-                row.get("account").unwrap_or(""),
-                row.get("conid").unwrap_or(symbol),
-                row.get("currency").unwrap_or(""),
+                row.get(Column::Account).unwrap_or(""),
+                row.get(Column::Conid).unwrap_or(symbol),
+                row.get(Column::Currency).unwrap_or(""),
             );
             let key = format!("{}:{account}{}:{id}{currency}", account.len(), id.len());
             match group_of.entry(key) {
@@ -400,15 +358,15 @@ impl Collector {
             file: self.file.clone(),
             line: second.line,
             first: first.line,
-            symbol: second.get("symbol").unwrap_or("").to_owned(),
-            account: second.get("account").map(str::to_owned),
+            symbol: second.get(Column::Symbol).unwrap_or("").to_owned(),
+            account: second.get(Column::Account).map(str::to_owned),
             hint: hint.to_owned(),
         }
     }
 
     fn position(&mut self, group: &[Row]) -> Result<Option<Position>, Error> {
         fn level(r: &Row) -> Option<&str> {
-            r.get("level").map(|l| {
+            r.get(Column::LevelOfDetail).map(|l| {
                 if l.eq_ignore_ascii_case("SUMMARY") {
                     "SUMMARY"
                 } else if l.eq_ignore_ascii_case("LOT") {
@@ -436,10 +394,7 @@ impl Collector {
                 .collect();
             for (r, &l) in group.iter().zip(&levels) {
                 if !matches!(l, Some("SUMMARY" | "LOT")) {
-                    self.skip(
-                        r.line,
-                        format!("level of detail {l:?} is neither SUMMARY nor LOT"),
-                    );
+                    self.skip(r.line, SkipReason::LevelOfDetail(l.map(str::to_owned)));
                 }
             }
             (summaries.first().copied(), lots)
@@ -455,15 +410,15 @@ impl Collector {
         let mut lots = Vec::new();
         for &i in &lot_indexes {
             let r = &group[i];
-            let quantity = self.number(r, "quantity", "Quantity")?.unwrap_or_default();
-            let value = self.number(r, "value", "PositionValue")?;
-            let pnl = self.number(r, "pnl", "FifoPnlUnrealized")?;
-            let cost_basis = match self.number(r, "cost_basis", "CostBasisMoney")? {
+            let quantity = self.number(r, Column::Quantity)?.unwrap_or_default();
+            let value = self.number(r, Column::Value)?;
+            let pnl = self.number(r, Column::UnrealizedPnl)?;
+            let cost_basis = match self.number(r, Column::CostBasis)? {
                 Some(c) => c,
                 None => value.zip(pnl).map(|(v, p)| v - p).unwrap_or_default(),
             };
             lots.push(LotRow {
-                open_date: self.date(r, "open_date", "OpenDateTime")?,
+                open_date: self.date(r, Column::OpenDate)?,
                 quantity,
                 cost_basis,
                 unrealized_pnl: pnl,
@@ -482,7 +437,7 @@ impl Collector {
                 .quantity
                 .checked_mul(position.price)
                 .and_then(|v| v.checked_mul(position.multiplier))
-                .unwrap_or(Decimal::MAX);
+                .ok_or_else(|| self.too_large(first, Column::Value))?;
             position.unrealized_pnl = lots.iter().map(|l| l.unrealized_pnl).sum();
             position.lots = lots;
             return Ok(Some(position));
@@ -522,11 +477,11 @@ impl Collector {
         let mut quantities = Vec::with_capacity(group.len());
         let mut values = Vec::with_capacity(group.len());
         for r in group {
-            let Some(quantity) = self.number(r, "quantity", "Quantity")? else {
+            let Some(quantity) = self.number(r, Column::Quantity)? else {
                 return Err(duplicate());
             };
             quantities.push(quantity);
-            values.push(self.number(r, "value", "PositionValue")?);
+            values.push(self.number(r, Column::Value)?);
         }
         let total: Decimal = quantities.iter().sum();
         let value_total: Option<Decimal> = values.iter().copied().sum();
@@ -539,53 +494,71 @@ impl Collector {
             .ok_or_else(duplicate)
     }
 
+    /// A field, or a product of fields, too large to compute with.
+    fn too_large(&self, r: &Row, column: Column) -> Error {
+        Error::Parse {
+            file: self.file.clone(),
+            line: r.line,
+            field: column.ibkr_name().to_owned(),
+            message: "too large".into(),
+        }
+    }
+
+    /// `value` in the base currency, rounded as IBKR rounds values (4 places).
+    fn in_base(&self, r: &Row, value: Decimal, fx: Decimal) -> Result<Decimal, Error> {
+        value
+            .checked_mul(fx)
+            .map(|v| v.round_dp(4))
+            .ok_or_else(|| self.too_large(r, Column::Value))
+    }
+
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {
-        let quantity = self.number(r, "quantity", "Quantity")?.unwrap_or_default();
-        let multiplier = self
-            .number(r, "multiplier", "Multiplier")?
-            .unwrap_or(Decimal::ONE);
-        let price = self.number(r, "price", "MarkPrice")?;
-        let value = self.number(r, "value", "PositionValue")?;
+        let quantity = self.number(r, Column::Quantity)?.unwrap_or_default();
+        let multiplier = self.number(r, Column::Multiplier)?.unwrap_or(Decimal::ONE);
+        let price = self.number(r, Column::Price)?;
+        let value = self.number(r, Column::Value)?;
         let (price, value) = match (price, value) {
             (Some(p), Some(v)) => (p, v),
             (Some(p), None) => (
                 p,
                 (quantity * p)
                     .checked_mul(multiplier)
-                    .unwrap_or(Decimal::MAX),
+                    .ok_or_else(|| self.too_large(r, Column::Value))?,
             ),
             (None, Some(v)) if !(quantity * multiplier).is_zero() => (
-                v.checked_div(quantity * multiplier).unwrap_or(Decimal::MAX),
+                v.checked_div(quantity * multiplier)
+                    .ok_or_else(|| self.too_large(r, Column::Price))?,
                 v,
             ),
             _ => {
                 return Err(Error::Parse {
                     file: self.file.clone(),
                     line: r.line,
-                    field: "MarkPrice".into(),
+                    field: Column::Price.ibkr_name().into(),
                     message: "no price and no value".into(),
                 });
             }
         };
-        let symbol = r.get("symbol").unwrap_or("").to_owned();
-        let quantity = match r.raw("quantity") {
+        let symbol = r.get(Column::Symbol).unwrap_or("").to_owned();
+        let quantity = match r.raw(Column::Quantity) {
             Some(_) => quantity,
             // The original tool's layout has no quantity: value / price.
-            None if !price.is_zero() => {
-                value.checked_div(price).unwrap_or(Decimal::MAX).round_dp(4)
-            }
+            None if !price.is_zero() => value
+                .checked_div(price)
+                .ok_or_else(|| self.too_large(r, Column::Value))?
+                .round_dp(4),
             None => Decimal::ZERO,
         };
         // A price is positive whatever the sign of the quantity (a short has a negative
         // quantity and value, never a negative price). Only a derivative can be worth nothing.
-        let asset_class = r.get("asset_class").map(normalize_asset_class);
+        let asset_class = r.get(Column::AssetClass).map(normalize_asset_class);
         let worthless_derivative =
             price.is_zero() && !crate::statement::plannable(asset_class.as_deref());
         if price < Decimal::ZERO || (price.is_zero() && !worthless_derivative) {
             return Err(Error::Parse {
                 file: self.file.clone(),
                 line: r.line,
-                field: "MarkPrice".into(),
+                field: Column::Price.ibkr_name().into(),
                 message: if price.is_zero() {
                     "price must be positive, got 0".to_owned()
                 } else {
@@ -596,36 +569,39 @@ impl Collector {
                 },
             });
         }
-        let fx = self.number(r, "fx_rate", "FXRateToBase")?;
+        let fx = self.number(r, Column::FxRate)?;
         if fx.is_some_and(|f| f <= Decimal::ZERO) {
             return Err(Error::Parse {
                 file: self.file.clone(),
                 line: r.line,
-                field: "FXRateToBase".into(),
+                field: Column::FxRate.ibkr_name().into(),
                 message: "rate must be positive".into(),
             });
         }
-        let currency = r.get("currency").map(str::to_owned);
+        let currency = r.get(Column::Currency).map(str::to_owned);
         let fx = fx.or_else(|| {
             currency
                 .as_ref()
                 .and_then(|c| self.fx_rates.get(c).copied())
         });
         Ok(Position {
-            account: r.get("account").map(str::to_owned),
+            account: r.get(Column::Account).map(str::to_owned),
             symbol,
-            conid: r.get("conid").map(str::to_owned),
+            conid: r.get(Column::Conid).map(str::to_owned),
             asset_class,
-            sub_category: r.get("sub_category").map(str::to_owned),
+            sub_category: r.get(Column::SubCategory).map(str::to_owned),
             currency,
             quantity,
             price,
             value,
-            value_base: fx.map(|f| (value * f).round_dp(4)),
+            value_base: match fx {
+                Some(f) => Some(self.in_base(r, value, f)?),
+                None => None,
+            },
             fx_rate_to_base: fx,
             multiplier,
-            unrealized_pnl: self.number(r, "pnl", "FifoPnlUnrealized")?,
-            listing_exchange: r.get("listing_exchange").map(str::to_owned),
+            unrealized_pnl: self.number(r, Column::UnrealizedPnl)?,
+            listing_exchange: r.get(Column::ListingExchange).map(str::to_owned),
             lots: Vec::new(),
             line: r.line,
         })

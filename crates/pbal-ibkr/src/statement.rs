@@ -7,7 +7,8 @@ use pbal_core::{Holding, Lot, Portfolio};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::Error;
+use crate::columns::Column;
+use crate::{Error, SkipReason};
 
 /// Which accounts to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +109,7 @@ pub struct LotRow {
 
 /// Ending cash of one account in one currency.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CashBalance {
     /// Account id.
     pub account: Option<String>,
@@ -145,7 +147,7 @@ pub struct Skipped {
     /// Line in the file.
     pub line: u64,
     /// Why.
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 /// Holdings ready for planning, in the base currency.
@@ -164,6 +166,7 @@ pub struct Holdings {
 
 /// How a symbol trades.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Instrument {
     /// Trading currency.
     pub currency: Option<String>,
@@ -179,6 +182,48 @@ pub struct Instrument {
     pub listing_exchange: Option<String>,
     /// Accounts holding it, with quantities.
     pub accounts: Vec<(String, Decimal)>,
+}
+
+impl CashBalance {
+    /// Ending cash of `account` (`None`: the export names no account) in `currency` (an ISO
+    /// code, or `BASE` for the base-currency summary).
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let cash = pbal_ibkr::CashBalance::new(Some("U1".into()), "EUR", dec!(150));
+    /// assert_eq!(cash.currency, "EUR");
+    /// ```
+    pub fn new(account: Option<String>, currency: impl Into<String>, amount: Decimal) -> Self {
+        Self {
+            account,
+            currency: currency.into(),
+            amount,
+        }
+    }
+}
+
+impl Instrument {
+    /// A symbol trading in `currency` at `local_price`, converted to base at
+    /// `fx_rate_to_base`; no contract id, asset class, exchange or accounts yet (set the fields
+    /// that are known).
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let mut eur = pbal_ibkr::Instrument::new(Some("EUR".into()), dec!(1.1), dec!(100));
+    /// eur.listing_exchange = Some("IBIS2".into());
+    /// assert!(eur.accounts.is_empty());
+    /// ```
+    pub fn new(currency: Option<String>, fx_rate_to_base: Decimal, local_price: Decimal) -> Self {
+        Self {
+            currency,
+            fx_rate_to_base,
+            local_price,
+            conid: None,
+            asset_class: None,
+            listing_exchange: None,
+            accounts: Vec::new(),
+        }
+    }
 }
 
 /// Asset classes planned like stocks (ETFs are STK at IBKR).
@@ -279,7 +324,7 @@ impl Statement {
             let overflow = || Error::Parse {
                 file: self.source.clone(),
                 line: p.line,
-                field: "PositionValue".into(),
+                field: Column::Value.ibkr_name().into(),
                 message: "too large".into(),
             };
             let value_base = p.value.checked_mul(fx).ok_or_else(overflow)?;
@@ -287,11 +332,11 @@ impl Statement {
             let lots: Vec<Lot> = p
                 .lots
                 .iter()
-                .map(|l| Lot {
-                    open_date: l.open_date,
-                    quantity: l.quantity,
-                    cost_basis: l.cost_basis * fx,
-                    unrealized_pnl: l.unrealized_pnl.map(|u| u * fx),
+                .map(|l| {
+                    let mut lot = Lot::new(l.quantity, l.cost_basis * fx);
+                    lot.open_date = l.open_date;
+                    lot.unrealized_pnl = l.unrealized_pnl.map(|u| u * fx);
+                    lot
                 })
                 .collect();
             let account = p.account.clone().unwrap_or_default();
@@ -300,7 +345,7 @@ impl Statement {
                     return Err(Error::Parse {
                         file: self.source.clone(),
                         line: p.line,
-                        field: "CurrencyPrimary".into(),
+                        field: Column::Currency.ibkr_name().into(),
                         message: format!("{} is held in two currencies", p.symbol),
                     });
                 }
@@ -310,7 +355,7 @@ impl Statement {
                     return Err(Error::Parse {
                         file: self.source.clone(),
                         line: p.line,
-                        field: "MarkPrice".into(),
+                        field: Column::Price.ibkr_name().into(),
                         message: format!(
                             "{} is priced {} here and {} in account {}",
                             p.symbol,
@@ -329,14 +374,10 @@ impl Statement {
                 h.lots.extend(lots);
                 instrument.accounts.push((account, p.quantity));
             } else {
-                let holding = Holding {
-                    symbol: p.symbol.clone(),
-                    quantity: p.quantity,
-                    price: price_base,
-                    value: value_base,
-                    unrealized_pnl: p.unrealized_pnl.map(|u| u * fx),
-                    lots,
-                };
+                let mut holding =
+                    Holding::valued(p.symbol.clone(), p.quantity, price_base, value_base)
+                        .with_lots(lots);
+                holding.unrealized_pnl = p.unrealized_pnl.map(|u| u * fx);
                 let instrument = Instrument {
                     currency: p.currency.clone().or_else(|| self.base_currency.clone()),
                     fx_rate_to_base: fx,

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use pbal_core::backtest::{
-    self, Config, Every, Figures, Policy, PriceTable, Run, Schedule, Sizing,
+    self, Config, ContinuousConflict, Every, Policy, PriceTable, Schedule, Sizing,
 };
 use pbal_core::{PlanOptions, Strategy, Targets};
 use rust_decimal::Decimal;
@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use crate::cli::{CommissionArg, StrategyArg, parse_commission};
 use crate::decimal_arg::parse_non_negative;
 use crate::output::emit;
-use crate::render::{money, money_display};
+
+use crate::backtest_view::{Outcome, figure_rows, summary};
+use crate::render::money;
 use crate::targets::TargetsFile;
 
 /// Arguments of `pbal backtest`.
@@ -110,20 +112,13 @@ pub enum BacktestFormat {
     Json,
 }
 
-/// A finished backtest with what the outputs describe.
-pub(crate) struct Outcome {
-    pub(crate) source: String,
-    pub(crate) prices: PriceTable,
-    pub(crate) config: Config,
-    pub(crate) runs: Vec<Run>,
-}
-
 pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     let policies = policies(args)?;
     check_continuous(args, &policies)?;
     let prices = crate::prices::read(&args.prices)?;
     let mut config = config(args, &prices)?;
-    if args.fractional && exact_fractions_apply(&config, &policies) {
+    // `--fractional` means exact weights whenever continuous sizing can simulate them.
+    if args.fractional && config.continuous_applies(&policies) {
         config.sizing = Sizing::Continuous;
     }
     let spinner = crate::progress::spinner(&format!(
@@ -171,31 +166,34 @@ fn policy_name(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `--continuous` only simulates exact weights: full policies or never, no costs, no minimum,
-/// no contributions with bands. Checked before any work, naming the options (exit 2).
+/// `--continuous` only simulates exact weights (pbal-core's `continuous_conflict` says when):
+/// checked before any work, naming the options (exit 2).
 fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
     if !args.continuous {
         return Ok(());
     }
-    let usage = |m: String| Err(crate::error::UsageError(m).into());
-    if args.commission.0 != pbal_core::Commission::None {
-        return usage(
-            "--continuous cannot be used with --commission (exact weights have no costs)".into(),
-        );
-    }
-    if args.min_trade.is_some_and(|m| !m.is_zero()) {
-        return usage("--continuous cannot be used with --min-trade".into());
-    }
-    for p in policies {
-        if p.schedule != Schedule::Never && p.strategy != Strategy::Full {
-            return usage(format!(
+    let options = plan_options(args);
+    for &policy in policies {
+        let Some(conflict) = backtest::continuous_conflict(&options, args.contribution, policy)
+        else {
+            continue;
+        };
+        let message = match conflict {
+            ContinuousConflict::Commission => {
+                "--continuous cannot be used with --commission (exact weights have no costs)"
+                    .to_owned()
+            }
+            ContinuousConflict::MinTrade => "--continuous cannot be used with --min-trade".into(),
+            ContinuousConflict::NotFull(p) => format!(
                 "--continuous needs full rebalancing: use `-s full` or name full policies in \
                  --compare (e.g. full-quarterly), not {p}"
-            ));
-        }
-        if p.schedule == Schedule::Bands && !args.contribution.is_zero() {
-            return usage("--continuous with bands cannot be used with --contribution".into());
-        }
+            ),
+            ContinuousConflict::BandsWithContributions => {
+                "--continuous with bands cannot be used with --contribution".into()
+            }
+            other => format!("--continuous: {other}"),
+        };
+        return Err(crate::error::UsageError(message).into());
     }
     Ok(())
 }
@@ -213,15 +211,18 @@ fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
         .collect()
 }
 
-/// Whether `--fractional` can mean exact weights: no costs, no minimum trade, and only full or
-/// never policies (bands only without contributions).
-fn exact_fractions_apply(config: &Config, policies: &[Policy]) -> bool {
-    config.options.commission == pbal_core::Commission::None
-        && config.options.min_trade.is_zero()
-        && policies.iter().all(|p| {
-            (p.schedule == Schedule::Never || p.strategy == Strategy::Full)
-                && (p.schedule != Schedule::Bands || config.contribution.is_zero())
-        })
+/// The options of every plan of the backtest (the strategy comes from each policy).
+fn plan_options(args: &BacktestArgs) -> PlanOptions {
+    PlanOptions {
+        min_trade: args.min_trade.unwrap_or_default(),
+        quantity_step: if args.fractional {
+            Decimal::new(1, 4)
+        } else {
+            Decimal::ONE
+        },
+        commission: args.commission.0,
+        ..PlanOptions::default()
+    }
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
@@ -238,107 +239,13 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
             EveryArg::Quarter => Every::Quarter,
             EveryArg::Year => Every::Year,
         },
-        options: PlanOptions {
-            min_trade: args.min_trade.unwrap_or_default(),
-            quantity_step: if args.fractional {
-                Decimal::new(1, 4)
-            } else {
-                Decimal::ONE
-            },
-            commission: args.commission.0,
-            ..PlanOptions::default()
-        },
+        options: plan_options(args),
         sizing: if args.continuous {
             Sizing::Continuous
         } else {
             Sizing::Plan
         },
     })
-}
-
-/// A fraction as a percentage with two decimals; `n/a` when undefined.
-pub(crate) fn percent(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.2}%", x * 100.0)
-    } else {
-        "n/a".to_owned()
-    }
-}
-
-fn number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "n/a".to_owned()
-    }
-}
-
-/// Label and formatted value of every figure, in display order.
-pub(crate) fn figure_rows(f: &Figures) -> Vec<(&'static str, String)> {
-    vec![
-        ("Final value", money_display(f.final_value)),
-        ("Contributed", money_display(f.contributed)),
-        ("CAGR", percent(f.cagr)),
-        ("Volatility", percent(f.volatility)),
-        ("Max drawdown", percent(f.max_drawdown)),
-        ("Sharpe", number(f.sharpe)),
-        ("Max drift", percent(f.max_drift)),
-        ("Mean drift", percent(f.mean_drift)),
-        ("Trades", f.trades.to_string()),
-        ("Turnover / year", percent(f.turnover)),
-        ("Commission", money_display(f.commission)),
-        ("Realized gain, short", money_display(f.realized_gain_short)),
-        ("Realized gain, long", money_display(f.realized_gain_long)),
-        ("Mean cash", money_display(f.mean_cash)),
-    ]
-}
-
-/// One line describing the data and the money flows.
-pub(crate) fn summary(o: &Outcome) -> String {
-    let dates = o.prices.dates();
-    let (first, last) = (dates[0], dates[dates.len() - 1]);
-    let mut s = format!(
-        "{}: {} dates, {first} to {last}, {} symbols",
-        o.source,
-        dates.len(),
-        o.prices.symbols().len()
-    );
-    let late: Vec<String> = o
-        .prices
-        .symbols()
-        .iter()
-        .enumerate()
-        .filter_map(|(c, sym)| {
-            let start = (0..dates.len()).find(|&r| o.prices.price(r, c).is_some())?;
-            (start > 0).then(|| format!("{sym} from {}", dates[start]))
-        })
-        .collect();
-    if !late.is_empty() {
-        let _ = write!(s, " ({})", late.join(", "));
-    }
-    let _ = write!(s, ". Initial {}", money_display(o.config.initial));
-    if !o.config.contribution.is_zero() {
-        let every = match o.config.every {
-            Every::Month => "month",
-            Every::Quarter => "quarter",
-            Every::Year => "year",
-            _ => "period",
-        };
-        let _ = write!(
-            s,
-            ", {} every {every}",
-            money_display(o.config.contribution)
-        );
-    }
-    let step = o.config.options.quantity_step;
-    let sizing = match o.config.sizing {
-        Sizing::Continuous => "continuous (exact weights)".to_owned(),
-        Sizing::Plan if step == Decimal::ONE => "whole shares".to_owned(),
-        Sizing::Plan => format!("steps of {}", step.normalize()),
-        _ => "other sizing".to_owned(),
-    };
-    let _ = write!(s, "; {sizing}.");
-    s
 }
 
 fn table(o: &Outcome) -> String {

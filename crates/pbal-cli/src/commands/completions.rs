@@ -1,19 +1,35 @@
 //! `pbal completions SHELL` and `pbal man`: generated from the command definitions.
 
 use anyhow::{Result, bail};
-use clap::CommandFactory;
+use clap::Args;
 
-use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::output::emit_bytes;
 
-pub(crate) fn completions(args: &CompletionsArgs) -> Result<()> {
+/// Arguments of `pbal completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `pbal man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page instead of pbal's (e.g. `plan` for pbal-plan(1)).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
+}
+
+/// The completion script of `command` (the whole `pbal` command line).
+pub(crate) fn completions(args: &CompletionsArgs, command: &mut clap::Command) -> Result<()> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "pbal", &mut out);
+    clap_complete::generate(args.shell, command, "pbal", &mut out);
     emit_bytes(&out, None)
 }
 
-pub(crate) fn man(args: &ManArgs) -> Result<()> {
-    let mut command = Cli::command();
+/// The manual page of `command` (the whole `pbal` command line), or of one subcommand.
+pub(crate) fn man(args: &ManArgs, mut command: clap::Command) -> Result<()> {
     command.build();
     let page = match &args.subcommand {
         None => command,

@@ -1,12 +1,28 @@
 //! `pbal fetch`: download a Flex Query statement through IBKR's Flex Web Service.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use clap::Args;
 use pbal_ibkr::flex_web::{FlexToken, FlexWebConfig, fetch_statement};
 
-use crate::cli::{FetchArgs, FlexArgs};
+use crate::cli::FlexArgs;
 use crate::output::emit_bytes;
+
+/// Arguments of `pbal fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The Flex Query's ID (a number shown in IBKR's Flex Queries list).
+    #[arg(long, value_name = "ID")]
+    pub query: String,
+    /// Flex Web Service options.
+    #[command(flatten)]
+    pub flex: FlexArgs,
+    /// Write the statement to this file instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 pub(crate) fn run(args: &FetchArgs) -> Result<()> {
     let bytes = fetch(&args.query, &args.flex)?;

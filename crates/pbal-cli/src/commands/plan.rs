@@ -4,18 +4,111 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use pbal_core::{PlanOptions, Portfolio, Strategy, Targets};
-use pbal_ibkr::{AccountSelection, Holdings};
+use clap::{Args, ValueEnum};
+use pbal_core::{Money, PlanOptions, Portfolio, Strategy, Targets};
+use pbal_ibkr::{AccountSelection, Holdings, HouseholdCash};
 use rust_decimal::Decimal;
 
 use crate::cli::{
-    CashArg, DestinationArg, EngineArgs, Format, LotOrderArg, OrderTypeArg, PlanArgs, StrategyArg,
-    WashSaleArg,
+    CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
+    WashSaleArg, parse_cash,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
 use pbal_ibkr::basket::{self, OrderType};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// One JSON object (money and quantities as strings).
+    Json,
+    /// The trades as CSV.
+    Csv,
+    /// A TWS BasketTrader CSV to import and send from Trader Workstation (no API needed).
+    Basket,
+}
+
+/// Arguments of `pbal plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Positions export: an IBKR Flex Query (CSV or XML) or Activity Statement, or the original
+    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).
+    /// [default: ~/Downloads/positions-custom.csv]
+    #[arg(conflicts_with = "flex_query")]
+    pub file: Option<PathBuf>,
+
+    /// Download the positions with this Flex Query through the Flex Web Service instead of
+    /// reading a file (token in `--token-env`, default PBAL_FLEX_TOKEN).
+    #[arg(long, value_name = "ID")]
+    pub flex_query: Option<String>,
+
+    /// Flex Web Service options.
+    #[command(flatten)]
+    pub flex: FlexArgs,
+
+    /// Cash to invest (negative: an amount to withdraw), or `available` for the export's cash.
+    /// Without it: the export's available cash when it has a Cash Report (pbal says so), else
+    /// 0 (the original tool's 4-column files). `pbal trade` follows the same rule with the
+    /// account's cash.
+    #[arg(short, long, value_parser = parse_cash, allow_hyphen_values = true)]
+    pub cash: Option<CashArg>,
+
+    /// How the plan may trade.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: Format,
+
+    /// Order type in a basket (`--format basket`).
+    #[arg(long, value_enum, default_value = "mkt")]
+    pub order_type: OrderTypeArg,
+
+    /// For limit orders: basis points above the price for buys, below it for sells.
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub limit_offset: u32,
+
+    /// Write the output to this file instead of stdout (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also write a picture of the plan: one self-contained HTML page (weights before, after
+    /// and target per asset, the orders, the cash flow and the drift), readable on a phone.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Plan only this account of a multi-account export.
+    #[arg(long, value_name = "ID", conflicts_with = "all_accounts")]
+    pub account: Option<String>,
+
+    /// Plan all accounts of the export together, as one household.
+    #[arg(long)]
+    pub all_accounts: bool,
+
+    /// With `--all-accounts` and an amount in `--cash`: the account the amount goes to (or,
+    /// negative, comes out of). Default: new cash is split by each account's share of the
+    /// household's value, and a withdrawal comes out of the accounts whose sales raise it.
+    #[arg(long, value_name = "ID", requires = "all_accounts")]
+    pub cash_account: Option<String>,
+
+    /// Search budget in seconds (e.g. 0.5). Past it the best plan found is printed with how far
+    /// from the best possible it can be. Counted as work, not clock time: the same input gives
+    /// the same plan on every machine.
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit)]
+    pub time_limit: std::time::Duration,
+}
+
+fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("{text:?}: expected seconds, more than 0 and at most 86400"))
+}
 
 /// The original tool's default input.
 const DEFAULT_FILE: &str = "Downloads/positions-custom.csv";
@@ -55,7 +148,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         crate::ui::tell(&format!(
             "no --cash given: planning with the export's available cash, {} (-c 0 plans \
              without it)",
-            crate::render::money_display(cash)
+            Money::new(cash)
         ));
     }
     let mut options = options(&args.engine);
@@ -157,10 +250,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
 }
 
-/// A household plan's orders per account: sells from the largest holdings, buys into the
-/// accounts with the most cash. Each account's cash is its own from the export with `--cash
-/// available`; an amount given on the command line replaces it and goes to `--cash-account`,
-/// or is split (and the split is stated).
+/// A household plan's orders per account (`pbal_ibkr`'s split). Each account's cash is its
+/// own from the export with `--cash available`; an amount given on the command line goes to
+/// `--cash-account`, or is shared out (and the sharing is stated).
 fn household_split(
     plan: &pbal_core::Plan,
     holdings: &Holdings,
@@ -169,63 +261,35 @@ fn household_split(
     cash: CashArg,
     cash_account: Option<&str>,
 ) -> Result<pbal_core::HouseholdSplit> {
-    let held = holdings.held_by_account();
-    let zero: BTreeMap<String, Decimal> = statement
-        .accounts
-        .iter()
-        .map(|a| (a.clone(), Decimal::ZERO))
-        .collect();
-    let account_cash: BTreeMap<String, Decimal> = match (cash, cash_account) {
-        (CashArg::Available, _) => statement.cash_per_account()?,
-        (CashArg::Amount(amount), Some(id)) => {
-            if !statement.accounts.iter().any(|a| a == id) {
-                bail!(
-                    "--cash-account {id}: not an account of the export (it has {})",
-                    statement.accounts.join(", ")
-                );
-            }
-            let mut map = zero.clone();
-            map.insert(id.to_owned(), amount);
-            map
-        }
-        (CashArg::Amount(amount), None) => {
-            let (weights, basis) = if amount < Decimal::ZERO {
-                // A withdrawal comes out of the accounts whose sales raise it.
-                let sells = pbal_core::split_by_account(
-                    &plan.trades,
-                    &held,
-                    &zero,
-                    options.quantity_step,
-                    options,
-                );
-                (sells.cash_after, "its sales")
-            } else {
-                let values = holdings.value_by_account(&statement.accounts);
-                (values, "its share of the household's value")
-            };
-            let parts = pbal_core::split_amount(amount, &weights);
-            let listed: Vec<String> = parts
-                .iter()
-                .map(|(a, c)| format!("{a} {}", crate::render::money_display(*c)))
-                .collect();
-            warn(&format!(
-                "the {} of --cash is split over the accounts by {basis}: {} (name one with \
-                 --cash-account ID)",
-                crate::render::money_display(amount),
-                listed.join(", ")
-            ));
-            parts
-        }
+    let household_cash = match (cash, cash_account) {
+        (CashArg::Available, _) => HouseholdCash::Available,
+        (CashArg::Amount(amount), Some(account)) => HouseholdCash::InAccount { amount, account },
+        (CashArg::Amount(amount), None) => HouseholdCash::Shared(amount),
     };
-    let split = pbal_core::split_by_account(
-        &plan.trades,
-        &held,
-        &account_cash,
-        options.quantity_step,
-        options,
-    );
-    pbal_core::audit_split(&split, plan, &held, &account_cash).map_err(pbal_core::Error::from)?;
-    Ok(split)
+    let orders = match statement.household_split(plan, holdings, household_cash, options) {
+        Err(pbal_ibkr::Error::UnknownAccount {
+            account, accounts, ..
+        }) => bail!(
+            "--cash-account {account}: not an account of the export (it has {})",
+            accounts.join(", ")
+        ),
+        orders => orders?,
+    };
+    if let Some(shared) = &orders.shared {
+        let listed: Vec<String> = shared
+            .parts
+            .iter()
+            .map(|(a, c)| format!("{a} {}", Money::new(*c)))
+            .collect();
+        warn(&format!(
+            "the {} of --cash is split over the accounts by {}: {} (name one with \
+             --cash-account ID)",
+            Money::new(shared.amount),
+            shared.basis,
+            listed.join(", ")
+        ));
+    }
+    Ok(orders.split)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.

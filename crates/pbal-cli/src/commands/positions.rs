@@ -1,12 +1,35 @@
 //! `pbal positions`: show what pbal read from an export, and what it skipped.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use anyhow::Result;
+use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use crate::cli::{PositionsArgs, PositionsFormat};
 use crate::output::emit;
+
+/// Output format of `pbal positions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PositionsFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object (money and quantities as strings).
+    Json,
+}
+
+/// Arguments of `pbal positions`.
+#[derive(Debug, Args)]
+pub struct PositionsArgs {
+    /// The export to read (Flex Query CSV/XML, Activity Statement, or the original CSV).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: PositionsFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 pub(crate) fn run(args: &PositionsArgs) -> Result<()> {
     let statement = pbal_ibkr::read_path(&args.file)?;
@@ -33,7 +56,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn table(statement: &pbal_ibkr::Statement) -> String {
-    use crate::render::money_display;
+    use pbal_core::Money;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -51,7 +74,8 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
         right,
         cells: positions.iter().map(cell).collect(),
     };
-    let money = |d: Option<rust_decimal::Decimal>| d.map(money_display).unwrap_or_default();
+    let money =
+        |d: Option<rust_decimal::Decimal>| d.map(|d| Money::new(d).to_string()).unwrap_or_default();
     let base = statement.base_currency.as_deref().unwrap_or("base");
     let value_base_header = format!("Value {base}");
     let columns = [
@@ -65,7 +89,7 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
         }),
         column("Quantity", true, &|p| p.quantity.normalize().to_string()),
         column("Price", true, &|p| crate::render::money(p.price)),
-        column("Value", true, &|p| money_display(p.value)),
+        column("Value", true, &|p| Money::new(p.value).to_string()),
         column(&value_base_header, true, &|p| money(p.value_base)),
         column("Unrealized", true, &|p| money(p.unrealized_pnl)),
         column("Lots", true, &|p| {
@@ -114,7 +138,7 @@ fn table(statement: &pbal_ibkr::Statement) -> String {
             } else {
                 c.currency.clone()
             };
-            let _ = writeln!(out, "  {account}{currency} {}", money_display(c.amount));
+            let _ = writeln!(out, "  {account}{currency} {}", Money::new(c.amount));
         }
     }
     if !statement.skipped.is_empty() {

@@ -90,32 +90,16 @@ mod tests {
     use super::*;
 
     fn trade(symbol: &str, side: Side, quantity: Decimal, price: Decimal) -> Trade {
-        Trade::new(symbol, side, quantity, price)
+        Trade::new(symbol, side, quantity, price).unwrap()
     }
 
     #[test]
     fn a_buy_in_a_currency_without_cash_is_a_shortfall() {
-        let eur = Instrument {
-            currency: Some("EUR".to_owned()),
-            fx_rate_to_base: dec!(1.1),
-            local_price: dec!(100),
-            conid: None,
-            asset_class: None,
-            listing_exchange: None,
-            accounts: Vec::new(),
-        };
+        let eur = Instrument::new(Some("EUR".to_owned()), dec!(1.1), dec!(100));
         let instruments = BTreeMap::from([("EXS1".to_owned(), eur)]);
         let cash = vec![
-            CashBalance {
-                account: None,
-                currency: "USD".to_owned(),
-                amount: dec!(5000),
-            },
-            CashBalance {
-                account: None,
-                currency: "EUR".to_owned(),
-                amount: dec!(150),
-            },
+            CashBalance::new(None, "USD", dec!(5000)),
+            CashBalance::new(None, "EUR", dec!(150)),
         ];
         let trades = [
             trade("EXS1", Side::Buy, dec!(2), dec!(110)),

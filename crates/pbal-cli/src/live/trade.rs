@@ -566,11 +566,7 @@ async fn read_account(
     let ledger = gateway.ledger(&conn.account).await?;
     let cash: Vec<pbal_ibkr::CashBalance> = ledger
         .iter()
-        .map(|e| pbal_ibkr::CashBalance {
-            account: Some(conn.account.clone()),
-            currency: e.currency.clone(),
-            amount: e.cash,
-        })
+        .map(|e| pbal_ibkr::CashBalance::new(Some(conn.account.clone()), &e.currency, e.cash))
         .collect();
     if let Some(file) = &args.positions {
         let mut statement = pbal_ibkr::read_path(file)?;

@@ -9,6 +9,7 @@ mod ibkr;
 mod library;
 #[cfg(feature = "live")]
 mod live;
+mod modules;
 mod plan;
 mod readers;
 mod shell;

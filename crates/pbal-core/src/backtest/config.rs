@@ -18,6 +18,67 @@ pub enum Sizing {
     Continuous,
 }
 
+/// Why [`Sizing::Continuous`] cannot simulate a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContinuousConflict {
+    /// The options estimate a commission (exact weights have no costs).
+    Commission,
+    /// The options have a minimum trade.
+    MinTrade,
+    /// The policy rebalances with another strategy than full.
+    NotFull(Policy),
+    /// A bands policy with contributions.
+    BandsWithContributions,
+}
+
+impl std::fmt::Display for ContinuousConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Commission => "continuous sizing needs no commission",
+            Self::MinTrade => "continuous sizing needs no minimum trade",
+            Self::NotFull(_) => "continuous sizing needs the full strategy or never",
+            Self::BandsWithContributions => "continuous sizing of bands needs no contributions",
+        })
+    }
+}
+
+/// Why continuous sizing cannot simulate `policy` with these plan `options` and
+/// `contribution` (`None`: it can). Continuous sizing reaches the target weights exactly, so it
+/// needs no costs, no minimum trade, and full rebalancing (or never); bands with
+/// contributions are not simulated. [`Config`]'s checks and
+/// [`Config::continuous_applies`] use it; it needs no price table, so it can check
+/// a user's settings before any work.
+///
+/// ```
+/// use pbal_core::backtest::{ContinuousConflict, Policy, Schedule, continuous_conflict};
+/// use pbal_core::{PlanOptions, Strategy, dec};
+/// let options = PlanOptions::new();
+/// let buy_only = Policy::new(Strategy::BuyOnly, Schedule::Monthly);
+/// assert_eq!(
+///     continuous_conflict(&options, dec!(0), buy_only),
+///     Some(ContinuousConflict::NotFull(buy_only))
+/// );
+/// assert_eq!(continuous_conflict(&options, dec!(100), Policy::NEVER), None);
+/// ```
+pub fn continuous_conflict(
+    options: &PlanOptions,
+    contribution: Decimal,
+    policy: Policy,
+) -> Option<ContinuousConflict> {
+    if options.charges_commission() {
+        Some(ContinuousConflict::Commission)
+    } else if !options.min_trade.is_zero() {
+        Some(ContinuousConflict::MinTrade)
+    } else if policy.schedule != Schedule::Never && policy.strategy != Strategy::Full {
+        Some(ContinuousConflict::NotFull(policy))
+    } else if policy.schedule == Schedule::Bands && !contribution.is_zero() {
+        Some(ContinuousConflict::BandsWithContributions)
+    } else {
+        None
+    }
+}
+
 /// Targets, money flows and plan options of a backtest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -49,6 +110,26 @@ impl Config {
         }
     }
 
+    /// Whether [`Sizing::Continuous`] can simulate every one of `policies` with this
+    /// config's options and contributions (e.g. to size fractional shares exactly whenever
+    /// that is possible).
+    ///
+    /// ```
+    /// use pbal_core::backtest::{Config, Policy, Schedule};
+    /// use pbal_core::{Commission, Strategy, Targets, dec};
+    /// let mut config = Config::new(Targets::equal(["A"])?, dec!(1000));
+    /// let full = Policy::new(Strategy::Full, Schedule::Quarterly);
+    /// assert!(config.continuous_applies(&[full, Policy::NEVER]));
+    /// config.options.commission = Commission::IbkrFixed;
+    /// assert!(!config.continuous_applies(&[full]));
+    /// # Ok::<(), pbal_core::Error>(())
+    /// ```
+    pub fn continuous_applies(&self, policies: &[Policy]) -> bool {
+        policies
+            .iter()
+            .all(|&p| continuous_conflict(&self.options, self.contribution, p).is_none())
+    }
+
     /// Checks the amounts and, for continuous sizing, that `policy` can be simulated.
     pub(super) fn validate(&self, policy: Policy) -> Result<(), BacktestError> {
         let invalid = |setting, reason: &str| {
@@ -66,25 +147,10 @@ impl Config {
                 "must not be negative (withdrawals are not simulated)",
             );
         }
-        if self.sizing == Sizing::Continuous {
-            if self.options.charges_commission() {
-                return invalid("sizing", "continuous sizing needs no commission");
-            }
-            if !self.options.min_trade.is_zero() {
-                return invalid("sizing", "continuous sizing needs no minimum trade");
-            }
-            if policy.schedule != Schedule::Never && policy.strategy != Strategy::Full {
-                return invalid(
-                    "sizing",
-                    "continuous sizing needs the full strategy or never",
-                );
-            }
-            if policy.schedule == Schedule::Bands && !self.contribution.is_zero() {
-                return invalid(
-                    "sizing",
-                    "continuous sizing of bands needs no contributions",
-                );
-            }
+        if self.sizing == Sizing::Continuous
+            && let Some(conflict) = continuous_conflict(&self.options, self.contribution, policy)
+        {
+            return invalid("sizing", &conflict.to_string());
         }
         Ok(())
     }

@@ -45,19 +45,26 @@ impl Lots {
         self.basis
     }
 
-    /// Records a purchase of `quantity` shares costing `cost` (commission included).
-    pub(super) fn buy(&mut self, date: Date, quantity: Decimal, cost: Decimal) {
-        self.basis += cost;
+    /// Records a purchase of `quantity` shares costing `cost` (commission included); `None`
+    /// when the basis overflows.
+    pub(super) fn buy(&mut self, date: Date, quantity: Decimal, cost: Decimal) -> Option<()> {
+        self.basis = self.basis.checked_add(cost)?;
         self.lots.push_back(Lot {
             date,
             quantity,
             cost,
         });
+        Some(())
     }
 
     /// Sells `quantity` shares for net `proceeds` (commission deducted), oldest lots first.
-    /// Never sells more than is held.
-    pub(super) fn sell(&mut self, date: Date, quantity: Decimal, proceeds: Decimal) -> Realized {
+    /// Never sells more than is held. `None` when an amount overflows.
+    pub(super) fn sell(
+        &mut self,
+        date: Date,
+        quantity: Decimal,
+        proceeds: Decimal,
+    ) -> Option<Realized> {
         let mut realized = Realized::default();
         let mut left = quantity;
         while left > Decimal::ZERO {
@@ -68,22 +75,22 @@ impl Lots {
             let cost = if take == lot.quantity {
                 lot.cost
             } else {
-                lot.cost * take / lot.quantity
+                share(lot.cost, take, lot.quantity)?
             };
             let income = if take == quantity {
                 proceeds
             } else {
-                proceeds * take / quantity
+                share(proceeds, take, quantity)?
             };
-            let gain = income - cost;
+            let gain = income.checked_sub(cost)?;
             if is_long_term(lot.date, date) {
-                realized.long += gain;
+                realized.long = realized.long.checked_add(gain)?;
             } else {
-                realized.short += gain;
+                realized.short = realized.short.checked_add(gain)?;
             }
             lot.quantity -= take;
-            lot.cost -= cost;
-            self.basis -= cost;
+            lot.cost = lot.cost.checked_sub(cost)?;
+            self.basis = self.basis.checked_sub(cost)?;
             left -= take;
             if lot.quantity.is_zero() {
                 self.lots.pop_front();
@@ -92,8 +99,17 @@ impl Lots {
         if self.lots.is_empty() {
             self.basis = Decimal::ZERO;
         }
-        realized
+        Some(realized)
     }
+}
+
+/// `amount × part / whole` (`part ≤ whole`): multiplied first, as always, unless that product
+/// overflows while the share itself fits.
+fn share(amount: Decimal, part: Decimal, whole: Decimal) -> Option<Decimal> {
+    amount
+        .checked_mul(part)
+        .and_then(|x| x.checked_div(whole))
+        .or_else(|| part.checked_div(whole)?.checked_mul(amount))
 }
 
 #[cfg(test)]
@@ -105,10 +121,10 @@ mod tests {
     #[test]
     fn fifo_splits_short_and_long_term() {
         let mut lots = Lots::default();
-        lots.buy(date(2020, 1, 15), dec!(10), dec!(100));
-        lots.buy(date(2020, 6, 1), dec!(10), dec!(150));
+        lots.buy(date(2020, 1, 15), dec!(10), dec!(100)).unwrap();
+        lots.buy(date(2020, 6, 1), dec!(10), dec!(150)).unwrap();
         // One year to the day is not more than a year: short term.
-        let r = lots.sell(date(2021, 1, 15), dec!(5), dec!(100));
+        let r = lots.sell(date(2021, 1, 15), dec!(5), dec!(100)).unwrap();
         assert_eq!(
             r,
             Realized {
@@ -117,7 +133,7 @@ mod tests {
             }
         );
         // 5 left of the first lot (long by now), then 5 of the second (short).
-        let r = lots.sell(date(2021, 2, 1), dec!(10), dec!(300));
+        let r = lots.sell(date(2021, 2, 1), dec!(10), dec!(300)).unwrap();
         assert_eq!(
             r,
             Realized {

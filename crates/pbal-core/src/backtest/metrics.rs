@@ -15,6 +15,7 @@ const DAYS_PER_YEAR: f64 = 365.25;
 /// Summary of one policy's run. Money is exact; ratios are fractions (0.05 = 5%) as `f64`,
 /// NaN when undefined (e.g. volatility of a single date).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Figures {
     /// Value on the last date (holdings plus cash).
     pub final_value: Decimal,
@@ -73,6 +74,7 @@ pub(super) struct Series {
 
 impl Series {
     /// Records a date: its contribution `flow`, the previous and current values after trades.
+    /// `None` when a running total overflows.
     pub(super) fn record(
         &mut self,
         first: bool,
@@ -81,7 +83,7 @@ impl Series {
         value: Decimal,
         cash: Decimal,
         drift: f64,
-    ) {
+    ) -> Option<()> {
         let growth = if first {
             if flow.is_zero() {
                 1.0
@@ -91,7 +93,7 @@ impl Series {
         } else if previous.is_zero() {
             1.0
         } else {
-            ratio(value - flow, previous)
+            ratio(value.checked_sub(flow)?, previous)
         };
         if !first {
             self.returns.push(growth - 1.0);
@@ -100,24 +102,32 @@ impl Series {
         self.index.push(last * growth);
         self.values.push(value.to_f64().unwrap_or(0.0));
         self.drift.push(drift);
-        self.cash_sum += cash;
+        self.cash_sum = self.cash_sum.checked_add(cash)?;
         self.final_value = value;
-        self.contributed += flow;
+        self.contributed = self.contributed.checked_add(flow)?;
+        Some(())
     }
 
-    /// Records an order.
-    pub(super) fn trade(&mut self, first: bool, amount: Decimal, commission: Decimal) {
+    /// Records an order; `None` when a running total overflows.
+    pub(super) fn trade(
+        &mut self,
+        first: bool,
+        amount: Decimal,
+        commission: Decimal,
+    ) -> Option<()> {
         self.trades += 1;
-        self.commission += commission;
+        self.commission = self.commission.checked_add(commission)?;
         if !first {
-            self.traded += amount;
+            self.traded = self.traded.checked_add(amount)?;
         }
+        Some(())
     }
 
-    /// Records realized gains.
-    pub(super) fn realized(&mut self, short: Decimal, long: Decimal) {
-        self.short += short;
-        self.long += long;
+    /// Records realized gains; `None` when a running total overflows.
+    pub(super) fn realized(&mut self, short: Decimal, long: Decimal) -> Option<()> {
+        self.short = self.short.checked_add(short)?;
+        self.long = self.long.checked_add(long)?;
+        Some(())
     }
 
     pub(super) fn figures(&self, years: f64) -> Figures {

@@ -54,7 +54,7 @@ mod policy;
 mod prices;
 mod simulate;
 
-pub use config::{Config, Sizing};
+pub use config::{Config, ContinuousConflict, Sizing, continuous_conflict};
 pub use error::BacktestError;
 pub use metrics::Figures;
 pub use policy::{Every, Policy, Schedule};

@@ -14,6 +14,7 @@ use crate::{Holding, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
 
 /// The state of the portfolio at the end of one price date (after its trades).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Point {
     /// The date.
     pub date: Date,
@@ -29,6 +30,7 @@ pub struct Point {
 
 /// One executed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Fill {
     /// When it was placed.
     pub date: Date,
@@ -38,6 +40,7 @@ pub struct Fill {
 
 /// The outcome of simulating one policy.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Run {
     /// The policy.
     pub policy: Policy,
@@ -189,8 +192,10 @@ impl<'a> Sim<'a> {
             self.act(action, date, first)?;
             let value = self.value(date)?;
             let point = self.point(date, value);
-            self.series
-                .record(first, flow, previous_value, value, self.cash, point.drift);
+            let recorded =
+                self.series
+                    .record(first, flow, previous_value, value, self.cash, point.drift);
+            checked(recorded.map(|()| value), "totals", date)?;
             self.points.push(point);
             previous_value = value;
         }
@@ -357,12 +362,28 @@ impl<'a> Sim<'a> {
             let Some(price) = self.price[c] else {
                 continue;
             };
-            let holding = if held {
-                let h = Holding::new(symbols[c].clone(), self.quantity[c], price);
-                let pnl = h.value - self.lots[c].basis();
-                h.with_unrealized_pnl(pnl)
+            let quantity = if held {
+                self.quantity[c]
             } else {
-                Holding::new(symbols[c].clone(), Decimal::ZERO, price)
+                Decimal::ZERO
+            };
+            let holding = Holding::new(symbols[c].clone(), quantity, price)
+                .map_err(|source| self.plan_error(date, source))?;
+            let holding = if held {
+                let pnl = holding
+                    .value
+                    .checked_sub(self.lots[c].basis())
+                    .ok_or_else(|| {
+                        self.plan_error(
+                            date,
+                            crate::Error::Overflow {
+                                what: "unrealized P&L",
+                            },
+                        )
+                    })?;
+                holding.with_unrealized_pnl(pnl)
+            } else {
+                holding
             };
             holdings.push(holding);
         }
@@ -449,7 +470,8 @@ impl<'a> Sim<'a> {
                 self.cash = checked(self.cash.checked_sub(cost), "cash", date)?;
                 self.quantity[c] += trade.quantity;
                 self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
-                self.lots[c].buy(date, trade.quantity, cost);
+                let bought = self.lots[c].buy(date, trade.quantity, cost);
+                checked(bought.map(|()| cost), "cost basis", date)?;
             }
             Side::Sell => {
                 let proceeds = trade.amount - trade.commission;
@@ -457,10 +479,16 @@ impl<'a> Sim<'a> {
                 self.quantity[c] -= trade.quantity;
                 self.quantity_f[c] = self.quantity[c].to_f64().unwrap_or(0.0);
                 let realized = self.lots[c].sell(date, trade.quantity, proceeds);
-                self.series.realized(realized.short, realized.long);
+                let realized = realized.ok_or(BacktestError::Overflow {
+                    what: "realized gains",
+                    date,
+                })?;
+                let recorded = self.series.realized(realized.short, realized.long);
+                checked(recorded.map(|()| Decimal::ZERO), "realized gains", date)?;
             }
         }
-        self.series.trade(first, trade.amount, trade.commission);
+        let recorded = self.series.trade(first, trade.amount, trade.commission);
+        checked(recorded.map(|()| Decimal::ZERO), "totals", date)?;
         self.fills.push(Fill { date, trade });
         Ok(())
     }

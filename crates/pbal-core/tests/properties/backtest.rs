@@ -1,7 +1,9 @@
 //! Property tests of the backtest: buy-and-hold, money accounting, whole-share cash.
 
 use jiff::civil::{Date, date};
-use pbal_core::backtest::{Config, Every, Policy, PriceTable, Run, Schedule, run_policy};
+use pbal_core::backtest::{
+    Config, Every, Policy, PriceTable, Run, Schedule, Sizing, continuous_conflict, run_policy,
+};
 use pbal_core::{Commission, PlanOptions, Side, Strategy, Targets};
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -211,5 +213,29 @@ proptest! {
         }
         prop_assert!(run.figures.max_drift >= 0.0 && run.figures.max_drift <= 1.0);
         prop_assert!(run.figures.max_drawdown <= 0.0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `continuous_conflict`, which callers check before any work, is the rule the simulation
+    /// applies: continuous sizing runs exactly when it finds no conflict, and
+    /// `Config::continuous_applies` agrees.
+    #[test]
+    fn continuous_conflicts_are_the_simulations_rule(case in case(), min_trade in 0i64..2) {
+        let mut config = case.config;
+        config.options.min_trade = Decimal::from(min_trade);
+        config.sizing = Sizing::Continuous;
+        let conflict = continuous_conflict(&config.options, config.contribution, case.policy);
+        let run = run_policy(&case.prices, &config, case.policy);
+        match conflict {
+            None => prop_assert!(run.is_ok(), "{:?}", run.err()),
+            Some(c) => {
+                let err = run.err().map(|e| e.to_string()).unwrap_or_default();
+                prop_assert!(err.contains(&c.to_string()), "{err} / {c}");
+            }
+        }
+        prop_assert_eq!(config.continuous_applies(&[case.policy]), conflict.is_none());
     }
 }

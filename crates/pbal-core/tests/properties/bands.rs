@@ -8,7 +8,7 @@ fn ten(values: &[i64]) -> (Portfolio, Targets) {
     let holdings = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| Holding::new(format!("E{i}"), Decimal::from(v), dec!(1)))
+        .map(|(i, &v)| Holding::new(format!("E{i}"), Decimal::from(v), dec!(1)).unwrap())
         .collect();
     let portfolio = Portfolio::new(holdings).unwrap();
     let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone())).unwrap();

@@ -26,7 +26,7 @@ proptest! {
         let mut by_account: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
         for (i, symbol) in symbols.iter().enumerate() {
             let (a, b) = held[i];
-            holdings.push(Holding::new(*symbol, Decimal::from(a + b), Decimal::from(prices[i])));
+            holdings.push(Holding::new(*symbol, Decimal::from(a + b), Decimal::from(prices[i])).unwrap());
             by_account.insert((*symbol).to_owned(), BTreeMap::from([
                 (accounts[0].to_owned(), Decimal::from(a)),
                 (accounts[1].to_owned(), Decimal::from(b)),
@@ -51,7 +51,7 @@ proptest! {
             None => options,
         };
         let p = plan(&portfolio, &targets, total_cash, &options).unwrap();
-        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, &options);
+        let split = split_by_account(&p.trades, &by_account, &cash_by_account, Decimal::ONE, &options).unwrap();
         for o in &split.orders {
             prop_assert_eq!(o.commission, options.commission_of(&o.symbol).estimate(o.quantity, o.price));
         }

@@ -78,7 +78,9 @@ fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
             .iter()
             .zip(&names)
             .map(|(&(q, p, pnl), s)| {
-                Holding::new(s.clone(), Decimal::from(q), money(p)).with_unrealized_pnl(pnl.into())
+                Holding::new(s.clone(), Decimal::from(q), money(p))
+                    .unwrap()
+                    .with_unrealized_pnl(pnl.into())
             })
             .collect(),
     )
@@ -495,13 +497,8 @@ proptest! {
         let holdings: Vec<Holding> = rows
             .iter()
             .enumerate()
-            .map(|(i, &(q, p, v, pnl))| Holding {
-                symbol: format!("S{i}"),
-                quantity: q.abs(),
-                price: p.abs(),
-                value: v,
-                unrealized_pnl: Some(pnl),
-                lots: Vec::new(),
+            .map(|(i, &(q, p, v, pnl))| {
+                Holding::valued(format!("S{i}"), q.abs(), p.abs(), v).with_unrealized_pnl(pnl)
             })
             .collect();
         let Ok(portfolio) = Portfolio::new(holdings) else { return Ok(()) };

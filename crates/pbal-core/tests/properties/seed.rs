@@ -5,8 +5,12 @@ use rust_decimal::{Decimal, dec};
 
 fn foo_bar() -> Portfolio {
     Portfolio::new(vec![
-        Holding::new("FOO", dec!(5000), dec!(10)).with_unrealized_pnl(dec!(-1000)),
-        Holding::new("BAR", dec!(20000), dec!(5)).with_unrealized_pnl(dec!(1000)),
+        Holding::new("FOO", dec!(5000), dec!(10))
+            .unwrap()
+            .with_unrealized_pnl(dec!(-1000)),
+        Holding::new("BAR", dec!(20000), dec!(5))
+            .unwrap()
+            .with_unrealized_pnl(dec!(1000)),
     ])
     .unwrap()
 }
@@ -90,9 +94,15 @@ fn try_avoid_sell_cases() {
 fn withdrawal_sells_the_largest_loss_among_equals() {
     for (a, b) in [(dec!(0), dec!(-1000)), (dec!(-1000), dec!(-2000))] {
         let p = Portfolio::new(vec![
-            Holding::new("AAA", dec!(5000), dec!(10)).with_unrealized_pnl(a),
-            Holding::new("BBB", dec!(5000), dec!(10)).with_unrealized_pnl(b),
-            Holding::new("CCC", dec!(5000), dec!(10)).with_unrealized_pnl(dec!(0)),
+            Holding::new("AAA", dec!(5000), dec!(10))
+                .unwrap()
+                .with_unrealized_pnl(a),
+            Holding::new("BBB", dec!(5000), dec!(10))
+                .unwrap()
+                .with_unrealized_pnl(b),
+            Holding::new("CCC", dec!(5000), dec!(10))
+                .unwrap()
+                .with_unrealized_pnl(dec!(0)),
         ])
         .unwrap();
         let plan = run(&p, dec!(-1000), Strategy::BuyOnly, dec!(1000));
@@ -115,13 +125,9 @@ pub(crate) fn ten_etfs() -> Portfolio {
     ];
     Portfolio::new(
         rows.iter()
-            .map(|&(s, value, price, pnl)| Holding {
-                symbol: s.to_owned(),
-                quantity: (value / price).round_dp(4),
-                price,
-                value,
-                unrealized_pnl: Some(pnl),
-                lots: Vec::new(),
+            .map(|&(s, value, price, pnl)| {
+                Holding::valued(s, (value / price).round_dp(4), price, value)
+                    .with_unrealized_pnl(pnl)
             })
             .collect(),
     )

@@ -14,14 +14,11 @@ fn lots_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(u32, i64)>>
 
 fn holding(symbol: &str, lots: &[(u32, i64)], open: Date) -> Holding {
     let quantity: u32 = lots.iter().map(|l| l.0).sum();
-    let mut h = Holding::new(symbol, Decimal::from(quantity), Decimal::from(100));
+    let mut h = Holding::new(symbol, Decimal::from(quantity), Decimal::from(100)).unwrap();
     h.lots = lots
         .iter()
-        .map(|&(q, cost)| Lot {
-            open_date: Some(open),
-            quantity: Decimal::from(q),
-            cost_basis: Decimal::from(i64::from(q) * cost),
-            unrealized_pnl: None,
+        .map(|&(q, cost)| {
+            Lot::new(Decimal::from(q), Decimal::from(i64::from(q) * cost)).with_open_date(open)
         })
         .collect();
     let cost: i64 = lots.iter().map(|&(q, c)| i64::from(q) * c).sum();
@@ -55,7 +52,7 @@ proptest! {
         let h = holding("X", &lots, open);
         let total: u32 = lots.iter().map(|l| l.0).sum();
         let sell = ((f64::from(total) * sell_share).round() as u32).max(1);
-        let r = realize(&h, Decimal::from(sell), Decimal::from(100), Some(date(2025, 11, 1)), LotOrder::TaxMin);
+        let r = realize(&h, Decimal::from(sell), Decimal::from(100), Some(date(2025, 11, 1)), LotOrder::TaxMin).unwrap();
         prop_assert_eq!(r.total(), Decimal::from(min_gain(&lots, sell, 100)));
         let closed: Decimal = r.lots.iter().map(|l| l.quantity).sum();
         prop_assert_eq!(closed, Decimal::from(sell));
@@ -72,7 +69,7 @@ proptest! {
         let portfolio = Portfolio::new(vec![
             holding("A", &a, date(2020, 1, 1)),
             holding("B", &b, date(2025, 10, 1)),
-            Holding::new("C", Decimal::ZERO, Decimal::from(50)),
+            Holding::new("C", Decimal::ZERO, Decimal::from(50)).unwrap(),
         ]).unwrap();
         let targets = Targets::equal(["A", "B", "C"]).unwrap();
         let options = PlanOptions {
@@ -95,7 +92,7 @@ fn a_zero_cap_realizes_no_net_gain() {
     let portfolio = Portfolio::new(vec![
         holding("GAIN", &[(20, 50)], date(2020, 1, 1)),
         holding("LOSS", &[(5, 150)], date(2025, 10, 1)),
-        Holding::new("NEW", Decimal::ZERO, Decimal::from(100)),
+        Holding::new("NEW", Decimal::ZERO, Decimal::from(100)).unwrap(),
     ])
     .unwrap();
     let targets = Targets::equal(["GAIN", "LOSS", "NEW"]).unwrap();

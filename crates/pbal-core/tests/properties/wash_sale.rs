@@ -32,9 +32,9 @@ fn window_edges_are_exact() {
 
 fn portfolio() -> (Portfolio, Targets) {
     let p = Portfolio::new(vec![
-        Holding::new("AAA", dec!(10), dec!(100)),
-        Holding::new("BBB", dec!(15), dec!(100)),
-        Holding::new("CCC", dec!(20), dec!(100)),
+        Holding::new("AAA", dec!(10), dec!(100)).unwrap(),
+        Holding::new("BBB", dec!(15), dec!(100)).unwrap(),
+        Holding::new("CCC", dec!(20), dec!(100)).unwrap(),
     ])
     .unwrap();
     let t = Targets::equal(["AAA", "BBB", "CCC"]).unwrap();
@@ -89,9 +89,11 @@ fn a_buy_after_a_loss_sale_is_skipped_on_day_30_not_day_31() {
 
 #[test]
 fn a_loss_sale_soon_after_a_buy_is_flagged() {
-    let mut h = Holding::new("CCC", dec!(20), dec!(100)).with_unrealized_pnl(dec!(-200));
+    let mut h = Holding::new("CCC", dec!(20), dec!(100))
+        .unwrap()
+        .with_unrealized_pnl(dec!(-200));
     h.lots.clear();
-    let p = Portfolio::new(vec![Holding::new("AAA", dec!(10), dec!(100)), h]).unwrap();
+    let p = Portfolio::new(vec![Holding::new("AAA", dec!(10), dec!(100)).unwrap(), h]).unwrap();
     let t = Targets::equal(["AAA", "CCC"]).unwrap();
     let options = PlanOptions {
         as_of: Some(date(2025, 11, 20)),
@@ -120,10 +122,10 @@ fn a_loss_sale_soon_after_a_buy_is_flagged() {
 /// A portfolio of AAA, BBB, CCC plus the substitute SUB (not held), with AAA sold at a loss.
 fn with_substitute(aaa: i64, bbb: i64, ccc: i64, sub_price: i64) -> (Portfolio, Targets) {
     let p = Portfolio::new(vec![
-        Holding::new("AAA", Decimal::from(aaa), dec!(100)),
-        Holding::new("BBB", Decimal::from(bbb), dec!(100)),
-        Holding::new("CCC", Decimal::from(ccc), dec!(100)),
-        Holding::new("SUB", dec!(0), Decimal::from(sub_price)),
+        Holding::new("AAA", Decimal::from(aaa), dec!(100)).unwrap(),
+        Holding::new("BBB", Decimal::from(bbb), dec!(100)).unwrap(),
+        Holding::new("CCC", Decimal::from(ccc), dec!(100)).unwrap(),
+        Holding::new("SUB", dec!(0), Decimal::from(sub_price)).unwrap(),
     ])
     .unwrap();
     let t = Targets::new([

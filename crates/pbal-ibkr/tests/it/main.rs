@@ -4,6 +4,7 @@ mod client_portal;
 mod exports;
 #[cfg(feature = "flex-web")]
 mod flex_web;
+mod household;
 mod integrity;
 mod library;
 mod pipeline;

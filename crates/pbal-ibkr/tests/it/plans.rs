@@ -248,7 +248,8 @@ fn plan_case(m: &Model, c: &Choice) -> Result<(), TestCaseError> {
                 &account_cash,
                 options.quantity_step,
                 options.commission,
-            );
+            )
+            .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}")))?;
             pbal_core::audit_split(&split, &plan, &held, &account_cash)
                 .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}")))?;
         }

@@ -1,0 +1,164 @@
+//! A household plan (every account of an export planned as one) split into orders per account,
+//! with the cash each account starts from: its own, or a household amount put in one account
+//! or shared out.
+
+use std::collections::BTreeMap;
+
+use pbal_core::{HouseholdSplit, Plan, PlanOptions};
+use rust_decimal::Decimal;
+
+use crate::{Error, Holdings, Statement};
+
+/// The cash a household split starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HouseholdCash<'a> {
+    /// Each account's own ending cash from the export ([`Statement::cash_per_account`]).
+    Available,
+    /// An amount for the whole household (negative: a withdrawal), all of it in one account.
+    InAccount {
+        /// The amount.
+        amount: Decimal,
+        /// The account it is in.
+        account: &'a str,
+    },
+    /// An amount for the whole household, shared out: a deposit by each account's share of
+    /// the household's value, a withdrawal by what each account's sales raise.
+    Shared(Decimal),
+}
+
+/// What a shared amount was shared out by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ShareBasis {
+    /// A withdrawal: by what each account's sales of the plan raise.
+    Sales,
+    /// A deposit: by each account's share of the household's value.
+    Value,
+}
+
+/// `its sales` or `its share of the household's value`.
+impl std::fmt::Display for ShareBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sales => "its sales",
+            Self::Value => "its share of the household's value",
+        })
+    }
+}
+
+/// How [`HouseholdCash::Shared`] was shared out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedCash {
+    /// The amount shared.
+    pub amount: Decimal,
+    /// Each account's part (they add up to `amount` exactly).
+    pub parts: BTreeMap<String, Decimal>,
+    /// What it was shared out by.
+    pub basis: ShareBasis,
+}
+
+/// A household plan's orders per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HouseholdOrders {
+    /// The orders per account and each account's cash after them, audited
+    /// ([`pbal_core::audit_split`]).
+    pub split: HouseholdSplit,
+    /// How a shared amount was shared out (`None` unless [`HouseholdCash::Shared`]): worth
+    /// telling the user, who did not say which account the money is in.
+    pub shared: Option<SharedCash>,
+}
+
+impl Statement {
+    /// Splits a household `plan` (made over [`crate::AccountSelection::All`]'s `holdings`) into
+    /// orders per account: sells from the accounts holding the most, buys into the accounts
+    /// with the most cash ([`pbal_core::split_by_account`]), starting from `cash`. The split is
+    /// audited before it is returned.
+    ///
+    /// ```
+    /// use pbal_core::{PlanOptions, Side, dec};
+    /// use pbal_ibkr::{AccountSelection, HouseholdCash, ShareBasis, read_bytes};
+    ///
+    /// let csv = "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
+    ///            U1,VTI,30,100,3000\n\
+    ///            U2,BND,10,100,1000\n";
+    /// let statement = read_bytes(csv.as_bytes(), "household.csv")?;
+    /// let managed = statement.portfolio(&AccountSelection::All, None)?;
+    /// let options = PlanOptions::new();
+    /// let plan = pbal_core::plan(&managed.portfolio, &managed.targets, dec!(2000), &options)?;
+    /// let orders = statement.household_split(
+    ///     &plan,
+    ///     &managed.holdings,
+    ///     HouseholdCash::Shared(dec!(2000)),
+    ///     &options,
+    /// )?;
+    /// let shared = orders.shared.expect("a shared amount");
+    /// assert_eq!(shared.basis, ShareBasis::Value);
+    /// assert_eq!(shared.parts["U1"], dec!(1500)); // 3000 of the 4000 held
+    /// let buy = &orders.split.orders[0];
+    /// assert_eq!((buy.account.as_str(), buy.side, buy.quantity), ("U1", Side::Buy, dec!(15)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`] when [`HouseholdCash::InAccount`] names an account not in
+    /// the export; the export's cash errors ([`Statement::cash_per_account`]); amounts too
+    /// large to split, or a split that fails its audit (a bug), as [`Error::Plan`].
+    pub fn household_split(
+        &self,
+        plan: &Plan,
+        holdings: &Holdings,
+        cash: HouseholdCash<'_>,
+        options: &PlanOptions,
+    ) -> Result<HouseholdOrders, Error> {
+        let held = holdings.held_by_account();
+        let zero: BTreeMap<String, Decimal> = self
+            .accounts
+            .iter()
+            .map(|a| (a.clone(), Decimal::ZERO))
+            .collect();
+        let split = |cash: &BTreeMap<String, Decimal>| {
+            pbal_core::split_by_account(&plan.trades, &held, cash, options.quantity_step, options)
+        };
+        let mut shared = None;
+        let account_cash = match cash {
+            HouseholdCash::Available => self.cash_per_account()?,
+            HouseholdCash::InAccount { amount, account } => {
+                if !self.accounts.iter().any(|a| a == account) {
+                    return Err(Error::UnknownAccount {
+                        file: self.source.clone(),
+                        account: account.to_owned(),
+                        accounts: self.accounts.clone(),
+                    });
+                }
+                let mut map = zero;
+                map.insert(account.to_owned(), amount);
+                map
+            }
+            HouseholdCash::Shared(amount) => {
+                let (weights, basis) = if amount < Decimal::ZERO {
+                    // A withdrawal comes out of the accounts whose sales raise it.
+                    (split(&zero)?.cash_after, ShareBasis::Sales)
+                } else {
+                    (
+                        holdings.value_by_account(&self.accounts)?,
+                        ShareBasis::Value,
+                    )
+                };
+                let parts = pbal_core::split_amount(amount, &weights)?;
+                shared = Some(SharedCash {
+                    amount,
+                    parts: parts.clone(),
+                    basis,
+                });
+                parts
+            }
+        };
+        let split = split(&account_cash)?;
+        pbal_core::audit_split(&split, plan, &held, &account_cash)
+            .map_err(pbal_core::Error::from)?;
+        Ok(HouseholdOrders { split, shared })
+    }
+}

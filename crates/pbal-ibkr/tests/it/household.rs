@@ -1,0 +1,135 @@
+//! A household plan split over accounts from each account's own cash, from an amount in one
+//! account, or from an amount shared out by value (deposits) or by sales (withdrawals).
+
+use std::collections::BTreeMap;
+
+use pbal_core::{PlanOptions, Side, Strategy, dec};
+use pbal_ibkr::{
+    AccountSelection, Error, HouseholdCash, HouseholdOrders, ShareBasis, Statement, read_bytes,
+};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// Two accounts: U1 holds AAA, U2 holds BBB, each with its own cash.
+fn statement(aaa: i64, bbb: i64, cash: (i64, i64)) -> Statement {
+    let text = format!(
+        "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
+         U1,AAA,{aaa},100,{}\n\
+         U2,BBB,{bbb},50,{}\n\
+         ClientAccountID,CurrencyPrimary,EndingCash\n\
+         U1,USD,{}\n\
+         U2,USD,{}\n",
+        aaa * 100,
+        bbb * 50,
+        cash.0,
+        cash.1
+    );
+    read_bytes(text.as_bytes(), "household.csv").unwrap()
+}
+
+fn split(
+    s: &Statement,
+    cash: HouseholdCash<'_>,
+    amount: Decimal,
+    strategy: Strategy,
+) -> Result<HouseholdOrders, Error> {
+    let managed = s.portfolio(&AccountSelection::All, None).unwrap();
+    let options = PlanOptions::new().with_strategy(strategy);
+    let plan = pbal_core::plan(&managed.portfolio, &managed.targets, amount, &options).unwrap();
+    s.household_split(&plan, &managed.holdings, cash, &options)
+}
+
+#[test]
+fn each_account_buys_with_its_own_cash() {
+    let s = statement(10, 20, (1000, 300));
+    let cash = s.cash_in_base(&AccountSelection::All).unwrap();
+    let orders = split(&s, HouseholdCash::Available, cash, Strategy::BuyOnly).unwrap();
+    assert_eq!(orders.shared, None);
+    assert_eq!(
+        orders.split.cash_after.values().sum::<Decimal>(),
+        cash - orders
+            .split
+            .orders
+            .iter()
+            .map(|o| o.amount)
+            .sum::<Decimal>()
+    );
+    // U1 has the most cash: the buys go there first.
+    assert_eq!(orders.split.orders[0].account, "U1");
+}
+
+#[test]
+fn an_amount_in_one_account_buys_there() {
+    let s = statement(10, 20, (0, 0));
+    let cash = HouseholdCash::InAccount {
+        amount: dec!(1000),
+        account: "U2",
+    };
+    let orders = split(&s, cash, dec!(1000), Strategy::BuyOnly).unwrap();
+    assert!(orders.split.orders.iter().all(|o| o.account == "U2"));
+    assert_eq!(orders.split.cash_after["U1"], Decimal::ZERO);
+}
+
+#[test]
+fn an_unknown_account_is_named_with_the_accounts_there_are() {
+    let s = statement(10, 20, (0, 0));
+    let cash = HouseholdCash::InAccount {
+        amount: dec!(1000),
+        account: "U9",
+    };
+    let err = split(&s, cash, dec!(1000), Strategy::BuyOnly).unwrap_err();
+    let Error::UnknownAccount {
+        account, accounts, ..
+    } = err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        (account.as_str(), accounts),
+        ("U9", vec!["U1".to_owned(), "U2".to_owned()])
+    );
+}
+
+#[test]
+fn a_withdrawal_is_shared_by_the_sales_that_raise_it() {
+    // AAA is overweight: the withdrawal sells AAA, held only in U1.
+    let s = statement(30, 20, (0, 0));
+    let orders = split(
+        &s,
+        HouseholdCash::Shared(dec!(-500)),
+        dec!(-500),
+        Strategy::BuyOnly,
+    )
+    .unwrap();
+    let shared = orders.shared.unwrap();
+    assert_eq!(shared.basis, ShareBasis::Sales);
+    assert_eq!(shared.parts["U1"], dec!(-500));
+    assert_eq!(shared.parts["U2"], Decimal::ZERO);
+    assert!(
+        orders
+            .split
+            .orders
+            .iter()
+            .all(|o| o.side == Side::Sell && o.account == "U1")
+    );
+}
+
+proptest! {
+    /// A shared deposit: the parts add up to the amount exactly and follow each account's
+    /// share of the household's value (to the cent); the split passes its audit.
+    #[test]
+    fn a_deposit_is_shared_by_value(aaa in 1i64..200, bbb in 1i64..200, amount in 0i64..100_000) {
+        let s = statement(aaa, bbb, (0, 0));
+        let amount = Decimal::new(amount, 2);
+        let orders = split(&s, HouseholdCash::Shared(amount), amount, Strategy::BuyOnly).unwrap();
+        let shared = orders.shared.unwrap();
+        prop_assert_eq!(shared.basis, ShareBasis::Value);
+        prop_assert_eq!(shared.parts.values().sum::<Decimal>(), amount);
+        let values = BTreeMap::from([("U1", Decimal::from(aaa * 100)), ("U2", Decimal::from(bbb * 50))]);
+        let total: Decimal = values.values().sum();
+        for (account, value) in values {
+            let exact = amount * value / total;
+            prop_assert!((shared.parts[account] - exact).abs() <= dec!(0.01), "{account}");
+        }
+    }
+}
