@@ -149,6 +149,17 @@ impl Dual {
         (delta * (delta + 2.0 * self.clamp)).max(0.0)
     }
 
+    /// The spending range outside which `q(S) ≥ room` (`q` is convex, so it is one interval),
+    /// or `None` when it is empty.
+    pub(crate) fn cash_window(&self, room: f64) -> Option<(f64, f64)> {
+        // q = δ(δ + 2c) with δ = S − S*: below `room` strictly between its two roots.
+        let c = self.clamp;
+        let root = (c * c + room).sqrt();
+        let low = (self.spent - c - root).max(self.cash.s_min);
+        let high = (self.spent - c + root).min(self.cash.s_max);
+        (low <= high).then_some((low, high))
+    }
+
     /// The least `q(S) + β·max(0, budget − S − fees)` over spending in `[from, to]`, with the
     /// commission floors at most `fees`: what the cash side and the unused budget add at least.
     pub(crate) fn least_tail(&self, from: f64, to: f64, fees: f64) -> f64 {
