@@ -294,8 +294,9 @@ pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
 }
 
 /// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
-/// plan overspends through commissions, over the budget price too.
-pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
+/// plan overspends through commissions, over the budget price too. `guess`: a level near the
+/// best one, if known (any level gives the same maximum, a near one sooner).
+pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> Dual {
     // Past this width every asset sits at a bound and the cash side at an end: φ is flat or
     // falling beyond it, so the maximum lies inside.
     let mut width = cash.deviation.abs() + 1.0;
@@ -312,7 +313,7 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     }
     let width = 2.0 * width + 1.0;
     let mut units = Vec::with_capacity(assets.len());
-    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, None, &mut units);
+    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, guess, &mut units);
     let mut beta = 0.0;
     let has_fees = assets
         .iter()
@@ -495,7 +496,7 @@ mod tests {
             s_min: f64::NEG_INFINITY,
             s_max: -20.0 + 1000.0,
         };
-        let dual = maximise(&assets, cash);
+        let dual = maximise(&assets, cash, None);
         let exact = brute(&assets, cash);
         assert!(dual.bound > 0.0, "{dual:?}");
         assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
@@ -513,7 +514,7 @@ mod tests {
             s_min: f64::NEG_INFINITY,
             s_max: 190.0,
         };
-        let dual = maximise(&assets, cash);
+        let dual = maximise(&assets, cash, None);
         for plan in [[0i64, 0, 0], [6, -1, 0], [3, -1, 2]] {
             let spent: f64 = assets
                 .iter()
