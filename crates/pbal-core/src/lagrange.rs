@@ -245,6 +245,9 @@ fn best_level(
             *best = Some((level, point));
         }
     };
+    // The inner minima at the bracket's ends, once evaluated there.
+    let mut at_low: Option<Vec<i64>> = None;
+    let mut at_high: Option<Vec<i64>> = None;
     // Near a known level, a small bracket (grown until the supergradient changes sign inside
     // it) saves most of the halvings.
     let (mut low, mut high) = (-width, width);
@@ -252,38 +255,119 @@ fn best_level(
         let mut radius = 1.0 + 1e-6 * g.abs();
         while radius < width {
             let below = evaluate(assets, cash, g - radius, beta, units);
+            let below_units = units.clone();
             let above = evaluate(assets, cash, g + radius, beta, units);
             let bracketed = below.slope >= 0.0 && above.slope <= 0.0;
             keep(g - radius, below, &mut best);
             keep(g + radius, above, &mut best);
             if bracketed {
                 (low, high) = (g - radius, g + radius);
+                at_low = Some(below_units);
+                at_high = Some(units.clone());
                 break;
             }
             radius *= 16.0;
         }
     }
+    let mut settled = false;
     for _ in 0..120 {
+        // With at most one asset changing its units inside the bracket, φ there is two smooth
+        // pieces: its maximum is at the change or at a piece's stationary point.
+        if let (Some(l), Some(h)) = (&at_low, &at_high)
+            && let Some(candidates) = closed_form(assets, cash, beta, l, h, low, high)
+        {
+            for level in candidates.into_iter().flatten() {
+                let point = evaluate(assets, cash, level, beta, units);
+                keep(level, point, &mut best);
+            }
+            settled = true;
+            break;
+        }
         let mid = 0.5 * (low + high);
         let point = evaluate(assets, cash, mid, beta, units);
         let slope = point.slope;
         keep(mid, point, &mut best);
         if slope > 0.0 {
             low = mid;
+            at_low = Some(std::mem::take(&mut at_low).map_or_else(
+                || units.clone(),
+                |mut v| {
+                    v.clone_from(units);
+                    v
+                },
+            ));
         } else if slope < 0.0 {
             high = mid;
+            at_high = Some(std::mem::take(&mut at_high).map_or_else(
+                || units.clone(),
+                |mut v| {
+                    v.clone_from(units);
+                    v
+                },
+            ));
         } else {
+            settled = true;
             break;
         }
         if high - low <= precision * (1.0 + mid.abs()) {
             break;
         }
     }
-    for end in [low, high] {
-        let point = evaluate(assets, cash, end, beta, units);
-        keep(end, point, &mut best);
+    if !settled {
+        for end in [low, high] {
+            let point = evaluate(assets, cash, end, beta, units);
+            keep(end, point, &mut best);
+        }
     }
     best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
+}
+
+/// The cash levels where φ can peak in `[low, high]` when the inner minima at its ends (`l`,
+/// `h`) differ in at most one asset: the level where that asset's two choices tie, and each
+/// smooth piece's stationary point (where the cash side's spending equals the assets'). `None`
+/// when more assets change inside (or the change is not a simple tie).
+fn closed_form(
+    assets: &[Units],
+    cash: &CashSide,
+    beta: f64,
+    l: &[i64],
+    h: &[i64],
+    low: f64,
+    high: f64,
+) -> Option<[Option<f64>; 3]> {
+    let mut changed = None;
+    for (i, (a, b)) in l.iter().zip(h).enumerate() {
+        if a != b {
+            if changed.is_some() {
+                return None;
+            }
+            changed = Some(i);
+        }
+    }
+    let spent = |u: &[i64]| -> f64 { assets.iter().zip(u).map(|(a, &k)| k as f64 * a.unit).sum() };
+    // Where the cash side spends `x`: S*(λ) = clamp(c − λ) equals x at λ = c − x.
+    let stationary = |x: f64, from: f64, to: f64| {
+        let level = cash.deviation - x;
+        (from <= level && level <= to).then_some(level)
+    };
+    let Some(i) = changed else {
+        return Some([stationary(spent(l), low, high), None, None]);
+    };
+    let a = &assets[i];
+    let (k1, k2) = (l[i], h[i]);
+    // Asset level L where (d + k1·a − L)² + β·fee(k1) = (d + k2·a − L)² + β·fee(k2).
+    let tie = a.deviation
+        + (k1 + k2) as f64 * a.unit / 2.0
+        + beta * (a.fee(k1) - a.fee(k2)) / (2.0 * a.unit * (k1 - k2) as f64);
+    let tie = tie + beta / 2.0;
+    if !(tie.is_finite() && low <= tie && tie <= high) {
+        return None;
+    }
+    Some([
+        Some(tie),
+        stationary(spent(l), low, tie),
+        stationary(spent(h), tie, high),
+    ])
 }
 
 /// φ at `dual`'s level and price for other assets or another cash side (a valid bound too).
