@@ -53,15 +53,28 @@ pub(crate) fn prove<J: Judge>(
         .map(|(i, &k)| problem.commission_of(i, k))
         .sum();
     let mut work = 0u64;
+    // Each asset's changes below the first pass's gap; later passes (smaller gaps) filter them.
+    let mut rows: Option<Vec<Row>> = None;
     // Improvements usually need one to three changes: look for those first (each pass shrinks
     // the gap, so the next has fewer changes to consider), then search without a depth limit.
     for depth in [1, 2, 3, 4, 5, usize::MAX] {
         let Some(incumbent) = best.as_ref().map(|b| b.2) else {
             return (false, work);
         };
-        let (rows, truncated) = rows(dual, assets, incumbent - dual.bound);
-        // Finding each asset's changes is a few evaluations per asset.
-        work += 10 * assets.len() as u64;
+        let limit = incumbent - dual.bound;
+        let (current, truncated) = match rows.take() {
+            None => {
+                // Finding each asset's changes is a few evaluations per asset.
+                work += 10 * assets.len() as u64;
+                all_rows(dual, assets, limit)
+            }
+            Some(previous) => {
+                work += 10 * previous.len() as u64;
+                narrow(dual, assets, previous, limit)
+            }
+        };
+        rows = Some(current.clone());
+        let rows = current;
         let reach = reach(dual, assets, &rows);
         let by_spending = by_spending(dual, assets, &rows);
         let mut walk = Walk {
@@ -99,12 +112,44 @@ pub(crate) fn prove<J: Judge>(
 
 /// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
 /// by their cheapest change; and whether some changes were left out (then no proof).
-fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
+fn all_rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
+    rows_of(dual, assets, (0..assets.len()).map(|i| (i, None)), limit)
+}
+
+/// [`all_rows`] for a smaller `limit`, from the rows of a larger one: an asset without a change
+/// below the larger limit has none below the smaller, and a complete list only needs cutting.
+fn narrow(dual: &Dual, assets: &[Units], previous: Vec<Row>, limit: f64) -> (Vec<Row>, bool) {
+    rows_of(
+        dual,
+        assets,
+        previous.into_iter().map(|(i, changes)| (i, Some(changes))),
+        limit,
+    )
+}
+
+/// Rows for `limit` of the given assets, each with its changes below a larger limit if known
+/// (and not cut at [`MAX_CHANGES`]; a cut list is computed again).
+fn rows_of(
+    dual: &Dual,
+    assets: &[Units],
+    candidates: impl Iterator<Item = (usize, Option<Vec<(f64, i64)>>)>,
+    limit: f64,
+) -> (Vec<Row>, bool) {
     let mut truncated = false;
     let mut rows: Vec<Row> = Vec::new();
-    for (i, a) in assets.iter().enumerate() {
-        let (changes, cut) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
-        truncated |= cut;
+    for (i, known) in candidates {
+        let changes = match known {
+            Some(mut changes) if changes.len() < MAX_CHANGES => {
+                changes.retain(|c| c.0 < limit);
+                changes
+            }
+            _ => {
+                let (changes, cut) =
+                    alternatives(dual, &assets[i], dual.units[i], limit, MAX_CHANGES);
+                truncated |= cut;
+                changes
+            }
+        };
         if !changes.is_empty() {
             rows.push((i, changes));
         }
