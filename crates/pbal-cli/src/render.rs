@@ -33,12 +33,45 @@ pub(crate) struct OrderMoney<'a> {
 
 /// Money with two decimals at least (exact beyond that) and no exponent.
 pub(crate) fn money(d: Decimal) -> String {
-    let d = d.normalize();
-    if d.scale() < 2 {
-        format!("{d:.2}")
-    } else {
-        d.to_string()
+    decimal_text(d.normalize(), 2)
+}
+
+/// `d` as its `Display` prints it (every digit of its scale), with zeros added up to
+/// `min_scale` decimals. Written digit by digit: plan output for 5,000 holdings prints over
+/// 40,000 numbers, and `Display` through `format!` cost a tenth of the process.
+pub(crate) fn decimal_text(d: Decimal, min_scale: u32) -> String {
+    let scale = d.scale() as usize;
+    let mut digits = [0u8; 40];
+    let mut len = 0;
+    let mut rest = d.mantissa().unsigned_abs();
+    while rest > 0 {
+        digits[len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
     }
+    // Leading zeros of the fraction, and a zero before the point.
+    while len < scale + 1 {
+        digits[len] = b'0';
+        len += 1;
+    }
+    let pad = (min_scale as usize).saturating_sub(scale);
+    let mut out = String::with_capacity(len + pad + 2);
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    for i in (scale..len).rev() {
+        out.push(char::from(digits[i]));
+    }
+    if scale + pad > 0 {
+        out.push('.');
+    }
+    for i in (0..scale).rev() {
+        out.push(char::from(digits[i]));
+    }
+    for _ in 0..pad {
+        out.push('0');
+    }
+    out
 }
 
 /// Money for people: rounded to cents, thousands grouped.
@@ -77,7 +110,7 @@ fn two_decimals(r: Decimal, grouped: bool) -> String {
 }
 
 fn quantity(d: Decimal) -> String {
-    d.normalize().to_string()
+    decimal_text(d.normalize(), 0)
 }
 
 fn percent(d: Decimal) -> String {
@@ -611,6 +644,15 @@ mod tests {
         fn money_display_matches_format(m in proptest::num::i64::ANY, scale in 0u32..12) {
             let d = Decimal::new(m, scale);
             proptest::prop_assert_eq!(money_display(d), money_display_by_format(d));
+        }
+
+        #[test]
+        fn decimal_text_matches_display(m in proptest::num::i64::ANY, hi in proptest::num::u32::ANY, scale in 0u32..=28) {
+            let d = Decimal::from_parts(m as u32, (m >> 32) as u32, hi, m < 0, scale);
+            proptest::prop_assert_eq!(decimal_text(d, 0), d.to_string());
+            let n = d.normalize();
+            let by_format = if n.scale() < 2 { format!("{n:.2}") } else { n.to_string() };
+            proptest::prop_assert_eq!(money(d), by_format);
         }
 
         #[test]
