@@ -60,7 +60,6 @@ pub(crate) fn emit_table(text: &str) -> Result<()> {
         .bytes()
         .all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
     if plain && stdout.current_choice() == anstream::ColorChoice::Never {
-        drop(stdout);
         return emit(text, None);
     }
     let sell = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));

@@ -350,27 +350,27 @@ impl<J: Judge> Walk<'_, J> {
         let mut found: Vec<(f64, usize, usize)> = Vec::new();
         let budget = self.dual.cash.s_max;
         for e in start..self.by_spending.len() {
-            let (dx, j, c) = self.by_spending[e];
+            let (dx, row, change) = self.by_spending[e];
             if dx > high {
                 break;
             }
             self.work += 1;
-            if j < from {
+            if row < from {
                 continue;
             }
-            let (r, k) = self.rows[j].1[c];
-            if reduced + r >= room {
+            let (cost, units) = self.rows[row].1[change];
+            if reduced + cost >= room {
                 continue;
             }
-            let asset = self.rows[j].0;
-            let a = &self.assets[asset];
+            let asset = self.rows[row].0;
+            let allowed = &self.assets[asset];
             let base = self.units[asset];
-            let fees = node.fees + a.fee(k) - a.fee(base);
+            let fees = node.fees + allowed.fee(units) - allowed.fee(base);
             let moved = spent + dx;
             let unused = (budget - moved - fees).max(0.0);
-            let value = reduced + r + self.dual.cash_cost(moved) + self.dual.beta * unused;
+            let value = reduced + cost + self.dual.cash_cost(moved) + self.dual.beta * unused;
             if value < room {
-                found.push((value, j, c));
+                found.push((value, row, change));
             }
         }
         if self.work > self.work_limit {
