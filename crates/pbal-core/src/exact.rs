@@ -349,12 +349,13 @@ impl<J: Judge> Walk<'_, J> {
         // (each exact judgement costs a pass over every asset).
         let mut found: Vec<(f64, usize, usize)> = Vec::new();
         let budget = self.dual.cash.s_max;
+        let mut scanned = 0u64;
         for e in start..self.by_spending.len() {
             let (dx, row, change) = self.by_spending[e];
             if dx > high {
                 break;
             }
-            self.work += 1;
+            scanned += 1;
             if row < from {
                 continue;
             }
@@ -373,6 +374,8 @@ impl<J: Judge> Walk<'_, J> {
                 found.push((value, row, change));
             }
         }
+        // A scanned change costs a few comparisons: an eighth of a search node.
+        self.work += 1 + scanned / 8;
         if self.work > self.work_limit {
             return false;
         }
