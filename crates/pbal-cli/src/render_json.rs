@@ -10,10 +10,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::render::{PlanReport, money};
+use crate::render::{PlanReport, decimal_text, money};
 
 fn quantity(d: Decimal) -> String {
-    d.normalize().to_string()
+    decimal_text(d.normalize(), 0)
 }
 
 #[derive(Serialize)]
@@ -123,12 +123,12 @@ impl<'a> PlanReport<'a> {
                 price: money(p.price),
                 quantity: quantity(p.quantity),
                 symbol: &p.symbol,
-                target_weight: p.target_weight.normalize().to_string(),
+                target_weight: decimal_text(p.target_weight.normalize(), 0),
                 trade_quantity: quantity(p.trade_quantity),
                 value: money(p.value),
                 value_after: money(p.value_after),
-                weight: p.weight.to_string(),
-                weight_after: p.weight_after.to_string(),
+                weight: decimal_text(p.weight, 0),
+                weight_after: decimal_text(p.weight_after, 0),
             })
             .collect();
         let trades = plan

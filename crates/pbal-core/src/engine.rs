@@ -224,6 +224,8 @@ struct Setup {
     options: PlanOptions,
     /// Each asset's target value `t_i·(N − r)`.
     target_value: Vec<Decimal>,
+    /// Each asset's squared deviation without a trade (`None`: it overflows).
+    idle: Vec<Option<Decimal>>,
     /// `cash − reserve`.
     budget: Decimal,
     /// Cash minus the cash's target (the reserve, or what band destinations leave in cash).
@@ -363,10 +365,22 @@ impl Setup {
             };
             hi.push(if blocked { 0 } else { to_units(h)? });
         }
+        // Each asset's term at zero units, computed as the judge would: most assets of a large
+        // plan do not trade, and every candidate is judged in full.
+        let idle = assets
+            .iter()
+            .zip(&target_value)
+            .map(|(a, t)| {
+                let x = (Decimal::ZERO * step).checked_mul(a.price)?;
+                let deviation = a.value.checked_add(x)?.checked_sub(*t)?;
+                deviation.checked_mul(deviation)
+            })
+            .collect();
         let setup = Self {
             assets,
             cash,
             options: options.clone(),
+            idle,
             target_value,
             budget,
             cash_deviation,
@@ -487,6 +501,10 @@ impl Setup {
         let mut spent = Decimal::ZERO;
         let mut commission = Decimal::ZERO;
         for (a, &u) in self.assets.iter().zip(units) {
+            // No trade adds nothing (skipping it only saves time).
+            if u == 0 {
+                continue;
+            }
             let q = self.quantity(u);
             spent = spent.checked_add(q.checked_mul(a.price)?)?;
             commission = commission.checked_add(a.commission.estimate(q, a.price))?;
@@ -509,22 +527,27 @@ impl Setup {
         let mut traded = Decimal::ZERO;
         let mut trades = Vec::new();
         for (i, (a, &u)) in self.assets.iter().zip(units).enumerate() {
-            if u < self.lo[i] || u > self.hi[i] || !self.allowed(i, u) {
+            if u < self.lo[i] || u > self.hi[i] {
+                return None;
+            }
+            if u == 0 {
+                objective = objective.checked_add(self.idle[i]?)?;
+                continue;
+            }
+            if !self.allowed(i, u) {
                 return None;
             }
             let q = self.quantity(u);
             let x = q.checked_mul(a.price)?;
             let deviation = a.value.checked_add(x)?.checked_sub(self.target_value[i])?;
             objective = objective.checked_add(deviation.checked_mul(deviation)?)?;
-            if u != 0 {
-                orders += 1;
-                traded += x.abs();
-                trades.push((i, u));
-                if u < 0 {
-                    tax += self.realized_for_ranking(a, -q);
-                    if self.options.max_realized_gain.is_some() {
-                        reported_gain += self.realize(a, -q).total();
-                    }
+            orders += 1;
+            traded += x.abs();
+            trades.push((i, u));
+            if u < 0 {
+                tax += self.realized_for_ranking(a, -q);
+                if self.options.max_realized_gain.is_some() {
+                    reported_gain += self.realize(a, -q).total();
                 }
             }
         }

@@ -53,16 +53,30 @@ pub(crate) fn prove<J: Judge>(
         .map(|(i, &k)| problem.commission_of(i, k))
         .sum();
     let mut work = 0u64;
+    // Each asset's changes below the first pass's gap; later passes (smaller gaps) filter them.
+    let mut rows: Option<Vec<Row>> = None;
     // Improvements usually need one to three changes: look for those first (each pass shrinks
     // the gap, so the next has fewer changes to consider), then search without a depth limit.
     for depth in [1, 2, 3, 4, 5, usize::MAX] {
         let Some(incumbent) = best.as_ref().map(|b| b.2) else {
             return (false, work);
         };
-        let (rows, truncated) = rows(dual, assets, incumbent - dual.bound);
-        // Finding each asset's changes is a few evaluations per asset.
-        work += 10 * assets.len() as u64;
+        let limit = incumbent - dual.bound;
+        let (current, truncated) = match rows.take() {
+            None => {
+                // Finding each asset's changes is a few evaluations per asset.
+                work += 10 * assets.len() as u64;
+                all_rows(dual, assets, limit)
+            }
+            Some(previous) => {
+                work += 10 * previous.len() as u64;
+                narrow(dual, assets, previous, limit)
+            }
+        };
+        rows = Some(current.clone());
+        let rows = current;
         let reach = reach(dual, assets, &rows);
+        let by_spending = by_spending(dual, assets, &rows);
         let mut walk = Walk {
             problem,
             judge,
@@ -70,6 +84,7 @@ pub(crate) fn prove<J: Judge>(
             assets,
             rows,
             reach,
+            by_spending,
             units: dual.units.clone(),
             base_spent,
             best: &mut *best,
@@ -97,12 +112,44 @@ pub(crate) fn prove<J: Judge>(
 
 /// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
 /// by their cheapest change; and whether some changes were left out (then no proof).
-fn rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
+fn all_rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
+    rows_of(dual, assets, (0..assets.len()).map(|i| (i, None)), limit)
+}
+
+/// [`all_rows`] for a smaller `limit`, from the rows of a larger one: an asset without a change
+/// below the larger limit has none below the smaller, and a complete list only needs cutting.
+fn narrow(dual: &Dual, assets: &[Units], previous: Vec<Row>, limit: f64) -> (Vec<Row>, bool) {
+    rows_of(
+        dual,
+        assets,
+        previous.into_iter().map(|(i, changes)| (i, Some(changes))),
+        limit,
+    )
+}
+
+/// Rows for `limit` of the given assets, each with its changes below a larger limit if known
+/// (and not cut at [`MAX_CHANGES`]; a cut list is computed again).
+fn rows_of(
+    dual: &Dual,
+    assets: &[Units],
+    candidates: impl Iterator<Item = (usize, Option<Vec<(f64, i64)>>)>,
+    limit: f64,
+) -> (Vec<Row>, bool) {
     let mut truncated = false;
     let mut rows: Vec<Row> = Vec::new();
-    for (i, a) in assets.iter().enumerate() {
-        let (changes, cut) = alternatives(dual, a, dual.units[i], limit, MAX_CHANGES);
-        truncated |= cut;
+    for (i, known) in candidates {
+        let changes = match known {
+            Some(mut changes) if changes.len() < MAX_CHANGES => {
+                changes.retain(|c| c.0 < limit);
+                changes
+            }
+            _ => {
+                let (changes, cut) =
+                    alternatives(dual, &assets[i], dual.units[i], limit, MAX_CHANGES);
+                truncated |= cut;
+                changes
+            }
+        };
         if !changes.is_empty() {
             rows.push((i, changes));
         }
@@ -143,6 +190,21 @@ fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
     reach
 }
 
+/// Every change of every row as (spending change, row, change index), sorted by spending change
+/// (ties by row and change, for determinism).
+fn by_spending(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<(f64, usize, usize)> {
+    let mut out = Vec::new();
+    for (j, (i, changes)) in rows.iter().enumerate() {
+        let unit = assets[*i].unit;
+        let base = dual.units[*i];
+        for (c, &(_, k)) in changes.iter().enumerate() {
+            out.push(((k - base) as f64 * unit, j, c));
+        }
+    }
+    out.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    out
+}
+
 /// A set of changes to the dual's plan: their reduced costs, spending change, commission
 /// floors (as the bound prices them) and commissions (f64).
 #[derive(Debug, Clone, Copy)]
@@ -160,6 +222,8 @@ struct Walk<'a, J: Judge> {
     assets: &'a [Units],
     rows: Vec<Row>,
     reach: Vec<Reach>,
+    /// Every row's changes as (spending change, row, change), by spending change.
+    by_spending: Vec<(f64, usize, usize)>,
     units: Vec<i64>,
     base_spent: f64,
     best: &'a mut Best<J::Score>,
@@ -195,7 +259,22 @@ impl<J: Judge> Walk<'_, J> {
         if depth == 0 {
             return true;
         }
-        for j in from..self.rows.len() {
+        // Rows from `deep` on cannot take a change and then another one (two changes cost at
+        // least their two cheapest, and rows are sorted by those): only single changes are
+        // left there, found through the spending window instead of a walk over every row.
+        let room = self.room();
+        let deep = if depth > 1 {
+            (from..self.rows.len())
+                .find(|&j| {
+                    self.rows
+                        .get(j + 1)
+                        .is_none_or(|next| reduced + self.rows[j].1[0].0 + next.1[0].0 >= room)
+                })
+                .unwrap_or(self.rows.len())
+        } else {
+            from
+        };
+        for j in from..deep {
             let cheapest = self.rows[j].1[0].0;
             let Reach { down, up, fees } = self.reach[j];
             let least = self
@@ -237,6 +316,87 @@ impl<J: Judge> Walk<'_, J> {
                 if !finished {
                     return false;
                 }
+            }
+        }
+        if deep < self.rows.len() {
+            return self.last_change(deep, node);
+        }
+        true
+    }
+
+    /// The extensions of `node` by one change from rows `from` on: only changes whose spending
+    /// keeps the cash side's cost below the room can beat the incumbent, and those lie in one
+    /// window of the changes sorted by spending (the cash side's cost is convex in it).
+    fn last_change(&mut self, from: usize, node: Node) -> bool {
+        let Node { reduced, delta, .. } = node;
+        let spent = self.base_spent + delta;
+        let room = self.room();
+        if room <= reduced {
+            return true;
+        }
+        let Some((low, high)) = self.dual.cash_window(room - reduced) else {
+            return true;
+        };
+        // Float noise as `Dual::cash_cost` allows it (infinite ends stay infinite).
+        let size = [low, high, spent]
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let slack = 1e-9 * (1.0 + size);
+        let (low, high) = (low - spent - slack, high - spent + slack);
+        let start = self.by_spending.partition_point(|e| e.0 < low);
+        // The candidates, best first: judging the best one first saves judging the others
+        // (each exact judgement costs a pass over every asset).
+        let mut found: Vec<(f64, usize, usize)> = Vec::new();
+        let budget = self.dual.cash.s_max;
+        let mut scanned = 0u64;
+        for e in start..self.by_spending.len() {
+            let (dx, row, change) = self.by_spending[e];
+            if dx > high {
+                break;
+            }
+            scanned += 1;
+            if row < from {
+                continue;
+            }
+            let (cost, units) = self.rows[row].1[change];
+            if reduced + cost >= room {
+                continue;
+            }
+            let asset = self.rows[row].0;
+            let allowed = &self.assets[asset];
+            let base = self.units[asset];
+            let fees = node.fees + allowed.fee(units) - allowed.fee(base);
+            let moved = spent + dx;
+            let unused = (budget - moved - fees).max(0.0);
+            let value = reduced + cost + self.dual.cash_cost(moved) + self.dual.beta * unused;
+            if value < room {
+                found.push((value, row, change));
+            }
+        }
+        // A scanned change costs a few comparisons: an eighth of a search node.
+        self.work += 1 + scanned / 8;
+        if self.work > self.work_limit {
+            return false;
+        }
+        found.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+        for (_, j, c) in found {
+            let (r, k) = self.rows[j].1[c];
+            let asset = self.rows[j].0;
+            let base = self.units[asset];
+            let a = &self.assets[asset];
+            let child = Node {
+                reduced: reduced + r,
+                delta: delta + (k - base) as f64 * a.unit,
+                fees: node.fees + a.fee(k) - a.fee(base),
+                commission: node.commission + self.problem.commission_of(asset, k)
+                    - self.problem.commission_of(asset, base),
+            };
+            self.units[asset] = k;
+            let finished = self.descend(j + 1, child, 0);
+            self.units[asset] = base;
+            if !finished {
+                return false;
             }
         }
         true

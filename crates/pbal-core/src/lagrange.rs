@@ -155,6 +155,17 @@ impl Dual {
         (delta * (delta + 2.0 * self.clamp)).max(0.0)
     }
 
+    /// The spending range outside which `q(S) ≥ room` (`q` is convex, so it is one interval),
+    /// or `None` when it is empty.
+    pub(crate) fn cash_window(&self, room: f64) -> Option<(f64, f64)> {
+        // q = δ(δ + 2c) with δ = S − S*: below `room` strictly between its two roots.
+        let c = self.clamp;
+        let root = (c * c + room).sqrt();
+        let low = (self.spent - c - root).max(self.cash.s_min);
+        let high = (self.spent - c + root).min(self.cash.s_max);
+        (low <= high).then_some((low, high))
+    }
+
     /// The least `q(S) + β·max(0, budget − S − fees)` over spending in `[from, to]`, with the
     /// commission floors at most `fees`: what the cash side and the unused budget add at least.
     pub(crate) fn least_tail(&self, from: f64, to: f64, fees: f64) -> f64 {
@@ -240,6 +251,9 @@ fn best_level(
             *best = Some((level, point));
         }
     };
+    // The inner minima at the bracket's ends, once evaluated there.
+    let mut at_low: Option<Vec<i64>> = None;
+    let mut at_high: Option<Vec<i64>> = None;
     // Near a known level, a small bracket (grown until the supergradient changes sign inside
     // it) saves most of the halvings.
     let (mut low, mut high) = (-width, width);
@@ -247,38 +261,119 @@ fn best_level(
         let mut radius = 1.0 + 1e-6 * g.abs();
         while radius < width {
             let below = evaluate(assets, cash, g - radius, beta, units);
+            let below_units = units.clone();
             let above = evaluate(assets, cash, g + radius, beta, units);
             let bracketed = below.slope >= 0.0 && above.slope <= 0.0;
             keep(g - radius, below, &mut best);
             keep(g + radius, above, &mut best);
             if bracketed {
                 (low, high) = (g - radius, g + radius);
+                at_low = Some(below_units);
+                at_high = Some(units.clone());
                 break;
             }
             radius *= 16.0;
         }
     }
+    let mut settled = false;
     for _ in 0..120 {
+        // With at most one asset changing its units inside the bracket, φ there is two smooth
+        // pieces: its maximum is at the change or at a piece's stationary point.
+        if let (Some(l), Some(h)) = (&at_low, &at_high)
+            && let Some(candidates) = closed_form(assets, cash, beta, l, h, low, high)
+        {
+            for level in candidates.into_iter().flatten() {
+                let point = evaluate(assets, cash, level, beta, units);
+                keep(level, point, &mut best);
+            }
+            settled = true;
+            break;
+        }
         let mid = 0.5 * (low + high);
         let point = evaluate(assets, cash, mid, beta, units);
         let slope = point.slope;
         keep(mid, point, &mut best);
         if slope > 0.0 {
             low = mid;
+            at_low = Some(std::mem::take(&mut at_low).map_or_else(
+                || units.clone(),
+                |mut v| {
+                    v.clone_from(units);
+                    v
+                },
+            ));
         } else if slope < 0.0 {
             high = mid;
+            at_high = Some(std::mem::take(&mut at_high).map_or_else(
+                || units.clone(),
+                |mut v| {
+                    v.clone_from(units);
+                    v
+                },
+            ));
         } else {
+            settled = true;
             break;
         }
         if high - low <= precision * (1.0 + mid.abs()) {
             break;
         }
     }
-    for end in [low, high] {
-        let point = evaluate(assets, cash, end, beta, units);
-        keep(end, point, &mut best);
+    if !settled {
+        for end in [low, high] {
+            let point = evaluate(assets, cash, end, beta, units);
+            keep(end, point, &mut best);
+        }
     }
     best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
+}
+
+/// The cash levels where φ can peak in `[low, high]` when the inner minima at its ends (`l`,
+/// `h`) differ in at most one asset: the level where that asset's two choices tie, and each
+/// smooth piece's stationary point (where the cash side's spending equals the assets'). `None`
+/// when more assets change inside (or the change is not a simple tie).
+fn closed_form(
+    assets: &[Units],
+    cash: &CashSide,
+    beta: f64,
+    l: &[i64],
+    h: &[i64],
+    low: f64,
+    high: f64,
+) -> Option<[Option<f64>; 3]> {
+    let mut changed = None;
+    for (i, (a, b)) in l.iter().zip(h).enumerate() {
+        if a != b {
+            if changed.is_some() {
+                return None;
+            }
+            changed = Some(i);
+        }
+    }
+    let spent = |u: &[i64]| -> f64 { assets.iter().zip(u).map(|(a, &k)| k as f64 * a.unit).sum() };
+    // Where the cash side spends `x`: S*(λ) = clamp(c − λ) equals x at λ = c − x.
+    let stationary = |x: f64, from: f64, to: f64| {
+        let level = cash.deviation - x;
+        (from <= level && level <= to).then_some(level)
+    };
+    let Some(i) = changed else {
+        return Some([stationary(spent(l), low, high), None, None]);
+    };
+    let a = &assets[i];
+    let (k1, k2) = (l[i], h[i]);
+    // Asset level L where (d + k1·a − L)² + β·fee(k1) = (d + k2·a − L)² + β·fee(k2).
+    let tie = a.deviation
+        + (k1 + k2) as f64 * a.unit / 2.0
+        + beta * (a.fee(k1) - a.fee(k2)) / (2.0 * a.unit * (k1 - k2) as f64);
+    let tie = tie + beta / 2.0;
+    if !(tie.is_finite() && low <= tie && tie <= high) {
+        return None;
+    }
+    Some([
+        Some(tie),
+        stationary(spent(l), low, tie),
+        stationary(spent(h), tie, high),
+    ])
 }
 
 /// φ at `dual`'s level and price for other assets or another cash side (a valid bound too).
@@ -289,8 +384,9 @@ pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
 }
 
 /// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
-/// plan overspends through commissions, over the budget price too.
-pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
+/// plan overspends through commissions, over the budget price too. `guess`: a level near the
+/// best one, if known (any level gives the same maximum, a near one sooner).
+pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> Dual {
     // Past this width every asset sits at a bound and the cash side at an end: φ is flat or
     // falling beyond it, so the maximum lies inside.
     let mut width = cash.deviation.abs() + 1.0;
@@ -307,7 +403,7 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide) -> Dual {
     }
     let width = 2.0 * width + 1.0;
     let mut units = Vec::with_capacity(assets.len());
-    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, None, &mut units);
+    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, guess, &mut units);
     let mut beta = 0.0;
     let has_fees = assets
         .iter()
@@ -490,7 +586,7 @@ mod tests {
             s_min: f64::NEG_INFINITY,
             s_max: -20.0 + 1000.0,
         };
-        let dual = maximise(&assets, cash);
+        let dual = maximise(&assets, cash, None);
         let exact = brute(&assets, cash);
         assert!(dual.bound > 0.0, "{dual:?}");
         assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
@@ -508,7 +604,7 @@ mod tests {
             s_min: f64::NEG_INFINITY,
             s_max: 190.0,
         };
-        let dual = maximise(&assets, cash);
+        let dual = maximise(&assets, cash, None);
         for plan in [[0i64, 0, 0], [6, -1, 0], [3, -1, 2]] {
             let spent: f64 = assets
                 .iter()
