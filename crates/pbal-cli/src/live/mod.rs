@@ -4,6 +4,7 @@
 mod args;
 mod cancel;
 mod connect;
+mod contracts;
 mod currency;
 mod fills;
 mod market;

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use jiff::civil::Date;
 use pbal_core::{Side, Trade};
 use pbal_ibkr::Instrument;
-use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderTicket};
+use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderTicket, same_symbol};
 use rust_decimal::Decimal;
 
 use pbal_ibkr::basket::{OrderType, limit_price};
@@ -176,11 +176,11 @@ pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Exist
 }
 
 /// The same contract: by conid when the live order has one (tickers differ in form, `BRK B`
-/// and `BRK.B`), else by ticker.
+/// and `BRK.B`), else by ticker up to case and the share-class separator.
 fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
     match live.conid.as_deref() {
         Some(conid) => conid == ticket.conid,
-        None => live.symbol.eq_ignore_ascii_case(&ticket.symbol),
+        None => same_symbol(&live.symbol, &ticket.symbol),
     }
 }
 
@@ -264,5 +264,9 @@ mod guard {
             "another contract with the same ticker text"
         );
         assert!(existing(&order, &[working("brk.b", None)]).is_err());
+        assert!(
+            existing(&order, &[working("BRK B", None)]).is_err(),
+            "without a conid, the same ticker but for the class separator"
+        );
     }
 }

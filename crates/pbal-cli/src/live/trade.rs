@@ -22,7 +22,7 @@ use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
-use super::{currency, market};
+use super::{contracts, currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
@@ -605,8 +605,8 @@ async fn read_account(
     Ok((statement, AccountSelection::Only(conn.account.clone())))
 }
 
-/// Conids for every symbol that matters, live prices from snapshots for them, and the prices
-/// of target symbols not held yet.
+/// Every symbol matched to its IBKR contract by conid (see `contracts.rs`; positions take the
+/// targets' spelling), live prices from snapshots, and the prices of targets not held yet.
 async fn price_with_snapshots(
     gateway: &Gateway,
     mut statement: Statement,
@@ -617,26 +617,20 @@ async fn price_with_snapshots(
     BTreeMap<String, Decimal>,
     BTreeMap<String, MarketState>,
 )> {
-    let mut conids: BTreeMap<String, String> = statement
-        .positions
-        .iter()
-        .filter_map(|p| Some((p.symbol.clone(), p.conid.clone()?)))
+    let conids = contracts::match_by_conid(
+        gateway,
+        &mut statement,
+        targets_file.map(|f| &f.spec),
+        &|text| say(text),
+    )
+    .await?;
+    let unheld: Vec<String> = targets_file
+        .into_iter()
+        .flat_map(|f| &f.spec.weights)
+        .map(|(symbol, _)| symbol)
+        .filter(|symbol| !statement.positions.iter().any(|p| &p.symbol == *symbol))
+        .cloned()
         .collect();
-    let mut unheld = Vec::new();
-    if let Some(file) = targets_file {
-        for (symbol, conid) in &file.spec.conids {
-            conids.insert(symbol.clone(), conid.clone());
-        }
-        for (symbol, _) in &file.spec.weights {
-            if !statement.positions.iter().any(|p| &p.symbol == symbol) {
-                unheld.push(symbol.clone());
-            }
-            if !conids.contains_key(symbol) {
-                let found = gateway.resolve_conid(symbol).await?;
-                conids.insert(symbol.clone(), found.conid);
-            }
-        }
-    }
     let wanted: Vec<String> = conids
         .values()
         .cloned()

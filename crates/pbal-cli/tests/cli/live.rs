@@ -1025,3 +1025,96 @@ fn limit_prices_follow_the_contract_price_increment() {
         .unwrap();
     assert_eq!(order.price, Some(Decimal::new(19_555, 2)));
 }
+
+/// IBKR's spelling of Berkshire's class B shares, and its conid.
+const BRK_CONID: i64 = 72_063_691;
+
+fn with_brk() -> Setup {
+    fast()
+        .contract(
+            pbal_fake_gateway::Contract::new(BRK_CONID, "BRK B", "NYSE", "USD")
+                .named("BERKSHIRE HATHAWAY INC-CL B"),
+        )
+        .price(BRK_CONID, Decimal::from(480))
+        .position(ACCOUNT, BRK_CONID, Decimal::from(10), Decimal::from(400))
+}
+
+/// The targets file says `BRK.B`, IBKR's positions and orders say `BRK B`: matched by conid,
+/// the position is the target (bought, never sold as an untargeted holding), and an earlier
+/// run's working order on that conid stops a new one.
+#[test]
+fn targets_positions_and_the_duplicate_guard_match_by_conid() {
+    let live = Live::new(with_brk().fills(FillMode::Manual));
+    let targets = live.pbal.write("t.toml", "\"BRK.B\" = 100\n");
+    let targets = targets.display().to_string();
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--yes", "--targets", &targets, "--fill-timeout", "1"],
+        "",
+    );
+    assert_eq!(code, 3, "working orders end with 3: {stdout}\n{stderr}");
+    assert!(
+        stdout.contains("BRK.B is IBKR's BRK B (conid 72063691); matched by contract id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("The position BRK B is the targets' BRK.B"),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!((orders[0].conid, orders[0].side), (BRK_CONID, Side::Buy));
+    // 10,000 cash at 480: 20 shares.
+    assert_eq!(orders[0].quantity, Decimal::from(20));
+    assert!(orders[0].c_oid.as_deref().unwrap().contains("-B-BRK_B-20"));
+
+    // Another quantity the next run: the working order (IBKR's `BRK B`) is the same contract.
+    let (code, _, stderr) = live.run(
+        "trade",
+        &["--yes", "--targets", &targets, "--cash", "5000"],
+        "",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("an earlier pbal order is still working: BUY 20 BRK B")
+            && stderr.contains("Nothing new was placed for BRK.B"),
+        "{stderr}"
+    );
+    assert_eq!(live.gateway.orders().len(), 1);
+}
+
+/// Targets IBKR does not know, or that several contracts answer to, are all named before
+/// anything else happens, with what to do.
+#[test]
+fn unresolvable_and_ambiguous_targets_are_named() {
+    let live = Live::new(
+        with_brk()
+            .contract(pbal_fake_gateway::Contract::new(
+                900_003, "TWIN", "NYSE", "USD",
+            ))
+            .contract(pbal_fake_gateway::Contract::new(
+                900_004, "TWIN", "NASDAQ", "USD",
+            )),
+    );
+    let targets = live
+        .pbal
+        .write("t.toml", "\"BRK/B\" = 40\n\"ZZZ.A\" = 30\nTWIN = 30\n");
+    let (code, _, stderr) = live.run(
+        "trade",
+        &["--dry-run", "--targets", &targets.display().to_string()],
+        "",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot match the targets to IBKR contracts")
+            && stderr
+                .contains("ZZZ.A: IBKR lists no stock contract for it (searched as ZZZ.A, ZZZ A)")
+            && stderr.contains("TWIN matches several contracts")
+            && stderr.contains("conid 900003")
+            && stderr.contains("conid 900004")
+            && stderr.contains("`conid = N`")
+            && !stderr.contains("BRK"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
+}

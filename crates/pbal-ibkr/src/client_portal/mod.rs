@@ -36,7 +36,7 @@ pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
-pub use market::ContractRules;
+pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{
     DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
 };

@@ -80,7 +80,7 @@ pub struct LedgerEntry {
 pub struct ContractCandidate {
     /// Contract id.
     pub conid: String,
-    /// Symbol.
+    /// Symbol as IBKR spells it (`BRK B`, whatever spelling was asked for).
     pub symbol: String,
     /// Company or fund name.
     pub name: String,

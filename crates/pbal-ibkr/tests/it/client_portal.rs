@@ -81,9 +81,18 @@ async fn ambiguous_symbols_list_their_candidates() {
             .contract(Contract::new(900_001, "SHOP", "NYSE", "USD").named("SHOPIFY INC"))
             .contract(Contract::new(900_002, "SHOP", "TSE", "CAD").named("SHOPIFY INC"))
             .contract(Contract::new(900_003, "TWIN", "NYSE", "USD").named("TWIN A"))
-            .contract(Contract::new(900_004, "TWIN", "NASDAQ", "USD").named("TWIN B")),
+            .contract(Contract::new(900_004, "TWIN", "NASDAQ", "USD").named("TWIN B"))
+            .contract(Contract::new(72_063_691, "BRK B", "NYSE", "USD").named("BERKSHIRE HATH-B")),
     );
     let client = client(&gateway);
+    // IBKR spells the share class with a space: `BRK.B` and `BRK/B` find it, in IBKR's spelling.
+    for asked in ["BRK.B", "BRK/B", "brk b"] {
+        let brk = client.resolve_conid(asked).await.unwrap();
+        assert_eq!(
+            (brk.conid.as_str(), brk.symbol.as_str()),
+            ("72063691", "BRK B")
+        );
+    }
     // One US listing among several: that one.
     let shop = client.resolve_conid("SHOP").await.unwrap();
     assert_eq!(shop.conid, "900001");
