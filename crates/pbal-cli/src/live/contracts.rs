@@ -138,27 +138,28 @@ async fn rename_positions(
     for index in 0..statement.positions.len() {
         let position = &statement.positions[index];
         let held = position.symbol.clone();
-        let target = match &position.conid {
-            Some(conid) => named
+        let target = if let Some(conid) = &position.conid {
+            named
                 .iter()
                 .find(|(_, c)| *c == conid)
-                .map(|(s, _)| s.clone()),
-            None => {
-                let Some((symbol, conid)) = named
-                    .iter()
-                    .find(|(s, _)| **s != held && same_symbol(s, &held))
-                else {
-                    continue;
-                };
-                match gateway.resolve_conid(&held).await {
-                    Ok(found) if &found.conid == conid => {
-                        statement.positions[index].conid = Some(conid.clone());
-                        Some(symbol.clone())
-                    }
-                    Ok(_) | Err(GatewayError::UnknownSymbol { .. }) => None,
-                    Err(GatewayError::AmbiguousSymbol { .. }) => None,
-                    Err(other) => return Err(other.into()),
+                .map(|(s, _)| s.clone())
+        } else {
+            let Some((symbol, conid)) = named
+                .iter()
+                .find(|(s, _)| **s != held && same_symbol(s, &held))
+            else {
+                continue;
+            };
+            match gateway.resolve_conid(&held).await {
+                Ok(found) if &found.conid == conid => {
+                    statement.positions[index].conid = Some(conid.clone());
+                    Some(symbol.clone())
                 }
+                Ok(_)
+                | Err(GatewayError::UnknownSymbol { .. } | GatewayError::AmbiguousSymbol { .. }) => {
+                    None
+                }
+                Err(other) => return Err(other.into()),
             }
         };
         let position = &mut statement.positions[index];

@@ -108,10 +108,8 @@ fn progress(outcome: &Outcome) -> String {
         .map(|p| format!(" @ {}", p.normalize()))
         .unwrap_or_default();
     format!(
-        "  {} {} {}: {} ({} filled{price})",
-        outcome.order.ticket.side.as_str(),
-        outcome.order.ticket.quantity.normalize(),
-        outcome.order.ticket.symbol,
+        "  {}: {} ({} filled{price})",
+        outcome.order.describe(),
         outcome.status,
         outcome.filled.normalize()
     )

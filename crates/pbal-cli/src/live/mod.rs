@@ -5,6 +5,7 @@ mod args;
 mod cancel;
 mod connect;
 mod contracts;
+mod convert;
 mod currency;
 mod fills;
 mod market;

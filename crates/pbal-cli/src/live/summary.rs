@@ -36,13 +36,7 @@ pub(crate) struct Summary {
 }
 
 fn line(order: &PlannedOrder) -> String {
-    let t = &order.ticket;
-    format!(
-        "{} {} {}",
-        t.side.as_str(),
-        t.quantity.normalize(),
-        t.symbol
-    )
+    order.describe()
 }
 
 impl Summary {

@@ -22,7 +22,7 @@ use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
-use super::{contracts, currency, market};
+use super::{contracts, convert, currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
@@ -127,40 +127,98 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &mut contract_rules,
     )
     .await?;
-    if let Some(max) = args.max_order
-        && let Some(big) = planned.iter().find(|o| o.amount > max)
-    {
-        bail!(
-            "refusing: the {} {} {} order is worth {}, above --max-order {max}. Nothing was placed",
-            big.ticket.side.as_str(),
-            big.ticket.quantity.normalize(),
-            big.ticket.symbol,
-            big.amount.round_dp(2)
-        );
-    }
-
-    let previews = preview_all(&conn.gateway, &planned).await?;
-    say(&preview_table(&planned, &previews));
-    let cash_now = statement.cash_in_base(&selection)?;
-    let deferred = check_previews(&planned, &previews, cash_now)?;
-    if !deferred.is_empty() {
-        say(&format!(
-            "IBKR's preview refuses the buy of {} for lack of cash today. That is expected: the \
-             planned sells pay for it. pbal places the sells first, waits for their fills and \
-             for the ledger to show the proceeds, then previews the buys again and places them \
-             only if IBKR accepts them.",
-            deferred.join(", ")
-        ));
-    }
-    let policy = question_policy(args);
-    say(&questions_line(&policy));
     let short = currency::shortfalls(
         &plan.trades,
         &holdings.instruments,
         &statement.cash,
         holdings.base_currency.as_deref(),
     );
-    let currency_problem = (!short.is_empty()).then(|| currency::explain(&short));
+    let conversions = if args.convert_currency && !short.is_empty() {
+        let balances = currency::balances(
+            &plan.trades,
+            &holdings.instruments,
+            &statement.cash,
+            holdings.base_currency.as_deref(),
+        );
+        let base = holdings
+            .base_currency
+            .as_deref()
+            .or(conn.base_currency.as_deref());
+        convert::plan(&conn, &book, &short, &balances, base).await?
+    } else {
+        Vec::new()
+    };
+    let conversion_orders: Vec<PlannedOrder> =
+        conversions.iter().map(|c| c.order.clone()).collect();
+    if let Some(max) = args.max_order
+        && let Some(big) = conversion_orders
+            .iter()
+            .chain(&planned)
+            .find(|o| o.amount > max)
+    {
+        bail!(
+            "refusing: the {} order is worth {}, above --max-order {max}. Nothing was placed",
+            big.describe(),
+            big.amount.round_dp(2)
+        );
+    }
+    if !conversions.is_empty() {
+        let described: Vec<_> = conversions
+            .iter()
+            .map(|c| {
+                (
+                    c.conversion.clone(),
+                    format!("{} {}", c.order.ticket.side.as_str(), c.order.ticket.symbol),
+                )
+            })
+            .collect();
+        say(&currency::describe(&described));
+    }
+
+    let conversion_previews = preview_all(&conn.gateway, &conversion_orders).await?;
+    let previews = preview_all(&conn.gateway, &planned).await?;
+    say(&preview_table(
+        &[conversion_orders.as_slice(), planned.as_slice()].concat(),
+        &[conversion_previews.as_slice(), previews.as_slice()].concat(),
+    ));
+    if let Some((order, preview)) = conversion_orders
+        .iter()
+        .zip(&conversion_previews)
+        .find(|(_, p)| p.error.is_some())
+    {
+        bail!(
+            "IBKR's preview rejects the currency conversion ({}): {}. Nothing was placed",
+            order.describe(),
+            preview.error.as_deref().unwrap_or_default()
+        );
+    }
+    let cash_now = statement.cash_in_base(&selection)?;
+    let converted: BTreeSet<&str> = conversions
+        .iter()
+        .map(|c| c.conversion.to.as_str())
+        .collect();
+    let currency_of = |symbol: &str| {
+        holdings
+            .instruments
+            .get(symbol)
+            .and_then(|i| i.currency.clone())
+    };
+    let deferred = check_previews(&planned, &previews, cash_now, &|order: &PlannedOrder| {
+        currency_of(&order.ticket.symbol).is_some_and(|c| converted.contains(c.as_str()))
+    })?;
+    if !deferred.is_empty() {
+        say(&format!(
+            "IBKR's preview refuses the buy of {} for lack of cash today. That is expected: the \
+             planned sells (or the currency conversion) pay for it. pbal places the sells first, \
+             waits for their fills and for the ledger to show the proceeds, then previews the \
+             buys again and places them only if IBKR accepts them.",
+            deferred.join(", ")
+        ));
+    }
+    let policy = question_policy(args);
+    say(&questions_line(&policy));
+    let currency_problem =
+        (!short.is_empty() && conversions.is_empty()).then(|| currency::explain(&short));
     if let Some(problem) = &currency_problem {
         say(&format!("Currencies: {problem}."));
     }
@@ -180,7 +238,9 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         bail!("{problem}. Nothing was placed");
     }
     if let Some(problem) = &market_problem
-        && (!halted.is_empty() || !args.queue_for_open)
+        && (!halted.is_empty()
+            || !args.queue_for_open
+            || (!conversions.is_empty() && !plan.trades.iter().any(|t| t.side == Side::Sell)))
     {
         bail!(
             "{problem}. Nothing was placed. Run again when the market is open{}",
@@ -199,12 +259,18 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     for order in &planned {
         states.push(orders::existing(order, &live)?);
     }
+    let mut conversions_now = Vec::new();
+    for conversion in conversions {
+        let state = orders::existing(&conversion.order, &live)?;
+        conversions_now.push((conversion, state));
+    }
+    let conversions = conversions_now;
     if !args.yes {
         super::confirm_keeping_alive(
             &conn.gateway,
             format!(
                 "Type the account id ({account}) to place {} order(s); anything else stops: ",
-                planned.len()
+                planned.len() + conversions.len()
             ),
             account.clone(),
             "placed",
@@ -220,8 +286,23 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 "symbol": t.symbol, "side": t.side.as_str(),
                 "quantity": t.quantity.normalize().to_string(), "price": t.price.to_string(),
             })).collect::<Vec<_>>(),
+            "conversions": conversions.iter().map(|(c, _)| json!({
+                "from": c.conversion.from, "to": c.conversion.to,
+                "amount": c.conversion.amount.normalize().to_string(),
+                "pair": c.order.ticket.symbol, "c_oid": c.order.ticket.c_oid,
+            })).collect::<Vec<_>>(),
         }),
     )?;
+    let conversion_run = convert::Run {
+        conn: &conn,
+        policy: &policy,
+        journal: &journal,
+        timeout: Duration::from_secs(args.fill_timeout),
+    };
+    let converting: Vec<(PlannedOrder, Existing)> = conversions
+        .iter()
+        .map(|(c, e)| (c.order.clone(), e.clone()))
+        .collect();
 
     let timeout = Duration::from_secs(args.fill_timeout);
     let (sells, buys): (Vec<_>, Vec<_>) = planned
@@ -238,7 +319,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         } else {
             (
                 sells,
-                buys,
+                [converting.as_slice(), buys.as_slice()].concat(),
                 "left for later: they need the sells' proceeds; run `pbal trade` again after \
                  the open, once the sells have filled",
             )
@@ -270,7 +351,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 &mut summary,
                 &placement,
                 failure,
-                &buys,
+                &[converting.as_slice(), buys.as_slice()].concat(),
                 "the sells did not all go through",
             );
         }
@@ -279,7 +360,10 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         record_fills(&journal, &outcomes)?;
         summary.waited(&outcomes);
         if outcomes.iter().any(|o| !o.is_filled()) {
-            summary.not_placed(buys.iter().map(|(o, _)| o), "the sells have not all filled");
+            summary.not_placed(
+                converting.iter().chain(&buys).map(|(o, _)| o),
+                "the sells have not all filled",
+            );
             say(&summary.render());
             return Err(summary.incomplete(
                 "the buys were NOT placed because the sells have not all filled; run `pbal \
@@ -299,7 +383,15 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .collect(),
             };
             let raised = proceeds(&outcomes, &state.fx);
-            let ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
+            let mut ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
+            if !conversions.is_empty() {
+                if let Some(stopped) =
+                    convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
+                {
+                    return Err(stopped);
+                }
+                ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
+            }
             let budget = match args.cash {
                 CashArg::Available => ledger_cash,
                 CashArg::Amount(amount) => amount
@@ -349,6 +441,13 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             }
         }
     }
+    if sells.is_empty()
+        && !conversions.is_empty()
+        && let Some(stopped) =
+            convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
+    {
+        return Err(stopped);
+    }
     if !buys.is_empty() {
         say("Placing buys:");
         let (placement, failure) =
@@ -378,7 +477,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
 
 /// Ends the run at a placement failure: exit 1 when nothing was placed at all, otherwise the
 /// summary and exit 3.
-fn stop(
+pub(super) fn stop(
     summary: &mut Summary,
     placement: &Placement,
     failure: Failure,
@@ -493,6 +592,7 @@ fn check_previews(
     planned: &[PlannedOrder],
     previews: &[WhatIf],
     cash_now: Decimal,
+    converted: &dyn Fn(&PlannedOrder) -> bool,
 ) -> Result<Vec<String>> {
     let total = |side: Side| {
         planned
@@ -509,7 +609,10 @@ fn check_previews(
         let Some(error) = preview.error.as_deref() else {
             continue;
         };
-        if order.ticket.side == Side::Buy && covered && is_funding_error(error) {
+        if order.ticket.side == Side::Buy
+            && (covered || converted(order))
+            && is_funding_error(error)
+        {
             deferred.push(order.ticket.symbol.clone());
             continue;
         }
@@ -554,7 +657,7 @@ async fn wait_for_proceeds(
 }
 
 /// Ledger reads (one a second) while waiting for the sells' proceeds.
-const LEDGER_POLLS: u32 = 15;
+pub(super) const LEDGER_POLLS: u32 = 15;
 
 /// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
 async fn read_account(
@@ -719,22 +822,22 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
 }
 
 /// What a placement round did.
-struct Placement {
+pub(super) struct Placement {
     /// IBKR's order ids of the orders placed (or found placed by an earlier run).
-    placed: Vec<(String, PlannedOrder)>,
+    pub(super) placed: Vec<(String, PlannedOrder)>,
     /// Orders not sent because pbal stopped before them.
     unsent: Vec<PlannedOrder>,
 }
 
 /// The order pbal stopped at, and why.
-struct Failure {
+pub(super) struct Failure {
     order: PlannedOrder,
     error: anyhow::Error,
 }
 
 /// Places each order not placed before. Stops at the first refusal (what was placed stays
 /// placed and is in the journal): the refusal comes back with what was done.
-async fn place_all(
+pub(super) async fn place_all(
     gateway: &Gateway,
     account: &str,
     orders: &[(PlannedOrder, Existing)],
@@ -744,12 +847,7 @@ async fn place_all(
     let mut placed = Vec::new();
     for (index, (order, existing)) in orders.iter().enumerate() {
         let ticket = &order.ticket;
-        let line = format!(
-            "{} {} {}",
-            ticket.side.as_str(),
-            ticket.quantity.normalize(),
-            ticket.symbol
-        );
+        let line = order.describe();
         if let Existing::Placed(order_id) = existing {
             journal.append(
                 "order_found",
@@ -846,7 +944,7 @@ async fn place_all(
     ))
 }
 
-fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
+pub(super) fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
     for o in outcomes {
         journal.append(
             "fill",
@@ -964,12 +1062,7 @@ fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         table.add_row([
-            format!(
-                "{} {} {}",
-                t.side.as_str(),
-                t.quantity.normalize(),
-                t.symbol
-            ),
+            order.describe(),
             kind,
             t.c_oid.clone(),
             preview
@@ -988,7 +1081,7 @@ fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
     format!("IBKR's preview (whatif) of each order:\n{table}")
 }
 
-fn say(text: &str) {
+pub(super) fn say(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", text.trim_end());
 }

@@ -978,10 +978,145 @@ fn a_buy_overdrawing_a_currency_stops_before_placing() {
     let (code, _, stderr) = live.run("trade", &["--yes"], "");
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("IBKR would lend the difference") && stderr.contains("Nothing was placed"),
+        stderr.contains("IBKR would lend the difference")
+            && stderr.contains("Run with --convert-currency")
+            && stderr.contains("Nothing was placed"),
         "{stderr}"
     );
     assert_eq!(live.order_posts(), 0);
+}
+
+/// IBKR's EUR.USD pair (IDEALPRO) in the fake, and a EUR ETF held with no EUR cash.
+const EUR_USD: i64 = 12_087_792;
+
+fn with_eur_etf() -> Setup {
+    fast()
+        .contract(pbal_fake_gateway::Contract::new(555, "EXS1", "IBIS", "EUR"))
+        .contract(pbal_fake_gateway::Contract::cash_pair(
+            EUR_USD, "EUR", "USD",
+        ))
+        .exchange_rate("EUR", Decimal::new(11, 1))
+        .price(555, Decimal::from(100))
+        .price(EUR_USD, Decimal::new(11, 1))
+        .position(ACCOUNT, 555, Decimal::from(10), Decimal::from(90))
+}
+
+fn conversions(live: &Live) -> Vec<pbal_fake_gateway::OrderRecord> {
+    live.gateway
+        .orders()
+        .into_iter()
+        .filter(|o| o.currency_conversion)
+        .collect()
+}
+
+/// `--convert-currency`: the conversion is in the plan and the preview, placed before the
+/// buys as IBKR documents it (`isCcyConv`, the amount in `fxQty`, no `quantity`), its fill
+/// awaited and the ledger read again; no currency ends below zero.
+#[test]
+fn convert_currency_places_the_conversion_before_the_buys() {
+    let live = Live::new(with_eur_etf());
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Currency conversions (--convert-currency), placed before the buys:")
+            && stdout.contains("to EUR (BUY EUR.USD, IDEALPRO): about EUR")
+            && stdout.contains("at about 1.1 USD per EUR"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| convert USD "),
+        "the preview shows it: {stdout}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("The ledger shows the converted cash."),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert!(orders[0].currency_conversion, "converted first: {orders:?}");
+    assert_eq!((orders[0].conid, orders[0].side), (EUR_USD, Side::Buy));
+    assert_eq!(conversions(&live).len(), 1);
+    assert!(
+        orders[1..]
+            .iter()
+            .all(|o| !o.currency_conversion && o.side == Side::Buy)
+    );
+    assert!(orders.iter().any(|o| o.conid == 555), "{orders:?}");
+    let body = live
+        .gateway
+        .requests()
+        .into_iter()
+        .find(|r| {
+            r.path.ends_with("/orders")
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["orders"][0]["isCcyConv"] == true)
+        })
+        .and_then(|r| r.body)
+        .unwrap();
+    let order = &body["orders"][0];
+    assert!(
+        order.get("quantity").is_none() && order["fxQty"].is_number(),
+        "{order}"
+    );
+    assert!(
+        order["cOID"].as_str().unwrap().starts_with("pbal-"),
+        "{order}"
+    );
+    for currency in ["EUR", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+    assert_eq!(live.events().last().map(String::as_str), Some("rebalance"));
+}
+
+/// A crash after IBKR accepted the conversion: the next run finds it by its client order id
+/// (still working) or sees the converted cash (filled), and never converts twice.
+#[test]
+fn a_rerun_after_a_lost_conversion_answer_does_not_convert_twice() {
+    for fills in [FillMode::Manual, FillMode::Immediate] {
+        let live = Live::new(with_eur_etf().fills(fills));
+        live.gateway.inject(Fault::HangAfterAccept { times: 1 });
+        let args = [
+            "--yes",
+            "--convert-currency",
+            "--request-timeout",
+            "2",
+            "--fill-timeout",
+            "2",
+        ];
+        let (code, _, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("may have been placed"), "{stderr}");
+        assert_eq!(
+            live.gateway.orders().len(),
+            1,
+            "only the conversion was sent"
+        );
+
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(conversions(&live).len(), 1, "converted twice: {stdout}");
+        if fills == FillMode::Manual {
+            assert_eq!(code, 3, "{stdout}\n{stderr}");
+            assert!(stdout.contains("placed by an earlier run"), "{stdout}");
+            assert!(
+                stderr.contains("the currency conversion has not filled"),
+                "{stderr}"
+            );
+            assert_eq!(
+                live.gateway.orders().len(),
+                1,
+                "no buy before the conversion fills"
+            );
+        } else {
+            assert_eq!(code, 0, "{stdout}\n{stderr}");
+            assert!(!stdout.contains("Currency conversions"), "{stdout}");
+            assert!(live.gateway.ledger_cash(ACCOUNT, "EUR") >= Decimal::ZERO);
+        }
+    }
 }
 
 /// `--fractional` only for contracts whose rules allow fractions: otherwise pbal stops before

@@ -11,7 +11,8 @@ use super::client::Gateway;
 use super::error::GatewayError;
 use super::json;
 use super::pacing::Limited;
-use super::types::{ContractCandidate, Quote};
+use super::types::{ContractCandidate, CurrencyPair, Quote};
+use pbal_core::Side;
 
 /// Snapshot fields: last, bid, ask, close, prior close, availability.
 const SNAPSHOT_FIELDS: &str = "31,84,86,7296,7741,6509";
@@ -95,6 +96,39 @@ impl Gateway {
             }
         }
         Ok(candidates)
+    }
+
+    /// The `CASH` pair that converts `from` into `to`: `TO.FROM` bought, else `FROM.TO` sold
+    /// (IBKR lists each pair once, in market convention: EUR.USD, USD.JPY), found with
+    /// `secdef/search` and `secType=CASH`.
+    ///
+    /// # Errors
+    /// [`GatewayError::NoCurrencyPair`], transport and session errors.
+    pub async fn currency_pair(&self, from: &str, to: &str) -> Result<CurrencyPair, GatewayError> {
+        self.prime_iserver().await?;
+        let (from, to) = (from.to_ascii_uppercase(), to.to_ascii_uppercase());
+        for (symbol, side) in [
+            (format!("{to}.{from}"), Side::Buy),
+            (format!("{from}.{to}"), Side::Sell),
+        ] {
+            let query = [("symbol", symbol.clone()), ("secType", "CASH".to_owned())];
+            let value = self.get("iserver/secdef/search", &query, None).await?;
+            check_error("GET iserver/secdef/search", &value)?;
+            let found = value.as_array().into_iter().flatten().find(|row| {
+                json::text(row.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(&symbol))
+                    && has_section(row, "CASH")
+            });
+            if let Some(conid) = found.and_then(|row| json::text(row.get("conid"))) {
+                return Ok(CurrencyPair {
+                    conid,
+                    symbol,
+                    from,
+                    to,
+                    side,
+                });
+            }
+        }
+        Err(GatewayError::NoCurrencyPair { from, to })
     }
 
     /// `GET /trsrv/stocks`: the conid when exactly one US contract carries the symbol.

@@ -43,9 +43,9 @@ pub use orders::{
 pub use pacing::PacingConfig;
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
-    AuthStatus, BrokerageAccounts, ContractCandidate, GatewayPosition, LedgerEntry, LiveOrder,
-    MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote,
-    WhatIf, is_final_status,
+    AuthStatus, BrokerageAccounts, ContractCandidate, CurrencyPair, GatewayPosition, LedgerEntry,
+    LiveOrder, MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed,
+    PortfolioAccount, Quote, WhatIf, is_final_status,
 };
 
 use crate::{CashBalance, Position, Statement};

@@ -290,13 +290,22 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
     order.insert("acctId".into(), json!(ticket.account));
     order.insert("conid".into(), json!(conid));
     order.insert("side".into(), json!(ticket.side.as_str()));
-    order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
+    if ticket.currency_conversion {
+        // "fxQty: ... can only be used for Currency Conversion Orders. When using 'fxQty'
+        // don't specify 'quantity'" (IBKR's Place Order documentation).
+        order.insert("isCcyConv".into(), json!(true));
+        order.insert("fxQty".into(), Value::Number(number(ticket.quantity)?));
+    } else {
+        order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
+    }
     order.insert("tif".into(), json!("DAY"));
     if purpose == Purpose::Place {
         order.insert("cOID".into(), json!(ticket.c_oid));
     }
     order.insert("outsideRTH".into(), json!(false));
-    order.insert("ticker".into(), json!(ticket.symbol));
+    if !ticket.currency_conversion {
+        order.insert("ticker".into(), json!(ticket.symbol));
+    }
     match ticket.kind {
         OrderKind::Market => {
             order.insert("orderType".into(), json!("MKT"));
@@ -415,12 +424,36 @@ mod tests {
             kind: OrderKind::Market,
             c_oid: "pbal-x".to_owned(),
             manual_order_time: None,
+            currency_conversion: false,
         };
         let preview = order_json(&ticket, Purpose::Preview).unwrap();
         let place = order_json(&ticket, Purpose::Place).unwrap();
         assert!(preview.get("cOID").is_none());
         assert_eq!(place["cOID"], "pbal-x");
         assert!(preview.get("referrer").is_none() && place.get("referrer").is_none());
+        assert!(place.get("isCcyConv").is_none() && place.get("fxQty").is_none());
+        assert_eq!(place["quantity"], 10);
+    }
+
+    #[test]
+    fn a_currency_conversion_sends_fx_qty_and_no_quantity() {
+        let ticket = OrderTicket {
+            account: "DU1".to_owned(),
+            conid: "12087792".to_owned(),
+            symbol: "EUR.USD".to_owned(),
+            side: pbal_core::Side::Buy,
+            quantity: Decimal::new(66_67, 2),
+            kind: OrderKind::Market,
+            c_oid: "pbal-fx".to_owned(),
+            manual_order_time: None,
+            currency_conversion: true,
+        };
+        let place = order_json(&ticket, Purpose::Place).unwrap();
+        assert_eq!(place["isCcyConv"], true);
+        assert_eq!(place["fxQty"].to_string(), "66.67");
+        assert!(place.get("quantity").is_none(), "{place}");
+        assert_eq!(place["conid"], 12_087_792);
+        assert_eq!(place["cOID"], "pbal-fx");
     }
 
     #[test]

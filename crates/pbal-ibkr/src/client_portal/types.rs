@@ -192,7 +192,8 @@ pub struct OrderTicket {
     pub symbol: String,
     /// Buy or sell.
     pub side: pbal_core::Side,
-    /// Whole shares (or the fractional step the contract allows).
+    /// Whole shares (or the fractional step the contract allows); for a currency conversion,
+    /// the amount of the currency converted from.
     pub quantity: Decimal,
     /// Market or limit.
     pub kind: OrderKind,
@@ -201,6 +202,28 @@ pub struct OrderTicket {
     /// Orders of this account must carry `manualOrderTime`.
     #[serde(skip)]
     pub manual_order_time: Option<i64>,
+    /// A currency conversion on a `CASH` pair ([`CurrencyPair`]): sent with `isCcyConv: true`
+    /// and `quantity` as `fxQty`, the amount converted from (IBKR: "To specify the amount of
+    /// currency you want to transfer FROM use fxQty").
+    pub currency_conversion: bool,
+}
+
+/// A currency pair IBKR trades (`CASH`, e.g. `EUR.USD` on IDEALPRO) and the side of the
+/// conversion from one of its currencies into the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CurrencyPair {
+    /// Contract id of the pair.
+    pub conid: String,
+    /// The pair as IBKR names it, `BASE.QUOTE` (`EUR.USD`).
+    pub symbol: String,
+    /// The currency converted from.
+    pub from: String,
+    /// The currency converted into.
+    pub to: String,
+    /// Buy when `to` is the pair's base currency (buying EUR.USD pays USD for EUR), sell when
+    /// it is the quote currency.
+    pub side: pbal_core::Side,
 }
 
 /// What happened to a placement.

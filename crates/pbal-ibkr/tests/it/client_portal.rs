@@ -36,6 +36,7 @@ fn ticket(c_oid: &str) -> OrderTicket {
         kind: OrderKind::Limit(dec!(291.00)),
         c_oid: c_oid.to_owned(),
         manual_order_time: None,
+        currency_conversion: false,
     }
 }
 
