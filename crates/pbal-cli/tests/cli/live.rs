@@ -1073,6 +1073,29 @@ fn convert_currency_places_the_conversion_before_the_buys() {
     assert_eq!(live.events().last().map(String::as_str), Some("rebalance"));
 }
 
+/// With sells, the conversion waits for their fills (their proceeds may be what it converts)
+/// and goes before the buys.
+#[test]
+fn convert_currency_after_the_sells_before_the_buys() {
+    let live = Live::new(with_eur_etf().fills(FillMode::AfterStatusPolls(1)));
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--yes", "--convert-currency", "-s", "full", "--cash", "0"],
+        "",
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    let conversion = orders.iter().position(|o| o.currency_conversion).unwrap();
+    assert!(conversion > 0, "no sells before it: {orders:?}");
+    assert!(orders[..conversion].iter().all(|o| o.side == Side::Sell), "{orders:?}");
+    assert!(orders[conversion + 1..].iter().all(|o| o.side == Side::Buy && !o.currency_conversion));
+    assert!(orders[conversion + 1..].iter().any(|o| o.conid == 555), "{orders:?}");
+    for currency in ["EUR", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+}
+
 /// A crash after IBKR accepted the conversion: the next run finds it by its client order id
 /// (still working) or sees the converted cash (filled), and never converts twice.
 #[test]
