@@ -12,6 +12,7 @@ mod lagrange;
 mod options;
 mod plan;
 mod portfolio;
+mod replan;
 mod search;
 mod substitutes;
 mod target;
@@ -31,6 +32,7 @@ pub use plan::{
     CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,
 };
 pub use portfolio::{Holding, Lot, Portfolio};
+pub use replan::replan_buys;
 pub use substitutes::{Substitution, substitute_blocked};
 pub use target::Targets;
 pub use tax::{LotOrder, LotSale, Realized, is_long_term, realize};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
-use pbal_core::{Plan, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
+use pbal_core::{Plan, PlanOptions, Portfolio, Side, Targets, Trade};
 use pbal_ibkr::client_portal::{
     self, Gateway, MarketState, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
 };
@@ -988,53 +988,23 @@ fn proceeds(outcomes: &[Outcome], fx: &BTreeMap<String, Decimal>) -> Decimal {
         .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum))
 }
 
-/// The buys again, for the portfolio after the sells and the cash they really raised: never
-/// more of a symbol than the plan the user confirmed, never a symbol it did not show.
+/// The buys again, for the portfolio after the sells and the cash they really raised
+/// (pbal-core's `replan_buys`: never more of a symbol than the plan the user confirmed, never
+/// a symbol it did not show, never more than `budget`).
 fn replan_buys(state: &Planned, sells: &[Outcome], budget: Decimal) -> Result<Vec<Trade>> {
-    let mut holdings = state.portfolio.holdings().to_vec();
-    for sold in sells {
-        if let Some(h) = holdings
-            .iter_mut()
-            .find(|h| h.symbol == sold.order.ticket.symbol)
-        {
-            h.quantity = (h.quantity - sold.filled).max(Decimal::ZERO);
-            h.value = h.quantity * h.price;
-            h.lots.clear();
-        }
-    }
-    let portfolio = Portfolio::new(holdings)?;
-    let options = PlanOptions {
-        strategy: Strategy::BuyOnly,
-        bands: None,
-        ..state.options.clone()
-    };
-    let shown: BTreeMap<&str, Decimal> = state
-        .plan
-        .trades
+    let sold: Vec<(&str, Decimal)> = sells
         .iter()
-        .filter(|t| t.side == Side::Buy)
-        .map(|t| (t.symbol.as_str(), t.quantity))
+        .map(|o| (o.order.ticket.symbol.as_str(), o.filled))
         .collect();
-    let replanned = pbal_core::plan(
-        &portfolio,
+    pbal_core::replan_buys(
+        &state.portfolio,
         &state.targets,
-        budget.max(Decimal::ZERO),
-        &options,
+        &state.options,
+        &state.plan.trades,
+        &sold,
+        budget,
     )
-    .context("cannot re-plan the buys")?;
-    Ok(replanned
-        .trades
-        .into_iter()
-        .filter(|t| t.side == Side::Buy)
-        .filter_map(|mut t| {
-            let cap = *shown.get(t.symbol.as_str())?;
-            if t.quantity > cap {
-                t.quantity = cap;
-                t.amount = cap * t.price;
-            }
-            (!t.quantity.is_zero()).then_some(t)
-        })
-        .collect())
+    .context("cannot re-plan the buys")
 }
 
 fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {

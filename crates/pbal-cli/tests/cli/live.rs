@@ -1087,9 +1087,19 @@ fn convert_currency_after_the_sells_before_the_buys() {
     let orders = live.gateway.orders();
     let conversion = orders.iter().position(|o| o.currency_conversion).unwrap();
     assert!(conversion > 0, "no sells before it: {orders:?}");
-    assert!(orders[..conversion].iter().all(|o| o.side == Side::Sell), "{orders:?}");
-    assert!(orders[conversion + 1..].iter().all(|o| o.side == Side::Buy && !o.currency_conversion));
-    assert!(orders[conversion + 1..].iter().any(|o| o.conid == 555), "{orders:?}");
+    assert!(
+        orders[..conversion].iter().all(|o| o.side == Side::Sell),
+        "{orders:?}"
+    );
+    assert!(
+        orders[conversion + 1..]
+            .iter()
+            .all(|o| o.side == Side::Buy && !o.currency_conversion)
+    );
+    assert!(
+        orders[conversion + 1..].iter().any(|o| o.conid == 555),
+        "{orders:?}"
+    );
     for currency in ["EUR", "USD"] {
         let cash = live.gateway.ledger_cash(ACCOUNT, currency);
         assert!(cash >= Decimal::ZERO, "{currency} {cash}");

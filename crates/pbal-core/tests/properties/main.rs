@@ -3,6 +3,7 @@ mod backtest;
 mod bands;
 mod household;
 mod oracle;
+mod replan;
 mod seed;
 mod tax;
 mod wash_sale;
