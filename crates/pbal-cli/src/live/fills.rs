@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use pbal_ibkr::client_portal::{Gateway, is_final_status};
+use pbal_ibkr::client_portal::{Gateway, OrderState};
 use rust_decimal::Decimal;
 use tokio::time::Instant;
 
@@ -15,14 +15,14 @@ use crate::output::warn;
 pub(crate) struct Outcome {
     pub(crate) order_id: String,
     pub(crate) order: PlannedOrder,
-    pub(crate) status: String,
+    pub(crate) status: OrderState,
     pub(crate) filled: Decimal,
     pub(crate) average_price: Option<Decimal>,
 }
 
 impl Outcome {
     pub(crate) fn is_filled(&self) -> bool {
-        self.status.eq_ignore_ascii_case("filled")
+        self.status.is_filled()
     }
 }
 
@@ -38,7 +38,7 @@ pub(crate) async fn wait(
         .map(|(order_id, order)| Outcome {
             order_id,
             order,
-            status: "Submitted".to_owned(),
+            status: OrderState::Submitted,
             filled: Decimal::ZERO,
             average_price: None,
         })
@@ -57,7 +57,7 @@ pub(crate) async fn wait(
             }
             next_tickle = Instant::now() + super::KEEPALIVE;
         }
-        for outcome in outcomes.iter_mut().filter(|o| !is_final_status(&o.status)) {
+        for outcome in outcomes.iter_mut().filter(|o| !o.status.is_final()) {
             let before = (outcome.status.clone(), outcome.filled);
             match gateway.order_status(&outcome.order_id).await {
                 Ok(status) => {
@@ -83,10 +83,7 @@ pub(crate) async fn wait(
                 spinner.println(&progress(outcome));
             }
         }
-        let open = outcomes
-            .iter()
-            .filter(|o| !is_final_status(&o.status))
-            .count();
+        let open = outcomes.iter().filter(|o| !o.status.is_final()).count();
         if open == 0 {
             return Ok(outcomes);
         }

@@ -295,7 +295,7 @@ mod guard {
             conid: conid.map(str::to_owned),
             symbol: ticker.to_owned(),
             side: "BUY".to_owned(),
-            status: "Submitted".to_owned(),
+            status: pbal_ibkr::client_portal::OrderState::Submitted,
             quantity: Some(dec!(2)),
             filled: Some(dec!(0)),
             average_price: None,

@@ -21,6 +21,7 @@ mod config;
 mod error;
 mod json;
 mod market;
+mod order_state;
 mod orders;
 mod pacing;
 mod session;
@@ -44,8 +45,8 @@ pub use pacing::PacingConfig;
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, CurrencyPair, GatewayPosition, LedgerEntry,
-    LiveOrder, MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed,
-    PortfolioAccount, Quote, WhatIf, is_final_status,
+    LiveOrder, MarketState, OrderKind, OrderState, OrderStatus, OrderTicket, PlaceEvent, Placed,
+    PortfolioAccount, Quote, WhatIf,
 };
 
 use crate::{CashBalance, Position, Statement};

@@ -12,7 +12,9 @@ use super::client::{Gateway, Retry, shown_endpoint};
 use super::error::GatewayError;
 use super::json;
 use super::pacing::Limited;
-use super::types::{LiveOrder, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf};
+use super::types::{
+    LiveOrder, OrderKind, OrderState, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf,
+};
 
 /// Questions pbal confirms by default: informational notices about the order type, which
 /// say nothing about this account's own limits (reference §4):
@@ -246,7 +248,7 @@ impl Gateway {
         let value = self.get(&path, &[], None).await?;
         check_error(&path, &value)?;
         Ok(OrderStatus {
-            status: json::text(value.get("order_status")).unwrap_or_default(),
+            status: OrderState::parse(&json::text(value.get("order_status")).unwrap_or_default()),
             filled: json::decimal(value.get("cum_fill")),
             total: json::decimal(value.get("total_size")),
             average_price: json::decimal(value.get("average_price")),
@@ -324,7 +326,7 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
 enum PlaceReply {
     Accepted {
         order_id: String,
-        status: String,
+        status: OrderState,
     },
     Question {
         id: String,
@@ -369,7 +371,9 @@ fn parse_place_reply(value: &Value) -> PlaceReply {
         if let Some(order_id) = json::text(item.get("order_id")) {
             return PlaceReply::Accepted {
                 order_id,
-                status: json::text(item.get("order_status")).unwrap_or_default(),
+                status: OrderState::parse(
+                    &json::text(item.get("order_status")).unwrap_or_default(),
+                ),
             };
         }
     }
@@ -402,7 +406,7 @@ fn parse_live_order(row: &Value) -> Option<LiveOrder> {
             "S" => "SELL".to_owned(),
             _ => side,
         },
-        status: json::text(row.get("status")).unwrap_or_default(),
+        status: OrderState::parse(&json::text(row.get("status")).unwrap_or_default()),
         quantity: json::decimal(row.get("totalSize")),
         filled: json::decimal(row.get("filledQuantity")),
         average_price: json::decimal(row.get("avgPrice")),

@@ -4,6 +4,8 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub use super::order_state::OrderState;
+
 /// `POST /iserver/auth/status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuthStatus {
@@ -233,8 +235,8 @@ pub enum Placed {
     Accepted {
         /// IBKR's order id.
         order_id: String,
-        /// Status at acceptance (e.g. `PreSubmitted`).
-        status: String,
+        /// State at acceptance (e.g. `PreSubmitted`).
+        status: OrderState,
     },
     /// IBKR already has an order with this client order id (an earlier run placed it).
     AlreadyRegistered,
@@ -275,8 +277,8 @@ pub struct LiveOrder {
     pub symbol: String,
     /// BUY or SELL.
     pub side: String,
-    /// Status (PreSubmitted, Submitted, Filled, Cancelled, …).
-    pub status: String,
+    /// State (PreSubmitted, Submitted, Filled, Cancelled, …).
+    pub status: OrderState,
     /// Total quantity.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub quantity: Option<Decimal>,
@@ -292,31 +294,21 @@ impl LiveOrder {
     /// Filled, cancelled or otherwise finished.
     #[must_use]
     pub fn is_done(&self) -> bool {
-        is_final_status(&self.status)
+        self.status.is_final()
     }
 }
 
 /// `GET /iserver/account/order/status/{id}`.
 #[derive(Debug, Clone)]
 pub struct OrderStatus {
-    /// Status.
-    pub status: String,
+    /// State.
+    pub status: OrderState,
     /// Cumulative filled quantity.
     pub filled: Option<Decimal>,
     /// Total size.
     pub total: Option<Decimal>,
     /// Average fill price.
     pub average_price: Option<Decimal>,
-}
-
-/// Statuses after which an order changes no more.
-#[must_use]
-pub fn is_final_status(status: &str) -> bool {
-    let s = status.to_ascii_lowercase();
-    matches!(
-        s.as_str(),
-        "filled" | "cancelled" | "inactive" | "precancelled"
-    )
 }
 
 #[cfg(test)]
