@@ -107,7 +107,7 @@ pub struct TradeArgs {
     pub queue_for_open: bool,
 
     /// When a buy would take a currency balance below zero (IBKR would lend it at interest, or
-    /// refuse it in a cash account), convert the missing amount (plus 1%) from the base
+    /// refuse it in a cash account), convert the missing amount (plus up to 1%) from the base
     /// currency first: a currency conversion order on IBKR's CASH pair (e.g. EUR.USD), shown
     /// with the plan and previewed, placed before the buys (after the sells, whose proceeds it
     /// may use), its fill awaited and the ledger read again. Without it pbal stops before
