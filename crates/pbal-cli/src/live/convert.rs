@@ -110,27 +110,39 @@ pub(crate) async fn run(
         )));
     }
     let mut short = Vec::new();
-    for attempt in 0..LEDGER_POLLS {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        run.conn.gateway.invalidate_portfolio(account).await?;
-        let ledger = run.conn.gateway.ledger(account).await?;
-        short = conversions
-            .iter()
-            .map(|(p, _)| &p.conversion)
-            .filter_map(|c| {
-                let cash = ledger
+    let (_, arrived) = run
+        .conn
+        .gateway
+        .wait_for_ledger(
+            account,
+            LEDGER_POLLS,
+            Duration::from_secs(1),
+            &mut |ledger| {
+                short = conversions
                     .iter()
-                    .find(|e| e.currency == c.to)
-                    .map_or(Decimal::ZERO, |e| e.cash);
-                (cash < c.buys).then(|| format!("{} {} of {} needed", c.to, cash, c.buys))
-            })
-            .collect();
-        if short.is_empty() {
-            say("The ledger shows the converted cash.");
-            return Ok(None);
-        }
+                    .map(|(p, _)| &p.conversion)
+                    .filter_map(|c| {
+                        let cash = ledger
+                            .iter()
+                            .find(|e| e.currency == c.to)
+                            .map_or(Decimal::ZERO, |e| e.cash);
+                        (cash < c.buys).then(|| {
+                            format!(
+                                "{} {} of {} needed",
+                                c.to,
+                                cash.round_dp(2),
+                                c.buys.round_dp(2)
+                            )
+                        })
+                    })
+                    .collect();
+                short.is_empty()
+            },
+        )
+        .await?;
+    if arrived {
+        say("The ledger shows the converted cash.");
+        return Ok(None);
     }
     warn(&format!(
         "after {LEDGER_POLLS} s the ledger shows {}",

@@ -637,15 +637,20 @@ async fn wait_for_proceeds(
         .checked_add(raised.checked_mul(Decimal::new(99, 2)).unwrap_or_default())
         .unwrap_or(before);
     let mut cash = before;
-    for attempt in 0..LEDGER_POLLS {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        conn.gateway.invalidate_portfolio(&conn.account).await?;
-        cash = ledger_cash_in_base(conn, selection).await?;
-        if cash >= expected {
-            return Ok(cash);
-        }
+    let (_, arrived) = conn
+        .gateway
+        .wait_for_ledger(
+            &conn.account,
+            LEDGER_POLLS,
+            Duration::from_secs(1),
+            &mut |ledger| {
+                cash = cash_in_base(conn, selection, ledger).unwrap_or(cash);
+                cash >= expected
+            },
+        )
+        .await?;
+    if arrived {
+        return Ok(cash);
     }
     warn(&format!(
         "after {LEDGER_POLLS} s the ledger shows {} cash, less than the {} expected after the \
@@ -960,8 +965,17 @@ pub(super) fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()
 
 async fn ledger_cash_in_base(conn: &Connection, selection: &AccountSelection) -> Result<Decimal> {
     let ledger = conn.gateway.ledger(&conn.account).await?;
+    cash_in_base(conn, selection, &ledger)
+}
+
+/// The cash a ledger shows, in the base currency.
+fn cash_in_base(
+    conn: &Connection,
+    selection: &AccountSelection,
+    ledger: &[client_portal::LedgerEntry],
+) -> Result<Decimal> {
     let statement =
-        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], &ledger);
+        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], ledger);
     let selection = match selection {
         AccountSelection::Single => AccountSelection::Only(conn.account.clone()),
         other => other.clone(),

@@ -19,12 +19,14 @@ mod certificate;
 mod client;
 mod config;
 mod error;
+mod fills;
 mod json;
 mod market;
 mod order_state;
 mod orders;
 mod pacing;
 mod session;
+mod settle;
 mod tls;
 mod trust;
 mod types;
@@ -37,6 +39,7 @@ pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
+pub use fills::{Fill, FillEvent, FillWait};
 pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{
     DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,

@@ -473,3 +473,82 @@ async fn a_market_order_without_market_data_is_never_confirmed() {
 fn notice(text: &str) {
     eprintln!("{text}");
 }
+
+/// The rebalance's waiting steps as library calls: fills polled to the end with progress
+/// events, the ledger read (cache cleared) until it shows the cash, and a currency pair found
+/// for a conversion with the side that converts in the asked direction.
+#[tokio::test]
+async fn waits_for_fills_and_for_the_ledger_and_finds_currency_pairs() {
+    use pbal_fake_gateway::FillMode;
+    use pbal_ibkr::client_portal::{FillEvent, FillWait, OrderState};
+    let gateway = FakeGateway::start(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .fills(FillMode::AfterStatusPolls(2))
+            .ledger_lag(2)
+            .contract(Contract::cash_pair(12_087_792, "EUR", "USD"))
+            .contract(Contract::cash_pair(15_016_059, "USD", "JPY")),
+    );
+    let client = client(&gateway);
+    let placed = client
+        .place(
+            &ticket("pbal-wait-1"),
+            &QuestionPolicy::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let Placed::Accepted { order_id, status } = placed else {
+        panic!("{placed:?}");
+    };
+    assert_eq!(status, OrderState::PreSubmitted);
+    let mut wait = FillWait::new(Duration::from_secs(20));
+    wait.poll = Duration::from_millis(20);
+    let mut changes = Vec::new();
+    let fills = client
+        .wait_for_fills(
+            ACCOUNT,
+            std::slice::from_ref(&order_id),
+            &wait,
+            &mut |event| {
+                if let FillEvent::Changed(fill) = event {
+                    changes.push(fill.state.clone());
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        fills[0].is_filled() && fills[0].filled == dec!(2),
+        "{fills:?}"
+    );
+    assert_eq!(changes.last(), Some(&OrderState::Filled));
+    // 2 × 291 paid: the ledger shows it only after its lag.
+    let mut reads = 0;
+    let (ledger, arrived) = client
+        .wait_for_ledger(ACCOUNT, 5, Duration::from_millis(10), &mut |ledger| {
+            reads += 1;
+            ledger
+                .iter()
+                .any(|e| e.currency == "USD" && e.cash == dec!(9418))
+        })
+        .await
+        .unwrap();
+    assert!(arrived && reads > 1, "{reads} reads: {ledger:?}");
+
+    let eur = client.currency_pair("USD", "EUR").await.unwrap();
+    assert_eq!(
+        (eur.conid.as_str(), eur.symbol.as_str(), eur.side),
+        ("12087792", "EUR.USD", pbal_core::Side::Buy)
+    );
+    let jpy = client.currency_pair("USD", "JPY").await.unwrap();
+    assert_eq!(
+        (jpy.symbol.as_str(), jpy.side),
+        ("USD.JPY", pbal_core::Side::Sell)
+    );
+    let none = client.currency_pair("USD", "CHF").await.unwrap_err();
+    assert!(
+        matches!(none, GatewayError::NoCurrencyPair { .. }),
+        "{none}"
+    );
+}
