@@ -11,7 +11,8 @@ use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
 use pbal_core::{Plan, PlanOptions, Portfolio, Side, Targets, Trade};
 use pbal_ibkr::client_portal::{
-    self, Gateway, MarketState, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
+    self, Gateway, MarketState, PlaceEvent, PlaceInTurnError, PlacementError, PlacementEvent,
+    QuestionPolicy, Quote, WhatIf, mask_account,
 };
 use pbal_ibkr::{AccountSelection, Statement};
 use rust_decimal::Decimal;
@@ -840,8 +841,9 @@ pub(super) struct Failure {
     error: anyhow::Error,
 }
 
-/// Places each order not placed before. Stops at the first refusal (what was placed stays
-/// placed and is in the journal): the refusal comes back with what was done.
+/// Places each order not placed before (pbal-ibkr's `place_in_turn`), journalling every step
+/// before it happens. Stops at the first refusal (what was placed stays placed and is in the
+/// journal): the refusal comes back with what was done.
 pub(super) async fn place_all(
     gateway: &Gateway,
     account: &str,
@@ -849,103 +851,145 @@ pub(super) async fn place_all(
     policy: &QuestionPolicy,
     journal: &Journal,
 ) -> Result<(Placement, Option<Failure>)> {
-    let mut placed = Vec::new();
-    for (index, (order, existing)) in orders.iter().enumerate() {
-        let ticket = &order.ticket;
-        let line = order.describe();
-        if let Existing::Placed(order_id) = existing {
-            journal.append(
-                "order_found",
-                json!({"c_oid": ticket.c_oid, "order_id": order_id}),
-            )?;
-            say(&format!(
-                "  {line}: placed by an earlier run (order {order_id}); not placed again"
-            ));
-            placed.push((order_id.clone(), order.clone()));
-            continue;
-        }
-        journal.append(
-            "order_sent",
-            json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol, "side": ticket.side.as_str(),
-                   "quantity": ticket.quantity.normalize().to_string()}),
-        )?;
-        let mut events = Vec::new();
-        let result = gateway.place(ticket, policy, &mut |e| events.push(e)).await;
-        for event in events {
-            let (answer, ids, text) = match event {
-                PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
-                PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+    let round: Vec<(client_portal::OrderTicket, Option<String>)> = orders
+        .iter()
+        .map(|(order, existing)| {
+            let before = match existing {
+                Existing::Placed(order_id) => Some(order_id.clone()),
+                Existing::None => None,
             };
-            say(&format!(
-                "  {line}: IBKR asked [{}]: {text} -> {answer}",
-                ids.join(",")
-            ));
-            journal.append(
-                "question",
-                json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer, "text": text}),
-            )?;
-        }
-        let failure = |error: anyhow::Error| -> Result<(Placement, Option<Failure>)> {
-            Ok((
-                Placement {
-                    placed: placed.clone(),
-                    unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
-                },
-                Some(Failure {
-                    order: order.clone(),
-                    error,
-                }),
-            ))
-        };
-        match result {
-            Ok(Placed::Accepted { order_id, status }) => {
-                journal.append(
-                    "order_placed",
-                    json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": status}),
-                )?;
-                say(&format!("  {line}: placed (order {order_id}, {status})"));
-                placed.push((order_id, order.clone()));
-            }
-            Ok(Placed::AlreadyRegistered) => {
-                let live = gateway.live_orders(account).await?;
-                let Some(found) = live
-                    .iter()
-                    .find(|o| o.c_oid.as_deref() == Some(ticket.c_oid.as_str()))
-                else {
-                    return failure(anyhow::anyhow!(
-                        "IBKR already knows order id {} ({line}) but does not list it as a live \
-                         order (cancelled earlier today?); it was not placed again",
-                        ticket.c_oid
+            (order.ticket.clone(), before)
+        })
+        .collect();
+    let line = |index: usize| orders[index].0.describe();
+    let done = gateway
+        .place_in_turn(account, &round, policy, &mut |event| -> Result<()> {
+            match event {
+                PlacementEvent::Found {
+                    index,
+                    ticket,
+                    order_id,
+                } => {
+                    journal.append(
+                        "order_found",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
+                    )?;
+                    say(&format!(
+                        "  {}: placed by an earlier run (order {order_id}); not placed again",
+                        line(index)
                     ));
-                };
-                journal.append(
-                    "order_found",
-                    json!({"c_oid": ticket.c_oid, "order_id": found.order_id}),
-                )?;
-                say(&format!(
-                    "  {line}: already at IBKR (order {}); not placed again",
-                    found.order_id
-                ));
-                placed.push((found.order_id.clone(), order.clone()));
+                }
+                PlacementEvent::Sending { ticket, .. } => journal.append(
+                    "order_sent",
+                    json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol,
+                           "side": ticket.side.as_str(),
+                           "quantity": ticket.quantity.normalize().to_string()}),
+                )?,
+                PlacementEvent::Question {
+                    index,
+                    ticket,
+                    event,
+                } => {
+                    let (answer, ids, text) = match event {
+                        PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
+                        PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+                    };
+                    say(&format!(
+                        "  {}: IBKR asked [{}]: {text} -> {answer}",
+                        line(index),
+                        ids.join(",")
+                    ));
+                    journal.append(
+                        "question",
+                        json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer,
+                               "text": text}),
+                    )?;
+                }
+                PlacementEvent::Placed {
+                    index,
+                    ticket,
+                    order_id,
+                    state,
+                } => {
+                    journal.append(
+                        "order_placed",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
+                    )?;
+                    say(&format!(
+                        "  {}: placed (order {order_id}, {state})",
+                        line(index)
+                    ));
+                }
+                PlacementEvent::AlreadyThere {
+                    index,
+                    ticket,
+                    order_id,
+                } => {
+                    journal.append(
+                        "order_found",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
+                    )?;
+                    say(&format!(
+                        "  {}: already at IBKR (order {order_id}); not placed again",
+                        line(index)
+                    ));
+                }
+                PlacementEvent::Failed { ticket, error, .. } => {
+                    if matches!(error, PlacementError::Gateway(_)) {
+                        journal.append(
+                            "order_failed",
+                            json!({"c_oid": ticket.c_oid, "error": error.to_string()}),
+                        )?;
+                    }
+                }
+                _ => {}
             }
-            Err(e) => {
-                journal.append(
-                    "order_failed",
-                    json!({"c_oid": ticket.c_oid, "error": e.to_string()}),
-                )?;
-                let count = placed.len();
-                return failure(anyhow::Error::new(e).context(format!(
-                    "stopped at {line}; {count} earlier order(s) of this run were placed"
-                )));
-            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            PlaceInTurnError::Caller(e) => e,
+            PlaceInTurnError::Gateway(e) => e.into(),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    let placed: Vec<(String, PlannedOrder)> = done
+        .placed
+        .iter()
+        .map(|(index, order_id)| (order_id.clone(), orders[*index].0.clone()))
+        .collect();
+    let Some((index, error)) = done.failure else {
+        return Ok((
+            Placement {
+                placed,
+                unsent: Vec::new(),
+            },
+            None,
+        ));
+    };
+    let error = match error {
+        PlacementError::Gateway(e) => {
+            let count = placed.len();
+            anyhow::Error::new(e).context(format!(
+                "stopped at {}; {count} earlier order(s) of this run were placed",
+                line(index)
+            ))
         }
-    }
+        PlacementError::KnownNotLive { c_oid } => anyhow::anyhow!(
+            "IBKR already knows order id {c_oid} ({}) but does not list it as a live order \
+             (cancelled earlier today?); it was not placed again",
+            line(index)
+        ),
+        other => anyhow::Error::new(other),
+    };
     Ok((
         Placement {
             placed,
-            unsent: Vec::new(),
+            unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
         },
-        None,
+        Some(Failure {
+            order: orders[index].0.clone(),
+            error,
+        }),
     ))
 }
 

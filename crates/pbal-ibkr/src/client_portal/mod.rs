@@ -25,6 +25,7 @@ mod market;
 mod order_state;
 mod orders;
 mod pacing;
+mod placement;
 mod session;
 mod settle;
 mod tls;
@@ -45,6 +46,7 @@ pub use orders::{
     DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
 };
 pub use pacing::PacingConfig;
+pub use placement::{PlaceInTurnError, Placement, PlacementError, PlacementEvent};
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, CurrencyPair, GatewayPosition, LedgerEntry,

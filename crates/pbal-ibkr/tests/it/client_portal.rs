@@ -552,3 +552,73 @@ async fn waits_for_fills_and_for_the_ledger_and_finds_currency_pairs() {
         "{none}"
     );
 }
+
+/// Placing a round in turn: each step told before it happens, an order an earlier run placed
+/// not sent, an id IBKR already knows found among the live orders, and the caller able to stop
+/// the round before anything is sent.
+#[tokio::test]
+async fn places_a_round_in_turn_and_never_twice() {
+    use pbal_ibkr::client_portal::{PlaceInTurnError, PlacementEvent};
+    let gateway = FakeGateway::start(Setup::ten_etfs().no_rate_limits().live_orders_warmup(false));
+    let client = client(&gateway);
+    let round = [
+        (ticket("pbal-round-1"), None),
+        (ticket("pbal-round-2"), Some("777".to_owned())),
+        (ticket("pbal-round-1"), None),
+    ];
+    let mut steps = Vec::new();
+    let placement = client
+        .place_in_turn(ACCOUNT, &round, &QuestionPolicy::default(), &mut |event| {
+            steps.push(match event {
+                PlacementEvent::Sending { index, .. } => format!("sending {index}"),
+                PlacementEvent::Question { index, .. } => format!("question {index}"),
+                PlacementEvent::Placed { index, .. } => format!("placed {index}"),
+                PlacementEvent::Found {
+                    index, order_id, ..
+                } => format!("found {index} {order_id}"),
+                PlacementEvent::AlreadyThere { index, .. } => format!("already there {index}"),
+                other => format!("{other:?}"),
+            });
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .await
+        .unwrap();
+    assert!(placement.failure.is_none(), "{:?}", placement.failure);
+    assert_eq!(placement.placed.len(), 3);
+    assert_eq!(
+        placement.placed[0].1, placement.placed[2].1,
+        "the same order, found"
+    );
+    let steps: Vec<&str> = steps
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.starts_with("question"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "sending 0",
+            "placed 0",
+            "found 1 777",
+            "sending 2",
+            "already there 2"
+        ]
+    );
+    assert_eq!(gateway.orders().len(), 1, "placed once");
+
+    // A caller that cannot record the step stops the round before the POST.
+    let stopped = client
+        .place_in_turn(
+            ACCOUNT,
+            &[(ticket("pbal-round-3"), None)],
+            &QuestionPolicy::default(),
+            &mut |event| match event {
+                PlacementEvent::Sending { .. } => Err("journal full"),
+                _ => Ok(()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stopped, PlaceInTurnError::Caller("journal full")));
+    assert_eq!(gateway.orders().len(), 1);
+}
