@@ -13,6 +13,7 @@ mod money;
 mod options;
 mod plan;
 mod portfolio;
+mod replan;
 mod search;
 mod substitutes;
 mod target;
@@ -33,6 +34,7 @@ pub use plan::{
     CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,
 };
 pub use portfolio::{Holding, Lot, Portfolio};
+pub use replan::replan_buys;
 pub use substitutes::{Substitution, substitute_blocked};
 pub use target::Targets;
 pub use tax::{LotOrder, LotSale, Realized, is_long_term, realize};

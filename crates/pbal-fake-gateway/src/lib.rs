@@ -57,8 +57,11 @@
 //! - `GET /portfolio/{acct}/summary`: lower-case keys repeated with `-c`/`-s`, ms timestamps.
 //!
 //! **§3 contracts and prices**
-//! - `GET|POST /iserver/secdef/search?symbol=`: one row per [`Contract`] with the symbol
-//!   (several rows make it ambiguous), `conid` a string, `description` the exchange.
+//! - `GET|POST /iserver/secdef/search?symbol=&secType=`: one row per [`Contract`] with the
+//!   symbol (several rows make it ambiguous) and the `secType` asked for, `conid` a string,
+//!   `description` the exchange. Only IBKR's own spelling matches: `BRK B` (a space), never
+//!   `BRK.B`; positions, live orders and status show that spelling too. Currency pairs
+//!   ([`Contract::cash_pair`]) are `CASH` rows named `EUR.USD`.
 //! - `GET /trsrv/stocks?symbols=`: grouped by name, `conid` an int, `isUS` = USD.
 //! - `GET /iserver/contract/{conid}/info` (snake_case) and `/info-and-rules` (+ `rules`).
 //! - `GET /iserver/marketdata/snapshot`: the first [`Setup::snapshot_preflight_calls`] calls
@@ -79,6 +82,11 @@
 //!   200 "The price does not conform to the minimum price variation for this contract."
 //!   (a limit off [`Setup::price_increments`]),
 //!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
+//!   currency conversions: `isCcyConv: true` only on a `CASH` pair, sized by `fxQty` (the
+//!   amount converted from: the pair's quote currency for a BUY, its base for a SELL) and
+//!   never `quantity`; `fxQty` without `isCcyConv`, or a plain order on a pair, is refused
+//!   (fake's wordings); the fill moves the ledger in both currencies at the pair's price
+//!   (commission in the quote currency) and no position;
 //!   a reused cOID gets 200 `"Order couldn't be submitted: Local order ID=<cOID> is already
 //!   registered."`. HTTP-200 errors are bare, or inside the array with
 //!   [`Setup::errors_in_array`].

@@ -95,8 +95,11 @@ pub struct OrderRecord {
     pub symbol: String,
     /// Side.
     pub side: Side,
-    /// Quantity ordered.
+    /// Quantity ordered; for a currency conversion (`isCcyConv`) the `fxQty`: the amount of
+    /// the currency converted from (the pair's quote currency for a BUY, its base for a SELL).
     pub quantity: Decimal,
+    /// A currency conversion order (`isCcyConv: true`, sized by `fxQty`).
+    pub currency_conversion: bool,
     /// Order type as sent (`LMT`, `MKT`, ...).
     pub order_type: String,
     /// Limit price, if sent.

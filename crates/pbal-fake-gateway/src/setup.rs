@@ -53,10 +53,13 @@ pub struct Contract {
     pub currency: String,
     /// Company or fund name.
     pub name: String,
+    /// Security type: `STK`, or `CASH` for a currency pair.
+    pub sec_type: String,
 }
 
 impl Contract {
-    /// A stock or ETF; its name defaults to `"<SYMBOL> ETF"`.
+    /// A stock or ETF; its name defaults to `"<SYMBOL> ETF"`. Give the symbol as IBKR spells
+    /// it (`BRK B`, with a space): the gateway shows and finds only that spelling.
     pub fn new(conid: i64, symbol: &str, exchange: &str, currency: &str) -> Contract {
         Contract {
             conid,
@@ -64,7 +67,34 @@ impl Contract {
             exchange: exchange.to_owned(),
             currency: currency.to_owned(),
             name: format!("{symbol} ETF"),
+            sec_type: "STK".to_owned(),
         }
+    }
+
+    /// A currency pair on IDEALPRO (`CASH`), e.g. `Contract::cash_pair(12087792, "EUR",
+    /// "USD")` for EUR.USD: its price is in `quote` per unit of `base`, and its currency is
+    /// `quote`. Only currency conversion orders (`isCcyConv`) trade it here.
+    pub fn cash_pair(conid: i64, base: &str, quote: &str) -> Contract {
+        Contract {
+            conid,
+            symbol: format!("{base}.{quote}"),
+            exchange: "IDEALPRO".to_owned(),
+            currency: quote.to_owned(),
+            name: format!("{base}.{quote}"),
+            sec_type: "CASH".to_owned(),
+        }
+    }
+
+    /// A currency pair.
+    pub fn is_cash(&self) -> bool {
+        self.sec_type == "CASH"
+    }
+
+    /// The pair's two currencies, `(base, quote)`.
+    pub fn pair(&self) -> Option<(&str, &str)> {
+        self.is_cash()
+            .then(|| self.symbol.split_once('.'))
+            .flatten()
     }
 
     /// Replaces the name.

@@ -37,6 +37,8 @@ pub(crate) struct Draft {
     pub(crate) conid: i64,
     pub(crate) side: Side,
     pub(crate) quantity: Decimal,
+    /// `isCcyConv`: `quantity` is the `fxQty`, in the currency converted from.
+    pub(crate) currency_conversion: bool,
     pub(crate) order_type: String,
     pub(crate) price: Option<Decimal>,
     pub(crate) tif: String,
@@ -226,6 +228,9 @@ impl Gateway {
         let Some(contract) = self.contract(record.conid) else {
             return false;
         };
+        if record.currency_conversion {
+            return self.fill_conversion(index, price);
+        }
         let currency = contract.currency.clone();
         let (account, conid, side, quantity) = (
             record.account.clone(),
@@ -317,6 +322,61 @@ impl Gateway {
         true
     }
 
+    /// Fills a currency conversion at `price` (quote currency per unit of base): the `fxQty`
+    /// leaves the currency converted from, the other currency receives it at the price, and
+    /// the commission is charged in the quote currency. No position changes.
+    fn fill_conversion(&mut self, index: usize, price: Decimal) -> bool {
+        let record = &self.orders[index].record;
+        let Some((base, quote)) = self
+            .contract(record.conid)
+            .and_then(|c| c.pair())
+            .map(|(b, q)| (b.to_owned(), q.to_owned()))
+        else {
+            return false;
+        };
+        let (account, side, amount) = (record.account.clone(), record.side, record.quantity);
+        let commission = self.setup.commission;
+        // (currency given, amount given), (currency received, amount received)
+        let legs = match side {
+            Side::Buy => amount.checked_div(price).map(|got| {
+                (
+                    (quote.clone(), amount.checked_add(commission)),
+                    (base, Some(got)),
+                )
+            }),
+            Side::Sell => amount.checked_mul(price).map(|got| {
+                (
+                    (base, Some(amount)),
+                    (quote.clone(), got.checked_sub(commission)),
+                )
+            }),
+        };
+        let Some(((given, Some(out)), (received, Some(into)))) = legs else {
+            return false;
+        };
+        let balance = |gw: &Self, currency: &str| gw.ledger_cash(&account, currency);
+        let (Some(given_after), Some(received_after)) = (
+            balance(self, &given).checked_sub(out),
+            balance(self, &received).checked_add(into.round_dp(2)),
+        ) else {
+            return false;
+        };
+        if self.setup.ledger_lag > 0 {
+            if self.ledger_stale_reads == 0 {
+                self.served_cash = self.cash.clone();
+            }
+            self.ledger_stale_reads = self.setup.ledger_lag;
+        }
+        self.cash.insert((account.clone(), given), given_after);
+        self.cash.insert((account, received), received_after);
+        let order = &mut self.orders[index];
+        order.record.status = OrderStatus::Filled;
+        order.record.filled = amount;
+        order.record.avg_fill_price = Some(price);
+        order.updated_ms = format::now_ms();
+        true
+    }
+
     /// Called before an order is shown by order status or live orders: applies
     /// [`FillMode::AfterStatusPolls`] and turns a shown PendingCancel into Cancelled.
     pub(crate) fn before_look(&mut self, index: usize) {
@@ -366,6 +426,9 @@ impl Gateway {
     /// A cash account's refusal of a buy it cannot pay: cash in the contract's currency less
     /// its working buys, against the order's amount plus commission. IBKR's wording.
     pub(crate) fn cash_refusal(&self, draft: &Draft) -> Option<String> {
+        if draft.currency_conversion {
+            return self.conversion_refusal(draft);
+        }
         if draft.side != Side::Buy || !self.setup.cash_accounts.contains(&draft.account) {
             return None;
         }
@@ -398,6 +461,24 @@ impl Gateway {
                  WITH LOAN VALUE [{} {currency}] MUST EXCEED THE INITIAL MARGIN [{} {currency}]",
                 format::grouped(available, 2),
                 format::grouped(needed, 2)
+            )
+        })
+    }
+
+    /// A cash account cannot convert more of a currency than it holds (fake's wording).
+    fn conversion_refusal(&self, draft: &Draft) -> Option<String> {
+        if !self.setup.cash_accounts.contains(&draft.account) {
+            return None;
+        }
+        let (base, quote) = self.contract(draft.conid)?.pair()?;
+        let from = if draft.side == Side::Buy { quote } else { base };
+        let cash = self.ledger_cash(&draft.account, from);
+        (draft.quantity > cash).then(|| {
+            format!(
+                "YOUR ORDER IS NOT ACCEPTED. THE {from} CASH BALANCE [{}] DOES NOT COVER THE \
+                 CONVERSION OF {} {from}",
+                format::grouped(cash, 2),
+                format::grouped(draft.quantity, 2)
             )
         })
     }
@@ -442,6 +523,7 @@ mod tests {
                 symbol: String::new(),
                 side,
                 quantity: Decimal::from(quantity),
+                currency_conversion: false,
                 order_type: if price.is_some() { "LMT" } else { "MKT" }.to_owned(),
                 price,
                 tif: "DAY".to_owned(),

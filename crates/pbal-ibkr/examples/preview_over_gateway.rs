@@ -107,6 +107,7 @@ pub(crate) async fn preview(gateway: &Gateway, account: &str) -> Result<Vec<Stri
             kind: OrderKind::Market,
             c_oid: format!("preview-{n}"),
             manual_order_time: None,
+            currency_conversion: false,
         };
         // A what-if preview: IBKR checks the order and estimates its cost; nothing is placed.
         let whatif = gateway.whatif(&ticket).await?;

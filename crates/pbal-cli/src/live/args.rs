@@ -106,6 +106,15 @@ pub struct TradeArgs {
     #[arg(long)]
     pub queue_for_open: bool,
 
+    /// When a buy would take a currency balance below zero (IBKR would lend it at interest, or
+    /// refuse it in a cash account), convert the missing amount (plus up to 1%) from the base
+    /// currency first: a currency conversion order on IBKR's CASH pair (e.g. EUR.USD), shown
+    /// with the plan and previewed, placed before the buys (after the sells, whose proceeds it
+    /// may use), its fill awaited and the ledger read again. Without it pbal stops before
+    /// placing anything.
+    #[arg(long)]
+    pub convert_currency: bool,
+
     /// How long to wait for orders to fill, in seconds. Orders still working then stay at
     /// IBKR; pbal prints what filled, what is working and what was not placed, and exits with
     /// code 3 (also when an order is refused after others were placed).

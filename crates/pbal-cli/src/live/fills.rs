@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use pbal_ibkr::client_portal::{Gateway, is_final_status};
+use pbal_ibkr::client_portal::{Fill, FillEvent, FillWait, Gateway, OrderState};
 use rust_decimal::Decimal;
-use tokio::time::Instant;
 
 use super::orders::PlannedOrder;
 use crate::output::warn;
@@ -15,104 +14,73 @@ use crate::output::warn;
 pub(crate) struct Outcome {
     pub(crate) order_id: String,
     pub(crate) order: PlannedOrder,
-    pub(crate) status: String,
+    pub(crate) status: OrderState,
     pub(crate) filled: Decimal,
     pub(crate) average_price: Option<Decimal>,
 }
 
 impl Outcome {
     pub(crate) fn is_filled(&self) -> bool {
-        self.status.eq_ignore_ascii_case("filled")
+        self.status.is_filled()
     }
 }
 
-/// Polls each order's status until all are final or `timeout` passes.
+/// Waits (pbal-ibkr's `wait_for_fills`: status polled, the session kept alive) until every
+/// order is final or `timeout` passes, with progress above a spinner.
 pub(crate) async fn wait(
     gateway: &Gateway,
     account: &str,
     placed: Vec<(String, PlannedOrder)>,
     timeout: Duration,
 ) -> Result<Vec<Outcome>> {
-    let mut outcomes: Vec<Outcome> = placed
-        .into_iter()
-        .map(|(order_id, order)| Outcome {
-            order_id,
-            order,
-            status: "Submitted".to_owned(),
-            filled: Decimal::ZERO,
-            average_price: None,
-        })
-        .collect();
-    let deadline = Instant::now() + timeout;
-    let poll = Duration::from_secs(1);
-    let spinner =
-        crate::progress::spinner(&format!("waiting for {} order(s) to fill", outcomes.len()));
-    // The session idles out after about five minutes: tickle when the wait starts and then
-    // every minute.
-    let mut next_tickle = Instant::now();
-    loop {
-        if Instant::now() >= next_tickle {
-            if let Err(e) = gateway.tickle().await {
+    let ids: Vec<String> = placed.iter().map(|(id, _)| id.clone()).collect();
+    let spinner = crate::progress::spinner(&format!("waiting for {} order(s) to fill", ids.len()));
+    let mut wait = FillWait::new(timeout);
+    wait.keepalive = super::KEEPALIVE;
+    let fills = gateway
+        .wait_for_fills(account, &ids, &wait, &mut |event| match event {
+            FillEvent::Changed(fill) => {
+                if let Some((_, order)) = placed.iter().find(|(id, _)| *id == fill.order_id) {
+                    spinner.println(&progress(order, fill));
+                }
+            }
+            FillEvent::KeepAliveFailed(e) => {
                 warn(&format!("keeping the gateway session alive: {e}"));
             }
-            next_tickle = Instant::now() + super::KEEPALIVE;
-        }
-        for outcome in outcomes.iter_mut().filter(|o| !is_final_status(&o.status)) {
-            let before = (outcome.status.clone(), outcome.filled);
-            match gateway.order_status(&outcome.order_id).await {
-                Ok(status) => {
-                    outcome.status = status.status;
-                    outcome.filled = status.filled.unwrap_or(outcome.filled);
-                    outcome.average_price = status.average_price.or(outcome.average_price);
-                }
-                // Status answers 503 for orders of earlier sessions: the live-orders list knows.
-                Err(_) => {
-                    if let Some(live) = gateway
-                        .live_orders(account)
-                        .await?
-                        .into_iter()
-                        .find(|o| o.order_id == outcome.order_id)
-                    {
-                        outcome.status = live.status;
-                        outcome.filled = live.filled.unwrap_or(outcome.filled);
-                        outcome.average_price = live.average_price.or(outcome.average_price);
-                    }
-                }
-            }
-            if (outcome.status.clone(), outcome.filled) != before {
-                spinner.println(&progress(outcome));
-            }
-        }
-        let open = outcomes
-            .iter()
-            .filter(|o| !is_final_status(&o.status))
-            .count();
-        if open == 0 {
-            return Ok(outcomes);
-        }
-        if Instant::now() >= deadline {
-            warn(&format!(
-                "{open} order(s) not finished after {} s; they stay working at IBKR",
-                timeout.as_secs()
-            ));
-            return Ok(outcomes);
-        }
-        tokio::time::sleep(poll).await;
+            _ => {}
+        })
+        .await?;
+    let outcomes: Vec<Outcome> = placed
+        .into_iter()
+        .zip(fills)
+        .map(|((order_id, order), fill)| Outcome {
+            order_id,
+            order,
+            status: fill.state,
+            filled: fill.filled,
+            average_price: fill.average_price,
+        })
+        .collect();
+    let open = outcomes.iter().filter(|o| !o.status.is_final()).count();
+    if open > 0 {
+        warn(&format!(
+            "{open} order(s) not finished after {} s; they stay working at IBKR",
+            timeout.as_secs()
+        ));
     }
+    Ok(outcomes)
 }
 
 /// One order's new status, as a line.
-fn progress(outcome: &Outcome) -> String {
-    let price = outcome
+fn progress(order: &PlannedOrder, fill: &Fill) -> String {
+    let price = fill
         .average_price
         .map(|p| format!(" @ {}", p.normalize()))
         .unwrap_or_default();
     format!(
-        "  {} {} {}: {} ({} filled{price})",
-        outcome.order.ticket.side.as_str(),
-        outcome.order.ticket.quantity.normalize(),
-        outcome.order.ticket.symbol,
-        outcome.status,
-        outcome.filled.normalize()
+        "  {}: {} ({} filled{price})",
+        order.describe(),
+        fill.state,
+        fill.filled.normalize()
     )
 }

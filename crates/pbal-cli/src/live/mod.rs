@@ -4,6 +4,8 @@
 mod args;
 mod cancel;
 mod connect;
+mod contracts;
+mod convert;
 mod currency;
 mod fills;
 mod market;

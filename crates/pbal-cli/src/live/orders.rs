@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use jiff::civil::Date;
 use pbal_core::{Side, Trade};
 use pbal_ibkr::Instrument;
-use pbal_ibkr::client_portal::{LiveOrder, OrderKind, OrderTicket};
+use pbal_ibkr::client_portal::{CurrencyPair, LiveOrder, OrderKind, OrderTicket, same_symbol};
 use rust_decimal::Decimal;
 
 use pbal_ibkr::basket::{OrderType, limit_price};
@@ -57,6 +57,28 @@ pub(crate) struct PlannedOrder {
     pub(crate) amount: Decimal,
 }
 
+impl PlannedOrder {
+    /// The order in words: `BUY 12 VTI`, or `convert USD 66.67 to EUR (BUY EUR.USD)`.
+    pub(crate) fn describe(&self) -> String {
+        let t = &self.ticket;
+        let quantity = t.quantity.normalize();
+        if t.currency_conversion
+            && let Some((base, quote)) = t.symbol.split_once('.')
+        {
+            let (from, to) = match t.side {
+                Side::Buy => (quote, base),
+                Side::Sell => (base, quote),
+            };
+            return format!(
+                "convert {from} {quantity} to {to} ({} {})",
+                t.side.as_str(),
+                t.symbol
+            );
+        }
+        format!("{} {quantity} {}", t.side.as_str(), t.symbol)
+    }
+}
+
 /// What turns plan trades into tickets for one account on one day.
 pub(crate) struct TicketBook<'a> {
     pub(crate) instruments: &'a BTreeMap<String, Instrument>,
@@ -89,6 +111,30 @@ impl TicketBook<'_> {
         t.quantity = quantity;
         t.c_oid = client_order_id(self.account, self.date, t.side, &t.symbol, quantity);
         changed
+    }
+
+    /// The currency conversion order converting `amount` of `pair.from` (its `fxQty`) into
+    /// `pair.to`; `amount_base` is its worth in the base currency.
+    pub(crate) fn conversion(
+        &self,
+        pair: &CurrencyPair,
+        amount: Decimal,
+        amount_base: Decimal,
+    ) -> PlannedOrder {
+        PlannedOrder {
+            ticket: OrderTicket {
+                account: self.account.to_owned(),
+                conid: pair.conid.clone(),
+                symbol: pair.symbol.clone(),
+                side: pair.side,
+                quantity: amount,
+                kind: OrderKind::Market,
+                c_oid: client_order_id(self.account, self.date, pair.side, &pair.symbol, amount),
+                manual_order_time: self.manual_order_time,
+                currency_conversion: true,
+            },
+            amount: amount_base,
+        }
     }
 
     fn ticket(&self, trade: &Trade) -> Result<PlannedOrder> {
@@ -126,6 +172,7 @@ impl TicketBook<'_> {
                     trade.quantity,
                 ),
                 manual_order_time: self.manual_order_time,
+                currency_conversion: false,
             },
             amount: trade.amount,
         })
@@ -176,11 +223,11 @@ pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Exist
 }
 
 /// The same contract: by conid when the live order has one (tickers differ in form, `BRK B`
-/// and `BRK.B`), else by ticker.
+/// and `BRK.B`), else by ticker up to case and the share-class separator.
 fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
     match live.conid.as_deref() {
         Some(conid) => conid == ticket.conid,
-        None => live.symbol.eq_ignore_ascii_case(&ticket.symbol),
+        None => same_symbol(&live.symbol, &ticket.symbol),
     }
 }
 
@@ -234,6 +281,7 @@ mod guard {
                 kind: OrderKind::Market,
                 c_oid: "pbal-20261125-000001-B-BRK_B-3".to_owned(),
                 manual_order_time: None,
+                currency_conversion: false,
             },
             amount: dec!(1500),
         }
@@ -247,7 +295,7 @@ mod guard {
             conid: conid.map(str::to_owned),
             symbol: ticker.to_owned(),
             side: "BUY".to_owned(),
-            status: "Submitted".to_owned(),
+            status: pbal_ibkr::client_portal::OrderState::Submitted,
             quantity: Some(dec!(2)),
             filled: Some(dec!(0)),
             average_price: None,
@@ -264,5 +312,9 @@ mod guard {
             "another contract with the same ticker text"
         );
         assert!(existing(&order, &[working("brk.b", None)]).is_err());
+        assert!(
+            existing(&order, &[working("BRK B", None)]).is_err(),
+            "without a conid, the same ticker but for the class separator"
+        );
     }
 }

@@ -4,8 +4,6 @@
 
 use std::fmt::Write as _;
 
-use pbal_ibkr::client_portal::is_final_status;
-
 use super::fills::Outcome;
 use super::orders::PlannedOrder;
 
@@ -36,13 +34,7 @@ pub(crate) struct Summary {
 }
 
 fn line(order: &PlannedOrder) -> String {
-    let t = &order.ticket;
-    format!(
-        "{} {} {}",
-        t.side.as_str(),
-        t.quantity.normalize(),
-        t.symbol
-    )
+    order.describe()
 }
 
 impl Summary {
@@ -58,7 +50,7 @@ impl Summary {
                     State::Filled,
                     format!("{} (order {}){price}", line(&o.order), o.order_id),
                 )
-            } else if is_final_status(&o.status) {
+            } else if o.status.is_final() {
                 (
                     State::Refused,
                     format!(

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
-use pbal_core::{Plan, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
+use pbal_core::{Plan, PlanOptions, Portfolio, Side, Targets, Trade};
 use pbal_ibkr::client_portal::{
-    self, Gateway, MarketState, PlaceEvent, Placed, QuestionPolicy, Quote, WhatIf, mask_account,
+    self, Gateway, MarketState, PlaceEvent, PlaceInTurnError, PlacementError, PlacementEvent,
+    QuestionPolicy, Quote, WhatIf, mask_account,
 };
 use pbal_ibkr::{AccountSelection, Statement};
 use rust_decimal::Decimal;
@@ -22,7 +23,7 @@ use super::connect::{Connection, connect};
 use super::fills::{self, Outcome};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
-use super::{currency, market};
+use super::{contracts, convert, currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
@@ -128,40 +129,98 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &mut contract_rules,
     )
     .await?;
-    if let Some(max) = args.max_order
-        && let Some(big) = planned.iter().find(|o| o.amount > max)
-    {
-        bail!(
-            "refusing: the {} {} {} order is worth {}, above --max-order {max}. Nothing was placed",
-            big.ticket.side.as_str(),
-            big.ticket.quantity.normalize(),
-            big.ticket.symbol,
-            big.amount.round_dp(2)
-        );
-    }
-
-    let previews = preview_all(&conn.gateway, &planned).await?;
-    say(&preview_table(&planned, &previews));
-    let cash_now = statement.cash_in_base(&selection)?;
-    let deferred = check_previews(&planned, &previews, cash_now)?;
-    if !deferred.is_empty() {
-        say(&format!(
-            "IBKR's preview refuses the buy of {} for lack of cash today. That is expected: the \
-             planned sells pay for it. pbal places the sells first, waits for their fills and \
-             for the ledger to show the proceeds, then previews the buys again and places them \
-             only if IBKR accepts them.",
-            deferred.join(", ")
-        ));
-    }
-    let policy = question_policy(args);
-    say(&questions_line(&policy));
     let short = currency::shortfalls(
         &plan.trades,
         &holdings.instruments,
         &statement.cash,
         holdings.base_currency.as_deref(),
     );
-    let currency_problem = (!short.is_empty()).then(|| currency::explain(&short));
+    let conversions = if args.convert_currency && !short.is_empty() {
+        let balances = currency::balances(
+            &plan.trades,
+            &holdings.instruments,
+            &statement.cash,
+            holdings.base_currency.as_deref(),
+        );
+        let base = holdings
+            .base_currency
+            .as_deref()
+            .or(conn.base_currency.as_deref());
+        convert::plan(&conn, &book, &short, &balances, base).await?
+    } else {
+        Vec::new()
+    };
+    let conversion_orders: Vec<PlannedOrder> =
+        conversions.iter().map(|c| c.order.clone()).collect();
+    if let Some(max) = args.max_order
+        && let Some(big) = conversion_orders
+            .iter()
+            .chain(&planned)
+            .find(|o| o.amount > max)
+    {
+        bail!(
+            "refusing: the {} order is worth {}, above --max-order {max}. Nothing was placed",
+            big.describe(),
+            big.amount.round_dp(2)
+        );
+    }
+    if !conversions.is_empty() {
+        let described: Vec<_> = conversions
+            .iter()
+            .map(|c| {
+                (
+                    c.conversion.clone(),
+                    format!("{} {}", c.order.ticket.side.as_str(), c.order.ticket.symbol),
+                )
+            })
+            .collect();
+        say(&currency::describe(&described));
+    }
+
+    let conversion_previews = preview_all(&conn.gateway, &conversion_orders).await?;
+    let previews = preview_all(&conn.gateway, &planned).await?;
+    say(&preview_table(
+        &[conversion_orders.as_slice(), planned.as_slice()].concat(),
+        &[conversion_previews.as_slice(), previews.as_slice()].concat(),
+    ));
+    if let Some((order, preview)) = conversion_orders
+        .iter()
+        .zip(&conversion_previews)
+        .find(|(_, p)| p.error.is_some())
+    {
+        bail!(
+            "IBKR's preview rejects the currency conversion ({}): {}. Nothing was placed",
+            order.describe(),
+            preview.error.as_deref().unwrap_or_default()
+        );
+    }
+    let cash_now = statement.cash_in_base(&selection)?;
+    let converted: BTreeSet<&str> = conversions
+        .iter()
+        .map(|c| c.conversion.to.as_str())
+        .collect();
+    let currency_of = |symbol: &str| {
+        holdings
+            .instruments
+            .get(symbol)
+            .and_then(|i| i.currency.clone())
+    };
+    let deferred = check_previews(&planned, &previews, cash_now, &|order: &PlannedOrder| {
+        currency_of(&order.ticket.symbol).is_some_and(|c| converted.contains(c.as_str()))
+    })?;
+    if !deferred.is_empty() {
+        say(&format!(
+            "IBKR's preview refuses the buy of {} for lack of cash today. That is expected: the \
+             planned sells (or the currency conversion) pay for it. pbal places the sells first, \
+             waits for their fills and for the ledger to show the proceeds, then previews the \
+             buys again and places them only if IBKR accepts them.",
+            deferred.join(", ")
+        ));
+    }
+    let policy = question_policy(args);
+    say(&questions_line(&policy));
+    let currency_problem =
+        (!short.is_empty() && conversions.is_empty()).then(|| currency::explain(&short));
     if let Some(problem) = &currency_problem {
         say(&format!("Currencies: {problem}."));
     }
@@ -181,7 +240,9 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         bail!("{problem}. Nothing was placed");
     }
     if let Some(problem) = &market_problem
-        && (!halted.is_empty() || !args.queue_for_open)
+        && (!halted.is_empty()
+            || !args.queue_for_open
+            || (!conversions.is_empty() && !plan.trades.iter().any(|t| t.side == Side::Sell)))
     {
         bail!(
             "{problem}. Nothing was placed. Run again when the market is open{}",
@@ -200,12 +261,18 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     for order in &planned {
         states.push(orders::existing(order, &live)?);
     }
+    let mut conversions_now = Vec::new();
+    for conversion in conversions {
+        let state = orders::existing(&conversion.order, &live)?;
+        conversions_now.push((conversion, state));
+    }
+    let conversions = conversions_now;
     if !args.yes {
         super::confirm_keeping_alive(
             &conn.gateway,
             format!(
                 "Type the account id ({account}) to place {} order(s); anything else stops: ",
-                planned.len()
+                planned.len() + conversions.len()
             ),
             account.clone(),
             "placed",
@@ -221,8 +288,23 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 "symbol": t.symbol, "side": t.side.as_str(),
                 "quantity": t.quantity.normalize().to_string(), "price": t.price.to_string(),
             })).collect::<Vec<_>>(),
+            "conversions": conversions.iter().map(|(c, _)| json!({
+                "from": c.conversion.from, "to": c.conversion.to,
+                "amount": c.conversion.amount.normalize().to_string(),
+                "pair": c.order.ticket.symbol, "c_oid": c.order.ticket.c_oid,
+            })).collect::<Vec<_>>(),
         }),
     )?;
+    let conversion_run = convert::Run {
+        conn: &conn,
+        policy: &policy,
+        journal: &journal,
+        timeout: Duration::from_secs(args.fill_timeout),
+    };
+    let converting: Vec<(PlannedOrder, Existing)> = conversions
+        .iter()
+        .map(|(c, e)| (c.order.clone(), e.clone()))
+        .collect();
 
     let timeout = Duration::from_secs(args.fill_timeout);
     let (sells, buys): (Vec<_>, Vec<_>) = planned
@@ -239,7 +321,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         } else {
             (
                 sells,
-                buys,
+                [converting.as_slice(), buys.as_slice()].concat(),
                 "left for later: they need the sells' proceeds; run `pbal trade` again after \
                  the open, once the sells have filled",
             )
@@ -271,7 +353,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 &mut summary,
                 &placement,
                 failure,
-                &buys,
+                &[converting.as_slice(), buys.as_slice()].concat(),
                 "the sells did not all go through",
             );
         }
@@ -280,7 +362,10 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         record_fills(&journal, &outcomes)?;
         summary.waited(&outcomes);
         if outcomes.iter().any(|o| !o.is_filled()) {
-            summary.not_placed(buys.iter().map(|(o, _)| o), "the sells have not all filled");
+            summary.not_placed(
+                converting.iter().chain(&buys).map(|(o, _)| o),
+                "the sells have not all filled",
+            );
             say(&summary.render());
             return Err(summary.incomplete(
                 "the buys were NOT placed because the sells have not all filled; run `pbal \
@@ -300,7 +385,15 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                     .collect(),
             };
             let raised = proceeds(&outcomes, &state.fx);
-            let ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
+            let mut ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
+            if !conversions.is_empty() {
+                if let Some(stopped) =
+                    convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
+                {
+                    return Err(stopped);
+                }
+                ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
+            }
             let budget = match args.cash {
                 CashArg::Available => ledger_cash,
                 CashArg::Amount(amount) => amount
@@ -350,6 +443,13 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             }
         }
     }
+    if sells.is_empty()
+        && !conversions.is_empty()
+        && let Some(stopped) =
+            convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
+    {
+        return Err(stopped);
+    }
     if !buys.is_empty() {
         say("Placing buys:");
         let (placement, failure) =
@@ -379,7 +479,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
 
 /// Ends the run at a placement failure: exit 1 when nothing was placed at all, otherwise the
 /// summary and exit 3.
-fn stop(
+pub(super) fn stop(
     summary: &mut Summary,
     placement: &Placement,
     failure: Failure,
@@ -494,6 +594,7 @@ fn check_previews(
     planned: &[PlannedOrder],
     previews: &[WhatIf],
     cash_now: Decimal,
+    converted: &dyn Fn(&PlannedOrder) -> bool,
 ) -> Result<Vec<String>> {
     let total = |side: Side| {
         planned
@@ -510,7 +611,10 @@ fn check_previews(
         let Some(error) = preview.error.as_deref() else {
             continue;
         };
-        if order.ticket.side == Side::Buy && covered && is_funding_error(error) {
+        if order.ticket.side == Side::Buy
+            && (covered || converted(order))
+            && is_funding_error(error)
+        {
             deferred.push(order.ticket.symbol.clone());
             continue;
         }
@@ -535,15 +639,20 @@ async fn wait_for_proceeds(
         .checked_add(raised.checked_mul(Decimal::new(99, 2)).unwrap_or_default())
         .unwrap_or(before);
     let mut cash = before;
-    for attempt in 0..LEDGER_POLLS {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        conn.gateway.invalidate_portfolio(&conn.account).await?;
-        cash = ledger_cash_in_base(conn, selection).await?;
-        if cash >= expected {
-            return Ok(cash);
-        }
+    let (_, arrived) = conn
+        .gateway
+        .wait_for_ledger(
+            &conn.account,
+            LEDGER_POLLS,
+            Duration::from_secs(1),
+            &mut |ledger| {
+                cash = cash_in_base(conn, selection, ledger).unwrap_or(cash);
+                cash >= expected
+            },
+        )
+        .await?;
+    if arrived {
+        return Ok(cash);
     }
     warn(&format!(
         "after {LEDGER_POLLS} s the ledger shows {} cash, less than the {} expected after the \
@@ -555,7 +664,7 @@ async fn wait_for_proceeds(
 }
 
 /// Ledger reads (one a second) while waiting for the sells' proceeds.
-const LEDGER_POLLS: u32 = 15;
+pub(super) const LEDGER_POLLS: u32 = 15;
 
 /// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
 async fn read_account(
@@ -602,8 +711,8 @@ async fn read_account(
     Ok((statement, AccountSelection::Only(conn.account.clone())))
 }
 
-/// Conids for every symbol that matters, live prices from snapshots for them, and the prices
-/// of target symbols not held yet.
+/// Every symbol matched to its IBKR contract by conid (see `contracts.rs`; positions take the
+/// targets' spelling), live prices from snapshots, and the prices of targets not held yet.
 async fn price_with_snapshots(
     gateway: &Gateway,
     mut statement: Statement,
@@ -614,26 +723,20 @@ async fn price_with_snapshots(
     BTreeMap<String, Decimal>,
     BTreeMap<String, MarketState>,
 )> {
-    let mut conids: BTreeMap<String, String> = statement
-        .positions
-        .iter()
-        .filter_map(|p| Some((p.symbol.clone(), p.conid.clone()?)))
+    let conids = contracts::match_by_conid(
+        gateway,
+        &mut statement,
+        targets_file.map(|f| &f.spec),
+        &|text| say(text),
+    )
+    .await?;
+    let unheld: Vec<String> = targets_file
+        .into_iter()
+        .flat_map(|f| &f.spec.weights)
+        .map(|(symbol, _)| symbol)
+        .filter(|symbol| !statement.positions.iter().any(|p| &p.symbol == *symbol))
+        .cloned()
         .collect();
-    let mut unheld = Vec::new();
-    if let Some(file) = targets_file {
-        for (symbol, conid) in &file.spec.conids {
-            conids.insert(symbol.clone(), conid.clone());
-        }
-        for (symbol, _) in &file.spec.weights {
-            if !statement.positions.iter().any(|p| &p.symbol == symbol) {
-                unheld.push(symbol.clone());
-            }
-            if !conids.contains_key(symbol) {
-                let found = gateway.resolve_conid(symbol).await?;
-                conids.insert(symbol.clone(), found.conid);
-            }
-        }
-    }
     let wanted: Vec<String> = conids
         .values()
         .cloned()
@@ -722,134 +825,172 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
 }
 
 /// What a placement round did.
-struct Placement {
+pub(super) struct Placement {
     /// IBKR's order ids of the orders placed (or found placed by an earlier run).
-    placed: Vec<(String, PlannedOrder)>,
+    pub(super) placed: Vec<(String, PlannedOrder)>,
     /// Orders not sent because pbal stopped before them.
     unsent: Vec<PlannedOrder>,
 }
 
 /// The order pbal stopped at, and why.
-struct Failure {
+pub(super) struct Failure {
     order: PlannedOrder,
     error: anyhow::Error,
 }
 
-/// Places each order not placed before. Stops at the first refusal (what was placed stays
-/// placed and is in the journal): the refusal comes back with what was done.
-async fn place_all(
+/// Places each order not placed before (pbal-ibkr's `place_in_turn`), journalling every step
+/// before it happens. Stops at the first refusal (what was placed stays placed and is in the
+/// journal): the refusal comes back with what was done.
+pub(super) async fn place_all(
     gateway: &Gateway,
     account: &str,
     orders: &[(PlannedOrder, Existing)],
     policy: &QuestionPolicy,
     journal: &Journal,
 ) -> Result<(Placement, Option<Failure>)> {
-    let mut placed = Vec::new();
-    for (index, (order, existing)) in orders.iter().enumerate() {
-        let ticket = &order.ticket;
-        let line = format!(
-            "{} {} {}",
-            ticket.side.as_str(),
-            ticket.quantity.normalize(),
-            ticket.symbol
-        );
-        if let Existing::Placed(order_id) = existing {
-            journal.append(
-                "order_found",
-                json!({"c_oid": ticket.c_oid, "order_id": order_id}),
-            )?;
-            say(&format!(
-                "  {line}: placed by an earlier run (order {order_id}); not placed again"
-            ));
-            placed.push((order_id.clone(), order.clone()));
-            continue;
-        }
-        journal.append(
-            "order_sent",
-            json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol, "side": ticket.side.as_str(),
-                   "quantity": ticket.quantity.normalize().to_string()}),
-        )?;
-        let mut events = Vec::new();
-        let result = gateway.place(ticket, policy, &mut |e| events.push(e)).await;
-        for event in events {
-            let (answer, ids, text) = match event {
-                PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
-                PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+    let round: Vec<(client_portal::OrderTicket, Option<String>)> = orders
+        .iter()
+        .map(|(order, existing)| {
+            let before = match existing {
+                Existing::Placed(order_id) => Some(order_id.clone()),
+                Existing::None => None,
             };
-            say(&format!(
-                "  {line}: IBKR asked [{}]: {text} -> {answer}",
-                ids.join(",")
-            ));
-            journal.append(
-                "question",
-                json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer, "text": text}),
-            )?;
-        }
-        let failure = |error: anyhow::Error| -> Result<(Placement, Option<Failure>)> {
-            Ok((
-                Placement {
-                    placed: placed.clone(),
-                    unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
-                },
-                Some(Failure {
-                    order: order.clone(),
-                    error,
-                }),
-            ))
-        };
-        match result {
-            Ok(Placed::Accepted { order_id, status }) => {
-                journal.append(
-                    "order_placed",
-                    json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": status}),
-                )?;
-                say(&format!("  {line}: placed (order {order_id}, {status})"));
-                placed.push((order_id, order.clone()));
-            }
-            Ok(Placed::AlreadyRegistered) => {
-                let live = gateway.live_orders(account).await?;
-                let Some(found) = live
-                    .iter()
-                    .find(|o| o.c_oid.as_deref() == Some(ticket.c_oid.as_str()))
-                else {
-                    return failure(anyhow::anyhow!(
-                        "IBKR already knows order id {} ({line}) but does not list it as a live \
-                         order (cancelled earlier today?); it was not placed again",
-                        ticket.c_oid
+            (order.ticket.clone(), before)
+        })
+        .collect();
+    let line = |index: usize| orders[index].0.describe();
+    let done = gateway
+        .place_in_turn(account, &round, policy, &mut |event| -> Result<()> {
+            match event {
+                PlacementEvent::Found {
+                    index,
+                    ticket,
+                    order_id,
+                } => {
+                    journal.append(
+                        "order_found",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
+                    )?;
+                    say(&format!(
+                        "  {}: placed by an earlier run (order {order_id}); not placed again",
+                        line(index)
                     ));
-                };
-                journal.append(
-                    "order_found",
-                    json!({"c_oid": ticket.c_oid, "order_id": found.order_id}),
-                )?;
-                say(&format!(
-                    "  {line}: already at IBKR (order {}); not placed again",
-                    found.order_id
-                ));
-                placed.push((found.order_id.clone(), order.clone()));
+                }
+                PlacementEvent::Sending { ticket, .. } => journal.append(
+                    "order_sent",
+                    json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol,
+                           "side": ticket.side.as_str(),
+                           "quantity": ticket.quantity.normalize().to_string()}),
+                )?,
+                PlacementEvent::Question {
+                    index,
+                    ticket,
+                    event,
+                } => {
+                    let (answer, ids, text) = match event {
+                        PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
+                        PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+                    };
+                    say(&format!(
+                        "  {}: IBKR asked [{}]: {text} -> {answer}",
+                        line(index),
+                        ids.join(",")
+                    ));
+                    journal.append(
+                        "question",
+                        json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer,
+                               "text": text}),
+                    )?;
+                }
+                PlacementEvent::Placed {
+                    index,
+                    ticket,
+                    order_id,
+                    state,
+                } => {
+                    journal.append(
+                        "order_placed",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
+                    )?;
+                    say(&format!(
+                        "  {}: placed (order {order_id}, {state})",
+                        line(index)
+                    ));
+                }
+                PlacementEvent::AlreadyThere {
+                    index,
+                    ticket,
+                    order_id,
+                } => {
+                    journal.append(
+                        "order_found",
+                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
+                    )?;
+                    say(&format!(
+                        "  {}: already at IBKR (order {order_id}); not placed again",
+                        line(index)
+                    ));
+                }
+                PlacementEvent::Failed { ticket, error, .. } => {
+                    if matches!(error, PlacementError::Gateway(_)) {
+                        journal.append(
+                            "order_failed",
+                            json!({"c_oid": ticket.c_oid, "error": error.to_string()}),
+                        )?;
+                    }
+                }
+                _ => {}
             }
-            Err(e) => {
-                journal.append(
-                    "order_failed",
-                    json!({"c_oid": ticket.c_oid, "error": e.to_string()}),
-                )?;
-                let count = placed.len();
-                return failure(anyhow::Error::new(e).context(format!(
-                    "stopped at {line}; {count} earlier order(s) of this run were placed"
-                )));
-            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| match e {
+            PlaceInTurnError::Caller(e) => e,
+            PlaceInTurnError::Gateway(e) => e.into(),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    let placed: Vec<(String, PlannedOrder)> = done
+        .placed
+        .iter()
+        .map(|(index, order_id)| (order_id.clone(), orders[*index].0.clone()))
+        .collect();
+    let Some((index, error)) = done.failure else {
+        return Ok((
+            Placement {
+                placed,
+                unsent: Vec::new(),
+            },
+            None,
+        ));
+    };
+    let error = match error {
+        PlacementError::Gateway(e) => {
+            let count = placed.len();
+            anyhow::Error::new(e).context(format!(
+                "stopped at {}; {count} earlier order(s) of this run were placed",
+                line(index)
+            ))
         }
-    }
+        PlacementError::KnownNotLive { c_oid } => anyhow::anyhow!(
+            "IBKR already knows order id {c_oid} ({}) but does not list it as a live order \
+             (cancelled earlier today?); it was not placed again",
+            line(index)
+        ),
+        other => anyhow::Error::new(other),
+    };
     Ok((
         Placement {
             placed,
-            unsent: Vec::new(),
+            unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
         },
-        None,
+        Some(Failure {
+            order: orders[index].0.clone(),
+            error,
+        }),
     ))
 }
 
-fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
+pub(super) fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
     for o in outcomes {
         journal.append(
             "fill",
@@ -865,8 +1006,17 @@ fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
 
 async fn ledger_cash_in_base(conn: &Connection, selection: &AccountSelection) -> Result<Decimal> {
     let ledger = conn.gateway.ledger(&conn.account).await?;
+    cash_in_base(conn, selection, &ledger)
+}
+
+/// The cash a ledger shows, in the base currency.
+fn cash_in_base(
+    conn: &Connection,
+    selection: &AccountSelection,
+    ledger: &[client_portal::LedgerEntry],
+) -> Result<Decimal> {
     let statement =
-        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], &ledger);
+        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], ledger);
     let selection = match selection {
         AccountSelection::Single => AccountSelection::Only(conn.account.clone()),
         other => other.clone(),
@@ -893,53 +1043,23 @@ fn proceeds(outcomes: &[Outcome], fx: &BTreeMap<String, Decimal>) -> Decimal {
         .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum))
 }
 
-/// The buys again, for the portfolio after the sells and the cash they really raised: never
-/// more of a symbol than the plan the user confirmed, never a symbol it did not show.
+/// The buys again, for the portfolio after the sells and the cash they really raised
+/// (pbal-core's `replan_buys`: never more of a symbol than the plan the user confirmed, never
+/// a symbol it did not show, never more than `budget`).
 fn replan_buys(state: &Planned, sells: &[Outcome], budget: Decimal) -> Result<Vec<Trade>> {
-    let mut holdings = state.portfolio.holdings().to_vec();
-    for sold in sells {
-        if let Some(h) = holdings
-            .iter_mut()
-            .find(|h| h.symbol == sold.order.ticket.symbol)
-        {
-            h.quantity = (h.quantity - sold.filled).max(Decimal::ZERO);
-            h.value = h.quantity * h.price;
-            h.lots.clear();
-        }
-    }
-    let portfolio = Portfolio::new(holdings)?;
-    let options = PlanOptions {
-        strategy: Strategy::BuyOnly,
-        bands: None,
-        ..state.options.clone()
-    };
-    let shown: BTreeMap<&str, Decimal> = state
-        .plan
-        .trades
+    let sold: Vec<(&str, Decimal)> = sells
         .iter()
-        .filter(|t| t.side == Side::Buy)
-        .map(|t| (t.symbol.as_str(), t.quantity))
+        .map(|o| (o.order.ticket.symbol.as_str(), o.filled))
         .collect();
-    let replanned = pbal_core::plan(
-        &portfolio,
+    pbal_core::replan_buys(
+        &state.portfolio,
         &state.targets,
-        budget.max(Decimal::ZERO),
-        &options,
+        &state.options,
+        &state.plan.trades,
+        &sold,
+        budget,
     )
-    .context("cannot re-plan the buys")?;
-    Ok(replanned
-        .trades
-        .into_iter()
-        .filter(|t| t.side == Side::Buy)
-        .filter_map(|mut t| {
-            let cap = *shown.get(t.symbol.as_str())?;
-            if t.quantity > cap {
-                t.quantity = cap;
-                t.amount = cap * t.price;
-            }
-            (!t.quantity.is_zero()).then_some(t)
-        })
-        .collect())
+    .context("cannot re-plan the buys")
 }
 
 fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
@@ -967,12 +1087,7 @@ fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         table.add_row([
-            format!(
-                "{} {} {}",
-                t.side.as_str(),
-                t.quantity.normalize(),
-                t.symbol
-            ),
+            order.describe(),
             kind,
             t.c_oid.clone(),
             preview
@@ -991,7 +1106,7 @@ fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
     format!("IBKR's preview (whatif) of each order:\n{table}")
 }
 
-fn say(text: &str) {
+pub(super) fn say(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", text.trim_end());
 }

@@ -978,10 +978,178 @@ fn a_buy_overdrawing_a_currency_stops_before_placing() {
     let (code, _, stderr) = live.run("trade", &["--yes"], "");
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("IBKR would lend the difference") && stderr.contains("Nothing was placed"),
+        stderr.contains("IBKR would lend the difference")
+            && stderr.contains("Run with --convert-currency")
+            && stderr.contains("Nothing was placed"),
         "{stderr}"
     );
     assert_eq!(live.order_posts(), 0);
+}
+
+/// IBKR's EUR.USD pair (IDEALPRO) in the fake, and a EUR ETF held with no EUR cash.
+const EUR_USD: i64 = 12_087_792;
+
+fn with_eur_etf() -> Setup {
+    fast()
+        .contract(pbal_fake_gateway::Contract::new(555, "EXS1", "IBIS", "EUR"))
+        .contract(pbal_fake_gateway::Contract::cash_pair(
+            EUR_USD, "EUR", "USD",
+        ))
+        .exchange_rate("EUR", Decimal::new(11, 1))
+        .price(555, Decimal::from(100))
+        .price(EUR_USD, Decimal::new(11, 1))
+        .position(ACCOUNT, 555, Decimal::from(10), Decimal::from(90))
+}
+
+fn conversions(live: &Live) -> Vec<pbal_fake_gateway::OrderRecord> {
+    live.gateway
+        .orders()
+        .into_iter()
+        .filter(|o| o.currency_conversion)
+        .collect()
+}
+
+/// `--convert-currency`: the conversion is in the plan and the preview, placed before the
+/// buys as IBKR documents it (`isCcyConv`, the amount in `fxQty`, no `quantity`), its fill
+/// awaited and the ledger read again; no currency ends below zero.
+#[test]
+fn convert_currency_places_the_conversion_before_the_buys() {
+    let live = Live::new(with_eur_etf());
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Currency conversions (--convert-currency), placed before the buys:")
+            && stdout.contains("to EUR (BUY EUR.USD, IDEALPRO): about EUR")
+            && stdout.contains("at about 1.1 USD per EUR"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| convert USD "),
+        "the preview shows it: {stdout}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("The ledger shows the converted cash."),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert!(orders[0].currency_conversion, "converted first: {orders:?}");
+    assert_eq!((orders[0].conid, orders[0].side), (EUR_USD, Side::Buy));
+    assert_eq!(conversions(&live).len(), 1);
+    assert!(
+        orders[1..]
+            .iter()
+            .all(|o| !o.currency_conversion && o.side == Side::Buy)
+    );
+    assert!(orders.iter().any(|o| o.conid == 555), "{orders:?}");
+    let body = live
+        .gateway
+        .requests()
+        .into_iter()
+        .find(|r| {
+            r.path.ends_with("/orders")
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["orders"][0]["isCcyConv"] == true)
+        })
+        .and_then(|r| r.body)
+        .unwrap();
+    let order = &body["orders"][0];
+    assert!(
+        order.get("quantity").is_none() && order["fxQty"].is_number(),
+        "{order}"
+    );
+    assert!(
+        order["cOID"].as_str().unwrap().starts_with("pbal-"),
+        "{order}"
+    );
+    for currency in ["EUR", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+    assert_eq!(live.events().last().map(String::as_str), Some("rebalance"));
+}
+
+/// With sells, the conversion waits for their fills (their proceeds may be what it converts)
+/// and goes before the buys.
+#[test]
+fn convert_currency_after_the_sells_before_the_buys() {
+    let live = Live::new(with_eur_etf().fills(FillMode::AfterStatusPolls(1)));
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--yes", "--convert-currency", "-s", "full", "--cash", "0"],
+        "",
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    let conversion = orders.iter().position(|o| o.currency_conversion).unwrap();
+    assert!(conversion > 0, "no sells before it: {orders:?}");
+    assert!(
+        orders[..conversion].iter().all(|o| o.side == Side::Sell),
+        "{orders:?}"
+    );
+    assert!(
+        orders[conversion + 1..]
+            .iter()
+            .all(|o| o.side == Side::Buy && !o.currency_conversion)
+    );
+    assert!(
+        orders[conversion + 1..].iter().any(|o| o.conid == 555),
+        "{orders:?}"
+    );
+    for currency in ["EUR", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+}
+
+/// A crash after IBKR accepted the conversion: the next run finds it by its client order id
+/// (still working) or sees the converted cash (filled), and never converts twice.
+#[test]
+fn a_rerun_after_a_lost_conversion_answer_does_not_convert_twice() {
+    for fills in [FillMode::Manual, FillMode::Immediate] {
+        let live = Live::new(with_eur_etf().fills(fills));
+        live.gateway.inject(Fault::HangAfterAccept { times: 1 });
+        let args = [
+            "--yes",
+            "--convert-currency",
+            "--request-timeout",
+            "2",
+            "--fill-timeout",
+            "2",
+        ];
+        let (code, _, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("may have been placed"), "{stderr}");
+        assert_eq!(
+            live.gateway.orders().len(),
+            1,
+            "only the conversion was sent"
+        );
+
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(conversions(&live).len(), 1, "converted twice: {stdout}");
+        if fills == FillMode::Manual {
+            assert_eq!(code, 3, "{stdout}\n{stderr}");
+            assert!(stdout.contains("placed by an earlier run"), "{stdout}");
+            assert!(
+                stderr.contains("the currency conversion has not filled"),
+                "{stderr}"
+            );
+            assert_eq!(
+                live.gateway.orders().len(),
+                1,
+                "no buy before the conversion fills"
+            );
+        } else {
+            assert_eq!(code, 0, "{stdout}\n{stderr}");
+            assert!(!stdout.contains("Currency conversions"), "{stdout}");
+            assert!(live.gateway.ledger_cash(ACCOUNT, "EUR") >= Decimal::ZERO);
+        }
+    }
 }
 
 /// `--fractional` only for contracts whose rules allow fractions: otherwise pbal stops before
@@ -1024,4 +1192,97 @@ fn limit_prices_follow_the_contract_price_increment() {
         .find(|o| o.conid == vig)
         .unwrap();
     assert_eq!(order.price, Some(Decimal::new(19_555, 2)));
+}
+
+/// IBKR's spelling of Berkshire's class B shares, and its conid.
+const BRK_CONID: i64 = 72_063_691;
+
+fn with_brk() -> Setup {
+    fast()
+        .contract(
+            pbal_fake_gateway::Contract::new(BRK_CONID, "BRK B", "NYSE", "USD")
+                .named("BERKSHIRE HATHAWAY INC-CL B"),
+        )
+        .price(BRK_CONID, Decimal::from(480))
+        .position(ACCOUNT, BRK_CONID, Decimal::from(10), Decimal::from(400))
+}
+
+/// The targets file says `BRK.B`, IBKR's positions and orders say `BRK B`: matched by conid,
+/// the position is the target (bought, never sold as an untargeted holding), and an earlier
+/// run's working order on that conid stops a new one.
+#[test]
+fn targets_positions_and_the_duplicate_guard_match_by_conid() {
+    let live = Live::new(with_brk().fills(FillMode::Manual));
+    let targets = live.pbal.write("t.toml", "\"BRK.B\" = 100\n");
+    let targets = targets.display().to_string();
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--yes", "--targets", &targets, "--fill-timeout", "1"],
+        "",
+    );
+    assert_eq!(code, 3, "working orders end with 3: {stdout}\n{stderr}");
+    assert!(
+        stdout.contains("BRK.B is IBKR's BRK B (conid 72063691); matched by contract id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("The position BRK B is the targets' BRK.B"),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!((orders[0].conid, orders[0].side), (BRK_CONID, Side::Buy));
+    // 10,000 cash at 480: 20 shares.
+    assert_eq!(orders[0].quantity, Decimal::from(20));
+    assert!(orders[0].c_oid.as_deref().unwrap().contains("-B-BRK_B-20"));
+
+    // Another quantity the next run: the working order (IBKR's `BRK B`) is the same contract.
+    let (code, _, stderr) = live.run(
+        "trade",
+        &["--yes", "--targets", &targets, "--cash", "5000"],
+        "",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("an earlier pbal order is still working: BUY 20 BRK B")
+            && stderr.contains("Nothing new was placed for BRK.B"),
+        "{stderr}"
+    );
+    assert_eq!(live.gateway.orders().len(), 1);
+}
+
+/// Targets IBKR does not know, or that several contracts answer to, are all named before
+/// anything else happens, with what to do.
+#[test]
+fn unresolvable_and_ambiguous_targets_are_named() {
+    let live = Live::new(
+        with_brk()
+            .contract(pbal_fake_gateway::Contract::new(
+                900_003, "TWIN", "NYSE", "USD",
+            ))
+            .contract(pbal_fake_gateway::Contract::new(
+                900_004, "TWIN", "NASDAQ", "USD",
+            )),
+    );
+    let targets = live
+        .pbal
+        .write("t.toml", "\"BRK/B\" = 40\n\"ZZZ.A\" = 30\nTWIN = 30\n");
+    let (code, _, stderr) = live.run(
+        "trade",
+        &["--dry-run", "--targets", &targets.display().to_string()],
+        "",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot match the targets to IBKR contracts")
+            && stderr
+                .contains("ZZZ.A: IBKR lists no stock contract for it (searched as ZZZ.A, ZZZ A)")
+            && stderr.contains("TWIN matches several contracts")
+            && stderr.contains("conid 900003")
+            && stderr.contains("conid 900004")
+            && stderr.contains("`conid = N`")
+            && !stderr.contains("BRK"),
+        "{stderr}"
+    );
+    assert_eq!(live.order_posts(), 0);
 }

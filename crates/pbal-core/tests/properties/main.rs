@@ -3,6 +3,7 @@ mod backtest;
 mod bands;
 mod household;
 mod oracle;
+mod replan;
 mod robustness;
 mod seed;
 mod tax;

@@ -21,11 +21,21 @@ pub(super) fn secdef_search(gw: &Gateway, req: &Request) -> Reply {
     let Some(symbol) = symbol else {
         return Reply::error(400, "Bad Request: symbol required");
     };
+    let sec_type = req.param("secType").map(str::to_owned).or_else(|| {
+        req.body
+            .as_ref()
+            .and_then(|b| b.get("secType"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    // Only IBKR's own spelling matches (`BRK B`, not `BRK.B`): a client that searches one
+    // spelling only does not find the contract.
     let rows: Vec<Value> = gw
         .setup
         .contracts
         .iter()
         .filter(|c| c.symbol.eq_ignore_ascii_case(&symbol))
+        .filter(|c| sec_type.as_deref().is_none_or(|t| t == c.sec_type))
         .map(|c| {
             json!({
                 "conid": c.conid.to_string(),
@@ -37,7 +47,7 @@ pub(super) fn secdef_search(gw: &Gateway, req: &Request) -> Reply {
                 "fop": null,
                 "opt": null,
                 "war": null,
-                "sections": [{"secType": "STK"}]
+                "sections": [{"secType": c.sec_type, "exchange": c.exchange}]
             })
         })
         .collect();
@@ -61,7 +71,7 @@ pub(super) fn stocks(gw: &Gateway, req: &Request) -> Reply {
             .setup
             .contracts
             .iter()
-            .filter(|c| c.symbol.eq_ignore_ascii_case(symbol))
+            .filter(|c| !c.is_cash() && c.symbol.eq_ignore_ascii_case(symbol))
         {
             by_name.entry(c.name.as_str()).or_default().push(json!({
                 "conid": c.conid, "exchange": c.exchange, "isUS": is_us(c)
@@ -87,7 +97,7 @@ pub(super) fn info(gw: &Gateway, conid: &str, with_rules: bool) -> Reply {
         "con_id": contract.conid,
         "symbol": contract.symbol,
         "local_symbol": contract.symbol,
-        "instrument_type": "STK",
+        "instrument_type": contract.sec_type,
         "currency": contract.currency,
         "exchange": "SMART",
         "primary_exchange": contract.exchange,

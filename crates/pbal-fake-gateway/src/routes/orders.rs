@@ -81,11 +81,54 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
             &format!("invalid time in force: {tif}"),
         ));
     }
-    let quantity = order.get("quantity").and_then(decimal);
+    // Currency conversion orders (IBKR: "isCcyConv: set to true if the order is a FX
+    // conversion order"; "fxQty: ... can only be used for Currency Conversion Orders. When
+    // using 'fxQty' don't specify 'quantity'"): only on a currency pair, sized by fxQty alone.
+    let conversion = order.get("isCcyConv").and_then(Value::as_bool) == Some(true);
+    let fx_qty = order.get("fxQty");
+    let has_quantity = order.get("quantity").is_some_and(|q| !q.is_null());
+    if conversion {
+        if !contract.is_cash() {
+            return Err(Reply::bare_error(
+                200,
+                &format!(
+                    "Currency conversion orders are only accepted for CASH contracts; conid {conid} is {}",
+                    contract.sec_type
+                ),
+            ));
+        }
+        if has_quantity {
+            return Err(Reply::bare_error(
+                200,
+                "A currency conversion order takes fxQty, not quantity",
+            ));
+        }
+        if fx_qty.is_none_or(Value::is_null) {
+            return Err(Reply::bare_error(
+                200,
+                "A currency conversion order needs fxQty (the amount to convert)",
+            ));
+        }
+    } else if fx_qty.is_some_and(|q| !q.is_null()) {
+        return Err(Reply::bare_error(
+            200,
+            "fxQty can only be used for Currency Conversion Orders (isCcyConv)",
+        ));
+    } else if contract.is_cash() {
+        return Err(Reply::bare_error(
+            200,
+            "Orders on a currency pair must be currency conversion orders (isCcyConv) here",
+        ));
+    }
+    let quantity = if conversion {
+        fx_qty.and_then(decimal)
+    } else {
+        order.get("quantity").and_then(decimal)
+    };
     let Some(quantity) = quantity.filter(|q| q.is_sign_positive() && !q.is_zero()) else {
         return Err(Reply::bare_error(200, "invalid order size"));
     };
-    if !gw.setup.allow_fractions && !quantity.fract().is_zero() {
+    if !conversion && !gw.setup.allow_fractions && !quantity.fract().is_zero() {
         return Err(Reply::bare_error(
             200,
             "Fractional share size is not supported for this order",
@@ -125,6 +168,7 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
         conid: contract.conid,
         side,
         quantity,
+        currency_conversion: conversion,
         order_type: order_type.to_owned(),
         price,
         tif: tif.to_owned(),
@@ -248,6 +292,7 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
                 symbol,
                 side: draft.side,
                 quantity: draft.quantity,
+                currency_conversion: draft.currency_conversion,
                 order_type: draft.order_type,
                 price: draft.price,
                 tif: draft.tif,
@@ -400,6 +445,9 @@ pub(super) fn whatif(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     let Some(draft) = drafts.first() else {
         return Reply::error(400, "Bad Request: no order");
     };
+    if draft.currency_conversion {
+        return whatif_conversion(gw, account, draft);
+    }
     let currency = gw
         .contract(draft.conid)
         .map_or_else(|| gw.setup.base_currency.clone(), |c| c.currency.clone());
@@ -444,6 +492,34 @@ pub(super) fn whatif(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     }))
 }
 
+/// The preview of a currency conversion: the amount converted from, in its currency, and no
+/// position or margin change.
+fn whatif_conversion(gw: &Gateway, account: &str, draft: &Draft) -> Reply {
+    let Some((base, quote)) = gw.contract(draft.conid).and_then(|c| c.pair()) else {
+        return Reply::error(400, "Bad Request: not a currency pair");
+    };
+    let from = if draft.side == Side::Buy { quote } else { base };
+    let commission = gw.setup.commission;
+    let equity = gw.ledger_cash(account, "BASE");
+    Reply::ok(json!({
+        "amount": {
+            "amount": format!("{} {from}", grouped(draft.quantity, 2)),
+            "commission": format!("{commission} {quote}"),
+            "total": format!("{} {from}", grouped(draft.quantity, 2))
+        },
+        "equity": {
+            "current": grouped(equity, 0),
+            "change": grouped(-commission, 0),
+            "after": grouped(equity.checked_sub(commission).unwrap_or(equity), 0)
+        },
+        "initial": {"current": "0", "change": "0", "after": "0"},
+        "maintenance": {"current": "0", "change": "0", "after": "0"},
+        "position": {"current": "0", "change": "0", "after": "0"},
+        "warn": (!gw.setup.prices.contains_key(&draft.conid)).then_some("21/You are trying to submit an order without having market data for this instrument."),
+        "error": gw.cash_refusal(draft)
+    }))
+}
+
 fn long_order_type(order_type: &str) -> &'static str {
     match order_type {
         "LMT" => "Limit",
@@ -469,7 +545,7 @@ fn live_row(order: &Order) -> Value {
         "orderDesc": format!("{} {} {} {}", if r.side == Side::Buy { "Buy" } else { "Sell" }, r.quantity, long_order_type(&r.order_type), r.tif),
         "description1": r.symbol,
         "ticker": r.symbol,
-        "secType": "STK",
+        "secType": if r.currency_conversion { "CASH" } else { "STK" },
         "listingExchange": "SMART",
         "remainingQuantity": format::num(remaining),
         "filledQuantity": format::num(r.filled),

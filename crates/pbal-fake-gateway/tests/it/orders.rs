@@ -537,3 +537,76 @@ async fn live_orders_show_the_selected_account_only() {
         ["o1"]
     );
 }
+
+/// Currency conversion orders as IBKR documents them: `isCcyConv` on a CASH pair, sized by
+/// `fxQty` (never `quantity`); the fill moves the ledger in both currencies and no position.
+#[tokio::test]
+async fn currency_conversions_take_fx_qty_on_a_cash_pair_and_move_both_balances() {
+    const EUR_USD: i64 = 12_087_792;
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .questions(&[])
+            .fills(FillMode::Immediate)
+            .contract(pbal_fake_gateway::Contract::cash_pair(
+                EUR_USD, "EUR", "USD",
+            ))
+            .price(EUR_USD, Decimal::new(125, 2)),
+    );
+    api.get("/iserver/accounts").await;
+    let conversion = |fields: Value| {
+        let mut order = json!({"acctId": ACCT, "orderType": "MKT", "side": "BUY", "tif": "DAY"});
+        for (key, value) in fields.as_object().unwrap() {
+            order[key] = value.clone();
+        }
+        json!({ "orders": [order] })
+    };
+    let refused = [
+        (
+            json!({"conid": EUR_USD, "isCcyConv": true, "fxQty": 100, "quantity": 100}),
+            "A currency conversion order takes fxQty, not quantity",
+        ),
+        (
+            json!({"conid": EUR_USD, "isCcyConv": true}),
+            "A currency conversion order needs fxQty (the amount to convert)",
+        ),
+        (
+            json!({"conid": VTI, "isCcyConv": true, "fxQty": 100}),
+            "Currency conversion orders are only accepted for CASH contracts; conid 12340001 is STK",
+        ),
+        (
+            json!({"conid": VTI, "fxQty": 100}),
+            "fxQty can only be used for Currency Conversion Orders (isCcyConv)",
+        ),
+        (
+            json!({"conid": EUR_USD, "quantity": 100}),
+            "Orders on a currency pair must be currency conversion orders (isCcyConv) here",
+        ),
+    ];
+    for (fields, error) in refused {
+        let resp = api.post(&place_path(), conversion(fields)).await;
+        assert_eq!(
+            (resp.status, resp.json()["error"].as_str()),
+            (200, Some(error))
+        );
+    }
+    assert!(api.gw.orders().is_empty());
+    api.post(
+        "/iserver/questions/suppress",
+        json!({"messageIds": ["o10151"]}),
+    )
+    .await;
+    // BUY EUR.USD with fxQty 1,000: USD 1,000 out, EUR 800 in at 1.25.
+    let placed = api
+        .post(
+            &place_path(),
+            conversion(json!({"conid": EUR_USD, "isCcyConv": true, "fxQty": 1000, "cOID": "fx1"})),
+        )
+        .await;
+    assert!(placed.json()[0]["order_id"].is_string(), "{}", placed.text);
+    let orders = api.gw.orders();
+    assert!(orders[0].currency_conversion && orders[0].status == OrderStatus::Filled);
+    assert_eq!(api.gw.ledger_cash(ACCT, "USD"), Decimal::from(9_000));
+    assert_eq!(api.gw.ledger_cash(ACCT, "EUR"), Decimal::from(800));
+    assert_eq!(api.gw.position(ACCT, EUR_USD), Decimal::ZERO);
+}

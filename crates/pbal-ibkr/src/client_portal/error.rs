@@ -190,6 +190,17 @@ pub enum GatewayError {
         /// One line per candidate.
         candidates: String,
     },
+    /// IBKR lists no currency pair between two currencies.
+    #[error(
+        "IBKR lists no currency pair to convert {from} into {to} (searched {to}.{from} and \
+         {from}.{to}, CASH)"
+    )]
+    NoCurrencyPair {
+        /// The currency converted from.
+        from: String,
+        /// The currency converted into.
+        to: String,
+    },
     /// A symbol matches no stock contract.
     #[error("{symbol}: no stock contract found at IBKR; check the symbol or give its conid")]
     UnknownSymbol {

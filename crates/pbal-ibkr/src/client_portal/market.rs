@@ -11,7 +11,8 @@ use super::client::Gateway;
 use super::error::GatewayError;
 use super::json;
 use super::pacing::Limited;
-use super::types::{ContractCandidate, Quote};
+use super::types::{ContractCandidate, CurrencyPair, Quote};
+use pbal_core::Side;
 
 /// Snapshot fields: last, bid, ask, close, prior close, availability.
 const SNAPSHOT_FIELDS: &str = "31,84,86,7296,7741,6509";
@@ -19,35 +20,17 @@ const SNAPSHOT_FIELDS: &str = "31,84,86,7296,7741,6509";
 const SNAPSHOT_BATCH: usize = 100;
 
 impl Gateway {
-    /// The stock contract of `symbol`. Several matches are an error listing them; a US
-    /// listing wins when exactly one of them is American (as ibind decides).
+    /// The stock contract of `symbol`. Share-class separators differ between spellings
+    /// (IBKR writes `BRK B` where others write `BRK.B`), so the search tries the symbol as
+    /// given, then with a space or a dot as the separator ([`symbol_spellings`]); a row counts
+    /// when its symbol is the same but for the separator ([`same_symbol`]). Several contracts
+    /// are an error listing them; a US listing wins when exactly one of them is American (as
+    /// ibind decides). The candidate's `symbol` is IBKR's spelling.
     ///
     /// # Errors
     /// [`GatewayError::UnknownSymbol`], [`GatewayError::AmbiguousSymbol`], transport errors.
     pub async fn resolve_conid(&self, symbol: &str) -> Result<ContractCandidate, GatewayError> {
-        self.prime_iserver().await?;
-        let query = [("symbol", symbol.to_owned()), ("secType", "STK".to_owned())];
-        let value = self.get("iserver/secdef/search", &query, None).await?;
-        check_error("GET iserver/secdef/search", &value)?;
-        let candidates: Vec<ContractCandidate> = value
-            .as_array()
-            .map(|rows| {
-                rows.iter()
-                    .filter(|r| {
-                        json::text(r.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(symbol))
-                    })
-                    .filter(|r| has_stock_section(r))
-                    .filter_map(|r| {
-                        Some(ContractCandidate {
-                            conid: json::text(r.get("conid"))?,
-                            symbol: symbol.to_owned(),
-                            name: json::text(r.get("companyName")).unwrap_or_default(),
-                            exchange: json::text(r.get("description")).unwrap_or_default(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let candidates = self.stock_candidates(symbol).await?;
         if candidates.len() <= 1 {
             return candidates
                 .into_iter()
@@ -56,23 +39,96 @@ impl Gateway {
                     symbol: symbol.to_owned(),
                 });
         }
+        let ibkr_symbol = candidates[0].symbol.clone();
+        if let Some(us) = self.only_us_listing(&ibkr_symbol).await?
+            && let Some(found) = candidates.iter().find(|c| c.conid == us)
         {
-            {
-                if let Some(us) = self.only_us_listing(symbol).await?
-                    && let Some(found) = candidates.iter().find(|c| c.conid == us)
-                {
-                    return Ok(found.clone());
+            return Ok(found.clone());
+        }
+        Err(GatewayError::AmbiguousSymbol {
+            symbol: symbol.to_owned(),
+            candidates: candidates
+                .iter()
+                .map(|c| format!("  conid {}: {} ({})", c.conid, c.name, c.exchange))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+    }
+
+    /// Every stock contract IBKR lists for `symbol` in any of its [`symbol_spellings`]
+    /// (the first spelling IBKR knows), in IBKR's order, each once.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn stock_candidates(
+        &self,
+        symbol: &str,
+    ) -> Result<Vec<ContractCandidate>, GatewayError> {
+        self.prime_iserver().await?;
+        let mut candidates: Vec<ContractCandidate> = Vec::new();
+        for spelling in symbol_spellings(symbol) {
+            let query = [("symbol", spelling.clone()), ("secType", "STK".to_owned())];
+            let value = self.get("iserver/secdef/search", &query, None).await?;
+            check_error("GET iserver/secdef/search", &value)?;
+            for row in value.as_array().into_iter().flatten() {
+                let Some(row_symbol) = json::text(row.get("symbol")) else {
+                    continue;
+                };
+                if !same_symbol(&row_symbol, symbol) || !has_section(row, "STK") {
+                    continue;
                 }
-                Err(GatewayError::AmbiguousSymbol {
-                    symbol: symbol.to_owned(),
-                    candidates: candidates
-                        .iter()
-                        .map(|c| format!("  conid {}: {} ({})", c.conid, c.name, c.exchange))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                })
+                let Some(conid) = json::text(row.get("conid")) else {
+                    continue;
+                };
+                if candidates.iter().any(|c| c.conid == conid) {
+                    continue;
+                }
+                candidates.push(ContractCandidate {
+                    conid,
+                    symbol: row_symbol,
+                    name: json::text(row.get("companyName")).unwrap_or_default(),
+                    exchange: json::text(row.get("description")).unwrap_or_default(),
+                });
+            }
+            // The first spelling IBKR knows is its spelling: the others are not asked.
+            if !candidates.is_empty() {
+                break;
             }
         }
+        Ok(candidates)
+    }
+
+    /// The `CASH` pair that converts `from` into `to`: `TO.FROM` bought, else `FROM.TO` sold
+    /// (IBKR lists each pair once, in market convention: EUR.USD, USD.JPY), found with
+    /// `secdef/search` and `secType=CASH`.
+    ///
+    /// # Errors
+    /// [`GatewayError::NoCurrencyPair`], transport and session errors.
+    pub async fn currency_pair(&self, from: &str, to: &str) -> Result<CurrencyPair, GatewayError> {
+        self.prime_iserver().await?;
+        let (from, to) = (from.to_ascii_uppercase(), to.to_ascii_uppercase());
+        for (symbol, side) in [
+            (format!("{to}.{from}"), Side::Buy),
+            (format!("{from}.{to}"), Side::Sell),
+        ] {
+            let query = [("symbol", symbol.clone()), ("secType", "CASH".to_owned())];
+            let value = self.get("iserver/secdef/search", &query, None).await?;
+            check_error("GET iserver/secdef/search", &value)?;
+            let found = value.as_array().into_iter().flatten().find(|row| {
+                json::text(row.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(&symbol))
+                    && has_section(row, "CASH")
+            });
+            if let Some(conid) = found.and_then(|row| json::text(row.get("conid"))) {
+                return Ok(CurrencyPair {
+                    conid,
+                    symbol,
+                    from,
+                    to,
+                    side,
+                });
+            }
+        }
+        Err(GatewayError::NoCurrencyPair { from, to })
     }
 
     /// `GET /trsrv/stocks`: the conid when exactly one US contract carries the symbol.
@@ -233,11 +289,54 @@ fn parse_rules(rules: Option<&Value>) -> ContractRules {
     }
 }
 
-fn has_stock_section(row: &Value) -> bool {
+/// The spellings of `symbol` worth asking IBKR for: as given, then with its share-class
+/// separator (a space, a dot or a slash: `BRK B`, `BRK.B`, `BRK/B`) as a space and as a dot.
+/// Only the look-up uses them; what matches is decided by contract id.
+#[must_use]
+pub fn symbol_spellings(symbol: &str) -> Vec<String> {
+    let symbol = symbol.trim();
+    let mut spellings = vec![symbol.to_owned()];
+    if symbol.contains(is_class_separator) {
+        for separator in [' ', '.'] {
+            let spelled: String = symbol
+                .chars()
+                .map(|c| if is_class_separator(c) { separator } else { c })
+                .collect();
+            if !spellings.contains(&spelled) {
+                spellings.push(spelled);
+            }
+        }
+    }
+    spellings
+}
+
+/// The same ticker but for case and the share-class separator (`BRK B` = `brk.b`).
+#[must_use]
+pub fn same_symbol(a: &str, b: &str) -> bool {
+    let canonical = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .map(|c| {
+                if is_class_separator(c) {
+                    '.'
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect()
+    };
+    canonical(a) == canonical(b)
+}
+
+fn is_class_separator(c: char) -> bool {
+    matches!(c, ' ' | '.' | '/')
+}
+
+fn has_section(row: &Value, sec_type: &str) -> bool {
     match row.get("sections").and_then(Value::as_array) {
         Some(sections) => sections
             .iter()
-            .any(|s| json::text(s.get("secType")).as_deref() == Some("STK")),
+            .any(|s| json::text(s.get("secType")).as_deref() == Some(sec_type)),
         // Rows without sections: trust the secType filter of the query.
         None => true,
     }
@@ -249,6 +348,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn spellings_swap_only_the_class_separator() {
+        assert_eq!(symbol_spellings("VTI"), ["VTI"]);
+        assert_eq!(symbol_spellings("BRK.B"), ["BRK.B", "BRK B"]);
+        assert_eq!(symbol_spellings("BRK B"), ["BRK B", "BRK.B"]);
+        assert_eq!(symbol_spellings("BRK/B"), ["BRK/B", "BRK B", "BRK.B"]);
+        assert!(same_symbol("BRK B", "brk.b"));
+        assert!(same_symbol("BRK/B", "BRK.B"));
+        assert!(!same_symbol("BRKB", "BRK.B"));
+        assert!(!same_symbol("BRK.A", "BRK.B"));
+    }
 
     #[test]
     fn rules_give_fractions_and_the_increment_by_price() {

@@ -19,11 +19,15 @@ mod certificate;
 mod client;
 mod config;
 mod error;
+mod fills;
 mod json;
 mod market;
+mod order_state;
 mod orders;
 mod pacing;
+mod placement;
 mod session;
+mod settle;
 mod tls;
 mod trust;
 mod types;
@@ -36,16 +40,18 @@ pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
 pub use error::{GatewayError, mask_account};
-pub use market::ContractRules;
+pub use fills::{Fill, FillEvent, FillWait};
+pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{
     DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
 };
 pub use pacing::PacingConfig;
+pub use placement::{PlaceInTurnError, Placement, PlacementError, PlacementEvent};
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
-    AuthStatus, BrokerageAccounts, ContractCandidate, GatewayPosition, LedgerEntry, LiveOrder,
-    MarketState, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, PortfolioAccount, Quote,
-    WhatIf, is_final_status,
+    AuthStatus, BrokerageAccounts, ContractCandidate, CurrencyPair, GatewayPosition, LedgerEntry,
+    LiveOrder, MarketState, OrderKind, OrderState, OrderStatus, OrderTicket, PlaceEvent, Placed,
+    PortfolioAccount, Quote, WhatIf,
 };
 
 use crate::{CashBalance, Position, Statement};

@@ -12,7 +12,9 @@ use super::client::{Gateway, Retry, shown_endpoint};
 use super::error::GatewayError;
 use super::json;
 use super::pacing::Limited;
-use super::types::{LiveOrder, OrderKind, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf};
+use super::types::{
+    LiveOrder, OrderKind, OrderState, OrderStatus, OrderTicket, PlaceEvent, Placed, WhatIf,
+};
 
 /// Questions pbal confirms by default: informational notices about the order type, which
 /// say nothing about this account's own limits (reference §4):
@@ -246,7 +248,7 @@ impl Gateway {
         let value = self.get(&path, &[], None).await?;
         check_error(&path, &value)?;
         Ok(OrderStatus {
-            status: json::text(value.get("order_status")).unwrap_or_default(),
+            status: OrderState::parse(&json::text(value.get("order_status")).unwrap_or_default()),
             filled: json::decimal(value.get("cum_fill")),
             total: json::decimal(value.get("total_size")),
             average_price: json::decimal(value.get("average_price")),
@@ -290,13 +292,22 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
     order.insert("acctId".into(), json!(ticket.account));
     order.insert("conid".into(), json!(conid));
     order.insert("side".into(), json!(ticket.side.as_str()));
-    order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
+    if ticket.currency_conversion {
+        // "fxQty: ... can only be used for Currency Conversion Orders. When using 'fxQty'
+        // don't specify 'quantity'" (IBKR's Place Order documentation).
+        order.insert("isCcyConv".into(), json!(true));
+        order.insert("fxQty".into(), Value::Number(number(ticket.quantity)?));
+    } else {
+        order.insert("quantity".into(), Value::Number(number(ticket.quantity)?));
+    }
     order.insert("tif".into(), json!("DAY"));
     if purpose == Purpose::Place {
         order.insert("cOID".into(), json!(ticket.c_oid));
     }
     order.insert("outsideRTH".into(), json!(false));
-    order.insert("ticker".into(), json!(ticket.symbol));
+    if !ticket.currency_conversion {
+        order.insert("ticker".into(), json!(ticket.symbol));
+    }
     match ticket.kind {
         OrderKind::Market => {
             order.insert("orderType".into(), json!("MKT"));
@@ -315,7 +326,7 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
 enum PlaceReply {
     Accepted {
         order_id: String,
-        status: String,
+        status: OrderState,
     },
     Question {
         id: String,
@@ -360,7 +371,9 @@ fn parse_place_reply(value: &Value) -> PlaceReply {
         if let Some(order_id) = json::text(item.get("order_id")) {
             return PlaceReply::Accepted {
                 order_id,
-                status: json::text(item.get("order_status")).unwrap_or_default(),
+                status: OrderState::parse(
+                    &json::text(item.get("order_status")).unwrap_or_default(),
+                ),
             };
         }
     }
@@ -393,7 +406,7 @@ fn parse_live_order(row: &Value) -> Option<LiveOrder> {
             "S" => "SELL".to_owned(),
             _ => side,
         },
-        status: json::text(row.get("status")).unwrap_or_default(),
+        status: OrderState::parse(&json::text(row.get("status")).unwrap_or_default()),
         quantity: json::decimal(row.get("totalSize")),
         filled: json::decimal(row.get("filledQuantity")),
         average_price: json::decimal(row.get("avgPrice")),
@@ -415,12 +428,36 @@ mod tests {
             kind: OrderKind::Market,
             c_oid: "pbal-x".to_owned(),
             manual_order_time: None,
+            currency_conversion: false,
         };
         let preview = order_json(&ticket, Purpose::Preview).unwrap();
         let place = order_json(&ticket, Purpose::Place).unwrap();
         assert!(preview.get("cOID").is_none());
         assert_eq!(place["cOID"], "pbal-x");
         assert!(preview.get("referrer").is_none() && place.get("referrer").is_none());
+        assert!(place.get("isCcyConv").is_none() && place.get("fxQty").is_none());
+        assert_eq!(place["quantity"], 10);
+    }
+
+    #[test]
+    fn a_currency_conversion_sends_fx_qty_and_no_quantity() {
+        let ticket = OrderTicket {
+            account: "DU1".to_owned(),
+            conid: "12087792".to_owned(),
+            symbol: "EUR.USD".to_owned(),
+            side: pbal_core::Side::Buy,
+            quantity: Decimal::new(66_67, 2),
+            kind: OrderKind::Market,
+            c_oid: "pbal-fx".to_owned(),
+            manual_order_time: None,
+            currency_conversion: true,
+        };
+        let place = order_json(&ticket, Purpose::Place).unwrap();
+        assert_eq!(place["isCcyConv"], true);
+        assert_eq!(place["fxQty"].to_string(), "66.67");
+        assert!(place.get("quantity").is_none(), "{place}");
+        assert_eq!(place["conid"], 12_087_792);
+        assert_eq!(place["cOID"], "pbal-fx");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub use super::order_state::OrderState;
+
 /// `POST /iserver/auth/status`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuthStatus {
@@ -80,7 +82,7 @@ pub struct LedgerEntry {
 pub struct ContractCandidate {
     /// Contract id.
     pub conid: String,
-    /// Symbol.
+    /// Symbol as IBKR spells it (`BRK B`, whatever spelling was asked for).
     pub symbol: String,
     /// Company or fund name.
     pub name: String,
@@ -192,7 +194,8 @@ pub struct OrderTicket {
     pub symbol: String,
     /// Buy or sell.
     pub side: pbal_core::Side,
-    /// Whole shares (or the fractional step the contract allows).
+    /// Whole shares (or the fractional step the contract allows); for a currency conversion,
+    /// the amount of the currency converted from.
     pub quantity: Decimal,
     /// Market or limit.
     pub kind: OrderKind,
@@ -201,6 +204,28 @@ pub struct OrderTicket {
     /// Orders of this account must carry `manualOrderTime`.
     #[serde(skip)]
     pub manual_order_time: Option<i64>,
+    /// A currency conversion on a `CASH` pair ([`CurrencyPair`]): sent with `isCcyConv: true`
+    /// and `quantity` as `fxQty`, the amount converted from (IBKR: "To specify the amount of
+    /// currency you want to transfer FROM use fxQty").
+    pub currency_conversion: bool,
+}
+
+/// A currency pair IBKR trades (`CASH`, e.g. `EUR.USD` on IDEALPRO) and the side of the
+/// conversion from one of its currencies into the other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CurrencyPair {
+    /// Contract id of the pair.
+    pub conid: String,
+    /// The pair as IBKR names it, `BASE.QUOTE` (`EUR.USD`).
+    pub symbol: String,
+    /// The currency converted from.
+    pub from: String,
+    /// The currency converted into.
+    pub to: String,
+    /// Buy when `to` is the pair's base currency (buying EUR.USD pays USD for EUR), sell when
+    /// it is the quote currency.
+    pub side: pbal_core::Side,
 }
 
 /// What happened to a placement.
@@ -210,8 +235,8 @@ pub enum Placed {
     Accepted {
         /// IBKR's order id.
         order_id: String,
-        /// Status at acceptance (e.g. `PreSubmitted`).
-        status: String,
+        /// State at acceptance (e.g. `PreSubmitted`).
+        status: OrderState,
     },
     /// IBKR already has an order with this client order id (an earlier run placed it).
     AlreadyRegistered,
@@ -252,8 +277,8 @@ pub struct LiveOrder {
     pub symbol: String,
     /// BUY or SELL.
     pub side: String,
-    /// Status (PreSubmitted, Submitted, Filled, Cancelled, …).
-    pub status: String,
+    /// State (PreSubmitted, Submitted, Filled, Cancelled, …).
+    pub status: OrderState,
     /// Total quantity.
     #[serde(with = "rust_decimal::serde::str_option")]
     pub quantity: Option<Decimal>,
@@ -269,31 +294,21 @@ impl LiveOrder {
     /// Filled, cancelled or otherwise finished.
     #[must_use]
     pub fn is_done(&self) -> bool {
-        is_final_status(&self.status)
+        self.status.is_final()
     }
 }
 
 /// `GET /iserver/account/order/status/{id}`.
 #[derive(Debug, Clone)]
 pub struct OrderStatus {
-    /// Status.
-    pub status: String,
+    /// State.
+    pub status: OrderState,
     /// Cumulative filled quantity.
     pub filled: Option<Decimal>,
     /// Total size.
     pub total: Option<Decimal>,
     /// Average fill price.
     pub average_price: Option<Decimal>,
-}
-
-/// Statuses after which an order changes no more.
-#[must_use]
-pub fn is_final_status(status: &str) -> bool {
-    let s = status.to_ascii_lowercase();
-    matches!(
-        s.as_str(),
-        "filled" | "cancelled" | "inactive" | "precancelled"
-    )
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ fn ticket(c_oid: &str) -> OrderTicket {
         kind: OrderKind::Limit(dec!(291.00)),
         c_oid: c_oid.to_owned(),
         manual_order_time: None,
+        currency_conversion: false,
     }
 }
 
@@ -81,9 +82,18 @@ async fn ambiguous_symbols_list_their_candidates() {
             .contract(Contract::new(900_001, "SHOP", "NYSE", "USD").named("SHOPIFY INC"))
             .contract(Contract::new(900_002, "SHOP", "TSE", "CAD").named("SHOPIFY INC"))
             .contract(Contract::new(900_003, "TWIN", "NYSE", "USD").named("TWIN A"))
-            .contract(Contract::new(900_004, "TWIN", "NASDAQ", "USD").named("TWIN B")),
+            .contract(Contract::new(900_004, "TWIN", "NASDAQ", "USD").named("TWIN B"))
+            .contract(Contract::new(72_063_691, "BRK B", "NYSE", "USD").named("BERKSHIRE HATH-B")),
     );
     let client = client(&gateway);
+    // IBKR spells the share class with a space: `BRK.B` and `BRK/B` find it, in IBKR's spelling.
+    for asked in ["BRK.B", "BRK/B", "brk b"] {
+        let brk = client.resolve_conid(asked).await.unwrap();
+        assert_eq!(
+            (brk.conid.as_str(), brk.symbol.as_str()),
+            ("72063691", "BRK B")
+        );
+    }
     // One US listing among several: that one.
     let shop = client.resolve_conid("SHOP").await.unwrap();
     assert_eq!(shop.conid, "900001");
@@ -462,4 +472,153 @@ async fn a_market_order_without_market_data_is_never_confirmed() {
 #[allow(clippy::print_stderr)]
 fn notice(text: &str) {
     eprintln!("{text}");
+}
+
+/// The rebalance's waiting steps as library calls: fills polled to the end with progress
+/// events, the ledger read (cache cleared) until it shows the cash, and a currency pair found
+/// for a conversion with the side that converts in the asked direction.
+#[tokio::test]
+async fn waits_for_fills_and_for_the_ledger_and_finds_currency_pairs() {
+    use pbal_fake_gateway::FillMode;
+    use pbal_ibkr::client_portal::{FillEvent, FillWait, OrderState};
+    let gateway = FakeGateway::start(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .fills(FillMode::AfterStatusPolls(2))
+            .ledger_lag(2)
+            .contract(Contract::cash_pair(12_087_792, "EUR", "USD"))
+            .contract(Contract::cash_pair(15_016_059, "USD", "JPY")),
+    );
+    let client = client(&gateway);
+    let placed = client
+        .place(
+            &ticket("pbal-wait-1"),
+            &QuestionPolicy::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let Placed::Accepted { order_id, status } = placed else {
+        panic!("{placed:?}");
+    };
+    assert_eq!(status, OrderState::PreSubmitted);
+    let mut wait = FillWait::new(Duration::from_secs(20));
+    wait.poll = Duration::from_millis(20);
+    let mut changes = Vec::new();
+    let fills = client
+        .wait_for_fills(
+            ACCOUNT,
+            std::slice::from_ref(&order_id),
+            &wait,
+            &mut |event| {
+                if let FillEvent::Changed(fill) = event {
+                    changes.push(fill.state.clone());
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        fills[0].is_filled() && fills[0].filled == dec!(2),
+        "{fills:?}"
+    );
+    assert_eq!(changes.last(), Some(&OrderState::Filled));
+    // 2 × 291 paid: the ledger shows it only after its lag.
+    let mut reads = 0;
+    let (ledger, arrived) = client
+        .wait_for_ledger(ACCOUNT, 5, Duration::from_millis(10), &mut |ledger| {
+            reads += 1;
+            ledger
+                .iter()
+                .any(|e| e.currency == "USD" && e.cash == dec!(9418))
+        })
+        .await
+        .unwrap();
+    assert!(arrived && reads > 1, "{reads} reads: {ledger:?}");
+
+    let eur = client.currency_pair("USD", "EUR").await.unwrap();
+    assert_eq!(
+        (eur.conid.as_str(), eur.symbol.as_str(), eur.side),
+        ("12087792", "EUR.USD", pbal_core::Side::Buy)
+    );
+    let jpy = client.currency_pair("USD", "JPY").await.unwrap();
+    assert_eq!(
+        (jpy.symbol.as_str(), jpy.side),
+        ("USD.JPY", pbal_core::Side::Sell)
+    );
+    let none = client.currency_pair("USD", "CHF").await.unwrap_err();
+    assert!(
+        matches!(none, GatewayError::NoCurrencyPair { .. }),
+        "{none}"
+    );
+}
+
+/// Placing a round in turn: each step told before it happens, an order an earlier run placed
+/// not sent, an id IBKR already knows found among the live orders, and the caller able to stop
+/// the round before anything is sent.
+#[tokio::test]
+async fn places_a_round_in_turn_and_never_twice() {
+    use pbal_ibkr::client_portal::{PlaceInTurnError, PlacementEvent};
+    let gateway = FakeGateway::start(Setup::ten_etfs().no_rate_limits().live_orders_warmup(false));
+    let client = client(&gateway);
+    let round = [
+        (ticket("pbal-round-1"), None),
+        (ticket("pbal-round-2"), Some("777".to_owned())),
+        (ticket("pbal-round-1"), None),
+    ];
+    let mut steps = Vec::new();
+    let placement = client
+        .place_in_turn(ACCOUNT, &round, &QuestionPolicy::default(), &mut |event| {
+            steps.push(match event {
+                PlacementEvent::Sending { index, .. } => format!("sending {index}"),
+                PlacementEvent::Question { index, .. } => format!("question {index}"),
+                PlacementEvent::Placed { index, .. } => format!("placed {index}"),
+                PlacementEvent::Found {
+                    index, order_id, ..
+                } => format!("found {index} {order_id}"),
+                PlacementEvent::AlreadyThere { index, .. } => format!("already there {index}"),
+                other => format!("{other:?}"),
+            });
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .await
+        .unwrap();
+    assert!(placement.failure.is_none(), "{:?}", placement.failure);
+    assert_eq!(placement.placed.len(), 3);
+    assert_eq!(
+        placement.placed[0].1, placement.placed[2].1,
+        "the same order, found"
+    );
+    let steps: Vec<&str> = steps
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.starts_with("question"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "sending 0",
+            "placed 0",
+            "found 1 777",
+            "sending 2",
+            "already there 2"
+        ]
+    );
+    assert_eq!(gateway.orders().len(), 1, "placed once");
+
+    // A caller that cannot record the step stops the round before the POST.
+    let stopped = client
+        .place_in_turn(
+            ACCOUNT,
+            &[(ticket("pbal-round-3"), None)],
+            &QuestionPolicy::default(),
+            &mut |event| match event {
+                PlacementEvent::Sending { .. } => Err("journal full"),
+                _ => Ok(()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stopped, PlaceInTurnError::Caller("journal full")));
+    assert_eq!(gateway.orders().len(), 1);
 }
