@@ -102,6 +102,13 @@ pub(crate) fn emit_styled(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A line of a live command's running account on stdout (trailing whitespace trimmed). A
+/// closed stdout does not stop a run that is placing orders, so write errors are ignored.
+pub(crate) fn say(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end());
+}
+
 /// A warning on stderr (grouped and held back by `ui`).
 pub(crate) fn warn(message: &str) {
     crate::ui::warn(message);

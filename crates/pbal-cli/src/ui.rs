@@ -150,6 +150,14 @@ pub(crate) fn progress(line: &str) {
     let _ = writeln!(anstream::stderr().lock(), "{line}");
 }
 
+/// A question on stderr, without a newline (the answer is typed after it), flushed so it
+/// shows before stdin is read.
+pub(crate) fn prompt(text: &str) -> std::io::Result<()> {
+    let mut stderr = anstream::stderr().lock();
+    stderr.write_all(text.as_bytes())?;
+    stderr.flush()
+}
+
 /// A message clap rendered (a usage error), styled as clap styles it; colour only on a
 /// terminal and never with NO_COLOR.
 pub(crate) fn clap_error(rendered: &str) {

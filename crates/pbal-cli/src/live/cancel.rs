@@ -1,6 +1,6 @@
 //! `pbal cancel`: cancels pbal's own working orders (client order id `pbal-…`), nobody else's.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -10,6 +10,7 @@ use super::CancelArgs;
 use super::connect::connect;
 use super::orders::C_OID_PREFIX;
 use crate::journal::Journal;
+use crate::output::emit;
 
 pub(crate) fn run(args: &CancelArgs) -> Result<()> {
     super::block_on(cancel(args))
@@ -17,7 +18,6 @@ pub(crate) fn run(args: &CancelArgs) -> Result<()> {
 
 async fn cancel(args: &CancelArgs) -> Result<()> {
     let conn = connect(&args.gateway).await?;
-    let mut stdout = std::io::stdout().lock();
     let mine: Vec<_> = conn
         .gateway
         .live_orders(&conn.account)
@@ -31,12 +31,12 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
         })
         .collect();
     if mine.is_empty() {
-        writeln!(stdout, "No open pbal orders.")?;
-        return Ok(());
+        return emit("No open pbal orders.\n", None);
     }
+    let mut listed = String::new();
     for o in &mine {
         writeln!(
-            stdout,
+            listed,
             "  {} {} {} ({}, {})",
             o.side,
             o.quantity
@@ -47,6 +47,7 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
             o.c_oid.as_deref().unwrap_or_default()
         )?;
     }
+    emit(&listed, None)?;
     if !args.yes {
         super::confirm(
             &format!("Cancel these {} order(s)? Type yes: ", mine.len()),
@@ -72,8 +73,7 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
             })
             .collect();
         if still.is_empty() {
-            writeln!(stdout, "Cancelled {} order(s).", mine.len())?;
-            return Ok(());
+            return emit(&format!("Cancelled {} order(s).\n", mine.len()), None);
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

@@ -9,6 +9,7 @@ mod convert;
 mod currency;
 mod fills;
 mod market;
+mod observer;
 mod orders;
 mod status;
 mod summary;
@@ -31,11 +32,9 @@ pub(crate) use trust::run as gateway;
 /// Asks on stderr and reads one line of stdin; unless it is `expected`, stops with
 /// "not confirmed: nothing was {undone}".
 fn confirm(prompt: &str, expected: &str, undone: &str) -> Result<()> {
-    use std::io::{BufRead as _, Write as _};
+    use std::io::BufRead as _;
     crate::ui::flush();
-    let mut stderr = std::io::stderr().lock();
-    write!(stderr, "{prompt}")?;
-    stderr.flush()?;
+    crate::ui::prompt(prompt)?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     if line.trim() != expected {

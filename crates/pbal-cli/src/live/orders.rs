@@ -49,35 +49,9 @@ pub(crate) fn client_order_id(
     id.chars().take(64).collect()
 }
 
-/// One planned order with what is needed to place it.
-#[derive(Debug, Clone)]
-pub(crate) struct PlannedOrder {
-    pub(crate) ticket: OrderTicket,
-    /// The trade's amount in the base currency (for `--max-order` and the preview).
-    pub(crate) amount: Decimal,
-}
-
-impl PlannedOrder {
-    /// The order in words: `BUY 12 VTI`, or `convert USD 66.67 to EUR (BUY EUR.USD)`.
-    pub(crate) fn describe(&self) -> String {
-        let t = &self.ticket;
-        let quantity = t.quantity.normalize();
-        if t.currency_conversion
-            && let Some((base, quote)) = t.symbol.split_once('.')
-        {
-            let (from, to) = match t.side {
-                Side::Buy => (quote, base),
-                Side::Sell => (base, quote),
-            };
-            return format!(
-                "convert {from} {quantity} to {to} ({} {})",
-                t.side.as_str(),
-                t.symbol
-            );
-        }
-        format!("{} {quantity} {}", t.side.as_str(), t.symbol)
-    }
-}
+/// One planned order with what is needed to place it (pbal-ibkr's type: the ticket and its
+/// worth in the base currency, for `--max-order` and the preview).
+pub(crate) type PlannedOrder = pbal_ibkr::client_portal::RebalanceOrder;
 
 /// What turns plan trades into tickets for one account on one day.
 pub(crate) struct TicketBook<'a> {
@@ -121,8 +95,8 @@ impl TicketBook<'_> {
         amount: Decimal,
         amount_base: Decimal,
     ) -> PlannedOrder {
-        PlannedOrder {
-            ticket: OrderTicket {
+        PlannedOrder::new(
+            OrderTicket {
                 account: self.account.to_owned(),
                 conid: pair.conid.clone(),
                 symbol: pair.symbol.clone(),
@@ -133,8 +107,8 @@ impl TicketBook<'_> {
                 manual_order_time: self.manual_order_time,
                 currency_conversion: true,
             },
-            amount: amount_base,
-        }
+            amount_base,
+        )
     }
 
     fn ticket(&self, trade: &Trade) -> Result<PlannedOrder> {
@@ -156,8 +130,8 @@ impl TicketBook<'_> {
             OrderType::Limit { bps } => OrderKind::Limit(limit_price(trade.side, local_price, bps)),
         };
         let account = self.account;
-        Ok(PlannedOrder {
-            ticket: OrderTicket {
+        Ok(PlannedOrder::new(
+            OrderTicket {
                 account: account.to_owned(),
                 conid,
                 symbol: trade.symbol.clone(),
@@ -174,8 +148,8 @@ impl TicketBook<'_> {
                 manual_order_time: self.manual_order_time,
                 currency_conversion: false,
             },
-            amount: trade.amount,
-        })
+            trade.amount,
+        ))
     }
 }
 
@@ -271,8 +245,8 @@ mod guard {
     use super::*;
 
     fn planned(symbol: &str, conid: &str) -> PlannedOrder {
-        PlannedOrder {
-            ticket: OrderTicket {
+        PlannedOrder::new(
+            OrderTicket {
                 account: "DU1".to_owned(),
                 conid: conid.to_owned(),
                 symbol: symbol.to_owned(),
@@ -283,8 +257,8 @@ mod guard {
                 manual_order_time: None,
                 currency_conversion: false,
             },
-            amount: dec!(1500),
-        }
+            dec!(1500),
+        )
     }
 
     fn working(ticker: &str, conid: Option<&str>) -> LiveOrder {

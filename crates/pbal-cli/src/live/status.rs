@@ -1,7 +1,6 @@
 //! `pbal status`: session, account, cash, open orders and the last rebalance.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anyhow::Result;
 use serde_json::json;
@@ -73,6 +72,5 @@ async fn status(args: &StatusArgs) -> Result<()> {
             out
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
-    Ok(())
+    crate::output::emit(&text, None)
 }

@@ -4,8 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::fills::Outcome;
-use super::orders::PlannedOrder;
+use pbal_ibkr::client_portal::{OrderFate, RebalanceOrder, RebalanceOutcome};
 
 /// The run ended with orders unfilled, refused or not placed (exit code 3).
 #[derive(Debug)]
@@ -27,114 +26,79 @@ enum State {
     NotPlaced,
 }
 
-/// What happened to each order of the run.
+/// What happened to each order of the run: pbal-ibkr's typed outcome, rendered here.
 #[derive(Debug, Default)]
-pub(crate) struct Summary {
-    rows: Vec<(State, String)>,
+pub(crate) struct Summary(pub(crate) RebalanceOutcome);
+
+impl std::ops::Deref for Summary {
+    type Target = RebalanceOutcome;
+    fn deref(&self) -> &RebalanceOutcome {
+        &self.0
+    }
 }
 
-fn line(order: &PlannedOrder) -> String {
-    order.describe()
+impl std::ops::DerefMut for Summary {
+    fn deref_mut(&mut self) -> &mut RebalanceOutcome {
+        &mut self.0
+    }
+}
+
+/// An order's row: its group and its text.
+fn row(order: &RebalanceOrder, fate: &OrderFate) -> (State, String) {
+    let price = |p: &Option<rust_decimal::Decimal>| {
+        p.map(|p| format!(" @ {}", p.normalize()))
+            .unwrap_or_default()
+    };
+    match fate {
+        OrderFate::Filled {
+            order_id,
+            average_price,
+        } => (
+            State::Filled,
+            format!("{order} (order {order_id}){}", price(average_price)),
+        ),
+        OrderFate::Ended {
+            order_id,
+            state,
+            filled,
+        } => (
+            State::Refused,
+            format!(
+                "{order} (order {order_id}): {state} with {} filled",
+                filled.normalize()
+            ),
+        ),
+        OrderFate::Working {
+            order_id,
+            state,
+            filled,
+        } => (
+            State::Working,
+            format!(
+                "{order} (order {order_id}): {state} with {} filled; it stays at IBKR",
+                filled.normalize()
+            ),
+        ),
+        OrderFate::Placed { order_id } => (
+            State::Working,
+            format!("{order} (order {order_id}): placed; it stays at IBKR"),
+        ),
+        OrderFate::Queued { order_id } => (
+            State::Working,
+            format!("{order} (order {order_id}): queued at IBKR for the next open"),
+        ),
+        OrderFate::Refused { why } => (State::Refused, format!("{order}: {why}")),
+        OrderFate::NotPlaced { why } => (State::NotPlaced, format!("{order} ({why})")),
+        // A fate added to the library later reads as not placed until it is rendered here.
+        _ => (State::NotPlaced, order.to_string()),
+    }
 }
 
 impl Summary {
-    /// Orders pbal waited for, as they stood at the end of the wait.
-    pub(crate) fn waited(&mut self, outcomes: &[Outcome]) {
-        for o in outcomes {
-            let price = o
-                .average_price
-                .map(|p| format!(" @ {}", p.normalize()))
-                .unwrap_or_default();
-            let (state, text) = if o.is_filled() {
-                (
-                    State::Filled,
-                    format!("{} (order {}){price}", line(&o.order), o.order_id),
-                )
-            } else if o.status.is_final() {
-                (
-                    State::Refused,
-                    format!(
-                        "{} (order {}): {} with {} filled",
-                        line(&o.order),
-                        o.order_id,
-                        o.status,
-                        o.filled.normalize()
-                    ),
-                )
-            } else {
-                (
-                    State::Working,
-                    format!(
-                        "{} (order {}): {} with {} filled; it stays at IBKR",
-                        line(&o.order),
-                        o.order_id,
-                        o.status,
-                        o.filled.normalize()
-                    ),
-                )
-            };
-            self.rows.push((state, text));
-        }
-    }
-
-    /// Orders placed whose fills pbal did not wait for.
-    pub(crate) fn placed(&mut self, placed: &[(String, PlannedOrder)]) {
-        for (order_id, order) in placed {
-            self.rows.push((
-                State::Working,
-                format!(
-                    "{} (order {order_id}): placed; it stays at IBKR",
-                    line(order)
-                ),
-            ));
-        }
-    }
-
-    /// Orders queued for the next open.
-    pub(crate) fn queued(&mut self, placed: &[(String, PlannedOrder)]) {
-        for (order_id, order) in placed {
-            self.rows.push((
-                State::Working,
-                format!(
-                    "{} (order {order_id}): queued at IBKR for the next open",
-                    line(order)
-                ),
-            ));
-        }
-    }
-
-    /// An order IBKR refused (or pbal stopped at).
-    pub(crate) fn refused(&mut self, order: &PlannedOrder, why: &str) {
-        self.rows
-            .push((State::Refused, format!("{}: {why}", line(order))));
-    }
-
-    /// Orders of the plan not placed, and why.
-    pub(crate) fn not_placed<'a>(
-        &mut self,
-        orders: impl IntoIterator<Item = &'a PlannedOrder>,
-        why: &str,
-    ) {
-        for order in orders {
-            self.rows
-                .push((State::NotPlaced, format!("{} ({why})", line(order))));
-        }
-    }
-
-    /// Nothing happened yet.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Every order of the run filled.
-    pub(crate) fn all_filled(&self) -> bool {
-        self.rows.iter().all(|(state, _)| *state == State::Filled)
-    }
-
-    /// The summary for people.
+    /// The summary for people: filled, working, refused, not placed.
     pub(crate) fn render(&self) -> String {
         let mut out = String::from("Summary:\n");
-        let mut rows: Vec<&(State, String)> = self.rows.iter().collect();
+        let mut rows: Vec<(State, String)> = self.0.orders.iter().map(|(o, f)| row(o, f)).collect();
         rows.sort_by_key(|(state, _)| *state);
         for (state, text) in rows {
             let label = match state {
@@ -150,16 +114,12 @@ impl Summary {
 
     /// The error that ends an incomplete run (after the summary was shown).
     pub(crate) fn incomplete(&self, why: &str) -> anyhow::Error {
-        let filled = self
-            .rows
-            .iter()
-            .filter(|(state, _)| *state == State::Filled)
-            .count();
         anyhow::Error::new(Incomplete(format!(
-            "not every order filled ({filled} of {} did): {why}. The rebalance is not recorded \
+            "not every order filled ({} of {} did): {why}. The rebalance is not recorded \
              as complete (the 90-day reminder counts from the last complete one); `pbal \
              status` shows working orders, `pbal cancel` cancels pbal's",
-            self.rows.len()
+            self.0.filled_count(),
+            self.0.orders.len()
         )))
     }
 }

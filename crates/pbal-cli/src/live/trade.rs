@@ -4,15 +4,14 @@
 //! order carries a deterministic client order id, so a re-run never places one twice.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use comfy_table::{Table, presets};
-use pbal_core::{Plan, PlanOptions, Portfolio, Side, Targets, Trade};
+use pbal_core::Side;
 use pbal_ibkr::client_portal::{
-    self, Gateway, MarketState, PlaceEvent, PlaceInTurnError, PlacementError, PlacementEvent,
-    QuestionPolicy, Quote, WhatIf, mask_account,
+    self, ConversionStep, Gateway, MarketState, QuestionPolicy, Quote, Replan, Round, Sequence,
+    SequenceEnd, SequenceError, WhatIf, mask_account,
 };
 use pbal_ibkr::{AccountSelection, Statement};
 use rust_decimal::Decimal;
@@ -20,29 +19,20 @@ use serde_json::json;
 
 use super::TradeArgs;
 use super::connect::{Connection, connect};
-use super::fills::{self, Outcome};
+use super::observer::{Observer, placement_error, short_cash};
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::summary::Summary;
 use super::{contracts, convert, currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
 use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
 use crate::journal::Journal;
-use crate::output::warn;
+use crate::output::{say, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
 use pbal_ibkr::basket::OrderType;
 
 pub(crate) fn run(args: &TradeArgs) -> Result<()> {
     super::block_on(trade(args))
-}
-
-/// What the plan was made from, kept to re-plan the buys after the sells.
-struct Planned {
-    portfolio: Portfolio,
-    targets: Targets,
-    options: PlanOptions,
-    plan: Plan,
-    fx: BTreeMap<String, Decimal>,
 }
 
 async fn trade(args: &TradeArgs) -> Result<()> {
@@ -295,206 +285,133 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             })).collect::<Vec<_>>(),
         }),
     )?;
-    let conversion_run = convert::Run {
-        conn: &conn,
-        policy: &policy,
-        journal: &journal,
-        timeout: Duration::from_secs(args.fill_timeout),
-    };
-    let converting: Vec<(PlannedOrder, Existing)> = conversions
-        .iter()
-        .map(|(c, e)| (c.order.clone(), e.clone()))
-        .collect();
-
-    let timeout = Duration::from_secs(args.fill_timeout);
-    let (sells, buys): (Vec<_>, Vec<_>) = planned
-        .into_iter()
-        .zip(states)
-        .partition(|(o, _)| o.ticket.side == Side::Sell);
-    let mut buys = buys;
-    let mut summary = Summary::default();
-    if queue_for_open {
-        // Closed market, --queue-for-open: only the orders that need no re-planning. With
-        // sells, the buys need their proceeds, so they wait for a run after the open.
-        let (now, later, why) = if sells.is_empty() {
-            (buys, Vec::new(), "")
-        } else {
-            (
-                sells,
-                [converting.as_slice(), buys.as_slice()].concat(),
-                "left for later: they need the sells' proceeds; run `pbal trade` again after \
-                 the open, once the sells have filled",
-            )
+    let pending = |order: &PlannedOrder, existing: &Existing| {
+        let before = match existing {
+            Existing::Placed(order_id) => Some(order_id.clone()),
+            Existing::None => None,
         };
-        say("The market is closed; queueing for the open:");
-        let (placement, failure) =
-            place_all(&conn.gateway, &account, &now, &policy, &journal).await?;
-        if let Some(failure) = failure {
-            return stop(
-                &mut summary,
-                &placement,
-                failure,
-                &later,
-                "stopped while queueing",
-            );
-        }
-        summary.queued(&placement.placed);
-        summary.not_placed(later.iter().map(|(o, _)| o), why);
-        say(&summary.render());
-        return Err(summary.incomplete("the orders wait for the market to open"));
-    }
-    if !sells.is_empty() {
-        let cash_before = ledger_cash_in_base(&conn, &selection).await?;
-        say("Placing sells:");
-        let (placement, failure) =
-            place_all(&conn.gateway, &account, &sells, &policy, &journal).await?;
-        if let Some(failure) = failure {
-            return stop(
-                &mut summary,
-                &placement,
-                failure,
-                &[converting.as_slice(), buys.as_slice()].concat(),
-                "the sells did not all go through",
-            );
-        }
-        say("Waiting for the sells to fill:");
-        let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
-        record_fills(&journal, &outcomes)?;
-        summary.waited(&outcomes);
-        if outcomes.iter().any(|o| !o.is_filled()) {
-            summary.not_placed(
-                converting.iter().chain(&buys).map(|(o, _)| o),
-                "the sells have not all filled",
-            );
-            say(&summary.render());
-            return Err(summary.incomplete(
-                "the buys were NOT placed because the sells have not all filled; run `pbal \
-                 trade` again once they have (orders already placed are not placed twice)",
-            ));
-        }
-        if !buys.is_empty() {
-            let state = Planned {
-                portfolio,
-                targets,
-                options: engine_options.clone(),
-                plan,
-                fx: holdings
-                    .instruments
-                    .iter()
-                    .map(|(s, i)| (s.clone(), i.fx_rate_to_base))
-                    .collect(),
-            };
-            let raised = proceeds(&outcomes, &state.fx);
-            let mut ledger_cash = wait_for_proceeds(&conn, &selection, cash_before, raised).await?;
-            if !conversions.is_empty() {
-                if let Some(stopped) =
-                    convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
-                {
-                    return Err(stopped);
-                }
-                ledger_cash = ledger_cash_in_base(&conn, &selection).await?;
-            }
-            let budget = match args.cash {
-                CashArg::Available => ledger_cash,
-                CashArg::Amount(amount) => amount
-                    .checked_add(raised)
-                    .unwrap_or(amount)
-                    .min(ledger_cash),
-            };
-            let trades = replan_buys(&state, &outcomes, budget)?;
-            let replanned = apply_contract_rules(
-                &conn.gateway,
-                &book,
-                book.tickets(&trades)?,
-                &mut contract_rules,
+        (order.clone(), before)
+    };
+    let (sells, buys): (Vec<_>, Vec<_>) = planned
+        .iter()
+        .zip(&states)
+        .map(|(o, e)| pending(o, e))
+        .partition(|(o, _)| o.ticket.side == Side::Sell);
+    let has_sells = !sells.is_empty();
+    let mut replan = Replan::new(
+        portfolio,
+        targets,
+        engine_options.clone(),
+        plan.trades.clone(),
+    );
+    replan.fx_to_base = holdings
+        .instruments
+        .iter()
+        .map(|(s, i)| (s.clone(), i.fx_rate_to_base))
+        .collect();
+    replan.cash = match args.cash {
+        CashArg::Available => None,
+        CashArg::Amount(amount) => Some(amount),
+    };
+    let mut sequence = Sequence::new(
+        account.clone(),
+        replan,
+        Duration::from_secs(args.fill_timeout),
+    );
+    sequence.fill_wait.keepalive = super::KEEPALIVE;
+    sequence.base_currency.clone_from(&conn.base_currency);
+    sequence.policy = policy;
+    sequence.ledger_polls = LEDGER_POLLS;
+    sequence.sells = sells;
+    sequence.buys = buys;
+    sequence.conversions = conversions
+        .iter()
+        .map(|(c, e)| {
+            ConversionStep::new(
+                pending(&c.order, e),
+                c.conversion.to.clone(),
+                c.conversion.buys,
             )
-            .await?;
-            say(&format!(
-                "Cash after the sells: {}; buys re-planned with it.",
-                budget.round_dp(2)
-            ));
-            // The cash is there now: IBKR previews the buys again before any is placed.
-            let previews = preview_all(&conn.gateway, &replanned).await?;
-            say(&preview_table(&replanned, &previews));
-            if let Some((order, preview)) = replanned
-                .iter()
-                .zip(&previews)
-                .find(|(_, p)| p.error.is_some())
-            {
-                let why = preview.error.clone().unwrap_or_default();
-                summary.refused(order, &format!("IBKR's preview: {why}"));
-                summary.not_placed(
-                    replanned
-                        .iter()
-                        .filter(|o| o.ticket.c_oid != order.ticket.c_oid),
-                    "a buy's preview was refused",
-                );
-                say(&summary.render());
-                return Err(summary.incomplete(&format!(
-                    "IBKR's preview refuses the {} buy after the sells; no buy was placed",
-                    order.ticket.symbol
-                )));
-            }
-            let live = conn.gateway.live_orders(&account).await?;
-            buys = Vec::new();
-            for order in replanned {
-                let state = orders::existing(&order, &live)?;
-                buys.push((order, state));
-            }
+        })
+        .collect();
+    sequence.queue_for_open = queue_for_open;
+    let mut observer = Observer {
+        journal: &journal,
+        book: &book,
+        contract_rules: &mut contract_rules,
+        spinner: None,
+    };
+    let outcome = conn
+        .gateway
+        .run_sequence(&sequence, &mut observer)
+        .await
+        .map_err(|e| match e {
+            SequenceError::Observer(e) => e,
+            SequenceError::Gateway(e) => e.into(),
+            SequenceError::Cash(e) => e.into(),
+            SequenceError::Replan(e) => anyhow::Error::new(e).context("cannot re-plan the buys"),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    drop(observer);
+    let mut summary = Summary(outcome.orders);
+    let why = match outcome.end {
+        SequenceEnd::Done => {
+            journal.append("rebalance", json!({ "date": today.to_string() }))?;
+            say("Done.");
+            return Ok(());
         }
-    }
-    if sells.is_empty()
-        && !conversions.is_empty()
-        && let Some(stopped) =
-            convert::run(&conversion_run, &conversions, &mut summary, &buys).await?
-    {
-        return Err(stopped);
-    }
-    if !buys.is_empty() {
-        say("Placing buys:");
-        let (placement, failure) =
-            place_all(&conn.gateway, &account, &buys, &policy, &journal).await?;
-        if let Some(failure) = failure {
-            return stop(
-                &mut summary,
-                &placement,
-                failure,
-                &[],
-                "the buys did not all go through",
+        SequenceEnd::Queued { later } => {
+            summary.not_placed(
+                &later,
+                if has_sells {
+                    "left for later: they need the sells' proceeds; run `pbal trade` again \
+                     after the open, once the sells have filled"
+                } else {
+                    ""
+                },
             );
+            "the orders wait for the market to open".to_owned()
         }
-        say("Waiting for the buys to fill:");
-        let outcomes = fills::wait(&conn.gateway, &account, placement.placed, timeout).await?;
-        record_fills(&journal, &outcomes)?;
-        summary.waited(&outcomes);
-    }
-    if !summary.all_filled() {
-        say(&summary.render());
-        return Err(summary.incomplete("some orders are still working or were cancelled"));
-    }
-    journal.append("rebalance", json!({ "date": today.to_string() }))?;
-    say("Done.");
-    Ok(())
-}
-
-/// Ends the run at a placement failure: exit 1 when nothing was placed at all, otherwise the
-/// summary and exit 3.
-pub(super) fn stop(
-    summary: &mut Summary,
-    placement: &Placement,
-    failure: Failure,
-    later: &[(PlannedOrder, Existing)],
-    why: &str,
-) -> Result<()> {
-    if placement.placed.is_empty() && summary.is_empty() {
-        return Err(failure.error);
-    }
-    summary.placed(&placement.placed);
-    summary.refused(&failure.order, &format!("{:#}", failure.error));
-    summary.not_placed(placement.unsent.iter(), "pbal stopped before it");
-    summary.not_placed(later.iter().map(|(o, _)| o), "pbal stopped before it");
+        SequenceEnd::Stopped {
+            round,
+            order,
+            error,
+            placed_in_round,
+            first,
+        } => {
+            let error = placement_error(&order, *error, placed_in_round);
+            if first {
+                return Err(error);
+            }
+            summary.refused(&order, &format!("{error:#}"));
+            let why = match round {
+                Round::QueueForOpen => "stopped while queueing",
+                Round::Sells => "the sells did not all go through",
+                Round::Conversions => "the currency conversion did not go through",
+                _ => "the buys did not all go through",
+            };
+            format!("{why}: {error:#}")
+        }
+        SequenceEnd::SellsUnfilled => "the buys were NOT placed because the sells have not all \
+                                       filled; run `pbal trade` again once they have (orders \
+                                       already placed are not placed twice)"
+            .to_owned(),
+        SequenceEnd::ConversionUnfilled => "the buys were NOT placed because the currency \
+                                            conversion has not filled; run `pbal trade` again \
+                                            once it has (it is not placed twice)"
+            .to_owned(),
+        SequenceEnd::ConvertedCashMissing(short) => format!(
+            "the conversion filled but the ledger shows {}; no buy was placed. Run `pbal trade` \
+             again once it does",
+            short_cash(&short)
+        ),
+        SequenceEnd::BuyPreviewRefused { symbol } => {
+            format!("IBKR's preview refuses the {symbol} buy after the sells; no buy was placed")
+        }
+        _ => "some orders are still working or were cancelled".to_owned(),
+    };
     say(&summary.render());
-    Err(summary.incomplete(&format!("{why}: {:#}", failure.error)))
+    Err(summary.incomplete(&why))
 }
 
 /// The contracts' rules applied to the tickets before anyone sees the preview:
@@ -504,7 +421,7 @@ pub(super) fn stop(
 ///   limit offset is meant), since IBKR refuses a price off it.
 ///
 /// `rules` caches the contracts' answers across calls; market orders in whole shares need none.
-async fn apply_contract_rules(
+pub(super) async fn apply_contract_rules(
     gateway: &Gateway,
     book: &TicketBook<'_>,
     orders: Vec<PlannedOrder>,
@@ -626,45 +543,8 @@ fn check_previews(
     Ok(deferred)
 }
 
-/// Waits (bounded) until the ledger shows the sells' proceeds, clearing the gateway's
-/// portfolio cache before each read; returns the cash it shows (base currency).
-async fn wait_for_proceeds(
-    conn: &Connection,
-    selection: &AccountSelection,
-    before: Decimal,
-    raised: Decimal,
-) -> Result<Decimal> {
-    // Commissions and rounding: 99% of what the fills raised counts as arrived.
-    let expected = before
-        .checked_add(raised.checked_mul(Decimal::new(99, 2)).unwrap_or_default())
-        .unwrap_or(before);
-    let mut cash = before;
-    let (_, arrived) = conn
-        .gateway
-        .wait_for_ledger(
-            &conn.account,
-            LEDGER_POLLS,
-            Duration::from_secs(1),
-            &mut |ledger| {
-                cash = cash_in_base(conn, selection, ledger).unwrap_or(cash);
-                cash >= expected
-            },
-        )
-        .await?;
-    if arrived {
-        return Ok(cash);
-    }
-    warn(&format!(
-        "after {LEDGER_POLLS} s the ledger shows {} cash, less than the {} expected after the \
-         sells; the buys are re-planned with what it shows",
-        cash.round_dp(2),
-        expected.round_dp(2)
-    ));
-    Ok(cash)
-}
-
 /// Ledger reads (one a second) while waiting for the sells' proceeds.
-pub(super) const LEDGER_POLLS: u32 = 15;
+const LEDGER_POLLS: u32 = 15;
 
 /// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
 async fn read_account(
@@ -824,245 +704,7 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
     policy
 }
 
-/// What a placement round did.
-pub(super) struct Placement {
-    /// IBKR's order ids of the orders placed (or found placed by an earlier run).
-    pub(super) placed: Vec<(String, PlannedOrder)>,
-    /// Orders not sent because pbal stopped before them.
-    unsent: Vec<PlannedOrder>,
-}
-
-/// The order pbal stopped at, and why.
-pub(super) struct Failure {
-    order: PlannedOrder,
-    error: anyhow::Error,
-}
-
-/// Places each order not placed before (pbal-ibkr's `place_in_turn`), journalling every step
-/// before it happens. Stops at the first refusal (what was placed stays placed and is in the
-/// journal): the refusal comes back with what was done.
-pub(super) async fn place_all(
-    gateway: &Gateway,
-    account: &str,
-    orders: &[(PlannedOrder, Existing)],
-    policy: &QuestionPolicy,
-    journal: &Journal,
-) -> Result<(Placement, Option<Failure>)> {
-    let round: Vec<(client_portal::OrderTicket, Option<String>)> = orders
-        .iter()
-        .map(|(order, existing)| {
-            let before = match existing {
-                Existing::Placed(order_id) => Some(order_id.clone()),
-                Existing::None => None,
-            };
-            (order.ticket.clone(), before)
-        })
-        .collect();
-    let line = |index: usize| orders[index].0.describe();
-    let done = gateway
-        .place_in_turn(account, &round, policy, &mut |event| -> Result<()> {
-            match event {
-                PlacementEvent::Found {
-                    index,
-                    ticket,
-                    order_id,
-                } => {
-                    journal.append(
-                        "order_found",
-                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
-                    )?;
-                    say(&format!(
-                        "  {}: placed by an earlier run (order {order_id}); not placed again",
-                        line(index)
-                    ));
-                }
-                PlacementEvent::Sending { ticket, .. } => journal.append(
-                    "order_sent",
-                    json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol,
-                           "side": ticket.side.as_str(),
-                           "quantity": ticket.quantity.normalize().to_string()}),
-                )?,
-                PlacementEvent::Question {
-                    index,
-                    ticket,
-                    event,
-                } => {
-                    let (answer, ids, text) = match event {
-                        PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
-                        PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
-                    };
-                    say(&format!(
-                        "  {}: IBKR asked [{}]: {text} -> {answer}",
-                        line(index),
-                        ids.join(",")
-                    ));
-                    journal.append(
-                        "question",
-                        json!({"c_oid": ticket.c_oid, "message_ids": ids, "answer": answer,
-                               "text": text}),
-                    )?;
-                }
-                PlacementEvent::Placed {
-                    index,
-                    ticket,
-                    order_id,
-                    state,
-                } => {
-                    journal.append(
-                        "order_placed",
-                        json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
-                    )?;
-                    say(&format!(
-                        "  {}: placed (order {order_id}, {state})",
-                        line(index)
-                    ));
-                }
-                PlacementEvent::AlreadyThere {
-                    index,
-                    ticket,
-                    order_id,
-                } => {
-                    journal.append(
-                        "order_found",
-                        json!({"c_oid": ticket.c_oid, "order_id": order_id}),
-                    )?;
-                    say(&format!(
-                        "  {}: already at IBKR (order {order_id}); not placed again",
-                        line(index)
-                    ));
-                }
-                PlacementEvent::Failed { ticket, error, .. } => {
-                    if matches!(error, PlacementError::Gateway(_)) {
-                        journal.append(
-                            "order_failed",
-                            json!({"c_oid": ticket.c_oid, "error": error.to_string()}),
-                        )?;
-                    }
-                }
-                _ => {}
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| match e {
-            PlaceInTurnError::Caller(e) => e,
-            PlaceInTurnError::Gateway(e) => e.into(),
-            other => anyhow::anyhow!("{other}"),
-        })?;
-    let placed: Vec<(String, PlannedOrder)> = done
-        .placed
-        .iter()
-        .map(|(index, order_id)| (order_id.clone(), orders[*index].0.clone()))
-        .collect();
-    let Some((index, error)) = done.failure else {
-        return Ok((
-            Placement {
-                placed,
-                unsent: Vec::new(),
-            },
-            None,
-        ));
-    };
-    let error = match error {
-        PlacementError::Gateway(e) => {
-            let count = placed.len();
-            anyhow::Error::new(e).context(format!(
-                "stopped at {}; {count} earlier order(s) of this run were placed",
-                line(index)
-            ))
-        }
-        PlacementError::KnownNotLive { c_oid } => anyhow::anyhow!(
-            "IBKR already knows order id {c_oid} ({}) but does not list it as a live order \
-             (cancelled earlier today?); it was not placed again",
-            line(index)
-        ),
-        other => anyhow::Error::new(other),
-    };
-    Ok((
-        Placement {
-            placed,
-            unsent: orders[index + 1..].iter().map(|(o, _)| o.clone()).collect(),
-        },
-        Some(Failure {
-            order: orders[index].0.clone(),
-            error,
-        }),
-    ))
-}
-
-pub(super) fn record_fills(journal: &Journal, outcomes: &[Outcome]) -> Result<()> {
-    for o in outcomes {
-        journal.append(
-            "fill",
-            json!({
-                "c_oid": o.order.ticket.c_oid, "order_id": o.order_id, "status": o.status,
-                "filled": o.filled.normalize().to_string(),
-                "average_price": o.average_price.map(|p| p.normalize().to_string()),
-            }),
-        )?;
-    }
-    Ok(())
-}
-
-async fn ledger_cash_in_base(conn: &Connection, selection: &AccountSelection) -> Result<Decimal> {
-    let ledger = conn.gateway.ledger(&conn.account).await?;
-    cash_in_base(conn, selection, &ledger)
-}
-
-/// The cash a ledger shows, in the base currency.
-fn cash_in_base(
-    conn: &Connection,
-    selection: &AccountSelection,
-    ledger: &[client_portal::LedgerEntry],
-) -> Result<Decimal> {
-    let statement =
-        client_portal::statement(&conn.account, conn.base_currency.as_deref(), &[], ledger);
-    let selection = match selection {
-        AccountSelection::Single => AccountSelection::Only(conn.account.clone()),
-        other => other.clone(),
-    };
-    Ok(statement.cash_in_base(&selection)?)
-}
-
-/// What the sells really raised, in the base currency.
-fn proceeds(outcomes: &[Outcome], fx: &BTreeMap<String, Decimal>) -> Decimal {
-    outcomes
-        .iter()
-        .map(|o| {
-            let price = o.average_price.unwrap_or(Decimal::ZERO);
-            let rate = fx
-                .get(&o.order.ticket.symbol)
-                .copied()
-                .unwrap_or(Decimal::ONE);
-            // A nonsensical fill report counts as nothing raised: the buys then spend less.
-            o.filled
-                .checked_mul(price)
-                .and_then(|v| v.checked_mul(rate))
-                .unwrap_or(Decimal::ZERO)
-        })
-        .fold(Decimal::ZERO, |sum, v| sum.checked_add(v).unwrap_or(sum))
-}
-
-/// The buys again, for the portfolio after the sells and the cash they really raised
-/// (pbal-core's `replan_buys`: never more of a symbol than the plan the user confirmed, never
-/// a symbol it did not show, never more than `budget`).
-fn replan_buys(state: &Planned, sells: &[Outcome], budget: Decimal) -> Result<Vec<Trade>> {
-    let sold: Vec<(&str, Decimal)> = sells
-        .iter()
-        .map(|o| (o.order.ticket.symbol.as_str(), o.filled))
-        .collect();
-    pbal_core::replan_buys(
-        &state.portfolio,
-        &state.targets,
-        &state.options,
-        &state.plan.trades,
-        &sold,
-        budget,
-    )
-    .context("cannot re-plan the buys")
-}
-
-fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
+pub(super) fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::ASCII_MARKDOWN)
@@ -1104,9 +746,4 @@ fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
         ]);
     }
     format!("IBKR's preview (whatif) of each order:\n{table}")
-}
-
-pub(super) fn say(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", text.trim_end());
 }

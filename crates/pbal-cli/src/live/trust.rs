@@ -1,13 +1,11 @@
 //! `pbal gateway trust`: pin the local gateway's self-signed certificate.
 
-use std::io::Write as _;
-
 use anyhow::{Context, Result};
 use pbal_ibkr::client_portal::PresentedCertificate;
 
 use super::connect::saved_certificate_path;
 use super::{GatewayCommand, GatewayCommandArgs};
-use crate::output::write_atomically;
+use crate::output::{emit, write_atomically};
 
 pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
     let GatewayCommand::Trust(args) = &args.command;
@@ -18,9 +16,10 @@ pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
         Some(path) => path.clone(),
         None => saved_certificate_path().context("no data directory: pass -o FILE")?,
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(describe(&args.gateway, &certificate, jiff::Timestamp::now()).as_bytes())?;
-    stdout.flush()?;
+    emit(
+        &describe(&args.gateway, &certificate, jiff::Timestamp::now()),
+        None,
+    )?;
     if !args.yes {
         super::confirm("Trust this certificate? Type yes: ", "yes", "saved")?;
     }
@@ -28,13 +27,14 @@ pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     write_atomically(&path, certificate.pem.as_bytes())?;
-    writeln!(
-        stdout,
-        "Saved to {}. pbal trade, status and cancel now trust only this certificate (its \
-         dates and name are not checked; the gateway must prove it holds its key).",
-        path.display()
-    )?;
-    Ok(())
+    emit(
+        &format!(
+            "Saved to {}. pbal trade, status and cancel now trust only this certificate (its \
+             dates and name are not checked; the gateway must prove it holds its key).\n",
+            path.display()
+        ),
+        None,
+    )
 }
 
 /// What the user checks before trusting: subject, validity, fingerprint.

@@ -26,6 +26,8 @@ mod order_state;
 mod orders;
 mod pacing;
 mod placement;
+mod rebalance;
+mod sequence;
 mod session;
 mod settle;
 mod tls;
@@ -47,6 +49,11 @@ pub use orders::{
 };
 pub use pacing::PacingConfig;
 pub use placement::{PlaceInTurnError, Placement, PlacementError, PlacementEvent};
+pub use rebalance::{OrderFate, OrderFill, RebalanceOrder, RebalanceOutcome, proceeds};
+pub use sequence::{
+    ConversionStep, PendingOrder, Replan, Round, Sequence, SequenceEnd, SequenceError,
+    SequenceObserver, SequenceOutcome, Step,
+};
 pub use trust::{PresentedCertificate, fingerprint, presented_certificate};
 pub use types::{
     AuthStatus, BrokerageAccounts, ContractCandidate, CurrencyPair, GatewayPosition, LedgerEntry,

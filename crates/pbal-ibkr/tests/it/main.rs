@@ -10,4 +10,6 @@ mod library;
 mod pipeline;
 mod plans;
 mod robustness;
+#[cfg(feature = "client-portal")]
+mod sequence;
 mod targets;
