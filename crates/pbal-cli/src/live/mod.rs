@@ -11,6 +11,7 @@ mod fills;
 mod market;
 mod observer;
 mod orders;
+mod preview;
 mod status;
 mod summary;
 mod trade;

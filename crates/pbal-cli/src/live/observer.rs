@@ -14,8 +14,9 @@ use pbal_ibkr::client_portal::{
 use serde_json::json;
 
 use super::fills;
+use super::orders::apply_contract_rules;
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
-use super::trade::{apply_contract_rules, preview_table};
+use super::preview::preview_table;
 use crate::journal::Journal;
 use crate::output::{say, warn};
 use crate::progress::Spinner;

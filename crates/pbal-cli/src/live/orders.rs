@@ -7,7 +7,9 @@ use anyhow::{Result, bail};
 use jiff::civil::Date;
 use pbal_core::{Side, Trade};
 use pbal_ibkr::Instrument;
-use pbal_ibkr::client_portal::{CurrencyPair, LiveOrder, OrderKind, OrderTicket, same_symbol};
+use pbal_ibkr::client_portal::{
+    self, CurrencyPair, Gateway, LiveOrder, OrderKind, OrderTicket, same_symbol,
+};
 use rust_decimal::Decimal;
 
 use pbal_ibkr::basket::{OrderType, limit_price};
@@ -203,6 +205,74 @@ fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
         Some(conid) => conid == ticket.conid,
         None => same_symbol(&live.symbol, &ticket.symbol),
     }
+}
+
+/// The contracts' rules applied to the tickets before anyone sees the preview:
+/// - fractional quantities (`--fractional`) only where the rules allow fractions, rounded down
+///   to their decimal places; a whole-shares-only contract stops the run before placing;
+/// - limit prices on the contract's price increment (buys rounded up, sells down, as the
+///   limit offset is meant), since IBKR refuses a price off it.
+///
+/// `rules` caches the contracts' answers across calls; market orders in whole shares need none.
+pub(super) async fn apply_contract_rules(
+    gateway: &Gateway,
+    book: &TicketBook<'_>,
+    orders: Vec<PlannedOrder>,
+    rules: &mut BTreeMap<String, client_portal::ContractRules>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut ruled = Vec::with_capacity(orders.len());
+    for mut order in orders {
+        let quantity = order.ticket.quantity;
+        let limit = match order.ticket.kind {
+            client_portal::OrderKind::Limit(price) => Some(price),
+            client_portal::OrderKind::Market => None,
+        };
+        if quantity.fract().is_zero() && limit.is_none() {
+            ruled.push(order);
+            continue;
+        }
+        let conid = order.ticket.conid.clone();
+        if !rules.contains_key(&conid) {
+            let fetched = gateway.contract_rules(&conid).await?;
+            rules.insert(conid.clone(), fetched);
+        }
+        let contract = rules.get(&conid).cloned().unwrap_or_default();
+        if let Some(price) = limit
+            && let Some(tick) = contract.increment_at(price)
+        {
+            let ticks = price.checked_div(tick).unwrap_or(Decimal::ONE);
+            let ticks = match order.ticket.side {
+                Side::Buy => ticks.ceil(),
+                Side::Sell => ticks.floor().max(Decimal::ONE),
+            };
+            if let Some(on_tick) = ticks.checked_mul(tick) {
+                order.ticket.kind = client_portal::OrderKind::Limit(on_tick.normalize());
+            }
+        }
+        if quantity.fract().is_zero() {
+            ruled.push(order);
+            continue;
+        }
+        let Some(places) = contract.fraction_places else {
+            bail!(
+                "{}: IBKR's rules for this contract allow whole shares only, and the plan has \
+                 {} shares. Run without --fractional. Nothing was placed",
+                order.ticket.symbol,
+                quantity.normalize()
+            );
+        };
+        let rounded =
+            quantity.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
+        if rounded.is_zero() {
+            continue;
+        }
+        if rounded == quantity {
+            ruled.push(order);
+        } else {
+            ruled.push(book.with_quantity(&order, rounded));
+        }
+    }
+    Ok(ruled)
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
-//! `pbal trade`: read the account, plan, preview every order with IBKR's whatif, confirm, place
-//! the sells, wait for their fills, re-plan the buys with the real cash, place the buys.
-//! Every step goes to the journal before it happens, so a crash leaves a trail, and every
-//! order carries a deterministic client order id, so a re-run never places one twice.
+//! `pbal trade`: read the account, plan, preview every order with IBKR's whatif, confirm, then
+//! hand the confirmed orders to pbal-ibkr's `run_sequence` (sells, their fills, the proceeds,
+//! the capped re-plan of the buys, the buys) and render how it ended. Every step goes to the
+//! journal before it happens (`observer.rs`), so a crash leaves a trail, and every order
+//! carries a deterministic client order id, so a re-run never places one twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use comfy_table::{Table, presets};
 use pbal_core::Side;
 use pbal_ibkr::client_portal::{
     self, ConversionStep, Gateway, MarketState, QuestionPolicy, Quote, Replan, Round, Sequence,
@@ -20,7 +20,9 @@ use serde_json::json;
 use super::TradeArgs;
 use super::connect::{Connection, connect};
 use super::observer::{Observer, placement_error, short_cash};
+use super::orders::apply_contract_rules;
 use super::orders::{self, Existing, PlannedOrder, TicketBook};
+use super::preview::preview_table;
 use super::summary::Summary;
 use super::{contracts, convert, currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
@@ -414,74 +416,6 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     Err(summary.incomplete(&why))
 }
 
-/// The contracts' rules applied to the tickets before anyone sees the preview:
-/// - fractional quantities (`--fractional`) only where the rules allow fractions, rounded down
-///   to their decimal places; a whole-shares-only contract stops the run before placing;
-/// - limit prices on the contract's price increment (buys rounded up, sells down, as the
-///   limit offset is meant), since IBKR refuses a price off it.
-///
-/// `rules` caches the contracts' answers across calls; market orders in whole shares need none.
-pub(super) async fn apply_contract_rules(
-    gateway: &Gateway,
-    book: &TicketBook<'_>,
-    orders: Vec<PlannedOrder>,
-    rules: &mut BTreeMap<String, client_portal::ContractRules>,
-) -> Result<Vec<PlannedOrder>> {
-    let mut ruled = Vec::with_capacity(orders.len());
-    for mut order in orders {
-        let quantity = order.ticket.quantity;
-        let limit = match order.ticket.kind {
-            client_portal::OrderKind::Limit(price) => Some(price),
-            client_portal::OrderKind::Market => None,
-        };
-        if quantity.fract().is_zero() && limit.is_none() {
-            ruled.push(order);
-            continue;
-        }
-        let conid = order.ticket.conid.clone();
-        if !rules.contains_key(&conid) {
-            let fetched = gateway.contract_rules(&conid).await?;
-            rules.insert(conid.clone(), fetched);
-        }
-        let contract = rules.get(&conid).cloned().unwrap_or_default();
-        if let Some(price) = limit
-            && let Some(tick) = contract.increment_at(price)
-        {
-            let ticks = price.checked_div(tick).unwrap_or(Decimal::ONE);
-            let ticks = match order.ticket.side {
-                Side::Buy => ticks.ceil(),
-                Side::Sell => ticks.floor().max(Decimal::ONE),
-            };
-            if let Some(on_tick) = ticks.checked_mul(tick) {
-                order.ticket.kind = client_portal::OrderKind::Limit(on_tick.normalize());
-            }
-        }
-        if quantity.fract().is_zero() {
-            ruled.push(order);
-            continue;
-        }
-        let Some(places) = contract.fraction_places else {
-            bail!(
-                "{}: IBKR's rules for this contract allow whole shares only, and the plan has \
-                 {} shares. Run without --fractional. Nothing was placed",
-                order.ticket.symbol,
-                quantity.normalize()
-            );
-        };
-        let rounded =
-            quantity.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
-        if rounded.is_zero() {
-            continue;
-        }
-        if rounded == quantity {
-            ruled.push(order);
-        } else {
-            ruled.push(book.with_quantity(&order, rounded));
-        }
-    }
-    Ok(ruled)
-}
-
 /// IBKR's preview of every order, in order.
 async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> Result<Vec<WhatIf>> {
     let mut previews = Vec::with_capacity(orders.len());
@@ -702,48 +636,4 @@ fn question_policy(args: &TradeArgs) -> QuestionPolicy {
         .allowed
         .extend(args.allow_question.iter().map(|s| s.trim().to_owned()));
     policy
-}
-
-pub(super) fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(presets::ASCII_MARKDOWN)
-        .force_no_tty()
-        .set_header([
-            "order",
-            "type",
-            "client order id",
-            "commission",
-            "initial margin change",
-            "IBKR says",
-        ]);
-    for (order, preview) in orders.iter().zip(previews) {
-        let t = &order.ticket;
-        let kind = match t.kind {
-            client_portal::OrderKind::Market => "MKT".to_owned(),
-            client_portal::OrderKind::Limit(p) => format!("LMT {p}"),
-        };
-        let says = [preview.error.as_deref(), preview.warning.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("; ");
-        table.add_row([
-            order.describe(),
-            kind,
-            t.c_oid.clone(),
-            preview
-                .commission
-                .map_or_else(|| "?".to_owned(), |c| c.normalize().to_string()),
-            preview
-                .initial_margin_change
-                .map_or_else(String::new, |c| c.normalize().to_string()),
-            if says.is_empty() {
-                "ok".to_owned()
-            } else {
-                says
-            },
-        ]);
-    }
-    format!("IBKR's preview (whatif) of each order:\n{table}")
 }
