@@ -413,7 +413,8 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
         // is at most the marginal value of cash, about twice the level's size.
         let mut value = first.value;
         let ratio = 0.5 * (5f64.sqrt() - 1.0);
-        let (mut low, mut high) = (0.0f64, 4.0 * level.abs() + 1.0);
+        let mut low = 0.0f64;
+        let mut high = 4.0 * level.abs() + 1.0;
         let mut last = level;
         let mut probe = |b: f64, units: &mut Vec<i64>| {
             // The assets' level λ − β/2 moves little with β: start from the last one.
@@ -425,6 +426,22 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
             }
             p.value
         };
+        // When the commissions must come out of a cash side near its target (a full
+        // rebalance), the budget's price is about twice the cash the commissions need, far
+        // above the level: grow the range while φ still rises at its end (φ is concave, so
+        // the maximum is then past the previous end).
+        let mut at_high = probe(high, &mut units);
+        for _ in 0..40 {
+            let further = probe(2.0 * high, &mut units);
+            if further <= at_high {
+                break;
+            }
+            low = high;
+            high *= 2.0;
+            at_high = further;
+        }
+        let high = 2.0 * high;
+        let mut high = high;
         let mut x1 = high - ratio * (high - low);
         let mut x2 = low + ratio * (high - low);
         let mut f1 = probe(x1, &mut units);
