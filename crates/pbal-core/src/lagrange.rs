@@ -644,4 +644,48 @@ mod tests {
             assert!((f - g).abs() < 1e-6 * (1.0 + f), "{f} vs {g}");
         }
     }
+
+    #[test]
+    fn the_bound_with_commissions_stays_below_the_optimum() {
+        // A full rebalance whose orders pay 3 each out of the cash: the budget's price is
+        // searched past the level (see `maximise`); any price must keep the bound valid.
+        let fee = |lo: i64, hi: i64| Piece {
+            lo,
+            hi,
+            fee: 3.0,
+            slope: 0.0,
+        };
+        let assets: Vec<Units> = [(-35.0, 70.0), (55.0, 110.0), (-90.0, 30.0), (40.0, 50.0)]
+            .into_iter()
+            .map(|(deviation, unit)| Units {
+                deviation,
+                unit,
+                lo: -4,
+                hi: 4,
+                pieces: vec![fee(1, 4), fee(-4, -1)],
+            })
+            .collect();
+        let cash = CashSide {
+            deviation: 30.0,
+            s_min: f64::NEG_INFINITY,
+            s_max: 30.0,
+        };
+        let mut exact = f64::INFINITY;
+        for plan in 0..9i64.pow(4) {
+            let k: Vec<i64> = (0..4).map(|j| plan / 9i64.pow(j) % 9 - 4).collect();
+            let spent: f64 = assets.iter().zip(&k).map(|(a, &u)| u as f64 * a.unit).sum();
+            let fees: f64 = k.iter().filter(|&&u| u != 0).count() as f64 * 3.0;
+            if spent + fees <= cash.s_max {
+                let f: f64 = assets
+                    .iter()
+                    .zip(&k)
+                    .map(|(a, &u)| (a.deviation + u as f64 * a.unit).powi(2))
+                    .sum::<f64>()
+                    + (cash.deviation - spent).powi(2);
+                exact = exact.min(f);
+            }
+        }
+        let dual = maximise(&assets, cash, None);
+        assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
+    }
 }
