@@ -505,12 +505,24 @@ fn prove_withdrawal<J: Judge>(
     let mut complete = true;
     let mut least = f64::INFINITY;
     part.clone_from_slice(units);
-    for (rank, &m) in order.iter().enumerate() {
-        if rank > 0 {
-            let j = order[rank - 1];
-            part[j].lo = 0;
-            part[j].pieces.clear();
+    // The most promising parts first (least quick bound): their plans improve the incumbent
+    // soonest, and a better incumbent lets the quick bounds settle more of the rest.
+    let mut sequence: Vec<usize> = (0..order.len()).collect();
+    sequence.sort_by(|&a, &b| quick[a].total_cmp(&quick[b]).then(a.cmp(&b)));
+    // `part` has the assets before `order[fixed]` kept (not sold).
+    let mut fixed = 0;
+    for rank in sequence {
+        let m = order[rank];
+        for &j in &order[rank.min(fixed)..rank.max(fixed)] {
+            if rank > fixed {
+                part[j].lo = 0;
+                part[j].pieces.clear();
+            } else {
+                part[j].clone_from(&units[j]);
+            }
         }
+        work += 1 + rank.abs_diff(fixed) as u64 / 8;
+        fixed = rank;
         let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
         let room = incumbent - exact::proof_tolerance(incumbent);
         if quick[rank] >= room {
