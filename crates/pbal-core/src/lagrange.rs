@@ -196,20 +196,16 @@ impl Dual {
         }
         // The term is least with the most fees for `β ≥ 0` (unused budget), with the least
         // for `β < 0` (raised beyond the least).
-        let (kink, term): (f64, Box<dyn Fn(f64) -> f64>) = if self.beta >= 0.0 {
-            let kink = self.cash.s_max - fees.1;
-            (
-                kink,
-                Box::new(move |s: f64| self.beta * (kink - s).max(0.0)),
-            )
+        let up = self.beta >= 0.0;
+        let kink = if up {
+            self.cash.s_max - fees.1
         } else {
-            let kink = self.cash.t_min - fees.0;
-            (
-                kink,
-                Box::new(move |s: f64| -self.beta * (s - kink).max(0.0)),
-            )
+            self.cash.t_min - fees.0
         };
-        let tail = |s: f64| self.cash_cost(s) + term(s);
+        let tail = |s: f64| {
+            let outside = if up { kink - s } else { s - kink };
+            self.cash_cost(s) + self.beta.abs() * outside.max(0.0)
+        };
         // The sum is convex: its minimum is at one of these points, clamped into the range.
         [self.spent, self.spent - self.clamp + self.beta / 2.0, kink]
             .into_iter()
