@@ -10,7 +10,14 @@ as a mixed-integer quadratic program in SCIP:
 
 Both plans' objectives are then computed exactly (Python fractions) from their share counts,
 so float tolerances in either solver cannot blur the comparison. Prices are in cents, weights
-are multiples of 1/10000 (exact in decimal), no commissions or minimum trade.
+are multiples of 1/10000 (exact in decimal), no minimum trade.
+
+With `--commission ibkr-fixed` every order pays IBKR Pro Fixed (US): 0.005 per share, at least
+1.00, at most 1% of the order's value, and the budget becomes Σ q_i·p_i + Σ commission_i ≤ C − r
+(the objective is unchanged: commissions only take cash). SCIP models each asset's commission
+with a trade/no-trade binary (no order, no commission) and a binary choosing between the
+minimum-or-per-share branch and the 1% cap; both plans' budgets are re-checked exactly with the
+commissions computed in fractions.
 
 A case passes when pbal's objective is at most SCIP's (equal when SCIP proved its optimum) and
 pbal flagged the plan optimal. Prints one line per case and a summary table per strategy and
@@ -21,7 +28,7 @@ Not run in CI (it needs pyscipopt and minutes of SCIP time). Usage, from the rep
     pip install pyscipopt               # pyscipopt 6.3.0 (SCIP 10) was used
     cargo build --release -p pbal-cli
     python3 scripts/exact-crosscheck.py --sizes 10,30,100,200,500 --cases 10 \
-        [--pbal target/release/pbal] [--scip-time 60] [--seed 1]
+        [--pbal target/release/pbal] [--scip-time 60] [--seed 1] [--commission ibkr-fixed]
 """
 
 import argparse
@@ -37,7 +44,7 @@ from fractions import Fraction
 from pyscipopt import Model, quicksum
 
 
-def random_case(rng: random.Random, n: int, strategy: str) -> dict:
+def random_case(rng: random.Random, n: int, strategy: str, commission: str) -> dict:
     prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
     held = [rng.randint(0, 120) for _ in range(n)]
     # Weights: multiples of 1/10000 that sum to exactly 1, each at least 1/10000.
@@ -57,6 +64,7 @@ def random_case(rng: random.Random, n: int, strategy: str) -> dict:
         "cash": cash,
         "reserve": reserve,
         "strategy": strategy,
+        "commission": commission,
     }
 
 
@@ -82,9 +90,27 @@ def objective(case: dict, quantities: list) -> Fraction:
     return f + (cash - spent - reserve) ** 2
 
 
+PER_SHARE = Fraction(5, 1000)
+MINIMUM = Fraction(1)
+CAP = Fraction(1, 100)
+
+
+def commission(case: dict, q, price_cents: int) -> Fraction:
+    """IBKR Pro Fixed (US) of one order, exactly; zero without commissions or without an order."""
+    shares = abs(Fraction(q))
+    if case["commission"] == "none" or shares == 0:
+        return Fraction(0)
+    value = shares * Fraction(price_cents, 100)
+    return min(max(shares * PER_SHARE, MINIMUM), value * CAP)
+
+
 def overspend(case: dict, quantities: list) -> Fraction:
-    """How much a plan spends beyond cash − reserve (≤ 0 when it keeps the budget), exactly."""
-    spent = sum(q * Fraction(p, 100) for q, p in zip(quantities, case["prices"]))
+    """How much a plan spends (with commissions) beyond cash − reserve (≤ 0 when it keeps the
+    budget), exactly."""
+    spent = sum(
+        q * Fraction(p, 100) + commission(case, q, p)
+        for q, p in zip(quantities, case["prices"])
+    )
     return spent - Fraction(case["cash"] - case["reserve"], 100)
 
 
@@ -101,7 +127,7 @@ def run_pbal(pbal: str, case: dict, workdir: str) -> tuple:
     cmd = [
         pbal, "plan", positions, "--targets", targets, "--cash", cents(case["cash"]),
         "--strategy", case["strategy"], "--reserve", cents(case["reserve"]),
-        "--format", "json", "--as-of", "2026-01-02",
+        "--format", "json", "--as-of", "2026-01-02", "--commission", case["commission"],
     ]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -143,7 +169,33 @@ def run_scip(case: dict, time_limit: float) -> tuple:
     # objectives are compared exactly afterwards, so the scaling cannot bias the verdict.
     k = 1000
     spent = quicksum(float(pi / k) * qi for pi, qi in zip(p, q))
-    model.addCons(spent <= float(budget / k))
+    fees = []
+    if case["commission"] == "ibkr-fixed":
+        for i, (pi, qi) in enumerate(zip(p, q)):
+            lo, hi = qi.getLbOriginal(), qi.getUbOriginal()
+            most = max(-lo, hi)
+            if most == 0:
+                continue
+            # |q| as buys minus sells, each side only with its own trade binary.
+            buy = model.addVar(f"buy{i}", vtype="I", lb=0, ub=max(hi, 0))
+            sell = model.addVar(f"sell{i}", vtype="I", lb=0, ub=max(-lo, 0))
+            trade_buy = model.addVar(f"tb{i}", vtype="B")
+            trade_sell = model.addVar(f"ts{i}", vtype="B")
+            model.addCons(qi == buy - sell)
+            model.addCons(buy <= max(hi, 0) * trade_buy)
+            model.addCons(sell <= max(-lo, 0) * trade_sell)
+            model.addCons(trade_buy + trade_sell <= 1)
+            shares = buy + sell
+            traded = trade_buy + trade_sell
+            # commission ≥ min(max(0.005·s, 1·traded), 0.01·value): `cap` picks the branch.
+            cap = model.addVar(f"cap{i}", vtype="B")
+            c = model.addVar(f"c{i}", lb=0.0)
+            big = float((PER_SHARE * most + MINIMUM + CAP * pi * most) / k) + 1.0
+            model.addCons(c >= float(PER_SHARE / k) * shares - big * cap)
+            model.addCons(c >= float(MINIMUM / k) * traded - big * cap)
+            model.addCons(c >= float(CAP * pi / k) * shares - big * (1 - cap))
+            fees.append(c)
+    model.addCons(spent + quicksum(fees) <= float(budget / k))
     # One epigraph variable per square: SCIP cuts each convex square on its own, much tighter
     # than one constraint on the whole sum.
     residuals = [
@@ -176,6 +228,7 @@ def main() -> int:
     ap.add_argument("--scip-time", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default="", help="run only these case numbers (1-based, comma-separated)")
+    ap.add_argument("--commission", default="none", choices=["none", "ibkr-fixed"])
     args = ap.parse_args()
     rng = random.Random(args.seed)
     only = {int(x) for x in args.only.split(",") if x}
@@ -186,7 +239,7 @@ def main() -> int:
         for n in [int(s) for s in args.sizes.split(",")]:
             for strategy in args.strategies.split(","):
                 for _ in range(args.cases):
-                    case = random_case(rng, n, strategy)
+                    case = random_case(rng, n, strategy, args.commission)
                     number += 1
                     if only and number not in only:
                         continue

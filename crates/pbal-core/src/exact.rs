@@ -159,12 +159,13 @@ fn rows_of(
 }
 
 /// What the assets from each row on can change, at most: the spending down and up, and the
-/// commission floors up.
+/// commission floors up and down.
 #[derive(Debug, Clone, Copy, Default)]
 struct Reach {
     down: f64,
     up: f64,
     fees: f64,
+    fees_down: f64,
 }
 
 fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
@@ -173,18 +174,20 @@ fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
         let (i, changes) = &rows[j];
         let base = dual.units[*i];
         let a = &assets[*i];
-        let (mut down, mut up, mut fees) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut down, mut up, mut fees, mut fees_down) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
         for &(_, k) in changes {
             let dx = (k - base) as f64 * a.unit;
             down = down.min(dx);
             up = up.max(dx);
             fees = fees.max(a.fee(k) - a.fee(base));
+            fees_down = fees_down.min(a.fee(k) - a.fee(base));
         }
         let next = reach[j + 1];
         reach[j] = Reach {
             down: next.down + down,
             up: next.up + up,
             fees: next.fees + fees,
+            fees_down: next.fees_down + fees_down,
         };
     }
     reach
@@ -250,9 +253,12 @@ impl<J: Judge> Walk<'_, J> {
         let spent = self.base_spent + delta;
         let budget = self.dual.cash.s_max;
         // The node's objective less φ: F = φ + Σr + q + β·(budget − S − fee floors).
-        let unused = (budget - spent - node.fees).max(0.0);
-        let value = reduced + self.dual.cash_cost(spent) + self.dual.beta * unused;
-        let fits = spent + node.commission <= budget + 1e-9 * (1.0 + budget.abs());
+        let value = reduced + self.dual.cash_cost(spent) + self.dual.budget_term(spent, node.fees);
+        let noise = 1e-9 * (1.0 + budget.abs());
+        // A withdrawal part's plans raise less than a step beyond what they must (with
+        // commissions): others are not minimal, and judging them exactly is costly.
+        let with_fees = spent + node.commission;
+        let fits = with_fees <= budget + noise && with_fees >= self.dual.cash.t_min - noise;
         if fits && value < self.room() {
             self.consider();
         }
@@ -276,10 +282,17 @@ impl<J: Judge> Walk<'_, J> {
         };
         for j in from..deep {
             let cheapest = self.rows[j].1[0].0;
-            let Reach { down, up, fees } = self.reach[j];
-            let least = self
-                .dual
-                .least_tail(spent + down, spent + up, node.fees + fees);
+            let Reach {
+                down,
+                up,
+                fees,
+                fees_down,
+            } = self.reach[j];
+            let least = self.dual.least_tail(
+                spent + down,
+                spent + up,
+                (node.fees + fees_down, node.fees + fees),
+            );
             // Rows are sorted by their cheapest change and reaches only shrink: done.
             if reduced + cheapest + least >= self.room() {
                 break;
@@ -297,9 +310,11 @@ impl<J: Judge> Walk<'_, J> {
                 let moved = spent + dx;
                 let a = &self.assets[asset];
                 let fees = node.fees + a.fee(k) - a.fee(base);
-                let least =
-                    self.dual
-                        .least_tail(moved + tail.down, moved + tail.up, fees + tail.fees);
+                let least = self.dual.least_tail(
+                    moved + tail.down,
+                    moved + tail.up,
+                    (fees + tail.fees_down, fees + tail.fees),
+                );
                 if reduced + r + least >= self.room() {
                     continue;
                 }
@@ -348,7 +363,6 @@ impl<J: Judge> Walk<'_, J> {
         // The candidates, best first: judging the best one first saves judging the others
         // (each exact judgement costs a pass over every asset).
         let mut found: Vec<(f64, usize, usize)> = Vec::new();
-        let budget = self.dual.cash.s_max;
         let mut scanned = 0u64;
         for e in start..self.by_spending.len() {
             let (dx, row, change) = self.by_spending[e];
@@ -368,8 +382,8 @@ impl<J: Judge> Walk<'_, J> {
             let base = self.units[asset];
             let fees = node.fees + allowed.fee(units) - allowed.fee(base);
             let moved = spent + dx;
-            let unused = (budget - moved - fees).max(0.0);
-            let value = reduced + cost + self.dual.cash_cost(moved) + self.dual.beta * unused;
+            let value =
+                reduced + cost + self.dual.cash_cost(moved) + self.dual.budget_term(moved, fees);
             if value < room {
                 found.push((value, row, change));
             }

@@ -32,6 +32,8 @@
 //! judge checks them on every candidate. Minimum trades and holdings are in each asset's
 //! allowed units, so the bound sees them.
 
+use std::cell::Cell;
+
 /// A run of allowed nonzero units `lo..=hi` (all of one sign) on which the commission floor
 /// is linear: `fee + slope·|k|`.
 #[derive(Debug, Clone, Copy)]
@@ -119,9 +121,23 @@ pub(crate) struct CashSide {
     pub(crate) deviation: f64,
     pub(crate) s_min: f64,
     pub(crate) s_max: f64,
+    /// The least spending with commissions (`S + commissions`) of every allowed plan (a
+    /// minimal withdrawal raises less than one step more than it must), or −∞. It lets the
+    /// budget's price go negative: the plan is then charged for raising too much.
+    pub(crate) t_min: f64,
 }
 
 impl CashSide {
+    /// What the priced budget subtracts: `β` times the bound of the spending with commissions
+    /// it prices (the budget for `β ≥ 0`, the least spending for `β < 0`).
+    fn priced(&self, beta: f64) -> f64 {
+        if beta >= 0.0 {
+            beta * self.s_max
+        } else {
+            beta * self.t_min
+        }
+    }
+
     fn best(&self, level: f64) -> f64 {
         (self.deviation - level).clamp(self.s_min, self.s_max)
     }
@@ -142,6 +158,8 @@ pub(crate) struct Dual {
     /// `S* − (c − λ)`: zero unless the budget clamps the cash side.
     pub(crate) clamp: f64,
     pub(crate) cash: CashSide,
+    /// The passes over the assets the maximisation took (its work).
+    pub(crate) passes: u64,
 }
 
 impl Dual {
@@ -166,22 +184,45 @@ impl Dual {
         (low <= high).then_some((low, high))
     }
 
-    /// The least `q(S) + β·max(0, budget − S − fees)` over spending in `[from, to]`, with the
-    /// commission floors at most `fees`: what the cash side and the unused budget add at least.
-    pub(crate) fn least_tail(&self, from: f64, to: f64, fees: f64) -> f64 {
+    /// The least `q(S)` plus the budget term ([`Dual::budget_term`]) over spending in
+    /// `[from, to]`, with the commission floors in `fees` (least, most): what the cash side and
+    /// the priced budget add at least.
+    pub(crate) fn least_tail(&self, from: f64, to: f64, fees: (f64, f64)) -> f64 {
         let slack = 1e-9 * (1.0 + from.abs().max(to.abs()));
         let from = from.max(self.cash.s_min);
         let to = to.min(self.cash.s_max).max(from);
         if from > self.cash.s_max + slack {
             return f64::INFINITY;
         }
-        let kink = self.cash.s_max - fees;
-        let tail = |s: f64| self.cash_cost(s) + self.beta * (kink - s).max(0.0);
+        // The term is least with the most fees for `β ≥ 0` (unused budget), with the least
+        // for `β < 0` (raised beyond the least).
+        let up = self.beta >= 0.0;
+        let kink = if up {
+            self.cash.s_max - fees.1
+        } else {
+            self.cash.t_min - fees.0
+        };
+        let tail = |s: f64| {
+            let outside = if up { kink - s } else { s - kink };
+            self.cash_cost(s) + self.beta.abs() * outside.max(0.0)
+        };
         // The sum is convex: its minimum is at one of these points, clamped into the range.
         [self.spent, self.spent - self.clamp + self.beta / 2.0, kink]
             .into_iter()
+            .filter(|s| s.is_finite())
             .map(|s| tail(s.clamp(from, to)))
             .fold(f64::INFINITY, f64::min)
+    }
+
+    /// What the priced budget adds to a plan's objective beyond `φ + Σ r_i + q(S)`, at least:
+    /// `β·(budget − S − fees)` or, for `β < 0`, `|β|·(S + fees − least)`; never negative for
+    /// an allowed plan (`fees`: the commission floors).
+    pub(crate) fn budget_term(&self, spent: f64, fees: f64) -> f64 {
+        if self.beta >= 0.0 {
+            self.beta * (self.cash.s_max - spent - fees).max(0.0)
+        } else {
+            -self.beta * (spent + fees - self.cash.t_min).max(0.0)
+        }
     }
 
     /// `r_i(k)` for asset `units`.
@@ -206,8 +247,10 @@ fn evaluate(
     cash_level: f64,
     beta: f64,
     units: &mut Vec<i64>,
+    passes: &Cell<u64>,
 ) -> Point {
     units.clear();
+    passes.set(passes.get() + 1);
     let level = cash_level - beta / 2.0;
     let mut costs = 0.0;
     let mut spent = 0.0;
@@ -225,7 +268,7 @@ fn evaluate(
     let constant = 2.0 * level * deviations - n * level * level;
     let cash_part = (cash.deviation - s).powi(2) + 2.0 * cash_level * s;
     Point {
-        value: costs + constant + cash_part - beta * cash.s_max,
+        value: costs + constant + cash_part - cash.priced(beta),
         slope: s - spent,
     }
 }
@@ -244,6 +287,7 @@ fn best_level(
     precision: f64,
     guess: Option<f64>,
     units: &mut Vec<i64>,
+    passes: &Cell<u64>,
 ) -> (f64, Point) {
     let mut best: Option<(f64, Point)> = None;
     let keep = |level: f64, point: Point, best: &mut Option<(f64, Point)>| {
@@ -260,9 +304,9 @@ fn best_level(
     if let Some(g) = guess {
         let mut radius = 1.0 + 1e-6 * g.abs();
         while radius < width {
-            let below = evaluate(assets, cash, g - radius, beta, units);
+            let below = evaluate(assets, cash, g - radius, beta, units, passes);
             let below_units = units.clone();
-            let above = evaluate(assets, cash, g + radius, beta, units);
+            let above = evaluate(assets, cash, g + radius, beta, units, passes);
             let bracketed = below.slope >= 0.0 && above.slope <= 0.0;
             keep(g - radius, below, &mut best);
             keep(g + radius, above, &mut best);
@@ -283,14 +327,14 @@ fn best_level(
             && let Some(candidates) = closed_form(assets, cash, beta, l, h, low, high)
         {
             for level in candidates.into_iter().flatten() {
-                let point = evaluate(assets, cash, level, beta, units);
+                let point = evaluate(assets, cash, level, beta, units, passes);
                 keep(level, point, &mut best);
             }
             settled = true;
             break;
         }
         let mid = 0.5 * (low + high);
-        let point = evaluate(assets, cash, mid, beta, units);
+        let point = evaluate(assets, cash, mid, beta, units, passes);
         let slope = point.slope;
         keep(mid, point, &mut best);
         if slope > 0.0 {
@@ -321,11 +365,11 @@ fn best_level(
     }
     if !settled {
         for end in [low, high] {
-            let point = evaluate(assets, cash, end, beta, units);
+            let point = evaluate(assets, cash, end, beta, units, passes);
             keep(end, point, &mut best);
         }
     }
-    best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units)))
+    best.unwrap_or_else(|| (0.0, evaluate(assets, cash, 0.0, beta, units, passes)))
 }
 
 /// The cash levels where φ can peak in `[low, high]` when the inner minima at its ends (`l`,
@@ -380,7 +424,15 @@ fn closed_form(
 pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
     let mut units = Vec::with_capacity(assets.len());
     let cash_level = dual.level + dual.beta / 2.0;
-    evaluate(assets, &cash, cash_level, dual.beta, &mut units).value
+    evaluate(
+        assets,
+        &cash,
+        cash_level,
+        dual.beta,
+        &mut units,
+        &Cell::new(0),
+    )
+    .value
 }
 
 /// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
@@ -403,7 +455,9 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
     }
     let width = 2.0 * width + 1.0;
     let mut units = Vec::with_capacity(assets.len());
-    let (mut level, first) = best_level(assets, &cash, 0.0, width, 1e-13, guess, &mut units);
+    let passes = Cell::new(0);
+    let (mut level, first) =
+        best_level(assets, &cash, 0.0, width, 1e-13, guess, &mut units, &passes);
     let mut beta = 0.0;
     let has_fees = assets
         .iter()
@@ -413,18 +467,53 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
         // is at most the marginal value of cash, about twice the level's size.
         let mut value = first.value;
         let ratio = 0.5 * (5f64.sqrt() - 1.0);
-        let (mut low, mut high) = (0.0f64, 4.0 * level.abs() + 1.0);
+        let mut low = 0.0f64;
+        let mut high = 4.0 * level.abs() + 1.0;
         let mut last = level;
         let mut probe = |b: f64, units: &mut Vec<i64>| {
             // The assets' level λ − β/2 moves little with β: start from the last one.
             let guess = last + b / 2.0;
-            let (l, p) = best_level(assets, &cash, b, width + b, 1e-9, Some(guess), units);
+            let (l, p) = best_level(
+                assets,
+                &cash,
+                b,
+                width + b.abs(),
+                1e-9,
+                Some(guess),
+                units,
+                &passes,
+            );
             last = l - b / 2.0;
             if p.value > value {
                 (value, level, beta) = (p.value, l, b);
             }
             p.value
         };
+        // With a least spending known the price may be negative (raising too much is
+        // charged): φ is concave, so the side where it rises near 0 holds the maximum.
+        let mut side = 1.0;
+        if cash.t_min.is_finite() {
+            let near = high / 64.0;
+            if probe(-near, &mut units) > probe(near, &mut units) {
+                side = -1.0;
+            }
+        }
+        let mut probe = |b: f64, units: &mut Vec<i64>| probe(side * b, units);
+        // When the commissions must come out of a cash side near its target (a full
+        // rebalance), the budget's price is about twice the cash the commissions need, far
+        // above the level: grow the range while φ still rises at its end (φ is concave, so
+        // the maximum is then past the previous end).
+        let mut at_high = probe(high, &mut units);
+        for _ in 0..40 {
+            let further = probe(2.0 * high, &mut units);
+            if further <= at_high {
+                break;
+            }
+            low = high;
+            high *= 2.0;
+            at_high = further;
+        }
+        high *= 2.0;
         let mut x1 = high - ratio * (high - low);
         let mut x2 = low + ratio * (high - low);
         let mut f1 = probe(x1, &mut units);
@@ -443,21 +532,22 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
                 f1 = probe(x1, &mut units);
             }
         }
-        if beta > 0.0 {
+        if beta != 0.0 {
             // Refine the level at the chosen price.
             level = best_level(
                 assets,
                 &cash,
                 beta,
-                width + beta,
+                width + beta.abs(),
                 1e-13,
                 Some(level),
                 &mut units,
+                &passes,
             )
             .0;
         }
     }
-    let point = evaluate(assets, &cash, level, beta, &mut units);
+    let point = evaluate(assets, &cash, level, beta, &mut units, &passes);
     let spent = cash.best(level);
     Dual {
         bound: point.value,
@@ -467,6 +557,7 @@ pub(crate) fn maximise(assets: &[Units], cash: CashSide, guess: Option<f64>) -> 
         spent,
         clamp: spent - (cash.deviation - level),
         cash,
+        passes: passes.get(),
     }
 }
 
@@ -585,6 +676,7 @@ mod tests {
             deviation: -20.0,
             s_min: f64::NEG_INFINITY,
             s_max: -20.0 + 1000.0,
+            t_min: f64::NEG_INFINITY,
         };
         let dual = maximise(&assets, cash, None);
         let exact = brute(&assets, cash);
@@ -603,6 +695,7 @@ mod tests {
             deviation: 190.0,
             s_min: f64::NEG_INFINITY,
             s_max: 190.0,
+            t_min: f64::NEG_INFINITY,
         };
         let dual = maximise(&assets, cash, None);
         for plan in [[0i64, 0, 0], [6, -1, 0], [3, -1, 2]] {
@@ -626,5 +719,50 @@ mod tests {
             let g = dual.bound + r + dual.cash_cost(spent);
             assert!((f - g).abs() < 1e-6 * (1.0 + f), "{f} vs {g}");
         }
+    }
+
+    #[test]
+    fn the_bound_with_commissions_stays_below_the_optimum() {
+        // A full rebalance whose orders pay 3 each out of the cash: the budget's price is
+        // searched past the level (see `maximise`); any price must keep the bound valid.
+        let fee = |lo: i64, hi: i64| Piece {
+            lo,
+            hi,
+            fee: 3.0,
+            slope: 0.0,
+        };
+        let assets: Vec<Units> = [(-35.0, 70.0), (55.0, 110.0), (-90.0, 30.0), (40.0, 50.0)]
+            .into_iter()
+            .map(|(deviation, unit)| Units {
+                deviation,
+                unit,
+                lo: -4,
+                hi: 4,
+                pieces: vec![fee(1, 4), fee(-4, -1)],
+            })
+            .collect();
+        let cash = CashSide {
+            deviation: 30.0,
+            s_min: f64::NEG_INFINITY,
+            s_max: 30.0,
+            t_min: f64::NEG_INFINITY,
+        };
+        let mut exact = f64::INFINITY;
+        for plan in 0..9i64.pow(4) {
+            let k: Vec<i64> = (0..4).map(|j| plan / 9i64.pow(j) % 9 - 4).collect();
+            let spent: f64 = assets.iter().zip(&k).map(|(a, &u)| u as f64 * a.unit).sum();
+            let fees: f64 = k.iter().filter(|&&u| u != 0).count() as f64 * 3.0;
+            if spent + fees <= cash.s_max {
+                let f: f64 = assets
+                    .iter()
+                    .zip(&k)
+                    .map(|(a, &u)| (a.deviation + u as f64 * a.unit).powi(2))
+                    .sum::<f64>()
+                    + (cash.deviation - spent).powi(2);
+                exact = exact.min(f);
+            }
+        }
+        let dual = maximise(&assets, cash, None);
+        assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
     }
 }

@@ -245,6 +245,18 @@ impl Problem {
         out
     }
 
+    /// The least spending with commissions of a minimal withdrawal: it raises less than one
+    /// step (or a smallest sale) of some sold asset more than it must. −∞ when not a
+    /// withdrawal.
+    fn least_spending(&self, s_max: f64) -> f64 {
+        if self.withdrawal {
+            let step = self.overshoot_slack - self.overshoot_base;
+            s_max - step * (1.0 + 1e-9) - 2e-9 * self.overshoot_base - 2e-6
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
     fn relaxation(&self, order: &[usize]) -> Relaxation {
         let items = order
             .iter()
@@ -302,6 +314,7 @@ pub(crate) fn search<J: Judge>(
             deviation: problem.cash_deviation,
             s_min,
             s_max,
+            t_min: problem.least_spending(s_max),
         },
         guess,
     );
@@ -458,10 +471,14 @@ fn prove_withdrawal<J: Judge>(
             && (problem.min_trade / a - (problem.min_trade / a).round()).abs() < 1e-6;
         let step = a * if near { smallest + 1.0 } else { smallest };
         let slack = (problem.overshoot_base + step) * (1.0 + 1e-9) + 1e-6;
+        // With its commissions a minimal plan raises less than the step back more than it
+        // must (less the float noise of the commission floors).
+        let t_min = dual.cash.s_max - step * (1.0 + 1e-9) - 2e-9 * problem.overshoot_base - 2e-6;
         CashSide {
             deviation: dual.cash.deviation,
             s_min: dual.cash.s_max - slack,
             s_max: dual.cash.s_max,
+            t_min,
         }
     };
     // The parts' assets: those of smaller step keep what they hold (cumulative along the
@@ -488,12 +505,24 @@ fn prove_withdrawal<J: Judge>(
     let mut complete = true;
     let mut least = f64::INFINITY;
     part.clone_from_slice(units);
-    for (rank, &m) in order.iter().enumerate() {
-        if rank > 0 {
-            let j = order[rank - 1];
-            part[j].lo = 0;
-            part[j].pieces.clear();
+    // The most promising parts first (least quick bound): their plans improve the incumbent
+    // soonest, and a better incumbent lets the quick bounds settle more of the rest.
+    let mut sequence: Vec<usize> = (0..order.len()).collect();
+    sequence.sort_by(|&a, &b| quick[a].total_cmp(&quick[b]).then(a.cmp(&b)));
+    // `part` has the assets before `order[fixed]` kept (not sold).
+    let mut fixed = 0;
+    for rank in sequence {
+        let m = order[rank];
+        for &j in &order[rank.min(fixed)..rank.max(fixed)] {
+            if rank > fixed {
+                part[j].lo = 0;
+                part[j].pieces.clear();
+            } else {
+                part[j].clone_from(&units[j]);
+            }
         }
+        work += 1 + rank.abs_diff(fixed) as u64 / 8;
+        fixed = rank;
         let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
         let room = incumbent - exact::proof_tolerance(incumbent);
         if quick[rank] >= room {
@@ -509,16 +538,8 @@ fn prove_withdrawal<J: Judge>(
         let hi = part[m].hi;
         part[m].hi = -1;
         let sub = lagrange::maximise(&part, cash_of(m), Some(dual.level));
-        // A maximisation is up to 120 passes, several hundred when it also prices commissions.
-        work += if problem
-            .commission
-            .iter()
-            .all(|c| matches!(c, CommissionF::None))
-        {
-            150 * pass
-        } else {
-            600 * pass
-        };
+        // Its passes over the assets, and the pass to set up the part.
+        work += (sub.passes + 1) * pass;
         least = least.min(sub.bound.max(quick[rank]));
         if sub.bound < room {
             let (done, used) = exact::prove(

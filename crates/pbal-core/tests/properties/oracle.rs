@@ -328,6 +328,43 @@ proptest! {
         }
     }
 
+    /// Withdrawals with commissions: the bound prices raising more than a minimal plan can
+    /// (a negative budget price); it stays below the optimum, and optimal-flagged plans are it.
+    #[test]
+    fn withdrawals_with_commissions_match_brute_force(
+        c in case(6, 3, 2_000, 0).prop_filter("five or six assets", |c| c.assets.len() >= 5),
+        ask in 100i64..=30_000,
+        fee in prop_oneof![
+            Just(Commission::IbkrFixed),
+            (1i64..=300).prop_map(|c| Commission::Flat(money(c)))
+        ],
+    ) {
+        let mut c = c;
+        c.strategy = Strategy::BuyOnly;
+        c.cash_cents = -ask;
+        c.commission = fee;
+        let (portfolio, targets, cash, options) = inputs(&c);
+        let oracle = brute_force(&c);
+        prop_assume!(oracle.is_ok());
+        let oracle = oracle.unwrap();
+        match plan(&portfolio, &targets, cash, &options) {
+            Ok(p) => {
+                check_invariants(&c, &p)?;
+                let quantities: Vec<Decimal> =
+                    portfolio.holdings().iter().map(|h| signed(&p, &h.symbol)).collect();
+                let f = objective(&portfolio, &targets, cash, options.reserve, &quantities);
+                let best = oracle.expect("the engine found a plan the oracle calls infeasible");
+                prop_assert!(p.objective_bound <= best, "bound {} > optimum {best}", p.objective_bound);
+                if p.optimality == pbal_core::Optimality::Optimal {
+                    prop_assert_eq!(f, best, "flagged optimal but not the optimum: {:#?}", p);
+                } else {
+                    prop_assert!(f >= best);
+                }
+            }
+            Err(e) => prop_assert!(oracle.is_none(), "engine failed ({e}) but oracle found {oracle:?}"),
+        }
+    }
+
     /// Invariants hold on larger random portfolios too.
     #[test]
     fn plans_keep_the_rules(c in case(12, 2_000, 100, 3_000_000)) {
