@@ -77,7 +77,14 @@ impl fmt::Display for Money<'_> {
         let scale = rounded.scale() as usize;
         let mut digits = [0u8; 40];
         let mut len = 0;
-        let mut rest = rounded.mantissa().unsigned_abs();
+        let mut wide = rounded.mantissa().unsigned_abs();
+        // 128-bit division costs several 64-bit ones: only digits above 64 bits take it.
+        while wide > u128::from(u64::MAX) {
+            digits[len] = b'0' + (wide % 10) as u8;
+            wide /= 10;
+            len += 1;
+        }
+        let mut rest = wide as u64;
         while rest > 0 || len < scale + 1 {
             digits[len] = b'0' + (rest % 10) as u8;
             rest /= 10;
