@@ -27,7 +27,7 @@ impl<const N: usize> Markdown<N> {
 
     /// The table without a final newline, as comfy-table's ASCII_MARKDOWN preset prints it.
     pub(crate) fn render(&self) -> String {
-        let plain = |s: &String| s.bytes().all(|b| (b' '..=b'~').contains(&b));
+        let plain = |s: &String| crate::output::printable_ascii(s, false);
         if self
             .header
             .iter()
@@ -53,7 +53,7 @@ impl<const N: usize> Markdown<N> {
         out.push('\n');
         out.push('|');
         for w in widths {
-            out.extend(std::iter::repeat_n('-', w + 2));
+            push_repeated(&mut out, DASHES, w + 2);
             out.push('|');
         }
         for row in &self.rows {
@@ -69,11 +69,11 @@ impl<const N: usize> Markdown<N> {
             let pad = w - cell.len();
             out.push(' ');
             if right {
-                out.extend(std::iter::repeat_n(' ', pad));
+                push_repeated(out, SPACES, pad);
                 out.push_str(cell);
             } else {
                 out.push_str(cell);
-                out.extend(std::iter::repeat_n(' ', pad));
+                push_repeated(out, SPACES, pad);
             }
             out.push_str(" |");
         }
@@ -95,6 +95,19 @@ impl<const N: usize> Markdown<N> {
             }
         }
         table.to_string()
+    }
+}
+
+const SPACES: &str = "                                                                ";
+const DASHES: &str = "----------------------------------------------------------------";
+
+/// `n` characters of `run` (all one character), a slice at a time: a char at a time was a
+/// twentieth of writing the table.
+fn push_repeated(out: &mut String, run: &str, mut n: usize) {
+    while n > 0 {
+        let k = n.min(run.len());
+        out.push_str(&run[..k]);
+        n -= k;
     }
 }
 
