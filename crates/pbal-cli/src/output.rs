@@ -84,9 +84,11 @@ pub(crate) fn emit_table(text: &str) -> Result<()> {
 /// the process.
 pub(crate) fn printable_ascii(text: &str, newlines: bool) -> bool {
     text.as_bytes().chunks(256).all(|block| {
-        block.iter().fold(true, |ok, &b| {
-            ok & ((b' '..=b'~').contains(&b) | (newlines & (b == b'\n')))
-        })
+        let bad = block.iter().fold(0u8, |bad, &b| {
+            let fine = (b' '..=b'~').contains(&b) || (newlines && b == b'\n');
+            bad | u8::from(!fine)
+        });
+        bad == 0
     })
 }
 
