@@ -19,6 +19,18 @@ pub(crate) fn emit(text: &str, path: Option<&Path>) -> Result<()> {
     }
 }
 
+/// Pretty JSON and a newline to stdout, written as it is serialized: the same bytes as
+/// `serde_json::to_string_pretty` and `emit`, without holding the whole text (a plan of 5,000
+/// holdings is 1.5 MB of JSON, and fresh memory costs page faults).
+pub(crate) fn emit_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // An I/O error stays an `io::Error` (a closed pipe is told apart by its kind).
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -56,9 +68,7 @@ pub(crate) fn emit_table(text: &str) -> Result<()> {
     // Without colour, plain printable text goes out as it is: colouring it only for anstream
     // to strip the colour again cost a twentieth of the process at 5,000 holdings. (Anything
     // else still passes anstream's filter, which drops escape sequences from the input.)
-    let plain = text
-        .bytes()
-        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
+    let plain = printable_ascii(text, true);
     if plain && stdout.current_choice() == anstream::ColorChoice::Never {
         return emit(text, None);
     }
@@ -78,6 +88,20 @@ pub(crate) fn emit_table(text: &str) -> Result<()> {
     stdout.write_all(coloured.as_bytes())?;
     stdout.flush()?;
     Ok(())
+}
+
+/// Whether every byte of `text` is printable ASCII (or a newline, with `newlines`). Checked a
+/// block at a time without stopping early, which the compiler turns into wide comparisons: a
+/// plan of 5,000 holdings is half a megabyte of text, and a byte at a time was a fiftieth of
+/// the process.
+pub(crate) fn printable_ascii(text: &str, newlines: bool) -> bool {
+    text.as_bytes().chunks(256).all(|block| {
+        let bad = block.iter().fold(0u8, |bad, &b| {
+            let fine = (b' '..=b'~').contains(&b) || (newlines && b == b'\n');
+            bad | u8::from(!fine)
+        });
+        bad == 0
+    })
 }
 
 /// Writes raw bytes to `path` atomically, or to stdout.

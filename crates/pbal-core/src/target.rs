@@ -30,7 +30,11 @@ impl Targets {
     pub fn new<S: Into<String>>(
         weights: impl IntoIterator<Item = (S, Decimal)>,
     ) -> Result<Self, Error> {
-        let mut map = BTreeMap::new();
+        // Symbols in increasing order (a portfolio's, thousands of them) are kept in a list
+        // and the map built from it in one pass; the first symbol out of order moves them
+        // into the map, which then finds duplicates as it grows.
+        let mut in_order: Vec<(String, Decimal)> = Vec::new();
+        let mut map: Option<BTreeMap<String, Decimal>> = None;
         let mut sum = Decimal::ZERO;
         for (symbol, weight) in weights {
             let symbol = symbol.into();
@@ -40,10 +44,19 @@ impl Targets {
             sum = sum.checked_add(weight).ok_or(Error::Overflow {
                 what: "sum of target weights",
             })?;
+            let map = match &mut map {
+                Some(map) => map,
+                None if in_order.last().is_none_or(|(last, _)| *last < symbol) => {
+                    in_order.push((symbol, weight));
+                    continue;
+                }
+                None => map.insert(std::mem::take(&mut in_order).into_iter().collect()),
+            };
             if map.insert(symbol.clone(), weight).is_some() {
                 return Err(Error::DuplicateSymbol { symbol });
             }
         }
+        let map = map.unwrap_or_else(|| in_order.into_iter().collect());
         if map.is_empty() {
             return Err(Error::NoAssets);
         }
@@ -114,5 +127,40 @@ impl Targets {
     /// Whether `symbol` has a target (possibly zero).
     pub fn contains(&self, symbol: &str) -> bool {
         self.weights.contains_key(symbol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the order, the weights are the map's, and the duplicate named is the first
+        /// symbol seen twice (as inserting one by one finds it).
+        #[test]
+        fn new_matches_inserting_one_by_one(symbols in proptest::collection::vec(0u8..12, 1..12)) {
+            let n = Decimal::from(symbols.len());
+            let each = Decimal::ONE / n;
+            let last = Decimal::ONE - each * (n - Decimal::ONE);
+            let weights: Vec<(String, Decimal)> = symbols
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("S{s:02}"), if i + 1 == symbols.len() { last } else { each }))
+                .collect();
+            let mut oracle = BTreeMap::new();
+            let mut duplicate = None;
+            for (s, w) in &weights {
+                if oracle.insert(s.clone(), *w).is_some() {
+                    duplicate = Some(s.clone());
+                    break;
+                }
+            }
+            match (Targets::new(weights.clone()), duplicate) {
+                (Err(Error::DuplicateSymbol { symbol }), Some(d)) => prop_assert_eq!(symbol, d),
+                (Ok(t), None) => prop_assert_eq!(t.weights, oracle),
+                (other, d) => prop_assert!(false, "{other:?} with duplicate {d:?}"),
+            }
+        }
     }
 }

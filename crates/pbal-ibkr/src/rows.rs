@@ -1,7 +1,6 @@
 //! The layout-independent middle: rows of named fields from any export, turned into positions,
 //! lots, cash balances and trades.
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
@@ -320,32 +319,56 @@ impl Collector {
     /// Groups the position rows into positions with their lots.
     pub(crate) fn positions(&mut self) -> Result<Vec<Position>, Error> {
         let rows = std::mem::take(&mut self.position_rows);
-        // Group by (account, conid or symbol, currency), keeping file order.
-        let mut groups: Vec<Vec<Row>> = Vec::new();
-        let mut group_of: HashMap<String, usize> = HashMap::new();
-        for row in rows {
-            let Some(symbol) = row.get(Column::Symbol) else {
-                self.skip(row.line, SkipReason::NoSymbol);
-                continue;
-            };
-            // One string, not three (fewer allocations); lengths keep the parts apart.
-            let (account, id, currency) = (
-                row.get(Column::Account).unwrap_or(""),
-                row.get(Column::Conid).unwrap_or(symbol),
-                row.get(Column::Currency).unwrap_or(""),
-            );
-            let key = format!("{}:{account}{}:{id}{currency}", account.len(), id.len());
-            match group_of.entry(key) {
-                Entry::Occupied(index) => groups[*index.get()].push(row),
-                Entry::Vacant(slot) => {
-                    slot.insert(groups.len());
-                    groups.push(vec![row]);
-                }
+        // Group by (account, conid or symbol, currency), keeping file order. The keys borrow
+        // the rows' text (no string per row), and a group is a run of rows after a stable
+        // sort by group, not a vector of its own (most groups are one row).
+        let mut group_ids = Vec::with_capacity(rows.len());
+        {
+            let mut group_of: HashMap<(&str, &str, &str), usize> =
+                HashMap::with_capacity(rows.len());
+            for row in &rows {
+                let Some(symbol) = row.get(Column::Symbol) else {
+                    self.skip(row.line, SkipReason::NoSymbol);
+                    group_ids.push(None);
+                    continue;
+                };
+                let key = (
+                    row.get(Column::Account).unwrap_or(""),
+                    row.get(Column::Conid).unwrap_or(symbol),
+                    row.get(Column::Currency).unwrap_or(""),
+                );
+                let next = group_of.len();
+                group_ids.push(Some(*group_of.entry(key).or_insert(next)));
             }
         }
-        let mut positions = Vec::new();
+        // Nearly always every row has a symbol and each group's rows are together: then the
+        // rows stay where they are (a copy of a large export costs fresh pages).
+        let in_place = group_ids
+            .iter()
+            .try_fold(0, |last, id| id.filter(|&id| id >= last))
+            .is_some();
+        let (ids, rows): (Vec<usize>, Vec<Row>) = if in_place {
+            (group_ids.into_iter().flatten().collect(), rows)
+        } else {
+            let mut grouped: Vec<(usize, Row)> = group_ids
+                .into_iter()
+                .zip(rows)
+                .filter_map(|(id, row)| Some((id?, row)))
+                .collect();
+            grouped.sort_by_key(|(id, _)| *id);
+            grouped.into_iter().unzip()
+        };
+        let groups = ids
+            .chunk_by(|a, b| a == b)
+            .scan(0, |start, run| {
+                let range = *start..*start + run.len();
+                *start = range.end;
+                Some(range)
+            })
+            .map(|range| &rows[range]);
+        let mut positions = Vec::with_capacity(rows.len());
         for group in groups {
-            if let Some(position) = self.position(&group)? {
+            if let Some(position) = self.position(group)? {
                 positions.push(position);
             }
         }

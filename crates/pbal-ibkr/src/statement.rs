@@ -1,6 +1,6 @@
 //! What an export says, in one shape whatever the layout, and how it becomes a portfolio.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::civil::Date;
 use pbal_core::{Holding, Lot, Portfolio};
@@ -285,7 +285,11 @@ impl Statement {
             .iter()
             .filter_map(|p| p.currency.as_deref())
             .collect();
-        let mut merged: BTreeMap<String, (Holding, Instrument)> = BTreeMap::new();
+        // Merged holdings in first-seen order, found by symbol through an index that borrows
+        // the symbols; sorted once at the end (a map of strings to large values cost more
+        // than reading the file).
+        let mut merged: Vec<(Holding, Instrument)> = Vec::with_capacity(self.positions.len());
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(self.positions.len());
         let mut excluded = Vec::new();
         for p in self
             .positions
@@ -340,7 +344,7 @@ impl Statement {
                 })
                 .collect();
             let account = p.account.clone().unwrap_or_default();
-            if let Some((h, instrument)) = merged.get_mut(&p.symbol) {
+            if let Some((h, instrument)) = index.get(p.symbol.as_str()).map(|&i| &mut merged[i]) {
                 if instrument.currency != p.currency {
                     return Err(Error::Parse {
                         file: self.source.clone(),
@@ -387,15 +391,21 @@ impl Statement {
                     listing_exchange: p.listing_exchange.clone(),
                     accounts: vec![(account, p.quantity)],
                 };
-                merged.insert(p.symbol.clone(), (holding, instrument));
+                index.insert(&p.symbol, merged.len());
+                merged.push((holding, instrument));
             }
         }
-        let mut holdings = Vec::new();
-        let mut instruments = BTreeMap::new();
-        for (symbol, (h, i)) in merged {
+        drop(index);
+        // Symbols are unique here, so an unstable sort gives the map's order.
+        merged.sort_unstable_by(|(a, _), (b, _)| a.symbol.cmp(&b.symbol));
+        let mut holdings = Vec::with_capacity(merged.len());
+        let mut by_symbol = Vec::with_capacity(merged.len());
+        for (h, i) in merged {
+            by_symbol.push((h.symbol.clone(), i));
             holdings.push(h);
-            instruments.insert(symbol, i);
         }
+        // Built from sorted pairs in one pass, not one insertion at a time.
+        let instruments: BTreeMap<String, Instrument> = by_symbol.into_iter().collect();
         let portfolio = Portfolio::new(holdings).map_err(|source| Error::Portfolio {
             file: self.source.clone(),
             source,

@@ -20,7 +20,12 @@ pub(crate) fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
     let Some(t) = present(raw) else {
         return Ok(None);
     };
-    let cleaned: String = t.chars().filter(|c| *c != ',').collect();
+    // Thousands separators are rare: only a field that has one is copied without them.
+    let cleaned: std::borrow::Cow<'_, str> = if t.contains(',') {
+        t.replace(',', "").into()
+    } else {
+        t.into()
+    };
     let value = Decimal::from_str(&cleaned)
         .or_else(|_| Decimal::from_scientific(&cleaned))
         .map_err(|_| format!("{t:?} is not a number"))?;

@@ -217,6 +217,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let page = crate::report_plan::render(&report, &file.display().to_string());
         crate::output::write_atomically(path, page.as_bytes())?;
     }
+    if let (Format::Json, None) = (args.format, args.output.as_deref()) {
+        return crate::output::emit_json(&report.json());
+    }
     let text = match args.format {
         Format::Table => report.table(),
         Format::Json => {
