@@ -58,10 +58,7 @@ fn prices() -> PriceTable {
 
 fn config(prices: &PriceTable) -> Config {
     let targets = Targets::equal(prices.symbols().iter().cloned()).unwrap();
-    Config {
-        contribution: Decimal::from(10_000),
-        ..Config::new(targets, Decimal::from(10_000_000))
-    }
+    Config::new(targets, Decimal::from(10_000_000)).with_contribution(Decimal::from(10_000))
 }
 
 /// `never` measures the simulation alone (one plan, then only contributions at target mix).

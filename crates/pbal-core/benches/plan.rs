@@ -33,9 +33,6 @@ fn buy_only(bencher: divan::Bencher, n: usize) {
 #[divan::bench(args = [30, 100, 500, 5_000])]
 fn full(bencher: divan::Bencher, n: usize) {
     let (portfolio, targets) = portfolio(n);
-    let options = PlanOptions {
-        strategy: Strategy::Full,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new().with_strategy(Strategy::Full);
     bencher.bench(|| plan(&portfolio, &targets, Decimal::from(1000), &options).unwrap());
 }

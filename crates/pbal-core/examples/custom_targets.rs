@@ -50,10 +50,7 @@ fn main() -> Result<(), pbal_core::Error> {
         .clone()
         .with_reserve(dec!(0))
         .with_strategy(Strategy::Bands)
-        .with_bands(Bands {
-            destination: Destination::Edge,
-            ..Bands::default()
-        });
+        .with_bands(Bands::default().with_destination(Destination::Edge));
     let plan_b = plan(&portfolio, &targets, dec!(0), &bands)?;
     println!("\nBands (5/25, to the edge), no new cash:");
     if plan_b.within_bands {

@@ -64,10 +64,7 @@ fn main() -> Result<(), pbal_core::Error> {
                     let (portfolio, targets) = portfolio(assets, seed)?;
                     let five = (portfolio.total_value()? / dec!(20)).round_dp(2);
                     let cash = if withdrawal { -five } else { five };
-                    let mut options = PlanOptions {
-                        strategy,
-                        ..PlanOptions::default()
-                    };
+                    let mut options = PlanOptions::new().with_strategy(strategy);
                     match variant {
                         "mt/res" => {
                             options.min_trade = dec!(100);

@@ -272,7 +272,19 @@ pub enum Destination {
 /// Tolerance bands: an asset is outside its band when its weight differs from the target by
 /// more than `min(absolute, relative × target)` (the 5/25 rule takes the smaller of the two:
 /// for a 10% target, ±2.5 percentage points).
+///
+/// Build them with [`Bands::new`] (the type may grow, so struct literals are not allowed
+/// outside this crate):
+///
+/// ```
+/// use pbal_core::{Bands, Destination, PlanOptions, Strategy, dec};
+/// let bands = Bands::new(dec!(0.05), dec!(0.25)).with_destination(Destination::Edge);
+/// assert_eq!(bands.destination, Destination::Edge);
+/// let options = PlanOptions::new().with_strategy(Strategy::Bands).with_bands(bands);
+/// assert_eq!(options.bands, Some(bands));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Bands {
     /// Absolute band in weight (0.05 = 5 percentage points).
     pub absolute: Decimal,
@@ -293,6 +305,23 @@ impl Default for Bands {
 }
 
 impl Bands {
+    /// Bands of `absolute` weight (0.05 = 5 percentage points) and `relative` share of the
+    /// target (0.25 = 25%), trading the assets outside all the way to their target.
+    pub const fn new(absolute: Decimal, relative: Decimal) -> Self {
+        Self {
+            absolute,
+            relative,
+            destination: Destination::Target,
+        }
+    }
+
+    /// Where the assets outside are traded to.
+    #[must_use]
+    pub const fn with_destination(mut self, destination: Destination) -> Self {
+        self.destination = destination;
+        self
+    }
+
     /// Half-width of the band around `target` (a weight).
     ///
     /// ```
@@ -308,7 +337,11 @@ impl Bands {
 }
 
 /// Everything that shapes a plan besides the portfolio, the targets and the cash.
+///
+/// Build them with [`PlanOptions::new`] and the `with_*` setters, or assign fields of a
+/// default value: the type may grow, so struct literals are not allowed outside this crate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlanOptions {
     /// Which trades are allowed.
     pub strategy: Strategy,
@@ -393,7 +426,7 @@ impl Default for PlanOptions {
 }
 
 /// Builder-style setters, so code keeps compiling when options are added (the fields stay
-/// public for reading and for struct-update syntax).
+/// public for reading and assignment).
 ///
 /// ```
 /// use pbal_core::{Bands, Commission, PlanOptions, Strategy, dec};

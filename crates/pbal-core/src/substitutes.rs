@@ -42,13 +42,10 @@ pub struct Substitution {
 ///     Holding::new("ITOT", dec!(0), dec!(50))?,
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5)), ("ITOT", dec!(0))])?;
-/// let guard = WashSaleGuard {
-///     history: vec![PastTrade {
-///         symbol: "VTI".into(), date: jiff::civil::date(2026, 11, 1), side: Side::Sell,
-///         quantity: dec!(5), realized_pnl: Some(dec!(-120)),
-///     }],
-///     block_buys: true,
-/// };
+/// let sold = PastTrade::new(
+///     "VTI", jiff::civil::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
+/// );
+/// let guard = WashSaleGuard::new(vec![sold], true);
 /// let substitutes = BTreeMap::from([("VTI".to_owned(), vec!["ITOT".to_owned()])]);
 /// let (targets, moved) = substitute_blocked(
 ///     &portfolio, &targets, dec!(0), &guard, jiff::civil::date(2026, 11, 20), &substitutes,

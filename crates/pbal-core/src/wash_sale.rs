@@ -10,8 +10,10 @@ use crate::Side;
 /// Days on each side of a loss sale in which a purchase washes it.
 pub const WINDOW_DAYS: i32 = 30;
 
-/// A trade already made (from the Flex Trades section or the gateway).
+/// A trade already made (from the Flex Trades section or the gateway). Built with
+/// [`PastTrade::new`]: the type may grow, so struct literals are not allowed outside this crate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PastTrade {
     /// Symbol.
     pub symbol: String,
@@ -25,14 +27,44 @@ pub struct PastTrade {
     pub realized_pnl: Option<Decimal>,
 }
 
-/// Recent trades and what to do about planned buys that would wash a loss.
+/// Recent trades and what to do about planned buys that would wash a loss. Built with
+/// [`WashSaleGuard::new`] (or `default()` and field assignment): the type may grow.
+///
+/// ```
+/// use pbal_core::{PastTrade, Side, WashSaleGuard, dec};
+/// use jiff::civil::date;
+/// let sold = PastTrade::new("VTI", date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)));
+/// let guard = WashSaleGuard::new(vec![sold], true);
+/// assert_eq!(guard.recent_loss_sale("VTI", date(2026, 11, 20)), Some(date(2026, 11, 1)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WashSaleGuard {
     /// Trades of the last weeks (older ones are ignored).
     pub history: Vec<PastTrade>,
     /// Skip buys that would wash a recent loss (the cash goes to the next-best asset) instead of
     /// only flagging them.
     pub block_buys: bool,
+}
+
+impl PastTrade {
+    /// A trade of `quantity` shares (positive) of `symbol` on `date`, with the realized P&L of
+    /// a sale when known (negative: a loss).
+    pub fn new(
+        symbol: impl Into<String>,
+        date: Date,
+        side: Side,
+        quantity: Decimal,
+        realized_pnl: Option<Decimal>,
+    ) -> Self {
+        Self {
+            symbol: symbol.into(),
+            date,
+            side,
+            quantity,
+            realized_pnl,
+        }
+    }
 }
 
 /// Why a planned trade is flagged.
@@ -92,6 +124,15 @@ fn days_between(from: Date, to: Date) -> i32 {
 }
 
 impl WashSaleGuard {
+    /// A guard over `history`; `block_buys` skips buys that would wash a recent loss instead of
+    /// only flagging them.
+    pub fn new(history: Vec<PastTrade>, block_buys: bool) -> Self {
+        Self {
+            history,
+            block_buys,
+        }
+    }
+
     /// The most recent loss sale of `symbol` within the window before `as_of`.
     pub fn recent_loss_sale(&self, symbol: &str, as_of: Date) -> Option<Date> {
         self.history

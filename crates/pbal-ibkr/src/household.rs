@@ -25,12 +25,14 @@ impl Statement {
     pub fn wash_sale_history(&self) -> Vec<pbal_core::PastTrade> {
         self.trades
             .iter()
-            .map(|t| pbal_core::PastTrade {
-                symbol: t.symbol.clone(),
-                date: t.date,
-                side: t.side,
-                quantity: t.quantity,
-                realized_pnl: t.realized_pnl,
+            .map(|t| {
+                pbal_core::PastTrade::new(
+                    t.symbol.clone(),
+                    t.date,
+                    t.side,
+                    t.quantity,
+                    t.realized_pnl,
+                )
             })
             .collect()
     }
@@ -38,10 +40,8 @@ impl Statement {
     /// The wash-sale guard over the file's trades (`None` without trades); `block_buys` stops
     /// buys that would wash a loss instead of only flagging them.
     pub fn wash_sale_guard(&self, block_buys: bool) -> Option<pbal_core::WashSaleGuard> {
-        (!self.trades.is_empty()).then(|| pbal_core::WashSaleGuard {
-            history: self.wash_sale_history(),
-            block_buys,
-        })
+        (!self.trades.is_empty())
+            .then(|| pbal_core::WashSaleGuard::new(self.wash_sale_history(), block_buys))
     }
 }
 

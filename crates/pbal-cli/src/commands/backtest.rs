@@ -213,16 +213,14 @@ fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
 
 /// The options of every plan of the backtest (the strategy comes from each policy).
 fn plan_options(args: &BacktestArgs) -> PlanOptions {
-    PlanOptions {
-        min_trade: args.min_trade.unwrap_or_default(),
-        quantity_step: if args.fractional {
+    PlanOptions::new()
+        .with_min_trade(args.min_trade.unwrap_or_default())
+        .with_quantity_step(if args.fractional {
             Decimal::new(1, 4)
         } else {
             Decimal::ONE
-        },
-        commission: args.commission.0,
-        ..PlanOptions::default()
-    }
+        })
+        .with_commission(args.commission.0)
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
@@ -230,22 +228,19 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
         Some(path) => TargetsFile::read(path)?.targets()?,
         None => Targets::equal(prices.symbols().iter().cloned())?,
     };
-    Ok(Config {
-        targets,
-        initial: args.initial,
-        contribution: args.contribution,
-        every: match args.every {
+    Ok(Config::new(targets, args.initial)
+        .with_contribution(args.contribution)
+        .with_every(match args.every {
             EveryArg::Month => Every::Month,
             EveryArg::Quarter => Every::Quarter,
             EveryArg::Year => Every::Year,
-        },
-        options: plan_options(args),
-        sizing: if args.continuous {
+        })
+        .with_options(plan_options(args))
+        .with_sizing(if args.continuous {
             Sizing::Continuous
         } else {
             Sizing::Plan
-        },
-    })
+        }))
 }
 
 fn table(o: &Outcome) -> String {

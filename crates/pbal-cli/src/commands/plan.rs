@@ -496,41 +496,39 @@ pub(crate) fn options(args: &EngineArgs) -> PlanOptions {
         (None, Some(n)) => Decimal::from(10u64.pow(u32::from(n))),
         (None, None) => Decimal::ZERO,
     };
-    PlanOptions {
-        strategy: match args.strategy {
-            StrategyArg::BuyOnly => Strategy::BuyOnly,
-            StrategyArg::Full => Strategy::Full,
-            StrategyArg::Bands => Strategy::Bands,
-        },
-        bands: (args.bands || args.strategy == StrategyArg::Bands).then_some(pbal_core::Bands {
-            absolute: args.band_abs,
-            relative: args.band_rel,
-            destination: match args.to {
-                DestinationArg::Target => pbal_core::Destination::Target,
-                DestinationArg::Edge => pbal_core::Destination::Edge,
-                DestinationArg::Half => pbal_core::Destination::Half,
-            },
+    // Field by field: `PlanOptions` is non-exhaustive, so no struct literal here.
+    let mut options = PlanOptions::default();
+    options.strategy = match args.strategy {
+        StrategyArg::BuyOnly => Strategy::BuyOnly,
+        StrategyArg::Full => Strategy::Full,
+        StrategyArg::Bands => Strategy::Bands,
+    };
+    options.bands = (args.bands || args.strategy == StrategyArg::Bands).then_some(
+        pbal_core::Bands::new(args.band_abs, args.band_rel).with_destination(match args.to {
+            DestinationArg::Target => pbal_core::Destination::Target,
+            DestinationArg::Edge => pbal_core::Destination::Edge,
+            DestinationArg::Half => pbal_core::Destination::Half,
         }),
-        min_trade,
-        quantity_step: if args.fractional {
-            Decimal::new(1, 4)
-        } else {
-            Decimal::ONE
-        },
-        commission: args.commission.0,
-        lot_order: match args.lot_order {
-            LotOrderArg::TaxMin => pbal_core::LotOrder::TaxMin,
-            LotOrderArg::Hifo => pbal_core::LotOrder::Hifo,
-            LotOrderArg::Fifo => pbal_core::LotOrder::Fifo,
-        },
-        as_of: Some(
-            args.as_of
-                .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
-        ),
-        max_realized_gain: args.max_realized_gain,
-        tax_rate_short: args.tax_rate_short,
-        tax_rate_long: args.tax_rate_long,
-        reserve: args.reserve,
-        ..PlanOptions::default()
-    }
+    );
+    options.min_trade = min_trade;
+    options.quantity_step = if args.fractional {
+        Decimal::new(1, 4)
+    } else {
+        Decimal::ONE
+    };
+    options.commission = args.commission.0;
+    options.lot_order = match args.lot_order {
+        LotOrderArg::TaxMin => pbal_core::LotOrder::TaxMin,
+        LotOrderArg::Hifo => pbal_core::LotOrder::Hifo,
+        LotOrderArg::Fifo => pbal_core::LotOrder::Fifo,
+    };
+    options.as_of = Some(
+        args.as_of
+            .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
+    );
+    options.max_realized_gain = args.max_realized_gain;
+    options.tax_rate_short = args.tax_rate_short;
+    options.tax_rate_long = args.tax_rate_long;
+    options.reserve = args.reserve;
+    options
 }

@@ -80,7 +80,23 @@ pub fn continuous_conflict(
 }
 
 /// Targets, money flows and plan options of a backtest.
+///
+/// Build it with [`Config::new`] and the `with_*` setters, or assign fields: the type may
+/// grow, so struct literals are not allowed outside this crate.
+///
+/// ```
+/// use pbal_core::backtest::{Config, Every, Sizing};
+/// use pbal_core::{PlanOptions, Targets, dec};
+/// let config = Config::new(Targets::equal(["A", "B"])?, dec!(10000))
+///     .with_contribution(dec!(500))
+///     .with_every(Every::Month)
+///     .with_options(PlanOptions::new().with_min_trade(dec!(50)))
+///     .with_sizing(Sizing::Plan);
+/// assert_eq!(config.contribution, dec!(500));
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
     /// Target weights. Symbols of the price table without a target are ignored. Until a
     /// symbol has its first price, the other targets are scaled up to sum to 1.
@@ -108,6 +124,34 @@ impl Config {
             options: PlanOptions::default(),
             sizing: Sizing::Plan,
         }
+    }
+
+    /// Cash added on the first date of every period after the first.
+    #[must_use]
+    pub fn with_contribution(mut self, contribution: Decimal) -> Self {
+        self.contribution = contribution;
+        self
+    }
+
+    /// How often the contribution arrives.
+    #[must_use]
+    pub fn with_every(mut self, every: Every) -> Self {
+        self.every = every;
+        self
+    }
+
+    /// Options of every plan (the strategy comes from the policy).
+    #[must_use]
+    pub fn with_options(mut self, options: PlanOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Plan-sized or continuous trades.
+    #[must_use]
+    pub fn with_sizing(mut self, sizing: Sizing) -> Self {
+        self.sizing = sizing;
+        self
     }
 
     /// Whether [`Sizing::Continuous`] can simulate every one of `policies` with this

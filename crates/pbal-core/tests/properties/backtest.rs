@@ -78,19 +78,16 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
                         .map(|(s, w)| (s.clone(), Decimal::from(*w) / Decimal::from(total))),
                 )
                 .unwrap();
-                let config = Config {
-                    contribution: Decimal::new(contribution, 2),
-                    every: [Every::Month, Every::Quarter, Every::Year][every],
-                    options: PlanOptions {
-                        commission: [
+                let config = Config::new(targets, Decimal::new(initial, 2))
+                    .with_contribution(Decimal::new(contribution, 2))
+                    .with_every([Every::Month, Every::Quarter, Every::Year][every])
+                    .with_options(PlanOptions::new().with_commission(
+                        [
                             Commission::None,
                             Commission::IbkrFixed,
                             Commission::Flat(Decimal::ONE),
                         ][commission],
-                        ..PlanOptions::default()
-                    },
-                    ..Config::new(targets, Decimal::new(initial, 2))
-                };
+                    ));
                 let schedule = [
                     Schedule::Monthly,
                     Schedule::Quarterly,
@@ -138,7 +135,7 @@ proptest! {
     /// first date's shares at that date's prices plus the first date's cash.
     #[test]
     fn never_is_buy_and_hold(case in case()) {
-        let config = Config { contribution: Decimal::ZERO, ..case.config };
+        let config = case.config.with_contribution(Decimal::ZERO);
         let run = run_policy(&case.prices, &config, Policy::NEVER).unwrap();
         let first = run.points[0].date;
         prop_assert!(run.fills.iter().all(|f| f.date == first));

@@ -16,14 +16,9 @@ fn ten(values: &[i64]) -> (Portfolio, Targets) {
 }
 
 fn bands(destination: Destination) -> PlanOptions {
-    PlanOptions {
-        strategy: Strategy::Bands,
-        bands: Some(Bands {
-            destination,
-            ..Bands::default()
-        }),
-        ..PlanOptions::default()
-    }
+    PlanOptions::new()
+        .with_strategy(Strategy::Bands)
+        .with_bands(Bands::default().with_destination(destination))
 }
 
 #[test]
@@ -71,11 +66,9 @@ fn nothing_outside_nothing_trades() {
     let plan = plan(&p, &t, Decimal::ZERO, &bands(Destination::Target)).unwrap();
     assert!(plan.within_bands && plan.trades.is_empty());
     // As a trigger for a full rebalance too.
-    let options = PlanOptions {
-        strategy: Strategy::Full,
-        bands: Some(Bands::default()),
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new()
+        .with_strategy(Strategy::Full)
+        .with_bands(Bands::default());
     let plan = pbal_core::plan(&p, &t, Decimal::ZERO, &options).unwrap();
     assert!(plan.within_bands && plan.trades.is_empty());
 }

@@ -41,7 +41,7 @@ proptest! {
             .collect();
         let total_cash: Decimal = cash_by_account.values().sum();
         let commission = flat.map_or(Commission::None, |c| Commission::Flat(Decimal::from(c)));
-        let options = PlanOptions { strategy: Strategy::Full, commission, ..PlanOptions::default() };
+        let options = PlanOptions::new().with_strategy(Strategy::Full).with_commission(commission);
         // BBB may pay its own schedule (per share, at least `own`): each account's order pays it.
         let options = match own {
             Some(minimum) => options.with_commission_for(

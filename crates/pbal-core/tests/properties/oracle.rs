@@ -98,14 +98,12 @@ fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
         *weights.last_mut().unwrap() = (Decimal::ONE - head).max(Decimal::ZERO);
         Targets::new(names.into_iter().zip(weights)).unwrap()
     };
-    let options = PlanOptions {
-        strategy: c.strategy,
-        min_trade: Decimal::from(c.min_trade),
-        quantity_step: c.step,
-        commission: c.commission,
-        reserve: Decimal::from(c.reserve),
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new()
+        .with_strategy(c.strategy)
+        .with_min_trade(Decimal::from(c.min_trade))
+        .with_quantity_step(c.step)
+        .with_commission(c.commission)
+        .with_reserve(Decimal::from(c.reserve));
     let options = c.own.iter().fold(options, |o, &(i, commission)| {
         o.with_commission_for(format!("S{i}"), commission)
     });
@@ -540,13 +538,11 @@ proptest! {
             .collect();
         let Ok(portfolio) = Portfolio::new(holdings) else { return Ok(()) };
         let targets = Targets::equal(symbols(rows.len())).unwrap();
-        let options = PlanOptions {
-            strategy: if full { Strategy::Full } else { Strategy::BuyOnly },
-            quantity_step: step.abs(),
-            min_trade: min_trade.abs(),
-            node_limit: 10_000,
-            ..PlanOptions::default()
-        };
+        let options = PlanOptions::new()
+            .with_strategy(if full { Strategy::Full } else { Strategy::BuyOnly })
+            .with_quantity_step(step.abs())
+            .with_min_trade(min_trade.abs())
+            .with_node_limit(10_000);
         let _ = plan(&portfolio, &targets, cash, &options);
     }
 }

@@ -94,16 +94,8 @@ proptest! {
             .with_reserve(reserve)
             .with_min_trade(min_trade)
             .with_commission(Commission::IbkrFixed);
-        let guard = WashSaleGuard {
-            history: vec![PastTrade {
-                symbol: "AAA".into(),
-                date: date(2025, 5, 20),
-                side: Side::Sell,
-                quantity: cash,
-                realized_pnl: Some(Decimal::NEGATIVE_ONE),
-            }],
-            block_buys: true,
-        };
+        let sold = PastTrade::new("AAA", date(2025, 5, 20), Side::Sell, cash, Some(Decimal::NEGATIVE_ONE));
+        let guard = WashSaleGuard::new(vec![sold], true);
         let substitutes = BTreeMap::from([("AAA".to_owned(), vec!["BBB".to_owned()])]);
         let _ = substitute_blocked(&portfolio, &targets, cash, &guard, date(2025, 6, 1), &substitutes);
         if let Ok(p) = plan(&portfolio, &targets, cash, &options) {

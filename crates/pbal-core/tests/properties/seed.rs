@@ -22,11 +22,9 @@ fn run(portfolio: &Portfolio, cash: Decimal, strategy: Strategy, min_trade: Deci
         .map(|h| h.symbol.clone())
         .collect();
     let targets = Targets::equal(symbols).unwrap();
-    let options = PlanOptions {
-        strategy,
-        min_trade,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new()
+        .with_strategy(strategy)
+        .with_min_trade(min_trade);
     plan(portfolio, &targets, cash, &options).unwrap()
 }
 

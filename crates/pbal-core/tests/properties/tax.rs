@@ -72,12 +72,10 @@ proptest! {
             Holding::new("C", Decimal::ZERO, Decimal::from(50)).unwrap(),
         ]).unwrap();
         let targets = Targets::equal(["A", "B", "C"]).unwrap();
-        let options = PlanOptions {
-            strategy: Strategy::Full,
-            max_realized_gain: Some(Decimal::from(cap)),
-            as_of: Some(date(2025, 11, 1)),
-            ..PlanOptions::default()
-        };
+        let options = PlanOptions::new()
+            .with_strategy(Strategy::Full)
+            .with_max_realized_gain(Decimal::from(cap))
+            .with_as_of(date(2025, 11, 1));
         if let Ok(p) = plan(&portfolio, &targets, Decimal::from(cash), &options) {
             let realized: Decimal = p.trades.iter().filter(|t| t.side == Side::Sell)
                 .filter_map(|t| t.realized_pnl).sum();
@@ -96,12 +94,10 @@ fn a_zero_cap_realizes_no_net_gain() {
     ])
     .unwrap();
     let targets = Targets::equal(["GAIN", "LOSS", "NEW"]).unwrap();
-    let options = PlanOptions {
-        strategy: Strategy::Full,
-        max_realized_gain: Some(Decimal::ZERO),
-        as_of: Some(date(2025, 11, 1)),
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new()
+        .with_strategy(Strategy::Full)
+        .with_max_realized_gain(Decimal::ZERO)
+        .with_as_of(date(2025, 11, 1));
     let p = plan(&portfolio, &targets, Decimal::ZERO, &options).unwrap();
     // Gains may be sold only as far as losses offset them.
     assert!(
@@ -115,16 +111,9 @@ fn a_zero_cap_realizes_no_net_gain() {
     );
     assert!(p.realized.from_lots);
     // Without the cap the plan sells more of the winner.
-    let free = plan(
-        &portfolio,
-        &targets,
-        Decimal::ZERO,
-        &PlanOptions {
-            max_realized_gain: None,
-            ..options
-        },
-    )
-    .unwrap();
+    let mut uncapped = options;
+    uncapped.max_realized_gain = None;
+    let free = plan(&portfolio, &targets, Decimal::ZERO, &uncapped).unwrap();
     assert!(
         free.realized.short_term + free.realized.long_term > Decimal::ZERO,
         "{free:#?}"

@@ -8,13 +8,7 @@ use pbal_core::{
 use rust_decimal::{Decimal, dec};
 
 fn sold_at_loss(symbol: &str, on: Date) -> PastTrade {
-    PastTrade {
-        symbol: symbol.into(),
-        date: on,
-        side: Side::Sell,
-        quantity: dec!(10),
-        realized_pnl: Some(dec!(-100)),
-    }
+    PastTrade::new(symbol, on, Side::Sell, dec!(10), Some(dec!(-100)))
 }
 
 #[test]
@@ -42,14 +36,12 @@ fn portfolio() -> (Portfolio, Targets) {
 }
 
 fn options(sold_on: Date, as_of: Date, block: bool) -> PlanOptions {
-    PlanOptions {
-        as_of: Some(as_of),
-        wash_sale: Some(WashSaleGuard {
-            history: vec![sold_at_loss("AAA", sold_on)],
-            block_buys: block,
-        }),
-        ..PlanOptions::default()
-    }
+    PlanOptions::new()
+        .with_as_of(as_of)
+        .with_wash_sale(WashSaleGuard::new(
+            vec![sold_at_loss("AAA", sold_on)],
+            block,
+        ))
 }
 
 fn bought(p: &pbal_core::Plan) -> Vec<&str> {
@@ -95,20 +87,18 @@ fn a_loss_sale_soon_after_a_buy_is_flagged() {
     h.lots.clear();
     let p = Portfolio::new(vec![Holding::new("AAA", dec!(10), dec!(100)).unwrap(), h]).unwrap();
     let t = Targets::equal(["AAA", "CCC"]).unwrap();
-    let options = PlanOptions {
-        as_of: Some(date(2025, 11, 20)),
-        wash_sale: Some(WashSaleGuard {
-            history: vec![PastTrade {
-                symbol: "CCC".into(),
-                date: date(2025, 11, 1),
-                side: Side::Buy,
-                quantity: dec!(1),
-                realized_pnl: None,
-            }],
-            block_buys: true,
-        }),
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new()
+        .with_as_of(date(2025, 11, 20))
+        .with_wash_sale(WashSaleGuard::new(
+            vec![PastTrade::new(
+                "CCC",
+                date(2025, 11, 1),
+                Side::Buy,
+                dec!(1),
+                None,
+            )],
+            true,
+        ));
     let plan = plan(&p, &t, dec!(-500), &options).unwrap();
     assert!(
         matches!(

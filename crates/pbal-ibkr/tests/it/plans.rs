@@ -179,21 +179,19 @@ fn plan_case(m: &Model, c: &Choice) -> Result<(), TestCaseError> {
         (Some(n), _) => Decimal::new(n * 100, 0),
         (None, None) => Decimal::new(1000, 0),
     };
-    let options = PlanOptions {
-        strategy: c.strategy,
-        bands: (c.strategy == Trading::Bands).then(Bands::default),
-        quantity_step: if c.fractional {
-            Decimal::new(1, 4)
-        } else {
-            Decimal::ONE
-        },
-        commission: c.commission,
-        reserve: c.reserve,
-        min_trade: c.min_trade,
-        as_of: Some(day(4000)),
-        node_limit: 20_000,
-        ..PlanOptions::default()
+    let mut options = PlanOptions::default();
+    options.strategy = c.strategy;
+    options.bands = (c.strategy == Trading::Bands).then(Bands::default);
+    options.quantity_step = if c.fractional {
+        Decimal::new(1, 4)
+    } else {
+        Decimal::ONE
     };
+    options.commission = c.commission;
+    options.reserve = c.reserve;
+    options.min_trade = c.min_trade;
+    options.as_of = Some(day(4000));
+    options.node_limit = 20_000;
     let symbols: Vec<String> = read_values.keys().cloned().collect();
     if symbols.is_empty() {
         // Only shorts in the selection: nothing to plan.
