@@ -128,6 +128,7 @@ pub(crate) fn emit_styled(text: &str) -> Result<()> {
 
 /// A line of a live command's running account on stdout (trailing whitespace trimmed). A
 /// closed stdout does not stop a run that is placing orders, so write errors are ignored.
+#[cfg(feature = "live")]
 pub(crate) fn say(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", text.trim_end());

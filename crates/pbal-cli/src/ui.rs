@@ -152,6 +152,7 @@ pub(crate) fn progress(line: &str) {
 
 /// A question on stderr, without a newline (the answer is typed after it), flushed so it
 /// shows before stdin is read.
+#[cfg(feature = "live")]
 pub(crate) fn prompt(text: &str) -> std::io::Result<()> {
     let mut stderr = anstream::stderr().lock();
     stderr.write_all(text.as_bytes())?;
