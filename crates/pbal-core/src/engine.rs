@@ -8,6 +8,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 use crate::search::{self, CommissionF, Judge, Problem};
+use crate::weight;
 use crate::{
     Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
 };
@@ -599,16 +600,7 @@ impl Setup {
         let left = self.cash - net_spent - commission_total;
         let total_after = self.total - commission_total;
         let reserve = self.options.reserve;
-        let weight = |value: Decimal, total: Decimal| {
-            if total > Decimal::ZERO {
-                value
-                    .checked_div(total)
-                    .unwrap_or(Decimal::ZERO)
-                    .round_dp_with_strategy(WEIGHT_DP, RoundingStrategy::MidpointNearestEven)
-            } else {
-                Decimal::ZERO
-            }
-        };
+        let weight = |value: Decimal, total: Decimal| weight::weight(value, total, WEIGHT_DP);
         let mut positions = Vec::with_capacity(self.assets.len());
         let mut sells = Vec::new();
         let mut buys = Vec::new();
