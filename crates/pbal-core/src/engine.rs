@@ -8,6 +8,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 use crate::search::{self, CommissionF, Judge, Problem};
+use crate::weight;
 use crate::{
     Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
 };
@@ -518,7 +519,10 @@ impl Setup {
     /// final plan must keep beyond budget and bounds: the realized-gain cap, and for withdrawals
     /// that no sold unit could be kept.
     fn judge_raw(&self, units: &[i64], strict: bool) -> Option<Score> {
-        let (spent, _) = self.spending(units)?;
+        // Spending is summed in the same pass as the objective (as `spending` does it): one
+        // pass over thousands of assets instead of two.
+        let mut spent = Decimal::ZERO;
+        let mut commission = Decimal::ZERO;
         let mut objective = Decimal::ZERO;
         let mut orders = 0;
         let mut tax = Decimal::ZERO;
@@ -534,11 +538,14 @@ impl Setup {
                 objective = objective.checked_add(self.idle[i]?)?;
                 continue;
             }
-            if !self.allowed(i, u) {
-                return None;
-            }
             let q = self.quantity(u);
             let x = q.checked_mul(a.price)?;
+            // `allowed`, with the trade's value already at hand.
+            if x.abs() < self.options.min_trade {
+                return None;
+            }
+            spent = spent.checked_add(x)?;
+            commission = commission.checked_add(a.commission.estimate(q, a.price))?;
             let deviation = a.value.checked_add(x)?.checked_sub(self.target_value[i])?;
             objective = objective.checked_add(deviation.checked_mul(deviation)?)?;
             orders += 1;
@@ -550,6 +557,9 @@ impl Setup {
                     reported_gain += self.realize(a, -q).total();
                 }
             }
+        }
+        if spent.checked_add(commission)? > self.budget {
+            return None;
         }
         if strict
             && let Some(cap) = self.options.max_realized_gain
@@ -599,16 +609,7 @@ impl Setup {
         let left = self.cash - net_spent - commission_total;
         let total_after = self.total - commission_total;
         let reserve = self.options.reserve;
-        let weight = |value: Decimal, total: Decimal| {
-            if total > Decimal::ZERO {
-                value
-                    .checked_div(total)
-                    .unwrap_or(Decimal::ZERO)
-                    .round_dp_with_strategy(WEIGHT_DP, RoundingStrategy::MidpointNearestEven)
-            } else {
-                Decimal::ZERO
-            }
-        };
+        let weight = |value: Decimal, total: Decimal| weight::weight(value, total, WEIGHT_DP);
         let mut positions = Vec::with_capacity(self.assets.len());
         let mut sells = Vec::new();
         let mut buys = Vec::new();

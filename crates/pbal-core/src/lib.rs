@@ -20,6 +20,7 @@ mod target;
 mod tax;
 mod wash_sale;
 mod waterfill;
+mod weight;
 
 pub use audit::{AuditFailure, audit, audit_split};
 #[doc(hidden)]
