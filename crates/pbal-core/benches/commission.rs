@@ -2,25 +2,15 @@
 //! market's (as `--commission ibkr-fixed` plans a multi-currency portfolio). Run:
 //! `cargo bench -p pbal-core --bench commission`.
 
-use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Schedule, Strategy, Targets, plan};
+use pbal_core::{Commission, PlanOptions, Schedule, Strategy, plan};
 use rust_decimal::{Decimal, dec};
+
+#[path = "common/portfolio.rs"]
+mod common;
+use common::portfolio;
 
 fn main() {
     divan::main();
-}
-
-/// A deterministic, uneven portfolio of `n` ETFs (prices 20–520, values spread ±50%).
-fn portfolio(n: usize) -> (Portfolio, Targets) {
-    let holdings = (0..n)
-        .map(|i| {
-            let price = Decimal::new(2_000 + ((i * 7_919) % 50_000) as i64, 2);
-            let shares = Decimal::from(10 + (i * 104_729) % 90);
-            Holding::new(format!("S{i:05}"), shares, price).unwrap()
-        })
-        .collect();
-    let portfolio = Portfolio::new(holdings).unwrap();
-    let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone())).unwrap();
-    (portfolio, targets)
 }
 
 /// Full rebalancing with `cash` (negative: a withdrawal, buy-only).

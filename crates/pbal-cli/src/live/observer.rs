@@ -97,13 +97,21 @@ impl SequenceObserver for Observer<'_> {
         match event {
             PlacementEvent::Found {
                 ticket, order_id, ..
+            }
+            | PlacementEvent::AlreadyThere {
+                ticket, order_id, ..
             } => {
                 journal.append(
                     "order_found",
                     json!({"c_oid": ticket.c_oid, "order_id": order_id}),
                 )?;
+                let by = if matches!(event, PlacementEvent::Found { .. }) {
+                    "placed by an earlier run"
+                } else {
+                    "already at IBKR"
+                };
                 say(&format!(
-                    "  {order}: placed by an earlier run (order {order_id}); not placed again"
+                    "  {order}: {by} (order {order_id}); not placed again"
                 ));
             }
             PlacementEvent::Sending { ticket, .. } => journal.append(
@@ -138,17 +146,6 @@ impl SequenceObserver for Observer<'_> {
                     json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
                 )?;
                 say(&format!("  {order}: placed (order {order_id}, {state})"));
-            }
-            PlacementEvent::AlreadyThere {
-                ticket, order_id, ..
-            } => {
-                journal.append(
-                    "order_found",
-                    json!({"c_oid": ticket.c_oid, "order_id": order_id}),
-                )?;
-                say(&format!(
-                    "  {order}: already at IBKR (order {order_id}); not placed again"
-                ));
             }
             PlacementEvent::Failed { ticket, error, .. } => {
                 if matches!(error, PlacementError::Gateway(_)) {
