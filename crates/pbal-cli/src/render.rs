@@ -174,20 +174,31 @@ impl<'a> PlanReport<'a> {
         }
     }
 
+    /// An order's estimated commission in its own currency (`None`: the order is in the base
+    /// currency, or its rate is unknown).
+    pub(crate) fn local_commission(
+        &self,
+        t: &pbal_core::Trade,
+        m: &OrderMoney<'_>,
+    ) -> Option<Decimal> {
+        if !m.foreign {
+            return None;
+        }
+        self.instruments
+            .get(&t.symbol)?
+            .cost_in_currency(t.commission)
+    }
+
     /// An order's estimated commission in its own currency, with the base-currency amount
     /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR").
     fn commission(&self, t: &pbal_core::Trade, m: &OrderMoney<'_>) -> String {
         let base = self.base_suffix();
-        let rate = self.instruments.get(&t.symbol).map(|i| i.fx_rate_to_base);
-        match (m.foreign, m.currency, rate) {
-            (true, Some(currency), Some(rate)) if rate > Decimal::ZERO => {
-                let local = (t.commission / rate).round_dp(pbal_ibkr::currency_decimals(currency));
-                format!(
-                    "{} {currency}, about {}{base}",
-                    Money::new(local),
-                    Money::new(t.commission)
-                )
-            }
+        match (self.local_commission(t, m), m.currency) {
+            (Some(local), Some(currency)) => format!(
+                "{} {currency}, about {}{base}",
+                Money::new(local),
+                Money::new(t.commission)
+            ),
             _ => format!("{}{base}", Money::new(t.commission)),
         }
     }
@@ -265,7 +276,7 @@ impl<'a> PlanReport<'a> {
     }
 
     /// Whether some managed instrument trades in another currency than the base.
-    fn multi_currency(&self) -> bool {
+    pub(crate) fn multi_currency(&self) -> bool {
         self.plan.positions.iter().any(|p| {
             matches!(
                 (self.currency_of(&p.symbol), self.base_currency),
@@ -274,92 +285,57 @@ impl<'a> PlanReport<'a> {
         })
     }
 
-    /// Per currency the orders trade in: what they buy and sell there, the cash there, and
-    /// the conversion a shortfall needs (from the currency with the most to spare).
+    /// Each currency's cash and the plan's orders in it (`None`: the base currency or the
+    /// cash per currency is unknown).
+    pub(crate) fn currency_flows(&self) -> Option<pbal_ibkr::CurrencyFlows> {
+        let base = self.base_currency?;
+        let empty = BTreeMap::new();
+        pbal_ibkr::CurrencyFlows::new(
+            &self.plan.trades,
+            self.instruments,
+            self.cash_by_currency.unwrap_or(&empty),
+            Some(base),
+        )
+        .ok()
+    }
+
+    /// Per currency the orders trade in: what they buy and sell there, their commissions, the
+    /// cash there, and the conversion a shortfall needs (from the currency with the most to
+    /// spare).
     fn currency_needs(&self) -> Vec<String> {
-        let Some(base) = self.base_currency else {
+        let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };
-        // currency -> (buys, sells, rate to base)
-        let mut flows: BTreeMap<&str, (Decimal, Decimal, Decimal)> = BTreeMap::new();
-        for t in &self.plan.trades {
-            let m = self.order_money(&t.symbol, t.quantity, t.price);
-            let currency = m.currency.unwrap_or(base);
-            let rate = self
-                .instruments
-                .get(&t.symbol)
-                .map_or(Decimal::ONE, |i| i.fx_rate_to_base);
-            let entry = flows
-                .entry(currency)
-                .or_insert((Decimal::ZERO, Decimal::ZERO, rate));
-            match t.side {
-                pbal_core::Side::Buy => entry.0 += m.amount,
-                pbal_core::Side::Sell => entry.1 += m.amount,
-            }
-        }
-        let cash_in = |currency: &str| {
-            self.cash_by_currency
-                .and_then(|c| c.get(currency))
-                .copied()
-                .unwrap_or_default()
-        };
-        // What each currency has to spare after its own orders, in base currency.
-        let spare = |currency: &str| -> Decimal {
-            let (buys, sells, rate) = flows.get(currency).copied().unwrap_or((
-                Decimal::ZERO,
-                Decimal::ZERO,
-                Decimal::ONE,
-            ));
-            (cash_in(currency) + sells - buys) * rate
-        };
-        let rate_of = |currency: &str| flows.get(currency).map(|f| f.2);
-        let mut sources: Vec<&str> = flows.keys().copied().collect();
-        if let Some(cash) = self.cash_by_currency {
-            sources.extend(cash.keys().map(String::as_str));
-        }
-        sources.sort_unstable();
-        sources.dedup();
         flows
             .iter()
-            .map(|(currency, (buys, sells, rate))| {
-                let cash = cash_in(currency);
-                let mut line = format!("  {currency}: buys {}", Money::new(*buys));
-                if !sells.is_zero() {
-                    let _ = write!(line, ", sells {}", Money::new(*sells));
+            .filter(|(_, f)| f.trades())
+            .map(|(currency, f)| {
+                let mut line = format!("  {currency}: buys {}", Money::new(f.buys));
+                if !f.sells.is_zero() {
+                    let _ = write!(line, ", sells {}", Money::new(f.sells));
                 }
-                let _ = write!(line, ", cash {}", Money::new(cash));
-                let short = *buys - *sells - cash;
-                if short <= Decimal::ZERO {
+                if !f.commissions().is_zero() {
+                    let _ = write!(line, ", commissions {}", Money::new(f.commissions()));
+                }
+                let _ = write!(line, ", cash {}", Money::new(f.cash));
+                let short = f.shortfall();
+                if short.is_zero() {
                     line.push_str(": covered");
                     return line;
                 }
-                let source = sources
-                    .iter()
-                    .copied()
-                    .filter(|s| s != currency)
-                    .filter(|s| *s == base || rate_of(s).is_some())
-                    .max_by_key(|s| spare(s));
                 let _ = write!(line, " -> convert {} {currency}", Money::new(short));
-                if let Some(source) = source {
-                    let source_rate = if source == base {
-                        Some(Decimal::ONE)
-                    } else {
-                        rate_of(source)
-                    };
-                    match source_rate.and_then(|r| (short * rate).checked_div(r)) {
-                        Some(amount) => {
-                            let _ = write!(
-                                line,
-                                " from {source}, about {} {source}",
-                                Money::new(amount)
-                            );
-                        }
-                        None => {
-                            let _ = write!(line, " from {source}");
-                        }
+                match flows.conversion_hint(currency) {
+                    Some(pbal_ibkr::ConversionHint {
+                        from,
+                        from_amount: Some(amount),
+                        ..
+                    }) => {
+                        let _ = write!(line, " from {from}, about {} {from}", Money::new(amount));
                     }
-                } else {
-                    line.push_str(" from another currency (or deposit it)");
+                    Some(hint) => {
+                        let _ = write!(line, " from {}", hint.from);
+                    }
+                    None => line.push_str(" from another currency (or deposit it)"),
                 }
                 line
             })

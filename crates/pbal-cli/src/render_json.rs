@@ -21,6 +21,9 @@ pub(crate) struct PlanJson<'a> {
     base_currency: Option<&'a str>,
     cash: CashJson,
     cash_after_by_account: Option<BTreeMap<&'a str, String>>,
+    /// Only when orders trade in another currency than the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currencies: Option<BTreeMap<String, CurrencyJson>>,
     drift_after: String,
     drift_before: String,
     gap: String,
@@ -51,6 +54,26 @@ struct CashJson {
     weight_after: String,
 }
 
+/// One currency's cash and the plan's orders in it, in that currency.
+#[derive(Serialize)]
+struct CurrencyJson {
+    after: String,
+    buys: String,
+    cash: String,
+    commissions: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    convert: Option<ConvertJson>,
+    sells: String,
+}
+
+/// The conversion that covers a currency's shortfall.
+#[derive(Serialize)]
+struct ConvertJson {
+    amount: String,
+    from: Option<String>,
+    from_amount: Option<String>,
+}
+
 #[derive(Serialize)]
 struct PositionJson<'a> {
     price: String,
@@ -70,7 +93,11 @@ struct TradeJson<'a> {
     /// Only for an order in another currency than the base.
     #[serde(skip_serializing_if = "Option::is_none")]
     amount_base: Option<String>,
+    /// In the order's currency, as IBKR charges it.
     commission: String,
+    /// Only for an order in another currency than the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commission_base: Option<String>,
     currency: Option<&'a str>,
     lots: Vec<LotJson>,
     price: String,
@@ -106,7 +133,9 @@ struct AccountOrderJson<'a> {
     account: &'a str,
     amount: String,
     amount_base: String,
+    /// In the order's currency, as IBKR charges it.
     commission: String,
+    commission_base: String,
     currency: Option<&'a str>,
     quantity: String,
     side: &'a str,
@@ -114,6 +143,39 @@ struct AccountOrderJson<'a> {
 }
 
 impl<'a> PlanReport<'a> {
+    fn currencies_json(&self) -> Option<BTreeMap<String, CurrencyJson>> {
+        if !self.multi_currency() {
+            return None;
+        }
+        let flows = self.currency_flows()?;
+        let each = flows
+            .iter()
+            .filter(|(_, f)| f.trades())
+            .map(|(currency, f)| {
+                let short = f.shortfall();
+                let convert = (!short.is_zero()).then(|| {
+                    let hint = flows.conversion_hint(currency);
+                    ConvertJson {
+                        amount: money(short),
+                        from: hint.as_ref().map(|h| h.from.clone()),
+                        from_amount: hint.and_then(|h| h.from_amount).map(money),
+                    }
+                });
+                let shown = |d: Decimal| money(d.round_dp(pbal_ibkr::currency_decimals(currency)));
+                let json = CurrencyJson {
+                    after: shown(f.after()),
+                    buys: shown(f.buys),
+                    cash: shown(f.cash),
+                    commissions: shown(f.commissions()),
+                    convert,
+                    sells: shown(f.sells),
+                };
+                (currency.to_owned(), json)
+            })
+            .collect();
+        Some(each)
+    }
+
     pub(crate) fn json(&self) -> PlanJson<'a> {
         let plan: &'a Plan = self.plan;
         let positions = plan
@@ -136,10 +198,12 @@ impl<'a> PlanReport<'a> {
             .iter()
             .map(|t| {
                 let m = self.order_money(&t.symbol, t.quantity, t.price);
+                let local_commission = self.local_commission(t, &m);
                 TradeJson {
                     amount: money(m.amount),
                     amount_base: m.foreign.then(|| money(m.base_amount)),
-                    commission: money(t.commission),
+                    commission: money(local_commission.unwrap_or(t.commission)),
+                    commission_base: local_commission.map(|_| money(t.commission)),
                     currency: m.currency,
                     lots: t
                         .lots
@@ -186,6 +250,7 @@ impl<'a> PlanReport<'a> {
                     .map(|(a, c)| (a.as_str(), money(*c)))
                     .collect()
             }),
+            currencies: self.currencies_json(),
             drift_after: plan.drift_after.to_string(),
             drift_before: plan.drift_before.to_string(),
             gap: gap.to_string(),
@@ -198,11 +263,17 @@ impl<'a> PlanReport<'a> {
                     .iter()
                     .map(|o| {
                         let m = self.order_money(&o.symbol, o.quantity, o.price);
+                        let local_commission = m
+                            .foreign
+                            .then(|| self.instruments.get(&o.symbol))
+                            .flatten()
+                            .and_then(|i| i.cost_in_currency(o.commission));
                         AccountOrderJson {
                             account: &o.account,
                             amount: money(m.amount),
                             amount_base: money(m.base_amount),
-                            commission: money(o.commission),
+                            commission: money(local_commission.unwrap_or(o.commission)),
+                            commission_base: money(o.commission),
                             currency: m.currency,
                             quantity: quantity(o.quantity),
                             side: o.side.as_str(),

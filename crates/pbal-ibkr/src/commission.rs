@@ -80,7 +80,7 @@ impl Market {
     }
 
     /// IBKR Pro Fixed for stocks and ETFs in this market, in its currency; `None` where no
-    /// source could be verified (the UK and Switzerland, for now).
+    /// source could be verified (Switzerland, for now).
     ///
     /// ```
     /// use pbal_ibkr::Market;
@@ -89,7 +89,9 @@ impl Market {
     /// assert_eq!(canada.estimate(dec!(500), dec!(30)), dec!(5.00)); // CAD 0.01 a share
     /// let europe = Market::Europe.ibkr_fixed().unwrap();
     /// assert_eq!(europe.estimate(dec!(10), dec!(40)), dec!(3)); // the EUR 3 minimum
-    /// assert_eq!(Market::UnitedKingdom.ibkr_fixed(), None);
+    /// let uk = Market::UnitedKingdom.ibkr_fixed().unwrap();
+    /// assert_eq!(uk.estimate(dec!(100), dec!(100)), dec!(5.0000)); // 0.05% of GBP 10,000
+    /// assert_eq!(Market::Switzerland.ibkr_fixed(), None);
     /// ```
     pub fn ibkr_fixed(self) -> Option<Schedule> {
         match self {
@@ -102,9 +104,12 @@ impl Market {
                 Decimal::ONE,
                 Some(dec!(0.005)),
             )),
-            // 0.05% of the trade value (IB SmartRouting), at least EUR 3, no maximum.
-            Self::Europe => Some(Schedule::new(Decimal::ZERO, dec!(0.0005), dec!(3), None)),
-            Self::UnitedKingdom | Self::Switzerland => None,
+            // 0.05% of the trade value (IB SmartRouting), at least 3 in the market's currency
+            // (EUR 3, GBP 3), no maximum: the same figures in both.
+            Self::Europe | Self::UnitedKingdom => {
+                Some(Schedule::new(Decimal::ZERO, dec!(0.0005), dec!(3), None))
+            }
+            Self::Switzerland => None,
         }
     }
 }
@@ -208,12 +213,20 @@ mod tests {
 
     #[test]
     fn the_exchange_decides_before_the_currency() {
-        // A USD line on the LSE is a UK trade, whose rates are not verified.
+        // A USD line on the LSE is a UK trade, whose GBP minimum a USD rate cannot convert.
         let lse = instrument(Some("LSE"), Some("USD"), dec!(0.92));
         assert_eq!(
             ibkr_fixed_commission(&lse),
-            Err(NoSchedule::Unverified(Market::UnitedKingdom))
+            Err(NoSchedule::CurrencyMismatch {
+                market: Market::UnitedKingdom,
+                currency: "USD".into()
+            })
         );
+        // A GBP line on the LSE in a EUR account (1 GBP = 1.17 EUR): GBP 3 = EUR 3.51.
+        let vusa = instrument(Some("LSE"), Some("GBP"), dec!(1.17));
+        let s = ibkr_fixed_commission(&vusa).unwrap();
+        assert_eq!(s.estimate(dec!(10), dec!(100)), dec!(3.51));
+        assert_eq!(s.estimate(dec!(100), dec!(100)), dec!(5.0000));
         // A USD line on the TSE: the CAD schedule cannot be converted with a USD rate.
         let tse = instrument(Some("TSE"), Some("USD"), dec!(0.92));
         assert_eq!(

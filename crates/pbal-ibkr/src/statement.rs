@@ -224,6 +224,28 @@ impl Instrument {
             accounts: Vec::new(),
         }
     }
+
+    /// A cost the plan counts in base currency (a commission) in the trading currency, where
+    /// IBKR charges it: rounded up to the currency's minor unit, so that converting what pbal
+    /// shows always covers it. `None` when the rate is not positive or the amount overflows.
+    ///
+    /// ```
+    /// use pbal_core::dec;
+    /// let vti = pbal_ibkr::Instrument::new(Some("USD".into()), dec!(0.92), dec!(290));
+    /// assert_eq!(vti.cost_in_currency(dec!(0.92)), Some(dec!(1.00)));
+    /// assert_eq!(vti.cost_in_currency(dec!(0.5)), Some(dec!(0.55))); // 0.5435 up
+    /// ```
+    pub fn cost_in_currency(&self, base_amount: Decimal) -> Option<Decimal> {
+        if self.fx_rate_to_base <= Decimal::ZERO {
+            return None;
+        }
+        let decimals = self.currency.as_deref().map_or(2, crate::currency_decimals);
+        Some(
+            base_amount
+                .checked_div(self.fx_rate_to_base)?
+                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero),
+        )
+    }
 }
 
 /// Asset classes planned like stocks (ETFs are STK at IBKR).

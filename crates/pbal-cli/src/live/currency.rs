@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use pbal_core::{Side, Trade};
+use pbal_core::Trade;
 use pbal_ibkr::{CashBalance, Instrument};
 use rust_decimal::Decimal;
 
@@ -20,7 +20,8 @@ pub(crate) struct Shortfall {
     pub(crate) after: Decimal,
 }
 
-/// One currency's cash now, after the plan, and what the plan's buys spend of it.
+/// One currency's cash now, after the plan, and what the plan's buys spend of it (with their
+/// commissions).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Balance {
     pub(crate) now: Decimal,
@@ -28,15 +29,15 @@ pub(crate) struct Balance {
     pub(crate) buys: Decimal,
 }
 
-/// The currencies whose balance the plan's trades would take below zero. Trades in an
-/// unknown currency count in `base`.
+/// The currencies whose balance the plan's trades and their commissions would take below
+/// zero. Trades in an unknown currency count in `base`.
 pub(crate) fn shortfalls(
     trades: &[Trade],
     instruments: &BTreeMap<String, Instrument>,
     cash: &[CashBalance],
     base: Option<&str>,
-) -> Vec<Shortfall> {
-    balances(trades, instruments, cash, base)
+) -> anyhow::Result<Vec<Shortfall>> {
+    Ok(balances(trades, instruments, cash, base)?
         .into_iter()
         .filter(|(_, b)| b.after.is_sign_negative() && !b.after.is_zero())
         .map(|(currency, b)| Shortfall {
@@ -44,45 +45,35 @@ pub(crate) fn shortfalls(
             cash: b.now,
             after: b.after,
         })
-        .collect()
+        .collect())
 }
 
-/// Every currency's balance now and after the plan's trades (local amounts).
+/// Every currency's balance now and after the plan's trades and commissions (local amounts).
 pub(crate) fn balances(
     trades: &[Trade],
     instruments: &BTreeMap<String, Instrument>,
     cash: &[CashBalance],
     base: Option<&str>,
-) -> BTreeMap<String, Balance> {
-    let mut balances: BTreeMap<String, Balance> = BTreeMap::new();
+) -> anyhow::Result<BTreeMap<String, Balance>> {
+    let mut by_currency: BTreeMap<String, Decimal> = BTreeMap::new();
     for c in cash.iter().filter(|c| c.currency != "BASE") {
-        let entry = balances.entry(c.currency.clone()).or_default();
-        entry.now = entry.now.checked_add(c.amount).unwrap_or(entry.now);
-        entry.after = entry.now;
+        let entry = by_currency.entry(c.currency.clone()).or_default();
+        *entry = entry
+            .checked_add(c.amount)
+            .ok_or_else(|| anyhow::anyhow!("the {} cash balances overflow", c.currency))?;
     }
-    for trade in trades {
-        let instrument = instruments.get(&trade.symbol);
-        let Some(currency) = instrument
-            .and_then(|i| i.currency.clone())
-            .or_else(|| base.map(str::to_owned))
-        else {
-            continue;
-        };
-        let price = instrument.map_or(trade.price, |i| i.local_price);
-        let Some(local) = trade.quantity.checked_mul(price) else {
-            continue;
-        };
-        let entry = balances.entry(currency).or_default();
-        entry.after = match trade.side {
-            Side::Buy => entry.after.checked_sub(local),
-            Side::Sell => entry.after.checked_add(local),
-        }
-        .unwrap_or(entry.after);
-        if trade.side == Side::Buy {
-            entry.buys = entry.buys.checked_add(local).unwrap_or(entry.buys);
-        }
-    }
-    balances
+    let flows = pbal_ibkr::CurrencyFlows::new(trades, instruments, &by_currency, base)?;
+    Ok(flows
+        .iter()
+        .map(|(currency, f)| {
+            let balance = Balance {
+                now: f.cash,
+                after: f.after(),
+                buys: f.buys + f.buy_commissions,
+            };
+            (currency.to_owned(), balance)
+        })
+        .collect())
 }
 
 /// Margin over the missing amount a conversion buys: the rate moves between the plan and the
@@ -246,6 +237,7 @@ pub(crate) fn explain(shortfalls: &[Shortfall]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use pbal_core::Side;
     use rust_decimal::dec;
 
     use super::*;
@@ -266,7 +258,7 @@ mod tests {
             trade("EXS1", Side::Buy, dec!(2), dec!(110)),
             trade("VTI", Side::Buy, dec!(10), dec!(290)),
         ];
-        let found = shortfalls(&trades, &instruments, &cash, Some("USD"));
+        let found = shortfalls(&trades, &instruments, &cash, Some("USD")).unwrap();
         assert_eq!(
             found,
             [Shortfall {
@@ -281,7 +273,20 @@ mod tests {
             trades[0].clone(),
             trade("EXS1", Side::Sell, dec!(1), dec!(110)),
         ];
-        assert!(shortfalls(&with_sell, &instruments, &cash, Some("USD")).is_empty());
+        assert!(
+            shortfalls(&with_sell, &instruments, &cash, Some("USD"))
+                .unwrap()
+                .is_empty()
+        );
+        // Its commission is paid in EUR too: 0.50 EUR more than the cash leaves it short.
+        let mut exact = trade("EXS1", Side::Buy, dec!(1), dec!(110));
+        exact.commission = dec!(0.55);
+        let found = shortfalls(&[exact], &instruments, &cash, Some("USD")).unwrap();
+        assert!(found.is_empty(), "{found:?}");
+        let mut over = trade("EXS1", Side::Buy, dec!(1.5), dec!(110));
+        over.commission = dec!(0.55);
+        let found = shortfalls(&[over], &instruments, &cash, Some("USD")).unwrap();
+        assert_eq!(found[0].after, dec!(-0.50));
     }
 
     #[test]

@@ -126,14 +126,14 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &holdings.instruments,
         &statement.cash,
         holdings.base_currency.as_deref(),
-    );
+    )?;
     let conversions = if args.convert_currency && !short.is_empty() {
         let balances = currency::balances(
             &plan.trades,
             &holdings.instruments,
             &statement.cash,
             holdings.base_currency.as_deref(),
-        );
+        )?;
         let base = holdings
             .base_currency
             .as_deref()

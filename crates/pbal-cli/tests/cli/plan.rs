@@ -397,6 +397,50 @@ fn live_commands_explain_how_to_get_them() {
 /// `--commission ibkr-fixed` charges each order its market's fixed rate (US per share, Canada
 /// per share, Europe 0.05% with a EUR 3 minimum), shown in the order's currency; the UK line has
 /// no verified rate and says so.
+/// A market without a verified schedule (a Swiss line) is named in one warning, and its
+/// orders carry no commission rather than a guessed one.
+#[test]
+fn ibkr_fixed_warns_for_a_market_without_a_verified_rate() {
+    let pbal = Pbal::new();
+    let export = std::fs::read_to_string(fixture("flex/multi-currency.csv"))
+        .unwrap()
+        .replace(
+            r#""GBP","1.17","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","LSE""#,
+            r#""CHF","1.05","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","EBS""#,
+        );
+    assert!(export.contains("\"EBS\""));
+    let file = pbal.write("swiss.csv", &export).display().to_string();
+    let targets = fixture("targets-multi-currency.toml").display().to_string();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        file.as_str(),
+        "-s",
+        "full",
+        "-t",
+        targets.as_str(),
+        "--commission",
+        "ibkr-fixed",
+        "-c",
+        "3000",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "warning: VUSA has no IBKR fixed commission here: IBKR's fixed rate for Switzerland is \
+         not verified; its orders are estimated without commission"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let vusa = v["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["symbol"] == "VUSA")
+        .expect("VUSA is bought");
+    assert_eq!(vusa["commission"], "0.00");
+}
+
 #[test]
 fn ibkr_fixed_follows_each_market() {
     let pbal = Pbal::new();
@@ -420,22 +464,48 @@ fn ibkr_fixed_follows_each_market() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("ibkr_fixed_multi_currency_stdout", stdout);
     insta::assert_snapshot!("ibkr_fixed_multi_currency_stderr", stderr);
-    // The JSON's commission per order is in the base currency, the sum the cash line counts.
+    // The JSON's commission per order is in the order's currency, as IBKR charges it, with
+    // the base-currency amount the cash line counts beside it.
     let mut json_args = args.to_vec();
     json_args.extend(["-f", "json"]);
     let (code, stdout, stderr) = pbal.run(&json_args);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let commission = |symbol: &str| {
-        v["trades"]
+        let t = v["trades"]
             .as_array()
             .unwrap()
             .iter()
             .find(|t| t["symbol"] == symbol)
-            .map(|t| t["commission"].as_str().unwrap().to_owned())
+            .unwrap();
+        (
+            t["commission"].as_str().unwrap().to_owned(),
+            t["commission_base"].as_str().map(str::to_owned),
+        )
     };
-    assert_eq!(commission("VTI").as_deref(), Some("0.92")); // USD 1 minimum at 0.92
-    assert_eq!(commission("VWCE").as_deref(), Some("3.00")); // EUR 3 minimum
-    assert_eq!(commission("XEQT").as_deref(), Some("1.0404")); // CAD 0.01 × 153 at 0.68
-    assert_eq!(commission("VUSA").as_deref(), Some("0.00")); // not verified: not estimated
+    let both = |local: &str, base: &str| (local.to_owned(), Some(base.to_owned()));
+    assert_eq!(commission("VTI"), both("1.00", "0.92")); // USD 1 minimum at 0.92
+    assert_eq!(commission("VWCE"), ("3.00".to_owned(), None)); // EUR 3 minimum, base
+    assert_eq!(commission("XEQT"), both("1.53", "1.0404")); // CAD 0.01 × 153 at 0.68
+    assert_eq!(commission("VUSA"), both("3.00", "3.51")); // GBP 3 minimum at 1.17
+    // Each currency's needs count its commissions: CAD buys 4,773.60 + 1.53 with no CAD cash.
+    let cad = &v["currencies"]["CAD"];
+    assert_eq!(cad["commissions"], "1.53");
+    assert_eq!(cad["after"], "-4775.13");
+    assert_eq!(cad["convert"]["amount"], "4775.13");
+    assert_eq!(v["currencies"]["EUR"]["convert"], serde_json::Value::Null);
+    let base_commissions: rust_decimal::Decimal = v["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t.get("commission_base")
+                .unwrap_or(&t["commission"])
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(base_commissions.to_string(), v["cash"]["commission"]);
 }
