@@ -306,6 +306,7 @@ impl<'a> PlanReport<'a> {
         let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };
+        let conversions = flows.conversions();
         flows
             .iter()
             .filter(|(_, f)| f.trades())
@@ -324,18 +325,46 @@ impl<'a> PlanReport<'a> {
                     return line;
                 }
                 let _ = write!(line, " -> convert {} {currency}", Money::new(short));
-                match flows.conversion_hint(currency) {
-                    Some(pbal_ibkr::ConversionHint {
-                        from,
-                        from_amount: Some(amount),
-                        ..
-                    }) => {
-                        let _ = write!(line, " from {from}, about {} {from}", Money::new(amount));
+                let sources: Vec<_> = conversions
+                    .each
+                    .iter()
+                    .filter(|c| c.to == currency)
+                    .collect();
+                match sources.as_slice() {
+                    [] => {}
+                    [one] if !conversions.uncovered.contains_key(currency) => {
+                        let _ = write!(
+                            line,
+                            " from {}, about {} {}",
+                            one.from,
+                            Money::new(one.from_amount),
+                            one.from
+                        );
                     }
-                    Some(hint) => {
-                        let _ = write!(line, " from {}", hint.from);
+                    several => {
+                        for (i, c) in several.iter().enumerate() {
+                            let _ = write!(
+                                line,
+                                "{} {} {currency} from {} (about {} {})",
+                                if i == 0 { ":" } else { "," },
+                                Money::new(c.amount),
+                                c.from,
+                                Money::new(c.from_amount),
+                                c.from
+                            );
+                        }
                     }
-                    None => line.push_str(" from another currency (or deposit it)"),
+                }
+                if let Some(rest) = conversions.uncovered.get(currency) {
+                    if sources.is_empty() {
+                        line.push_str(" from another currency (or deposit it)");
+                    } else {
+                        let _ = write!(
+                            line,
+                            ", and {} that no other currency can spare (deposit it)",
+                            Money::new(*rest)
+                        );
+                    }
                 }
                 line
             })

@@ -66,12 +66,20 @@ struct CurrencyJson {
     sells: String,
 }
 
-/// The conversion that covers a currency's shortfall.
+/// The conversions that cover a currency's shortfall.
 #[derive(Serialize)]
 struct ConvertJson {
     amount: String,
-    from: Option<String>,
-    from_amount: Option<String>,
+    from: Vec<ConvertSourceJson>,
+    /// What no other currency can spare.
+    uncovered: String,
+}
+
+#[derive(Serialize)]
+struct ConvertSourceJson {
+    amount: String,
+    currency: String,
+    from_amount: String,
 }
 
 #[derive(Serialize)]
@@ -148,18 +156,31 @@ impl<'a> PlanReport<'a> {
             return None;
         }
         let flows = self.currency_flows()?;
+        let conversions = flows.conversions();
         let each = flows
             .iter()
             .filter(|(_, f)| f.trades())
             .map(|(currency, f)| {
                 let short = f.shortfall();
-                let convert = (!short.is_zero()).then(|| {
-                    let hint = flows.conversion_hint(currency);
-                    ConvertJson {
-                        amount: money(short),
-                        from: hint.as_ref().map(|h| h.from.clone()),
-                        from_amount: hint.and_then(|h| h.from_amount).map(money),
-                    }
+                let convert = (!short.is_zero()).then(|| ConvertJson {
+                    amount: money(short),
+                    from: conversions
+                        .each
+                        .iter()
+                        .filter(|c| c.to == currency)
+                        .map(|c| ConvertSourceJson {
+                            amount: money(c.amount),
+                            currency: c.from.clone(),
+                            from_amount: money(c.from_amount),
+                        })
+                        .collect(),
+                    uncovered: money(
+                        conversions
+                            .uncovered
+                            .get(currency)
+                            .copied()
+                            .unwrap_or_default(),
+                    ),
                 });
                 let shown = |d: Decimal| money(d.round_dp(pbal_ibkr::currency_decimals(currency)));
                 let json = CurrencyJson {

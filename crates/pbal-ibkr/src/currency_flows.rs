@@ -57,16 +57,6 @@ impl CurrencyFlow {
     }
 }
 
-/// A conversion that covers one currency's shortfall.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConversionHint {
-    /// The currency converted from: the one with the most to spare after its own orders.
-    pub from: String,
-    /// About how much of `from` that takes, at the export's rates (`None`: a rate is unknown).
-    pub from_amount: Option<Decimal>,
-}
-
 /// Every currency's [`CurrencyFlow`] under a plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrencyFlows {
@@ -94,8 +84,10 @@ impl CurrencyFlows {
     /// let usd = flows.get("USD").unwrap();
     /// assert_eq!((usd.buys, usd.buy_commissions), (dec!(1000), dec!(1.00)));
     /// assert_eq!(usd.shortfall(), dec!(501.00));
-    /// let hint = flows.conversion_hint("USD").unwrap();
-    /// assert_eq!((hint.from.as_str(), hint.from_amount), ("EUR", Some(dec!(460.92))));
+    /// let conversions = flows.conversions();
+    /// let c = &conversions.each[0];
+    /// assert_eq!((c.amount, c.from.as_str(), c.from_amount), (dec!(501.00), "EUR", dec!(460.92)));
+    /// assert!(conversions.uncovered.is_empty());
     /// ```
     pub fn new(
         trades: &[Trade],
@@ -174,34 +166,105 @@ impl CurrencyFlows {
         self.flows.iter().map(|(c, f)| (c.as_str(), f))
     }
 
-    /// Where `currency`'s shortfall can come from: the other currency with the most to spare
-    /// after its own orders (in base-currency terms), among those whose rate is known. `None`
-    /// when nothing is short or no other currency qualifies.
-    pub fn conversion_hint(&self, currency: &str) -> Option<ConversionHint> {
-        let short = self.flows.get(currency)?.shortfall();
-        if short.is_zero() {
-            return None;
-        }
-        let spare = |f: &CurrencyFlow| {
-            f.rate_to_base
-                .and_then(|r| f.after().checked_mul(r))
-                .unwrap_or(Decimal::MIN)
-        };
-        let (from, source) = self
+    /// The conversions that cover every currency's shortfall from what the others have to
+    /// spare after their own orders, at the export's rates: each short currency (by code) takes
+    /// from the currency with the most to spare first (in base-currency terms), then the next,
+    /// so that no conversion takes its source below zero. A currency with no known rate can be
+    /// neither sized nor a source; what cannot be covered is [`Conversions::uncovered`].
+    pub fn conversions(&self) -> Conversions {
+        let mut spare: BTreeMap<&str, Decimal> = self
             .flows
             .iter()
-            .filter(|(c, f)| c.as_str() != currency && f.rate_to_base.is_some())
-            .max_by_key(|(_, f)| spare(f))?;
-        let rate = self.flows.get(currency).and_then(|f| f.rate_to_base);
-        let from_amount = rate
-            .zip(source.rate_to_base)
-            .and_then(|(to, from)| short.checked_mul(to)?.checked_div(from))
-            .map(|a| {
-                a.round_dp_with_strategy(currency_decimals(from), RoundingStrategy::AwayFromZero)
-            });
-        Some(ConversionHint {
-            from: from.clone(),
-            from_amount,
-        })
+            .filter_map(|(c, f)| {
+                let value = f.after().checked_mul(f.rate_to_base?)?;
+                (value > Decimal::ZERO).then_some((c.as_str(), value))
+            })
+            .collect();
+        let mut out = Conversions::default();
+        for (currency, flow) in &self.flows {
+            let short = flow.shortfall();
+            if short.is_zero() {
+                continue;
+            }
+            let Some(rate) = flow.rate_to_base else {
+                out.uncovered.insert(currency.clone(), short);
+                continue;
+            };
+            let mut missing = short;
+            while missing > Decimal::ZERO {
+                let Some((from, available)) = spare
+                    .iter()
+                    .filter(|(c, v)| **c != currency.as_str() && **v > Decimal::ZERO)
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                    .map(|(c, v)| (*c, *v))
+                else {
+                    break;
+                };
+                let Some(from_rate) = self.flows.get(from).and_then(|f| f.rate_to_base) else {
+                    break;
+                };
+                let Some(needed) = missing.checked_mul(rate) else {
+                    break;
+                };
+                let (amount, taken) = if needed <= available {
+                    (missing, needed)
+                } else {
+                    let Some(part) = available.checked_div(rate) else {
+                        break;
+                    };
+                    let part = part.round_dp_with_strategy(
+                        currency_decimals(currency),
+                        RoundingStrategy::ToZero,
+                    );
+                    (part, available)
+                };
+                spare.insert(from, Decimal::ZERO.max(available - taken));
+                if amount.is_zero() {
+                    continue;
+                }
+                let Some(from_amount) = taken.checked_div(from_rate) else {
+                    break;
+                };
+                let from_amount = from_amount.round_dp_with_strategy(
+                    currency_decimals(from),
+                    RoundingStrategy::AwayFromZero,
+                );
+                out.each.push(Conversion {
+                    to: currency.clone(),
+                    amount,
+                    from: from.to_owned(),
+                    from_amount,
+                });
+                missing -= amount;
+            }
+            if missing > Decimal::ZERO {
+                out.uncovered.insert(currency.clone(), missing);
+            }
+        }
+        out
     }
+}
+
+/// One conversion of [`CurrencyFlows::conversions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Conversion {
+    /// The currency converted into.
+    pub to: String,
+    /// How much of `to` it brings.
+    pub amount: Decimal,
+    /// The currency converted from.
+    pub from: String,
+    /// About how much of `from` it takes (rounded up).
+    pub from_amount: Decimal,
+}
+
+/// The conversions that cover the plan's shortfalls, and what they cannot cover.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Conversions {
+    /// By currency converted into, then by source.
+    pub each: Vec<Conversion>,
+    /// Per currency, what no other currency can spare (deposit it, or sell more).
+    pub uncovered: BTreeMap<String, Decimal>,
 }

@@ -33,7 +33,7 @@ use rust_decimal::Decimal;
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
-pub use currency_flows::{ConversionHint, CurrencyFlow, CurrencyFlows};
+pub use currency_flows::{Conversion, Conversions, CurrencyFlow, CurrencyFlows};
 pub use error::Error;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
 pub use pbal_core;

@@ -493,6 +493,20 @@ fn ibkr_fixed_follows_each_market() {
     assert_eq!(cad["commissions"], "1.53");
     assert_eq!(cad["after"], "-4775.13");
     assert_eq!(cad["convert"]["amount"], "4775.13");
+    // USD spares 2,208.80 after its own orders: the rest of CAD's need comes from EUR, so that
+    // no conversion takes its source below zero.
+    let sources = cad["convert"]["from"].as_array().unwrap();
+    let field = |i: usize, key: &str| sources[i][key].as_str().unwrap().to_owned();
+    assert_eq!(
+        (field(0, "currency"), field(0, "from_amount")),
+        ("USD".to_owned(), "2208.80".to_owned())
+    );
+    assert_eq!(field(1, "currency"), "EUR");
+    let parts: rust_decimal::Decimal = (0..2)
+        .map(|i| field(i, "amount").parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(parts.to_string(), "4775.13");
+    assert_eq!(cad["convert"]["uncovered"], "0.00");
     assert_eq!(v["currencies"]["EUR"]["convert"], serde_json::Value::Null);
     let base_commissions: rust_decimal::Decimal = v["trades"]
         .as_array()

@@ -1,6 +1,7 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
 #[cfg(feature = "client-portal")]
 mod client_portal;
+mod currency_flows;
 mod exports;
 #[cfg(feature = "flex-web")]
 mod flex_web;
