@@ -19,16 +19,18 @@ fn cents(n: u32) -> Decimal {
     Decimal::new(i64::from(n), 2)
 }
 
-/// A EUR account with a fund in each currency: (side, quantity, price, commission) per fund,
-/// and the cash in each currency.
-fn scenario() -> impl Strategy<Value = (Vec<(bool, u32, u32, u32)>, Vec<u32>)> {
+/// One fund's order: buy (else sell), quantity, price in cents, commission in base cents.
+type Order = (bool, u32, u32, u32);
+
+/// A EUR account with a fund in each currency: its order, and the cash in each currency.
+fn scenario() -> impl Strategy<Value = (Vec<Order>, Vec<u32>)> {
     (
         proptest::collection::vec((any::<bool>(), 0u32..200, 100u32..50_000, 0u32..500), 4),
         proptest::collection::vec(0u32..2_000_000, 4),
     )
 }
 
-fn flows(orders: &[(bool, u32, u32, u32)], cash: &[u32]) -> CurrencyFlows {
+fn flows(orders: &[Order], cash: &[u32]) -> CurrencyFlows {
     let mut instruments = BTreeMap::new();
     let mut trades = Vec::new();
     for (i, ((currency, rate), (buy, quantity, price, commission))) in
