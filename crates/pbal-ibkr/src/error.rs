@@ -79,14 +79,17 @@ pub enum Error {
     },
     /// Several currencies and no way to know the base currency or the rates.
     #[error(
-        "{file}: positions in {currencies} and no way to convert them to one base currency \
-         (add FXRateToBase to the Open Positions section, or the Cash Report / Account Information)"
+        "{file}: {} (add FXRateToBase to the Open Positions section, or the Cash Report / \
+         Account Information)",
+        no_rate(currencies, base.as_deref())
     )]
     NoBaseCurrency {
         /// File.
         file: String,
-        /// The currencies seen.
+        /// The currencies without a rate to the base currency.
         currencies: String,
+        /// The base currency, when the export names it.
+        base: Option<String>,
     },
     /// Several accounts and none chosen ([`crate::AccountSelection::Single`]).
     #[error(
@@ -210,4 +213,14 @@ pub enum Error {
     /// that failed its audit).
     #[error(transparent)]
     Plan(#[from] pbal_core::Error),
+}
+
+fn no_rate(currencies: &str, base: Option<&str>) -> String {
+    match base {
+        Some(base) => format!("no rate from {currencies} to the base currency {base}"),
+        None => format!(
+            "positions in {currencies} and no way to convert them to one base currency (the \
+             export names none)"
+        ),
+    }
 }

@@ -341,9 +341,16 @@ impl Statement {
                 Some(rate) => rate,
                 None if currencies.len() <= 1 => Decimal::ONE,
                 None => {
+                    // Only the currencies that lack a rate: the base and any with one are fine.
+                    let without: Vec<&str> = currencies
+                        .iter()
+                        .copied()
+                        .filter(|c| self.rate(Some(c)).is_none())
+                        .collect();
                     return Err(Error::NoBaseCurrency {
                         file: self.source.clone(),
-                        currencies: currencies.iter().copied().collect::<Vec<_>>().join(", "),
+                        currencies: without.join(", "),
+                        base: self.base_currency.clone(),
                     });
                 }
             };
@@ -500,6 +507,7 @@ impl Statement {
                     return Err(Error::NoBaseCurrency {
                         file: self.source.clone(),
                         currencies: c.currency.clone(),
+                        base: self.base_currency.clone(),
                     });
                 };
                 total += c.amount * rate;

@@ -203,6 +203,24 @@ fn bad_files_name_line_and_column() {
         .to_holdings(&AccountSelection::Single, &BTreeSet::new())
         .unwrap_err();
     assert!(matches!(e, Error::NoBaseCurrency { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("positions in EUR, USD and no way to convert them to one base currency"),
+        "{e}"
+    );
+    // A known base (EUR at a rate of 1, CAD with its rate): only the currency without one.
+    let s = read(
+        "Symbol,Quantity,MarkPrice,CurrencyPrimary,FXRateToBase\nA,1,10,EUR,1\nB,1,10,CAD,0.68\nC,1,10,USD,\n",
+    )
+    .unwrap();
+    let e = s
+        .to_holdings(&AccountSelection::Single, &BTreeSet::new())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no rate from USD to the base currency EUR (add FXRateToBase"),
+        "{e}"
+    );
 }
 
 #[test]
