@@ -119,6 +119,15 @@ fn quantity(d: Decimal) -> String {
     decimal_text(d.normalize(), 0)
 }
 
+/// A cost rounded up to `currency`'s minor unit, as shortfalls are: the figures on a currency
+/// line then add up.
+pub(crate) fn rounded_up(d: Decimal, currency: &str) -> Decimal {
+    d.round_dp_with_strategy(
+        pbal_ibkr::currency_decimals(currency),
+        rust_decimal::RoundingStrategy::AwayFromZero,
+    )
+}
+
 fn percent(d: Decimal) -> String {
     let mut s = two_decimals((d * Decimal::ONE_HUNDRED).round_dp(2), false);
     s.push('%');
@@ -316,7 +325,11 @@ impl<'a> PlanReport<'a> {
                     let _ = write!(line, ", sells {}", Money::new(f.sells));
                 }
                 if !f.commissions().is_zero() {
-                    let _ = write!(line, ", commissions {}", Money::new(f.commissions()));
+                    let _ = write!(
+                        line,
+                        ", commissions {}",
+                        Money::new(rounded_up(f.commissions(), currency))
+                    );
                 }
                 let _ = write!(line, ", cash {}", Money::new(f.cash));
                 let short = f.shortfall();

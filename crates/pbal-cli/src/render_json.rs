@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::render::{PlanReport, decimal_text, money};
+use crate::render::{PlanReport, decimal_text, money, rounded_up};
 
 fn quantity(d: Decimal) -> String {
     decimal_text(d.normalize(), 0)
@@ -187,7 +187,7 @@ impl<'a> PlanReport<'a> {
                     after: shown(f.after()),
                     buys: shown(f.buys),
                     cash: shown(f.cash),
-                    commissions: shown(f.commissions()),
+                    commissions: money(rounded_up(f.commissions(), currency)),
                     convert,
                     sells: shown(f.sells),
                 };
