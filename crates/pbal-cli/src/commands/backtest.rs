@@ -9,7 +9,8 @@ use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use pbal_core::backtest::{
     self, Config, ContinuousConflict, Every, Policy, PriceTable, Schedule, Sizing,
 };
-use pbal_core::{PlanOptions, Strategy, Targets};
+use pbal_core::{Commission, PlanOptions, Strategy, Targets};
+use pbal_ibkr::Market;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -60,10 +61,15 @@ pub struct BacktestArgs {
     #[arg(long, value_enum, default_value = "month")]
     pub every: EveryArg,
 
-    /// Commission estimate per order: none, flat:AMOUNT, or ibkr-fixed (its US rate, in the
-    /// prices' currency: a price file names no market).
+    /// Commission estimate per order: none, flat:AMOUNT, or ibkr-fixed (the schedule of
+    /// --market, in the prices' currency: a price file names no market).
     #[arg(long, default_value = "none", value_parser = parse_commission)]
     pub commission: CommissionArg,
+
+    /// The market whose IBKR fixed schedule `--commission ibkr-fixed` charges (see the README's
+    /// "Commissions"); the prices are taken to be in its currency.
+    #[arg(long, value_enum, default_value = "us")]
+    pub market: MarketArg,
 
     /// No order smaller than this amount.
     #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true)]
@@ -92,6 +98,30 @@ pub struct BacktestArgs {
     pub output: Option<PathBuf>,
 }
 
+/// A market with a verified IBKR fixed schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MarketArg {
+    /// US exchanges: USD 0.005 a share, at least USD 1, at most 1%.
+    Us,
+    /// Canadian exchanges: CAD 0.01 a share, at least CAD 1, at most 0.5%.
+    Canada,
+    /// Euro-area exchanges: 0.05% of the value, at least EUR 3.
+    Europe,
+    /// The London Stock Exchange: 0.05% of the value, at least GBP 3.
+    Uk,
+}
+
+impl MarketArg {
+    fn market(self) -> Market {
+        match self {
+            Self::Us => Market::UnitedStates,
+            Self::Canada => Market::Canada,
+            Self::Europe => Market::Europe,
+            Self::Uk => Market::UnitedKingdom,
+        }
+    }
+}
+
 /// How often contributions arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EveryArg {
@@ -113,6 +143,12 @@ pub enum BacktestFormat {
 }
 
 pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
+    if args.market != MarketArg::Us && args.commission.0 != Commission::IbkrFixed {
+        return Err(crate::error::UsageError(
+            "--market chooses the schedule of --commission ibkr-fixed; add that option".into(),
+        )
+        .into());
+    }
     let policies = policies(args)?;
     check_continuous(args, &policies)?;
     let prices = crate::prices::read(&args.prices)?;
@@ -213,6 +249,10 @@ fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
 
 /// The options of every plan of the backtest (the strategy comes from each policy).
 fn plan_options(args: &BacktestArgs) -> PlanOptions {
+    let commission = match (args.commission.0, args.market.market().ibkr_fixed()) {
+        (Commission::IbkrFixed, Some(schedule)) => Commission::Schedule(schedule),
+        (commission, _) => commission,
+    };
     PlanOptions::new()
         .with_min_trade(args.min_trade.unwrap_or_default())
         .with_quantity_step(if args.fractional {
@@ -220,7 +260,7 @@ fn plan_options(args: &BacktestArgs) -> PlanOptions {
         } else {
             Decimal::ONE
         })
-        .with_commission(args.commission.0)
+        .with_commission(commission)
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {

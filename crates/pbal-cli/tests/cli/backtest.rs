@@ -259,3 +259,40 @@ fn fractional_full_rebalancing_agrees_with_bt() {
         assert!(relative < 1e-9, "{name}: {value} vs bt {expected}");
     }
 }
+
+/// `--market` picks the fixed schedule a price file cannot name: the euro-area 0.05% with a
+/// EUR 3 minimum charges more on these small orders than the US per-share rate.
+#[test]
+fn ibkr_fixed_commission_follows_market() {
+    let pbal = Pbal::new();
+    let prices = fixture("prices/stocks.csv").display().to_string();
+    let commission = |extra: &[&str]| {
+        let mut args = vec![
+            "backtest",
+            prices.as_str(),
+            "-s",
+            "full",
+            "--commission",
+            "ibkr-fixed",
+            "-f",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let text = v["policies"][0]["commission"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{v}"))
+            .to_owned();
+        text.parse::<rust_decimal::Decimal>().unwrap()
+    };
+    let us = commission(&[]);
+    assert_eq!(us, commission(&["--market", "us"]));
+    let europe = commission(&["--market", "europe"]);
+    assert!(europe > us, "europe {europe}, us {us}");
+    // Without ibkr-fixed, --market has nothing to choose: a usage error.
+    let (code, _, stderr) = pbal.run(&["backtest", prices.as_str(), "--market", "uk"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--commission ibkr-fixed"), "{stderr}");
+}
