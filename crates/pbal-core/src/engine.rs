@@ -128,8 +128,11 @@ fn validate_options(options: &PlanOptions) -> Result<(), Error> {
     if options.quantity_step < MIN_PRICE || options.quantity_step > Decimal::ONE_THOUSAND {
         return invalid("quantity_step", "must be between 0.00000001 and 1000");
     }
-    if options.min_trade > MAX_AMOUNT || options.reserve > MAX_AMOUNT {
+    if options.min_trade > MAX_AMOUNT {
         return invalid("min_trade", "too large");
+    }
+    if options.reserve > MAX_AMOUNT {
+        return invalid("reserve", "too large");
     }
     if let Some(reason) = std::iter::once(&options.commission)
         .chain(options.commission_for.values())
@@ -255,8 +258,14 @@ fn to_units(value: Decimal) -> Result<i64, Error> {
 
 impl Setup {
     fn new(assets: Vec<Asset>, cash: Decimal, options: &PlanOptions) -> Result<Self, Error> {
-        if cash.abs() > MAX_AMOUNT || options.reserve > MAX_AMOUNT {
-            return Err(overflow("cash"));
+        for (what, amount) in [("cash", cash), ("reserve", options.reserve)] {
+            if amount.abs() > MAX_AMOUNT {
+                return Err(Error::TooLarge {
+                    what,
+                    amount,
+                    limit: MAX_AMOUNT,
+                });
+            }
         }
         let holdings = assets
             .iter()

@@ -86,6 +86,19 @@ pub enum Error {
         /// The price.
         price: Decimal,
     },
+    /// An amount beyond what pbal plans with (far beyond any real portfolio).
+    #[error(
+        "the {what}, {amount}, is too large: pbal plans with amounts up to {}",
+        crate::Money::new(*limit)
+    )]
+    TooLarge {
+        /// What it is.
+        what: &'static str,
+        /// The amount.
+        amount: Decimal,
+        /// The largest amount pbal plans with.
+        limit: Decimal,
+    },
     /// An amount too large for exact decimal arithmetic.
     #[error("arithmetic overflow while computing {what}")]
     Overflow {

@@ -59,6 +59,15 @@ fn a_29_digit_cash_is_too_large() {
     "#);
 }
 
+/// A number Decimal can hold but no portfolio has: named with the limit, not "overflow".
+#[test]
+fn cash_beyond_any_portfolio_is_too_large() {
+    let pbal = Pbal::new();
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "-c", "99999999999999999999999"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: the cash, 99999999999999999999999, is too large: pbal plans with amounts up to 10,000,000,000,000.00");
+}
+
 #[test]
 fn a_bad_as_of_says_how_to_write_a_date() {
     let pbal = Pbal::new();
