@@ -83,12 +83,14 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     )?;
     let plan = pbal_core::plan(&portfolio, &targets, cash, &engine_options)
         .context("cannot plan the account")?;
+    // The ledger's cash per currency: what the shortfall check below counts too.
+    let ledger_cash = statement.cash_by_currency(&selection)?;
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
         instruments: &holdings.instruments,
         household: None,
-        cash_by_currency: None,
+        cash_by_currency: Some(&ledger_cash),
     };
     say(&report.table());
     if plan.trades.is_empty() {

@@ -975,6 +975,11 @@ fn a_buy_overdrawing_a_currency_stops_before_placing() {
         stdout.contains("Currencies: the plan would take a currency balance below zero (EUR 0 now"),
         "{stdout}"
     );
+    // Under the plan, what the EUR orders need from the ledger's USD.
+    assert!(
+        stdout.contains("  EUR: buys ") && stdout.contains(" EUR from USD, about "),
+        "{stdout}"
+    );
     let (code, _, stderr) = live.run("trade", &["--yes"], "");
     assert_eq!(code, 1);
     assert!(
