@@ -10,11 +10,11 @@ set -eu
 out=${1:-target/plan-report}
 mkdir -p "$out"
 cargo build -q -p pbal-cli
-target/debug/pbal plan fixtures/flex/plain-two-accounts.csv --all-accounts -s full \
-    --report "$out/plan.html" >/dev/null 2>&1
+target/debug/pbal plan fixtures/flex/multi-currency.csv -t fixtures/targets-multi-currency.toml \
+    -s full -c 3000 --commission ibkr-fixed --report "$out/plan.html" >/dev/null 2>&1
 html=$(cd "$out" && pwd)/plan.html
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d)" --window-size=412,1400 \
+    --user-data-dir="$(mktemp -d)" --window-size=412,2200 \
     --screenshot="$out/plan.png" "file://$html" 2>/dev/null
 echo "$out/plan.png"

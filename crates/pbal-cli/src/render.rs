@@ -311,7 +311,7 @@ impl<'a> PlanReport<'a> {
     /// Per currency the orders trade in: what they buy and sell there, their commissions, the
     /// cash there, and the conversion a shortfall needs (from the currency with the most to
     /// spare).
-    fn currency_needs(&self) -> Vec<String> {
+    pub(crate) fn currency_needs(&self) -> Vec<String> {
         let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };

@@ -121,23 +121,34 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
     if plan.trades.is_empty() {
         html.push_str("<p>No orders: nothing to trade.</p>\n");
     } else {
-        html.push_str(
-            "<table>\n<tr><th>Order</th><th>Shares</th><th>Price</th><th>Amount</th></tr>\n",
-        );
+        let commissions = !plan.cash.commission.is_zero();
+        html.push_str("<table>\n<tr><th>Order</th><th>Shares</th><th>Price</th><th>Amount</th>");
+        if commissions {
+            html.push_str("<th>Commission (est.)</th>");
+        }
+        html.push_str("</tr>\n");
         for t in &plan.trades {
             let m = report.order_money(&t.symbol, t.quantity, t.price);
             let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
             let side = t.side.as_str();
-            let _ = writeln!(
+            let _ = write!(
                 html,
                 "<tr><td class=\"{}\">{side} {}</td><td>{}</td><td>{}{currency}</td>\
-                 <td>{}{currency}</td></tr>",
+                 <td>{}{currency}</td>",
                 side.to_ascii_lowercase(),
                 escape(&t.symbol),
                 t.quantity.normalize(),
                 crate::render::money(m.price),
                 Money::new(m.amount)
             );
+            if commissions {
+                let (amount, currency) = match report.local_commission(t, &m) {
+                    Some(local) => (local, currency.clone()),
+                    None => (t.commission, base.clone()),
+                };
+                let _ = write!(html, "<td>{}{currency}</td>", Money::new(amount));
+            }
+            html.push_str("</tr>\n");
         }
         html.push_str("</table>\n");
     }
@@ -161,7 +172,23 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
             Money::new(c.reserve)
         );
     }
-    html.push_str("</table>\n</body>\n</html>\n");
+    html.push_str("</table>\n");
+    let needs = if report.multi_currency() {
+        report.currency_needs()
+    } else {
+        Vec::new()
+    };
+    if !needs.is_empty() {
+        html.push_str(
+            "<h2>Currencies</h2>\n<p class=\"note\">The orders in each currency, \
+            their commissions, the cash there, and the conversions a shortfall needs.</p>\n<ul>\n",
+        );
+        for line in needs {
+            let _ = writeln!(html, "<li>{}</li>", escape(line.trim()));
+        }
+        html.push_str("</ul>\n");
+    }
+    html.push_str("</body>\n</html>\n");
     html
 }
 
@@ -209,6 +236,47 @@ mod tests {
         assert!(html.contains("<td class=\"buy\">BUY B&lt;ND&gt;</td>"));
         assert!(!html.contains("B<ND>"), "symbols are escaped");
         assert!(html.contains("<h2>Cash USD</h2>"));
+    }
+
+    /// A EUR fund in a USD account with no EUR cash: its order in EUR with its commission, and
+    /// the conversion it needs.
+    #[test]
+    fn a_multi_currency_page_shows_each_currency_need() {
+        let portfolio = Portfolio::new(vec![
+            Holding::new("VTI", dec!(10), dec!(250)).unwrap(),
+            Holding::new("EXS1", dec!(10), dec!(110)).unwrap(),
+        ])
+        .unwrap();
+        let targets = Targets::equal(["VTI", "EXS1"]).unwrap();
+        let options =
+            PlanOptions::default().with_commission(pbal_core::Commission::Flat(dec!(2.2)));
+        let p = plan(&portfolio, &targets, dec!(2000), &options).unwrap();
+        let instruments = BTreeMap::from([
+            (
+                "VTI".to_owned(),
+                pbal_ibkr::Instrument::new(Some("USD".into()), dec!(1), dec!(250)),
+            ),
+            (
+                "EXS1".to_owned(),
+                pbal_ibkr::Instrument::new(Some("EUR".into()), dec!(1.1), dec!(100)),
+            ),
+        ]);
+        let cash = BTreeMap::from([("USD".to_owned(), dec!(2000))]);
+        let report = PlanReport {
+            plan: &p,
+            base_currency: Some("USD"),
+            instruments: &instruments,
+            household: None,
+            cash_by_currency: Some(&cash),
+        };
+        let html = render(&report, "positions.csv");
+        assert!(html.contains("<th>Commission (est.)</th>"), "{html}");
+        assert!(html.contains("<td>2.00 EUR</td>"), "{html}");
+        assert!(html.contains("<h2>Currencies</h2>"), "{html}");
+        assert!(
+            html.contains("<li>EUR: buys ") && html.contains(" EUR from USD, about "),
+            "{html}"
+        );
     }
 
     #[test]
