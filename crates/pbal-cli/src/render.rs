@@ -119,13 +119,16 @@ fn quantity(d: Decimal) -> String {
     decimal_text(d.normalize(), 0)
 }
 
-/// A cost rounded up to `currency`'s minor unit, as shortfalls are: the figures on a currency
-/// line then add up.
-pub(crate) fn rounded_up(d: Decimal, currency: &str) -> Decimal {
-    d.round_dp_with_strategy(
-        pbal_ibkr::currency_decimals(currency),
-        rust_decimal::RoundingStrategy::AwayFromZero,
-    )
+/// A price with every digit it has (the orders trade at it), thousands grouped, two decimals
+/// at least: `3.858`, `1,101.53`.
+fn price_text(d: Decimal) -> String {
+    let d = d.normalize();
+    if d.scale() <= 2 {
+        return Money::new(d).to_string();
+    }
+    let whole = Money::new(d.trunc()).to_string();
+    let fraction = decimal_text(d.fract().abs(), 0);
+    format!("{}{}", &whole[..whole.len() - 3], &fraction[1..])
 }
 
 fn percent(d: Decimal) -> String {
@@ -183,32 +186,44 @@ impl<'a> PlanReport<'a> {
         }
     }
 
-    /// An order's estimated commission in its own currency (`None`: the order is in the base
-    /// currency, or its rate is unknown).
-    pub(crate) fn local_commission(
+    /// An order's estimated commission in its own currency, as IBKR charges it: rounded up to
+    /// that currency's minor unit (`base_commission` is the plan's exact figure in base
+    /// currency).
+    pub(crate) fn order_commission(
         &self,
-        t: &pbal_core::Trade,
+        symbol: &str,
+        base_commission: Decimal,
         m: &OrderMoney<'_>,
-    ) -> Option<Decimal> {
-        if !m.foreign {
-            return None;
+    ) -> Decimal {
+        let up = |d: Decimal, currency: Option<&str>| {
+            d.round_dp_with_strategy(
+                currency.map_or(2, pbal_ibkr::currency_decimals),
+                rust_decimal::RoundingStrategy::AwayFromZero,
+            )
+        };
+        if m.foreign
+            && let Some(local) = self
+                .instruments
+                .get(symbol)
+                .and_then(|i| i.cost_in_currency(base_commission))
+        {
+            return local;
         }
-        self.instruments
-            .get(&t.symbol)?
-            .cost_in_currency(t.commission)
+        up(base_commission, self.base_currency)
     }
 
     /// An order's estimated commission in its own currency, with the base-currency amount
     /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR").
     fn commission(&self, t: &pbal_core::Trade, m: &OrderMoney<'_>) -> String {
         let base = self.base_suffix();
-        match (self.local_commission(t, m), m.currency) {
-            (Some(local), Some(currency)) => format!(
+        let local = self.order_commission(&t.symbol, t.commission, m);
+        match m.currency {
+            Some(currency) if m.foreign => format!(
                 "{} {currency}, about {}{base}",
                 Money::new(local),
                 Money::new(t.commission)
             ),
-            _ => format!("{}{base}", Money::new(t.commission)),
+            _ => format!("{}{base}", Money::new(local)),
         }
     }
 
@@ -296,6 +311,8 @@ impl<'a> PlanReport<'a> {
 
     /// Each currency's cash and the plan's orders in it (`None`: the base currency or the
     /// cash per currency is unknown).
+    /// Rounded to each currency's minor unit against the account (see
+    /// [`pbal_ibkr::CurrencyFlows::rounded`]): the printed figures add up.
     pub(crate) fn currency_flows(&self) -> Option<pbal_ibkr::CurrencyFlows> {
         let base = self.base_currency?;
         let empty = BTreeMap::new();
@@ -306,6 +323,7 @@ impl<'a> PlanReport<'a> {
             Some(base),
         )
         .ok()
+        .map(|flows| flows.rounded())
     }
 
     /// Per currency the orders trade in: what they buy and sell there, their commissions, the
@@ -320,21 +338,40 @@ impl<'a> PlanReport<'a> {
             .iter()
             .filter(|(_, f)| f.trades())
             .map(|(currency, f)| {
-                let mut line = format!("  {currency}: buys {}", Money::new(f.buys));
-                if !f.sells.is_zero() {
-                    let _ = write!(line, ", sells {}", Money::new(f.sells));
-                }
-                if !f.commissions().is_zero() {
-                    let _ = write!(
-                        line,
-                        ", commissions {}",
-                        Money::new(rounded_up(f.commissions(), currency))
-                    );
-                }
-                let _ = write!(line, ", cash {}", Money::new(f.cash));
+                let parts = [
+                    ("buys", f.buys),
+                    ("sells", f.sells),
+                    ("commissions", f.commissions()),
+                ];
+                let shown: Vec<String> = parts
+                    .iter()
+                    .filter(|(_, amount)| !amount.is_zero())
+                    .map(|(name, amount)| format!("{name} {}", Money::new(*amount)))
+                    .collect();
+                let mut line = format!(
+                    "  {currency}: {}, cash {}",
+                    shown.join(", "),
+                    Money::new(f.cash)
+                );
                 let short = f.shortfall();
                 if short.is_zero() {
                     line.push_str(": covered");
+                    let given: Vec<_> = conversions
+                        .each
+                        .iter()
+                        .filter(|c| c.from == currency)
+                        .collect();
+                    if !given.is_empty() {
+                        let total: Decimal = given.iter().map(|c| c.from_amount).sum();
+                        let mut into: Vec<String> = given.iter().map(|c| c.to.clone()).collect();
+                        into.dedup();
+                        let _ = write!(
+                            line,
+                            ", and about {} {currency} to convert into {}",
+                            Money::new(total),
+                            crate::ui::and_list(&into)
+                        );
+                    }
                     return line;
                 }
                 let _ = write!(line, " -> convert {} {currency}", Money::new(short));
@@ -416,10 +453,10 @@ impl<'a> PlanReport<'a> {
                 let currency = self.currency_of(&p.symbol).unwrap_or_default();
                 format!(
                     "{} {currency}",
-                    Money::new(self.local_price(&p.symbol, p.price))
+                    price_text(self.local_price(&p.symbol, p.price))
                 )
             } else {
-                Money::new(p.price).to_string()
+                price_text(p.price)
             };
             table.add_row([
                 p.symbol.clone(),
@@ -436,11 +473,8 @@ impl<'a> PlanReport<'a> {
                 percent(p.weight_after),
             ]);
         }
-        let cash_target = if plan.cash.reserve.is_zero() {
-            String::new()
-        } else {
-            Money::new(plan.cash.reserve).to_string()
-        };
+        // The reserve is an amount, not a weight: the cash line below names it.
+        let cash_target = String::new();
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
@@ -661,6 +695,15 @@ impl<'a> PlanReport<'a> {
 mod tests {
     use super::*;
     use rust_decimal::dec;
+
+    #[test]
+    fn prices_keep_every_digit_and_group_thousands() {
+        assert_eq!(price_text(dec!(3.858)), "3.858");
+        assert_eq!(price_text(dec!(1101.53)), "1,101.53");
+        assert_eq!(price_text(dec!(1234567.1250)), "1,234,567.125");
+        assert_eq!(price_text(dec!(0.0001)), "0.0001");
+        assert_eq!(price_text(dec!(88.6)), "88.60");
+    }
 
     /// The former implementation, as the oracle of the digit-by-digit one.
     fn money_display_by_format(d: Decimal) -> String {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::render::{PlanReport, decimal_text, money, rounded_up};
+use crate::render::{PlanReport, decimal_text, money};
 
 fn quantity(d: Decimal) -> String {
     decimal_text(d.normalize(), 0)
@@ -57,7 +57,8 @@ struct CashJson {
 /// One currency's cash and the plan's orders in it, in that currency.
 #[derive(Serialize)]
 struct CurrencyJson {
-    after: String,
+    /// After the currency's own orders, before any conversion.
+    after_orders: String,
     buys: String,
     cash: String,
     commissions: String,
@@ -84,7 +85,12 @@ struct ConvertSourceJson {
 
 #[derive(Serialize)]
 struct PositionJson<'a> {
+    currency: Option<&'a str>,
+    /// In the instrument's currency, like the orders' prices.
     price: String,
+    /// Only for an instrument in another currency than the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_base: Option<String>,
     quantity: String,
     symbol: &'a str,
     target_weight: String,
@@ -101,11 +107,10 @@ struct TradeJson<'a> {
     /// Only for an order in another currency than the base.
     #[serde(skip_serializing_if = "Option::is_none")]
     amount_base: Option<String>,
-    /// In the order's currency, as IBKR charges it.
+    /// In the order's currency, as IBKR charges it (rounded up to its minor unit).
     commission: String,
-    /// Only for an order in another currency than the base.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    commission_base: Option<String>,
+    /// The plan's exact figure in base currency: these sum to `cash.commission`.
+    commission_base: String,
     currency: Option<&'a str>,
     lots: Vec<LotJson>,
     price: String,
@@ -141,8 +146,9 @@ struct AccountOrderJson<'a> {
     account: &'a str,
     amount: String,
     amount_base: String,
-    /// In the order's currency, as IBKR charges it.
+    /// In the order's currency, as IBKR charges it (rounded up to its minor unit).
     commission: String,
+    /// The plan's exact figure in base currency.
     commission_base: String,
     currency: Option<&'a str>,
     quantity: String,
@@ -182,14 +188,13 @@ impl<'a> PlanReport<'a> {
                             .unwrap_or_default(),
                     ),
                 });
-                let shown = |d: Decimal| money(d.round_dp(pbal_ibkr::currency_decimals(currency)));
                 let json = CurrencyJson {
-                    after: shown(f.after()),
-                    buys: shown(f.buys),
-                    cash: shown(f.cash),
-                    commissions: money(rounded_up(f.commissions(), currency)),
+                    after_orders: money(f.after()),
+                    buys: money(f.buys),
+                    cash: money(f.cash),
+                    commissions: money(f.commissions()),
                     convert,
-                    sells: shown(f.sells),
+                    sells: money(f.sells),
                 };
                 (currency.to_owned(), json)
             })
@@ -202,16 +207,21 @@ impl<'a> PlanReport<'a> {
         let positions = plan
             .positions
             .iter()
-            .map(|p| PositionJson {
-                price: money(p.price),
-                quantity: quantity(p.quantity),
-                symbol: &p.symbol,
-                target_weight: decimal_text(p.target_weight.normalize(), 0),
-                trade_quantity: quantity(p.trade_quantity),
-                value: money(p.value),
-                value_after: money(p.value_after),
-                weight: decimal_text(p.weight, 0),
-                weight_after: decimal_text(p.weight_after, 0),
+            .map(|p| {
+                let m = self.order_money(&p.symbol, Decimal::ONE, p.price);
+                PositionJson {
+                    currency: m.currency,
+                    price: money(m.price),
+                    price_base: m.foreign.then(|| money(p.price)),
+                    quantity: quantity(p.quantity),
+                    symbol: &p.symbol,
+                    target_weight: decimal_text(p.target_weight.normalize(), 0),
+                    trade_quantity: quantity(p.trade_quantity),
+                    value: money(p.value),
+                    value_after: money(p.value_after),
+                    weight: decimal_text(p.weight, 0),
+                    weight_after: decimal_text(p.weight_after, 0),
+                }
             })
             .collect();
         let trades = plan
@@ -219,12 +229,12 @@ impl<'a> PlanReport<'a> {
             .iter()
             .map(|t| {
                 let m = self.order_money(&t.symbol, t.quantity, t.price);
-                let local_commission = self.local_commission(t, &m);
+
                 TradeJson {
                     amount: money(m.amount),
                     amount_base: m.foreign.then(|| money(m.base_amount)),
-                    commission: money(local_commission.unwrap_or(t.commission)),
-                    commission_base: local_commission.map(|_| money(t.commission)),
+                    commission: money(self.order_commission(&t.symbol, t.commission, &m)),
+                    commission_base: money(t.commission),
                     currency: m.currency,
                     lots: t
                         .lots
@@ -284,16 +294,11 @@ impl<'a> PlanReport<'a> {
                     .iter()
                     .map(|o| {
                         let m = self.order_money(&o.symbol, o.quantity, o.price);
-                        let local_commission = m
-                            .foreign
-                            .then(|| self.instruments.get(&o.symbol))
-                            .flatten()
-                            .and_then(|i| i.cost_in_currency(o.commission));
                         AccountOrderJson {
                             account: &o.account,
                             amount: money(m.amount),
                             amount_base: money(m.base_amount),
-                            commission: money(local_commission.unwrap_or(o.commission)),
+                            commission: money(self.order_commission(&o.symbol, o.commission, &m)),
                             commission_base: money(o.commission),
                             currency: m.currency,
                             quantity: quantity(o.quantity),

@@ -142,10 +142,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
                 Money::new(m.amount)
             );
             if commissions {
-                let (amount, currency) = match report.local_commission(t, &m) {
-                    Some(local) => (local, currency.clone()),
-                    None => (t.commission, base.clone()),
-                };
+                let amount = report.order_commission(&t.symbol, t.commission, &m);
                 let _ = write!(html, "<td>{}{currency}</td>", Money::new(amount));
             }
             html.push_str("</tr>\n");

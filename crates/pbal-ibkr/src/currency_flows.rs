@@ -143,6 +143,17 @@ impl CurrencyFlows {
             *total = total.checked_add(amount).ok_or_else(|| overflow(t))?;
             *fees = fees.checked_add(commission).ok_or_else(|| overflow(t))?;
         }
+        // A currency held but not traded (cash in it, or a position without orders) still has
+        // its rate from any instrument trading in it: it can then be converted from.
+        for flow in flows.values_mut().filter(|f| f.rate_to_base.is_none()) {
+            flow.rate_to_base = instruments
+                .values()
+                .find(|i| {
+                    i.currency.as_deref() == Some(flow.currency.as_str())
+                        && i.fx_rate_to_base > Decimal::ZERO
+                })
+                .map(|i| i.fx_rate_to_base);
+        }
         // The base currency is always a source to convert from, with cash or without.
         if let Some(base) = base {
             flows
@@ -154,6 +165,51 @@ impl CurrencyFlows {
                 .rate_to_base = Some(Decimal::ONE);
         }
         Ok(Self { flows })
+    }
+
+    /// The flows to each currency's minor unit, every figure rounded against the account:
+    /// buys and commissions up, sells and cash down. The rounded figures add up as printed,
+    /// and their shortfalls (and conversions) cover the exact ones.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use pbal_core::{Side, Trade, dec};
+    /// use pbal_ibkr::{CurrencyFlows, Instrument};
+    ///
+    /// let mut buy = Trade::new("VTI", Side::Buy, dec!(3.5), dec!(100.003)).unwrap();
+    /// buy.commission = dec!(1.0515);
+    /// let instruments = BTreeMap::from([(
+    ///     "VTI".to_owned(),
+    ///     Instrument::new(Some("USD".into()), dec!(1), dec!(100.003)),
+    /// )]);
+    /// let cash = BTreeMap::from([("USD".to_owned(), dec!(300.009))]);
+    /// let flows = CurrencyFlows::new(&[buy], &instruments, &cash, Some("USD")).unwrap();
+    /// let usd = flows.rounded().get("USD").unwrap().clone();
+    /// assert_eq!((usd.buys, usd.commissions(), usd.cash), (dec!(350.02), dec!(1.06), dec!(300.00)));
+    /// assert_eq!(usd.shortfall(), dec!(51.08)); // 350.02 + 1.06 − 300.00
+    /// ```
+    pub fn rounded(&self) -> CurrencyFlows {
+        use RoundingStrategy::{AwayFromZero, ToNegativeInfinity};
+        let flows = self
+            .flows
+            .iter()
+            .map(|(c, f)| {
+                let dp = currency_decimals(c);
+                let up = |d: Decimal| d.round_dp_with_strategy(dp, AwayFromZero);
+                let down = |d: Decimal| d.round_dp_with_strategy(dp, ToNegativeInfinity);
+                let rounded = CurrencyFlow {
+                    currency: c.clone(),
+                    cash: down(f.cash),
+                    buys: up(f.buys),
+                    sells: down(f.sells),
+                    buy_commissions: up(f.buy_commissions),
+                    sell_commissions: up(f.sell_commissions),
+                    rate_to_base: f.rate_to_base,
+                };
+                (c.clone(), rounded)
+            })
+            .collect();
+        CurrencyFlows { flows }
     }
 
     /// One currency's flow.

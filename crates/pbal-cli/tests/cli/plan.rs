@@ -480,18 +480,18 @@ fn ibkr_fixed_follows_each_market() {
             .unwrap();
         (
             t["commission"].as_str().unwrap().to_owned(),
-            t["commission_base"].as_str().map(str::to_owned),
+            t["commission_base"].as_str().unwrap().to_owned(),
         )
     };
-    let both = |local: &str, base: &str| (local.to_owned(), Some(base.to_owned()));
+    let both = |local: &str, base: &str| (local.to_owned(), base.to_owned());
     assert_eq!(commission("VTI"), both("1.00", "0.92")); // USD 1 minimum at 0.92
-    assert_eq!(commission("VWCE"), ("3.00".to_owned(), None)); // EUR 3 minimum, base
+    assert_eq!(commission("VWCE"), both("3.00", "3.00")); // EUR 3 minimum, base
     assert_eq!(commission("XEQT"), both("1.53", "1.0404")); // CAD 0.01 × 153 at 0.68
     assert_eq!(commission("VUSA"), both("3.00", "3.51")); // GBP 3 minimum at 1.17
     // Each currency's needs count its commissions: CAD buys 4,773.60 + 1.53 with no CAD cash.
     let cad = &v["currencies"]["CAD"];
     assert_eq!(cad["commissions"], "1.53");
-    assert_eq!(cad["after"], "-4775.13");
+    assert_eq!(cad["after_orders"], "-4775.13");
     assert_eq!(cad["convert"]["amount"], "4775.13");
     // USD spares 2,208.80 after its own orders: the rest of CAD's need comes from EUR, so that
     // no conversion takes its source below zero.
@@ -513,8 +513,7 @@ fn ibkr_fixed_follows_each_market() {
         .unwrap()
         .iter()
         .map(|t| {
-            t.get("commission_base")
-                .unwrap_or(&t["commission"])
+            t["commission_base"]
                 .as_str()
                 .unwrap()
                 .parse::<rust_decimal::Decimal>()
