@@ -188,6 +188,7 @@ impl CurrencyFlows {
     /// assert_eq!((usd.buys, usd.commissions(), usd.cash), (dec!(350.02), dec!(1.06), dec!(300.00)));
     /// assert_eq!(usd.shortfall(), dec!(51.08)); // 350.02 + 1.06 − 300.00
     /// ```
+    #[must_use]
     pub fn rounded(&self) -> CurrencyFlows {
         use RoundingStrategy::{AwayFromZero, ToNegativeInfinity};
         let flows = self
