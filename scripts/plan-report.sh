@@ -15,6 +15,6 @@ target/debug/pbal plan fixtures/flex/multi-currency.csv -t fixtures/targets-mult
 html=$(cd "$out" && pwd)/plan.html
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d)" --window-size=412,2200 \
+    --user-data-dir="$(mktemp -d)" --window-size=390,2200 \
     --screenshot="$out/plan.png" "file://$html" 2>/dev/null
 echo "$out/plan.png"

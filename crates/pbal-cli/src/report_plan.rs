@@ -21,7 +21,7 @@ height:2.4em;border-radius:3px}.bar{position:absolute;left:0;height:1.1em}\
 .target{position:absolute;top:-.2em;bottom:-.2em;width:2px;background:#d62728}\
 .legend span{display:inline-block;margin-right:1em}.key{display:inline-block;width:1em;\
 height:.8em;margin-right:.3em;vertical-align:middle}.buy{color:#1a7f37}.sell{color:#b42318}\
-.note{color:#555}";
+.note{color:#555}.wide{overflow-x:auto}";
 
 fn percent(d: Decimal) -> String {
     format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2))
@@ -76,6 +76,13 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         .chain([plan.cash_weight, plan.cash_weight_after])
         .max()
         .unwrap_or(Decimal::ONE);
+    // Small weights would be slivers on a 0-100% axis: the bars run to the largest weight,
+    // and the legend says so.
+    let _ = writeln!(
+        html,
+        "<p class=\"note\">Full width is {}, the largest weight.</p>",
+        percent(scale)
+    );
     let mut rows: Vec<(String, Decimal, Decimal, Option<Decimal>)> = plan
         .positions
         .iter()
@@ -121,33 +128,35 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
     if plan.trades.is_empty() {
         html.push_str("<p>No orders: nothing to trade.</p>\n");
     } else {
+        // Three columns fit a phone: the commission goes under the amount it is paid on.
         let commissions = !plan.cash.commission.is_zero();
-        html.push_str("<table>\n<tr><th>Order</th><th>Shares</th><th>Price</th><th>Amount</th>");
-        if commissions {
-            html.push_str("<th>Commission (est.)</th>");
-        }
-        html.push_str("</tr>\n");
+        html.push_str(
+            "<div class=\"wide\"><table>\n<tr><th>Order</th><th>Price</th><th>Amount</th></tr>\n",
+        );
         for t in &plan.trades {
             let m = report.order_money(&t.symbol, t.quantity, t.price);
             let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
             let side = t.side.as_str();
             let _ = write!(
                 html,
-                "<tr><td class=\"{}\">{side} {}</td><td>{}</td><td>{}{currency}</td>\
-                 <td>{}{currency}</td>",
+                "<tr><td class=\"{}\">{side} {} {}</td><td>{}{currency}</td><td>{}{currency}",
                 side.to_ascii_lowercase(),
-                escape(&t.symbol),
                 t.quantity.normalize(),
+                escape(&t.symbol),
                 crate::render::money(m.price),
                 Money::new(m.amount)
             );
             if commissions {
                 let amount = report.order_commission(&t.symbol, t.commission, &m);
-                let _ = write!(html, "<td>{}{currency}</td>", Money::new(amount));
+                let _ = write!(
+                    html,
+                    "<br><span class=\"note\">+ {}{currency} commission (est.)</span>",
+                    Money::new(amount)
+                );
             }
-            html.push_str("</tr>\n");
+            html.push_str("</td></tr>\n");
         }
-        html.push_str("</table>\n");
+        html.push_str("</table></div>\n");
     }
 
     let c = &plan.cash;
@@ -230,7 +239,10 @@ mod tests {
         // One bar group per asset and the cash, a target marker per asset.
         assert_eq!(html.matches("class=\"asset\"").count(), 3);
         assert_eq!(html.matches("class=\"target\"").count(), 2);
-        assert!(html.contains("<td class=\"buy\">BUY B&lt;ND&gt;</td>"));
+        assert!(
+            html.contains("<td class=\"buy\">BUY 26 B&lt;ND&gt;</td>"),
+            "{html}"
+        );
         assert!(!html.contains("B<ND>"), "symbols are escaped");
         assert!(html.contains("<h2>Cash USD</h2>"));
     }
@@ -267,8 +279,7 @@ mod tests {
             cash_by_currency: Some(&cash),
         };
         let html = render(&report, "positions.csv");
-        assert!(html.contains("<th>Commission (est.)</th>"), "{html}");
-        assert!(html.contains("<td>2.00 EUR</td>"), "{html}");
+        assert!(html.contains("+ 2.00 EUR commission (est.)"), "{html}");
         assert!(html.contains("<h2>Currencies</h2>"), "{html}");
         assert!(
             html.contains("<li>EUR: buys ") && html.contains(" EUR from USD, about "),
