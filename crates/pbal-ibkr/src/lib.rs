@@ -102,6 +102,14 @@ fn finish(mut c: Collector) -> Result<Statement, Error> {
     // An account with cash and nothing bought yet has no Open Positions rows (IBKR then
     // leaves the section out): that is a portfolio of cash, not an error.
     if !c.saw_positions_section && c.cash.is_empty() {
+        // A header that nearly names positions: say what it lacks, not that it is absent.
+        if let Some((line, message)) = c.near_positions_header.take() {
+            return Err(Error::Structure {
+                file: c.file.clone(),
+                line,
+                message,
+            });
+        }
         return Err(Error::NoPositions {
             file: c.file.clone(),
             detail: "add the Open Positions section to the Flex Query".to_owned(),

@@ -224,6 +224,48 @@ fn bad_files_name_line_and_column() {
 }
 
 #[test]
+fn a_header_short_of_positions_columns_names_what_it_lacks() {
+    let message = |text: &str| read(text).unwrap_err().to_string();
+    let rule = "pbal needs Symbol and two of Quantity, MarkPrice and PositionValue";
+    // Two known columns make it a header; without Symbol it was "no open positions found".
+    assert_eq!(
+        message("Ticker,PositionValue,MarkPrice\nAAA,10,1\n"),
+        format!(
+            "test.csv:1: the header lacks Symbol: {rule}; found Ticker, PositionValue, \
+             MarkPrice (the original tool's header is \
+             Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)"
+        )
+    );
+    let e = message("Symbol,PositionValue\nAAA,10\n");
+    assert!(
+        e.starts_with(&format!(
+            "test.csv:1: the header lacks Quantity or MarkPrice: {rule}; found Symbol, PositionValue"
+        )),
+        "{e}"
+    );
+    let e = message("Ticker,PositionValue\nAAA,10\n");
+    assert!(
+        e.contains("lacks Symbol and either Quantity or MarkPrice:"),
+        "{e}"
+    );
+    let e = message("Ticker,Shares,Cost\nVTI,10,2000\n");
+    assert!(
+        e.contains("lacks Symbol, Quantity, MarkPrice and PositionValue:"),
+        "{e}"
+    );
+    // Quantity and value without a mark price are enough (the price is their quotient).
+    let s = read("Symbol,Quantity,PositionValue\nAAA,4,10\n").unwrap();
+    assert_eq!(s.positions[0].price, d("2.5"));
+    // A section of other data that names a symbol and a quantity (dividend accruals) next to
+    // the positions is not an error.
+    let s = read(
+        "Symbol,Quantity,MarkPrice\nAAA,4,10\n\nSymbol,Quantity,PayDate\nAAA,4,20250101\n",
+    )
+    .unwrap();
+    assert_eq!(s.positions.len(), 1);
+}
+
+#[test]
 fn quoting_bom_crlf_and_placeholders() {
     let text = "\u{feff}\"Symbol\",\"Quantity\",\"MarkPrice\",\"PositionValue\",\"FifoPnlUnrealized\"\r\n\"A, Inc\",\"1,000\",\"2.5\",\"2,500\",\"--\"\r\n";
     let s = read(text).unwrap();
