@@ -70,6 +70,29 @@ fn a_29_digit_cash_is_too_large() {
     "#);
 }
 
+/// Numbers in an export that are only too large say so, with the file, line and column, in
+/// the words `--cash` uses; junk is still "not a number".
+#[test]
+fn a_too_large_number_in_an_export_is_too_large() {
+    let pbal = Pbal::new();
+    let header = "Symbol,Quantity,MarkPrice\n";
+    for (name, quantity) in [("q29.csv", "9".repeat(29)), ("q19.csv", "9".repeat(19))] {
+        let file = pbal.write(name, &format!("{header}AAA,{quantity},1\n"));
+        let (code, stdout, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "1"]);
+        assert_eq!((code, stdout.as_str()), (1, ""));
+        assert_eq!(
+            stderr,
+            format!(
+                "error: [HOME]/{name}:2: column \"Quantity\": \"{quantity}\" is too large (at most 1,000,000,000,000)\n"
+            )
+        );
+    }
+    let file = pbal.write("junk.csv", &format!("{header}AAA,12x,1\n"));
+    let (code, _, stderr) = pbal.run(&["positions", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @r#"error: [HOME]/junk.csv:2: column "Quantity": "12x" is not a number"#);
+}
+
 /// A number Decimal can hold but no portfolio has: named with the limit, not "overflow".
 #[test]
 fn cash_beyond_any_portfolio_is_too_large() {

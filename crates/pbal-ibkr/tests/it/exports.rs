@@ -148,7 +148,17 @@ fn bad_files_name_line_and_column() {
     let e = read("Symbol,PositionValue,MarkPrice\nAAA,100,NaN\n").unwrap_err();
     assert!(e.to_string().contains(":2:"), "{e}");
     let e = read("Symbol,PositionValue,MarkPrice\nAAA,100000000000000000000,10\n").unwrap_err();
-    assert!(e.to_string().contains("out of range"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "test.csv:2: column \"PositionValue\": \"100000000000000000000\" is too large (at most 1,000,000,000,000)"
+    );
+    // Too long for a decimal at all: too large as well, not "not a number".
+    let nines = "9".repeat(29);
+    let e = read(&format!("Symbol,Quantity,MarkPrice\nAAA,{nines},1\n")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("test.csv:2: column \"Quantity\": \"{nines}\" is too large (at most 1,000,000,000,000)")
+    );
     let e = read_bytes(
         b"Symbol,PositionValue,MarkPrice\nAAA,100,10\n\xff\xfe,1,1\n",
         "x.csv",
