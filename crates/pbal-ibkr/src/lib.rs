@@ -8,6 +8,7 @@ mod columns;
 mod commission;
 mod currency_flows;
 mod error;
+mod excluded;
 mod flex_csv;
 mod flex_xml;
 mod household;
@@ -35,6 +36,7 @@ pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
 pub use currency_flows::{Conversion, Conversions, CurrencyFlow, CurrencyFlows};
 pub use error::Error;
+pub use excluded::Excluded;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
 pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).

@@ -377,3 +377,32 @@ fn positions_are_formatted_like_the_plan_without_empty_columns() {
         "{header}"
     );
 }
+
+/// Positions left out of the plan are told one line per reason, not one line each.
+#[test]
+fn left_out_positions_are_grouped_by_reason() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "mixed.csv",
+        "Symbol,Quantity,MarkPrice,AssetClass\nVTI,10,250,STK\nAAA,-1,10,STK\nBBB,-2,10,STK\n\
+         CCC,-3,10,STK\nVTI 261218C00260000,1,3.1,OPT\nEUR.USD,100,1.1,CASH\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stderr, @"
+    warning: AAA, BBB and CCC: short positions, left out of the plan
+    warning: VTI 261218C00260000 (OPT) and EUR.USD (CASH): not stocks or funds, left out of the plan (name them in the targets to include them)
+    ");
+
+    // One of each: the singular sentences, as the library's Display gives them.
+    let file = pbal.write(
+        "one.csv",
+        "Symbol,Quantity,MarkPrice,AssetClass\nVTI,10,250,STK\nAAA,-1,10,STK\nES,1,5000,FUT\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stderr, @"
+    warning: AAA: short position, left out of the plan
+    warning: ES (FUT): not a stock or fund, left out of the plan (name it in the targets to include it)
+    ");
+}
