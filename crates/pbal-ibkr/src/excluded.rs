@@ -91,7 +91,10 @@ mod tests {
             symbol: "XYZ".into(),
             asset_class: None,
         };
-        assert_eq!(short.to_string(), "XYZ: short position, left out of the plan");
+        assert_eq!(
+            short.to_string(),
+            "XYZ: short position, left out of the plan"
+        );
         assert_eq!((short.symbol(), short.asset_class()), ("XYZ", None));
     }
 }

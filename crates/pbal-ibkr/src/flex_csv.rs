@@ -77,7 +77,12 @@ fn unknown_header(fields: &[&str]) -> String {
 /// Whether a header the reader does not use looks like a positions header with a column
 /// missing: two of Symbol, Quantity, MarkPrice and PositionValue.
 fn near_positions(columns: &[Option<Column>]) -> bool {
-    let needed = [Column::Symbol, Column::Quantity, Column::Price, Column::Value];
+    let needed = [
+        Column::Symbol,
+        Column::Quantity,
+        Column::Price,
+        Column::Value,
+    ];
     needed
         .iter()
         .filter(|c| columns.contains(&Some(**c)))

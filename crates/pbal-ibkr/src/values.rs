@@ -118,11 +118,23 @@ mod tests {
     fn too_large_is_not_junk() {
         let err = |s: &str| decimal(s).err().unwrap_or_default();
         let limit = "is too large (at most 1,000,000,000,000)";
-        assert_eq!(err(&"9".repeat(29)), format!("\"{}\" {limit}", "9".repeat(29)));
-        assert_eq!(err(&"9".repeat(19)), format!("\"{}\" {limit}", "9".repeat(19)));
-        assert_eq!(err("-1,000,000,000,000.01"), format!("\"-1,000,000,000,000.01\" {limit}"));
+        assert_eq!(
+            err(&"9".repeat(29)),
+            format!("\"{}\" {limit}", "9".repeat(29))
+        );
+        assert_eq!(
+            err(&"9".repeat(19)),
+            format!("\"{}\" {limit}", "9".repeat(19))
+        );
+        assert_eq!(
+            err("-1,000,000,000,000.01"),
+            format!("\"-1,000,000,000,000.01\" {limit}")
+        );
         assert_eq!(err("1e40"), format!("\"1e40\" {limit}"));
-        assert_eq!(decimal("1,000,000,000,000").ok(), Some(Some(Decimal::from(1_000_000_000_000_i64))));
+        assert_eq!(
+            decimal("1,000,000,000,000").ok(),
+            Some(Some(Decimal::from(1_000_000_000_000_i64)))
+        );
         assert_eq!(err("12abc"), "\"12abc\" is not a number");
         assert_eq!(err("1.2.3"), "\"1.2.3\" is not a number");
     }

@@ -441,18 +441,16 @@ fn tell_excluded(excluded: &[pbal_ibkr::Excluded]) {
                 asset_class,
             } => {
                 let item = format!("{symbol} ({asset_class})");
-                crate::ui::warn_grouped("not a stock or fund", "", &item, |_, items| {
-                    match items {
-                        [one] => format!(
-                            "{one}: not a stock or fund, left out of the plan (name it in the \
+                crate::ui::warn_grouped("not a stock or fund", "", &item, |_, items| match items {
+                    [one] => format!(
+                        "{one}: not a stock or fund, left out of the plan (name it in the \
                              targets to include it)"
-                        ),
-                        _ => format!(
-                            "{}: not stocks or funds, left out of the plan (name them in the \
+                    ),
+                    _ => format!(
+                        "{}: not stocks or funds, left out of the plan (name them in the \
                              targets to include them)",
-                            crate::ui::and_list(items)
-                        ),
-                    }
+                        crate::ui::and_list(items)
+                    ),
                 });
             }
             other => warn(&other.to_string()),

@@ -161,7 +161,9 @@ fn bad_files_name_line_and_column() {
     let e = read(&format!("Symbol,Quantity,MarkPrice\nAAA,{nines},1\n")).unwrap_err();
     assert_eq!(
         e.to_string(),
-        format!("test.csv:2: column \"Quantity\": \"{nines}\" is too large (at most 1,000,000,000,000)")
+        format!(
+            "test.csv:2: column \"Quantity\": \"{nines}\" is too large (at most 1,000,000,000,000)"
+        )
     );
     let e = read_bytes(
         b"Symbol,PositionValue,MarkPrice\nAAA,100,10\n\xff\xfe,1,1\n",
@@ -272,10 +274,9 @@ fn a_header_short_of_positions_columns_names_what_it_lacks() {
     assert_eq!(s.positions[0].price, d("2.5"));
     // A section of other data that names a symbol and a quantity (dividend accruals) next to
     // the positions is not an error.
-    let s = read(
-        "Symbol,Quantity,MarkPrice\nAAA,4,10\n\nSymbol,Quantity,PayDate\nAAA,4,20250101\n",
-    )
-    .unwrap();
+    let s =
+        read("Symbol,Quantity,MarkPrice\nAAA,4,10\n\nSymbol,Quantity,PayDate\nAAA,4,20250101\n")
+            .unwrap();
     assert_eq!(s.positions.len(), 1);
 }
 
