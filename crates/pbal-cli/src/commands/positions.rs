@@ -186,7 +186,7 @@ fn positions_table(statement: &pbal_ibkr::Statement) -> String {
     {
         for (cell, p) in values.cells.iter_mut().zip(positions) {
             if cell.is_empty() {
-                *cell = "?".to_owned();
+                cell.push('?');
                 let currency = p.currency.as_deref().unwrap_or("its currency");
                 if !without_rate.contains(&currency) {
                     without_rate.push(currency);
