@@ -153,8 +153,9 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             let account_info = code.as_deref() == Some("ACCT")
                 || body.iter().any(|f| f.eq_ignore_ascii_case("AccountType"));
             if kind == SectionKind::Other && !account_info {
-                // Kept to explain a file without positions better than "no positions".
-                if c.near_positions_header.is_none() && near_positions(&columns) {
+                // Kept to explain a file without positions better than "no positions". A
+                // section with a code (BOS, HEADER) says what it is: not meant as positions.
+                if code.is_none() && c.near_positions_header.is_none() && near_positions(&columns) {
                     c.near_positions_header = Some((line, unknown_header(body)));
                 }
                 let name = code

@@ -278,6 +278,12 @@ fn a_header_short_of_positions_columns_names_what_it_lacks() {
         read("Symbol,Quantity,MarkPrice\nAAA,4,10\n\nSymbol,Quantity,PayDate\nAAA,4,20250101\n")
             .unwrap();
     assert_eq!(s.positions.len(), 1);
+    // A section whose code says it is not positions is not blamed for lacking their columns.
+    let e = read(
+        "\"HEADER\",\"OPDA\",\"Symbol\",\"Quantity\",\"PayDate\"\n\"DATA\",\"OPDA\",\"AAA\",\"4\",\"20250101\"\n",
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::NoPositions { .. }), "{e}");
 }
 
 #[test]
