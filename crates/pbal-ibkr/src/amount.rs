@@ -13,7 +13,7 @@ pub enum AmountError {
     #[error("empty number")]
     Empty,
     /// Written like a number, but beyond `Decimal`'s 28 digits.
-    #[error("{0:?} is too large (at most 28 digits)")]
+    #[error("{}", too_large(.0, "28 digits"))]
     TooLarge(String),
     /// Not a number (NaN and infinities included).
     #[error("{0:?} is not a decimal number")]
@@ -50,8 +50,13 @@ pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
         })
 }
 
+/// The one wording for a number beyond what pbal reads, on the command line and in exports.
+pub(crate) fn too_large(text: &str, limit: &str) -> String {
+    format!("{text:?} is too large (at most {limit})")
+}
+
 /// Whether `text` is written like a number (`-12.5`, `1e40`): then only its size can fail.
-fn is_number(text: &str) -> bool {
+pub(crate) fn is_number(text: &str) -> bool {
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
         Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),

@@ -30,8 +30,8 @@ fn looks_like_header(fields: &[&str]) -> bool {
             >= 2
 }
 
-/// Why a first row of names is not a positions header: which needed columns are missing and
-/// which were found.
+/// Why a row of names is not a positions header: which needed columns are missing, the rule,
+/// and which columns were found.
 fn unknown_header(fields: &[&str]) -> String {
     let known: Vec<Column> = fields
         .iter()
@@ -39,26 +39,55 @@ fn unknown_header(fields: &[&str]) -> String {
         .collect();
     let mut missing = Vec::new();
     if !known.contains(&Column::Symbol) {
-        missing.push("Symbol");
+        missing.push("Symbol".to_owned());
     }
-    if !known.contains(&Column::Price) {
-        missing.push("MarkPrice");
+    // Any two of these give the third (`classify`'s rule): one present leaves a choice.
+    let amounts = [Column::Quantity, Column::Price, Column::Value];
+    let absent: Vec<&str> = amounts
+        .iter()
+        .filter(|c| !known.contains(c))
+        .map(|c| c.ibkr_name())
+        .collect();
+    match absent[..] {
+        [a, b] if missing.is_empty() => missing.push(format!("{a} or {b}")),
+        [a, b] => missing.push(format!("either {a} or {b}")),
+        [..] if absent.len() == amounts.len() => {
+            missing.extend(absent.iter().map(|c| (*c).to_owned()));
+        }
+        _ => {}
     }
-    if !known.contains(&Column::Quantity) && !known.contains(&Column::Value) {
-        missing.push("Quantity or PositionValue");
-    }
+    let missing = match &missing[..] {
+        [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => missing.concat(),
+    };
     let found: Vec<&str> = fields
         .iter()
         .map(|f| f.trim())
         .filter(|f| !f.is_empty())
         .collect();
     format!(
-        "the header lacks the columns pbal needs: missing {}; found {} (the original tool's \
-         header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized; a Flex Query needs \
-         Symbol, Quantity and MarkPrice)",
-        missing.join(", "),
+        "the header lacks {}: pbal needs Symbol and two of Quantity, MarkPrice and \
+         PositionValue; found {} (the original tool's header is \
+         Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)",
+        missing,
         found.join(", ")
     )
+}
+
+/// Whether a header the reader does not use looks like a positions header with a column
+/// missing: two of Symbol, Quantity, MarkPrice and PositionValue.
+fn near_positions(columns: &[Option<Column>]) -> bool {
+    let needed = [
+        Column::Symbol,
+        Column::Quantity,
+        Column::Price,
+        Column::Value,
+    ];
+    needed
+        .iter()
+        .filter(|c| columns.contains(&Some(**c)))
+        .count()
+        >= 2
 }
 
 fn kind_of_code(code: &str) -> Option<SectionKind> {
@@ -124,6 +153,11 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             let account_info = code.as_deref() == Some("ACCT")
                 || body.iter().any(|f| f.eq_ignore_ascii_case("AccountType"));
             if kind == SectionKind::Other && !account_info {
+                // Kept to explain a file without positions better than "no positions". A
+                // section with a code (BOS, HEADER) says what it is: not meant as positions.
+                if code.is_none() && c.near_positions_header.is_none() && near_positions(&columns) {
+                    c.near_positions_header = Some((line, unknown_header(body)));
+                }
                 let name = code
                     .clone()
                     .unwrap_or_else(|| body.iter().take(4).copied().collect::<Vec<_>>().join(","));

@@ -8,6 +8,7 @@ mod columns;
 mod commission;
 mod currency_flows;
 mod error;
+mod excluded;
 mod flex_csv;
 mod flex_xml;
 mod household;
@@ -35,6 +36,7 @@ pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
 pub use currency_flows::{Conversion, Conversions, CurrencyFlow, CurrencyFlows};
 pub use error::Error;
+pub use excluded::Excluded;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).
 pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
@@ -102,6 +104,14 @@ fn finish(mut c: Collector) -> Result<Statement, Error> {
     // An account with cash and nothing bought yet has no Open Positions rows (IBKR then
     // leaves the section out): that is a portfolio of cash, not an error.
     if !c.saw_positions_section && c.cash.is_empty() {
+        // A header that nearly names positions: say what it lacks, not that it is absent.
+        if let Some((line, message)) = c.near_positions_header.take() {
+            return Err(Error::Structure {
+                file: c.file.clone(),
+                line,
+                message,
+            });
+        }
         return Err(Error::NoPositions {
             file: c.file.clone(),
             detail: "add the Open Positions section to the Flex Query".to_owned(),

@@ -182,6 +182,9 @@ pub(crate) struct Collector {
     /// Rates to base by currency (from Activity Statements' rate section).
     pub(crate) fx_rates: BTreeMap<String, Decimal>,
     pub(crate) saw_positions_section: bool,
+    /// The first unused header that looks like positions with a column missing: its line
+    /// and what is missing.
+    pub(crate) near_positions_header: Option<(u64, String)>,
 }
 
 impl Collector {
@@ -196,6 +199,7 @@ impl Collector {
             base_currency: None,
             fx_rates: BTreeMap::new(),
             saw_positions_section: false,
+            near_positions_header: None,
         }
     }
 

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::columns::Column;
-use crate::{Error, SkipReason};
+use crate::{Error, Excluded, SkipReason};
 
 /// Which accounts to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +159,7 @@ pub struct Holdings {
     /// Per symbol: currency, rate, local price, accounts.
     pub instruments: BTreeMap<String, Instrument>,
     /// What was left out, and why.
-    pub excluded: Vec<String>,
+    pub excluded: Vec<Excluded>,
     /// The base currency, when known.
     pub base_currency: Option<String>,
 }
@@ -320,18 +320,17 @@ impl Statement {
         {
             let wanted = include.contains(&p.symbol);
             if !wanted && !plannable(p.asset_class.as_deref()) {
-                excluded.push(format!(
-                    "{} ({}): not a stock or fund, left out of the plan (name it in the targets to include it)",
-                    p.symbol,
-                    p.asset_class.as_deref().unwrap_or("?")
-                ));
+                excluded.push(Excluded::NotStockOrFund {
+                    symbol: p.symbol.clone(),
+                    asset_class: p.asset_class.clone().unwrap_or_else(|| "?".to_owned()),
+                });
                 continue;
             }
             if p.quantity < Decimal::ZERO {
-                excluded.push(format!(
-                    "{}: short position, left out of the plan",
-                    p.symbol
-                ));
+                excluded.push(Excluded::Short {
+                    symbol: p.symbol.clone(),
+                    asset_class: p.asset_class.clone(),
+                });
                 continue;
             }
             let fx = match p

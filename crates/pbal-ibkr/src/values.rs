@@ -6,6 +6,8 @@ use std::str::FromStr;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+use crate::amount;
+
 /// Largest magnitude accepted in any numeric field (10^12).
 const LIMIT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
 
@@ -26,12 +28,20 @@ pub(crate) fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
     } else {
         t.into()
     };
+    // Far beyond any real position; keeps every product of two fields exact and finite. A
+    // number too long for `Decimal` is beyond it too: both are "too large", not junk.
+    let too_large = || amount::too_large(t, "1,000,000,000,000");
     let value = Decimal::from_str(&cleaned)
         .or_else(|_| Decimal::from_scientific(&cleaned))
-        .map_err(|_| format!("{t:?} is not a number"))?;
-    // Far beyond any real position; keeps every product of two fields exact and finite.
+        .map_err(|_| {
+            if amount::is_number(&cleaned) {
+                too_large()
+            } else {
+                format!("{t:?} is not a number")
+            }
+        })?;
     if value.abs() > LIMIT {
-        return Err(format!("{t:?} is out of range"));
+        return Err(too_large());
     }
     Ok(Some(value))
 }
@@ -102,6 +112,31 @@ mod tests {
         assert_eq!(decimal("").ok(), Some(None));
         assert!(decimal("abc").is_err());
         assert!(decimal("NaN").is_err());
+    }
+
+    #[test]
+    fn too_large_is_not_junk() {
+        let err = |s: &str| decimal(s).err().unwrap_or_default();
+        let limit = "is too large (at most 1,000,000,000,000)";
+        assert_eq!(
+            err(&"9".repeat(29)),
+            format!("\"{}\" {limit}", "9".repeat(29))
+        );
+        assert_eq!(
+            err(&"9".repeat(19)),
+            format!("\"{}\" {limit}", "9".repeat(19))
+        );
+        assert_eq!(
+            err("-1,000,000,000,000.01"),
+            format!("\"-1,000,000,000,000.01\" {limit}")
+        );
+        assert_eq!(err("1e40"), format!("\"1e40\" {limit}"));
+        assert_eq!(
+            decimal("1,000,000,000,000").ok(),
+            Some(Some(Decimal::from(1_000_000_000_000_i64)))
+        );
+        assert_eq!(err("12abc"), "\"12abc\" is not a number");
+        assert_eq!(err("1.2.3"), "\"1.2.3\" is not a number");
     }
 
     #[test]

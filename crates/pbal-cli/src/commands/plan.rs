@@ -415,14 +415,47 @@ pub(crate) fn plannable(
 ) -> Result<(Holdings, Portfolio, Targets)> {
     let spec = targets_file.map(|t| &t.spec);
     let holdings = statement.holdings_for(selection, spec)?;
-    for note in &holdings.excluded {
-        warn(note);
-    }
+    tell_excluded(&holdings.excluded);
     if let Some(file) = targets_file {
         tell_notes(&holdings.notes(spec), file);
     }
     let (portfolio, targets) = managed(&holdings, targets_file, market_prices)?;
     Ok((holdings, portfolio, targets))
+}
+
+/// What the plan leaves out, one line per reason (all shorts together, not one line each).
+fn tell_excluded(excluded: &[pbal_ibkr::Excluded]) {
+    for left_out in excluded {
+        match left_out {
+            pbal_ibkr::Excluded::Short { symbol, .. } => {
+                crate::ui::warn_grouped("short", "", symbol, |_, symbols| match symbols {
+                    [one] => format!("{one}: short position, left out of the plan"),
+                    _ => format!(
+                        "{}: short positions, left out of the plan",
+                        crate::ui::and_list(symbols)
+                    ),
+                });
+            }
+            pbal_ibkr::Excluded::NotStockOrFund {
+                symbol,
+                asset_class,
+            } => {
+                let item = format!("{symbol} ({asset_class})");
+                crate::ui::warn_grouped("not a stock or fund", "", &item, |_, items| match items {
+                    [one] => format!(
+                        "{one}: not a stock or fund, left out of the plan (name it in the \
+                             targets to include it)"
+                    ),
+                    _ => format!(
+                        "{}: not stocks or funds, left out of the plan (name them in the \
+                             targets to include them)",
+                        crate::ui::and_list(items)
+                    ),
+                });
+            }
+            other => warn(&other.to_string()),
+        }
+    }
 }
 
 /// What the targets file leaves implicit, grouped (one line for all symbols without a target).

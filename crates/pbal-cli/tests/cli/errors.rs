@@ -22,7 +22,18 @@ fn a_header_without_the_needed_columns_says_which() {
     let file = pbal.write("holdings.csv", "Ticker,Shares,Cost\nVTI,10,2000\n");
     let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap()]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: [HOME]/holdings.csv:1: the header lacks the columns pbal needs: missing Symbol, MarkPrice, Quantity or PositionValue; found Ticker, Shares, Cost (the original tool's header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized; a Flex Query needs Symbol, Quantity and MarkPrice)");
+    insta::assert_snapshot!(stderr, @"error: [HOME]/holdings.csv:1: the header lacks Symbol, Quantity, MarkPrice and PositionValue: pbal needs Symbol and two of Quantity, MarkPrice and PositionValue; found Ticker, Shares, Cost (the original tool's header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)");
+
+    // Two known columns make it a header, but not of positions: still which columns are
+    // missing, not "no open positions found".
+    let file = pbal.write("hdr2.csv", "Ticker,PositionValue,MarkPrice\nAAA,10,1\n");
+    let (code, stdout, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "1"]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    insta::assert_snapshot!(stderr, @"error: [HOME]/hdr2.csv:1: the header lacks Symbol: pbal needs Symbol and two of Quantity, MarkPrice and PositionValue; found Ticker, PositionValue, MarkPrice (the original tool's header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)");
+    let file = pbal.write("hdr3.csv", "Symbol,PositionValue\nAAA,10\n");
+    let (code, _, stderr) = pbal.run(&["positions", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/hdr3.csv:1: the header lacks Quantity or MarkPrice: pbal needs Symbol and two of Quantity, MarkPrice and PositionValue; found Symbol, PositionValue (the original tool's header is Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)");
 }
 
 #[test]
@@ -57,6 +68,29 @@ fn a_29_digit_cash_is_too_large() {
 
     For more information, try '--help'.
     "#);
+}
+
+/// Numbers in an export that are only too large say so, with the file, line and column, in
+/// the words `--cash` uses; junk is still "not a number".
+#[test]
+fn a_too_large_number_in_an_export_is_too_large() {
+    let pbal = Pbal::new();
+    let header = "Symbol,Quantity,MarkPrice\n";
+    for (name, quantity) in [("q29.csv", "9".repeat(29)), ("q19.csv", "9".repeat(19))] {
+        let file = pbal.write(name, &format!("{header}AAA,{quantity},1\n"));
+        let (code, stdout, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "1"]);
+        assert_eq!((code, stdout.as_str()), (1, ""));
+        assert_eq!(
+            stderr,
+            format!(
+                "error: [HOME]/{name}:2: column \"Quantity\": \"{quantity}\" is too large (at most 1,000,000,000,000)\n"
+            )
+        );
+    }
+    let file = pbal.write("junk.csv", &format!("{header}AAA,12x,1\n"));
+    let (code, _, stderr) = pbal.run(&["positions", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @r#"error: [HOME]/junk.csv:2: column "Quantity": "12x" is not a number"#);
 }
 
 /// A number Decimal can hold but no portfolio has: named with the limit, not "overflow".

@@ -377,3 +377,98 @@ fn positions_are_formatted_like_the_plan_without_empty_columns() {
         "{header}"
     );
 }
+
+/// Positions left out of the plan are told one line per reason, not one line each.
+#[test]
+fn left_out_positions_are_grouped_by_reason() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "mixed.csv",
+        "Symbol,Quantity,MarkPrice,AssetClass\nVTI,10,250,STK\nAAA,-1,10,STK\nBBB,-2,10,STK\n\
+         CCC,-3,10,STK\nVTI 261218C00260000,1,3.1,OPT\nEUR.USD,100,1.1,CASH\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stderr, @"
+    warning: AAA, BBB and CCC: short positions, left out of the plan
+    warning: VTI 261218C00260000 (OPT) and EUR.USD (CASH): not stocks or funds, left out of the plan (name them in the targets to include them)
+    ");
+
+    // One of each: the singular sentences, as the library's Display gives them.
+    let file = pbal.write(
+        "one.csv",
+        "Symbol,Quantity,MarkPrice,AssetClass\nVTI,10,250,STK\nAAA,-1,10,STK\nES,1,5000,FUT\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stderr, @"
+    warning: AAA: short position, left out of the plan
+    warning: ES (FUT): not a stock or fund, left out of the plan (name it in the targets to include it)
+    ");
+}
+
+/// `pbal positions` on files with nothing to list, a price over 1,000, a value without a rate,
+/// and the original tool's CSV (no base currency, no accounts): no empty table or lines that
+/// say nothing.
+#[test]
+fn positions_say_what_the_file_lacks_without_empty_output() {
+    let pbal = Pbal::new();
+    pbal.write(
+        "cash.csv",
+        "\"ClientAccountID\",\"CurrencyPrimary\",\"EndingCash\"\n\"U1\",\"BASE_SUMMARY\",\"-2563.46\"\n\"U1\",\"USD\",\"12.5\"\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["positions", "cash.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @"
+    Accounts: U1
+
+    No positions in cash.csv.
+
+    Cash:
+      U1 base-currency summary -2,563.46
+      U1 USD 12.50
+    ");
+
+    pbal.write(
+        "rates.csv",
+        "ClientAccountID,CurrencyPrimary,Symbol,Quantity,MarkPrice,PositionValue,FXRateToBase\n\
+         U1,EUR,MUV2,9,1101.53,9913.77,1\n\
+         U1,USD,ADP,21,240.48,5050.08,\n\
+         U1,CAD,XYZ,1000,0.8125,812.5,0.68\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["positions", "rates.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @"
+    Base currency: EUR
+    Accounts: U1
+
+    3 positions read:
+    | Account | Symbol | Currency | Quantity |    Price |    Value | Value EUR |
+    |---------|--------|----------|----------|----------|----------|-----------|
+    | U1      | MUV2   | EUR      |        9 | 1,101.53 | 9,913.77 |  9,913.77 |
+    | U1      | ADP    | USD      |       21 |   240.48 | 5,050.08 |         ? |
+    | U1      | XYZ    | CAD      |     1000 |   0.8125 |   812.50 |    552.50 |
+    ? Value EUR unknown: no rate from USD to the base currency EUR in the file (`pbal plan` needs one)
+    ");
+    // The plan stops where the table shows "?".
+    let (code, _, stderr) = pbal.run(&["plan", "rates.csv", "-c", "0"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no rate from USD to the base currency EUR"),
+        "{stderr}"
+    );
+
+    pbal.write(
+        "original.csv",
+        "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nFTEC,15000.00,128.62,3343.96\nBRK.A,1468012.5,734006.25,1\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["positions", "original.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @"
+    2 positions read:
+    | Symbol | Quantity |      Price |        Value | Unrealized |
+    |--------|----------|------------|--------------|------------|
+    | FTEC   | 116.6226 |     128.62 |    15,000.00 |   3,343.96 |
+    | BRK.A  |        2 | 734,006.25 | 1,468,012.50 |       1.00 |
+    ");
+}

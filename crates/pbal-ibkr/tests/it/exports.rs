@@ -83,7 +83,11 @@ fn accounts_are_chosen_or_merged() {
     assert_eq!(all.instruments["VTI"].accounts.len(), 2);
     // The short option is reported, not planned.
     assert!(
-        all.excluded.iter().any(|e| e.contains("OPT")),
+        all.excluded.iter().any(|e| matches!(
+            e,
+            pbal_ibkr::Excluded::NotStockOrFund { symbol, asset_class }
+                if symbol == "VTI   261218C00260000" && asset_class == "OPT"
+        )),
         "{:?}",
         all.excluded
     );
@@ -148,7 +152,19 @@ fn bad_files_name_line_and_column() {
     let e = read("Symbol,PositionValue,MarkPrice\nAAA,100,NaN\n").unwrap_err();
     assert!(e.to_string().contains(":2:"), "{e}");
     let e = read("Symbol,PositionValue,MarkPrice\nAAA,100000000000000000000,10\n").unwrap_err();
-    assert!(e.to_string().contains("out of range"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "test.csv:2: column \"PositionValue\": \"100000000000000000000\" is too large (at most 1,000,000,000,000)"
+    );
+    // Too long for a decimal at all: too large as well, not "not a number".
+    let nines = "9".repeat(29);
+    let e = read(&format!("Symbol,Quantity,MarkPrice\nAAA,{nines},1\n")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "test.csv:2: column \"Quantity\": \"{nines}\" is too large (at most 1,000,000,000,000)"
+        )
+    );
     let e = read_bytes(
         b"Symbol,PositionValue,MarkPrice\nAAA,100,10\n\xff\xfe,1,1\n",
         "x.csv",
@@ -221,6 +237,53 @@ fn bad_files_name_line_and_column() {
             .contains("no rate from USD to the base currency EUR (add FXRateToBase"),
         "{e}"
     );
+}
+
+#[test]
+fn a_header_short_of_positions_columns_names_what_it_lacks() {
+    let message = |text: &str| read(text).unwrap_err().to_string();
+    let rule = "pbal needs Symbol and two of Quantity, MarkPrice and PositionValue";
+    // Two known columns make it a header; without Symbol it was "no open positions found".
+    assert_eq!(
+        message("Ticker,PositionValue,MarkPrice\nAAA,10,1\n"),
+        format!(
+            "test.csv:1: the header lacks Symbol: {rule}; found Ticker, PositionValue, \
+             MarkPrice (the original tool's header is \
+             Symbol,PositionValue,MarkPrice,FifoPnlUnrealized)"
+        )
+    );
+    let e = message("Symbol,PositionValue\nAAA,10\n");
+    assert!(
+        e.starts_with(&format!(
+            "test.csv:1: the header lacks Quantity or MarkPrice: {rule}; found Symbol, PositionValue"
+        )),
+        "{e}"
+    );
+    let e = message("Ticker,PositionValue\nAAA,10\n");
+    assert!(
+        e.contains("lacks Symbol and either Quantity or MarkPrice:"),
+        "{e}"
+    );
+    let e = message("Ticker,Shares,Cost\nVTI,10,2000\n");
+    assert!(
+        e.contains("lacks Symbol, Quantity, MarkPrice and PositionValue:"),
+        "{e}"
+    );
+    // Quantity and value without a mark price are enough (the price is their quotient).
+    let s = read("Symbol,Quantity,PositionValue\nAAA,4,10\n").unwrap();
+    assert_eq!(s.positions[0].price, d("2.5"));
+    // A section of other data that names a symbol and a quantity (dividend accruals) next to
+    // the positions is not an error.
+    let s =
+        read("Symbol,Quantity,MarkPrice\nAAA,4,10\n\nSymbol,Quantity,PayDate\nAAA,4,20250101\n")
+            .unwrap();
+    assert_eq!(s.positions.len(), 1);
+    // A section whose code says it is not positions is not blamed for lacking their columns.
+    let e = read(
+        "\"HEADER\",\"OPDA\",\"Symbol\",\"Quantity\",\"PayDate\"\n\"DATA\",\"OPDA\",\"AAA\",\"4\",\"20250101\"\n",
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::NoPositions { .. }), "{e}");
 }
 
 #[test]
