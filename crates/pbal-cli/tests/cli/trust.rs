@@ -390,6 +390,6 @@ fn report_writes_a_self_contained_page_beside_the_plan() {
         "the table still prints"
     );
     let html = std::fs::read_to_string(&page).unwrap();
-    assert!(html.contains("<td class=\"buy\">BUY VCR</td>"), "{html}");
+    assert!(html.contains("<td class=\"buy\">BUY 10 VCR</td>"), "{html}");
     assert!(!html.contains("<script") && !html.contains("https://"));
 }
