@@ -235,22 +235,10 @@ fn suggestion<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance over characters.
+/// Edits between `a` and `b`, a swap of two neighbouring letters (`paln`) counting as one
+/// (optimal string alignment: clap's own suggestions use plain Levenshtein, which counts two).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
+    strsim::osa_distance(a, b)
 }
 
 #[cfg(test)]
@@ -312,7 +300,11 @@ mod tests {
         assert_eq!(suggestion("backtets", &names), Some("backtest"));
         assert_eq!(suggestion("pos.csv", &names), None);
         assert_eq!(suggestion("holdings", &names), None);
+        assert_eq!(suggestion("paln", &names), Some("plan"));
+        assert_eq!(suggestion("plna", &names), Some("plan"));
+        assert_eq!(suggestion("cnofig", &names), Some("config"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("paln", "plan"), 1);
     }
 
     #[test]

@@ -83,6 +83,12 @@ fn a_mistyped_subcommand_gets_a_suggestion_and_exit_2() {
     let (code, _, stderr) = pbal.run(&["-v", "completion", "bash"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `completions`?"), "{stderr}");
+    // Two letters swapped count as one mistake, like a letter missing.
+    for args in [&["paln", "-c", "100"][..], &["plna"]] {
+        let (code, _, stderr) = pbal.run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("did you mean `plan`?"), "{stderr}");
+    }
     // A file of that name is planned, as the original tool did.
     std::fs::copy(
         fixture("positions-custom.csv"),
@@ -90,6 +96,14 @@ fn a_mistyped_subcommand_gets_a_suggestion_and_exit_2() {
     )
     .unwrap();
     let (code, stdout, stderr) = pbal.run(&["pln", "-c", "5000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("symbol,side,quantity"), "{stdout}");
+    std::fs::copy(
+        fixture("positions-custom.csv"),
+        pbal.home.path().join("paln"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pbal.run(&["paln", "-c", "5000", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("symbol,side,quantity"), "{stdout}");
 }
