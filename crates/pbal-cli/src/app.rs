@@ -149,7 +149,7 @@ pub(crate) fn dispatch(cli: Cli, loaded: &crate::config::Loaded) -> Result<()> {
             )
         }
         Command::Backtest(args) => backtest::run(&args),
-        Command::Config => config::run(loaded),
+        Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),
         Command::Completions(args) => {
             completions::completions(&args, &mut <Cli as clap::CommandFactory>::command())
         }

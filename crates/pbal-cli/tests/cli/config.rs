@@ -78,7 +78,7 @@ fn pbal_config_shows_each_setting_and_its_source() {
     );
     let (code, stdout, stderr) = pbal.run_with_env(&[("PBAL_RESERVE", "250")], &["config"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stdout, @r"
+    insta::assert_snapshot!(stdout, @"
     Config file: [HOME]/.config/pbal/config.toml
     Flags beat environment variables, which beat the config file, which beats the defaults.
 
@@ -93,9 +93,26 @@ fn pbal_config_shows_each_setting_and_its_source() {
     band_abs         5%                                default (env PBAL_BAND_ABS)
     band_rel         25%                               default (env PBAL_BAND_REL)
     tax_rate_short   37%                               [HOME]/.config/pbal/config.toml:4
-    tax_rate_long    0                                 default (env PBAL_TAX_RATE_LONG)
+    tax_rate_long    0%                                default (env PBAL_TAX_RATE_LONG)
     gateway.url      https://localhost:5000            default (env PBAL_GATEWAY_URL)
     gateway.account  U1234567                          [HOME]/.config/pbal/config.toml:7
+    ");
+    // A percent shows its `%` however it was written: a bare number is percent.
+    pbal.write(
+        ".config/pbal/config.toml",
+        "tax_rate_short = 0.3\nband_abs = 4\nband_rel = \"20 %\"\n",
+    );
+    let (code, stdout, stderr) = pbal.run_with_env(&[("PBAL_TAX_RATE_LONG", "15")], &["config"]);
+    assert_eq!(code, 0, "{stderr}");
+    let percents: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("band_") || l.starts_with("tax_rate"))
+        .collect();
+    insta::assert_snapshot!(percents.join("\n"), @"
+    band_abs         4%                                [HOME]/.config/pbal/config.toml:2
+    band_rel         20%                               [HOME]/.config/pbal/config.toml:3
+    tax_rate_short   0.3%                              [HOME]/.config/pbal/config.toml:1
+    tax_rate_long    15%                               env PBAL_TAX_RATE_LONG
     ");
     let (_, stdout, _) = pbal.run(&["config", "--config", "none.toml"]);
     assert_eq!(stdout, "");
@@ -140,6 +157,19 @@ fn a_bad_config_names_the_file_line_and_key() {
     error: PBAL_STRATEGY: invalid value 'fast'
       [possible values: buy-only, full, bands]
     ");
+    // `pbal config` checks the variables as a plan would, with the same message.
+    for (var, value) in [
+        ("PBAL_STRATEGY", "fast"),
+        ("PBAL_RESERVE", "abc"),
+        ("PBAL_BANDS", "maybe"),
+        ("PBAL_TAX_RATE_SHORT", "120"),
+    ] {
+        let (plan_code, _, plan) = pbal.run_with_env(&[(var, value)], &["plan", &export()]);
+        let (code, stdout, stderr) = pbal.run_with_env(&[(var, value)], &["config"]);
+        assert_eq!((code, stdout.as_str()), (1, ""), "{var}");
+        assert_eq!((plan_code, plan), (1, stderr.clone()), "{var}");
+        assert!(stderr.starts_with(&format!("error: {var}: ")), "{stderr}");
+    }
     // Completions and the man page never read it.
     pbal.write(".config/pbal/config.toml", "nonsense");
     let (code, _, _) = pbal.run(&["completions", "bash"]);
