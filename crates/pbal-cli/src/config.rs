@@ -279,7 +279,7 @@ impl ConfigFile {
 
     pub(crate) fn parse(text: &str, path: &Path, command: &clap::Command) -> Result<Self> {
         let table = DeTable::parse(text)
-            .map_err(|e| crate::toml_diag::parse_error(path, text, &e))?
+            .map_err(|e| crate::toml_diag::parse_error(path, text, &e, &example))?
             .into_inner();
         let mut out = Self {
             path: path.to_owned(),
@@ -361,6 +361,27 @@ impl ConfigFile {
     pub(crate) fn get(&self, name: &str) -> Option<(&str, usize)> {
         self.values.get(name).map(|(v, l)| (v.as_str(), *l))
     }
+}
+
+/// A line that sets the setting `name` (a key of the file, or one of `[gateway]`), for errors.
+fn example(name: &str) -> String {
+    let value = match name {
+        "export" => "\"~/Downloads/positions.csv\"",
+        "targets" => "\"targets.toml\"",
+        "strategy" => "\"full\"",
+        "commission" => "\"ibkr-fixed\"",
+        "reserve" => "500",
+        "min_trade" => "100",
+        "bands" => "true",
+        "band_abs" | "band-abs" => "\"5%\"",
+        "band_rel" | "band-rel" => "\"25%\"",
+        "tax_rate_short" | "tax-rate-short" => "\"37%\"",
+        "tax_rate_long" | "tax-rate-long" => "\"20%\"",
+        "url" => "\"https://localhost:5000\"",
+        "account" => "\"U1234567\"",
+        _ => "\"…\"",
+    };
+    format!("{name} = {value}")
 }
 
 /// Checks `value` with the parser of the first command option `key` fills (none in a build

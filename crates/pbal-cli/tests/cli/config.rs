@@ -140,7 +140,11 @@ fn a_bad_config_names_the_file_line_and_key() {
         ),
         (
             "reserve = \n",
-            "[HOME]/.config/pbal/config.toml:1: string values must be quoted, expected literal string",
+            "[HOME]/.config/pbal/config.toml:1: `reserve` has no value: write reserve = 500",
+        ),
+        (
+            "[gateway]\naccount = U1\n",
+            "[HOME]/.config/pbal/config.toml:2: `account`: U1 needs quotes (text in TOML is quoted); write e.g. account = \"U1234567\"",
         ),
     ];
     for (text, expected) in cases {

@@ -35,6 +35,34 @@ fn a_duplicate_targets_key_is_named() {
 }
 
 #[test]
+fn a_toml_syntax_error_names_the_key_and_what_to_write() {
+    let pbal = Pbal::new();
+    let file = export();
+    let mut seen = Vec::new();
+    for text in ["FTEC = \n", "FTEC = 60\nVAW = twenty\n", "FTEC = 60\n[VAW\n"] {
+        let targets = pbal.write("t.toml", text);
+        let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets.to_str().unwrap()]);
+        assert_eq!(code, 1, "{stderr}");
+        seen.push(stderr);
+    }
+    let subs = pbal.write("s.toml", "VTI = \n");
+    let (code, _, stderr) = pbal.run(&["plan", &file, "--substitutes", subs.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    seen.push(stderr);
+    pbal.write("bad7.toml", "strategy = \n");
+    let (code, _, stderr) = pbal.run(&["--config", "bad7.toml", "config"]);
+    assert_eq!(code, 1, "{stderr}");
+    seen.push(stderr);
+    insta::assert_snapshot!(seen.concat(), @r#"
+    error: [HOME]/t.toml:1: `FTEC` has no value: write FTEC = 20
+    error: [HOME]/t.toml:2: `VAW`: twenty needs quotes (text in TOML is quoted); write e.g. VAW = 20
+    error: [HOME]/t.toml:2: unclosed table, expected `]` in `[VAW`
+    error: [HOME]/s.toml:1: `VTI` has no value: write VTI = ["ITOT", "SCHB"]
+    error: bad7.toml:1: `strategy` has no value: write strategy = "full"
+    "#);
+}
+
+#[test]
 fn a_lowercase_target_gets_the_case_hint() {
     let pbal = Pbal::new();
     let targets = pbal.write(
