@@ -151,7 +151,7 @@ pub(crate) fn dispatch(cli: Cli, loaded: &crate::config::Loaded) -> Result<()> {
         Command::Backtest(args) => backtest::run(&args),
         Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),
         Command::Completions(args) => {
-            completions::completions(&args, &mut <Cli as clap::CommandFactory>::command())
+            completions::completions(&args, <Cli as clap::CommandFactory>::command())
         }
         Command::Man(args) => completions::man(&args, <Cli as clap::CommandFactory>::command()),
     }

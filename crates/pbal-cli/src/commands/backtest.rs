@@ -14,7 +14,7 @@ use pbal_ibkr::Market;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::cli::{CommissionArg, StrategyArg, parse_commission};
+use crate::cli::{CommissionArg, StrategyArg, commission_parser, words};
 use crate::decimal_arg::parse_non_negative;
 use crate::output::emit;
 
@@ -40,13 +40,13 @@ pub struct BacktestArgs {
     /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
     /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
     /// Ignored with --compare.
-    #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = policy_name)]
+    #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = words(policy_name, SCHEDULES), hide_possible_values = true)]
     pub rebalance: String,
 
     /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
     /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
     /// added.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = policy_name)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = words(policy_name, POLICIES), hide_possible_values = true)]
     pub compare: Vec<String>,
 
     /// Cash invested on the first date.
@@ -63,7 +63,7 @@ pub struct BacktestArgs {
 
     /// Commission estimate per order: none, flat:AMOUNT, or ibkr-fixed (the schedule of
     /// --market, in the prices' currency: a price file names no market).
-    #[arg(long, default_value = "none", value_parser = parse_commission)]
+    #[arg(long, default_value = "none", value_parser = commission_parser(), hide_possible_values = true)]
     pub commission: CommissionArg,
 
     /// The market whose IBKR fixed schedule `--commission ibkr-fixed` charges (see the README's
@@ -196,6 +196,26 @@ fn strategy(arg: StrategyArg) -> Strategy {
 }
 
 /// A policy name checked while parsing, so a mistyped one is a usage error (exit 2).
+/// `--rebalance`'s words, for shell completion.
+const SCHEDULES: &[&str] = &["monthly", "quarterly", "annually", "bands", "never"];
+
+/// `--compare`'s words: a schedule, or a strategy and a schedule.
+const POLICIES: &[&str] = &[
+    "monthly",
+    "quarterly",
+    "annually",
+    "bands",
+    "never",
+    "full-monthly",
+    "full-quarterly",
+    "full-annually",
+    "full-bands",
+    "buy-only-monthly",
+    "buy-only-quarterly",
+    "buy-only-annually",
+    "buy-only-bands",
+];
+
 fn policy_name(text: &str) -> Result<String, String> {
     Policy::parse(text, Strategy::BuyOnly)
         .map(|_| text.to_owned())

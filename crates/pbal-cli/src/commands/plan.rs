@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
-    WashSaleArg, parse_cash,
+    WashSaleArg, cash_parser,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -53,7 +53,7 @@ pub struct PlanArgs {
     /// Without it: the export's available cash when it has a Cash Report (pbal says so), else
     /// 0 (the original tool's 4-column files). `pbal trade` follows the same rule with the
     /// account's cash.
-    #[arg(short, long, value_parser = parse_cash, allow_hyphen_values = true)]
+    #[arg(short, long, value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]
     pub cash: Option<CashArg>,
 
     /// How the plan may trade.

@@ -44,6 +44,68 @@ fn completions_are_generated_for_every_shell() {
     );
 }
 
+/// The `case` branch of a bash completion script for `option` (the first: plan's, as
+/// subcommands come in order).
+fn bash_branch<'a>(script: &'a str, option: &str) -> &'a str {
+    let start = script
+        .find(&format!("                {option})\n"))
+        .unwrap_or_else(|| panic!("no {option}"));
+    let branch = &script[start..];
+    &branch[..branch.find(";;").unwrap_or(branch.len())]
+}
+
+#[test]
+fn only_paths_complete_to_file_names() {
+    let pbal = Pbal::new();
+    let (code, script, stderr) = pbal.run(&["completions", "bash"]);
+    assert_eq!(code, 0, "{stderr}");
+    let words = |option| {
+        let branch = bash_branch(&script, option);
+        if branch.contains("compgen -f") {
+            "files".to_owned()
+        } else if let Some((_, rest)) = branch.split_once("compgen -W \"") {
+            rest.split('"').next().unwrap_or_default().to_owned()
+        } else {
+            "nothing".to_owned()
+        }
+    };
+    let offered: Vec<String> = [
+        "--commission",
+        "--cash",
+        "--strategy",
+        "--reserve",
+        "--min-trade",
+        "--band-abs",
+        "--tax-rate-short",
+        "--as-of",
+        "--time-limit",
+        "--rebalance",
+        "--compare",
+        "--account",
+        "--targets",
+        "--config",
+    ]
+    .iter()
+    .map(|o| format!("{o}: {}", words(o)))
+    .collect();
+    insta::assert_snapshot!(offered.join("\n"), @"
+    --commission: none ibkr-fixed flat:
+    --cash: available
+    --strategy: buy-only full bands
+    --reserve: nothing
+    --min-trade: nothing
+    --band-abs: nothing
+    --tax-rate-short: nothing
+    --as-of: nothing
+    --time-limit: nothing
+    --rebalance: monthly quarterly annually bands never
+    --compare: monthly quarterly annually bands never full-monthly full-quarterly full-annually full-bands buy-only-monthly buy-only-quarterly buy-only-annually buy-only-bands
+    --account: nothing
+    --targets: files
+    --config: files
+    ");
+}
+
 #[test]
 fn the_man_page_is_roff_with_every_subcommand() {
     let pbal = Pbal::new();
