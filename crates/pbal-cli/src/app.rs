@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{backtest, completions, config, fetch, plan, positions};
+use crate::commands::{backtest, completions, config, fetch, man, plan, positions};
 
 /// pbal keeps a brokerage portfolio on its target allocation with whole-share plans:
 /// as little trading, tax and attention as possible.
@@ -113,7 +113,7 @@ pub enum Command {
     Completions(crate::commands::completions::CompletionsArgs),
     /// Print the manual page (roff) to stdout.
     #[command(after_help = crate::help::man())]
-    Man(crate::commands::completions::ManArgs),
+    Man(crate::commands::man::ManArgs),
 }
 
 /// Arguments of a live command in a build without the `live` feature: accepted and ignored, so
@@ -153,7 +153,7 @@ pub(crate) fn dispatch(cli: Cli, loaded: &crate::config::Loaded) -> Result<()> {
         Command::Completions(args) => {
             completions::completions(&args, <Cli as clap::CommandFactory>::command())
         }
-        Command::Man(args) => completions::man(&args, <Cli as clap::CommandFactory>::command()),
+        Command::Man(args) => man::man(&args, <Cli as clap::CommandFactory>::command()),
     }
 }
 

@@ -1,6 +1,6 @@
-//! `pbal completions SHELL` and `pbal man`: generated from the command definitions.
+//! `pbal completions SHELL`: generated from the command definitions.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 
 use crate::output::emit_bytes;
@@ -11,14 +11,6 @@ pub struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-}
-
-/// Arguments of `pbal man`.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// A subcommand's page instead of pbal's (e.g. `plan` for pbal-plan(1)).
-    #[arg(value_name = "SUBCOMMAND")]
-    pub subcommand: Option<String>,
 }
 
 /// The completion script of `command` (the whole `pbal` command line).
@@ -45,30 +37,4 @@ fn no_file_completion(command: clap::Command) -> clap::Command {
             }
         })
         .mut_subcommands(no_file_completion)
-}
-
-/// The manual page of `command` (the whole `pbal` command line), or of one subcommand.
-pub(crate) fn man(args: &ManArgs, mut command: clap::Command) -> Result<()> {
-    command.build();
-    let page = match &args.subcommand {
-        None => command,
-        Some(name) => {
-            let Some(sub) = command.find_subcommand(name) else {
-                let names: Vec<&str> = command
-                    .get_subcommands()
-                    .map(clap::Command::get_name)
-                    .filter(|n| *n != "help")
-                    .collect();
-                bail!(
-                    "no subcommand {name:?}; the subcommands are {}",
-                    names.join(", ")
-                );
-            };
-            // Built, its display name is the full command: pbal-plan(1).
-            sub.clone().version(env!("PBAL_VERSION_LINE"))
-        }
-    };
-    let mut out = Vec::new();
-    clap_mangen::Man::new(page).render(&mut out)?;
-    emit_bytes(&out, None)
 }

@@ -115,11 +115,51 @@ fn the_man_page_is_roff_with_every_subcommand() {
     for name in ["plan", "backtest", "config", "completions"] {
         assert!(page.contains(&format!("pbal\\-{name}")), "no {name}");
     }
-    assert!(page.contains("Exit codes"));
+    // The sections a man page has, in their usual order, and no clap "EXTRA".
+    let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+    insta::assert_snapshot!(sections.join("\n"), @r#"
+    .SH NAME
+    .SH SYNOPSIS
+    .SH DESCRIPTION
+    .SH OPTIONS
+    .SH "GLOBAL OPTIONS"
+    .SH SUBCOMMANDS
+    .SH EXAMPLES
+    .SH "EXIT STATUS"
+    .SH ENVIRONMENT
+    .SH FILES
+    .SH VERSION
+    "#);
+    for word in [
+        "PBAL_RESERVE",
+        "PBAL_CONFIG",
+        "PBAL_DATA_DIR",
+        "NO_COLOR",
+        "XDG_CONFIG_HOME",
+        "config.toml",
+        "journal.jsonl",
+        "a plan failed pbal\\*(Aqs own audit",
+    ] {
+        assert!(page.contains(word), "no {word}");
+    }
+    let (code, _, stderr) = pbal.run(&["man", "help"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: `help` has no page of its own: `pbal help plan` is `pbal plan --help`, and pbal(1) is `pbal man`");
     let (code, page, _) = pbal.run(&["man", "plan"]);
     assert_eq!(code, 0);
     assert!(page.contains(".TH pbal-plan 1"), "{page}");
     assert!(page.contains("\\-\\-commission"));
+    let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+    insta::assert_snapshot!(sections.join("\n"), @r#"
+    .SH NAME
+    .SH SYNOPSIS
+    .SH DESCRIPTION
+    .SH OPTIONS
+    .SH "GLOBAL OPTIONS"
+    .SH EXAMPLES
+    .SH "SEE ALSO"
+    .SH VERSION
+    "#);
     let (code, _, stderr) = pbal.run(&["man", "plna"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @r#"error: no subcommand "plna"; the subcommands are plan, positions, fetch, trade, status, cancel, gateway, backtest, config, completions, man"#);
