@@ -158,8 +158,8 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         config.sizing = Sizing::Continuous;
     }
     let spinner = crate::progress::spinner(&format!(
-        "backtesting {} dates of prices",
-        prices.dates().len()
+        "backtesting {} of prices",
+        crate::ui::count(prices.dates().len(), "date", "dates")
     ));
     let runs = backtest::compare(&prices, &config, &policies)
         .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
