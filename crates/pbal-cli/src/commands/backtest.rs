@@ -229,7 +229,7 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
         return Ok(());
     }
     let options = plan_options(args);
-    for &policy in policies {
+    for (&policy, name) in policies.iter().zip(policy_names(args)) {
         let Some(conflict) = backtest::continuous_conflict(&options, args.contribution, policy)
         else {
             continue;
@@ -240,9 +240,10 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
                     .to_owned()
             }
             ContinuousConflict::MinTrade => "--continuous cannot be used with --min-trade".into(),
-            ContinuousConflict::NotFull(p) => format!(
+            ContinuousConflict::NotFull(_) => format!(
                 "--continuous needs full rebalancing: use `-s full` or name full policies in \
-                 --compare (e.g. full-quarterly), not {p}"
+                 --compare (e.g. full-quarterly), not {}",
+                written(args, name)
             ),
             ContinuousConflict::BandsWithContributions => {
                 "--continuous with bands cannot be used with --contribution".into()
@@ -254,14 +255,44 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
     Ok(())
 }
 
-fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
-    let default = strategy(args.strategy);
-    let names: Vec<&str> = if args.compare.is_empty() {
+/// How the user named the policy `name` (one of [`policy_names`]), for errors: the option
+/// that set its strategy (`-s buy-only`), or the name itself when it has one
+/// (`buy-only-quarterly in --compare`).
+fn written(args: &BacktestArgs, name: &str) -> String {
+    use clap::ValueEnum as _;
+    let has_strategy = Policy::parse(name, Strategy::BuyOnly).ok()
+        == Policy::parse(name, Strategy::Full).ok();
+    let option = if args.compare.is_empty() {
+        "-r"
+    } else {
+        "--compare"
+    };
+    if has_strategy {
+        return format!("`{option} {name}`");
+    }
+    let strategy = args
+        .strategy
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned());
+    if args.compare.is_empty() {
+        format!("`-s {strategy}`")
+    } else {
+        format!("`{name}` in --compare with `-s {strategy}`")
+    }
+}
+
+/// The policies as named: `--compare`'s, or `--rebalance`.
+fn policy_names(args: &BacktestArgs) -> Vec<&str> {
+    if args.compare.is_empty() {
         vec![args.rebalance.as_str()]
     } else {
         args.compare.iter().map(String::as_str).collect()
-    };
-    names
+    }
+}
+
+fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
+    let default = strategy(args.strategy);
+    policy_names(args)
         .into_iter()
         .map(|n| Policy::parse(n, default).map_err(anyhow::Error::from))
         .collect()

@@ -137,7 +137,17 @@ fn backtest_usage_errors_exit_2() {
     assert_eq!(code, 2, "{stderr}");
     let (code, _, stderr) = pbal.run(&["backtest", &prices, "--continuous", "-s", "buy-only"]);
     assert_eq!(code, 2);
-    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not buy-only-quarterly");
+    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not `-s buy-only`");
+    // The policy as the user named it.
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "--compare",
+        "full-quarterly,annually",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not `annually` in --compare with `-s buy-only`");
     let (code, _, stderr) = pbal.run(&[
         "backtest",
         &prices,
