@@ -148,7 +148,11 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         crate::ui::tell(&format!(
             "no --cash given: planning with the export's available cash, {} (-c 0 plans \
              without it)",
-            Money::new(cash)
+            // In the base currency when the export names it: 3,000.00 EUR.
+            match holdings.base_currency.as_deref() {
+                Some(base) => Money::in_currency(cash, base),
+                None => Money::new(cash),
+            }
         ));
     }
     let mut options = options(&args.engine);
