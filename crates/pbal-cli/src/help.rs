@@ -117,10 +117,7 @@ const TOP: &[(&str, &str)] = &[
         "The next quarter's plan from an IBKR export, 5,000 to invest",
         "pbal plan positions.csv -c 5000 -t targets.toml",
     ),
-    (
-        "Shell completions",
-        "pbal completions zsh > ~/.zfunc/_pbal",
-    ),
+    ("Shell completions", "pbal completions zsh > ~/.zfunc/_pbal"),
     (
         "The manual page",
         "pbal man > ~/.local/share/man/man1/pbal.1",

@@ -21,8 +21,11 @@ use pbal_ibkr::{TargetsError, TargetsSpec};
 /// table.
 pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<String>>> {
     let text = fs_read(path)?;
-    TargetsSpec::substitutes_from_toml_str(&text, &path.display().to_string())
-        .map_err(|e| diagnose(path, &text, e, &|key| format!("{key} = [\"ITOT\", \"SCHB\"]")))
+    TargetsSpec::substitutes_from_toml_str(&text, &path.display().to_string()).map_err(|e| {
+        diagnose(path, &text, e, &|key| {
+            format!("{key} = [\"ITOT\", \"SCHB\"]")
+        })
+    })
 }
 
 /// A parsed targets file: pbal-ibkr's spec, and the file it came from.

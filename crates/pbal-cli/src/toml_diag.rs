@@ -45,7 +45,10 @@ pub(crate) fn error_at(
     let source_line = line_text(text, span.start);
     match assignment(source_line) {
         Some((key, "")) => {
-            anyhow!("{name}:{line}: `{key}` has no value: write {}", example(key))
+            anyhow!(
+                "{name}:{line}: `{key}` has no value: write {}",
+                example(key)
+            )
         }
         // toml calls `strategy = full` an invalid boolean (`f`…): the quotes are missing.
         Some((key, value))
@@ -72,12 +75,17 @@ pub(crate) fn error_at(
 /// The line of `text` that byte `offset` is on, without its line break.
 fn line_text(text: &str, offset: usize) -> &str {
     let offset = offset.min(text.len());
-    let start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let start = text
+        .get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let end = text
         .get(offset..)
         .and_then(|t| t.find('\n'))
         .map_or(text.len(), |i| offset + i);
-    text.get(start..end).unwrap_or_default().trim_end_matches('\r')
+    text.get(start..end)
+        .unwrap_or_default()
+        .trim_end_matches('\r')
 }
 
 /// `key = value` on `line`: the key without quotes and the value without a comment (a best
@@ -151,7 +159,10 @@ mod tests {
         );
         let bad = message("a = 1\n\"b\" = 1.2.3\n");
         assert!(bad.starts_with("t.toml:2: `b`: "), "{bad}");
-        assert!(bad.ends_with(" in `\"b\" = 1.2.3`; write e.g. b = 1"), "{bad}");
+        assert!(
+            bad.ends_with(" in `\"b\" = 1.2.3`; write e.g. b = 1"),
+            "{bad}"
+        );
         let junk = message("a = 1\nnonsense\n");
         assert!(junk.starts_with("t.toml:2: "), "{junk}");
         assert!(junk.ends_with(" in `nonsense`"), "{junk}");

@@ -260,8 +260,8 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
 /// (`buy-only-quarterly in --compare`).
 fn written(args: &BacktestArgs, name: &str) -> String {
     use clap::ValueEnum as _;
-    let has_strategy = Policy::parse(name, Strategy::BuyOnly).ok()
-        == Policy::parse(name, Strategy::Full).ok();
+    let has_strategy =
+        Policy::parse(name, Strategy::BuyOnly).ok() == Policy::parse(name, Strategy::Full).ok();
     let option = if args.compare.is_empty() {
         "-r"
     } else {

@@ -23,18 +23,14 @@ pub(crate) fn man(args: &ManArgs, command: clap::Command) -> Result<()> {
     command.build();
     let (page, sections) = match &args.subcommand {
         None => {
-            let sections = [
-                examples("pbal"),
-                exit_status(),
-                environment(),
-                files(),
-            ]
-            .concat();
+            let sections = [examples("pbal"), exit_status(), environment(), files()].concat();
             (command, sections)
         }
         Some(name) => {
             if name == "help" {
-                bail!("`help` has no page of its own: `pbal help plan` is `pbal plan --help`, and pbal(1) is `pbal man`");
+                bail!(
+                    "`help` has no page of its own: `pbal help plan` is `pbal plan --help`, and pbal(1) is `pbal man`"
+                );
             }
             let Some(sub) = command.find_subcommand(name) else {
                 let names: Vec<&str> = command
@@ -52,9 +48,7 @@ pub(crate) fn man(args: &ManArgs, command: clap::Command) -> Result<()> {
         }
     };
     // The examples are in their own section, not clap's EXTRA.
-    let page = page
-        .after_help(None::<&str>)
-        .after_long_help(None::<&str>);
+    let page = page.after_help(None::<&str>).after_long_help(None::<&str>);
     let mut out = Vec::new();
     clap_mangen::Man::new(page).render(&mut out)?;
     let mut text = String::from_utf8(out)?;

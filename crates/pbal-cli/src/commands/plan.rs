@@ -172,11 +172,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     {
         warn(&warning);
     }
-    let spinner =
-        crate::progress::spinner(&format!(
-            "planning {}",
-            crate::ui::count(portfolio.holdings().len(), "asset", "assets")
-        ));
+    let spinner = crate::progress::spinner(&format!(
+        "planning {}",
+        crate::ui::count(portfolio.holdings().len(), "asset", "assets")
+    ));
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
         .with_context(|| format!("cannot plan {}", file.display()));
     drop(spinner);

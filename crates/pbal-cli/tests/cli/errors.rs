@@ -46,7 +46,11 @@ fn a_toml_syntax_error_names_the_key_and_what_to_write() {
     let pbal = Pbal::new();
     let file = export();
     let mut seen = Vec::new();
-    for text in ["FTEC = \n", "FTEC = 60\nVAW = twenty\n", "FTEC = 60\n[VAW\n"] {
+    for text in [
+        "FTEC = \n",
+        "FTEC = 60\nVAW = twenty\n",
+        "FTEC = 60\n[VAW\n",
+    ] {
         let targets = pbal.write("t.toml", text);
         let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets.to_str().unwrap()]);
         assert_eq!(code, 1, "{stderr}");
