@@ -135,6 +135,10 @@ fn a_bad_config_names_the_file_line_and_key() {
             "[HOME]/.config/pbal/config.toml:2: duplicate key `strategy` (first set on line 1): each key may appear once",
         ),
         (
+            "tax_rate_short = 120\n",
+            "[HOME]/.config/pbal/config.toml:1: `tax_rate_short`: \"120\" is more than 100%",
+        ),
+        (
             "bands = \"yes\"\n",
             "[HOME]/.config/pbal/config.toml:1: `bands`: expected true or false, got string",
         ),
@@ -152,6 +156,9 @@ fn a_bad_config_names_the_file_line_and_key() {
         let (code, stdout, stderr) = pbal.run(&["plan", &export(), "-c", "1"]);
         assert_eq!((code, stdout.as_str()), (1, ""), "{text}");
         assert_eq!(stderr.trim_end(), format!("error: {expected}"), "{text}");
+        // `pbal config` fails on the same file with the same message.
+        let (code, stdout, config) = pbal.run(&["config"]);
+        assert_eq!((code, stdout.as_str(), config), (1, "", stderr), "{text}");
     }
     // A bad value in the environment names the variable.
     pbal.write(".config/pbal/config.toml", "");
