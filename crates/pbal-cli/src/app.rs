@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{backtest, completions, config, fetch, plan, positions};
+use crate::commands::{backtest, completions, config, fetch, man, plan, positions};
 
 /// pbal keeps a brokerage portfolio on its target allocation with whole-share plans:
 /// as little trading, tax and attention as possible.
@@ -113,7 +113,7 @@ pub enum Command {
     Completions(crate::commands::completions::CompletionsArgs),
     /// Print the manual page (roff) to stdout.
     #[command(after_help = crate::help::man())]
-    Man(crate::commands::completions::ManArgs),
+    Man(crate::commands::man::ManArgs),
 }
 
 /// Arguments of a live command in a build without the `live` feature: accepted and ignored, so
@@ -149,11 +149,11 @@ pub(crate) fn dispatch(cli: Cli, loaded: &crate::config::Loaded) -> Result<()> {
             )
         }
         Command::Backtest(args) => backtest::run(&args),
-        Command::Config => config::run(loaded),
+        Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),
         Command::Completions(args) => {
-            completions::completions(&args, &mut <Cli as clap::CommandFactory>::command())
+            completions::completions(&args, <Cli as clap::CommandFactory>::command())
         }
-        Command::Man(args) => completions::man(&args, <Cli as clap::CommandFactory>::command()),
+        Command::Man(args) => man::man(&args, <Cli as clap::CommandFactory>::command()),
     }
 }
 
@@ -235,22 +235,10 @@ fn suggestion<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance over characters.
+/// Edits between `a` and `b`, a swap of two neighbouring letters (`paln`) counting as one
+/// (optimal string alignment: clap's own suggestions use plain Levenshtein, which counts two).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
+    strsim::osa_distance(a, b)
 }
 
 #[cfg(test)]
@@ -312,7 +300,11 @@ mod tests {
         assert_eq!(suggestion("backtets", &names), Some("backtest"));
         assert_eq!(suggestion("pos.csv", &names), None);
         assert_eq!(suggestion("holdings", &names), None);
+        assert_eq!(suggestion("paln", &names), Some("plan"));
+        assert_eq!(suggestion("plna", &names), Some("plan"));
+        assert_eq!(suggestion("cnofig", &names), Some("config"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("paln", "plan"), 1);
     }
 
     #[test]

@@ -63,10 +63,10 @@ pub(crate) fn summary(o: &Outcome) -> String {
     let dates = o.prices.dates();
     let (first, last) = (dates[0], dates[dates.len() - 1]);
     let mut s = format!(
-        "{}: {} dates, {first} to {last}, {} symbols",
+        "{}: {}, {first} to {last}, {}",
         o.source,
-        dates.len(),
-        o.prices.symbols().len()
+        crate::ui::count(dates.len(), "date", "dates"),
+        crate::ui::count(o.prices.symbols().len(), "symbol", "symbols")
     );
     let late: Vec<String> = o
         .prices

@@ -109,6 +109,64 @@ pub enum CashArg {
     Available,
 }
 
+/// A value parser whose values are open (`flat:1.50`, `5000`) but start from a few fixed words
+/// (`none`, `ibkr-fixed`, `flat:`): shell completion offers the words, the parser `parse`
+/// decides. The help text already describes the words, so they are not listed there again
+/// (`hide_possible_values` on the argument).
+#[derive(Clone)]
+pub(crate) struct Words<T> {
+    parse: fn(&str) -> Result<T, String>,
+    words: &'static [&'static str],
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Words<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        // clap's own handling of a plain function: the same messages as before.
+        self.parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.words
+                .iter()
+                .map(|w| clap::builder::PossibleValue::new(*w)),
+        ))
+    }
+}
+
+/// `--cash`: an amount or `available`.
+pub(crate) fn cash_parser() -> Words<CashArg> {
+    Words {
+        parse: parse_cash,
+        words: &["available"],
+    }
+}
+
+/// `--commission`: none, ibkr-fixed or flat:AMOUNT.
+pub(crate) fn commission_parser() -> Words<CommissionArg> {
+    Words {
+        parse: parse_commission,
+        words: &["none", "ibkr-fixed", "flat:"],
+    }
+}
+
+/// A parser with words for completion, named by `words` (backtest policies).
+pub(crate) fn words<T>(
+    parse: fn(&str) -> Result<T, String>,
+    words: &'static [&'static str],
+) -> Words<T> {
+    Words { parse, words }
+}
+
 pub(crate) fn parse_cash(text: &str) -> Result<CashArg, String> {
     if text.eq_ignore_ascii_case("available") {
         return Ok(CashArg::Available);
@@ -161,7 +219,7 @@ pub struct EngineArgs {
     /// Commission estimate counted against the cash: none, flat:AMOUNT per order, or ibkr-fixed:
     /// IBKR's fixed rate of each asset's market (US, Canada, Europe in EUR; from the listing
     /// exchange, else the currency), shown in the order's currency; rates in the README.
-    #[arg(long, default_value = "none", value_parser = parse_commission)]
+    #[arg(long, default_value = "none", value_parser = commission_parser(), hide_possible_values = true)]
     pub commission: CommissionArg,
 
     /// Cash to keep uninvested.

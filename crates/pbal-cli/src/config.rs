@@ -54,6 +54,8 @@ pub(crate) struct Key {
     kind: Kind,
     /// The built-in default, as shown by `pbal config`.
     pub(crate) default: &'static str,
+    /// A percent (a bare number is percent): `pbal config` shows it with `%`.
+    percent: bool,
 }
 
 /// Every setting the config file may hold.
@@ -64,6 +66,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &["plan"],
         kind: Kind::Path,
         default: "~/Downloads/positions-custom.csv",
+        percent: false,
     },
     Key {
         name: "targets",
@@ -71,6 +74,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Path,
         default: "(equal weights)",
+        percent: false,
     },
     Key {
         name: "strategy",
@@ -78,6 +82,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "buy-only",
+        percent: false,
     },
     Key {
         name: "commission",
@@ -85,6 +90,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "none",
+        percent: false,
     },
     Key {
         name: "reserve",
@@ -92,6 +98,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "0",
+        percent: false,
     },
     Key {
         name: "min_trade",
@@ -99,6 +106,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "(none)",
+        percent: false,
     },
     Key {
         name: "bands",
@@ -106,6 +114,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Flag,
         default: "false",
+        percent: false,
     },
     Key {
         name: "band_abs",
@@ -113,6 +122,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "5%",
+        percent: true,
     },
     Key {
         name: "band_rel",
@@ -120,6 +130,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "25%",
+        percent: true,
     },
     Key {
         name: "tax_rate_short",
@@ -127,6 +138,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "0",
+        percent: true,
     },
     Key {
         name: "tax_rate_long",
@@ -134,6 +146,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "0",
+        percent: true,
     },
     Key {
         name: "gateway.url",
@@ -141,6 +154,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Text,
         default: "https://localhost:5000",
+        percent: false,
     },
     Key {
         name: "gateway.account",
@@ -148,6 +162,7 @@ pub(crate) const KEYS: &[Key] = &[
         only: &["trade", "status", "cancel"],
         kind: Kind::Text,
         default: "(the login's only account)",
+        percent: false,
     },
 ];
 
@@ -155,6 +170,20 @@ impl Key {
     /// `PBAL_` and the name in capitals: `gateway.url` is `PBAL_GATEWAY_URL`.
     pub(crate) fn env_var(&self) -> String {
         format!("PBAL_{}", self.name.replace('.', "_").to_ascii_uppercase())
+    }
+
+    /// `value` as `pbal config` shows it: a percent with its `%` (`0.3` is 0.3%, as the
+    /// option reads it), anything else as written.
+    fn shown(&self, value: &str) -> String {
+        let trimmed = value.trim();
+        if self.percent && !trimmed.ends_with('%') {
+            format!("{trimmed}%")
+        } else if self.percent {
+            // `37 %` and `37%` alike.
+            format!("{}%", trimmed.trim_end_matches('%').trim_end())
+        } else {
+            value.to_owned()
+        }
     }
 }
 
@@ -250,7 +279,7 @@ impl ConfigFile {
 
     pub(crate) fn parse(text: &str, path: &Path, command: &clap::Command) -> Result<Self> {
         let table = DeTable::parse(text)
-            .map_err(|e| crate::toml_diag::parse_error(path, text, &e))?
+            .map_err(|e| crate::toml_diag::parse_error(path, text, &e, &example))?
             .into_inner();
         let mut out = Self {
             path: path.to_owned(),
@@ -334,6 +363,27 @@ impl ConfigFile {
     }
 }
 
+/// A line that sets the setting `name` (a key of the file, or one of `[gateway]`), for errors.
+fn example(name: &str) -> String {
+    let value = match name {
+        "export" => "\"~/Downloads/positions.csv\"",
+        "targets" => "\"targets.toml\"",
+        "strategy" => "\"full\"",
+        "commission" => "\"ibkr-fixed\"",
+        "reserve" => "500",
+        "min_trade" => "100",
+        "bands" => "true",
+        "band_abs" | "band-abs" => "\"5%\"",
+        "band_rel" | "band-rel" => "\"25%\"",
+        "tax_rate_short" | "tax-rate-short" => "\"37%\"",
+        "tax_rate_long" | "tax-rate-long" => "\"20%\"",
+        "url" => "\"https://localhost:5000\"",
+        "account" => "\"U1234567\"",
+        _ => "\"…\"",
+    };
+    format!("{name} = {value}")
+}
+
 /// Checks `value` with the parser of the first command option `key` fills (none in a build
 /// without that command), so a bad value fails when the file is read.
 fn validate(key: &Key, value: &str, command: &clap::Command) -> Result<(), String> {
@@ -386,11 +436,16 @@ fn applies(key: &Key, command: &str) -> bool {
 }
 
 /// The settings as `pbal config` shows them: value and source of every key, env over file.
-pub(crate) fn effective(file: Option<&ConfigFile>) -> Vec<(&'static Key, String, Source)> {
+/// A variable's value is checked with its option's parser (`command`: the whole command
+/// line), so `pbal config` fails on what would fail a plan, with the same message.
+pub(crate) fn effective(
+    file: Option<&ConfigFile>,
+    command: &clap::Command,
+) -> Result<Vec<(&'static Key, String, Source)>> {
     KEYS.iter()
         .map(|key| {
-            if let Some(value) = env_value(key) {
-                return (key, value, Source::Env(key.env_var()));
+            if let Some(value) = checked_env(key, command)? {
+                return Ok((key, key.shown(&value), Source::Env(key.env_var())));
             }
             if let Some(file) = file
                 && let Some((value, line)) = file.get(key.name)
@@ -399,15 +454,29 @@ pub(crate) fn effective(file: Option<&ConfigFile>) -> Vec<(&'static Key, String,
                     path: file.path.clone(),
                     line,
                 };
-                return (key, value.to_owned(), source);
+                return Ok((key, key.shown(value), source));
             }
-            (key, key.default.to_owned(), Source::Default)
+            Ok((key, key.shown(key.default), Source::Default))
         })
         .collect()
 }
 
 fn env_value(key: &Key) -> Option<String> {
     std::env::var(key.env_var()).ok().filter(|v| !v.is_empty())
+}
+
+/// The variable of `key`, if set, checked like a typed value: `PBAL_RESERVE: "abc" is not a
+/// decimal number`.
+fn checked_env(key: &Key, command: &clap::Command) -> Result<Option<String>> {
+    let Some(value) = env_value(key) else {
+        return Ok(None);
+    };
+    let checked = match key.kind {
+        Kind::Flag => is_true(&value).map(drop),
+        Kind::Text | Kind::Path => validate(key, &value, command),
+    };
+    checked.map_err(|m| anyhow!("{}: {m}", key.env_var()))?;
+    Ok(Some(value))
 }
 
 /// The arguments with every setting the command takes but was not given filled from the
@@ -450,13 +519,13 @@ pub(crate) fn layer(
             continue;
         }
         // clap reads an option's own variable (PBAL_GATEWAY_URL); the others are read here.
-        let from_env = arg.get_env().is_none().then(|| env_value(key)).flatten();
+        let from_env = if arg.get_env().is_none() {
+            checked_env(key, &command)?
+        } else {
+            None
+        };
         let (value, source) = match (from_env, file.and_then(|f| f.get(key.name))) {
-            (Some(value), _) => {
-                let var = key.env_var();
-                validate(key, &value, &command).map_err(|m| anyhow!("{var}: {m}"))?;
-                (value, Source::Env(var))
-            }
+            (Some(value), _) => (value, Source::Env(key.env_var())),
             (None, Some((value, line))) => (
                 value.to_owned(),
                 Source::File {

@@ -62,11 +62,29 @@ pub(crate) fn render(e: &anyhow::Error) -> String {
         }
         text.push_str(&part);
     }
+    for io in e.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()) {
+        if let Some(words) = plain_io(io.kind()) {
+            text = text.replace(&io.to_string(), words);
+        }
+    }
     if let Some(hint) = flag_hint(e) {
         text.push_str("; ");
         text.push_str(hint);
     }
     text
+}
+
+/// The common file errors in plain words instead of the system's text with its number
+/// ("No such file or directory (os error 2)").
+fn plain_io(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    Some(match kind {
+        ErrorKind::NotFound => "no such file",
+        ErrorKind::PermissionDenied => "permission denied",
+        ErrorKind::IsADirectory => "a directory, not a file",
+        ErrorKind::NotADirectory => "a part of the path is a file, not a directory",
+        _ => return None,
+    })
 }
 
 /// The flags that fix a library error: pbal-core and pbal-ibkr state what is wrong, only the
@@ -97,6 +115,26 @@ mod tests {
         let usage = anyhow::Error::new(UsageError("x".into())).context("backtest");
         assert_eq!(exit_code(&usage), EXIT_USAGE);
         assert_eq!(exit_code(&anyhow::anyhow!("x")), EXIT_ERROR);
+    }
+
+    #[test]
+    fn file_errors_are_plain_words() {
+        use std::io::{Error, ErrorKind};
+        let os = |code| Error::from_raw_os_error(code);
+        let not_found = anyhow::Error::new(os(2)).context("cannot read /x.csv");
+        assert_eq!(render(&not_found), "cannot read /x.csv: no such file");
+        let denied = anyhow::Error::new(os(13)).context("cannot read /x.csv");
+        assert_eq!(render(&denied), "cannot read /x.csv: permission denied");
+        let dir = anyhow::Error::new(os(21)).context("cannot read /tmp");
+        assert_eq!(render(&dir), "cannot read /tmp: a directory, not a file");
+        // Wrapped in a library's error that repeats its text.
+        let wrapped = pbal_ibkr::Error::Io {
+            path: "/x.csv".into(),
+            source: Error::from(ErrorKind::NotFound),
+        };
+        assert!(!render(&anyhow::Error::new(wrapped)).contains("os error"));
+        let other = anyhow::Error::new(Error::other("disk on fire"));
+        assert_eq!(render(&other), "disk on fire");
     }
 
     #[test]

@@ -32,27 +32,45 @@ pub(crate) fn top_level() -> StyledStr {
         let _ = write!(text, "\n  {code}  {meaning}");
     }
     text.push_str("\n\n");
-    text.push_str(&heading("Examples"));
+    text.push_str(&examples_text(TOP));
     text.push_str(
-        "
-  # The next quarter's plan from an IBKR export, 5,000 to invest
-  pbal plan positions.csv -c 5000 -t targets.toml
-  # Shell completions and the manual page
-  pbal completions zsh > ~/.zfunc/_pbal
-  pbal man > ~/.local/share/man/man1/pbal.1
-
-Settings repeated every run go in $XDG_CONFIG_HOME/pbal/config.toml (see `pbal config`).",
+        "\n\nSettings repeated every run go in $XDG_CONFIG_HOME/pbal/config.toml (see `pbal config`).",
     );
     text.into()
 }
 
+/// The worked examples of the command `name` (`pbal` itself, or a subcommand), as
+/// `(comment, command)` pairs: the help's and the manual page's.
+pub(crate) fn examples_of(name: &str) -> &'static [(&'static str, &'static str)] {
+    match name {
+        "pbal" => TOP,
+        "plan" => PLAN,
+        "positions" => POSITIONS,
+        "fetch" => FETCH,
+        "backtest" => BACKTEST,
+        "trade" => TRADE,
+        "status" => STATUS,
+        "cancel" => CANCEL,
+        "gateway" => GATEWAY,
+        "completions" => COMPLETIONS,
+        "man" => MAN,
+        "config" => CONFIG,
+        _ => &[],
+    }
+}
+
 /// `Examples:` followed by `(comment, command)` pairs, in clap's heading style.
 fn examples(list: &[(&str, &str)]) -> StyledStr {
+    examples_text(list).into()
+}
+
+/// [`examples`] as text with its styles (a `StyledStr` would drop them when appended).
+fn examples_text(list: &[(&str, &str)]) -> String {
     let mut text = heading("Examples");
     for (comment, command) in list {
         let _ = write!(text, "\n  # {comment}\n  {command}");
     }
-    text.into()
+    text
 }
 
 fn heading(name: &str) -> String {
@@ -93,6 +111,18 @@ pub(crate) fn man() -> StyledStr {
 pub(crate) fn config() -> StyledStr {
     examples(CONFIG)
 }
+
+const TOP: &[(&str, &str)] = &[
+    (
+        "The next quarter's plan from an IBKR export, 5,000 to invest",
+        "pbal plan positions.csv -c 5000 -t targets.toml",
+    ),
+    ("Shell completions", "pbal completions zsh > ~/.zfunc/_pbal"),
+    (
+        "The manual page",
+        "pbal man > ~/.local/share/man/man1/pbal.1",
+    ),
+];
 
 const PLAN: &[(&str, &str)] = &[
     (
@@ -213,6 +243,7 @@ const CONFIG: &[(&str, &str)] = &[
 #[cfg(test)]
 pub(crate) fn all_examples() -> Vec<&'static str> {
     [
+        TOP,
         PLAN,
         POSITIONS,
         FETCH,

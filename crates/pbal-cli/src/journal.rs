@@ -99,8 +99,9 @@ pub(crate) fn recent_rebalance_warning(journal: &Journal, today: Date) -> Option
     let days = last.until(today).ok()?.get_days();
     (days < REBALANCE_INTERVAL_DAYS).then(|| {
         format!(
-            "the last rebalance was on {last}, {days} days ago (under {REBALANCE_INTERVAL_DAYS}): \
-             rebalancing more often adds trades and taxes for little benefit"
+            "the last rebalance was on {last}, {} ago (under {REBALANCE_INTERVAL_DAYS}): \
+             rebalancing more often adds trades and taxes for little benefit",
+            crate::ui::count(days, "day", "days")
         )
     })
 }

@@ -52,6 +52,18 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
+        // The file is created, so a missing "file" is its directory.
+        if e.kind() == std::io::ErrorKind::NotFound
+            && let Some(dir) = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            anyhow::bail!(
+                "cannot write {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
     Ok(())

@@ -21,8 +21,11 @@ use pbal_ibkr::{TargetsError, TargetsSpec};
 /// table.
 pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<String>>> {
     let text = fs_read(path)?;
-    TargetsSpec::substitutes_from_toml_str(&text, &path.display().to_string())
-        .map_err(|e| diagnose(path, &text, e))
+    TargetsSpec::substitutes_from_toml_str(&text, &path.display().to_string()).map_err(|e| {
+        diagnose(path, &text, e, &|key| {
+            format!("{key} = [\"ITOT\", \"SCHB\"]")
+        })
+    })
 }
 
 /// A parsed targets file: pbal-ibkr's spec, and the file it came from.
@@ -40,7 +43,7 @@ impl TargetsFile {
 
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Self> {
         let spec = TargetsSpec::from_toml_str(text, &path.display().to_string())
-            .map_err(|e| diagnose(path, text, e))?;
+            .map_err(|e| diagnose(path, text, e, &example))?;
         Ok(Self {
             path: path.to_owned(),
             spec,
@@ -56,12 +59,30 @@ impl TargetsFile {
 }
 
 /// The library's error, a TOML syntax error told the way every pbal TOML error is.
-fn diagnose(path: &Path, text: &str, e: TargetsError) -> anyhow::Error {
+/// `example` is a line that sets a key right.
+fn diagnose(
+    path: &Path,
+    text: &str,
+    e: TargetsError,
+    example: &dyn Fn(&str) -> String,
+) -> anyhow::Error {
     match e {
         TargetsError::Syntax { span, message, .. } => {
-            crate::toml_diag::error_at(path, text, span, &message)
+            crate::toml_diag::error_at(path, text, span, &message, example)
         }
         other => anyhow!("{other}"),
+    }
+}
+
+/// A line that sets `key` in a targets file, for errors.
+fn example(key: &str) -> String {
+    match key {
+        "exclude" => "exclude = [\"VXUS\"]".to_owned(),
+        "weight" => "weight = 20".to_owned(),
+        "price" => "price = 101.50".to_owned(),
+        "conid" => "conid = 265598".to_owned(),
+        // A symbol: its weight in percent.
+        symbol => format!("{symbol} = 20"),
     }
 }
 

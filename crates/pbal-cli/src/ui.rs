@@ -165,6 +165,13 @@ pub(crate) fn clap_error(rendered: &str) {
     let _ = anstream::stderr().lock().write_all(rendered.as_bytes());
 }
 
+/// `1 order`, `2 orders`: a count and its noun, singular or plural.
+pub(crate) fn count(n: impl std::fmt::Display, one: &str, many: &str) -> String {
+    let text = n.to_string();
+    let noun = if text == "1" { one } else { many };
+    format!("{text} {noun}")
+}
+
 /// `A`, `A and B`, `A, B and C`.
 pub(crate) fn and_list(items: &[String]) -> String {
     match items {
@@ -191,12 +198,20 @@ mod tests {
         ));
         assert!(repeats("BRK.B: price must be positive", &group));
         assert!(!repeats("VAWX: price must be positive", &group));
-        let working = Pending::One("2 order(s) not finished after 300 s".to_owned());
+        let working = Pending::One("2 orders not finished after 300 s".to_owned());
         assert!(!repeats("cannot reach the gateway", &working));
         assert!(repeats(
-            "stopped: 2 order(s) not finished after 300 s",
+            "stopped: 2 orders not finished after 300 s",
             &working
         ));
+    }
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(count(1, "order", "orders"), "1 order");
+        assert_eq!(count(0, "order", "orders"), "0 orders");
+        assert_eq!(count(2_usize, "share", "shares"), "2 shares");
+        assert_eq!(count(-1, "day", "days"), "-1 days");
     }
 
     #[test]

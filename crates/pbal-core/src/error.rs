@@ -42,7 +42,12 @@ pub enum Error {
         symbol: String,
     },
     /// A withdrawal (or reserve) asks for more than the holdings can raise.
-    #[error("cannot raise {needed}: selling everything allowed raises at most {available}")]
+    // Amounts as the plan shows them (grouped, to the cent): this is read next to the plan.
+    #[error(
+        "cannot raise {}: selling everything allowed raises at most {}",
+        crate::Money::new(*needed),
+        crate::Money::new(*available)
+    )]
     InsufficientHoldings {
         /// Money that must be raised.
         needed: Decimal,

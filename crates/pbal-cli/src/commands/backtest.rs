@@ -14,7 +14,7 @@ use pbal_ibkr::Market;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::cli::{CommissionArg, StrategyArg, parse_commission};
+use crate::cli::{CommissionArg, StrategyArg, commission_parser, words};
 use crate::decimal_arg::parse_non_negative;
 use crate::output::emit;
 
@@ -40,13 +40,13 @@ pub struct BacktestArgs {
     /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
     /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
     /// Ignored with --compare.
-    #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = policy_name)]
+    #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = words(policy_name, SCHEDULES), hide_possible_values = true)]
     pub rebalance: String,
 
     /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
     /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
     /// added.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = policy_name)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = words(policy_name, POLICIES), hide_possible_values = true)]
     pub compare: Vec<String>,
 
     /// Cash invested on the first date.
@@ -63,7 +63,7 @@ pub struct BacktestArgs {
 
     /// Commission estimate per order: none, flat:AMOUNT, or ibkr-fixed (the schedule of
     /// --market, in the prices' currency: a price file names no market).
-    #[arg(long, default_value = "none", value_parser = parse_commission)]
+    #[arg(long, default_value = "none", value_parser = commission_parser(), hide_possible_values = true)]
     pub commission: CommissionArg,
 
     /// The market whose IBKR fixed schedule `--commission ibkr-fixed` charges (see the README's
@@ -158,8 +158,8 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         config.sizing = Sizing::Continuous;
     }
     let spinner = crate::progress::spinner(&format!(
-        "backtesting {} dates of prices",
-        prices.dates().len()
+        "backtesting {} of prices",
+        crate::ui::count(prices.dates().len(), "date", "dates")
     ));
     let runs = backtest::compare(&prices, &config, &policies)
         .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
@@ -196,6 +196,26 @@ fn strategy(arg: StrategyArg) -> Strategy {
 }
 
 /// A policy name checked while parsing, so a mistyped one is a usage error (exit 2).
+/// `--rebalance`'s words, for shell completion.
+const SCHEDULES: &[&str] = &["monthly", "quarterly", "annually", "bands", "never"];
+
+/// `--compare`'s words: a schedule, or a strategy and a schedule.
+const POLICIES: &[&str] = &[
+    "monthly",
+    "quarterly",
+    "annually",
+    "bands",
+    "never",
+    "full-monthly",
+    "full-quarterly",
+    "full-annually",
+    "full-bands",
+    "buy-only-monthly",
+    "buy-only-quarterly",
+    "buy-only-annually",
+    "buy-only-bands",
+];
+
 fn policy_name(text: &str) -> Result<String, String> {
     Policy::parse(text, Strategy::BuyOnly)
         .map(|_| text.to_owned())
@@ -209,7 +229,7 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
         return Ok(());
     }
     let options = plan_options(args);
-    for &policy in policies {
+    for (&policy, name) in policies.iter().zip(policy_names(args)) {
         let Some(conflict) = backtest::continuous_conflict(&options, args.contribution, policy)
         else {
             continue;
@@ -220,9 +240,10 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
                     .to_owned()
             }
             ContinuousConflict::MinTrade => "--continuous cannot be used with --min-trade".into(),
-            ContinuousConflict::NotFull(p) => format!(
+            ContinuousConflict::NotFull(_) => format!(
                 "--continuous needs full rebalancing: use `-s full` or name full policies in \
-                 --compare (e.g. full-quarterly), not {p}"
+                 --compare (e.g. full-quarterly), not {}",
+                written(args, name)
             ),
             ContinuousConflict::BandsWithContributions => {
                 "--continuous with bands cannot be used with --contribution".into()
@@ -234,14 +255,44 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
     Ok(())
 }
 
-fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
-    let default = strategy(args.strategy);
-    let names: Vec<&str> = if args.compare.is_empty() {
+/// How the user named the policy `name` (one of [`policy_names`]), for errors: the option
+/// that set its strategy (`-s buy-only`), or the name itself when it has one
+/// (`buy-only-quarterly in --compare`).
+fn written(args: &BacktestArgs, name: &str) -> String {
+    use clap::ValueEnum as _;
+    let has_strategy =
+        Policy::parse(name, Strategy::BuyOnly).ok() == Policy::parse(name, Strategy::Full).ok();
+    let option = if args.compare.is_empty() {
+        "-r"
+    } else {
+        "--compare"
+    };
+    if has_strategy {
+        return format!("`{option} {name}`");
+    }
+    let strategy = args
+        .strategy
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned());
+    if args.compare.is_empty() {
+        format!("`-s {strategy}`")
+    } else {
+        format!("`{name}` in --compare with `-s {strategy}`")
+    }
+}
+
+/// The policies as named: `--compare`'s, or `--rebalance`.
+fn policy_names(args: &BacktestArgs) -> Vec<&str> {
+    if args.compare.is_empty() {
         vec![args.rebalance.as_str()]
     } else {
         args.compare.iter().map(String::as_str).collect()
-    };
-    names
+    }
+}
+
+fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
+    let default = strategy(args.strategy);
+    policy_names(args)
         .into_iter()
         .map(|n| Policy::parse(n, default).map_err(anyhow::Error::from))
         .collect()

@@ -1,6 +1,6 @@
-//! `pbal completions SHELL` and `pbal man`: generated from the command definitions.
+//! `pbal completions SHELL`: generated from the command definitions.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 
 use crate::output::emit_bytes;
@@ -13,43 +13,28 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Arguments of `pbal man`.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// A subcommand's page instead of pbal's (e.g. `plan` for pbal-plan(1)).
-    #[arg(value_name = "SUBCOMMAND")]
-    pub subcommand: Option<String>,
-}
-
 /// The completion script of `command` (the whole `pbal` command line).
-pub(crate) fn completions(args: &CompletionsArgs, command: &mut clap::Command) -> Result<()> {
+pub(crate) fn completions(args: &CompletionsArgs, command: clap::Command) -> Result<()> {
+    let mut command = no_file_completion(command);
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, command, "pbal", &mut out);
+    clap_complete::generate(args.shell, &mut command, "pbal", &mut out);
     emit_bytes(&out, None)
 }
 
-/// The manual page of `command` (the whole `pbal` command line), or of one subcommand.
-pub(crate) fn man(args: &ManArgs, mut command: clap::Command) -> Result<()> {
-    command.build();
-    let page = match &args.subcommand {
-        None => command,
-        Some(name) => {
-            let Some(sub) = command.find_subcommand(name) else {
-                let names: Vec<&str> = command
-                    .get_subcommands()
-                    .map(clap::Command::get_name)
-                    .filter(|n| *n != "help")
-                    .collect();
-                bail!(
-                    "no subcommand {name:?}; the subcommands are {}",
-                    names.join(", ")
-                );
-            };
-            // Built, its display name is the full command: pbal-plan(1).
-            sub.clone().version(env!("PBAL_VERSION_LINE"))
-        }
-    };
-    let mut out = Vec::new();
-    clap_mangen::Man::new(page).render(&mut out)?;
-    emit_bytes(&out, None)
+/// `command` with every value that is not a path completing to nothing rather than to file
+/// names (`--reserve`, `--tax-rate-short`, `--account`); options with words (`--commission`,
+/// `--strategy`) offer those, paths (`PathBuf`, hinted by clap) stay files.
+fn no_file_completion(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let open_text = arg.get_action().takes_values()
+                && arg.get_value_hint() == clap::ValueHint::Unknown
+                && arg.get_value_parser().possible_values().is_none();
+            if open_text {
+                arg.value_hint(clap::ValueHint::Other)
+            } else {
+                arg
+            }
+        })
+        .mut_subcommands(no_file_completion)
 }

@@ -7,7 +7,9 @@ use anyhow::Result;
 use crate::config::{Loaded, Source, effective};
 use crate::output::emit;
 
-pub(crate) fn run(loaded: &Loaded) -> Result<()> {
+/// Shows the settings of `loaded` for `command` (the whole command line, whose parsers check
+/// the environment's values).
+pub(crate) fn run(loaded: &Loaded, command: &clap::Command) -> Result<()> {
     let mut text = String::new();
     match (&loaded.location, &loaded.file) {
         (_, Some(file)) => writeln!(text, "Config file: {}", file.path.display())?,
@@ -22,7 +24,7 @@ pub(crate) fn run(loaded: &Loaded) -> Result<()> {
         text,
         "Flags beat environment variables, which beat the config file, which beats the defaults.\n"
     )?;
-    let rows = effective(loaded.file.as_ref());
+    let rows = effective(loaded.file.as_ref(), command)?;
     let width = |f: &dyn Fn(&(&crate::config::Key, String, Source)) -> usize| {
         rows.iter().map(f).max().unwrap_or(0)
     };

@@ -5,5 +5,6 @@ pub(crate) mod backtest;
 pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod fetch;
+pub(crate) mod man;
 pub(crate) mod plan;
 pub(crate) mod positions;

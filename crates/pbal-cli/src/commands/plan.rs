@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
-    WashSaleArg, parse_cash,
+    WashSaleArg, cash_parser,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -53,7 +53,7 @@ pub struct PlanArgs {
     /// Without it: the export's available cash when it has a Cash Report (pbal says so), else
     /// 0 (the original tool's 4-column files). `pbal trade` follows the same rule with the
     /// account's cash.
-    #[arg(short, long, value_parser = parse_cash, allow_hyphen_values = true)]
+    #[arg(short, long, value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]
     pub cash: Option<CashArg>,
 
     /// How the plan may trade.
@@ -148,7 +148,11 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         crate::ui::tell(&format!(
             "no --cash given: planning with the export's available cash, {} (-c 0 plans \
              without it)",
-            Money::new(cash)
+            // In the base currency when the export names it: 3,000.00 EUR.
+            match holdings.base_currency.as_deref() {
+                Some(base) => Money::in_currency(cash, base),
+                None => Money::new(cash),
+            }
         ));
     }
     let mut options = options(&args.engine);
@@ -168,8 +172,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     {
         warn(&warning);
     }
-    let spinner =
-        crate::progress::spinner(&format!("planning {} assets", portfolio.holdings().len()));
+    let spinner = crate::progress::spinner(&format!(
+        "planning {}",
+        crate::ui::count(portfolio.holdings().len(), "asset", "assets")
+    ));
     let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
         .with_context(|| format!("cannot plan {}", file.display()));
     drop(spinner);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::cli::{CashArg, EngineArgs, OrderTypeArg, parse_cash};
+use crate::cli::{CashArg, EngineArgs, OrderTypeArg, cash_parser};
 use crate::decimal_arg::parse_non_negative;
 
 /// How to reach the Client Portal gateway.
@@ -56,7 +56,7 @@ pub struct TradeArgs {
 
     /// Cash to invest (negative: to withdraw), or `available`: the ledger's cash above
     /// `--reserve`.
-    #[arg(short, long, default_value = "available", value_parser = parse_cash, allow_hyphen_values = true)]
+    #[arg(short, long, default_value = "available", value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]
     pub cash: CashArg,
 
     /// How the plan may trade.

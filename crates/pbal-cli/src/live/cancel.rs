@@ -50,7 +50,11 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
     emit(&listed, None)?;
     if !args.yes {
         super::confirm(
-            &format!("Cancel these {} order(s)? Type yes: ", mine.len()),
+            &if mine.len() == 1 {
+                "Cancel this order? Type yes: ".to_owned()
+            } else {
+                format!("Cancel these {} orders? Type yes: ", mine.len())
+            },
             "yes",
             "cancelled",
         )?;
@@ -73,7 +77,8 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
             })
             .collect();
         if still.is_empty() {
-            return emit(&format!("Cancelled {} order(s).\n", mine.len()), None);
+            let cancelled = crate::ui::count(mine.len(), "order", "orders");
+            return emit(&format!("Cancelled {cancelled}.\n"), None);
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

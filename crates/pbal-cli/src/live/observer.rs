@@ -48,7 +48,8 @@ impl SequenceObserver for Observer<'_> {
                     _ => "Waiting for the buys to fill:",
                 });
                 self.spinner = Some(crate::progress::spinner(&format!(
-                    "waiting for {orders} order(s) to fill"
+                    "waiting for {} to fill",
+                    crate::ui::count(orders, "order", "orders")
                 )));
             }
             Step::FillChanged { order, fill } => {
@@ -62,8 +63,10 @@ impl SequenceObserver for Observer<'_> {
             Step::WaitEnded { open, timeout } => {
                 if open > 0 {
                     warn(&format!(
-                        "{open} order(s) not finished after {} s; they stay working at IBKR",
-                        timeout.as_secs()
+                        "{} not finished after {} s; {} working at IBKR",
+                        crate::ui::count(open, "order", "orders"),
+                        timeout.as_secs(),
+                        if open == 1 { "it stays" } else { "they stay" }
                     ));
                 }
                 self.spinner = None;
@@ -221,7 +224,9 @@ pub(super) fn placement_error(
 ) -> anyhow::Error {
     match error {
         PlacementError::Gateway(e) => anyhow::Error::new(e).context(format!(
-            "stopped at {order}; {placed} earlier order(s) of this run were placed"
+            "stopped at {order}; {} of this run {} placed",
+            crate::ui::count(placed, "earlier order", "earlier orders"),
+            if placed == 1 { "was" } else { "were" }
         )),
         PlacementError::KnownNotLive { c_oid } => anyhow::anyhow!(
             "IBKR already knows order id {c_oid} ({order}) but does not list it as a live order \

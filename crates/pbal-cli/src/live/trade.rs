@@ -265,8 +265,8 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         super::confirm_keeping_alive(
             &conn.gateway,
             format!(
-                "Type the account id ({account}) to place {} order(s); anything else stops: ",
-                planned.len() + conversions.len()
+                "Type the account id ({account}) to place {}; anything else stops: ",
+                crate::ui::count(planned.len() + conversions.len(), "order", "orders")
             ),
             account.clone(),
             "placed",

@@ -11,9 +11,16 @@ fn a_missing_file_is_reported_once() {
     let pbal = Pbal::new();
     let (code, stdout, stderr) = pbal.run(&["plan", "nowhere.csv"]);
     assert_eq!((code, stdout.as_str()), (1, ""));
-    insta::assert_snapshot!(stderr, @"error: nowhere.csv: No such file or directory (os error 2)");
+    insta::assert_snapshot!(stderr, @"error: nowhere.csv: no such file");
     let (_, _, positions) = pbal.run(&["positions", "nowhere.csv"]);
     assert_eq!(positions, stderr);
+    // The common file errors in plain words, without the system's error number.
+    let (code, _, stderr) = pbal.run(&["plan", "/"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: /: a directory, not a file");
+    let (code, _, stderr) = pbal.run(&["plan", &export(), "-o", "no/dir/plan.csv"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: cannot write no/dir/plan.csv: the directory no/dir does not exist");
 }
 
 #[test]
@@ -43,6 +50,38 @@ fn a_duplicate_targets_key_is_named() {
     let (code, _, stderr) = pbal.run(&["plan", &export(), "-t", targets.to_str().unwrap()]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @"error: [HOME]/t.toml:3: duplicate key `FTEC` (first set on line 1): each key may appear once");
+}
+
+#[test]
+fn a_toml_syntax_error_names_the_key_and_what_to_write() {
+    let pbal = Pbal::new();
+    let file = export();
+    let mut seen = Vec::new();
+    for text in [
+        "FTEC = \n",
+        "FTEC = 60\nVAW = twenty\n",
+        "FTEC = 60\n[VAW\n",
+    ] {
+        let targets = pbal.write("t.toml", text);
+        let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets.to_str().unwrap()]);
+        assert_eq!(code, 1, "{stderr}");
+        seen.push(stderr);
+    }
+    let subs = pbal.write("s.toml", "VTI = \n");
+    let (code, _, stderr) = pbal.run(&["plan", &file, "--substitutes", subs.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    seen.push(stderr);
+    pbal.write("bad7.toml", "strategy = \n");
+    let (code, _, stderr) = pbal.run(&["--config", "bad7.toml", "config"]);
+    assert_eq!(code, 1, "{stderr}");
+    seen.push(stderr);
+    insta::assert_snapshot!(seen.concat(), @r#"
+    error: [HOME]/t.toml:1: `FTEC` has no value: write FTEC = 20
+    error: [HOME]/t.toml:2: `VAW`: twenty needs quotes (text in TOML is quoted); write e.g. VAW = 20
+    error: [HOME]/t.toml:2: unclosed table, expected `]` in `[VAW`
+    error: [HOME]/s.toml:1: `VTI` has no value: write VTI = ["ITOT", "SCHB"]
+    error: bad7.toml:1: `strategy` has no value: write strategy = "full"
+    "#);
 }
 
 #[test]
@@ -136,7 +175,17 @@ fn backtest_usage_errors_exit_2() {
     assert_eq!(code, 2, "{stderr}");
     let (code, _, stderr) = pbal.run(&["backtest", &prices, "--continuous", "-s", "buy-only"]);
     assert_eq!(code, 2);
-    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not buy-only-quarterly");
+    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not `-s buy-only`");
+    // The policy as the user named it.
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "--compare",
+        "full-quarterly,annually",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous needs full rebalancing: use `-s full` or name full policies in --compare (e.g. full-quarterly), not `annually` in --compare with `-s buy-only`");
     let (code, _, stderr) = pbal.run(&[
         "backtest",
         &prices,

@@ -348,7 +348,10 @@ fn status_shows_open_orders_and_cancel_cancels_only_pbals() {
     let (code, stdout, stderr) = live.run("cancel", &["--yes"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains(&format!("Cancelled {placed} order(s).")),
+        stdout.contains(&format!(
+            "Cancelled {placed} order{}.",
+            if placed == 1 { "" } else { "s" }
+        )),
         "{stdout}"
     );
     assert!(
@@ -876,7 +879,11 @@ fn several_accounts_select_the_chosen_one_before_reading_orders() {
     let (code, stdout, stderr) = live.run("cancel", &["--account", OTHER, "--yes"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains(&format!("Cancelled {} order(s).", placed.len())),
+        stdout.contains(&format!(
+            "Cancelled {} order{}.",
+            placed.len(),
+            if placed.len() == 1 { "" } else { "s" }
+        )),
         "{stdout}"
     );
 }

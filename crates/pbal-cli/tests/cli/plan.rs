@@ -222,7 +222,7 @@ fn bad_inputs_exit_1_with_file_line_and_field() {
 
     let (code, _, stderr) = pbal.run(&["plan", &readme_fixture(), "--cash=-1000000"]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("cannot raise"), "{stderr}");
+    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: cannot raise 1,000,000.00: selling everything allowed raises at most 112,302.39");
 }
 
 #[test]

@@ -44,6 +44,68 @@ fn completions_are_generated_for_every_shell() {
     );
 }
 
+/// The `case` branch of a bash completion script for `option` (the first: plan's, as
+/// subcommands come in order).
+fn bash_branch<'a>(script: &'a str, option: &str) -> &'a str {
+    let start = script
+        .find(&format!("                {option})\n"))
+        .unwrap_or_else(|| panic!("no {option}"));
+    let branch = &script[start..];
+    &branch[..branch.find(";;").unwrap_or(branch.len())]
+}
+
+#[test]
+fn only_paths_complete_to_file_names() {
+    let pbal = Pbal::new();
+    let (code, script, stderr) = pbal.run(&["completions", "bash"]);
+    assert_eq!(code, 0, "{stderr}");
+    let words = |option| {
+        let branch = bash_branch(&script, option);
+        if branch.contains("compgen -f") {
+            "files".to_owned()
+        } else if let Some((_, rest)) = branch.split_once("compgen -W \"") {
+            rest.split('"').next().unwrap_or_default().to_owned()
+        } else {
+            "nothing".to_owned()
+        }
+    };
+    let offered: Vec<String> = [
+        "--commission",
+        "--cash",
+        "--strategy",
+        "--reserve",
+        "--min-trade",
+        "--band-abs",
+        "--tax-rate-short",
+        "--as-of",
+        "--time-limit",
+        "--rebalance",
+        "--compare",
+        "--account",
+        "--targets",
+        "--config",
+    ]
+    .iter()
+    .map(|o| format!("{o}: {}", words(o)))
+    .collect();
+    insta::assert_snapshot!(offered.join("\n"), @"
+    --commission: none ibkr-fixed flat:
+    --cash: available
+    --strategy: buy-only full bands
+    --reserve: nothing
+    --min-trade: nothing
+    --band-abs: nothing
+    --tax-rate-short: nothing
+    --as-of: nothing
+    --time-limit: nothing
+    --rebalance: monthly quarterly annually bands never
+    --compare: monthly quarterly annually bands never full-monthly full-quarterly full-annually full-bands buy-only-monthly buy-only-quarterly buy-only-annually buy-only-bands
+    --account: nothing
+    --targets: files
+    --config: files
+    ");
+}
+
 #[test]
 fn the_man_page_is_roff_with_every_subcommand() {
     let pbal = Pbal::new();
@@ -53,11 +115,51 @@ fn the_man_page_is_roff_with_every_subcommand() {
     for name in ["plan", "backtest", "config", "completions"] {
         assert!(page.contains(&format!("pbal\\-{name}")), "no {name}");
     }
-    assert!(page.contains("Exit codes"));
+    // The sections a man page has, in their usual order, and no clap "EXTRA".
+    let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+    insta::assert_snapshot!(sections.join("\n"), @r#"
+    .SH NAME
+    .SH SYNOPSIS
+    .SH DESCRIPTION
+    .SH OPTIONS
+    .SH "GLOBAL OPTIONS"
+    .SH SUBCOMMANDS
+    .SH EXAMPLES
+    .SH "EXIT STATUS"
+    .SH ENVIRONMENT
+    .SH FILES
+    .SH VERSION
+    "#);
+    for word in [
+        "PBAL_RESERVE",
+        "PBAL_CONFIG",
+        "PBAL_DATA_DIR",
+        "NO_COLOR",
+        "XDG_CONFIG_HOME",
+        "config.toml",
+        "journal.jsonl",
+        "a plan failed pbal\\*(Aqs own audit",
+    ] {
+        assert!(page.contains(word), "no {word}");
+    }
+    let (code, _, stderr) = pbal.run(&["man", "help"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: `help` has no page of its own: `pbal help plan` is `pbal plan --help`, and pbal(1) is `pbal man`");
     let (code, page, _) = pbal.run(&["man", "plan"]);
     assert_eq!(code, 0);
     assert!(page.contains(".TH pbal-plan 1"), "{page}");
     assert!(page.contains("\\-\\-commission"));
+    let sections: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH")).collect();
+    insta::assert_snapshot!(sections.join("\n"), @r#"
+    .SH NAME
+    .SH SYNOPSIS
+    .SH DESCRIPTION
+    .SH OPTIONS
+    .SH "GLOBAL OPTIONS"
+    .SH EXAMPLES
+    .SH "SEE ALSO"
+    .SH VERSION
+    "#);
     let (code, _, stderr) = pbal.run(&["man", "plna"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @r#"error: no subcommand "plna"; the subcommands are plan, positions, fetch, trade, status, cancel, gateway, backtest, config, completions, man"#);
@@ -83,6 +185,12 @@ fn a_mistyped_subcommand_gets_a_suggestion_and_exit_2() {
     let (code, _, stderr) = pbal.run(&["-v", "completion", "bash"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `completions`?"), "{stderr}");
+    // Two letters swapped count as one mistake, like a letter missing.
+    for args in [&["paln", "-c", "100"][..], &["plna"]] {
+        let (code, _, stderr) = pbal.run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("did you mean `plan`?"), "{stderr}");
+    }
     // A file of that name is planned, as the original tool did.
     std::fs::copy(
         fixture("positions-custom.csv"),
@@ -90,6 +198,14 @@ fn a_mistyped_subcommand_gets_a_suggestion_and_exit_2() {
     )
     .unwrap();
     let (code, stdout, stderr) = pbal.run(&["pln", "-c", "5000", "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("symbol,side,quantity"), "{stdout}");
+    std::fs::copy(
+        fixture("positions-custom.csv"),
+        pbal.home.path().join("paln"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = pbal.run(&["paln", "-c", "5000", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("symbol,side,quantity"), "{stdout}");
 }
