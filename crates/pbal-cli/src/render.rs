@@ -169,14 +169,15 @@ impl<'a> PlanReport<'a> {
         quantity: Decimal,
         base_price: Decimal,
     ) -> OrderMoney<'a> {
-        let currency = self.currency_of(symbol);
-        let price = self.local_price(symbol, base_price);
+        // One look-up: JSON for 5,000 holdings does this for every position and order.
+        let instrument = self.instruments.get(symbol);
+        let currency = instrument
+            .and_then(|i| i.currency.as_deref())
+            .or(self.base_currency);
+        let price = instrument.map_or(base_price, |i| i.local_price);
         let decimals = |c: Option<&str>| c.map_or(2, pbal_ibkr::currency_decimals);
         let foreign = matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b)
-            || self
-                .instruments
-                .get(symbol)
-                .is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
+            || instrument.is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
         OrderMoney {
             currency,
             price,
@@ -301,6 +302,9 @@ impl<'a> PlanReport<'a> {
 
     /// Whether some managed instrument trades in another currency than the base.
     pub(crate) fn multi_currency(&self) -> bool {
+        if self.base_currency.is_none() {
+            return false;
+        }
         self.plan.positions.iter().any(|p| {
             matches!(
                 (self.currency_of(&p.symbol), self.base_currency),
