@@ -290,6 +290,17 @@ impl<'a> PlanReport<'a> {
                     Money::new(*needed),
                     Money::new(self.plan.cash.reserve)
                 ),
+                pbal_core::PlanNote::BlockedTargetShared {
+                    symbol,
+                    loss_sale,
+                    weight_shared,
+                } => format!(
+                    "{symbol} was sold at a loss on {loss_sale}: buying it before {} would wash \
+                     that loss, so for this plan its target is its current weight and the funds \
+                     that can be bought share the rest ({} of the portfolio).",
+                    loss_sale.saturating_add(jiff::ToSpan::days(31)),
+                    percent(*weight_shared)
+                ),
                 pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
                     bands are set aside: the most overweight assets are sold first, as buy-only \
                     does."
@@ -486,7 +497,14 @@ impl<'a> PlanReport<'a> {
             percent(plan.cash_weight),
             cash_target,
             String::new(),
-            Money::new(plan.cash.left - plan.cash.available).to_string(),
+            {
+                let change = plan.cash.left - plan.cash.available;
+                if change.is_zero() {
+                    String::new()
+                } else {
+                    Money::new(change).to_string()
+                }
+            },
             percent(plan.cash_weight_after),
         ]);
         let ccy = self

@@ -35,8 +35,32 @@ pub fn plan(
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
+    // In a plan that sells to rebalance, a fund the wash-sale guard keeps from being bought
+    // gives its missing weight to the others: otherwise the plan would sell them only to park
+    // the proceeds in cash (realizing their gains). Buy-only keeps the targets: new cash then
+    // waits rather than going to funds already above theirs.
+    let shared_targets;
+    let mut shared = Vec::new();
+    let targets = match (&options.wash_sale, options.as_of) {
+        (Some(guard), Some(as_of)) if options.strategy != Strategy::BuyOnly => {
+            let (adjusted, blocked) = crate::share_blocked(portfolio, targets, cash, guard, as_of)?;
+            shared = blocked;
+            shared_targets = adjusted;
+            &shared_targets
+        }
+        _ => targets,
+    };
     let mut plan = plan_unaudited(portfolio, targets, cash, options)?;
     plan.notes = notes(&plan, cash, options);
+    plan.notes.extend(
+        shared
+            .into_iter()
+            .map(|s| crate::PlanNote::BlockedTargetShared {
+                symbol: s.blocked,
+                loss_sale: s.loss_sale,
+                weight_shared: s.weight_shared,
+            }),
+    );
     crate::audit(&plan, portfolio, cash, options)?;
     Ok(plan)
 }

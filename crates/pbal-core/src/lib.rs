@@ -36,7 +36,7 @@ pub use plan::{
 };
 pub use portfolio::{Holding, Lot, Portfolio};
 pub use replan::replan_buys;
-pub use substitutes::{Substitution, substitute_blocked};
+pub use substitutes::{SharedTarget, Substitution, share_blocked, substitute_blocked};
 pub use target::Targets;
 pub use tax::{LotOrder, LotSale, Realized, is_long_term, realize};
 pub use wash_sale::{PastTrade, WINDOW_DAYS, WashSaleFlag, WashSaleGuard, within_window};

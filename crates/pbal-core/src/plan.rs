@@ -216,6 +216,17 @@ pub enum PlanNote {
     /// A bands plan with cash to raise: the bands are set aside and the money is raised as
     /// buy-only does (the most overweight sold first).
     BandsSetAsideForWithdrawal,
+    /// The wash-sale guard blocks buying `symbol`: its target is its current weight for this
+    /// plan, and `weight_shared` of its target went to the funds that can be bought, in
+    /// proportion to their targets ([`crate::share_blocked`]).
+    BlockedTargetShared {
+        /// The blocked symbol.
+        symbol: String,
+        /// The loss sale that blocks it.
+        loss_sale: jiff::civil::Date,
+        /// Target weight the others took over.
+        weight_shared: Decimal,
+    },
 }
 
 /// A plan: the orders to place and what the portfolio looks like after them.

@@ -116,3 +116,122 @@ pub fn substitute_blocked(
     }
     Ok((Targets::new(weights)?, moved))
 }
+
+/// One blocked symbol whose buying room the other targets share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SharedTarget {
+    /// The symbol sold at a loss within the window.
+    pub blocked: String,
+    /// The loss sale that blocks buying it.
+    pub loss_sale: Date,
+    /// Target weight it gave to the other targets, in proportion to theirs.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub weight_shared: Decimal,
+}
+
+/// Targets with each blocked, underweight symbol held at its current weight and the rest of
+/// its target shared by the targets that can be bought, in proportion to their weights.
+///
+/// Without this, a full rebalance cannot buy the blocked fund and its missing weight ends up
+/// in cash: the plan sells the other funds (realizing gains) to park the proceeds until the
+/// window ends. With it, the others are balanced among themselves and the blocked fund waits
+/// for the next plan. [`crate::plan`] applies it to `full` and `bands` plans (buy-only sells
+/// nothing to rebalance, and its new cash should not go to funds above their targets). A
+/// named substitute ([`substitute_blocked`]) takes the room first.
+///
+/// ```
+/// use pbal_core::{Holding, PastTrade, Portfolio, Side, Targets, WashSaleGuard, share_blocked};
+/// use rust_decimal::dec;
+/// let portfolio = Portfolio::new(vec![
+///     Holding::new("VTI", dec!(10), dec!(100))?,
+///     Holding::new("VXUS", dec!(60), dec!(100))?,
+///     Holding::new("BND", dec!(30), dec!(100))?,
+/// ])?;
+/// let targets = Targets::new([("VTI", dec!(0.4)), ("VXUS", dec!(0.3)), ("BND", dec!(0.3))])?;
+/// let sold = PastTrade::new(
+///     "VTI", jiff::civil::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
+/// );
+/// let guard = WashSaleGuard::new(vec![sold], true);
+/// let (targets, shared) = share_blocked(
+///     &portfolio, &targets, dec!(0), &guard, jiff::civil::date(2026, 11, 20),
+/// )?;
+/// assert_eq!(targets.weight("VTI"), dec!(0.1)); // its current weight
+/// assert_eq!(targets.weight("VXUS"), dec!(0.45)); // 0.3 + 0.3 × 0.3 / 0.6
+/// assert_eq!(targets.weight("BND"), dec!(0.45));
+/// assert_eq!(shared[0].weight_shared, dec!(0.3));
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+///
+/// # Errors
+/// Overflow, or invalid resulting targets (cannot happen for valid inputs).
+pub fn share_blocked(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    guard: &WashSaleGuard,
+    as_of: Date,
+) -> Result<(Targets, Vec<SharedTarget>), Error> {
+    let overflow = || Error::Overflow {
+        what: "shared target weight",
+    };
+    let mut shared = Vec::new();
+    if !guard.block_buys {
+        return Ok((targets.clone(), shared));
+    }
+    let total = portfolio
+        .total_value()?
+        .checked_add(cash)
+        .ok_or_else(overflow)?;
+    if total <= Decimal::ZERO {
+        return Ok((targets.clone(), shared));
+    }
+    let blocked = |s: &str| guard.recent_loss_sale(s, as_of);
+    let mut weights: BTreeMap<String, Decimal> =
+        targets.iter().map(|(s, w)| (s.to_owned(), w)).collect();
+    let mut room = Decimal::ZERO;
+    for (symbol, weight) in &mut weights {
+        let Some(loss_sale) = blocked(symbol) else {
+            continue;
+        };
+        let value = portfolio.get(symbol).map_or(Decimal::ZERO, |h| h.value);
+        let current = value.checked_div(total).ok_or_else(overflow)?;
+        if *weight <= current {
+            continue;
+        }
+        let gave = *weight - current;
+        *weight = current;
+        room = room.checked_add(gave).ok_or_else(overflow)?;
+        shared.push(SharedTarget {
+            blocked: symbol.clone(),
+            loss_sale,
+            weight_shared: gave,
+        });
+    }
+    let takers: Vec<(String, Decimal)> = weights
+        .iter()
+        .filter(|(s, w)| **w > Decimal::ZERO && blocked(s).is_none())
+        .map(|(s, w)| (s.clone(), *w))
+        .collect();
+    let base: Decimal = takers.iter().map(|(_, w)| *w).sum();
+    if room.is_zero() || base.is_zero() {
+        // Nobody can take it: the targets stay as they were.
+        return Ok((targets.clone(), Vec::new()));
+    }
+    // Each taker's share, rounded; the last takes what rounding left so the sum is exact.
+    let mut left = room;
+    for (i, (symbol, weight)) in takers.iter().enumerate() {
+        let share = if i + 1 == takers.len() {
+            left
+        } else {
+            room.checked_mul(*weight)
+                .and_then(|r| r.checked_div(base))
+                .ok_or_else(overflow)?
+                .round_dp(12)
+        };
+        left -= share;
+        let entry = weights.entry(symbol.clone()).or_default();
+        *entry = entry.checked_add(share).ok_or_else(overflow)?;
+    }
+    Ok((Targets::new(weights)?, shared))
+}

@@ -181,3 +181,61 @@ proptest::proptest! {
         proptest::prop_assert!(result.cash.spent <= cash);
     }
 }
+
+/// A full rebalance that cannot buy a blocked fund balances the others among themselves: it
+/// does not sell them only to park the proceeds in cash (and realize their gains).
+#[test]
+fn a_blocked_fund_does_not_push_a_full_plan_into_cash() {
+    let p = Portfolio::new(vec![
+        Holding::new("AAA", dec!(20), dec!(100)).unwrap(),
+        Holding::new("BBB", dec!(40), dec!(100)).unwrap(),
+        Holding::new("CCC", dec!(40), dec!(100)).unwrap(),
+    ])
+    .unwrap();
+    let t = Targets::new([("AAA", dec!(0.4)), ("BBB", dec!(0.3)), ("CCC", dec!(0.3))]).unwrap();
+    let opts = options(date(2025, 11, 1), date(2025, 11, 20), true)
+        .with_strategy(pbal_core::Strategy::Full);
+    let result = plan(&p, &t, dec!(0), &opts).unwrap();
+    assert!(result.trades.is_empty(), "{:#?}", result.trades);
+    let shared = result
+        .notes
+        .iter()
+        .find_map(|n| match n {
+            pbal_core::PlanNote::BlockedTargetShared {
+                symbol,
+                weight_shared,
+                ..
+            } => Some((symbol.clone(), *weight_shared)),
+            _ => None,
+        })
+        .expect("the plan says why");
+    assert_eq!(shared, ("AAA".to_owned(), dec!(0.2)));
+    // Outside the window AAA is bought with what the others sell.
+    let later = options(date(2025, 11, 1), date(2025, 12, 2), true)
+        .with_strategy(pbal_core::Strategy::Full);
+    assert!(bought(&plan(&p, &t, dec!(0), &later).unwrap()).contains(&"AAA"));
+}
+
+proptest::proptest! {
+    /// With a blocked fund and no new cash, a full plan leaves at most a share's worth of the
+    /// others' sales in cash (whole shares), however far the blocked fund is below target.
+    #[test]
+    fn blocked_room_never_ends_in_cash(
+        aaa in 0i64..60, bbb in 1i64..60, ccc in 1i64..60, target_aaa in 1u32..90,
+    ) {
+        let p = Portfolio::new(vec![
+            Holding::new("AAA", Decimal::from(aaa), dec!(100)).unwrap(),
+            Holding::new("BBB", Decimal::from(bbb), dec!(70)).unwrap(),
+            Holding::new("CCC", Decimal::from(ccc), dec!(130)).unwrap(),
+        ])
+        .unwrap();
+        let a = Decimal::new(i64::from(target_aaa), 2);
+        let rest = (Decimal::ONE - a) / Decimal::TWO;
+        let t = Targets::new([("AAA", a), ("BBB", rest), ("CCC", Decimal::ONE - a - rest)]).unwrap();
+        let opts = options(date(2025, 11, 1), date(2025, 11, 20), true)
+            .with_strategy(pbal_core::Strategy::Full);
+        let result = plan(&p, &t, dec!(0), &opts).unwrap();
+        proptest::prop_assert!(!bought(&result).contains(&"AAA"));
+        proptest::prop_assert!(result.cash.left <= dec!(130), "{:#?}", result.cash);
+    }
+}
