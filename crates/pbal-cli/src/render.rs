@@ -294,13 +294,24 @@ impl<'a> PlanReport<'a> {
                     symbol,
                     loss_sale,
                     weight_shared,
-                } => format!(
-                    "{symbol} was sold at a loss on {loss_sale}: buying it before {} would wash \
-                     that loss, so for this plan its target is its current weight and the funds \
-                     that can be bought share the rest ({} of the portfolio).",
-                    loss_sale.saturating_add(jiff::ToSpan::days(31)),
-                    percent(*weight_shared)
-                ),
+                } => {
+                    let now = self
+                        .plan
+                        .positions
+                        .iter()
+                        .find(|p| &p.symbol == symbol)
+                        .map_or(Decimal::ZERO, |p| p.target_weight);
+                    format!(
+                        "{symbol} was sold at a loss on {loss_sale}: buying it before {} would \
+                         wash that loss. For this plan it is neither bought nor sold, its target \
+                         is its current weight ({} instead of {}), and the funds that can be \
+                         bought share the other {} in proportion to their targets.",
+                        loss_sale.saturating_add(jiff::ToSpan::days(31)),
+                        percent(now),
+                        percent(now + *weight_shared),
+                        percent(*weight_shared)
+                    )
+                }
                 pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
                     bands are set aside: the most overweight assets are sold first, as buy-only \
                     does."
@@ -540,7 +551,17 @@ impl<'a> PlanReport<'a> {
             let _ = writeln!(out, "{note}");
         }
         let _ = writeln!(out);
-        if plan.within_bands {
+        let held_back = plan
+            .notes
+            .iter()
+            .any(|n| matches!(n, pbal_core::PlanNote::BlockedTargetShared { .. }));
+        if plan.within_bands && held_back {
+            let _ = writeln!(
+                out,
+                "With the blocked fund's target held at its weight, no asset is outside its band: \
+                 nothing to trade."
+            );
+        } else if plan.within_bands {
             let _ = writeln!(
                 out,
                 "No asset is outside its band: nothing to trade (look often, trade rarely)."

@@ -50,7 +50,17 @@ pub fn plan(
         }
         _ => targets,
     };
-    let mut plan = plan_unaudited(portfolio, targets, cash, options)?;
+    let held_options;
+    let engine_options = if shared.is_empty() || cash < options.reserve {
+        // Cash to raise may need every fund: nothing is held back then.
+        options
+    } else {
+        let mut held = options.clone();
+        held.hold = shared.iter().map(|s| s.blocked.clone()).collect();
+        held_options = held;
+        &held_options
+    };
+    let mut plan = plan_unaudited(portfolio, targets, cash, engine_options)?;
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(
         shared
@@ -389,7 +399,10 @@ impl Setup {
                         .max(Decimal::ZERO),
                 ),
             };
-            lo.push(to_units(l)?);
+            // A blocked fund whose target was shared out is left alone: selling it would only
+            // fund the others (and, at a loss, restart its wash-sale window).
+            let held = options.hold.contains(&a.symbol);
+            lo.push(if held { 0 } else { to_units(l)? });
             // A buy that would wash a recent loss is skipped when the guard blocks buys.
             let blocked = match (&options.wash_sale, options.as_of) {
                 (Some(guard), Some(as_of)) => {
@@ -397,7 +410,7 @@ impl Setup {
                 }
                 _ => false,
             };
-            hi.push(if blocked { 0 } else { to_units(h)? });
+            hi.push(if blocked || held { 0 } else { to_units(h)? });
         }
         // Each asset's term at zero units, computed as the judge would: most assets of a large
         // plan do not trade, and every candidate is judged in full.

@@ -381,6 +381,10 @@ pub struct PlanOptions {
     /// Above this many assets the exact search is skipped and the local-search plan is returned
     /// with its gap to the bound (default: no limit; the work limit bounds the effort).
     pub exact_max_assets: usize,
+    /// Symbols neither bought nor sold: blocked funds whose targets [`crate::plan`] shared
+    /// out (set there, not by callers).
+    #[serde(skip)]
+    pub(crate) hold: std::collections::BTreeSet<String>,
 }
 
 /// Work units the search does per second on one core of the 2-core development machine, with
@@ -421,6 +425,7 @@ impl Default for PlanOptions {
             wash_sale: None,
             node_limit: 2_000_000,
             exact_max_assets: usize::MAX,
+            hold: std::collections::BTreeSet::new(),
         }
     }
 }

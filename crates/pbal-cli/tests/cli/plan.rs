@@ -522,3 +522,19 @@ fn ibkr_fixed_follows_each_market() {
         .sum();
     assert_eq!(base_commissions.to_string(), v["cash"]["commission"]);
 }
+
+/// A full plan on an export whose EUNL was sold at a loss 17 days ago: EUNL can be neither
+/// bought nor usefully sold, so the plan balances the rest instead of selling VTI into cash.
+#[test]
+fn a_wash_sale_block_does_not_sell_into_cash() {
+    let pbal = Pbal::new();
+    let file = fixture("flex/activity-statement.csv").display().to_string();
+    let (code, stdout, stderr) = pbal.run(&["plan", &file, "-s", "full", "--as-of", "2026-11-20"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("SELL"), "{stdout}");
+    assert!(
+        stdout.contains("EUNL was sold at a loss on 2026-11-03: buying it before 2026-12-04")
+            && stdout.contains("(1.62% instead of 50.00%)"),
+        "{stdout}"
+    );
+}

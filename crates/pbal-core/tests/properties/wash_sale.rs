@@ -237,5 +237,9 @@ proptest::proptest! {
         let result = plan(&p, &t, dec!(0), &opts).unwrap();
         proptest::prop_assert!(!bought(&result).contains(&"AAA"));
         proptest::prop_assert!(result.cash.left <= dec!(130), "{:#?}", result.cash);
+        // Below its target it is not sold either: that would only fund the others.
+        if Decimal::from(aaa * 100) < a * p.total_value().unwrap() {
+            proptest::prop_assert!(result.trades.iter().all(|t| t.symbol != "AAA"));
+        }
     }
 }
