@@ -447,6 +447,55 @@ impl<'a> PlanReport<'a> {
             .collect()
     }
 
+    /// The wash-sale guard's findings, one line each.
+    pub(crate) fn wash_sale_lines(&self) -> Vec<String> {
+        self.plan
+            .wash_sale
+            .iter()
+            .map(|flag| match flag {
+                pbal_core::WashSaleFlag::BuyAfterLossSale {
+                    symbol,
+                    sold_on,
+                    blocked: true,
+                } => format!(
+                    "{symbol}: not bought, it was sold at a loss on {sold_on} (a buy now would wash that loss)"
+                ),
+                pbal_core::WashSaleFlag::BuyAfterLossSale {
+                    symbol, sold_on, ..
+                } => {
+                    format!("{symbol}: this buy washes the loss of its sale on {sold_on}")
+                }
+                pbal_core::WashSaleFlag::LossSaleAfterBuy { symbol, bought_on } => format!(
+                    "{symbol}: this loss sale comes within 30 days of a buy on {bought_on}: the loss is a wash sale"
+                ),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// What the plan's sales realize and the tax estimate (`None`: it sells nothing).
+    pub(crate) fn realized_line(&self) -> Option<String> {
+        let plan = self.plan;
+        if !plan.trades.iter().any(|t| t.side == pbal_core::Side::Sell) {
+            return None;
+        }
+        let r = &plan.realized;
+        Some(format!(
+            "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
+            self.base_currency
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+            Money::new(r.short_term),
+            Money::new(r.long_term),
+            Money::new(r.estimated_tax),
+            if r.from_lots {
+                ""
+            } else {
+                " (no lot data for some sales: estimated from the position's P&L, as short-term)"
+            }
+        ))
+    }
+
     pub(crate) fn table(&self) -> String {
         let plan = self.plan;
         let multi = self.multi_currency();
@@ -570,6 +619,8 @@ impl<'a> PlanReport<'a> {
             let _ = writeln!(out, "No orders: nothing to trade.");
         } else {
             let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
+            // With several currencies every amount names its own, the base one included.
+            let multi = self.multi_currency();
             for t in &plan.trades {
                 let m = self.order_money(&t.symbol, t.quantity, t.price);
                 let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
@@ -587,6 +638,8 @@ impl<'a> PlanReport<'a> {
                         Money::new(m.amount),
                         Money::new(m.base_amount)
                     );
+                } else if multi {
+                    let _ = write!(line, " = {}{currency}", Money::new(m.amount));
                 } else {
                     let _ = write!(line, " = {}", Money::new(m.amount));
                 }
@@ -636,46 +689,12 @@ impl<'a> PlanReport<'a> {
                 let _ = writeln!(out, "{line}");
             }
         }
-        let sells = plan.trades.iter().any(|t| t.side == pbal_core::Side::Sell);
-        for flag in &plan.wash_sale {
-            let line = match flag {
-                pbal_core::WashSaleFlag::BuyAfterLossSale {
-                    symbol,
-                    sold_on,
-                    blocked: true,
-                } => format!(
-                    "{symbol}: not bought, it was sold at a loss on {sold_on} (a buy now would wash that loss)"
-                ),
-                pbal_core::WashSaleFlag::BuyAfterLossSale {
-                    symbol, sold_on, ..
-                } => {
-                    format!("{symbol}: this buy washes the loss of its sale on {sold_on}")
-                }
-                pbal_core::WashSaleFlag::LossSaleAfterBuy { symbol, bought_on } => format!(
-                    "{symbol}: this loss sale comes within 30 days of a buy on {bought_on}: the loss is a wash sale"
-                ),
-                other => format!("{other:?}"),
-            };
+        for line in self.wash_sale_lines() {
             let _ = writeln!(out, "Wash sale: {line}");
         }
-        if sells {
+        if let Some(realized) = self.realized_line() {
             let _ = writeln!(out);
-            let r = &plan.realized;
-            let _ = writeln!(
-                out,
-                "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
-                self.base_currency
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default(),
-                Money::new(r.short_term),
-                Money::new(r.long_term),
-                Money::new(r.estimated_tax),
-                if r.from_lots {
-                    ""
-                } else {
-                    " (no lot data for some sales: estimated from the position's P&L, as short-term)"
-                }
-            );
+            let _ = writeln!(out, "{realized}");
             let _ = writeln!(
                 out,
                 "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."

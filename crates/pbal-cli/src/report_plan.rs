@@ -179,6 +179,17 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         );
     }
     html.push_str("</table>\n");
+    let realized = report.realized_line();
+    let wash_sales = report.wash_sale_lines();
+    if realized.is_some() || !wash_sales.is_empty() {
+        html.push_str("<h2>Taxes</h2>\n");
+        if let Some(line) = realized {
+            let _ = writeln!(html, "<p>{}</p>", escape(&line));
+        }
+        for line in wash_sales {
+            let _ = writeln!(html, "<p class=\"note\">Wash sale: {}</p>", escape(&line));
+        }
+    }
     let needs = if report.multi_currency() {
         report.currency_needs()
     } else {
@@ -285,6 +296,30 @@ mod tests {
             html.contains("<li>EUR: buys ") && html.contains(" EUR from USD, about "),
             "{html}"
         );
+    }
+
+    /// A plan that sells says what it realizes, as the table does.
+    #[test]
+    fn a_plan_that_sells_shows_what_it_realizes() {
+        let portfolio = Portfolio::new(vec![
+            Holding::new("VTI", dec!(30), dec!(250)).unwrap(),
+            Holding::new("BND", dec!(10), dec!(75)).unwrap(),
+        ])
+        .unwrap();
+        let targets = Targets::equal(["VTI", "BND"]).unwrap();
+        let options = PlanOptions::default().with_strategy(pbal_core::Strategy::Full);
+        let p = plan(&portfolio, &targets, dec!(0), &options).unwrap();
+        let instruments = BTreeMap::new();
+        let report = PlanReport {
+            plan: &p,
+            base_currency: Some("USD"),
+            instruments: &instruments,
+            household: None,
+            cash_by_currency: None,
+        };
+        let html = render(&report, "positions.csv");
+        assert!(html.contains("<h2>Taxes</h2>"), "{html}");
+        assert!(html.contains("<p>Realized (USD): short-term "), "{html}");
     }
 
     #[test]
