@@ -228,6 +228,25 @@ impl<'a> PlanReport<'a> {
         }
     }
 
+    /// The commission the orders pay and the cash they leave, in the base currency: a
+    /// household plan's per-account orders (an order split over accounts pays a commission in
+    /// each, so more than the plan counted), else the plan's own figures. The third figure is
+    /// that extra commission.
+    pub(crate) fn commission_and_left(&self) -> (Decimal, Decimal, Decimal) {
+        let cash = &self.plan.cash;
+        match self.household {
+            Some(split) => {
+                let commission = split.commission();
+                (
+                    commission,
+                    split.cash_left(),
+                    commission.saturating_sub(cash.commission),
+                )
+            }
+            None => (cash.commission, cash.left, Decimal::ZERO),
+        }
+    }
+
     /// ` EUR` after base-currency money, when the base is known.
     fn base_suffix(&self) -> String {
         self.base_currency
@@ -498,7 +517,7 @@ impl<'a> PlanReport<'a> {
             cash_target,
             String::new(),
             {
-                let change = plan.cash.left - plan.cash.available;
+                let change = self.commission_and_left().1 - plan.cash.available;
                 if change.is_zero() {
                     String::new()
                 } else {
@@ -515,14 +534,23 @@ impl<'a> PlanReport<'a> {
         out.push_str(&table.render());
         out.push('\n');
         let _ = writeln!(out);
+        let (commission, left, extra) = self.commission_and_left();
         let _ = writeln!(
             out,
-            "Cash{ccy}: in {}, spent {}, received {}, commission {}, left {}{}",
+            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}",
             Money::new(plan.cash.available),
             Money::new(plan.cash.spent),
             Money::new(plan.cash.received),
-            Money::new(plan.cash.commission),
-            Money::new(plan.cash.left),
+            Money::new(commission),
+            if extra.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    " ({} of it for orders split over accounts)",
+                    Money::new(extra)
+                )
+            },
+            Money::new(left),
             if plan.cash.reserve.is_zero() {
                 String::new()
             } else {
@@ -685,13 +713,31 @@ impl<'a> PlanReport<'a> {
                     );
                 }
             }
+            let left = split.cash_left();
+            if left < Decimal::ZERO {
+                // No transfer between the accounts covers this: the household lacks it.
+                let _ = writeln!(
+                    out,
+                    "  The accounts end {}{} short in all: the orders split over accounts pay {} \
+                     more in commissions than the plan counted. Deposit that much before the \
+                     buys, or plan with less cash.",
+                    Money::new(-left),
+                    self.base_suffix(),
+                    Money::new(self.commission_and_left().2)
+                );
+            }
         }
         out
     }
 
     /// The orders as CSV: price and amount in the order's currency (the amount rounded as
     /// that currency is), then the amount in the base currency.
+    /// A household plan's: one row per account order, its account first (each account's
+    /// orders are placed in that account).
     pub(crate) fn csv(&self) -> String {
+        if let Some(split) = self.household {
+            return self.csv_by_account(split);
+        }
         let mut out =
             String::from("symbol,side,quantity,price,amount,currency,amount_base,base_currency\n");
         for t in &self.plan.trades {
@@ -702,6 +748,32 @@ impl<'a> PlanReport<'a> {
                 t.symbol,
                 t.side.as_str(),
                 quantity(t.quantity),
+                money(m.price),
+                money(m.amount),
+                m.currency.unwrap_or(""),
+                money(m.base_amount),
+                self.base_currency.unwrap_or("")
+            );
+        }
+        out
+    }
+}
+
+impl PlanReport<'_> {
+    /// [`Self::csv`] for a household plan: an `account` column, a row per account order.
+    fn csv_by_account(&self, split: &pbal_core::HouseholdSplit) -> String {
+        let mut out = String::from(
+            "account,symbol,side,quantity,price,amount,currency,amount_base,base_currency\n",
+        );
+        for o in &split.orders {
+            let m = self.order_money(&o.symbol, o.quantity, o.price);
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{}",
+                o.account,
+                o.symbol,
+                o.side.as_str(),
+                quantity(o.quantity),
                 money(m.price),
                 money(m.amount),
                 m.currency.unwrap_or(""),

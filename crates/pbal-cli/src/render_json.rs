@@ -46,6 +46,10 @@ pub(crate) struct PlanJson<'a> {
 struct CashJson {
     available: String,
     commission: String,
+    /// A household plan's: the part of `commission` that orders split over accounts add to
+    /// the plan's one order each (each account's part pays its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commission_split_extra: Option<String>,
     left: String,
     received: String,
     reserve: String,
@@ -263,12 +267,15 @@ impl<'a> PlanReport<'a> {
             Optimality::BestEffort { gap } => (false, *gap),
             _ => (false, Decimal::ZERO),
         };
+        // A household plan's per-account orders: what they really pay and leave.
+        let (commission, left, extra) = self.commission_and_left();
         PlanJson {
             base_currency: self.base_currency,
             cash: CashJson {
                 available: money(plan.cash.available),
-                commission: money(plan.cash.commission),
-                left: money(plan.cash.left),
+                commission: money(commission),
+                commission_split_extra: self.household.map(|_| money(extra)),
+                left: money(left),
                 received: money(plan.cash.received),
                 reserve: money(plan.cash.reserve),
                 spent: money(plan.cash.spent),

@@ -241,12 +241,22 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                     bps: args.limit_offset,
                 },
             };
-            let (text, warnings) = basket::render(
-                &plan,
-                &holdings.instruments,
-                holdings.base_currency.as_deref(),
-                order_type,
-            );
+            // A household plan's orders go into the accounts its split gave them.
+            let (text, warnings) = match &household {
+                Some(split) => basket::render_by_account(
+                    &plan,
+                    split,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+                None => basket::render(
+                    &plan,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+            };
             for w in &warnings {
                 warn(&w.to_string());
             }
