@@ -14,8 +14,8 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) base_currency: Option<&'a str>,
     pub(crate) instruments: &'a BTreeMap<String, Instrument>,
-    /// A household plan's orders per account.
-    pub(crate) household: Option<&'a pbal_core::HouseholdSplit>,
+    /// A household plan's orders per account, and each account's cash.
+    pub(crate) household: Option<&'a pbal_ibkr::HouseholdOrders>,
     /// Cash per currency the orders can use (none: unknown, e.g. an amount given in the base
     /// currency only).
     pub(crate) cash_by_currency: Option<&'a BTreeMap<String, Decimal>>,
@@ -234,7 +234,7 @@ impl<'a> PlanReport<'a> {
     /// that extra commission.
     pub(crate) fn commission_and_left(&self) -> (Decimal, Decimal, Decimal) {
         let cash = &self.plan.cash;
-        match self.household {
+        match self.household.map(|h| &h.split) {
             Some(split) => {
                 let commission = split.commission();
                 (
@@ -367,6 +367,30 @@ impl<'a> PlanReport<'a> {
         let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };
+        self.currency_lines(&flows)
+    }
+
+    /// A household plan's [`Self::currency_needs`] per account, from each account's own
+    /// orders and cash: `U1 EUR: buys …` (currency cannot move between accounts).
+    pub(crate) fn currency_needs_by_account(&self) -> Vec<String> {
+        let Some(household) = self.household else {
+            return Vec::new();
+        };
+        let Ok(flows) = household.currency_flows(self.instruments, self.base_currency) else {
+            return Vec::new();
+        };
+        flows
+            .iter()
+            .flat_map(|(account, f)| {
+                self.currency_lines(&f.rounded())
+                    .into_iter()
+                    .map(move |line| format!("  {account} {}", line.trim_start()))
+            })
+            .collect()
+    }
+
+    /// [`Self::currency_needs`]'s lines for these flows.
+    fn currency_lines(&self, flows: &pbal_ibkr::CurrencyFlows) -> Vec<String> {
         let conversions = flows.conversions();
         flows
             .iter()
@@ -637,7 +661,12 @@ impl<'a> PlanReport<'a> {
         if !needs.is_empty() {
             let _ = writeln!(
                 out,
-                "\nCurrencies (the orders in each, and the cash there):"
+                "\nCurrencies (the orders in each, and the cash there{}):",
+                if self.household.is_some() {
+                    ", for the household: each account converts its own, below"
+                } else {
+                    ""
+                }
             );
             for line in needs {
                 let _ = writeln!(out, "{line}");
@@ -688,7 +717,7 @@ impl<'a> PlanReport<'a> {
                 "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
             );
         }
-        if let Some(split) = self.household {
+        if let Some(split) = self.household.map(|h| &h.split) {
             let _ = writeln!(out, "\nOrders by account (household plan):");
             for o in &split.orders {
                 let m = self.order_money(&o.symbol, o.quantity, o.price);
@@ -726,6 +755,21 @@ impl<'a> PlanReport<'a> {
                     Money::new(self.commission_and_left().2)
                 );
             }
+            let by_account = if multi {
+                self.currency_needs_by_account()
+            } else {
+                Vec::new()
+            };
+            if !by_account.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\nCurrencies by account (currency cannot move between accounts: each \
+                     converts its own):"
+                );
+                for line in by_account {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
         }
         out
     }
@@ -735,8 +779,8 @@ impl<'a> PlanReport<'a> {
     /// A household plan's: one row per account order, its account first (each account's
     /// orders are placed in that account).
     pub(crate) fn csv(&self) -> String {
-        if let Some(split) = self.household {
-            return self.csv_by_account(split);
+        if let Some(h) = self.household {
+            return self.csv_by_account(&h.split);
         }
         let mut out =
             String::from("symbol,side,quantity,price,amount,currency,amount_base,base_currency\n");

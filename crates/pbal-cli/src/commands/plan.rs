@@ -243,9 +243,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             };
             // A household plan's orders go into the accounts its split gave them.
             let (text, warnings) = match &household {
-                Some(split) => basket::render_by_account(
+                Some(orders) => basket::render_by_account(
                     &plan,
-                    split,
+                    &orders.split,
                     &holdings.instruments,
                     holdings.base_currency.as_deref(),
                     order_type,
@@ -279,7 +279,7 @@ fn household_split(
     options: &PlanOptions,
     cash: CashArg,
     cash_account: Option<&str>,
-) -> Result<pbal_core::HouseholdSplit> {
+) -> Result<pbal_ibkr::HouseholdOrders> {
     let household_cash = match (cash, cash_account) {
         (CashArg::Available, _) => HouseholdCash::Available,
         (CashArg::Amount(amount), Some(account)) => HouseholdCash::InAccount { amount, account },
@@ -308,7 +308,7 @@ fn household_split(
             listed.join(", ")
         ));
     }
-    Ok(orders.split)
+    Ok(orders)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.
