@@ -367,7 +367,7 @@ impl<'a> PlanReport<'a> {
         let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };
-        self.currency_lines(&flows)
+        Self::currency_lines(&flows)
     }
 
     /// A household plan's [`Self::currency_needs`] per account, from each account's own
@@ -382,7 +382,7 @@ impl<'a> PlanReport<'a> {
         flows
             .iter()
             .flat_map(|(account, f)| {
-                self.currency_lines(&f.rounded())
+                Self::currency_lines(&f.rounded())
                     .into_iter()
                     .map(move |line| format!("  {account} {}", line.trim_start()))
             })
@@ -390,7 +390,7 @@ impl<'a> PlanReport<'a> {
     }
 
     /// [`Self::currency_needs`]'s lines for these flows.
-    fn currency_lines(&self, flows: &pbal_ibkr::CurrencyFlows) -> Vec<String> {
+    fn currency_lines(flows: &pbal_ibkr::CurrencyFlows) -> Vec<String> {
         let conversions = flows.conversions();
         flows
             .iter()

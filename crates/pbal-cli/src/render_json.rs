@@ -196,7 +196,7 @@ impl<'a> PlanReport<'a> {
     /// and the conversion a shortfall needs.
     fn flows_json(flows: &pbal_ibkr::CurrencyFlows) -> BTreeMap<String, CurrencyJson> {
         let conversions = flows.conversions();
-        let each = flows
+        flows
             .iter()
             .filter(|(_, f)| f.trades())
             .map(|(currency, f)| {
@@ -231,8 +231,7 @@ impl<'a> PlanReport<'a> {
                 };
                 (currency.to_owned(), json)
             })
-            .collect();
-        each
+            .collect()
     }
 
     pub(crate) fn json(&self) -> PlanJson<'a> {
