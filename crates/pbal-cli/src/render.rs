@@ -745,14 +745,14 @@ impl<'a> PlanReport<'a> {
             let left = split.cash_left();
             if left < Decimal::ZERO {
                 // No transfer between the accounts covers this: the household lacks it.
+                let base = self.base_suffix();
                 let _ = writeln!(
                     out,
-                    "  The accounts end {}{} short in all: the orders split over accounts pay {} \
-                     more in commissions than the plan counted. Deposit that much before the \
-                     buys, or plan with less cash.",
-                    Money::new(-left),
-                    self.base_suffix(),
-                    Money::new(self.commission_and_left().2)
+                    "  The accounts end {short}{base} short in all (the orders split over \
+                     accounts pay {}{base} more in commissions than the plan counted): deposit \
+                     {short}{base} before the buys, or plan with less cash.",
+                    Money::new(self.commission_and_left().2),
+                    short = Money::new(-left),
                 );
             }
             let by_account = if multi {
