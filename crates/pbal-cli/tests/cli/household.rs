@@ -190,3 +190,36 @@ fn a_household_short_by_a_split_order_s_commission_is_told_to_deposit() {
       The accounts end 0.50 USD short in all (the orders split over accounts pay 1.00 USD more in commissions than the plan counted): deposit 0.50 USD before the buys, or plan with less cash.
     ");
 }
+
+/// One account's plan keeps its basket and CSV: no account column, a row per plan order.
+#[test]
+fn a_single_account_basket_and_csv_have_no_account() {
+    let pbal = Pbal::new();
+    let file = two_accounts();
+    let run = |format: &str| {
+        let (code, stdout, stderr) = pbal.run(&[
+            "plan",
+            &file,
+            "--account",
+            "U1111111",
+            "--cash",
+            "available",
+            "-s",
+            "full",
+            "-f",
+            format,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+    };
+    insta::assert_snapshot!(run("basket"), @"
+    Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,BasketTag
+    SELL,1,VTI,STK,SMART/ARCA,USD,DAY,MKT,pbal-78ad7fcefad6
+    BUY,14,VWCE,STK,SMART/IBIS2,EUR,DAY,MKT,pbal-78ad7fcefad6
+    ");
+    insta::assert_snapshot!(run("csv"), @"
+    symbol,side,quantity,price,amount,currency,amount_base,base_currency
+    VTI,SELL,1,250.50,250.50,USD,230.46,EUR
+    VWCE,BUY,14,120.25,1683.50,EUR,1683.50,EUR
+    ");
+}
