@@ -343,15 +343,33 @@ impl<'a> PlanReport<'a> {
         })
     }
 
-    /// Each currency's cash and the plan's orders in it (`None`: the base currency or the
-    /// cash per currency is unknown).
+    /// Each currency's cash and the plan's orders in it (a household plan's: its accounts'
+    /// orders) (`None`: the base currency or the cash per currency is unknown).
     /// Rounded to each currency's minor unit against the account (see
     /// [`pbal_ibkr::CurrencyFlows::rounded`]): the printed figures add up.
     pub(crate) fn currency_flows(&self) -> Option<pbal_ibkr::CurrencyFlows> {
         let base = self.base_currency?;
         let empty = BTreeMap::new();
+        // A household's orders as the accounts place them: a split order pays a commission
+        // in each account.
+        let trades = match self.household {
+            Some(h) => std::borrow::Cow::Owned(
+                h.split
+                    .orders
+                    .iter()
+                    .map(|o| {
+                        let mut t =
+                            pbal_core::Trade::new(o.symbol.clone(), o.side, o.quantity, o.price)?;
+                        t.commission = o.commission;
+                        Ok(t)
+                    })
+                    .collect::<Result<Vec<_>, pbal_core::Error>>()
+                    .ok()?,
+            ),
+            None => std::borrow::Cow::Borrowed(self.plan.trades.as_slice()),
+        };
         pbal_ibkr::CurrencyFlows::new(
-            &self.plan.trades,
+            &trades,
             self.instruments,
             self.cash_by_currency.unwrap_or(&empty),
             Some(base),
@@ -661,9 +679,14 @@ impl<'a> PlanReport<'a> {
         if !needs.is_empty() {
             let _ = writeln!(
                 out,
-                "\nCurrencies (the orders in each, and the cash there{}):",
+                "\nCurrencies{} (the orders in each, and the cash there{}):",
                 if self.household.is_some() {
-                    ", for the household: each account converts its own, below"
+                    " of the household as a whole"
+                } else {
+                    ""
+                },
+                if self.household.is_some() {
+                    "; each account converts its own, below"
                 } else {
                     ""
                 }
