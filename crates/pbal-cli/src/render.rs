@@ -14,8 +14,8 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) base_currency: Option<&'a str>,
     pub(crate) instruments: &'a BTreeMap<String, Instrument>,
-    /// A household plan's orders per account.
-    pub(crate) household: Option<&'a pbal_core::HouseholdSplit>,
+    /// A household plan's orders per account, and each account's cash.
+    pub(crate) household: Option<&'a pbal_ibkr::HouseholdOrders>,
     /// Cash per currency the orders can use (none: unknown, e.g. an amount given in the base
     /// currency only).
     pub(crate) cash_by_currency: Option<&'a BTreeMap<String, Decimal>>,
@@ -228,6 +228,25 @@ impl<'a> PlanReport<'a> {
         }
     }
 
+    /// The commission the orders pay and the cash they leave, in the base currency: a
+    /// household plan's per-account orders (an order split over accounts pays a commission in
+    /// each, so more than the plan counted), else the plan's own figures. The third figure is
+    /// that extra commission.
+    pub(crate) fn commission_and_left(&self) -> (Decimal, Decimal, Decimal) {
+        let cash = &self.plan.cash;
+        match self.household.map(|h| &h.split) {
+            Some(split) => {
+                let commission = split.commission();
+                (
+                    commission,
+                    split.cash_left(),
+                    commission.saturating_sub(cash.commission),
+                )
+            }
+            None => (cash.commission, cash.left, Decimal::ZERO),
+        }
+    }
+
     /// ` EUR` after base-currency money, when the base is known.
     fn base_suffix(&self) -> String {
         self.base_currency
@@ -335,15 +354,33 @@ impl<'a> PlanReport<'a> {
         })
     }
 
-    /// Each currency's cash and the plan's orders in it (`None`: the base currency or the
-    /// cash per currency is unknown).
+    /// Each currency's cash and the plan's orders in it (a household plan's: its accounts'
+    /// orders) (`None`: the base currency or the cash per currency is unknown).
     /// Rounded to each currency's minor unit against the account (see
     /// [`pbal_ibkr::CurrencyFlows::rounded`]): the printed figures add up.
     pub(crate) fn currency_flows(&self) -> Option<pbal_ibkr::CurrencyFlows> {
         let base = self.base_currency?;
         let empty = BTreeMap::new();
+        // A household's orders as the accounts place them: a split order pays a commission
+        // in each account.
+        let trades = match self.household {
+            Some(h) => std::borrow::Cow::Owned(
+                h.split
+                    .orders
+                    .iter()
+                    .map(|o| {
+                        let mut t =
+                            pbal_core::Trade::new(o.symbol.clone(), o.side, o.quantity, o.price)?;
+                        t.commission = o.commission;
+                        Ok(t)
+                    })
+                    .collect::<Result<Vec<_>, pbal_core::Error>>()
+                    .ok()?,
+            ),
+            None => std::borrow::Cow::Borrowed(self.plan.trades.as_slice()),
+        };
         pbal_ibkr::CurrencyFlows::new(
-            &self.plan.trades,
+            &trades,
             self.instruments,
             self.cash_by_currency.unwrap_or(&empty),
             Some(base),
@@ -359,6 +396,30 @@ impl<'a> PlanReport<'a> {
         let Some(flows) = self.currency_flows() else {
             return Vec::new();
         };
+        Self::currency_lines(&flows)
+    }
+
+    /// A household plan's [`Self::currency_needs`] per account, from each account's own
+    /// orders and cash: `U1 EUR: buys …` (currency cannot move between accounts).
+    pub(crate) fn currency_needs_by_account(&self) -> Vec<String> {
+        let Some(household) = self.household else {
+            return Vec::new();
+        };
+        let Ok(flows) = household.currency_flows(self.instruments, self.base_currency) else {
+            return Vec::new();
+        };
+        flows
+            .iter()
+            .flat_map(|(account, f)| {
+                Self::currency_lines(&f.rounded())
+                    .into_iter()
+                    .map(move |line| format!("  {account} {}", line.trim_start()))
+            })
+            .collect()
+    }
+
+    /// [`Self::currency_needs`]'s lines for these flows.
+    fn currency_lines(flows: &pbal_ibkr::CurrencyFlows) -> Vec<String> {
         let conversions = flows.conversions();
         flows
             .iter()
@@ -558,7 +619,7 @@ impl<'a> PlanReport<'a> {
             cash_target,
             String::new(),
             {
-                let change = plan.cash.left - plan.cash.available;
+                let change = self.commission_and_left().1 - plan.cash.available;
                 if change.is_zero() {
                     String::new()
                 } else {
@@ -575,14 +636,23 @@ impl<'a> PlanReport<'a> {
         out.push_str(&table.render());
         out.push('\n');
         let _ = writeln!(out);
+        let (commission, left, extra) = self.commission_and_left();
         let _ = writeln!(
             out,
-            "Cash{ccy}: in {}, spent {}, received {}, commission {}, left {}{}",
+            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}",
             Money::new(plan.cash.available),
             Money::new(plan.cash.spent),
             Money::new(plan.cash.received),
-            Money::new(plan.cash.commission),
-            Money::new(plan.cash.left),
+            Money::new(commission),
+            if extra.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    " ({} of it for orders split over accounts)",
+                    Money::new(extra)
+                )
+            },
+            Money::new(left),
             if plan.cash.reserve.is_zero() {
                 String::new()
             } else {
@@ -683,7 +753,17 @@ impl<'a> PlanReport<'a> {
         if !needs.is_empty() {
             let _ = writeln!(
                 out,
-                "\nCurrencies (the orders in each, and the cash there):"
+                "\nCurrencies{} (the orders in each, and the cash there{}):",
+                if self.household.is_some() {
+                    " of the household as a whole"
+                } else {
+                    ""
+                },
+                if self.household.is_some() {
+                    "; each account converts its own, below"
+                } else {
+                    ""
+                }
             );
             for line in needs {
                 let _ = writeln!(out, "{line}");
@@ -700,7 +780,7 @@ impl<'a> PlanReport<'a> {
                 "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
             );
         }
-        if let Some(split) = self.household {
+        if let Some(split) = self.household.map(|h| &h.split) {
             let _ = writeln!(out, "\nOrders by account (household plan):");
             for o in &split.orders {
                 let m = self.order_money(&o.symbol, o.quantity, o.price);
@@ -725,13 +805,46 @@ impl<'a> PlanReport<'a> {
                     );
                 }
             }
+            let left = split.cash_left();
+            if left < Decimal::ZERO {
+                // No transfer between the accounts covers this: the household lacks it.
+                let base = self.base_suffix();
+                let _ = writeln!(
+                    out,
+                    "  The accounts end {short}{base} short in all (the orders split over \
+                     accounts pay {}{base} more in commissions than the plan counted): deposit \
+                     {short}{base} before the buys, or plan with less cash.",
+                    Money::new(self.commission_and_left().2),
+                    short = Money::new(-left),
+                );
+            }
+            let by_account = if multi {
+                self.currency_needs_by_account()
+            } else {
+                Vec::new()
+            };
+            if !by_account.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\nCurrencies by account (currency cannot move between accounts: each \
+                     converts its own):"
+                );
+                for line in by_account {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
         }
         out
     }
 
     /// The orders as CSV: price and amount in the order's currency (the amount rounded as
     /// that currency is), then the amount in the base currency.
+    /// A household plan's: one row per account order, its account first (each account's
+    /// orders are placed in that account).
     pub(crate) fn csv(&self) -> String {
+        if let Some(h) = self.household {
+            return self.csv_by_account(&h.split);
+        }
         let mut out =
             String::from("symbol,side,quantity,price,amount,currency,amount_base,base_currency\n");
         for t in &self.plan.trades {
@@ -742,6 +855,32 @@ impl<'a> PlanReport<'a> {
                 t.symbol,
                 t.side.as_str(),
                 quantity(t.quantity),
+                money(m.price),
+                money(m.amount),
+                m.currency.unwrap_or(""),
+                money(m.base_amount),
+                self.base_currency.unwrap_or("")
+            );
+        }
+        out
+    }
+}
+
+impl PlanReport<'_> {
+    /// [`Self::csv`] for a household plan: an `account` column, a row per account order.
+    fn csv_by_account(&self, split: &pbal_core::HouseholdSplit) -> String {
+        let mut out = String::from(
+            "account,symbol,side,quantity,price,amount,currency,amount_base,base_currency\n",
+        );
+        for o in &split.orders {
+            let m = self.order_money(&o.symbol, o.quantity, o.price);
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{}",
+                o.account,
+                o.symbol,
+                o.side.as_str(),
+                quantity(o.quantity),
                 money(m.price),
                 money(m.amount),
                 m.currency.unwrap_or(""),

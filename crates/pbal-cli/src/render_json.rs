@@ -24,6 +24,9 @@ pub(crate) struct PlanJson<'a> {
     /// Only when orders trade in another currency than the base.
     #[serde(skip_serializing_if = "Option::is_none")]
     currencies: Option<BTreeMap<String, CurrencyJson>>,
+    /// A household plan's, per account: what each account's own orders need in each currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currencies_by_account: Option<BTreeMap<String, BTreeMap<String, CurrencyJson>>>,
     drift_after: String,
     drift_before: String,
     gap: String,
@@ -46,6 +49,10 @@ pub(crate) struct PlanJson<'a> {
 struct CashJson {
     available: String,
     commission: String,
+    /// A household plan's: the part of `commission` that orders split over accounts add to
+    /// the plan's one order each (each account's part pays its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commission_split_extra: Option<String>,
     left: String,
     received: String,
     reserve: String,
@@ -162,8 +169,34 @@ impl<'a> PlanReport<'a> {
             return None;
         }
         let flows = self.currency_flows()?;
+        Some(Self::flows_json(&flows))
+    }
+
+    /// A household plan's `currencies` per account, from each account's own orders and cash
+    /// (currency cannot move between accounts).
+    fn currencies_by_account_json(
+        &self,
+    ) -> Option<BTreeMap<String, BTreeMap<String, CurrencyJson>>> {
+        let household = self.household?;
+        if !self.multi_currency() {
+            return None;
+        }
+        let flows = household
+            .currency_flows(self.instruments, self.base_currency)
+            .ok()?;
+        Some(
+            flows
+                .iter()
+                .map(|(account, f)| (account.clone(), Self::flows_json(&f.rounded())))
+                .collect(),
+        )
+    }
+
+    /// Per currency the orders trade in: their buys, sells and commissions, the cash there,
+    /// and the conversion a shortfall needs.
+    fn flows_json(flows: &pbal_ibkr::CurrencyFlows) -> BTreeMap<String, CurrencyJson> {
         let conversions = flows.conversions();
-        let each = flows
+        flows
             .iter()
             .filter(|(_, f)| f.trades())
             .map(|(currency, f)| {
@@ -198,8 +231,7 @@ impl<'a> PlanReport<'a> {
                 };
                 (currency.to_owned(), json)
             })
-            .collect();
-        Some(each)
+            .collect()
     }
 
     pub(crate) fn json(&self) -> PlanJson<'a> {
@@ -263,12 +295,15 @@ impl<'a> PlanReport<'a> {
             Optimality::BestEffort { gap } => (false, *gap),
             _ => (false, Decimal::ZERO),
         };
+        // A household plan's per-account orders: what they really pay and leave.
+        let (commission, left, extra) = self.commission_and_left();
         PlanJson {
             base_currency: self.base_currency,
             cash: CashJson {
                 available: money(plan.cash.available),
-                commission: money(plan.cash.commission),
-                left: money(plan.cash.left),
+                commission: money(commission),
+                commission_split_extra: self.household.map(|_| money(extra)),
+                left: money(left),
                 received: money(plan.cash.received),
                 reserve: money(plan.cash.reserve),
                 spent: money(plan.cash.spent),
@@ -276,12 +311,14 @@ impl<'a> PlanReport<'a> {
                 weight_after: plan.cash_weight_after.to_string(),
             },
             cash_after_by_account: self.household.map(|h| {
-                h.cash_after
+                h.split
+                    .cash_after
                     .iter()
                     .map(|(a, c)| (a.as_str(), money(*c)))
                     .collect()
             }),
             currencies: self.currencies_json(),
+            currencies_by_account: self.currencies_by_account_json(),
             drift_after: plan.drift_after.to_string(),
             drift_before: plan.drift_before.to_string(),
             gap: gap.to_string(),
@@ -290,7 +327,8 @@ impl<'a> PlanReport<'a> {
             objective_before: plan.objective_before.to_string(),
             optimal,
             orders_by_account: self.household.map(|h| {
-                h.orders
+                h.split
+                    .orders
                     .iter()
                     .map(|o| {
                         let m = self.order_money(&o.symbol, o.quantity, o.price);

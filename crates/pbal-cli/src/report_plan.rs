@@ -160,6 +160,8 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
     }
 
     let c = &plan.cash;
+    // A household plan's per-account orders: what they really pay and leave.
+    let (commission, left, _) = report.commission_and_left();
     let _ = write!(
         html,
         "<h2>Cash{base}</h2>\n<table>\n<tr><td>in</td><td>{}</td></tr>\n\
@@ -168,8 +170,8 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         Money::new(c.available),
         Money::new(c.spent),
         Money::new(c.received),
-        Money::new(c.commission),
-        Money::new(c.left)
+        Money::new(commission),
+        Money::new(left)
     );
     if !c.reserve.is_zero() {
         let _ = writeln!(

@@ -390,8 +390,9 @@ fn audit_realized(
 
 /// Checks a household split of `plan` over accounts: every order of the plan is split
 /// completely (per symbol and side), no account sells more than it holds, and each account's
-/// cash after is its cash plus its sales minus its buys and commissions. Accounts may end below zero only when
-/// the household as a whole does not (the split then reports the transfer needed).
+/// cash after is its cash plus its sales minus its buys and commissions. Accounts may end below
+/// zero (the split then reports the transfer needed); the household as a whole only by the
+/// extra commissions of orders split over accounts.
 pub fn audit_split(
     split: &HouseholdSplit,
     plan: &Plan,

@@ -35,7 +35,8 @@ pub struct AccountOrder {
 }
 
 /// The split, and the cash each account ends with (negative: the account needs a transfer from
-/// another account first; the household as a whole never ends below zero).
+/// another account first). The household as a whole ends below zero only by the extra
+/// commissions of orders split over accounts ([`HouseholdSplit::cash_left`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct HouseholdSplit {
@@ -43,6 +44,45 @@ pub struct HouseholdSplit {
     pub orders: Vec<AccountOrder>,
     /// Cash left per account after its orders.
     pub cash_after: BTreeMap<String, Decimal>,
+}
+
+impl HouseholdSplit {
+    /// The commissions all accounts' orders pay: more than the plan counted when an order is
+    /// split over accounts and each part pays a minimum commission. What the household really
+    /// pays, so what a plan's cash figures should say.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
+    /// use rust_decimal::dec;
+    /// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(0), dec!(100))?])?;
+    /// let options = PlanOptions::default().with_commission(Commission::Flat(dec!(3)));
+    /// let p = plan(&portfolio, &Targets::equal(["VTI"])?, dec!(1806), &options)?;
+    /// assert_eq!((p.trades[0].quantity, p.cash.commission, p.cash.left), (dec!(18), dec!(3), dec!(3)));
+    /// let cash = BTreeMap::from([("A".to_owned(), dec!(1000)), ("B".to_owned(), dec!(806))]);
+    /// let split = split_by_account(&p.trades, &BTreeMap::new(), &cash, dec!(1), &options)?;
+    /// assert_eq!(split.orders.len(), 2); // 10 shares in A, 8 in B: a commission each
+    /// assert_eq!(split.commission(), dec!(6));
+    /// assert_eq!(split.cash_left(), dec!(0)); // the plan's 3 left, less the extra 3
+    /// assert_eq!(split.cash_after["A"], dec!(-3)); // a transfer from B first
+    /// # Ok::<(), pbal_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn commission(&self) -> Decimal {
+        self.orders
+            .iter()
+            .fold(Decimal::ZERO, |sum, o| sum.saturating_add(o.commission))
+    }
+
+    /// The household's cash after every account's orders: the sum of [`Self::cash_after`]
+    /// (the plan's `cash.left` less the extra commissions of split orders). Negative: the
+    /// household as a whole is short, and no transfer between its accounts can cover it.
+    #[must_use]
+    pub fn cash_left(&self) -> Decimal {
+        self.cash_after
+            .values()
+            .fold(Decimal::ZERO, |sum, c| sum.saturating_add(*c))
+    }
 }
 
 /// Splits `trades` over accounts. `held` gives each symbol's shares per account, `cash` each

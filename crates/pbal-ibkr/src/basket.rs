@@ -2,12 +2,13 @@
 //!
 //! One header row per order type (a limit order adds `LmtPrice`), sells before buys, SMART
 //! routing with the primary exchange when known, and a `BasketTag` tying every order to the plan.
+//! A household plan's basket has a row per account order, with its `Account`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::Instrument;
-use pbal_core::{Plan, Side, Trade};
+use pbal_core::{AccountOrder, HouseholdSplit, Plan, Side, Trade};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// How orders are priced. Exhaustive on purpose: callers map each kind to their own order
@@ -51,6 +52,44 @@ const MARKET_HEADER: &str =
     "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,BasketTag";
 const LIMIT_HEADER: &str =
     "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,LmtPrice,BasketTag";
+/// A household's: each order names the account TWS places it in.
+const MARKET_ACCOUNT_HEADER: &str =
+    "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,Account,BasketTag";
+const LIMIT_ACCOUNT_HEADER: &str = "Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,LmtPrice,Account,BasketTag";
+
+/// One basket row's order: a plan's, or one account's part of it.
+struct Order<'a> {
+    side: Side,
+    quantity: Decimal,
+    symbol: &'a str,
+    /// The plan's price, in the base currency.
+    price: Decimal,
+    account: Option<&'a str>,
+}
+
+impl<'a> From<&'a Trade> for Order<'a> {
+    fn from(t: &'a Trade) -> Self {
+        Self {
+            side: t.side,
+            quantity: t.quantity,
+            symbol: &t.symbol,
+            price: t.price,
+            account: None,
+        }
+    }
+}
+
+impl<'a> From<&'a AccountOrder> for Order<'a> {
+    fn from(o: &'a AccountOrder) -> Self {
+        Self {
+            side: o.side,
+            quantity: o.quantity,
+            symbol: &o.symbol,
+            price: o.price,
+            account: Some(&o.account),
+        }
+    }
+}
 
 /// A short, deterministic digest of the plan's orders (FNV-1a 64), used as the basket tag.
 pub fn plan_digest(plan: &Plan) -> String {
@@ -102,41 +141,104 @@ pub fn render(
     base_currency: Option<&str>,
     order_type: OrderType,
 ) -> (String, Vec<BasketWarning>) {
+    // Plan trades are already sells first; keep that order explicitly.
+    let ordered = plan
+        .trades
+        .iter()
+        .filter(|t| t.side == Side::Sell)
+        .chain(plan.trades.iter().filter(|t| t.side == Side::Buy))
+        .map(Order::from);
+    let header = match order_type {
+        OrderType::Market => MARKET_HEADER,
+        OrderType::Limit { .. } => LIMIT_HEADER,
+    };
+    rows(
+        plan,
+        header,
+        ordered,
+        instruments,
+        base_currency,
+        order_type,
+    )
+}
+
+/// [`render`] for a household plan: one row per account order of `split` (made from `plan`),
+/// each with its `Account`, so TWS places every share in the account the split gave it.
+///
+/// ```
+/// use std::collections::{BTreeMap, BTreeSet};
+/// use pbal_core::{Commission, PlanOptions, Targets, plan, split_by_account};
+/// use pbal_ibkr::basket::{OrderType, render_by_account};
+/// use pbal_ibkr::{AccountSelection, read_bytes};
+/// use rust_decimal::dec;
+/// let csv = "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nVTI,0,100,0\n";
+/// let holdings = read_bytes(csv.as_bytes(), "p.csv")?.to_holdings(&AccountSelection::Single, &BTreeSet::new())?;
+/// let p = plan(&holdings.portfolio, &Targets::equal(["VTI"])?, dec!(1800), &PlanOptions::default())?;
+/// let cash = BTreeMap::from([("U1".to_owned(), dec!(1000)), ("U2".to_owned(), dec!(800))]);
+/// let split = split_by_account(&p.trades, &BTreeMap::new(), &cash, dec!(1), Commission::None)?;
+/// let (text, _) = render_by_account(&p, &split, &holdings.instruments, Some("USD"), OrderType::Market);
+/// let rows: Vec<&str> = text.lines().skip(1).map(|l| l.rsplit_once(',').unwrap().0).collect();
+/// assert_eq!(rows, ["BUY,10,VTI,STK,SMART,USD,DAY,MKT,U1", "BUY,8,VTI,STK,SMART,USD,DAY,MKT,U2"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render_by_account(
+    plan: &Plan,
+    split: &HouseholdSplit,
+    instruments: &BTreeMap<String, Instrument>,
+    base_currency: Option<&str>,
+    order_type: OrderType,
+) -> (String, Vec<BasketWarning>) {
+    let ordered = split
+        .orders
+        .iter()
+        .filter(|o| o.side == Side::Sell)
+        .chain(split.orders.iter().filter(|o| o.side == Side::Buy))
+        .map(Order::from);
+    let header = match order_type {
+        OrderType::Market => MARKET_ACCOUNT_HEADER,
+        OrderType::Limit { .. } => LIMIT_ACCOUNT_HEADER,
+    };
+    rows(
+        plan,
+        header,
+        ordered,
+        instruments,
+        base_currency,
+        order_type,
+    )
+}
+
+/// The header and a row per order, tagged with `plan`'s digest.
+fn rows<'a>(
+    plan: &Plan,
+    header: &str,
+    orders: impl Iterator<Item = Order<'a>>,
+    instruments: &BTreeMap<String, Instrument>,
+    base_currency: Option<&str>,
+    order_type: OrderType,
+) -> (String, Vec<BasketWarning>) {
     let tag = format!("pbal-{}", &plan_digest(plan)[..12]);
     let mut warnings = Vec::new();
     let mut out = String::new();
     if plan.trades.is_empty() {
         return (out, vec![BasketWarning::Empty]);
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        match order_type {
-            OrderType::Market => MARKET_HEADER,
-            OrderType::Limit { .. } => LIMIT_HEADER,
-        }
-    );
-    // Plan trades are already sells first; keep that order explicitly.
-    let ordered = plan
-        .trades
-        .iter()
-        .filter(|t| t.side == Side::Sell)
-        .chain(plan.trades.iter().filter(|t| t.side == Side::Buy));
-    for trade in ordered {
-        let instrument = instruments.get(&trade.symbol);
+    let _ = writeln!(out, "{header}");
+    for order in orders {
+        let instrument = instruments.get(order.symbol);
         let currency = instrument
             .and_then(|i| i.currency.as_deref())
             .or(base_currency)
             .unwrap_or_else(|| {
                 warnings.push(BasketWarning::CurrencyAssumed {
-                    symbol: trade.symbol.clone(),
+                    symbol: order.symbol.to_owned(),
                 });
                 "USD"
             });
         let _ = writeln!(
             out,
             "{}",
-            row(trade, instrument, currency, order_type, &tag)
+            row(&order, instrument, currency, order_type, &tag)
         );
     }
     warnings.dedup();
@@ -144,7 +246,7 @@ pub fn render(
 }
 
 fn row(
-    trade: &Trade,
+    order: &Order<'_>,
     instrument: Option<&Instrument>,
     currency: &str,
     order_type: OrderType,
@@ -158,18 +260,19 @@ fn row(
         Some("FUND") => "FUND",
         _ => "STK",
     };
-    let local_price = instrument.map_or(trade.price, |i| i.local_price);
+    let local_price = instrument.map_or(order.price, |i| i.local_price);
     let common = format!(
         "{},{},{},{sec_type},{exchange},{currency},DAY",
-        trade.side.as_str(),
-        trade.quantity.normalize(),
-        trade.symbol
+        order.side.as_str(),
+        order.quantity.normalize(),
+        order.symbol
     );
+    let account = order.account.map(|a| format!(",{a}")).unwrap_or_default();
     match order_type {
-        OrderType::Market => format!("{common},MKT,{tag}"),
+        OrderType::Market => format!("{common},MKT{account},{tag}"),
         OrderType::Limit { bps } => format!(
-            "{common},LMT,{},{tag}",
-            limit_price(trade.side, local_price, bps)
+            "{common},LMT,{}{account},{tag}",
+            limit_price(order.side, local_price, bps)
         ),
     }
 }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use pbal_core::{HouseholdSplit, Plan, PlanOptions};
+use pbal_core::{HouseholdSplit, Plan, PlanOptions, Trade};
 use rust_decimal::Decimal;
 
-use crate::{Error, Holdings, Statement};
+use crate::{AccountSelection, CurrencyFlows, Error, Holdings, Statement};
 
 /// The cash a household split starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,40 @@ pub struct HouseholdOrders {
     /// How a shared amount was shared out (`None` unless [`HouseholdCash::Shared`]): worth
     /// telling the user, who did not say which account the money is in.
     pub shared: Option<SharedCash>,
+    /// Each account's cash per currency before its orders: its Cash Report's with
+    /// [`HouseholdCash::Available`], else its part of the amount, in the base currency.
+    pub cash_by_currency: BTreeMap<String, BTreeMap<String, Decimal>>,
+}
+
+impl HouseholdOrders {
+    /// Each account's orders per currency, its cash there and the conversions it needs
+    /// ([`CurrencyFlows`], made from that account's orders and cash alone): currency cannot
+    /// move between accounts, so each converts its own. `instruments` and `base` come from
+    /// [`Holdings`]. Accounts without orders are left out.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for an order too large to convert.
+    pub fn currency_flows(
+        &self,
+        instruments: &BTreeMap<String, crate::Instrument>,
+        base: Option<&str>,
+    ) -> Result<BTreeMap<String, CurrencyFlows>, Error> {
+        let mut trades: BTreeMap<&str, Vec<Trade>> = BTreeMap::new();
+        for o in &self.split.orders {
+            let mut trade = Trade::new(o.symbol.clone(), o.side, o.quantity, o.price)?;
+            trade.commission = o.commission;
+            trades.entry(o.account.as_str()).or_default().push(trade);
+        }
+        let none = BTreeMap::new();
+        trades
+            .into_iter()
+            .map(|(account, trades)| {
+                let cash = self.cash_by_currency.get(account).unwrap_or(&none);
+                let flows = CurrencyFlows::new(&trades, instruments, cash, base)?;
+                Ok((account.to_owned(), flows))
+            })
+            .collect()
+    }
 }
 
 impl Statement {
@@ -159,6 +193,34 @@ impl Statement {
         let split = split(&account_cash)?;
         pbal_core::audit_split(&split, plan, &held, &account_cash)
             .map_err(pbal_core::Error::from)?;
-        Ok(HouseholdOrders { split, shared })
+        let cash_by_currency = match cash {
+            HouseholdCash::Available => self
+                .accounts
+                .iter()
+                .map(|a| {
+                    Ok((
+                        a.clone(),
+                        self.cash_by_currency(&AccountSelection::Only(a.clone()))?,
+                    ))
+                })
+                .collect::<Result<_, Error>>()?,
+            // An amount is in the base currency.
+            _ => account_cash
+                .iter()
+                .map(|(a, amount)| {
+                    let by_currency = holdings
+                        .base_currency
+                        .iter()
+                        .map(|b| (b.clone(), *amount))
+                        .collect();
+                    (a.clone(), by_currency)
+                })
+                .collect(),
+        };
+        Ok(HouseholdOrders {
+            split,
+            shared,
+            cash_by_currency,
+        })
     }
 }

@@ -241,12 +241,22 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                     bps: args.limit_offset,
                 },
             };
-            let (text, warnings) = basket::render(
-                &plan,
-                &holdings.instruments,
-                holdings.base_currency.as_deref(),
-                order_type,
-            );
+            // A household plan's orders go into the accounts its split gave them.
+            let (text, warnings) = match &household {
+                Some(orders) => basket::render_by_account(
+                    &plan,
+                    &orders.split,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+                None => basket::render(
+                    &plan,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+            };
             for w in &warnings {
                 warn(&w.to_string());
             }
@@ -269,7 +279,7 @@ fn household_split(
     options: &PlanOptions,
     cash: CashArg,
     cash_account: Option<&str>,
-) -> Result<pbal_core::HouseholdSplit> {
+) -> Result<pbal_ibkr::HouseholdOrders> {
     let household_cash = match (cash, cash_account) {
         (CashArg::Available, _) => HouseholdCash::Available,
         (CashArg::Amount(amount), Some(account)) => HouseholdCash::InAccount { amount, account },
@@ -298,7 +308,7 @@ fn household_split(
             listed.join(", ")
         ));
     }
-    Ok(orders.split)
+    Ok(orders)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.

@@ -5,6 +5,7 @@ mod common;
 mod config;
 mod errors;
 mod fetch;
+mod household;
 mod ibkr;
 mod library;
 #[cfg(feature = "live")]

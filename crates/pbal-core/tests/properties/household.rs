@@ -71,5 +71,66 @@ proptest! {
         let sold: Decimal = p.trades.iter().filter(|t| t.side == Side::Sell).map(|t| t.amount).sum();
         let commissions: Decimal = split.orders.iter().map(|o| o.commission).sum();
         prop_assert_eq!(after, total_cash - bought + sold - commissions);
+        // The totals a household plan prints: its own cash figures less what splitting costs.
+        prop_assert_eq!(split.commission(), commissions);
+        prop_assert_eq!(split.cash_left(), after);
+        prop_assert_eq!(split.cash_left(), p.cash.left - (split.commission() - p.cash.commission));
     }
+}
+
+/// 14 shares planned to leave 0.50, split 10 + 4 over two accounts: the second order's
+/// minimum commission takes the household 0.50 below zero. The split says so (its totals,
+/// the account short), and the audit still checks each account's cash to the cent.
+#[test]
+fn extra_commissions_of_split_orders_can_take_the_household_below_zero() {
+    let portfolio = Portfolio::new(vec![
+        Holding::new("VTI", Decimal::ZERO, Decimal::ONE_HUNDRED).unwrap(),
+    ])
+    .unwrap();
+    let options = PlanOptions::new()
+        .with_strategy(Strategy::BuyOnly)
+        .with_commission(Commission::Flat(Decimal::ONE));
+    let cash = BTreeMap::from([
+        ("U1".to_owned(), Decimal::from(1000)),
+        ("U2".to_owned(), Decimal::new(4015, 1)),
+    ]);
+    let p = plan(
+        &portfolio,
+        &Targets::equal(["VTI"]).unwrap(),
+        Decimal::new(14015, 1),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(p.trades[0].quantity, Decimal::from(14));
+    assert_eq!(
+        (p.cash.commission, p.cash.left),
+        (Decimal::ONE, Decimal::new(5, 1))
+    );
+    let held = BTreeMap::new();
+    let split = split_by_account(&p.trades, &held, &cash, Decimal::ONE, &options).unwrap();
+    assert_eq!(split.orders.len(), 2);
+    assert_eq!(split.commission(), Decimal::TWO);
+    assert_eq!(split.cash_left(), Decimal::new(-5, 1));
+    assert_eq!(split.cash_after["U1"], -Decimal::ONE);
+    assert_eq!(split.cash_after["U2"], Decimal::new(5, 1));
+    // Within what the extra commission explains: the audit passes.
+    assert_eq!(audit_split(&split, &p, &held, &cash), Ok(()));
+    // An account's cash that leaves out its order's commission fails it.
+    let mut free = split.clone();
+    *free.cash_after.get_mut("U1").unwrap() += Decimal::ONE;
+    assert_eq!(
+        audit_split(&free, &p, &held, &cash).unwrap_err().rule,
+        "cash conservation"
+    );
+    // Split from less cash than the plan had, the household ends short by more than the
+    // extra commission explains: the audit fails it.
+    let less = BTreeMap::from([
+        ("U1".to_owned(), Decimal::from(1000)),
+        ("U2".to_owned(), Decimal::new(3995, 1)),
+    ]);
+    let split = split_by_account(&p.trades, &held, &less, Decimal::ONE, &options).unwrap();
+    assert_eq!(
+        audit_split(&split, &p, &held, &less).unwrap_err().rule,
+        "reserve"
+    );
 }

@@ -133,3 +133,65 @@ proptest! {
         }
     }
 }
+
+/// Each account converts its own currency: the flows per account come from that account's
+/// orders and Cash Report alone, and together they are the household's orders.
+#[test]
+fn each_account_s_currencies_come_from_its_own_orders_and_cash() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/flex/plain-two-accounts.csv");
+    let s = pbal_ibkr::read_path(&path).unwrap();
+    let managed = s.portfolio(&AccountSelection::All, None).unwrap();
+    let options = PlanOptions::new()
+        .with_strategy(Strategy::Full)
+        .with_commission(pbal_core::Commission::Flat(dec!(3)));
+    let cash = s.cash_in_base(&AccountSelection::All).unwrap();
+    let plan = pbal_core::plan(&managed.portfolio, &managed.targets, cash, &options).unwrap();
+    let orders = s
+        .household_split(&plan, &managed.holdings, HouseholdCash::Available, &options)
+        .unwrap();
+    let base = managed.holdings.base_currency.as_deref();
+    let flows = orders
+        .currency_flows(&managed.holdings.instruments, base)
+        .unwrap();
+    for (account, f) in &flows {
+        let own = s
+            .cash_by_currency(&AccountSelection::Only(account.clone()))
+            .unwrap();
+        for (currency, flow) in f.iter() {
+            assert_eq!(flow.cash, own.get(currency).copied().unwrap_or_default());
+        }
+    }
+    // A flat 3 per order, each account's part of a split order paying its own.
+    let count = Decimal::from(orders.split.orders.len());
+    assert_eq!(orders.split.commission(), dec!(3) * count);
+    assert!(
+        orders.split.orders.len() > plan.trades.len(),
+        "an order is split"
+    );
+    assert_eq!(
+        orders.split.cash_left(),
+        plan.cash.left - (orders.split.commission() - plan.cash.commission)
+    );
+    // Every account order is in its account's flows, at its amount in its own currency.
+    let household = pbal_ibkr::CurrencyFlows::new(
+        &plan.trades,
+        &managed.holdings.instruments,
+        &s.cash_by_currency(&AccountSelection::All).unwrap(),
+        base,
+    )
+    .unwrap();
+    for (currency, h) in household.iter() {
+        let buys: Decimal = flows
+            .values()
+            .filter_map(|f| f.get(currency))
+            .map(|f| f.buys)
+            .sum();
+        let sells: Decimal = flows
+            .values()
+            .filter_map(|f| f.get(currency))
+            .map(|f| f.sells)
+            .sum();
+        assert_eq!((buys, sells), (h.buys, h.sells), "{currency}");
+    }
+}
