@@ -247,6 +247,18 @@ impl<'a> PlanReport<'a> {
         }
     }
 
+    /// The cash the orders start from: the plan's, or for a household planned with less cash
+    /// (its split orders' extra commissions) the accounts' own, so that in − spent + received −
+    /// commission = left holds as printed.
+    pub(crate) fn cash_in(&self) -> Decimal {
+        let cash = &self.plan.cash;
+        if self.household.is_none() {
+            return cash.available;
+        }
+        let (commission, left, _) = self.commission_and_left();
+        left + cash.spent - cash.received + commission
+    }
+
     /// ` EUR` after base-currency money, when the base is known.
     fn base_suffix(&self) -> String {
         self.base_currency
@@ -614,12 +626,12 @@ impl<'a> PlanReport<'a> {
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
-            Money::new(plan.cash.available).to_string(),
+            Money::new(self.cash_in()).to_string(),
             percent(plan.cash_weight),
             cash_target,
             String::new(),
             {
-                let change = self.commission_and_left().1 - plan.cash.available;
+                let change = self.commission_and_left().1 - self.cash_in();
                 if change.is_zero() {
                     String::new()
                 } else {
@@ -640,7 +652,7 @@ impl<'a> PlanReport<'a> {
         let _ = writeln!(
             out,
             "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}",
-            Money::new(plan.cash.available),
+            Money::new(self.cash_in()),
             Money::new(plan.cash.spent),
             Money::new(plan.cash.received),
             Money::new(commission),

@@ -300,7 +300,7 @@ impl<'a> PlanReport<'a> {
         PlanJson {
             base_currency: self.base_currency,
             cash: CashJson {
-                available: money(plan.cash.available),
+                available: money(self.cash_in()),
                 commission: money(commission),
                 commission_split_extra: self.household.map(|_| money(extra)),
                 left: money(left),

@@ -167,7 +167,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         "<h2>Cash{base}</h2>\n<table>\n<tr><td>in</td><td>{}</td></tr>\n\
          <tr><td>spent on buys</td><td>{}</td></tr>\n<tr><td>received from sells</td><td>{}</td></tr>\n\
          <tr><td>commission (est.)</td><td>{}</td></tr>\n<tr><td>left</td><td>{}</td></tr>\n",
-        Money::new(c.available),
+        Money::new(report.cash_in()),
         Money::new(c.spent),
         Money::new(c.received),
         Money::new(commission),

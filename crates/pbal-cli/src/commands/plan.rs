@@ -188,20 +188,48 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             plan.distance_gap().normalize()
         ));
     }
-    let household = if selection == AccountSelection::All && statement.accounts.len() > 1 {
-        Some(household_split(
-            &plan,
-            &holdings,
-            &statement,
-            &options,
-            cash_arg,
-            args.cash_account.as_deref(),
-        )?)
+    let (plan, household) = if selection == AccountSelection::All && statement.accounts.len() > 1 {
+        let split = |plan: &pbal_core::Plan| {
+            household_split(
+                plan,
+                &holdings,
+                &statement,
+                &options,
+                cash_arg,
+                args.cash_account.as_deref(),
+            )
+        };
+        let mut plan = plan;
+        let mut orders = split(&plan)?;
+        // Orders split over accounts pay their own minimums, which the plan of the household
+        // did not count: when that leaves the household short, plan again with that much less
+        // cash, so that no account spends money the household does not have.
+        let mut held_back = Decimal::ZERO;
+        for _ in 0..4 {
+            let short = -orders.split.cash_left();
+            if short <= Decimal::ZERO {
+                break;
+            }
+            held_back += short;
+            plan = pbal_core::plan(&portfolio, &targets, cash - held_back, &options)
+                .with_context(|| format!("cannot plan {}", file.display()))?;
+            pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
+            orders = split(&plan)?;
+        }
+        if !held_back.is_zero() {
+            warn(&format!(
+                "the orders split over accounts pay more in commissions than one order each: \
+                 planned with {} less cash so that the household does not end short",
+                Money::new(held_back)
+            ));
+        }
+        tell_shared(&orders);
+        (plan, Some(orders))
     } else {
         if args.cash_account.is_some() {
             bail!("--cash-account needs a household plan of several accounts (--all-accounts)");
         }
-        None
+        (plan, None)
     };
     // The export's cash per currency; an amount given on the command line is base currency.
     let cash_by_currency = match cash_arg {
@@ -294,6 +322,11 @@ fn household_split(
         ),
         orders => orders?,
     };
+    Ok(orders)
+}
+
+/// How a `--cash` amount was shared over the accounts, when pbal chose it.
+fn tell_shared(orders: &pbal_ibkr::HouseholdOrders) {
     if let Some(shared) = &orders.shared {
         let listed: Vec<String> = shared
             .parts
@@ -308,7 +341,6 @@ fn household_split(
             listed.join(", ")
         ));
     }
-    Ok(orders)
 }
 
 /// `--cash`: the amount given, or the statement's cash in the base currency.

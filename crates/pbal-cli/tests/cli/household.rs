@@ -143,11 +143,11 @@ fn a_household_csv_has_a_row_per_account_order() {
     ");
 }
 
-/// 14 shares at 100 planned from 1,401.50 leave 0.50; split 10 + 4 over the two accounts,
-/// the second order's USD 1.00 minimum takes the household 0.50 below zero: no transfer
-/// between the accounts covers that, and pbal says so.
+/// 14 shares at 100 planned from 1,401.50 would leave 0.50; split 10 + 4 over the two
+/// accounts, the second order's USD 1.00 minimum would take the household 0.50 below zero (no
+/// transfer between the accounts covers that): pbal plans again with 1.00 less cash.
 #[test]
-fn a_household_short_by_a_split_order_s_commission_is_told_to_deposit() {
+fn a_household_short_by_a_split_order_s_commission_plans_with_less_cash() {
     let pbal = Pbal::new();
     let file = pbal.write(
         "two.csv",
@@ -174,20 +174,24 @@ fn a_household_short_by_a_split_order_s_commission_is_told_to_deposit() {
         targets.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
+    // 14 shares would need 2.00 of commissions (the order splits over U1 and U2): the household
+    // lacks 0.50 of that, so pbal plans 13 and says why.
+    assert!(
+        stderr.contains("planned with 1.00 less cash so that the household does not end short"),
+        "{stderr}"
+    );
     let from = stdout.find("Cash").unwrap();
     insta::assert_snapshot!(&stdout[from..], @"
-    Cash USD: in 1,401.50, spent 1,400.00, received 0.00, commission 2.00 (1.00 of it for orders split over accounts), left -0.50
-    Drift: 100.00% -> 0.04%   (half the sum of |weight - target| over assets and cash)
+    Cash USD: in 1,401.50, spent 1,300.00, received 0.00, commission 2.00 (1.00 of it for orders split over accounts), left 99.50
+    Drift: 100.00% -> 7.11%   (half the sum of |weight - target| over assets and cash)
     Strategy buy-only: optimal over whole-share plans.
 
     Orders (1, sells first):
-      BUY        14 VTI      @     100.00 USD = 1,400.00 (+ est. commission 1.00 USD)
+      BUY        13 VTI      @     100.00 USD = 1,300.00 (+ est. commission 1.00 USD)
 
     Orders by account (household plan):
-      U1           BUY        10 VTI      = 1,000.00 USD
+      U1           BUY         9 VTI      = 900.00 USD
       U2           BUY         4 VTI      = 400.00 USD
-      U1 ends 1.00 USD short of cash: move that much from another account before its buys
-      The accounts end 0.50 USD short in all (the orders split over accounts pay 1.00 USD more in commissions than the plan counted): deposit 0.50 USD before the buys, or plan with less cash.
     ");
 }
 
