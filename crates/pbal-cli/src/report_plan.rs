@@ -207,6 +207,42 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         }
         html.push_str("</ul>\n");
     }
+    if let Some(household) = report.household {
+        html.push_str(
+            "<h2>Orders by account</h2>\n<div class=\"wide\"><table>\n<tr><th>Account</th>\
+             <th>Order</th><th>Amount</th></tr>\n",
+        );
+        for o in &household.split.orders {
+            let m = report.order_money(&o.symbol, o.quantity, o.price);
+            let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
+            let side = o.side.as_str();
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td class=\"{}\">{side} {} {}</td><td>{}{currency}</td></tr>",
+                escape(&o.account),
+                side.to_ascii_lowercase(),
+                o.quantity.normalize(),
+                escape(&o.symbol),
+                Money::new(m.amount)
+            );
+        }
+        html.push_str("</table></div>\n");
+        let by_account = if report.multi_currency() {
+            report.currency_needs_by_account()
+        } else {
+            Vec::new()
+        };
+        if !by_account.is_empty() {
+            html.push_str(
+                "<p class=\"note\">Currency cannot move between accounts: each converts its \
+                 own.</p>\n<ul>\n",
+            );
+            for line in by_account {
+                let _ = writeln!(html, "<li>{}</li>", escape(line.trim()));
+            }
+            html.push_str("</ul>\n");
+        }
+    }
     html.push_str("</body>\n</html>\n");
     html
 }

@@ -107,6 +107,14 @@ fn a_household_report_states_what_the_accounts_orders_pay() {
         html.contains("<tr><td>left</td><td>46.08</td></tr>"),
         "{html}"
     );
+    // Which account places what, and converts what.
+    assert!(
+        html.contains(
+            "<tr><td>U2222222</td><td class=\"buy\">BUY 2 VWCE</td><td>240.50 EUR</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<li>U2222222 EUR: buys 240.50"), "{html}");
 }
 
 #[test]
