@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
-    WashSaleArg, cash_parser,
+    WashSaleArg, cash_parser, parse_limit_offset,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -69,7 +69,7 @@ pub struct PlanArgs {
     pub order_type: OrderTypeArg,
 
     /// For limit orders: basis points above the price for buys, below it for sells.
-    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = parse_limit_offset, allow_hyphen_values = true)]
     pub limit_offset: u32,
 
     /// Write the output to this file instead of stdout (written whole or not at all).
@@ -98,11 +98,14 @@ pub struct PlanArgs {
     /// Search budget in seconds (e.g. 0.5). Past it the best plan found is printed with how far
     /// from the best possible it can be. Counted as work, not clock time: the same input gives
     /// the same plan on every machine.
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit)]
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit, allow_hyphen_values = true)]
     pub time_limit: std::time::Duration,
 }
 
 fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim().starts_with('-') {
+        return Err(format!("{text:?} must not be negative"));
+    }
     text.parse::<f64>()
         .ok()
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
