@@ -98,7 +98,11 @@ pub(crate) fn engine(args: &EngineArgs, given: &Given) -> Result<(), UsageError>
 /// `--limit-offset` needs limit orders.
 pub(crate) fn limit_offset(order_type: OrderTypeArg, given: &Given) -> Result<(), UsageError> {
     if order_type != OrderTypeArg::Lmt {
-        given.unused("limit_offset", "--limit-offset", "limit orders (--order-type lmt)")?;
+        given.unused(
+            "limit_offset",
+            "--limit-offset",
+            "limit orders (--order-type lmt)",
+        )?;
     }
     Ok(())
 }

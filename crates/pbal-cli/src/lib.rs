@@ -75,10 +75,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(layered) => layered,
         Err(e) => return fail(&e),
     };
-    let (cli, given) = match Cli::command()
-        .try_get_matches_from(&args)
-        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, applies::Given::new(&matches, &m))))
-    {
+    let (cli, given) = match Cli::command().try_get_matches_from(&args).and_then(|m| {
+        Ok((
+            Cli::from_arg_matches(&m)?,
+            applies::Given::new(&matches, &m),
+        ))
+    }) {
         Ok(parsed) => parsed,
         Err(e) => return clap_exit(&e),
     };

@@ -42,8 +42,8 @@ pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
 pub use pbal_core::currency_decimals;
 pub use statement::{
-    AccountSelection, CashBalance, ExportKind, Holdings, Instrument, LotRow, PastTradeRow, Position,
-    Skipped, Statement,
+    AccountSelection, CashBalance, ExportKind, Holdings, Instrument, LotRow, PastTradeRow,
+    Position, Skipped, Statement,
 };
 
 pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};

@@ -227,3 +227,177 @@ fn a_realized_gain_cap_no_plan_keeps_names_the_flag() {
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: no plan keeps realized gains within the cap of 0; raise --max-realized-gain");
 }
+
+/// An option the run would ignore is a usage error naming what it needs, not a silent no-op.
+#[test]
+fn an_option_without_effect_says_what_it_needs() {
+    let pbal = Pbal::new();
+    let file = export();
+    let two = fixture("flex/plain-two-accounts.csv").display().to_string();
+    let mut seen = String::new();
+    for args in [
+        vec![file.as_str(), "-c", "100", "--order-type", "lmt"],
+        vec![&file, "-c", "100", "-f", "basket", "--limit-offset", "50"],
+        vec![&file, "-c", "100", "--limit-offset", "50"],
+        vec![&file, "-c", "100", "--to", "edge"],
+        vec![&file, "-c", "100", "--bands", "--to", "edge"],
+        vec![&file, "-c", "100", "--band-abs", "3"],
+        vec![&file, "-c", "100", "-s", "full", "--band-rel", "10"],
+        vec![
+            &file,
+            "-c",
+            "100",
+            "--substitutes",
+            "s.toml",
+            "--wash-sale",
+            "off",
+        ],
+        vec![&file, "-c", "100", "--token-env", "MY_TOKEN"],
+        vec![
+            &two,
+            "--all-accounts",
+            "--cash",
+            "available",
+            "--cash-account",
+            "U2222222",
+        ],
+        vec![&two, "--all-accounts", "--cash-account", "U2222222"],
+    ] {
+        let mut full = vec!["plan"];
+        full.extend(args);
+        let (code, stdout, stderr) = pbal.run(&full);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{full:?}: {stderr}");
+        seen.push_str(&stderr);
+    }
+    insta::assert_snapshot!(seen, @"
+    error: --order-type needs --format basket (pbal plan writes orders only as a TWS basket)
+    error: --limit-offset needs limit orders (--order-type lmt)
+    error: --limit-offset needs --format basket --order-type lmt
+    error: --to needs --strategy bands
+    error: --to needs --strategy bands
+    error: --band-abs needs bands (--strategy bands, or --bands)
+    error: --band-rel needs bands (--strategy bands, or --bands)
+    error: --substitutes needs the wash-sale guard that blocks buys (--wash-sale block)
+    error: --token-env needs --flex-query ID
+    error: --cash-account needs an amount in --cash (with --cash available each account keeps its own cash)
+    error: --cash-account needs an amount in --cash (with --cash available each account keeps its own cash)
+    ");
+    // With what they need, they work.
+    for args in [
+        vec![
+            file.as_str(),
+            "-c",
+            "100",
+            "-f",
+            "basket",
+            "--order-type",
+            "lmt",
+            "--limit-offset",
+            "50",
+        ],
+        vec![
+            &file,
+            "-c",
+            "100",
+            "-s",
+            "bands",
+            "--to",
+            "edge",
+            "--band-abs",
+            "3",
+        ],
+        vec![&file, "-c", "100", "--bands", "--band-rel", "10"],
+        vec![
+            &two,
+            "--all-accounts",
+            "--cash",
+            "100",
+            "--cash-account",
+            "U2222222",
+        ],
+    ] {
+        let mut full = vec!["plan"];
+        full.extend(args);
+        let (code, _, stderr) = pbal.run(&full);
+        assert_eq!(code, 0, "{full:?}: {stderr}");
+    }
+}
+
+/// A setting from the config file or a PBAL_* variable that this run does not use is no
+/// error (it is a default for other runs): `-v` says it is unused.
+#[test]
+fn an_unused_setting_from_config_or_env_is_only_a_note() {
+    let pbal = Pbal::new();
+    let file = export();
+    pbal.write("c.toml", "band_abs = 3\n");
+    let (code, _, stderr) = pbal.run(&["--config", "c.toml", "plan", &file, "-c", "100", "-q"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let (code, _, stderr) = pbal.run(&["--config", "c.toml", "plan", &file, "-c", "100", "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    let notes: String = stderr
+        .lines()
+        .filter(|l| l.contains("band"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(notes, @"
+    note: band_abs = 3 (c.toml:1)
+    note: --band-abs from the config file or environment is not used here: it needs bands (--strategy bands, or --bands)
+    ");
+    let (code, _, stderr) = pbal.run_with_env(
+        &[("PBAL_BAND_REL", "10")],
+        &["plan", &file, "-c", "100", "-v"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("--band-rel from the config file or environment is not used"),
+        "{stderr}"
+    );
+}
+
+/// A negative number where none makes sense says so (not clap's tip to write `-- -5`, which
+/// would make -5 the file).
+#[test]
+fn a_negative_number_is_refused_as_negative() {
+    let pbal = Pbal::new();
+    let file = export();
+    let mut seen = String::new();
+    for (option, value) in [
+        ("--limit-offset", "-5"),
+        ("--time-limit", "-1"),
+        ("--max-realized-gain", "-5"),
+        ("--increment", "-1"),
+        ("--min-trade", "-1"),
+        ("--reserve", "-1"),
+        ("--band-abs", "-1"),
+        ("--tax-rate-short", "-1"),
+    ] {
+        let (code, stdout, stderr) = pbal.run(&["plan", &file, "-c", "100", option, value]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{option}: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        seen.push_str(first);
+        seen.push('\n');
+    }
+    for (option, value) in [
+        ("--initial", "-1"),
+        ("--contribution", "-1"),
+        ("--min-trade", "-1"),
+    ] {
+        let (code, _, stderr) = pbal.run(&["backtest", "prices.csv", option, value]);
+        assert_eq!(code, 2, "{option}: {stderr}");
+        seen.push_str(stderr.lines().next().unwrap_or_default());
+        seen.push('\n');
+    }
+    insta::assert_snapshot!(seen, @r#"
+    error: invalid value '-5' for '--limit-offset <BPS>': "-5" must not be negative
+    error: invalid value '-1' for '--time-limit <SECONDS>': "-1" must not be negative
+    error: invalid value '-5' for '--max-realized-gain <AMOUNT>': "-5" must not be negative
+    error: invalid value '-1' for '--increment <N>': "-1" must not be negative
+    error: invalid value '-1' for '--min-trade <AMOUNT>': "-1" must not be negative
+    error: invalid value '-1' for '--reserve <AMOUNT>': "-1" must not be negative
+    error: invalid value '-1' for '--band-abs <PCT>': "-1" must not be negative
+    error: invalid value '-1' for '--tax-rate-short <PCT>': "-1" must not be negative
+    error: invalid value '-1' for '--initial <AMOUNT>': "-1" must not be negative
+    error: invalid value '-1' for '--contribution <AMOUNT>': "-1" must not be negative
+    error: invalid value '-1' for '--min-trade <AMOUNT>': "-1" must not be negative
+    "#);
+}
