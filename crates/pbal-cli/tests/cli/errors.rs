@@ -401,3 +401,62 @@ fn a_negative_number_is_refused_as_negative() {
     error: invalid value '-1' for '--min-trade <AMOUNT>': "-1" must not be negative
     "#);
 }
+
+/// Weights that sum to neither 1 nor 100 because fractions and percents are mixed say so.
+#[test]
+fn mixed_fractions_and_percents_get_a_hint() {
+    let pbal = Pbal::new();
+    let targets = pbal.write("t.toml", "FTEC = 0.5\nVAW = 50\n");
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &export(),
+        "-c",
+        "100",
+        "-t",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/t.toml: target weights sum to 50.5; they must sum to 100 (percent) or 1 (fractions); they seem to mix fractions and percents (FTEC = 0.5 reads as a fraction, VAW = 50 as a percent): write them all one way");
+    // Without the mix, no hint.
+    let targets = pbal.write("t2.toml", "FTEC = 60\nVAW = 30\n");
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &export(),
+        "-c",
+        "100",
+        "-t",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("mix"), "{stderr}");
+}
+
+/// A 0% target for a symbol not held needs no price: there is nothing to do (said once).
+#[test]
+fn a_zero_target_not_held_is_ignored_with_a_warning() {
+    let pbal = Pbal::new();
+    let targets = pbal.write(
+        "t.toml",
+        "FTEC = 50\nVAW = 50\nZZZZ = 0\nexclude = [\"VCR\", \"VDC\", \"VHT\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\", \"VSMAX\"]\n",
+    );
+    let t = targets.to_str().unwrap();
+    let (code, stdout, stderr) = pbal.run(&["plan", &export(), "-c", "1000", "-t", t, "-f", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("ZZZZ"), "{stdout}");
+    insta::assert_snapshot!(stderr, @"warning: ZZZZ has a 0% target and is not held: nothing to do, it is ignored");
+    // A weight above 0 still needs its price.
+    let targets = pbal.write("t2.toml", "FTEC = 50\nVAW = 40\nZZZZ = 10\n");
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &export(),
+        "-c",
+        "1000",
+        "-t",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("ZZZZ has a target but is not held; give its price"),
+        "{stderr}"
+    );
+}
