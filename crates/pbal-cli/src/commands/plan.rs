@@ -127,6 +127,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let statement = pbal_ibkr::read_path(&file)?;
         (file, statement)
     };
+    warn_as_of(args.engine.as_of, &statement);
     let targets_file = args
         .engine
         .targets
@@ -259,6 +260,24 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     match (args.format, args.output.as_deref()) {
         (Format::Table, None) => crate::output::emit_table(&text),
         (_, output) => emit(&text, output),
+    }
+}
+
+/// `--as-of` decides which lots are long-term and which trades fall in a wash-sale window: a
+/// day in the future or before the export's positions is most likely a slip, so it is told.
+pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr::Statement) {
+    let Some(as_of) = as_of else { return };
+    let affects = "holding periods (short- or long-term lots, and so the tax estimate) and the \
+                   30-day wash-sale windows are counted to that day";
+    if as_of > jiff::ZonedDateTime::now().date() {
+        warn(&format!("--as-of {as_of} is in the future: {affects}"));
+    } else if let Some(report) = statement.report_date
+        && as_of < report
+    {
+        warn(&format!(
+            "--as-of {as_of} is before the export's report date {report}: {affects}, not to the \
+             day of its positions"
+        ));
     }
 }
 
