@@ -222,9 +222,9 @@ pub enum Error {
 fn rate_hint(kind: crate::ExportKind) -> &'static str {
     match kind {
         crate::ExportKind::ActivityStatement => {
-            "download the Activity Statement again with its Mark-to-Market / FX rates and \
-             Account Information (base currency) sections, or use a Flex Query with \
-             FXRateToBase in Open Positions"
+            "download the Activity Statement again whole, with its Base Currency Exchange Rate \
+             section and the Open Positions totals in the base currency, or use a Flex Query \
+             with FXRateToBase in Open Positions"
         }
         crate::ExportKind::FlexQuery => {
             "add FXRateToBase to the Flex Query's Open Positions section, or the Cash Report / \

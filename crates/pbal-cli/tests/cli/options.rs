@@ -272,3 +272,29 @@ fn a_suspicious_as_of_is_told() {
     let (_, _, stderr) = pbal.run(&["plan", &file, "--as-of", "2026-11-20"]);
     assert!(!stderr.contains("--as-of"), "{stderr}");
 }
+
+/// An Activity Statement without its exchange rates cannot get FXRateToBase (that is a Flex
+/// Query column): the hint says what works for that kind of export.
+#[test]
+fn a_missing_rate_hint_fits_the_kind_of_export() {
+    let pbal = Pbal::new();
+    let text = std::fs::read_to_string(fixture("flex/activity-statement.csv")).unwrap();
+    let cut: String = text
+        .lines()
+        .filter(|l| {
+            !l.starts_with("Base Currency Exchange Rate") && !l.starts_with("Open Positions,Total")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let file = pbal.write("activity.csv", &cut);
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/activity.csv: no rate from USD to the base currency EUR (download the Activity Statement again whole, with its Base Currency Exchange Rate section and the Open Positions totals in the base currency, or use a Flex Query with FXRateToBase in Open Positions)");
+    let flex = pbal.write(
+        "flex.csv",
+        "Symbol,Quantity,MarkPrice,CurrencyPrimary\nA,1,10,USD\nB,1,10,EUR\n",
+    );
+    let (code, _, stderr) = pbal.run(&["plan", flex.to_str().unwrap(), "-c", "0"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/flex.csv: positions in EUR, USD and no way to convert them to one base currency (the export names none) (add FXRateToBase to the Flex Query's Open Positions section, or the Cash Report / Account Information)");
+}
