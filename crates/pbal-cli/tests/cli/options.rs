@@ -298,3 +298,31 @@ fn a_missing_rate_hint_fits_the_kind_of_export() {
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @"error: [HOME]/flex.csv: positions in EUR, USD and no way to convert them to one base currency (the export names none) (add FXRateToBase to the Flex Query's Open Positions section, or the Cash Report / Account Information)");
 }
+
+/// `pbal trade` shares the engine's options and the order type's: the same checks, before
+/// anything reaches the gateway.
+#[cfg(feature = "live")]
+#[test]
+fn trade_refuses_options_without_effect_and_negative_numbers() {
+    let pbal = Pbal::new();
+    let mut seen = String::new();
+    for args in [
+        &["trade", "--limit-offset", "5"][..],
+        &["trade", "--order-type", "mkt", "--to", "half"],
+        &["trade", "--fill-timeout", "-1"],
+        &["trade", "--request-timeout", "-1"],
+        &["trade", "--max-order", "-1"],
+    ] {
+        let (code, _, stderr) = pbal.run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        seen.push_str(stderr.lines().next().unwrap_or_default());
+        seen.push('\n');
+    }
+    insta::assert_snapshot!(seen, @r#"
+    error: --limit-offset needs limit orders (--order-type lmt)
+    error: --to needs --strategy bands
+    error: invalid value '-1' for '--fill-timeout <SECONDS>': "-1" must not be negative
+    error: invalid value '-1' for '--request-timeout <SECONDS>': "-1" must not be negative
+    error: invalid value '-1' for '--max-order <AMOUNT>': "-1" must not be negative
+    "#);
+}
