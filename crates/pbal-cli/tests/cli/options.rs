@@ -116,7 +116,7 @@ fn an_unused_setting_from_config_or_env_is_only_a_note() {
     let notes: String = stderr
         .lines()
         .filter(|l| l.contains("band"))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     insta::assert_snapshot!(notes, @"
     note: band_abs = 3 (c.toml:1)
@@ -284,7 +284,7 @@ fn a_missing_rate_hint_fits_the_kind_of_export() {
         .filter(|l| {
             !l.starts_with("Base Currency Exchange Rate") && !l.starts_with("Open Positions,Total")
         })
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     let file = pbal.write("activity.csv", &cut);
     let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
