@@ -513,6 +513,19 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
                     )
                 });
             }
+            pbal_ibkr::Note::ZeroTargetNotHeld { symbol } => {
+                crate::ui::warn_grouped("zero target, not held", "", symbol, |_, symbols| {
+                    let (verb, their) = if symbols.len() == 1 {
+                        ("has a 0% target and is", "it is")
+                    } else {
+                        ("have 0% targets and are", "they are")
+                    };
+                    format!(
+                        "{} {verb} not held: nothing to do, {their} ignored",
+                        crate::ui::and_list(symbols)
+                    )
+                });
+            }
             other => warn(&other.to_string()),
         }
     }

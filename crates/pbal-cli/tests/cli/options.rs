@@ -216,13 +216,13 @@ fn a_zero_target_not_held_is_ignored_with_a_warning() {
     let pbal = Pbal::new();
     let targets = pbal.write(
         "t.toml",
-        "FTEC = 50\nVAW = 50\nZZZZ = 0\nexclude = [\"VCR\", \"VDC\", \"VHT\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\", \"VSMAX\"]\n",
+        "FTEC = 50\nVAW = 50\nZZZZ = 0\nYYYY = 0\nexclude = [\"VCR\", \"VDC\", \"VHT\", \"VIS\", \"VNQ\", \"VOX\", \"VPU\", \"VSMAX\"]\n",
     );
     let t = targets.to_str().unwrap();
     let (code, stdout, stderr) = pbal.run(&["plan", &export(), "-c", "1000", "-t", t, "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stdout.contains("ZZZZ"), "{stdout}");
-    insta::assert_snapshot!(stderr, @"warning: ZZZZ has a 0% target and is not held: nothing to do, it is ignored");
+    insta::assert_snapshot!(stderr, @"warning: YYYY and ZZZZ have 0% targets and are not held: nothing to do, they are ignored");
     // A weight above 0 still needs its price.
     let targets = pbal.write("t2.toml", "FTEC = 50\nVAW = 40\nZZZZ = 10\n");
     let (code, _, stderr) = pbal.run(&[
