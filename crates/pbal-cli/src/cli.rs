@@ -21,7 +21,7 @@ pub struct FlexArgs {
     #[arg(long, value_name = "URL", env = "PBAL_FLEX_URL", hide = true)]
     pub flex_url: Option<String>,
     /// First wait before polling for the statement, in milliseconds.
-    #[arg(long, value_name = "MS", env = "PBAL_FLEX_POLL_MS", hide = true)]
+    #[arg(long, value_name = "MS", env = "PBAL_FLEX_POLL_MS", hide = true, value_parser = |s: &str| parse_whole(s, 0, u64::MAX), allow_hyphen_values = true)]
     pub flex_poll_ms: Option<u64>,
 }
 
