@@ -127,13 +127,24 @@ pub struct LiveStubArgs {
 }
 
 /// Runs the command `cli` names with the settings `loaded`.
-pub(crate) fn dispatch(cli: Cli, loaded: &crate::config::Loaded) -> Result<()> {
+/// `given`: which options were typed, which came from the config file or environment.
+pub(crate) fn dispatch(
+    cli: Cli,
+    loaded: &crate::config::Loaded,
+    given: &crate::applies::Given,
+) -> Result<()> {
     match cli.command {
-        Command::Plan(args) => plan::run(&args),
+        Command::Plan(args) => {
+            crate::applies::plan(&args, given)?;
+            plan::run(&args)
+        }
         Command::Positions(args) => positions::run(&args),
         Command::Fetch(args) => fetch::run(&args),
         #[cfg(feature = "live")]
-        Command::Trade(args) => crate::live::trade(&args),
+        Command::Trade(args) => {
+            crate::applies::trade(&args, given)?;
+            crate::live::trade(&args)
+        }
         #[cfg(feature = "live")]
         Command::Status(args) => crate::live::status(&args),
         #[cfg(feature = "live")]

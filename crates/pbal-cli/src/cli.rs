@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::decimal_arg::{parse_decimal, parse_non_negative, parse_percent};
+use crate::decimal_arg::{parse_decimal, parse_non_negative, parse_percent, parse_whole};
 
 /// How to reach the Flex Web Service.
 #[derive(Debug, Clone, Args)]
@@ -21,7 +21,7 @@ pub struct FlexArgs {
     #[arg(long, value_name = "URL", env = "PBAL_FLEX_URL", hide = true)]
     pub flex_url: Option<String>,
     /// First wait before polling for the statement, in milliseconds.
-    #[arg(long, value_name = "MS", env = "PBAL_FLEX_POLL_MS", hide = true)]
+    #[arg(long, value_name = "MS", env = "PBAL_FLEX_POLL_MS", hide = true, value_parser = |s: &str| parse_whole(s, 0, u64::MAX), allow_hyphen_values = true)]
     pub flex_poll_ms: Option<u64>,
 }
 
@@ -89,6 +89,16 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
             format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 2025-03-31")
         }
     })
+}
+
+/// `--limit-offset`: basis points, 0 to 1000.
+pub(crate) fn parse_limit_offset(text: &str) -> Result<u32, String> {
+    parse_whole(text, 0, 1000).map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+}
+
+/// `--increment`: a power of ten, 0 to 12.
+fn parse_increment(text: &str) -> Result<u8, String> {
+    parse_whole(text, 0, 12).map(|v| u8::try_from(v).unwrap_or(u8::MAX))
 }
 
 /// Order type for baskets and live orders.
@@ -209,7 +219,7 @@ pub struct EngineArgs {
     pub min_trade: Option<Decimal>,
 
     /// The original tool's minimum trade: orders of at least 10^N (e.g. 2 → 100).
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=12))]
+    #[arg(short, long, value_name = "N", value_parser = parse_increment, allow_hyphen_values = true)]
     pub increment: Option<u8>,
 
     /// Allow fractional shares (quantities in steps of 0.0001).
@@ -251,7 +261,7 @@ pub struct EngineArgs {
     pub lot_order: LotOrderArg,
 
     /// Sales may realize at most this net gain (0: no net gain, losses may offset gains).
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_decimal, allow_hyphen_values = true)]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub max_realized_gain: Option<Decimal>,
 
     /// Tax rate on net short-term gains, for the estimate, in percent (`37` and `37%` both mean

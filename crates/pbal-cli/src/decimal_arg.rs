@@ -17,6 +17,22 @@ pub(crate) fn parse_non_negative(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
+/// Parses a whole number from `min` to `max` (counts, seconds, basis points): a negative one
+/// says so, like the amounts do, instead of clap's "invalid digit".
+pub(crate) fn parse_whole(text: &str, min: u64, max: u64) -> Result<u64, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') && parse_decimal(trimmed).is_ok() {
+        return Err(format!("{text:?} must not be negative"));
+    }
+    let value: u64 = trimmed
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number"))?;
+    if value < min || value > max {
+        return Err(format!("{text:?}: expected {min} to {max}"));
+    }
+    Ok(value)
+}
+
 /// Parses a percent: `5`, `5%` and `5 %` all mean 5% (0.05); `0.5` means 0.5%. One meaning
 /// for every percent option, so `1` is never 100%.
 pub(crate) fn parse_percent(text: &str) -> Result<Decimal, String> {
@@ -78,5 +94,22 @@ mod tests {
             Err("\"-5\" must not be negative".to_owned())
         );
         assert!(parse_percent("101").is_err());
+    }
+
+    #[test]
+    fn whole_numbers_say_what_is_wrong() {
+        assert_eq!(parse_whole("10", 0, 1000), Ok(10));
+        assert_eq!(
+            parse_whole("-5", 0, 1000),
+            Err("\"-5\" must not be negative".to_owned())
+        );
+        assert_eq!(
+            parse_whole("1.5", 0, 1000),
+            Err("\"1.5\" is not a whole number".to_owned())
+        );
+        assert_eq!(
+            parse_whole("0", 1, 600),
+            Err("\"0\": expected 1 to 600".to_owned())
+        );
     }
 }

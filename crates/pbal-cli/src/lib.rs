@@ -5,6 +5,7 @@
 //! pbal, nothing written or placed).
 
 mod app;
+mod applies;
 mod backtest_view;
 mod cli;
 mod commands;
@@ -74,14 +75,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(layered) => layered,
         Err(e) => return fail(&e),
     };
-    let cli = match Cli::command()
-        .try_get_matches_from(&args)
-        .and_then(|m| Cli::from_arg_matches(&m))
-    {
-        Ok(cli) => cli,
+    let (cli, given) = match Cli::command().try_get_matches_from(&args).and_then(|m| {
+        Ok((
+            Cli::from_arg_matches(&m)?,
+            applies::Given::new(&matches, &m),
+        ))
+    }) {
+        Ok(parsed) => parsed,
         Err(e) => return clap_exit(&e),
     };
-    match app::dispatch(cli, &loaded) {
+    match app::dispatch(cli, &loaded, &given) {
         Ok(()) => {
             ui::flush();
             ExitCode::SUCCESS

@@ -10,6 +10,13 @@ use crate::rows::{Collector, Records, Row};
 use crate::values;
 use crate::{Error, SkipReason};
 
+/// The last day of a statement's period: `"July 25, 2023"` or `"January 1, 2023 - December
+/// 31, 2023"` (None when it reads otherwise: the date only informs a warning).
+fn period_end(period: &str) -> Option<jiff::civil::Date> {
+    let last = period.rsplit(" - ").next()?.trim();
+    jiff::civil::Date::strptime("%B %d, %Y", last).ok()
+}
+
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
 
@@ -175,7 +182,15 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                     c.trade_row(&row)?;
                 }
             }
-            "Statement" | "Net Asset Value" | "Change in NAV" => known_sections += 1,
+            "Statement" => {
+                known_sections += 1;
+                if let (Some("Period"), Some(period)) =
+                    (named(Header::SettingName), named(Header::SettingValue))
+                {
+                    c.report_date = period_end(period);
+                }
+            }
+            "Net Asset Value" | "Change in NAV" => known_sections += 1,
             _ => {}
         }
     }
@@ -198,4 +213,20 @@ fn row_of(header: &[String], body: &[&str], line: u64) -> Row {
         }
     }
     row
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::period_end;
+
+    #[test]
+    fn a_period_ends_on_its_last_day() {
+        let day = |s: &str| s.parse::<jiff::civil::Date>().ok();
+        assert_eq!(period_end("July 25, 2023"), day("2023-07-25"));
+        assert_eq!(
+            period_end("January 1, 2023 - December 31, 2023"),
+            day("2023-12-31")
+        );
+        assert_eq!(period_end("last month"), None);
+    }
 }

@@ -79,9 +79,9 @@ pub enum Error {
     },
     /// Several currencies and no way to know the base currency or the rates.
     #[error(
-        "{file}: {} (add FXRateToBase to the Open Positions section, or the Cash Report / \
-         Account Information)",
-        no_rate(currencies, base.as_deref())
+        "{file}: {} ({})",
+        no_rate(currencies, base.as_deref()),
+        rate_hint(*kind)
     )]
     NoBaseCurrency {
         /// File.
@@ -90,6 +90,8 @@ pub enum Error {
         currencies: String,
         /// The base currency, when the export names it.
         base: Option<String>,
+        /// The kind of export: what can add the rates depends on it.
+        kind: crate::ExportKind,
     },
     /// Several accounts and none chosen ([`crate::AccountSelection::Single`]).
     #[error(
@@ -213,6 +215,23 @@ pub enum Error {
     /// that failed its audit).
     #[error(transparent)]
     Plan(#[from] pbal_core::Error),
+}
+
+/// Where the missing rates come from in this kind of export: an Activity Statement's
+/// sections are fixed, a Flex Query's columns are chosen.
+fn rate_hint(kind: crate::ExportKind) -> &'static str {
+    match kind {
+        crate::ExportKind::ActivityStatement => {
+            "download the Activity Statement again whole, with its Base Currency Exchange Rate \
+             section and the Open Positions totals in the base currency, or use a Flex Query \
+             with FXRateToBase in Open Positions"
+        }
+        crate::ExportKind::FlexQuery => {
+            "add FXRateToBase to the Flex Query's Open Positions section, or the Cash Report / \
+             Account Information"
+        }
+        crate::ExportKind::Gateway => "the gateway's ledger gave no exchange rate for them",
+    }
 }
 
 fn no_rate(currencies: &str, base: Option<&str>) -> String {

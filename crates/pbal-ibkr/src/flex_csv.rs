@@ -114,7 +114,14 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 c.skip(line, SkipReason::Message(fields[1..].join(" ")));
                 continue;
             }
-            "BOF" | "EOA" | "EOF" => continue,
+            "BOF" => {
+                // BOF,account,query,type,fromDate,toDate,whenGenerated,…: the toDate.
+                c.report_date = fields
+                    .get(5)
+                    .and_then(|d| crate::values::date(d).ok().flatten());
+                continue;
+            }
+            "EOA" | "EOF" => continue,
             "BOA" => {
                 if let Some(account) = fields.get(1) {
                     c.note_account(account);

@@ -88,6 +88,12 @@ fn element(
             message: format!("malformed attribute: {err}"),
         })?;
         let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+        if name == b"FlexStatement" && key == "toDate" {
+            // Only informs a warning: a date that does not read is no date.
+            let value = String::from_utf8_lossy(&attribute.value);
+            c.report_date = crate::values::date(&value).ok().flatten();
+            continue;
+        }
         let Some(column) = Column::from_header(&key) else {
             continue;
         };

@@ -37,12 +37,13 @@ pub enum ShareBasis {
     Value,
 }
 
-/// `its sales` or `its share of the household's value`.
+/// `what each account's sales raise` or `each account's share of the household's value`
+/// (read after "split over the accounts by").
 impl std::fmt::Display for ShareBasis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Sales => "its sales",
-            Self::Value => "its share of the household's value",
+            Self::Sales => "what each account's sales raise",
+            Self::Value => "each account's share of the household's value",
         })
     }
 }

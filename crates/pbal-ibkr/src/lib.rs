@@ -42,8 +42,8 @@ pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
 pub use pbal_core::currency_decimals;
 pub use statement::{
-    AccountSelection, CashBalance, Holdings, Instrument, LotRow, PastTradeRow, Position, Skipped,
-    Statement,
+    AccountSelection, CashBalance, ExportKind, Holdings, Instrument, LotRow, PastTradeRow,
+    Position, Skipped, Statement,
 };
 
 pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
@@ -83,6 +83,7 @@ pub fn read_bytes(bytes: &[u8], source: &str) -> Result<Statement, Error> {
     if start.starts_with('<') {
         flex_xml::read(text, &mut collector)?;
     } else if is_activity_statement(start) {
+        collector.kind = ExportKind::ActivityStatement;
         activity::read(text, &mut collector)?;
     } else {
         flex_csv::read(text, &mut collector)?;
@@ -154,5 +155,7 @@ fn finish(mut c: Collector) -> Result<Statement, Error> {
         trades: c.trades,
         skipped: c.skipped,
         source: c.file,
+        kind: c.kind,
+        report_date: c.report_date,
     })
 }

@@ -36,6 +36,11 @@ pub enum Note {
         /// The symbol.
         symbol: String,
     },
+    /// A 0% target, not held and without a price: nothing to do, so it is left out.
+    ZeroTargetNotHeld {
+        /// The symbol.
+        symbol: String,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -45,6 +50,10 @@ impl std::fmt::Display for Note {
                 write!(f, "{symbol} is held but has no target: its target is 0%")
             }
             Self::ExcludedNotHeld { symbol } => write!(f, "{symbol} is excluded but not held"),
+            Self::ZeroTargetNotHeld { symbol } => write!(
+                f,
+                "{symbol} has a 0% target and is not held: nothing to do, it is ignored"
+            ),
         }
     }
 }
@@ -122,7 +131,21 @@ impl Holdings {
             .iter()
             .filter(|s| self.portfolio.get(s).is_none())
             .map(|s| Note::ExcludedNotHeld { symbol: s.clone() });
-        no_target.chain(not_held).collect()
+        let zero = spec
+            .weights
+            .iter()
+            .filter(|(s, w)| self.ignored_zero_target(spec, s, *w))
+            .map(|(s, _)| Note::ZeroTargetNotHeld { symbol: s.clone() });
+        no_target.chain(not_held).chain(zero).collect()
+    }
+
+    /// A 0% target for a symbol not held and without a price in the spec: nothing to buy or
+    /// sell, so it needs no price and is left out (a case slip of a held symbol is not).
+    fn ignored_zero_target(&self, spec: &TargetsSpec, symbol: &str, weight: Decimal) -> bool {
+        weight.is_zero()
+            && self.portfolio.get(symbol).is_none()
+            && !spec.prices.contains_key(symbol)
+            && self.portfolio.get(&symbol.to_uppercase()).is_none()
     }
 
     /// The managed portfolio and its targets: exclusions removed, unheld targets added at
@@ -146,8 +169,15 @@ impl Holdings {
             .filter(|h| !spec.exclude.contains(&h.symbol))
             .cloned()
             .collect();
-        for (symbol, _) in &spec.weights {
+        let mut ignored = BTreeSet::new();
+        for (symbol, weight) in &spec.weights {
             if self.portfolio.get(symbol).is_some() {
+                continue;
+            }
+            if market_prices.get(symbol).is_none()
+                && self.ignored_zero_target(spec, symbol, *weight)
+            {
+                ignored.insert(symbol.as_str());
                 continue;
             }
             let Some(price) = market_prices
@@ -177,7 +207,13 @@ impl Holdings {
             file: spec.source.clone(),
             source,
         })?;
-        let targets = spec.targets().map_err(|source| Error::TargetWeights {
+        let targets = Targets::new(
+            spec.weights
+                .iter()
+                .filter(|(s, _)| !ignored.contains(s.as_str()))
+                .cloned(),
+        )
+        .map_err(|source| Error::TargetWeights {
             file: spec.source.clone(),
             source,
         })?;

@@ -185,6 +185,10 @@ pub(crate) struct Collector {
     /// The first unused header that looks like positions with a column missing: its line
     /// and what is missing.
     pub(crate) near_positions_header: Option<(u64, String)>,
+    /// The kind of export being read.
+    pub(crate) kind: crate::ExportKind,
+    /// The last day the export reports on, when it says.
+    pub(crate) report_date: Option<jiff::civil::Date>,
 }
 
 impl Collector {
@@ -200,6 +204,8 @@ impl Collector {
             fx_rates: BTreeMap::new(),
             saw_positions_section: false,
             near_positions_header: None,
+            kind: crate::ExportKind::FlexQuery,
+            report_date: None,
         }
     }
 

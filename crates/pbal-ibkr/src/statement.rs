@@ -40,6 +40,26 @@ pub struct Statement {
     /// The file's name, for messages.
     #[serde(skip)]
     pub source: String,
+    /// Which kind of export it is (its errors' hints differ).
+    #[serde(skip)]
+    pub kind: ExportKind,
+    /// The last day the export reports on (an Activity Statement's period end, a Flex
+    /// Query's `toDate`), when it says.
+    #[serde(skip)]
+    pub report_date: Option<Date>,
+}
+
+/// The kind of export a [`Statement`] was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExportKind {
+    /// An Activity Statement CSV (Statements › Activity).
+    ActivityStatement,
+    /// A Flex Query (CSV or XML), or the original tool's CSV.
+    #[default]
+    FlexQuery,
+    /// The Client Portal gateway's positions and ledger.
+    Gateway,
 }
 
 /// One position as the export gives it.
@@ -350,6 +370,7 @@ impl Statement {
                         file: self.source.clone(),
                         currencies: without.join(", "),
                         base: self.base_currency.clone(),
+                        kind: self.kind,
                     });
                 }
             };
@@ -507,6 +528,7 @@ impl Statement {
                         file: self.source.clone(),
                         currencies: c.currency.clone(),
                         base: self.base_currency.clone(),
+                        kind: self.kind,
                     });
                 };
                 total += c.amount * rate;

@@ -72,13 +72,15 @@ pub enum TargetsError {
     },
     /// The weights sum to neither 100 nor 1.
     #[error(
-        "{source_name}: target weights sum to {sum}; they must sum to 100 (percent) or 1 (fractions)"
+        "{source_name}: target weights sum to {sum}; they must sum to 100 (percent) or 1 (fractions){hint}"
     )]
     WeightSum {
         /// The source.
         source_name: String,
         /// Their sum.
         sum: Decimal,
+        /// Empty, or what looks wrong (fractions mixed with percents).
+        hint: String,
     },
     /// A symbol is both a target and excluded.
     #[error("{source_name}: {symbol} is both a target and excluded")]
@@ -96,6 +98,22 @@ pub enum TargetsError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// When the weights seem to mix fractions (at most 1) and percents (over 1), a hint naming one
+/// of each; else empty.
+fn mixed_hint(raw: &[(String, Decimal)]) -> String {
+    let fraction = raw
+        .iter()
+        .find(|(_, w)| *w > Decimal::ZERO && *w <= Decimal::ONE);
+    let percent = raw.iter().find(|(_, w)| *w > Decimal::ONE);
+    match (fraction, percent) {
+        (Some((f, fw)), Some((p, pw))) => format!(
+            "; they seem to mix fractions and percents ({f} = {fw} reads as a fraction, {p} = \
+             {pw} as a percent): write them all one way"
+        ),
+        _ => String::new(),
+    }
 }
 
 impl TargetsSpec {
@@ -133,9 +151,10 @@ impl TargetsSpec {
             .try_fold(Decimal::ZERO, |acc, (_, w)| acc.checked_add(*w));
         let scale = sum
             .and_then(Targets::scale_of)
-            .ok_or(TargetsError::WeightSum {
+            .ok_or_else(|| TargetsError::WeightSum {
                 source_name: source.to_owned(),
                 sum: sum.unwrap_or(Decimal::MAX),
+                hint: mixed_hint(&raw),
             })?;
         Ok(Self {
             source: source.to_owned(),

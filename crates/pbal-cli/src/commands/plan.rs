@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
-    WashSaleArg, cash_parser,
+    WashSaleArg, cash_parser, parse_limit_offset,
 };
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
@@ -69,7 +69,7 @@ pub struct PlanArgs {
     pub order_type: OrderTypeArg,
 
     /// For limit orders: basis points above the price for buys, below it for sells.
-    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = parse_limit_offset, allow_hyphen_values = true)]
     pub limit_offset: u32,
 
     /// Write the output to this file instead of stdout (written whole or not at all).
@@ -98,11 +98,14 @@ pub struct PlanArgs {
     /// Search budget in seconds (e.g. 0.5). Past it the best plan found is printed with how far
     /// from the best possible it can be. Counted as work, not clock time: the same input gives
     /// the same plan on every machine.
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit)]
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit, allow_hyphen_values = true)]
     pub time_limit: std::time::Duration,
 }
 
 fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim().starts_with('-') {
+        return Err(format!("{text:?} must not be negative"));
+    }
     text.parse::<f64>()
         .ok()
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
@@ -124,6 +127,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let statement = pbal_ibkr::read_path(&file)?;
         (file, statement)
     };
+    warn_as_of(args.engine.as_of, &statement);
     let targets_file = args
         .engine
         .targets
@@ -294,6 +298,24 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     match (args.format, args.output.as_deref()) {
         (Format::Table, None) => crate::output::emit_table(&text),
         (_, output) => emit(&text, output),
+    }
+}
+
+/// `--as-of` decides which lots are long-term and which trades fall in a wash-sale window: a
+/// day in the future or before the export's positions is most likely a slip, so it is told.
+pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr::Statement) {
+    let Some(as_of) = as_of else { return };
+    let affects = "holding periods (short- or long-term lots, and so the tax estimate) and the \
+                   30-day wash-sale windows are counted to that day";
+    if as_of > jiff::ZonedDateTime::now().date() {
+        warn(&format!("--as-of {as_of} is in the future: {affects}"));
+    } else if let Some(report) = statement.report_date
+        && as_of < report
+    {
+        warn(&format!(
+            "--as-of {as_of} is before the export's report date {report}: {affects}, not to the \
+             day of its positions"
+        ));
     }
 }
 
@@ -529,6 +551,19 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
                     let verb = if symbols.len() == 1 { "is" } else { "are" };
                     format!(
                         "{} {verb} excluded but not held",
+                        crate::ui::and_list(symbols)
+                    )
+                });
+            }
+            pbal_ibkr::Note::ZeroTargetNotHeld { symbol } => {
+                crate::ui::warn_grouped("zero target, not held", "", symbol, |_, symbols| {
+                    let (verb, their) = if symbols.len() == 1 {
+                        ("has a 0% target and is", "it is")
+                    } else {
+                        ("have 0% targets and are", "they are")
+                    };
+                    format!(
+                        "{} {verb} not held: nothing to do, {their} ignored",
                         crate::ui::and_list(symbols)
                     )
                 });

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::cli::{CashArg, EngineArgs, OrderTypeArg, cash_parser};
-use crate::decimal_arg::parse_non_negative;
+use crate::cli::{CashArg, EngineArgs, OrderTypeArg, cash_parser, parse_limit_offset};
+use crate::decimal_arg::{parse_non_negative, parse_whole};
 
 /// How to reach the Client Portal gateway.
 #[derive(Debug, Clone, Args)]
@@ -38,7 +38,7 @@ pub struct GatewayArgs {
     /// time is looked for by its client order id on the next run, never re-sent blindly. The
     /// first check of the session waits this long at most (25 s at most): a gateway nobody has
     /// logged in to holds API calls open.
-    #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = |s: &str| parse_whole(s, 1, 600), allow_hyphen_values = true)]
     pub request_timeout: u64,
 }
 
@@ -68,11 +68,11 @@ pub struct TradeArgs {
     pub order_type: OrderTypeArg,
 
     /// For limit orders: basis points above the price for buys, below it for sells.
-    #[arg(long, value_name = "BPS", default_value = "10", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(long, value_name = "BPS", default_value = "10", value_parser = parse_limit_offset, allow_hyphen_values = true)]
     pub limit_offset: u32,
 
     /// Refuse to place any order worth more than this (base currency).
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative)]
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub max_order: Option<Decimal>,
 
     /// Place without asking for the account id first.
@@ -118,7 +118,7 @@ pub struct TradeArgs {
     /// How long to wait for orders to fill, in seconds. Orders still working then stay at
     /// IBKR; pbal prints what filled, what is working and what was not placed, and exits with
     /// code 3 (also when an order is refused after others were placed).
-    #[arg(long, value_name = "SECONDS", default_value = "300")]
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = |s: &str| parse_whole(s, 0, u64::MAX), allow_hyphen_values = true)]
     pub fill_timeout: u64,
 }
 

@@ -61,6 +61,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .map(TargetsFile::read)
         .transpose()?;
     let (statement, selection) = read_account(&conn, args).await?;
+    crate::commands::plan::warn_as_of(args.engine.as_of, &statement);
     let (statement, conids, market_prices, market_states) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
     let (holdings, portfolio, targets) = plannable(

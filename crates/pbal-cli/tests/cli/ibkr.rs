@@ -274,7 +274,9 @@ fn a_blocked_buy_goes_to_its_substitute() {
         "--wash-sale",
         "warn",
     ]);
-    assert_eq!(code, 0, "warn mode does not substitute: {stderr}");
+    // Warn mode blocks no buy, so it has nothing to substitute.
+    assert_eq!(code, 2, "{stderr}");
+    insta::assert_snapshot!(stderr, @"error: --substitutes needs the wash-sale guard that blocks buys (--wash-sale block)");
     let bare = pbal
         .write("bare.toml", "BND = [\"NOPE\"]\n")
         .display()

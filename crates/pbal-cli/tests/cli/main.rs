@@ -11,6 +11,7 @@ mod library;
 #[cfg(feature = "live")]
 mod live;
 mod modules;
+mod options;
 mod plan;
 mod readers;
 mod shell;

@@ -62,7 +62,7 @@ fn household_cash_given_on_the_command_line_is_split_and_said() {
     let (code, stdout, stderr) =
         pbal.run(&["plan", file, "--all-accounts", "-c", "100", "-f", "json"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stderr, @"warning: the 100.00 of --cash is split over the accounts by its share of the household's value: U1 45.45, U2 54.55 (name one with --cash-account ID)");
+    insta::assert_snapshot!(stderr, @"warning: the 100.00 of --cash is split over the accounts by each account's share of the household's value: U1 45.45, U2 54.55 (name one with --cash-account ID)");
     let v = json(&stdout);
     for (account, cash) in v["cash_after_by_account"].as_object().unwrap() {
         assert!(
@@ -121,7 +121,7 @@ fn a_withdrawal_from_a_household_comes_out_of_the_accounts_that_sell() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("split over the accounts by its sales"),
+        stderr.contains("split over the accounts by what each account's sales raise"),
         "{stderr}"
     );
     let v = json(&stdout);

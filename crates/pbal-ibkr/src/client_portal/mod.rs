@@ -127,5 +127,7 @@ pub fn statement(
         trades: Vec::new(),
         skipped: Vec::new(),
         source: format!("gateway account {}", mask_account(account)),
+        kind: crate::ExportKind::Gateway,
+        report_date: None,
     }
 }

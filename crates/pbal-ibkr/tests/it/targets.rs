@@ -46,6 +46,15 @@ fn weights_summing_to_neither_are_refused() {
         matches!(e, TargetsError::WeightSum { sum, .. } if sum == dec!(90)),
         "{e}"
     );
+    assert!(!e.to_string().contains("mix"), "{e}");
+    // A fraction beside a percent: named, one of each.
+    let e = TargetsSpec::new([("A", dec!(0.5)), ("B", dec!(50))]).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "seem to mix fractions and percents (A = 0.5 reads as a fraction, B = 50 as a percent)"
+        ),
+        "{e}"
+    );
     let e = TargetsSpec::new(Vec::<(String, Decimal)>::new()).unwrap_err();
     assert!(matches!(e, TargetsError::NoWeights { .. }), "{e}");
     let e = TargetsSpec::new([("A", dec!(100))])
@@ -142,4 +151,34 @@ fn a_targets_file_reads_into_the_same_spec() {
     assert_eq!(read.targets().unwrap(), built.targets().unwrap());
     assert_eq!(read.exclude, built.exclude);
     assert_eq!(read.prices, built.prices);
+}
+
+/// A 0% target neither held nor priced is nothing to do: left out of the portfolio and the
+/// targets, and noted; a weight above 0 still needs its price.
+#[test]
+fn a_zero_target_not_held_needs_no_price() {
+    let spec = TargetsSpec::new([
+        ("VTI", dec!(60)),
+        ("TSLA", dec!(20)),
+        ("GLD", dec!(20)),
+        ("ZZZZ", dec!(0)),
+    ])
+    .unwrap();
+    let managed = statement()
+        .portfolio(&AccountSelection::Single, Some(&spec))
+        .unwrap();
+    assert!(managed.portfolio.get("ZZZZ").is_none());
+    assert_eq!(
+        managed.notes,
+        vec![Note::ZeroTargetNotHeld {
+            symbol: "ZZZZ".into()
+        }]
+    );
+    let spec = TargetsSpec::new([("VTI", dec!(60)), ("TSLA", dec!(20)), ("ZZZZ", dec!(20))])
+        .unwrap()
+        .exclude("GLD");
+    let e = statement()
+        .portfolio(&AccountSelection::Single, Some(&spec))
+        .unwrap_err();
+    assert!(matches!(e, Error::UnpricedTarget { .. }), "{e}");
 }
