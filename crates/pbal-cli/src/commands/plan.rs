@@ -231,7 +231,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         (plan, Some(orders))
     } else {
         if args.cash_account.is_some() {
-            bail!("--cash-account needs a household plan of several accounts (--all-accounts)");
+            return Err(crate::error::UsageError(
+                "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
+            )
+            .into());
         }
         (plan, None)
     };
