@@ -21,8 +21,11 @@ pub(crate) fn proof_tolerance(objective: f64) -> f64 {
     1e-11 * (1.0 + objective.abs())
 }
 
-/// Changes considered per asset; more would mean the bound is far too weak to finish anyway.
-const MAX_CHANGES: usize = 64;
+/// Changes considered per asset, tried in turn: most searches finish within the first, and a
+/// cut list stops the proof. One very large holding (tens of thousands of shares, a small
+/// withdrawal) has thousands of changes below the gap, most of them pruned at once by the walk:
+/// the larger caps let such a proof finish, their lists counted as work.
+const CHANGE_CAPS: [usize; 3] = [64, 4_096, 262_144];
 
 /// An asset and its changes (reduced cost, units), cheapest first.
 type Row = (usize, Vec<(f64, i64)>);
@@ -40,6 +43,47 @@ pub(crate) fn prove<J: Judge>(
     best: &mut Best<J::Score>,
     work_limit: u64,
 ) -> (bool, u64) {
+    let mut work = 0u64;
+    for cap in CHANGE_CAPS {
+        let (ending, used) = prove_capped(
+            problem,
+            judge,
+            dual,
+            assets,
+            best,
+            work_limit.saturating_sub(work),
+            cap,
+        );
+        work += used;
+        match ending {
+            Ending::Proven => return (true, work),
+            Ending::Stopped => return (false, work),
+            Ending::Cut => {}
+        }
+    }
+    (false, work)
+}
+
+/// How one capped enumeration ended.
+enum Ending {
+    /// Every change below the gap was walked: the incumbent is optimal.
+    Proven,
+    /// Out of work, or nothing to prove against.
+    Stopped,
+    /// The walk finished, but some asset had more changes than the cap.
+    Cut,
+}
+
+/// [`prove`] with at most `cap` changes per asset.
+fn prove_capped<J: Judge>(
+    problem: &Problem,
+    judge: &J,
+    dual: &Dual,
+    assets: &[Units],
+    best: &mut Best<J::Score>,
+    work_limit: u64,
+    cap: usize,
+) -> (Ending, u64) {
     let base_spent: f64 = assets
         .iter()
         .zip(&dual.units)
@@ -59,20 +103,25 @@ pub(crate) fn prove<J: Judge>(
     // the gap, so the next has fewer changes to consider), then search without a depth limit.
     for depth in [1, 2, 3, 4, 5, usize::MAX] {
         let Some(incumbent) = best.as_ref().map(|b| b.2) else {
-            return (false, work);
+            return (Ending::Stopped, work);
         };
         let limit = incumbent - dual.bound;
         let (current, truncated) = match rows.take() {
             None => {
                 // Finding each asset's changes is a few evaluations per asset.
                 work += 10 * assets.len() as u64;
-                all_rows(dual, assets, limit)
+                all_rows(dual, assets, limit, cap)
             }
             Some(previous) => {
                 work += 10 * previous.len() as u64;
-                narrow(dual, assets, previous, limit)
+                narrow(dual, assets, previous, limit, cap)
             }
         };
+        // Long lists cost their length.
+        work += current.iter().map(|(_, c)| c.len() as u64).sum::<u64>() / 8;
+        if work > work_limit {
+            return (Ending::Stopped, work);
+        }
         rows = Some(current.clone());
         let rows = current;
         let reach = reach(dual, assets, &rows);
@@ -101,51 +150,71 @@ pub(crate) fn prove<J: Judge>(
         let finished = walk.descend(0, start, depth);
         work = walk.work;
         if !finished {
-            return (false, work);
+            return (Ending::Stopped, work);
         }
         if depth == usize::MAX {
-            return (!truncated, work);
+            return (
+                if truncated {
+                    Ending::Cut
+                } else {
+                    Ending::Proven
+                },
+                work,
+            );
         }
     }
-    (false, work)
+    (Ending::Stopped, work)
 }
 
 /// The assets with a change cheaper than `limit`, each with its changes cheapest first, sorted
 /// by their cheapest change; and whether some changes were left out (then no proof).
-fn all_rows(dual: &Dual, assets: &[Units], limit: f64) -> (Vec<Row>, bool) {
-    rows_of(dual, assets, (0..assets.len()).map(|i| (i, None)), limit)
+fn all_rows(dual: &Dual, assets: &[Units], limit: f64, cap: usize) -> (Vec<Row>, bool) {
+    rows_of(
+        dual,
+        assets,
+        (0..assets.len()).map(|i| (i, None)),
+        limit,
+        cap,
+    )
 }
 
 /// [`all_rows`] for a smaller `limit`, from the rows of a larger one: an asset without a change
 /// below the larger limit has none below the smaller, and a complete list only needs cutting.
-fn narrow(dual: &Dual, assets: &[Units], previous: Vec<Row>, limit: f64) -> (Vec<Row>, bool) {
+fn narrow(
+    dual: &Dual,
+    assets: &[Units],
+    previous: Vec<Row>,
+    limit: f64,
+    cap: usize,
+) -> (Vec<Row>, bool) {
     rows_of(
         dual,
         assets,
         previous.into_iter().map(|(i, changes)| (i, Some(changes))),
         limit,
+        cap,
     )
 }
 
 /// Rows for `limit` of the given assets, each with its changes below a larger limit if known
-/// (and not cut at [`MAX_CHANGES`]; a cut list is computed again).
+/// (and not cut at `cap`; a cut list is computed again).
 fn rows_of(
     dual: &Dual,
     assets: &[Units],
     candidates: impl Iterator<Item = (usize, Option<Vec<(f64, i64)>>)>,
     limit: f64,
+    cap: usize,
 ) -> (Vec<Row>, bool) {
     let mut truncated = false;
     let mut rows: Vec<Row> = Vec::new();
     for (i, known) in candidates {
         let changes = match known {
-            Some(mut changes) if changes.len() < MAX_CHANGES => {
+            Some(mut changes) if changes.len() < cap => {
                 changes.retain(|c| c.0 < limit);
                 changes
             }
             _ => {
-                let (changes, cut) =
-                    alternatives(dual, &assets[i], dual.units[i], limit, MAX_CHANGES);
+                let (changes, cut) = alternatives(dual, &assets[i], dual.units[i], limit, cap);
                 truncated |= cut;
                 changes
             }

@@ -3,6 +3,7 @@ mod backtest;
 mod bands;
 mod household;
 mod oracle;
+mod proof;
 mod replan;
 mod robustness;
 mod seed;

@@ -1,0 +1,49 @@
+//! Plans the exact search must prove, in shapes real accounts have and random ones miss.
+
+use pbal_core::{Decimal, Holding, Optimality, PlanOptions, Portfolio, Targets, dec, plan};
+
+/// Seven holdings, one of them half the account in tens of thousands of shares (a real Flex
+/// export's shape), and a small withdrawal: the largest holding has thousands of changes below
+/// the gap, more than the search first lists per asset. It must still be proven.
+fn one_giant(giant_shares: i64, withdrawal: i64) -> pbal_core::Plan {
+    let portfolio = Portfolio::new(vec![
+        Holding::new("GRPN", dec!(3000), dec!(19.89)).unwrap(),
+        Holding::new("META", dec!(800), dec!(547.27)).unwrap(),
+        Holding::new("NFLX", dec!(400), dec!(1101.53)).unwrap(),
+        Holding::new("PLTR", dec!(3100), dec!(112.78)).unwrap(),
+        Holding::new("TQQQ", Decimal::from(giant_shares), dec!(53.86)).unwrap(),
+        Holding::new("TSLA", dec!(1500), dec!(284.95)).unwrap(),
+        Holding::new("TTWO", dec!(500), dec!(225.38)).unwrap(),
+    ])
+    .unwrap();
+    let targets = Targets::equal(["GRPN", "META", "NFLX", "PLTR", "TQQQ", "TSLA", "TTWO"]).unwrap();
+    plan(
+        &portfolio,
+        &targets,
+        -Decimal::from(withdrawal),
+        &PlanOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_small_withdrawal_from_one_giant_holding_is_proven() {
+    let p = one_giant(34_100, 500);
+    assert_eq!(p.optimality, Optimality::Optimal, "{:#?}", p.trades);
+    assert_eq!(p.trades.len(), 1);
+    assert_eq!(
+        (p.trades[0].symbol.as_str(), p.trades[0].quantity),
+        ("TQQQ", dec!(10))
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    #[test]
+    fn withdrawals_from_one_giant_holding_are_proven(
+        giant in 10_000i64..60_000, withdrawal in 50i64..5_000,
+    ) {
+        let p = one_giant(giant, withdrawal);
+        proptest::prop_assert_eq!(p.optimality, Optimality::Optimal);
+    }
+}
