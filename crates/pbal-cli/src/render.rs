@@ -860,47 +860,46 @@ impl<'a> PlanReport<'a> {
         let mut out =
             String::from("symbol,side,quantity,price,amount,currency,amount_base,base_currency\n");
         for t in &self.plan.trades {
-            let m = self.order_money(&t.symbol, t.quantity, t.price);
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{}",
-                t.symbol,
-                t.side.as_str(),
-                quantity(t.quantity),
-                money(m.price),
-                money(m.amount),
-                m.currency.unwrap_or(""),
-                money(m.base_amount),
-                self.base_currency.unwrap_or("")
-            );
+            self.csv_row(&mut out, &t.symbol, t.side, t.quantity, t.price);
         }
         out
     }
-}
 
-impl PlanReport<'_> {
     /// [`Self::csv`] for a household plan: an `account` column, a row per account order.
     fn csv_by_account(&self, split: &pbal_core::HouseholdSplit) -> String {
         let mut out = String::from(
             "account,symbol,side,quantity,price,amount,currency,amount_base,base_currency\n",
         );
         for o in &split.orders {
-            let m = self.order_money(&o.symbol, o.quantity, o.price);
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{}",
-                o.account,
-                o.symbol,
-                o.side.as_str(),
-                quantity(o.quantity),
-                money(m.price),
-                money(m.amount),
-                m.currency.unwrap_or(""),
-                money(m.base_amount),
-                self.base_currency.unwrap_or("")
-            );
+            out.push_str(&o.account);
+            out.push(',');
+            self.csv_row(&mut out, &o.symbol, o.side, o.quantity, o.price);
         }
         out
+    }
+
+    /// One order's CSV fields from `symbol` on: money in its own currency and in the base.
+    fn csv_row(
+        &self,
+        out: &mut String,
+        symbol: &str,
+        side: pbal_core::Side,
+        quantity_: Decimal,
+        base_price: Decimal,
+    ) {
+        let m = self.order_money(symbol, quantity_, base_price);
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            symbol,
+            side.as_str(),
+            quantity(quantity_),
+            money(m.price),
+            money(m.amount),
+            m.currency.unwrap_or(""),
+            money(m.base_amount),
+            self.base_currency.unwrap_or("")
+        );
     }
 }
 

@@ -72,24 +72,15 @@ pub fn substitute_blocked(
     if !guard.block_buys {
         return Ok((targets.clone(), moved));
     }
-    let total = portfolio
-        .total_value()?
-        .checked_add(cash)
-        .ok_or(Error::Overflow {
-            what: "total value",
-        })?;
-    if total <= Decimal::ZERO {
+    let Some(weight_now) = weight_now(portfolio, cash)? else {
         return Ok((targets.clone(), moved));
-    }
+    };
     for (blocked, candidates) in substitutes {
         let Some(loss_sale) = guard.recent_loss_sale(blocked, as_of) else {
             continue;
         };
         let target = weights.get(blocked).copied().unwrap_or_default();
-        let value = portfolio.get(blocked).map_or(Decimal::ZERO, |h| h.value);
-        let current = value.checked_div(total).ok_or(Error::Overflow {
-            what: "current weight",
-        })?;
+        let current = weight_now(blocked)?;
         if target <= current {
             continue;
         }
@@ -179,13 +170,9 @@ pub fn share_blocked(
     if !guard.block_buys {
         return Ok((targets.clone(), shared));
     }
-    let total = portfolio
-        .total_value()?
-        .checked_add(cash)
-        .ok_or_else(overflow)?;
-    if total <= Decimal::ZERO {
+    let Some(weight_now) = weight_now(portfolio, cash)? else {
         return Ok((targets.clone(), shared));
-    }
+    };
     let blocked = |s: &str| guard.recent_loss_sale(s, as_of);
     let mut weights: BTreeMap<String, Decimal> =
         targets.iter().map(|(s, w)| (s.to_owned(), w)).collect();
@@ -194,8 +181,7 @@ pub fn share_blocked(
         let Some(loss_sale) = blocked(symbol) else {
             continue;
         };
-        let value = portfolio.get(symbol).map_or(Decimal::ZERO, |h| h.value);
-        let current = value.checked_div(total).ok_or_else(overflow)?;
+        let current = weight_now(symbol)?;
         if *weight <= current {
             continue;
         }
@@ -234,4 +220,30 @@ pub fn share_blocked(
         *entry = entry.checked_add(share).ok_or_else(overflow)?;
     }
     Ok((Targets::new(weights)?, shared))
+}
+
+/// Each symbol's weight in the portfolio with `cash`, as blocked funds keep it as their
+/// target; `None` when the total is not positive (there are no weights to keep).
+fn weight_now(
+    portfolio: &Portfolio,
+    cash: Decimal,
+) -> Result<Option<impl Fn(&str) -> Result<Decimal, Error> + '_>, Error> {
+    let total = portfolio
+        .total_value()?
+        .checked_add(cash)
+        .ok_or(Error::Overflow {
+            what: "total value",
+        })?;
+    if total <= Decimal::ZERO {
+        return Ok(None);
+    }
+    Ok(Some(move |symbol: &str| {
+        portfolio
+            .get(symbol)
+            .map_or(Decimal::ZERO, |h| h.value)
+            .checked_div(total)
+            .ok_or(Error::Overflow {
+                what: "current weight",
+            })
+    }))
 }
