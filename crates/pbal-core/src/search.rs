@@ -963,7 +963,9 @@ fn make_minimal(
     // Bounded: with extreme amounts one unit can vanish in the float sum, and the walk
     // would never end. The exact judge checks minimality of the final plan anyway.
     for _ in 0..(100 * units.len() + 10_000) {
-        let slack = problem.budget - margin - spent - commission;
+        // Un-selling may go down to the need itself (within float noise): a withdrawal that
+        // whole shares raise exactly is minimal there, and the exact judge decides.
+        let slack = problem.budget + margin - spent - commission;
         let mut choice: Option<(f64, usize, i64)> = None;
         for i in 0..units.len() {
             if units[i] >= 0 {
@@ -983,7 +985,7 @@ fn make_minimal(
             }
             let dx = (v - units[i]) as f64 * problem.unit_value(i);
             let dc = problem.commission_of(i, v) - problem.commission_of(i, units[i]);
-            if spent + dx + commission + dc <= problem.budget - margin {
+            if spent + dx + commission + dc <= problem.budget + margin {
                 let delta = move_delta(problem, units, spent, i, v);
                 if choice.is_none_or(|c| delta < c.0) {
                     choice = Some((delta, i, v));
