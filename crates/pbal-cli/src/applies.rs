@@ -123,11 +123,14 @@ pub(crate) fn plan(args: &PlanArgs, given: &Given) -> Result<(), UsageError> {
         )?;
     }
     limit_offset(args.order_type, given)?;
-    if args.cash_account.is_some() && !matches!(args.cash, Some(CashArg::Amount(_))) {
+    if args.cash_account.is_some()
+        && args.cash_total.is_none()
+        && !matches!(args.cash, Some(CashArg::Amount(_)))
+    {
         given.unused(
             "cash_account",
             "--cash-account",
-            "an amount in --cash (with --cash available each account keeps its own cash)",
+            "an amount in --cash or --cash-total (without one each account keeps its own cash)",
         )?;
     }
     if args.flex_query.is_none() {

@@ -101,6 +101,14 @@ pub(crate) const KEYS: &[Key] = &[
         percent: false,
     },
     Key {
+        name: "cash_total",
+        arg: "cash_total",
+        only: &[],
+        kind: Kind::Text,
+        default: "(the export's cash, plus --cash)",
+        percent: false,
+    },
+    Key {
         name: "min_trade",
         arg: "min_trade",
         only: &[],
@@ -371,6 +379,7 @@ fn example(name: &str) -> String {
         "strategy" => "\"full\"",
         "commission" => "\"ibkr-fixed\"",
         "reserve" => "500",
+        "cash_total" => "5000",
         "min_trade" => "100",
         "bands" => "true",
         "band_abs" | "band-abs" => "\"5%\"",

@@ -7,6 +7,7 @@
 mod app;
 mod applies;
 mod backtest_view;
+mod cash;
 mod cli;
 mod commands;
 mod commission;

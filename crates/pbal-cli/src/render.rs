@@ -347,6 +347,29 @@ impl<'a> PlanReport<'a> {
                     bands are set aside: the most overweight assets are sold first, as buy-only \
                     does."
                     .to_owned(),
+                pbal_core::PlanNote::BandsLeaveCash {
+                    left,
+                    weight,
+                    invest,
+                    left_after_invest,
+                } => {
+                    let buys: Vec<String> = invest
+                        .iter()
+                        .map(|t| format!("{} {}", t.quantity.normalize(), t.symbol))
+                        .collect();
+                    format!(
+                        "Bands trade only the assets outside their bands: {}{base} ({}) stays \
+                         in cash after these orders. To invest it, a buy-only plan on the \
+                         positions after them would buy {} ({}{base}), leaving {}{base}: run \
+                         pbal plan -s buy-only once these orders have filled, or plan with \
+                         -s full to trade every asset to its target now.",
+                        Money::new(*left),
+                        percent(*weight),
+                        crate::ui::and_list(&buys),
+                        Money::new(invest.iter().map(|t| t.amount).sum::<Decimal>()),
+                        Money::new(*left_after_invest),
+                    )
+                }
                 _ => String::new(),
             })
             .filter(|s| !s.is_empty())

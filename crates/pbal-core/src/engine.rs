@@ -72,6 +72,8 @@ pub fn plan(
             }),
     );
     crate::audit(&plan, portfolio, cash, options)?;
+    plan.notes
+        .extend(crate::bands_cash::note(portfolio, targets, &plan, options)?);
     Ok(plan)
 }
 

@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod backtest;
+mod bands_cash;
 mod decimal;
 mod engine;
 mod error;

@@ -216,6 +216,19 @@ pub enum PlanNote {
     /// A bands plan with cash to raise: the bands are set aside and the money is raised as
     /// buy-only does (the most overweight sold first).
     BandsSetAsideForWithdrawal,
+    /// A bands plan leaves `left` in cash (weight `weight` after it) that a buy-only plan
+    /// would invest: `invest` are that plan's buys, made on the positions after this plan's
+    /// orders, and `left_after_invest` the cash they would leave.
+    BandsLeaveCash {
+        /// Cash left after this plan.
+        left: Decimal,
+        /// Its weight of the total after this plan.
+        weight: Decimal,
+        /// The buy-only plan's orders for that cash.
+        invest: Vec<Trade>,
+        /// Cash left after those orders too.
+        left_after_invest: Decimal,
+    },
     /// The wash-sale guard blocks buying `symbol`: its target is its current weight for this
     /// plan, and `weight_shared` of its target went to the funds that can be bought, in
     /// proportion to their targets ([`crate::share_blocked`]).

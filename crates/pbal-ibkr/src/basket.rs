@@ -133,6 +133,38 @@ pub fn limit_price(side: Side, price: Decimal, bps: u32) -> Decimal {
     }
 }
 
+/// How much more than the plan says its orders can cost, in the base currency, when each is a
+/// limit order `bps` through the plan's price and fills at its limit: buys above their price,
+/// sells below it. A plan sized to the last cent needs this much more cash to be safe.
+///
+/// ```
+/// use pbal_core::{Side, Trade, dec};
+/// use pbal_ibkr::basket::limit_excess;
+/// let buy = Trade::new("VTI", Side::Buy, dec!(10), dec!(100))?;
+/// let plan_trades = [buy];
+/// // 10 shares at a limit of 100.50 instead of 100.
+/// assert_eq!(limit_excess(&plan_trades, &Default::default(), 50), dec!(5.00));
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+pub fn limit_excess(
+    trades: &[Trade],
+    instruments: &BTreeMap<String, Instrument>,
+    bps: u32,
+) -> Decimal {
+    trades
+        .iter()
+        .map(|t| {
+            let (local, fx) = instruments
+                .get(&t.symbol)
+                .map_or((t.price, Decimal::ONE), |i| {
+                    (i.local_price, i.fx_rate_to_base)
+                });
+            let per_share = (limit_price(t.side, local, bps) - local).abs();
+            per_share.saturating_mul(t.quantity).saturating_mul(fx)
+        })
+        .fold(Decimal::ZERO, Decimal::saturating_add)
+}
+
 /// Renders the basket: the CSV text, and what it assumed (an unknown currency). `instruments`
 /// and `base_currency` come from [`crate::Holdings`].
 pub fn render(

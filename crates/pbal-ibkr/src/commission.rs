@@ -25,7 +25,9 @@ pub enum Market {
 
 impl Market {
     /// The market of an instrument: from its listing exchange (IBKR's exchange codes) when the
-    /// export has it, else from its trading currency. `None` when neither is known.
+    /// export has it, else from its trading currency. `None` when neither is known, and for
+    /// an exchange outside the listed ones: its currency does not tell its schedule (Helsinki
+    /// trades in EUR on other terms than Xetra), so it gets no estimate rather than a guess.
     ///
     /// ```
     /// use pbal_ibkr::Market;
@@ -34,9 +36,26 @@ impl Market {
     /// assert_eq!(Market::of(Some("LSE"), Some("USD")), Some(Market::UnitedKingdom));
     /// assert_eq!(Market::of(None, Some("CAD")), Some(Market::Canada));
     /// assert_eq!(Market::of(Some("SEHK"), Some("HKD")), None);
+    /// assert_eq!(Market::of(Some("HEX"), Some("EUR")), None);
+    /// assert_eq!(Market::of(Some(""), Some("EUR")), Some(Market::Europe));
     /// ```
     pub fn of(listing_exchange: Option<&str>, currency: Option<&str>) -> Option<Market> {
-        let by_exchange = listing_exchange.and_then(|e| match e.to_ascii_uppercase().as_str() {
+        if let Some(exchange) = listing_exchange.map(str::trim).filter(|e| !e.is_empty()) {
+            return Self::of_exchange(exchange);
+        }
+        match currency? {
+            "USD" => Some(Self::UnitedStates),
+            "CAD" => Some(Self::Canada),
+            "EUR" => Some(Self::Europe),
+            "GBP" => Some(Self::UnitedKingdom),
+            "CHF" => Some(Self::Switzerland),
+            _ => None,
+        }
+    }
+
+    /// The market of an IBKR exchange code, `None` outside the listed ones.
+    fn of_exchange(exchange: &str) -> Option<Market> {
+        match exchange.to_ascii_uppercase().as_str() {
             "NYSE" | "NASDAQ" | "ARCA" | "NYSEARCA" | "AMEX" | "BATS" | "IEX" | "BYX" | "EDGX" => {
                 Some(Self::UnitedStates)
             }
@@ -46,15 +65,7 @@ impl Market {
             "LSE" | "LSEETF" | "LSEIOB1" => Some(Self::UnitedKingdom),
             "EBS" | "SWX" | "VIRTX" => Some(Self::Switzerland),
             _ => None,
-        });
-        by_exchange.or_else(|| match currency? {
-            "USD" => Some(Self::UnitedStates),
-            "CAD" => Some(Self::Canada),
-            "EUR" => Some(Self::Europe),
-            "GBP" => Some(Self::UnitedKingdom),
-            "CHF" => Some(Self::Switzerland),
-            _ => None,
-        })
+        }
     }
 
     /// The currency the market's schedule is set in.
@@ -236,9 +247,15 @@ mod tests {
                 currency: "USD".into()
             })
         );
-        // An unknown exchange falls back on the currency.
-        let odd = instrument(Some("SOMEMTF"), Some("CAD"), dec!(0.68));
-        assert!(ibkr_fixed_commission(&odd).is_ok());
+        // An exchange outside the list is not guessed from its currency (Helsinki is not
+        // Xetra); without an exchange the currency decides.
+        let helsinki = instrument(Some("HEX"), Some("EUR"), dec!(1));
+        assert!(matches!(
+            ibkr_fixed_commission(&helsinki),
+            Err(NoSchedule::UnknownMarket { .. })
+        ));
+        let no_exchange = instrument(None, Some("CAD"), dec!(0.68));
+        assert!(ibkr_fixed_commission(&no_exchange).is_ok());
     }
 
     #[test]

@@ -25,6 +25,16 @@ pub enum HouseholdCash<'a> {
     /// An amount for the whole household, shared out: a deposit by each account's share of
     /// the household's value, a withdrawal by what each account's sales raise.
     Shared(Decimal),
+    /// Each account's own ending cash (none in a file without cash balances) plus an amount
+    /// moving in or, negative, out of the household: into `account` when named, else shared
+    /// out (a deposit by each account's share of the household's value, a withdrawal by what
+    /// each account has after its orders).
+    OnTop {
+        /// The deposit (positive) or withdrawal (negative).
+        amount: Decimal,
+        /// The account it goes to or comes out of; `None`: shared out.
+        account: Option<&'a str>,
+    },
 }
 
 /// What a shared amount was shared out by.
@@ -35,6 +45,13 @@ pub enum ShareBasis {
     Sales,
     /// A deposit: by each account's share of the household's value.
     Value,
+    /// A withdrawal on top of the accounts' own cash: by what each account has after its
+    /// orders.
+    CashAfterOrders,
+    /// A deposit on top of the accounts' own cash: first to the accounts whose orders their
+    /// own cash does not cover, by what each lacks, the rest by each account's share of the
+    /// household's value.
+    NeedThenValue,
 }
 
 /// `what each account's sales raise` or `each account's share of the household's value`
@@ -44,6 +61,11 @@ impl std::fmt::Display for ShareBasis {
         f.write_str(match self {
             Self::Sales => "what each account's sales raise",
             Self::Value => "each account's share of the household's value",
+            Self::CashAfterOrders => "what each account has after its orders",
+            Self::NeedThenValue => {
+                "what each account's orders need beyond its own cash, the rest by each \
+                 account's share of the household's value"
+            }
         })
     }
 }
@@ -106,6 +128,42 @@ impl HouseholdOrders {
     }
 }
 
+/// A deposit shared over accounts that keep their own cash: what each lacks for its orders
+/// (`after`: each account's cash after them, from its own cash alone) comes first, by what it
+/// lacks when the deposit is smaller; what is left goes by `value`.
+fn deposit_parts(
+    amount: Decimal,
+    after: &BTreeMap<String, Decimal>,
+    value: &BTreeMap<String, Decimal>,
+) -> Result<(BTreeMap<String, Decimal>, ShareBasis), Error> {
+    let lacking: BTreeMap<String, Decimal> = after
+        .iter()
+        .map(|(a, c)| (a.clone(), (-*c).max(Decimal::ZERO)))
+        .collect();
+    let lacked: Decimal = lacking.values().copied().sum();
+    if lacked.is_zero() {
+        return Ok((pbal_core::split_amount(amount, value)?, ShareBasis::Value));
+    }
+    if lacked >= amount {
+        return Ok((
+            pbal_core::split_amount(amount, &lacking)?,
+            ShareBasis::NeedThenValue,
+        ));
+    }
+    let mut parts = pbal_core::split_amount(amount - lacked, value)?;
+    for (account, lack) in lacking {
+        *parts.entry(account).or_default() += lack;
+    }
+    Ok((parts, ShareBasis::NeedThenValue))
+}
+
+fn zero_cash(accounts: &[String]) -> BTreeMap<String, Decimal> {
+    accounts
+        .iter()
+        .map(|a| (a.clone(), Decimal::ZERO))
+        .collect()
+}
+
 impl Statement {
     /// Splits a household `plan` (made over [`crate::AccountSelection::All`]'s `holdings`) into
     /// orders per account: sells from the accounts holding the most, buys into the accounts
@@ -158,19 +216,58 @@ impl Statement {
             pbal_core::split_by_account(&plan.trades, &held, cash, options.quantity_step, options)
         };
         let mut shared = None;
+        let known = |account: &str| {
+            if self.accounts.iter().any(|a| a == account) {
+                Ok(())
+            } else {
+                Err(Error::UnknownAccount {
+                    file: self.source.clone(),
+                    account: account.to_owned(),
+                    accounts: self.accounts.clone(),
+                })
+            }
+        };
+        let overflow = || pbal_core::Error::Overflow {
+            what: "an account's cash plus its part of the amount",
+        };
         let account_cash = match cash {
             HouseholdCash::Available => self.cash_per_account()?,
             HouseholdCash::InAccount { amount, account } => {
-                if !self.accounts.iter().any(|a| a == account) {
-                    return Err(Error::UnknownAccount {
-                        file: self.source.clone(),
-                        account: account.to_owned(),
-                        accounts: self.accounts.clone(),
-                    });
-                }
+                known(account)?;
                 let mut map = zero;
                 map.insert(account.to_owned(), amount);
                 map
+            }
+            HouseholdCash::OnTop { amount, account } => {
+                let mut own = if self.cash.is_empty() {
+                    zero.clone()
+                } else {
+                    self.cash_per_account()?
+                };
+                let parts = if let Some(account) = account {
+                    known(account)?;
+                    BTreeMap::from([(account.to_owned(), amount)])
+                } else {
+                    let after = split(&own)?.cash_after;
+                    let (parts, basis) = if amount < Decimal::ZERO {
+                        let parts = pbal_core::split_amount(amount, &after)?;
+                        (parts, ShareBasis::CashAfterOrders)
+                    } else {
+                        let value = holdings.value_by_account(&self.accounts)?;
+                        deposit_parts(amount, &after, &value)?
+                    };
+                    shared = Some(SharedCash {
+                        amount,
+                        parts: parts.clone(),
+                        basis,
+                    });
+                    parts
+                };
+                for (account, part) in parts {
+                    let entry = own.entry(account).or_default();
+                    *entry = entry.checked_add(part).ok_or_else(overflow)?;
+                }
+                own
             }
             HouseholdCash::Shared(amount) => {
                 let (weights, basis) = if amount < Decimal::ZERO {
@@ -194,9 +291,8 @@ impl Statement {
         let split = split(&account_cash)?;
         pbal_core::audit_split(&split, plan, &held, &account_cash)
             .map_err(pbal_core::Error::from)?;
-        let cash_by_currency = match cash {
-            HouseholdCash::Available => self
-                .accounts
+        let own_by_currency = || {
+            self.accounts
                 .iter()
                 .map(|a| {
                     Ok((
@@ -204,7 +300,32 @@ impl Statement {
                         self.cash_by_currency(&AccountSelection::Only(a.clone()))?,
                     ))
                 })
-                .collect::<Result<_, Error>>()?,
+                .collect::<Result<BTreeMap<_, BTreeMap<_, _>>, Error>>()
+        };
+        let cash_by_currency = match cash {
+            HouseholdCash::Available => own_by_currency()?,
+            // The accounts' balances, each with its part of the amount in the base currency.
+            HouseholdCash::OnTop { .. } => {
+                let mut by_account = own_by_currency()?;
+                let own = if self.cash.is_empty() {
+                    zero_cash(&self.accounts)
+                } else {
+                    self.cash_per_account()?
+                };
+                for (account, cash) in &account_cash {
+                    let part = cash - own.get(account).copied().unwrap_or_default();
+                    let currencies = by_account.entry(account.clone()).or_default();
+                    // The amount is in the base currency; without one named, in the account's
+                    // only currency.
+                    let code = holdings.base_currency.clone().or_else(|| {
+                        (currencies.len() == 1).then(|| currencies.keys().next().cloned())?
+                    });
+                    if let Some(code) = code {
+                        *currencies.entry(code).or_default() += part;
+                    }
+                }
+                by_account
+            }
             // An amount is in the base currency.
             _ => account_cash
                 .iter()

@@ -14,6 +14,7 @@ mod flex_xml;
 mod household;
 mod household_split;
 mod managed;
+mod plan_cash;
 mod rows;
 mod skip;
 mod statement;
@@ -48,6 +49,7 @@ pub use statement::{
 
 pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
+pub use plan_cash::{CashInstruction, PlanCash};
 pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};
 

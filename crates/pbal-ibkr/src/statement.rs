@@ -274,7 +274,10 @@ pub(crate) fn plannable(asset_class: Option<&str>) -> bool {
 }
 
 impl Statement {
-    fn selected<'a>(&self, selection: &'a AccountSelection) -> Result<Option<&'a str>, Error> {
+    pub(crate) fn selected<'a>(
+        &self,
+        selection: &'a AccountSelection,
+    ) -> Result<Option<&'a str>, Error> {
         match selection {
             AccountSelection::Only(id) => {
                 if self.accounts.iter().any(|a| a == id) || self.accounts.is_empty() {
@@ -295,7 +298,7 @@ impl Statement {
         }
     }
 
-    fn in_selection(account: Option<&String>, only: Option<&str>) -> bool {
+    pub(crate) fn in_selection(account: Option<&String>, only: Option<&str>) -> bool {
         match (only, account) {
             (None, _) | (_, None) => true,
             (Some(id), Some(a)) => a == id,

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use pbal_core::{Money, PlanOptions, Portfolio, Strategy, Targets};
-use pbal_ibkr::{AccountSelection, Holdings, HouseholdCash};
+use pbal_ibkr::{AccountSelection, CashInstruction, Holdings, HouseholdCash};
 use rust_decimal::Decimal;
 
 use crate::cli::{
     CashArg, DestinationArg, EngineArgs, FlexArgs, LotOrderArg, OrderTypeArg, StrategyArg,
     WashSaleArg, cash_parser, parse_limit_offset,
 };
+use crate::decimal_arg::parse_decimal;
 use crate::output::{emit, warn};
 use crate::render::PlanReport;
 use crate::targets::TargetsFile;
@@ -49,12 +50,17 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub flex: FlexArgs,
 
-    /// Cash to invest (negative: an amount to withdraw), or `available` for the export's cash.
-    /// Without it: the export's available cash when it has a Cash Report (pbal says so), else
-    /// 0 (the original tool's 4-column files). `pbal trade` follows the same rule with the
-    /// account's cash.
+    /// Money moving in (a deposit) or, negative, out (a withdrawal), on top of the export's
+    /// cash; `available`: the export's cash alone. Without it: the export's cash when it has
+    /// cash balances (a Cash Report), else none (the original tool's 4-column files, where the
+    /// amount is all the cash). `pbal trade` follows the same rule with the account's cash.
     #[arg(short, long, value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]
     pub cash: Option<CashArg>,
+
+    /// Plan with this amount as the whole cash (negative: a withdrawal to raise), the export's
+    /// cash balances not counted.
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_decimal, allow_hyphen_values = true, conflicts_with = "cash")]
+    pub cash_total: Option<Decimal>,
 
     /// How the plan may trade.
     #[command(flatten)]
@@ -141,24 +147,15 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         targets_file.as_ref(),
         &BTreeMap::new(),
     )?;
-    let cash_arg = match args.cash {
-        Some(given) => given,
-        // One rule with `pbal trade`: the account's own cash unless told otherwise.
-        None if !statement.cash.is_empty() => CashArg::Available,
-        None => CashArg::Amount(Decimal::ZERO),
-    };
-    let cash = cash_to_plan(cash_arg, &statement, &selection)?;
-    if args.cash.is_none() && cash_arg == CashArg::Available {
-        crate::ui::tell(&format!(
-            "no --cash given: planning with the export's available cash, {} (-c 0 plans \
-             without it)",
-            // In the base currency when the export names it: 3,000.00 EUR.
-            match holdings.base_currency.as_deref() {
-                Some(base) => Money::in_currency(cash, base),
-                None => Money::new(cash),
-            }
-        ));
-    }
+    // One rule with `pbal trade`: an amount moves money on top of the account's own cash.
+    let instruction = crate::cash::instruction(args.cash, args.cash_total, &statement, &selection)?;
+    let plan_cash = statement.plan_cash(&selection, instruction)?;
+    let cash = plan_cash.total;
+    crate::ui::tell(&crate::cash::line(
+        &plan_cash,
+        holdings.base_currency.as_deref(),
+        "the export's",
+    ));
     let mut options = options(&args.engine);
     options.node_limit = PlanOptions::work_for(args.time_limit);
     crate::commission::per_market(&mut options, &holdings.instruments);
@@ -185,6 +182,19 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     drop(spinner);
     let plan = plan?;
     pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
+    let plan = match (args.format, args.order_type) {
+        (Format::Basket, OrderTypeArg::Lmt) => {
+            let fit = Fit {
+                portfolio: &portfolio,
+                targets: &targets,
+                options: &options,
+                holdings: &holdings,
+            };
+            fit.limit_prices(plan, cash, args.limit_offset)
+                .with_context(|| format!("cannot plan {}", file.display()))?
+        }
+        _ => plan,
+    };
     if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
         warn(&format!(
             "the search stopped before proving this plan optimal: the best possible plan is at \
@@ -199,7 +209,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                 &holdings,
                 &statement,
                 &options,
-                cash_arg,
+                instruction,
                 args.cash_account.as_deref(),
             )
         };
@@ -239,14 +249,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         (plan, None)
     };
     // The export's cash per currency; an amount given on the command line is base currency.
-    let cash_by_currency = match cash_arg {
-        CashArg::Available => statement.cash_by_currency(&selection)?,
-        CashArg::Amount(amount) => holdings
-            .base_currency
-            .iter()
-            .map(|b| (b.clone(), amount))
-            .collect(),
-    };
+    let cash_by_currency = plan_cash.by_currency(holdings.base_currency.as_deref());
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
@@ -304,6 +307,58 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
 }
 
+/// What a plan is re-made from when it must fit a constraint the engine does not see.
+struct Fit<'a> {
+    portfolio: &'a Portfolio,
+    targets: &'a Targets,
+    options: &'a PlanOptions,
+    holdings: &'a Holdings,
+}
+
+impl Fit<'_> {
+    /// A limit-order basket fills at most at its limits, buys above the plan's prices and
+    /// sells below: plan with that much less cash until the orders fit the cash at their
+    /// limits, and say so.
+    fn limit_prices(
+        &self,
+        mut plan: pbal_core::Plan,
+        cash: Decimal,
+        bps: u32,
+    ) -> Result<pbal_core::Plan> {
+        // What the orders leave of the real cash, above the reserve (the plan was given less).
+        let room = |plan: &pbal_core::Plan, held_back: Decimal| {
+            plan.cash.left + held_back - self.options.reserve
+        };
+        let mut held_back = Decimal::ZERO;
+        for _ in 0..8 {
+            let excess = basket::limit_excess(&plan.trades, &self.holdings.instruments, bps);
+            let room = room(&plan, held_back);
+            if excess <= room {
+                break;
+            }
+            held_back += excess - room;
+            plan = pbal_core::plan(self.portfolio, self.targets, cash - held_back, self.options)?;
+            pbal_ibkr::audit_currencies(&plan, self.holdings).map_err(pbal_core::Error::from)?;
+        }
+        let excess = basket::limit_excess(&plan.trades, &self.holdings.instruments, bps);
+        if excess > room(&plan, held_back) {
+            bail!(
+                "no plan found whose limit orders fit the cash at their limit prices ({} more \
+                 than the plan's prices); lower --limit-offset or use market orders",
+                Money::new(excess)
+            );
+        }
+        if !held_back.is_zero() {
+            crate::ui::tell(&format!(
+                "the limit orders may fill up to {bps} basis points through the plan's prices: \
+                 planned with {} less cash so that they fit the cash even at their limits",
+                Money::new(held_back)
+            ));
+        }
+        Ok(plan)
+    }
+}
+
 /// `--as-of` decides which lots are long-term and which trades fall in a wash-sale window: a
 /// day in the future or before the export's positions is most likely a slip, so it is told.
 pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr::Statement) {
@@ -330,13 +385,16 @@ fn household_split(
     holdings: &Holdings,
     statement: &pbal_ibkr::Statement,
     options: &PlanOptions,
-    cash: CashArg,
+    cash: CashInstruction,
     cash_account: Option<&str>,
 ) -> Result<pbal_ibkr::HouseholdOrders> {
     let household_cash = match (cash, cash_account) {
-        (CashArg::Available, _) => HouseholdCash::Available,
-        (CashArg::Amount(amount), Some(account)) => HouseholdCash::InAccount { amount, account },
-        (CashArg::Amount(amount), None) => HouseholdCash::Shared(amount),
+        (CashInstruction::Move(amount), account) => HouseholdCash::OnTop { amount, account },
+        (CashInstruction::Total(amount), Some(account)) => {
+            HouseholdCash::InAccount { amount, account }
+        }
+        (CashInstruction::Total(amount), None) => HouseholdCash::Shared(amount),
+        _ => HouseholdCash::Available,
     };
     let orders = match statement.household_split(plan, holdings, household_cash, options) {
         Err(pbal_ibkr::Error::UnknownAccount {
@@ -366,18 +424,6 @@ fn tell_shared(orders: &pbal_ibkr::HouseholdOrders) {
             listed.join(", ")
         ));
     }
-}
-
-/// `--cash`: the amount given, or the statement's cash in the base currency.
-pub(crate) fn cash_to_plan(
-    cash: CashArg,
-    statement: &pbal_ibkr::Statement,
-    selection: &AccountSelection,
-) -> Result<Decimal> {
-    Ok(match cash {
-        CashArg::Amount(amount) => amount,
-        CashArg::Available => statement.cash_in_base(selection)?,
-    })
 }
 
 /// Sets the wash-sale guard over the statement's trades in `options`, and returns the targets

@@ -54,10 +54,15 @@ pub struct TradeArgs {
     #[arg(long, value_name = "FILE")]
     pub positions: Option<PathBuf>,
 
-    /// Cash to invest (negative: to withdraw), or `available`: the ledger's cash above
-    /// `--reserve`.
+    /// Money moving in (a deposit) or, negative, out (a withdrawal), on top of the ledger's
+    /// cash; `available`: the ledger's cash alone.
     #[arg(short, long, default_value = "available", value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]
     pub cash: CashArg,
+
+    /// Plan with this amount as the whole cash (negative: a withdrawal to raise), the ledger's
+    /// cash not counted; the buys still never spend more than the ledger shows.
+    #[arg(long, value_name = "AMOUNT", value_parser = crate::decimal_arg::parse_decimal, allow_hyphen_values = true, conflicts_with = "cash")]
+    pub cash_total: Option<rust_decimal::Decimal>,
 
     /// How the plan may trade.
     #[command(flatten)]

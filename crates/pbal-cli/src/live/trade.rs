@@ -25,8 +25,8 @@ use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::preview::preview_table;
 use super::summary::Summary;
 use super::{contracts, convert, currency, market};
-use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{cash_to_plan, guard_wash_sales, options, plannable};
+use crate::cli::OrderTypeArg;
+use crate::commands::plan::{guard_wash_sales, options, plannable};
 use crate::journal::Journal;
 use crate::output::{say, warn};
 use crate::render::PlanReport;
@@ -71,7 +71,15 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &market_prices,
     )?;
     crate::commission::per_market(&mut engine_options, &holdings.instruments);
-    let cash = cash_to_plan(args.cash, &statement, &selection)?;
+    let instruction =
+        crate::cash::instruction(Some(args.cash), args.cash_total, &statement, &selection)?;
+    let plan_cash = statement.plan_cash(&selection, instruction)?;
+    let cash = plan_cash.total;
+    crate::ui::tell(&crate::cash::line(
+        &plan_cash,
+        holdings.base_currency.as_deref(),
+        "the account's",
+    ));
     // Trades come with `--positions FILE` (a Flex export with its Trades section).
     let targets = guard_wash_sales(
         &args.engine,
@@ -314,9 +322,10 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .iter()
         .map(|(s, i)| (s.clone(), i.fx_rate_to_base))
         .collect();
-    replan.cash = match args.cash {
-        CashArg::Available => None,
-        CashArg::Amount(amount) => Some(amount),
+    // The buys spend at most the cash the plan was given plus what the sells raise.
+    replan.cash = match instruction {
+        pbal_ibkr::CashInstruction::Export => None,
+        _ => Some(cash),
     };
     let mut sequence = Sequence::new(
         account.clone(),

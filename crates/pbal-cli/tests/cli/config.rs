@@ -88,6 +88,7 @@ fn pbal_config_shows_each_setting_and_its_source() {
     strategy         bands                             [HOME]/.config/pbal/config.toml:2
     commission       none                              default (env PBAL_COMMISSION)
     reserve          250                               env PBAL_RESERVE
+    cash_total       (the export's cash, plus --cash)  default (env PBAL_CASH_TOTAL)
     min_trade        (none)                            default (env PBAL_MIN_TRADE)
     bands            false                             default (env PBAL_BANDS)
     band_abs         5%                                default (env PBAL_BAND_ABS)
@@ -128,7 +129,7 @@ fn a_bad_config_names_the_file_line_and_key() {
         ),
         (
             "commision = \"none\"\n",
-            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account",
+            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, cash_total, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account",
         ),
         (
             "strategy = \"full\"\nstrategy = \"bands\"\n",
@@ -230,4 +231,30 @@ fn gateway_settings_come_from_the_config() {
     let (code, _, stderr) = status(&[("PBAL_GATEWAY_URL", "https://127.0.0.1:9")]);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+}
+
+/// `cash_total` in the config file is the whole cash unless `-c` moves money on the command
+/// line, which wins without a conflict.
+#[test]
+fn the_config_cash_total_yields_to_a_typed_amount() {
+    let pbal = Pbal::new();
+    let file = fixture("flex/flex-statement.xml").display().to_string();
+    pbal.write(".config/pbal/config.toml", "cash_total = 1000\n");
+    let available = |extra: &[&str]| {
+        let mut args = vec!["plan", file.as_str(), "-f", "json"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        (v["cash"]["available"].as_str().unwrap().to_owned(), stderr)
+    };
+    let (cash, stderr) = available(&[]);
+    assert_eq!(cash, "1000.00");
+    assert!(
+        stderr.contains("as the whole cash (--cash-total"),
+        "{stderr}"
+    );
+    let (cash, stderr) = available(&["-c", "100"]);
+    assert!(cash.starts_with("5220.33"), "{cash}");
+    assert!(stderr.contains("+ a deposit of 100.00 USD"), "{stderr}");
 }

@@ -20,7 +20,10 @@ fn a_missing_file_is_reported_once() {
     insta::assert_snapshot!(stderr, @"error: /: a directory, not a file");
     let (code, _, stderr) = pbal.run(&["plan", &export(), "-o", "no/dir/plan.csv"]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: cannot write no/dir/plan.csv: the directory no/dir does not exist");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
+    error: cannot write no/dir/plan.csv: the directory no/dir does not exist
+    ");
 }
 
 #[test]
@@ -79,6 +82,7 @@ fn a_toml_syntax_error_names_the_key_and_what_to_write() {
     error: [HOME]/t.toml:1: `FTEC` has no value: write FTEC = 20
     error: [HOME]/t.toml:2: `VAW`: twenty needs quotes (text in TOML is quoted); write e.g. VAW = 20
     error: [HOME]/t.toml:2: unclosed table, expected `]` in `[VAW`
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     error: [HOME]/s.toml:1: `VTI` has no value: write VTI = ["ITOT", "SCHB"]
     error: bad7.toml:1: `strategy` has no value: write strategy = "full"
     "#);
@@ -138,7 +142,10 @@ fn cash_beyond_any_portfolio_is_too_large() {
     let pbal = Pbal::new();
     let (code, _, stderr) = pbal.run(&["plan", &export(), "-c", "99999999999999999999999"]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: the cash, 99999999999999999999999, is too large: pbal plans with amounts up to 10,000,000,000,000.00");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: 99,999,999,999,999,999,999,999.00 of new cash (-c; the file has no cash balances)
+    error: cannot plan [FIXTURES]/positions-custom.csv: the cash, 99999999999999999999999, is too large: pbal plans with amounts up to 10,000,000,000,000.00
+    ");
 }
 
 #[test]
@@ -225,5 +232,8 @@ fn a_realized_gain_cap_no_plan_keeps_names_the_flag() {
         "0",
     ]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: no plan keeps realized gains within the cap of 0; raise --max-realized-gain");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: -60,000.00: a withdrawal to raise by selling (-c; the file has no cash balances)
+    error: cannot plan [FIXTURES]/positions-custom.csv: no plan keeps realized gains within the cap of 0; raise --max-realized-gain
+    ");
 }

@@ -48,7 +48,7 @@ fn a_household_table_with_an_amount_states_what_the_accounts_orders_pay() {
     let pbal = Pbal::new();
     let (stdout, _) = household(&pbal, "5000", &[]);
     let cash_line = stdout.lines().find(|l| l.starts_with("Cash")).unwrap();
-    insta::assert_snapshot!(cash_line, @"Cash EUR: in 5,000.00, spent 4,936.51, received 0.00, commission 7.84 (3.00 of it for orders split over accounts), left 55.65");
+    insta::assert_snapshot!(cash_line, @"Cash EUR: in 6,760.90, spent 6,693.47, received 0.00, commission 7.84 (3.00 of it for orders split over accounts), left 59.59");
 }
 
 /// JSON `cash` agrees with the orders by account and the cash each account ends with, with

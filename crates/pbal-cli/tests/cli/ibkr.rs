@@ -165,7 +165,8 @@ fn lots_are_listed_for_sales() {
     let (code, stdout, stderr) = pbal.run(&[
         "plan",
         &f("flex/flex-statement.xml"),
-        "-c",
+        // The whole cash, so that the withdrawal sells: the export's cash would cover it.
+        "--cash-total",
         "-1000",
         "--as-of",
         "2026-11-25",
@@ -392,6 +393,7 @@ fn left_out_positions_are_grouped_by_reason() {
     let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stderr, @"
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     warning: AAA, BBB and CCC: short positions, left out of the plan
     warning: VTI 261218C00260000 (OPT) and EUR.USD (CASH): not stocks or funds, left out of the plan (name them in the targets to include them)
     ");
@@ -404,6 +406,7 @@ fn left_out_positions_are_grouped_by_reason() {
     let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "-c", "0"]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stderr, @"
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     warning: AAA: short position, left out of the plan
     warning: ES (FUT): not a stock or fund, left out of the plan (name it in the targets to include it)
     ");

@@ -140,7 +140,11 @@ fn buys_with_the_ledger_cash_after_a_preview_and_answers_known_questions() {
 #[test]
 fn dry_run_previews_every_order_and_places_none() {
     let live = Live::new(fast());
-    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "-s", "full", "--cash", "0"], "");
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &["--dry-run", "-s", "full", "--cash-total", "0"],
+        "",
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
     assert!(stdout.contains("SELL"), "{stdout}");
@@ -176,7 +180,8 @@ fn places_nothing_unless_the_account_id_is_typed() {
 fn full_rebalance_sells_first_then_buys_with_the_real_cash() {
     // Fills arrive later: each order shows working twice before it fills.
     let live = Live::new(fast().fills(FillMode::AfterStatusPolls(2)));
-    let (code, stdout, stderr) = live.run("trade", &["--yes", "-s", "full", "--cash", "0"], "");
+    let (code, stdout, stderr) =
+        live.run("trade", &["--yes", "-s", "full", "--cash-total", "0"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let orders = live.gateway.orders();
     let first_buy = orders.iter().position(|o| o.side == Side::Buy).unwrap();
@@ -918,7 +923,14 @@ fn queue_for_open_places_only_the_sells_and_says_what_it_left() {
     let live = Live::new(fast().market_closed());
     let (code, stdout, stderr) = live.run(
         "trade",
-        &["--yes", "-s", "full", "--cash", "0", "--queue-for-open"],
+        &[
+            "--yes",
+            "-s",
+            "full",
+            "--cash-total",
+            "0",
+            "--queue-for-open",
+        ],
         "",
     );
     assert_eq!(code, 3, "{stdout}\n{stderr}");
@@ -1092,7 +1104,14 @@ fn convert_currency_after_the_sells_before_the_buys() {
     let live = Live::new(with_eur_etf().fills(FillMode::AfterStatusPolls(1)));
     let (code, stdout, stderr) = live.run(
         "trade",
-        &["--yes", "--convert-currency", "-s", "full", "--cash", "0"],
+        &[
+            "--yes",
+            "--convert-currency",
+            "-s",
+            "full",
+            "--cash-total",
+            "0",
+        ],
         "",
     );
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -1251,7 +1270,7 @@ fn targets_positions_and_the_duplicate_guard_match_by_conid() {
     // Another quantity the next run: the working order (IBKR's `BRK B`) is the same contract.
     let (code, _, stderr) = live.run(
         "trade",
-        &["--yes", "--targets", &targets, "--cash", "5000"],
+        &["--yes", "--targets", &targets, "--cash-total", "5000"],
         "",
     );
     assert_eq!(code, 1, "{stderr}");

@@ -58,8 +58,8 @@ fn an_option_without_effect_says_what_it_needs() {
     error: --band-rel needs bands (--strategy bands, or --bands)
     error: --substitutes needs the wash-sale guard that blocks buys (--wash-sale block)
     error: --token-env needs --flex-query ID
-    error: --cash-account needs an amount in --cash (with --cash available each account keeps its own cash)
-    error: --cash-account needs an amount in --cash (with --cash available each account keeps its own cash)
+    error: --cash-account needs an amount in --cash or --cash-total (without one each account keeps its own cash)
+    error: --cash-account needs an amount in --cash or --cash-total (without one each account keeps its own cash)
     ");
     // With what they need, they work.
     for args in [
@@ -222,7 +222,10 @@ fn a_zero_target_not_held_is_ignored_with_a_warning() {
     let (code, stdout, stderr) = pbal.run(&["plan", &export(), "-c", "1000", "-t", t, "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stdout.contains("ZZZZ"), "{stdout}");
-    insta::assert_snapshot!(stderr, @"warning: YYYY and ZZZZ have 0% targets and are not held: nothing to do, they are ignored");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: 1,000.00 of new cash (-c; the file has no cash balances)
+    warning: YYYY and ZZZZ have 0% targets and are not held: nothing to do, they are ignored
+    ");
     // A weight above 0 still needs its price.
     let targets = pbal.write("t2.toml", "FTEC = 50\nVAW = 40\nZZZZ = 10\n");
     let (code, _, stderr) = pbal.run(&[

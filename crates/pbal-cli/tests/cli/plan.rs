@@ -11,7 +11,11 @@ fn readme_example_table() {
     let pbal = Pbal::new();
     let (code, stdout, stderr) = pbal.run(&["plan", &readme_fixture(), "--cash", "5000"]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stderr, "");
+    // The original tool's files have no cash balances: the amount is all the cash.
+    assert_eq!(
+        stderr,
+        "note: cash: 5,000.00 of new cash (-c; the file has no cash balances)\n"
+    );
     insta::assert_snapshot!(stdout, @r"
     | Symbol |  Price |     Value | Weight | Target | Trade |    Amount | Weight after |
     |--------|--------|-----------|--------|--------|-------|-----------|--------------|
@@ -222,7 +226,10 @@ fn bad_inputs_exit_1_with_file_line_and_field() {
 
     let (code, _, stderr) = pbal.run(&["plan", &readme_fixture(), "--cash=-1000000"]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: cannot plan [FIXTURES]/positions-custom.csv: cannot raise 1,000,000.00: selling everything allowed raises at most 112,302.39");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: -1,000,000.00: a withdrawal to raise by selling (-c; the file has no cash balances)
+    error: cannot plan [FIXTURES]/positions-custom.csv: cannot raise 1,000,000.00: selling everything allowed raises at most 112,302.39
+    ");
 }
 
 #[test]
@@ -421,7 +428,7 @@ fn ibkr_fixed_warns_for_a_market_without_a_verified_rate() {
         targets.as_str(),
         "--commission",
         "ibkr-fixed",
-        "-c",
+        "--cash-total",
         "3000",
         "-f",
         "json",
@@ -429,7 +436,8 @@ fn ibkr_fixed_warns_for_a_market_without_a_verified_rate() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stderr.trim(),
-        "warning: VUSA has no IBKR fixed commission here: IBKR's fixed rate for Switzerland is \
+        "note: cash: 3,000.00 EUR as the whole cash (--cash-total; the export's own 3,000.00 EUR \
+         is not counted)\nwarning: VUSA has no IBKR fixed commission here: IBKR's fixed rate for Switzerland is \
          not verified; its orders are estimated without commission"
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -458,7 +466,7 @@ fn ibkr_fixed_follows_each_market() {
         "ibkr-fixed",
         "--as-of",
         "2026-11-20",
-        "-c",
+        "--cash-total",
         "3000",
     ];
     let (code, stdout, stderr) = pbal.run(&args);
@@ -538,4 +546,87 @@ fn a_wash_sale_block_does_not_sell_into_cash() {
             && stdout.contains("(1.62% instead of 50.00%)"),
         "{stdout}"
     );
+}
+
+/// An exchange outside the README's list gets no estimate and a warning naming it, even when
+/// its currency has a schedule elsewhere (Helsinki trades in EUR, not on Xetra's terms).
+#[test]
+fn ibkr_fixed_warns_for_an_exchange_outside_the_list() {
+    let pbal = Pbal::new();
+    let export = std::fs::read_to_string(fixture("flex/multi-currency.csv"))
+        .unwrap()
+        .replace(r#""12340002","IBIS2""#, r#""12340002","HEX""#);
+    assert!(export.contains("\"HEX\""));
+    let file = pbal.write("helsinki.csv", &export).display().to_string();
+    let targets = fixture("targets-multi-currency.toml").display().to_string();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        file.as_str(),
+        "-s",
+        "full",
+        "-t",
+        targets.as_str(),
+        "--commission",
+        "ibkr-fixed",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "VWCE has no IBKR fixed commission here: no IBKR fixed rate is known for its market \
+             (HEX, EUR)"
+        ),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let vwce = v["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["symbol"] == "VWCE")
+        .expect("VWCE is bought");
+    assert_eq!(vwce["commission"], "0.00");
+}
+
+/// A limit-order basket can fill at its limits: the plan is sized so that the orders fit the
+/// cash even then, and says by how much it held back.
+#[test]
+fn a_limit_basket_fits_the_cash_at_its_limit_prices() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &readme_fixture(),
+        "-c",
+        "5000",
+        "-f",
+        "basket",
+        "--order-type",
+        "lmt",
+        "--limit-offset",
+        "50",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut rows = csv::Reader::from_reader(stdout.as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (quantity, limit, action) = (at("Quantity"), at("LmtPrice"), at("Action"));
+    let mut at_limits = rust_decimal::Decimal::ZERO;
+    for row in rows.records() {
+        let row = row.unwrap();
+        assert_eq!(&row[action], "BUY");
+        let q: rust_decimal::Decimal = row[quantity].parse().unwrap();
+        let p: rust_decimal::Decimal = row[limit].parse().unwrap();
+        at_limits += q * p;
+    }
+    assert!(at_limits > rust_decimal::Decimal::ZERO);
+    assert!(
+        at_limits <= rust_decimal::Decimal::from(5000),
+        "the orders cost {at_limits} at their limits"
+    );
+    assert!(stderr.contains("planned with 20.90 less cash"), "{stderr}");
+    // Market orders are planned with all the cash, as before.
+    let (code, stdout, _) = pbal.run(&["plan", &readme_fixture(), "-c", "5000", "-f", "basket"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("BUY,8,VDC"), "{stdout}");
 }

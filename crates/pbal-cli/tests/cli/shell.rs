@@ -301,7 +301,8 @@ fn quiet_hides_warnings_and_verbose_shows_notes() {
     let (code, _, stderr) = pbal.run(&["plan", &file, "-t", targets, "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
     // One line per kind of warning, not one per symbol.
-    insta::assert_snapshot!(stderr, @r"
+    insta::assert_snapshot!(stderr, @"
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     warning: VCR, VDC, VHT, VIS, VNQ, VOX, VPU and VSMAX are held but have no target in [HOME]/t.toml: their targets are 0% (add them to `exclude` to leave them alone)
     warning: AAA and BBB are excluded but not held
     ");
@@ -310,9 +311,10 @@ fn quiet_hides_warnings_and_verbose_shows_notes() {
     pbal.write(".config/pbal/config.toml", "strategy = \"full\"\n");
     let (code, _, stderr) = pbal.run(&["plan", &file, "-v", "-f", "csv"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stderr, @r"
+    insta::assert_snapshot!(stderr, @"
     note: config file [HOME]/.config/pbal/config.toml
     note: strategy = full ([HOME]/.config/pbal/config.toml:1)
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     ");
     let (code, _, stderr) = pbal.run(&["plan", &file, "-q", "-v"]);
     assert_eq!(code, 2);

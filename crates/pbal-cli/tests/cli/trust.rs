@@ -2,6 +2,7 @@
 //! realistic exports (issue 11), through the real binary.
 
 use crate::common::{Pbal, fixture};
+use rust_decimal::Decimal;
 
 /// Two accounts whose Cash Report lists BASE for both, then USD for both (IBKR's by-currency
 /// order): each account's cash must count once.
@@ -62,7 +63,10 @@ fn household_cash_given_on_the_command_line_is_split_and_said() {
     let (code, stdout, stderr) =
         pbal.run(&["plan", file, "--all-accounts", "-c", "100", "-f", "json"]);
     assert_eq!(code, 0, "{stderr}");
-    insta::assert_snapshot!(stderr, @"warning: the 100.00 of --cash is split over the accounts by each account's share of the household's value: U1 45.45, U2 54.55 (name one with --cash-account ID)");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: 1,600.00 USD = the export's own 1,500.00 USD + a deposit of 100.00 USD (-c adds to or takes from the cash already there; --cash-total 100 plans with that amount alone)
+    warning: the 100.00 of --cash is split over the accounts by what each account's orders need beyond its own cash, the rest by each account's share of the household's value: U1 100.00, U2 0.00 (name one with --cash-account ID)
+    ");
     let v = json(&stdout);
     for (account, cash) in v["cash_after_by_account"].as_object().unwrap() {
         assert!(
@@ -75,7 +79,7 @@ fn household_cash_given_on_the_command_line_is_split_and_said() {
         "plan",
         file,
         "--all-accounts",
-        "-c",
+        "--cash-total",
         "600",
         "--cash-account",
         "U2",
@@ -83,7 +87,7 @@ fn household_cash_given_on_the_command_line_is_split_and_said() {
         "json",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stderr, "");
+    assert!(!stderr.contains("warning"), "{stderr}");
     let v = json(&stdout);
     let orders = v["orders_by_account"].as_array().unwrap();
     assert!(!orders.is_empty());
@@ -114,7 +118,8 @@ fn a_withdrawal_from_a_household_comes_out_of_the_accounts_that_sell() {
         "plan",
         file.to_str().unwrap(),
         "--all-accounts",
-        "-c",
+        // The whole cash: the accounts' own 1,500.00 would cover a withdrawal of 700.
+        "--cash-total",
         "-700",
         "-f",
         "json",
@@ -339,13 +344,10 @@ fn without_cash_an_export_with_a_cash_report_plans_its_cash_and_says_so() {
     let v = json(&stdout);
     let available = v["cash"]["available"].as_str().unwrap().to_owned();
     assert_ne!(available, "0.00");
-    // The amount in the export's base currency.
-    let note = stderr
-        .lines()
-        .find(|l| l.contains("no --cash given"))
-        .unwrap_or_default();
-    insta::assert_snapshot!(note, @"note: no --cash given: planning with the export's available cash, 5,120.34 USD (-c 0 plans without it)");
-    // The original tool's files have no cash: 0, as before, and nothing to say.
+    // The amount in the export's base currency, on stderr's first line.
+    let note = stderr.lines().next().unwrap_or_default();
+    insta::assert_snapshot!(note, @"note: cash: the export's own 5,120.34 USD (-c AMOUNT adds a deposit or, negative, a withdrawal; --cash-total AMOUNT plans with an amount instead)");
+    // The original tool's files have no cash: 0, as before, and the line says so.
     let (code, stdout, stderr) = pbal.run(&[
         "plan",
         fixture("positions-custom.csv").to_str().unwrap(),
@@ -354,7 +356,112 @@ fn without_cash_an_export_with_a_cash_report_plans_its_cash_and_says_so() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json(&stdout)["cash"]["available"], "0.00");
-    assert_eq!(stderr, "");
+    assert_eq!(
+        stderr,
+        "note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)\n"
+    );
+}
+
+/// An export's own cash is never replaced by `--cash` without a word: an amount moves money in
+/// or out on top of it, `--cash-total` is the whole cash, and the first line says which.
+#[test]
+fn cash_on_the_command_line_moves_money_on_top_of_the_exports_cash() {
+    let pbal = Pbal::new();
+    // 5,120.34 USD of cash in the export.
+    let file = fixture("flex/flex-statement.xml");
+    let file = file.to_str().unwrap();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", file, "-f", "json", "--as-of", "2026-11-25"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        (
+            json(&stdout),
+            stderr.lines().next().unwrap_or_default().to_owned(),
+        )
+    };
+
+    let available = |v: &serde_json::Value| -> Decimal {
+        v["cash"]["available"].as_str().unwrap().parse().unwrap()
+    };
+    let (own, _) = plan(&["-c", "available"]);
+    assert_eq!(available(&own).round_dp(2), Decimal::new(512_034, 2));
+    // A withdrawal the cash covers sells nothing.
+    let (v, first) = plan(&["-c", "-500"]);
+    assert_eq!(available(&v), available(&own) - Decimal::from(500), "{v}");
+    assert!(
+        v["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["side"] == "BUY"),
+        "{v}"
+    );
+    insta::assert_snapshot!(first, @"note: cash: 4,620.34 USD = the export's own 5,120.34 USD - a withdrawal of 500.00 USD (-c adds to or takes from the cash already there; --cash-total -500 plans with that amount alone)");
+
+    // A deposit adds to the cash already there.
+    let (v, first) = plan(&["-c", "1000"]);
+    assert_eq!(available(&v), available(&own) + Decimal::from(1000), "{v}");
+    insta::assert_snapshot!(first, @"note: cash: 6,120.34 USD = the export's own 5,120.34 USD + a deposit of 1,000.00 USD (-c adds to or takes from the cash already there; --cash-total 1000 plans with that amount alone)");
+
+    // No option at all is the export's cash.
+    let (v, _) = plan(&[]);
+    assert_eq!(available(&v), available(&own));
+
+    // The whole cash, said as such: a withdrawal then sells.
+    let (v, first) = plan(&["--cash-total", "-1000"]);
+    assert_eq!(available(&v), Decimal::from(-1000), "{v}");
+    assert!(
+        v["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["side"] == "SELL"),
+        "{v}"
+    );
+    insta::assert_snapshot!(first, @"note: cash: -1,000.00 USD as the whole cash (--cash-total; the export's own 5,120.34 USD is not counted)");
+
+    // Both at once is a usage error.
+    let (code, _, stderr) = pbal.run(&["plan", file, "-c", "100", "--cash-total", "100"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+/// A household's accounts keep their own cash under an amount: a deposit named for one account
+/// goes there on top of what each account has.
+#[test]
+fn a_household_amount_is_on_top_of_each_accounts_cash() {
+    let pbal = Pbal::new();
+    let file = pbal.write("two.csv", TWO_ACCOUNTS_CASH_BY_CURRENCY);
+    let file = file.to_str().unwrap();
+    let run = |cash: &[&str]| {
+        let mut args = vec!["plan", file, "--all-accounts", "-f", "json"];
+        args.extend_from_slice(cash);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        json(&stdout)
+    };
+    let own = run(&[]);
+    let on_top = run(&["-c", "600", "--cash-account", "U2"]);
+    let available = |v: &serde_json::Value| -> Decimal {
+        v["cash"]["available"].as_str().unwrap().parse().unwrap()
+    };
+    assert_eq!(available(&on_top), available(&own) + Decimal::from(600));
+    for (account, cash) in on_top["cash_after_by_account"].as_object().unwrap() {
+        assert!(
+            !cash.as_str().unwrap().starts_with('-'),
+            "{account} ends at {cash}"
+        );
+    }
+    // A withdrawal the accounts' cash covers sells nothing.
+    let withdrawal = run(&["-c", "-700"]);
+    assert!(
+        withdrawal["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["side"] == "BUY"),
+        "{withdrawal}"
+    );
 }
 
 #[test]
@@ -394,4 +501,43 @@ fn report_writes_a_self_contained_page_beside_the_plan() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("<td class=\"buy\">BUY 10 VCR</td>"), "{html}");
     assert!(!html.contains("<script") && !html.contains("https://"));
+}
+
+/// Bands trade only what is outside its band: when that leaves cash, the plan says how much
+/// and which buy-only orders would invest it, in the table and in JSON.
+#[test]
+fn a_bands_plan_says_what_it_leaves_in_cash_and_how_to_invest_it() {
+    let pbal = Pbal::new();
+    // AAA far above its 25%, DDD far below; BBB and CCC below target but inside their bands.
+    let file = pbal.write(
+        "bands.csv",
+        "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\n\
+         AAA,5000,100,0\nBBB,2200,50,0\nCCC,2100,30,0\nDDD,700,20,0\n",
+    );
+    let file = file.to_str().unwrap();
+    let (code, stdout, stderr) = pbal.run(&["plan", file, "-s", "bands"]);
+    assert_eq!(code, 0, "{stderr}");
+    let note = stdout
+        .lines()
+        .find(|l| l.starts_with("Bands trade only"))
+        .unwrap_or_default();
+    insta::assert_snapshot!(note, @"Bands trade only the assets outside their bands: 700.00 (7.00%) stays in cash after these orders. To invest it, a buy-only plan on the positions after them would buy 6 BBB and 13 CCC (690.00), leaving 10.00: run pbal plan -s buy-only once these orders have filled, or plan with -s full to trade every asset to its target now.");
+
+    let (code, stdout, _) = pbal.run(&["plan", file, "-s", "bands", "-f", "json"]);
+    assert_eq!(code, 0);
+    let v = json(&stdout);
+    let note = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "bands-leave-cash")
+        .expect("the note");
+    assert_eq!(note["left"], "700");
+    let invest = note["invest"].as_array().unwrap();
+    assert_eq!(invest.len(), 2);
+    assert!(invest.iter().all(|t| t["side"] == "BUY"));
+
+    // A full plan invests everything: no such note.
+    let (_, stdout, _) = pbal.run(&["plan", file, "-s", "full"]);
+    assert!(!stdout.contains("Bands trade only"), "{stdout}");
 }

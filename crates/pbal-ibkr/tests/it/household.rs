@@ -195,3 +195,53 @@ fn each_account_s_currencies_come_from_its_own_orders_and_cash() {
         assert_eq!((buys, sells), (h.buys, h.sells), "{currency}");
     }
 }
+
+/// An amount on top of the accounts' own cash: each account keeps its cash, the amount goes
+/// to the account named, and no account ends below zero.
+#[test]
+fn an_amount_on_top_keeps_each_accounts_cash() {
+    let s = statement(10, 20, (1000, 300));
+    let own = s.cash_in_base(&AccountSelection::All).unwrap();
+    let amount = dec!(500);
+    let orders = split(
+        &s,
+        HouseholdCash::OnTop {
+            amount,
+            account: Some("U2"),
+        },
+        own + amount,
+        Strategy::BuyOnly,
+    )
+    .unwrap();
+    assert_eq!(orders.shared, None);
+    let spent: Decimal = orders.split.orders.iter().map(|o| o.amount).sum();
+    assert_eq!(
+        orders.split.cash_after.values().sum::<Decimal>(),
+        own + amount - spent
+    );
+    assert!(
+        orders
+            .split
+            .cash_after
+            .values()
+            .all(|c| *c >= Decimal::ZERO)
+    );
+    assert_eq!(orders.cash_by_currency["U2"]["USD"], dec!(800));
+    assert_eq!(orders.cash_by_currency["U1"]["USD"], dec!(1000));
+
+    // A withdrawal the accounts' cash covers is split by what each has after its orders.
+    let orders = split(
+        &s,
+        HouseholdCash::OnTop {
+            amount: dec!(-200),
+            account: None,
+        },
+        own - dec!(200),
+        Strategy::BuyOnly,
+    )
+    .unwrap();
+    let shared = orders.shared.expect("shared");
+    assert_eq!(shared.basis, ShareBasis::CashAfterOrders);
+    assert_eq!(shared.parts.values().sum::<Decimal>(), dec!(-200));
+    assert!(orders.split.orders.iter().all(|o| o.side == Side::Buy));
+}

@@ -9,6 +9,7 @@ mod household;
 mod integrity;
 mod library;
 mod pipeline;
+mod plan_cash;
 mod plans;
 mod robustness;
 #[cfg(feature = "client-portal")]
