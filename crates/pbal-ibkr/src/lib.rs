@@ -20,6 +20,7 @@ mod statement;
 mod targets;
 #[cfg(feature = "targets-toml")]
 mod targets_toml;
+mod trailers;
 mod values;
 
 #[cfg(feature = "client-portal")]

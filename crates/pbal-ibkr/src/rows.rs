@@ -97,6 +97,52 @@ fn unclosed_quote(text: &str, start: usize) -> Option<usize> {
     }
 }
 
+/// `1 row`, `2 rows`.
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A data row with fewer fields than its header (`names`, from line `header_line`): an error
+/// naming the columns it lacks. Trailing blank header names need no field (IBKR ends some
+/// headers with a comma). Reading on would leave those columns blank or guessed.
+pub(crate) fn short_row(
+    file: &str,
+    line: u64,
+    header_line: u64,
+    names: &[impl AsRef<str>],
+    fields: usize,
+) -> Option<Error> {
+    let needed = names
+        .iter()
+        .rposition(|n| !n.as_ref().trim().is_empty())
+        .map_or(0, |i| i + 1);
+    if fields >= needed {
+        return None;
+    }
+    let missing: Vec<&str> = names[fields..needed]
+        .iter()
+        .map(|n| n.as_ref().trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let missing = match &missing[..] {
+        [one] => format!("{one} is missing"),
+        [rest @ .., last] => format!("{} and {last} are missing", rest.join(", ")),
+        [] => "fields are missing".to_owned(),
+    };
+    Some(Error::Structure {
+        file: file.to_owned(),
+        line,
+        message: format!(
+            "this row has {fields} fields and its column header (line {header_line}) has \
+             {needed}: {missing} (the row is cut short or edited)"
+        ),
+    })
+}
+
 /// One data row with its fields by column.
 #[derive(Debug, Default)]
 pub(crate) struct Row {

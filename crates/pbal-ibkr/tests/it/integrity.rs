@@ -116,6 +116,7 @@ Statement,Data,Title,Activity Statement
 Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Open,Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code
 Open Positions,Data,Summary,Stocks,EUR,EUNL,-,50,1,85.1,4255,92.4,4620,365,
 Open Positions,Data,Lot,Stocks,EUR,EUNL,\"2023-05-02, 10:01:12\",30,,80,2400,92.4,2772,372,LT
+Codes,Header,Code,Meaning
 ";
     let e = read(text).unwrap_err();
     assert!(

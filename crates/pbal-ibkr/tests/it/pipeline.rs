@@ -964,8 +964,11 @@ fn activity(m: &Model, c: &mut Choices) -> String {
     blocks.push(trades);
     blocks.push("Codes,Header,Code,Meaning\nCodes,Data,LT,Long Term\n".into());
     c.shuffle(&mut blocks);
+    // A statement always ends with sections pbal does not read: one cut inside those it
+    // reads is cut short.
     "Statement,Header,Field Name,Field Value\nStatement,Data,Title,Activity Statement\nStatement,Data,Period,\"November 20, 2026\"\n".to_owned()
         + &blocks.concat()
+        + "Notes/Legal Notes,Header,Type,Note\nNotes/Legal Notes,Data,Notes,\"Trades settle on T+1.\"\n"
 }
 
 fn xml_escape(s: &str) -> String {
