@@ -17,20 +17,12 @@ fn period_end(period: &str) -> Option<jiff::civil::Date> {
     jiff::civil::Date::strptime("%B %d, %Y", last).ok()
 }
 
-/// The sections pbal reads. A statement always has sections after them (at least Codes or
-/// Notes/Legal Notes), so a file that ends inside one of them is cut short.
-const READ_SECTIONS: &[&str] = &[
-    "Statement",
-    "Account Information",
-    "Net Asset Value",
-    "Change in NAV",
-    "Base Currency Exchange Rate",
-    "Cash Report",
-    "Open Positions",
-    "Long Open Positions",
-    "Short Open Positions",
-    "Trades",
-];
+/// Whether a section is one a statement ends with: IBKR closes every Activity Statement with
+/// its Codes and Notes/Legal Notes, after every section pbal reads. A file that ends elsewhere
+/// is cut short.
+fn closing(section: &str) -> bool {
+    section == "Codes" || section.starts_with("Notes")
+}
 
 /// The sections whose rows carry money: a row of them with fields missing is an error.
 const MONEY_SECTIONS: &[&str] = &[
@@ -82,6 +74,8 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let mut headers: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
     // The section of the last row, and how many rows followed its last header.
     let mut last_section: Option<(String, u64)> = None;
+    // The last row's line, and whether it has a row type (a row cut before it has none).
+    let mut last_row = (0, true);
     let mut record = StringRecord::new();
     let mut known_sections = 0usize;
     // The last Open Positions Total row (currency, value): a non-base currency's Total is
@@ -94,6 +88,7 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        last_row = (line, ROW_TYPES.contains(&row_type));
         let header_row = row_type == "Header" || row_type == "Headers";
         match &mut last_section {
             Some((name, rows)) if *name == section => *rows += u64::from(!header_row),
@@ -246,19 +241,29 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                     .into(),
         });
     }
+    if !last_row.1 {
+        return Err(Error::Structure {
+            file: c.file.clone(),
+            line: last_row.0,
+            message: "the last line is not a whole Section,RowType,… row: the file is cut short; \
+                      download the statement again"
+                .to_owned(),
+        });
+    }
     if let Some((section, rows)) = last_section
-        && READ_SECTIONS.contains(&section.as_str())
+        && !closing(&section)
     {
         let last = text.lines().count() as u64;
         let message = match headers.get(&section) {
             Some((header, _)) if rows == 0 => format!(
                 "the file ends right after the {section} header (line {header}): the section \
-                 has a header and no rows, and no sections follow it, so the file is cut short; \
-                 download the statement again"
+                 has a header and no rows, and the statement's closing sections (Codes, \
+                 Notes/Legal Notes) are missing, so the file is cut short; download the \
+                 statement again"
             ),
             _ => format!(
-                "the file ends inside the {section} section: an Activity Statement has more \
-                 sections after it (such as Codes and Notes/Legal Notes), so the file is cut \
+                "the file ends inside the {section} section, without the closing sections an \
+                 Activity Statement ends with (Codes, Notes/Legal Notes): the file is cut \
                  short; download the statement again"
             ),
         };

@@ -14,3 +14,4 @@ mod robustness;
 #[cfg(feature = "client-portal")]
 mod sequence;
 mod targets;
+mod whole;
