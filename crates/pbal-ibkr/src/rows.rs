@@ -591,11 +591,101 @@ impl Collector {
             .ok_or_else(|| self.too_large(r, Column::Value))
     }
 
+    /// A quantity or value column that is there but blank is no zero: a position with shares
+    /// and no value (or a value and no shares) would be read as not held, then bought.
+    fn no_blank_amount(
+        &self,
+        r: &Row,
+        quantity: Option<Decimal>,
+        value: Option<Decimal>,
+    ) -> Result<(), Error> {
+        let blank = |column: Column, message: String| Error::Parse {
+            file: self.file.clone(),
+            line: r.line,
+            field: column.ibkr_name().to_owned(),
+            message,
+        };
+        if r.raw(Column::Value).is_some() && value.is_none() {
+            match quantity {
+                Some(q) if q.is_zero() => {}
+                Some(q) => {
+                    return Err(blank(
+                        Column::Value,
+                        format!("blank while Quantity is {q}: the position's value is missing"),
+                    ));
+                }
+                None => {
+                    return Err(blank(
+                        Column::Value,
+                        "blank: the position's value is missing".to_owned(),
+                    ));
+                }
+            }
+        }
+        if r.raw(Column::Quantity).is_some()
+            && quantity.is_none()
+            && let Some(v) = value.filter(|v| !v.is_zero())
+        {
+            return Err(blank(
+                Column::Quantity,
+                format!("blank while PositionValue is {v}: the position's quantity is missing"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A row whose value is not quantity × price × multiplier contradicts itself: the plan
+    /// would trade on one figure and weigh the holding by the other. IBKR rounds PositionValue
+    /// to the currency's minor unit and a MarkPrice may be rounded too, so a difference of one
+    /// minor unit plus 0.01% of the value is rounding; more is an error.
+    fn value_agrees(
+        &self,
+        r: &Row,
+        quantity: Decimal,
+        price: Decimal,
+        multiplier: Decimal,
+        value: Decimal,
+    ) -> Result<(), Error> {
+        let product = quantity
+            .checked_mul(price)
+            .and_then(|v| v.checked_mul(multiplier))
+            .ok_or_else(|| self.too_large(r, Column::Value))?;
+        let decimals = r
+            .get(Column::Currency)
+            .map_or(2, pbal_core::currency_decimals);
+        let tolerance = Decimal::new(1, decimals) + product.abs() * Decimal::new(1, 4);
+        if (value - product).abs() > tolerance {
+            let times_multiplier = if multiplier == Decimal::ONE {
+                String::new()
+            } else {
+                format!(" × {multiplier}")
+            };
+            return Err(Error::Parse {
+                file: self.file.clone(),
+                line: r.line,
+                field: Column::Value.ibkr_name().to_owned(),
+                message: format!(
+                    "{value} is not Quantity × MarkPrice{} ({quantity} × {price}{times_multiplier} \
+                     = {}): the row contradicts itself",
+                    if multiplier == Decimal::ONE {
+                        ""
+                    } else {
+                        " × Multiplier"
+                    },
+                    product.normalize()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {
-        let quantity = self.number(r, Column::Quantity)?.unwrap_or_default();
+        let given_quantity = self.number(r, Column::Quantity)?;
+        let quantity = given_quantity.unwrap_or_default();
         let multiplier = self.number(r, Column::Multiplier)?.unwrap_or(Decimal::ONE);
         let price = self.number(r, Column::Price)?;
         let value = self.number(r, Column::Value)?;
+        self.no_blank_amount(r, given_quantity, value)?;
         let (price, value) = match (price, value) {
             (Some(p), Some(v)) => (p, v),
             (Some(p), None) => (
@@ -647,6 +737,14 @@ impl Collector {
                     )
                 },
             });
+        }
+        if let (Some(quantity), Some(given_price), Some(given_value)) = (
+            given_quantity,
+            self.number(r, Column::Price)?,
+            self.number(r, Column::Value)?,
+        ) && crate::statement::plannable(asset_class.as_deref())
+        {
+            self.value_agrees(r, quantity, given_price, multiplier, given_value)?;
         }
         let fx = self.number(r, Column::FxRate)?;
         if fx.is_some_and(|f| f <= Decimal::ZERO) {
