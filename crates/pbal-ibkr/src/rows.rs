@@ -777,7 +777,13 @@ impl Collector {
             },
             fx_rate_to_base: fx,
             multiplier,
-            unrealized_pnl: self.number(r, Column::UnrealizedPnl)?,
+            // Without a P&L column, the cost basis gives it (IBKR: P&L = value − cost).
+            unrealized_pnl: match self.number(r, Column::UnrealizedPnl)? {
+                Some(pnl) => Some(pnl),
+                None => self
+                    .number(r, Column::CostBasis)?
+                    .and_then(|cost| value.checked_sub(cost)),
+            },
             listing_exchange: r.get(Column::ListingExchange).map(str::to_owned),
             lots: Vec::new(),
             line: r.line,

@@ -179,3 +179,61 @@ fn a_contradicting_or_blank_figure_stops_the_run() {
     let stderr = fails(&pbal, &["plan", "-c", "1000"], "short.csv", &text);
     insta::assert_snapshot!(stderr, @"error: short.csv:2: this row has 3 fields and its column header (line 1) has 5: PositionValue and FifoPnlUnrealized are missing (the row is cut short or edited)");
 }
+
+/// Issue 24, item 7: with no P&L or cost column the gain of a sale is unknown: said so, never
+/// "realizes 0.00", and a gain cap that could not be checked is refused.
+#[test]
+fn a_gain_without_pnl_or_cost_is_unknown() {
+    let pbal = Pbal::new();
+    pbal.write(
+        "nopnl.csv",
+        "\"Symbol\",\"Quantity\",\"MarkPrice\",\"PositionValue\"\n\"VTI\",\"100\",\"250\",\"25000\"\n\"BND\",\"10\",\"70\",\"700\"\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["plan", "nopnl.csv", "-s", "full", "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "SELL       49 VTI      @     250.00 = 12,250.00, realizes an unknown gain\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Realized: unknown (no P&L, cost basis or lots for VTI: add FifoPnlUnrealized or CostBasisMoney to the export); estimated tax unknown\n"), "{stdout}");
+    let (code, stdout, _) = pbal.run(&[
+        "plan",
+        "nopnl.csv",
+        "-s",
+        "full",
+        "-c",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["realized"]["short_term"], "unknown");
+    assert_eq!(json["realized"]["estimated_tax"], "unknown");
+    let sale = &json["trades"][0];
+    assert_eq!(
+        (
+            &sale["side"],
+            &sale["realized_pnl"],
+            &sale["realized_short_term"]
+        ),
+        (&"SELL".into(), &serde_json::Value::Null, &"unknown".into())
+    );
+    let stderr = fails(
+        &pbal,
+        &["plan", "-s", "full", "-c", "0", "--max-realized-gain", "0"],
+        "nopnl.csv",
+        &std::fs::read_to_string(pbal.home.path().join("nopnl.csv")).unwrap(),
+    );
+    insta::assert_snapshot!(stderr, @"error: cannot plan nopnl.csv: the realized gain of selling BND, VTI is unknown (no P&L, cost basis or tax lots), so a cap on realized gains cannot be kept; add FifoPnlUnrealized or CostBasisMoney to the export, or plan without --max-realized-gain");
+    // A cost basis column gives the P&L (value − cost): the gain is known again.
+    pbal.write(
+        "cost.csv",
+        "\"Symbol\",\"Quantity\",\"MarkPrice\",\"PositionValue\",\"CostBasisMoney\"\n\"VTI\",\"100\",\"250\",\"25000\",\"20000\"\n\"BND\",\"10\",\"70\",\"700\",\"800\"\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&["plan", "cost.csv", "-s", "full", "-c", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("realizes 2,450.00 (est.)"), "{stdout}");
+}
