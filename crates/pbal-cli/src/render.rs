@@ -561,8 +561,11 @@ impl<'a> PlanReport<'a> {
                 .map(|t| t.symbol.as_str())
                 .collect();
             return Some(format!(
-                "Realized: unknown (no P&L, cost basis or lots for {}: add FifoPnlUnrealized or \
-                 CostBasisMoney to the export); estimated tax unknown",
+                "Realized{}: unknown (no P&L, cost basis or lots for {}: add FifoPnlUnrealized \
+                 or CostBasisMoney to the export); estimated tax unknown",
+                self.base_currency
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
                 unknown.join(", ")
             ));
         }

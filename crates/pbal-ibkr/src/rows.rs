@@ -116,6 +116,10 @@ pub(crate) fn short_row(
     names: &[impl AsRef<str>],
     fields: usize,
 ) -> Option<Error> {
+    // The common case first: a full row costs no scan of the header.
+    if fields >= names.len() {
+        return None;
+    }
     let needed = names
         .iter()
         .rposition(|n| !n.as_ref().trim().is_empty())
