@@ -250,12 +250,13 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     }
     let last = text.lines().count() as u64;
     trailers.finish(last, &c.file)?;
-    // Without trailers nothing shows a cut between rows. A file that is a positions header and
-    // nothing else is one: not a file without the section.
+    // Without trailers nothing shows a cut between rows. A file whose only positions section is
+    // a header at its end is one (IBKR leaves the section out when nothing is held), not a file
+    // without the section, nor an account of cash only.
     if let Some(s) = &section
         && s.kind == SectionKind::Positions
         && s.rows == 0
-        && !c.saw_any_row()
+        && !c.saw_position_row()
     {
         return Err(Error::Structure {
             file: c.file.clone(),

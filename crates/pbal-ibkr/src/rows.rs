@@ -259,6 +259,11 @@ impl Collector {
         }
     }
 
+    /// Whether any position row was read yet.
+    pub(crate) fn saw_position_row(&self) -> bool {
+        !self.position_rows.is_empty()
+    }
+
     /// Whether any data row was read yet.
     pub(crate) fn saw_any_row(&self) -> bool {
         !self.position_rows.is_empty() || !self.cash.is_empty() || !self.trades.is_empty()

@@ -113,6 +113,11 @@ fn a_whole_empty_section_is_a_valid_answer() {
 fn a_plain_flex_csv_cut_after_its_header_says_so() {
     let header = "\"ReportDate\",\"CurrencyPrimary\",\"Symbol\",\"Quantity\",\"MarkPrice\",\"PositionValue\"\n";
     insta::assert_snapshot!(message(header), @"t.csv:1: the file ends right after the Open Positions column header: the section has a header and no rows, so the file is cut short; download it again");
+    // After a Cash Report: not an account of cash only.
+    let cash =
+        "\"CurrencyPrimary\",\"LevelOfDetail\",\"EndingCash\"\n\"USD\",\"Currency\",\"1000\"\n";
+    insta::assert_snapshot!(message(&format!("{cash}{header}")), @"t.csv:3: the file ends right after the Open Positions column header: the section has a header and no rows, so the file is cut short; download it again");
+    assert!(read(cash).is_ok());
 }
 
 const ACTIVITY: &str = "Statement,Header,Field Name,Field Value
