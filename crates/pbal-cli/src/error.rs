@@ -97,6 +97,12 @@ fn flag_hint(e: &anyhow::Error) -> Option<&'static str> {
         if let Some(pbal_core::Error::RealizedGainCap { .. }) = cause.downcast_ref() {
             return Some("raise --max-realized-gain");
         }
+        if let Some(pbal_core::Error::UnknownGains { .. }) = cause.downcast_ref() {
+            return Some(
+                "add FifoPnlUnrealized or CostBasisMoney to the export, or plan without \
+                 --max-realized-gain",
+            );
+        }
         None
     })
 }

@@ -576,6 +576,22 @@ impl<'a> PlanReport<'a> {
             return None;
         }
         let r = &plan.realized;
+        if r.unknown {
+            let unknown: Vec<&str> = plan
+                .trades
+                .iter()
+                .filter(|t| t.side == pbal_core::Side::Sell && t.realized_pnl.is_none())
+                .map(|t| t.symbol.as_str())
+                .collect();
+            return Some(format!(
+                "Realized{}: unknown (no P&L, cost basis or lots for {}: add FifoPnlUnrealized \
+                 or CostBasisMoney to the export); estimated tax unknown",
+                self.base_currency
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
+                unknown.join(", ")
+            ));
+        }
         Some(format!(
             "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
             self.base_currency
@@ -751,8 +767,14 @@ impl<'a> PlanReport<'a> {
                 if !t.commission.is_zero() {
                     let _ = write!(line, " (+ est. commission {})", self.commission(t, &m));
                 }
-                if let Some(pnl) = t.realized_pnl {
-                    let _ = write!(line, ", realizes {}{base} (est.)", Money::new(pnl));
+                match t.realized_pnl {
+                    Some(pnl) => {
+                        let _ = write!(line, ", realizes {}{base} (est.)", Money::new(pnl));
+                    }
+                    None if t.side == pbal_core::Side::Sell => {
+                        let _ = write!(line, ", realizes an unknown gain");
+                    }
+                    None => {}
                 }
                 let _ = writeln!(out, "{}", line.trim_end());
                 for lot in &t.lots {

@@ -140,6 +140,18 @@ struct LotJson {
     quantity: String,
 }
 
+/// A gain that cannot be known (no P&L, cost basis or lots), where a figure would be.
+const UNKNOWN: &str = "unknown";
+
+/// A sale's gain part, or "unknown" for a sale whose gain is (its `realized_pnl` is `None`).
+fn gain(t: &pbal_core::Trade, amount: Decimal) -> String {
+    if t.side == pbal_core::Side::Sell && t.realized_pnl.is_none() {
+        UNKNOWN.to_owned()
+    } else {
+        money(amount)
+    }
+}
+
 #[derive(Serialize)]
 struct RealizedJson {
     estimated_tax: String,
@@ -282,9 +294,9 @@ impl<'a> PlanReport<'a> {
                     price: money(m.price),
                     price_base: m.foreign.then(|| money(t.price)),
                     quantity: quantity(t.quantity),
-                    realized_long_term: money(t.realized_long_term),
+                    realized_long_term: gain(t, t.realized_long_term),
                     realized_pnl: t.realized_pnl.map(money),
-                    realized_short_term: money(t.realized_short_term),
+                    realized_short_term: gain(t, t.realized_short_term),
                     side: t.side.as_str(),
                     symbol: &t.symbol,
                 }
@@ -348,11 +360,22 @@ impl<'a> PlanReport<'a> {
             }),
             positions,
             quantity_step: plan.quantity_step.normalize().to_string(),
-            realized: RealizedJson {
-                estimated_tax: money(plan.realized.estimated_tax),
-                from_lots: plan.realized.from_lots,
-                long_term: money(plan.realized.long_term),
-                short_term: money(plan.realized.short_term),
+            realized: {
+                let r = &plan.realized;
+                // Part of the gain unknown: any sum of it is unknown too.
+                let known = |amount: Decimal| {
+                    if r.unknown {
+                        UNKNOWN.to_owned()
+                    } else {
+                        money(amount)
+                    }
+                };
+                RealizedJson {
+                    estimated_tax: known(r.estimated_tax),
+                    from_lots: r.from_lots,
+                    long_term: known(r.long_term),
+                    short_term: known(r.short_term),
+                }
             },
             strategy: plan.strategy.name(),
             trades,

@@ -340,7 +340,9 @@ mod tests {
     #[test]
     fn a_plan_that_sells_shows_what_it_realizes() {
         let portfolio = Portfolio::new(vec![
-            Holding::new("VTI", dec!(30), dec!(250)).unwrap(),
+            Holding::new("VTI", dec!(30), dec!(250))
+                .unwrap()
+                .with_unrealized_pnl(dec!(600)),
             Holding::new("BND", dec!(10), dec!(75)).unwrap(),
         ])
         .unwrap();

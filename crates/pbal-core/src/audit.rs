@@ -311,6 +311,19 @@ fn audit_realized(
             continue;
         }
         let total = t.realized_short_term + t.realized_long_term;
+        if t.realized_pnl.is_none() {
+            // An unknown gain: only for a holding without P&L, with nothing else claimed.
+            let unknown = portfolio
+                .get(&t.symbol)
+                .is_some_and(|h| h.unrealized_pnl.is_none());
+            if !unknown || !total.is_zero() || !t.lots.is_empty() || !plan.realized.unknown {
+                return fail(
+                    RULE,
+                    format!("{}: a sale whose gain is unknown claims one", t.symbol),
+                );
+            }
+            continue;
+        }
         if t.realized_pnl != Some(total) {
             return fail(
                 RULE,

@@ -86,6 +86,18 @@ fn plan_unaudited(
 ) -> Result<Plan, Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets, options)?;
+    if options.max_realized_gain.is_some() {
+        // A sale of these would "realize 0": the cap would look kept, unchecked.
+        let symbols: Vec<String> = assets
+            .iter()
+            .filter(|a| a.quantity > Decimal::ZERO && a.holding.unrealized_pnl.is_none())
+            .filter(|a| a.holding.lots.iter().map(|l| l.quantity).sum::<Decimal>() < a.quantity)
+            .map(|a| a.symbol.clone())
+            .collect();
+        if !symbols.is_empty() {
+            return Err(Error::UnknownGains { symbols });
+        }
+    }
     let setup = Setup::new(assets, cash, options)?;
     if setup.within_bands {
         let units = vec![0; setup.assets.len()];
@@ -707,8 +719,9 @@ impl Setup {
                 realized.short_term += r.short_term;
                 realized.long_term += r.long_term;
                 realized.from_lots &= r.from_lots;
+                realized.unknown |= r.unknown;
                 Trade {
-                    realized_pnl: Some(r.total()),
+                    realized_pnl: (!r.unknown).then(|| r.total()),
                     realized_short_term: r.short_term,
                     realized_long_term: r.long_term,
                     lots: r.lots,

@@ -60,6 +60,17 @@ pub enum Error {
         /// The cap.
         cap: Decimal,
     },
+    /// A realized-gain cap, and holdings whose gain on a sale cannot be known (no P&L, cost
+    /// basis or lots): "within the cap" could not be checked.
+    #[error(
+        "the realized gain of selling {} is unknown (no P&L, cost basis or tax lots), so a cap on \
+         realized gains cannot be kept",
+        symbols.join(", ")
+    )]
+    UnknownGains {
+        /// The holdings without P&L.
+        symbols: Vec<String>,
+    },
     /// An option is out of range (negative reserve, zero step, …).
     #[error("invalid option {option}: {reason}")]
     InvalidOption {

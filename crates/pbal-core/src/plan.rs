@@ -48,7 +48,8 @@ pub struct Trade {
     pub amount: Decimal,
     /// Estimated commission of this order.
     pub commission: Decimal,
-    /// Estimated realized profit (positive) or loss (negative) of a sale; `None` for buys.
+    /// Estimated realized profit (positive) or loss (negative) of a sale; `None` for buys, and
+    /// for a sale whose gain is unknown (the holding has no P&L, cost basis or lots).
     pub realized_pnl: Option<Decimal>,
     /// Short-term part of `realized_pnl`.
     pub realized_short_term: Decimal,
@@ -138,6 +139,9 @@ pub struct RealizedSummary {
     pub estimated_tax: Decimal,
     /// False when some sale had no lot data and used the position's P&L pro rata.
     pub from_lots: bool,
+    /// True when some sale's gain is unknown (no P&L, cost basis or lots): the figures above
+    /// and the tax then leave it out.
+    pub unknown: bool,
 }
 
 /// One managed asset before and after the plan.

@@ -58,6 +58,9 @@ pub struct Realized {
     pub lots: Vec<LotSale>,
     /// False when the figure comes from the position's total P&L, pro rata, for lack of lots.
     pub from_lots: bool,
+    /// True when the gain cannot be known: no lots cover the sale and the position has no
+    /// P&L. The gain figures are then zero and mean nothing.
+    pub unknown: bool,
 }
 
 impl Realized {
@@ -155,6 +158,7 @@ pub(crate) fn realize_bounded(
         };
         return Some(Realized {
             short_term: gain,
+            unknown: holding.unrealized_pnl.is_none(),
             ..Realized::default()
         });
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use csv::StringRecord;
 
 use crate::columns::Column;
-use crate::rows::{Collector, Records, Row};
+use crate::rows::{Collector, Records, Row, short_row};
 use crate::values;
 use crate::{Error, SkipReason};
 
@@ -16,6 +16,23 @@ fn period_end(period: &str) -> Option<jiff::civil::Date> {
     let last = period.rsplit(" - ").next()?.trim();
     jiff::civil::Date::strptime("%B %d, %Y", last).ok()
 }
+
+/// Whether a section is one a statement ends with: IBKR closes every Activity Statement with
+/// its Codes and Notes/Legal Notes, after every section pbal reads. A file that ends elsewhere
+/// is cut short.
+fn closing(section: &str) -> bool {
+    section == "Codes" || section.starts_with("Notes")
+}
+
+/// The sections whose rows carry money: a row of them with fields missing is an error.
+const MONEY_SECTIONS: &[&str] = &[
+    "Base Currency Exchange Rate",
+    "Cash Report",
+    "Open Positions",
+    "Long Open Positions",
+    "Short Open Positions",
+    "Trades",
+];
 
 /// Row types of an Activity Statement line.
 pub(crate) const ROW_TYPES: &[&str] = &["Header", "Headers", "Data", "Total", "SubTotal", "Notes"];
@@ -53,7 +70,12 @@ impl Header {
 
 pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let mut records = Records::new(text);
-    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // By section: the line of its last header row and the names in it.
+    let mut headers: BTreeMap<String, (u64, Vec<String>)> = BTreeMap::new();
+    // The section of the last row, and how many rows followed its last header.
+    let mut last_section: Option<(String, u64)> = None;
+    // The last row's line, and whether it has a row type (a row cut before it has none).
+    let mut last_row = (0, true);
     let mut record = StringRecord::new();
     let mut known_sections = 0usize;
     // The last Open Positions Total row (currency, value): a non-base currency's Total is
@@ -63,15 +85,27 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
         let section = record.get(0).unwrap_or("").trim().to_owned();
         let row_type = record.get(1).unwrap_or("").trim();
         let body: Vec<&str> = record.iter().skip(2).collect();
-        if row_type == "Header" || row_type == "Headers" {
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        last_row = (line, ROW_TYPES.contains(&row_type));
+        let header_row = row_type == "Header" || row_type == "Headers";
+        match &mut last_section {
+            Some((name, rows)) if *name == section => *rows += u64::from(!header_row),
+            _ => last_section = Some((section.clone(), u64::from(!header_row))),
+        }
+        if header_row {
             headers.insert(
                 section.clone(),
-                body.iter().map(|s| (*s).to_owned()).collect(),
+                (line, body.iter().map(|s| (*s).to_owned()).collect()),
             );
+            if let Some((_, rows)) = &mut last_section {
+                *rows = 0;
+            }
             continue;
         }
         if row_type == "Total" && section.ends_with("Open Positions") {
-            if let Some(header) = headers.get(&section) {
+            if let Some((_, header)) = headers.get(&section) {
                 let named = |field: Header| {
                     header
                         .iter()
@@ -104,13 +138,18 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             continue;
         }
         last_total = None;
-        let Some(header) = headers.get(&section) else {
+        let Some((header_line, header)) = headers.get(&section) else {
             return Err(Error::Structure {
                 file: c.file.clone(),
                 line,
                 message: format!("{section}: data before its header row"),
             });
         };
+        if MONEY_SECTIONS.contains(&section.as_str())
+            && let Some(e) = short_row(&c.file, line, *header_line, header, body.len())
+        {
+            return Err(e);
+        }
         let named = |field: Header| -> Option<&str> {
             header
                 .iter()
@@ -200,6 +239,38 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             detail:
                 "an Activity Statement without the English section names; download it in English"
                     .into(),
+        });
+    }
+    if !last_row.1 {
+        return Err(Error::Structure {
+            file: c.file.clone(),
+            line: last_row.0,
+            message: "the last line is not a whole Section,RowType,… row: the file is cut short; \
+                      download the statement again"
+                .to_owned(),
+        });
+    }
+    if let Some((section, rows)) = last_section
+        && !closing(&section)
+    {
+        let last = text.lines().count() as u64;
+        let message = match headers.get(&section) {
+            Some((header, _)) if rows == 0 => format!(
+                "the file ends right after the {section} header (line {header}): the section \
+                 has a header and no rows, and the statement's closing sections (Codes, \
+                 Notes/Legal Notes) are missing, so the file is cut short; download the \
+                 statement again"
+            ),
+            _ => format!(
+                "the file ends inside the {section} section, without the closing sections an \
+                 Activity Statement ends with (Codes, Notes/Legal Notes): the file is cut \
+                 short; download the statement again"
+            ),
+        };
+        return Err(Error::Structure {
+            file: c.file.clone(),
+            line: last,
+            message,
         });
     }
     Ok(())

@@ -5,13 +5,20 @@
 use csv::StringRecord;
 
 use crate::columns::Column;
-use crate::rows::{Collector, Records, Row, SectionKind, classify};
+use crate::rows::{Collector, Records, Row, SectionKind, classify, short_row};
+use crate::trailers::Trailers;
 use crate::{Error, SkipReason};
 
 /// The section being read.
 struct Section {
     kind: SectionKind,
     columns: Vec<Option<Column>>,
+    /// The header's names as written, to name the columns a short row lacks.
+    names: Vec<String>,
+    /// The line of the header row.
+    line: u64,
+    /// The data rows read under this header.
+    rows: u64,
     /// Is it the account-information section (its currency is the base currency)?
     account_info: bool,
 }
@@ -103,6 +110,7 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     let mut records = Records::new(text);
     let mut section: Option<Section> = None;
     let mut code: Option<String> = None;
+    let mut trailers = Trailers::default();
     let mut record = StringRecord::new();
     while let Some(line) = records.next(&mut record, &c.file)? {
         let fields: Vec<&str> = record.iter().collect();
@@ -115,25 +123,36 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 continue;
             }
             "BOF" => {
+                trailers.bof(line, &c.file)?;
                 // BOF,account,query,type,fromDate,toDate,whenGenerated,…: the toDate.
                 c.report_date = fields
                     .get(5)
                     .and_then(|d| crate::values::date(d).ok().flatten());
                 continue;
             }
-            "EOA" | "EOF" => continue,
+            "EOA" => {
+                trailers.eoa(line, &c.file)?;
+                continue;
+            }
+            "EOF" => {
+                trailers.eof(line, &c.file)?;
+                continue;
+            }
             "BOA" => {
-                if let Some(account) = fields.get(1) {
-                    c.note_account(account);
-                }
+                let account = fields.get(1).copied().unwrap_or("");
+                trailers.boa(line, account, &c.file)?;
+                c.note_account(account);
                 continue;
             }
             "BOS" => {
-                code = fields.get(1).map(|s| (*s).to_owned());
+                let section_code = fields.get(1).copied().unwrap_or("");
+                trailers.bos(line, section_code, fields.get(2).copied(), &c.file)?;
+                code = Some(section_code.to_owned());
                 section = None;
                 continue;
             }
             "EOS" => {
+                trailers.eos(line, &fields, &c.file)?;
                 code = None;
                 section = None;
                 continue;
@@ -149,6 +168,7 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             None => looks_like_header(body),
         };
         if is_header {
+            trailers.header(line);
             let columns: Vec<Option<Column>> =
                 body.iter().map(|f| Column::from_header(f)).collect();
             let mut kind = classify(&columns);
@@ -170,14 +190,22 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                     .unwrap_or_else(|| body.iter().take(4).copied().collect::<Vec<_>>().join(","));
                 c.skip(line, SkipReason::Section(name));
             }
+            if kind == SectionKind::Positions {
+                // A positions header is a positions section, even one with no rows.
+                c.saw_positions_section = true;
+            }
             section = Some(Section {
                 kind,
                 columns,
+                names: body.iter().map(|f| (*f).to_owned()).collect(),
+                line,
+                rows: 0,
                 account_info,
             });
             continue;
         }
-        let Some(current) = &section else {
+        trailers.row();
+        let Some(current) = &mut section else {
             let message = if code.is_some() || c.saw_any_row() {
                 "data without a column header row: turn on \"Include column headers\" in the Flex Query".to_owned()
             } else if body.iter().all(|f| f.trim().parse::<f64>().is_err()) {
@@ -191,6 +219,12 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                 message,
             });
         };
+        current.rows += 1;
+        if (current.kind != SectionKind::Other || current.account_info)
+            && let Some(e) = short_row(&c.file, line, current.line, &current.names, body.len())
+        {
+            return Err(e);
+        }
         let known = current.columns.iter().flatten().count();
         let mut row = Row::with_capacity(line, known, record.as_slice().len());
         for (column, value) in current.columns.iter().zip(body) {
@@ -213,6 +247,24 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             SectionKind::Trades => c.trade_row(&row)?,
             SectionKind::Other => {}
         }
+    }
+    let last = text.lines().count() as u64;
+    trailers.finish(last, &c.file)?;
+    // Without trailers nothing shows a cut between rows. A file whose only positions section is
+    // a header at its end is one (IBKR leaves the section out when nothing is held), not a file
+    // without the section, nor an account of cash only.
+    if let Some(s) = &section
+        && s.kind == SectionKind::Positions
+        && s.rows == 0
+        && !c.saw_position_row()
+    {
+        return Err(Error::Structure {
+            file: c.file.clone(),
+            line: s.line,
+            message: "the file ends right after the Open Positions column header: the section \
+                      has a header and no rows, so the file is cut short; download it again"
+                .to_owned(),
+        });
     }
     Ok(())
 }

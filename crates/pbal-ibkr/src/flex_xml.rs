@@ -18,22 +18,32 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
     };
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
-    let mut depth = 0usize;
+    // The elements open at this point, to say where a cut file ends.
+    let mut open: Vec<String> = Vec::new();
     let mut saw_root = false;
     loop {
         let position = reader.buffer_position();
         let event = reader.read_event().map_err(|e| Error::Structure {
             file: c.file.clone(),
             line: line_at(reader.error_position()),
-            message: format!("malformed XML: {e}"),
+            message: match e {
+                // Every syntax error is markup the input ends inside of.
+                quick_xml::Error::Syntax(e) => format!(
+                    "the Flex XML ends inside a tag ({e}): the file is cut short; download it \
+                     again"
+                ),
+                e => format!("malformed XML: {e}"),
+            },
         })?;
         match event {
             Event::Start(e) => {
-                depth += 1;
+                open.push(String::from_utf8_lossy(e.name().as_ref()).into_owned());
                 element(&e, line_at(position), c, &mut saw_root)?;
             }
             Event::Empty(e) => element(&e, line_at(position), c, &mut saw_root)?,
-            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::End(_) => {
+                open.pop();
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -44,11 +54,19 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             detail: "XML without a FlexQueryResponse".into(),
         });
     }
-    if depth != 0 {
+    if let [root, .., inner] | [root @ inner] = &open[..] {
+        let inside = if open.len() > 1 {
+            format!(", inside <{inner}>")
+        } else {
+            String::new()
+        };
         return Err(Error::Structure {
             file: c.file.clone(),
-            line: line_starts.len() as u64,
-            message: "the XML ends before its elements are closed: the file is truncated".into(),
+            line: text.lines().count() as u64,
+            message: format!(
+                "the Flex XML ends before </{root}>{inside}: the file is cut short; download \
+                 it again"
+            ),
         });
     }
     Ok(())

@@ -21,6 +21,8 @@ mod statement;
 mod targets;
 #[cfg(feature = "targets-toml")]
 mod targets_toml;
+mod text;
+mod trailers;
 mod values;
 
 #[cfg(feature = "client-portal")]
@@ -69,11 +71,9 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
 
 /// Reads an export from memory; `source` names it in errors.
 pub fn read_bytes(bytes: &[u8], source: &str) -> Result<Statement, Error> {
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        file: source.to_owned(),
-        line: bytes[..e.valid_up_to()].split(|b| *b == b'\n').count() as u64,
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text::decode(bytes, source)?;
+    let text: &str = &text;
+    text::check_separator(text, source)?;
     let mut collector = Collector::new(source);
     let start = text.trim_start();
     if start.is_empty() {

@@ -97,6 +97,56 @@ fn unclosed_quote(text: &str, start: usize) -> Option<usize> {
     }
 }
 
+/// `1 row`, `2 rows`.
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A data row with fewer fields than its header (`names`, from line `header_line`): an error
+/// naming the columns it lacks. Trailing blank header names need no field (IBKR ends some
+/// headers with a comma). Reading on would leave those columns blank or guessed.
+pub(crate) fn short_row(
+    file: &str,
+    line: u64,
+    header_line: u64,
+    names: &[impl AsRef<str>],
+    fields: usize,
+) -> Option<Error> {
+    // The common case first: a full row costs no scan of the header.
+    if fields >= names.len() {
+        return None;
+    }
+    let needed = names
+        .iter()
+        .rposition(|n| !n.as_ref().trim().is_empty())
+        .map_or(0, |i| i + 1);
+    if fields >= needed {
+        return None;
+    }
+    let missing: Vec<&str> = names[fields..needed]
+        .iter()
+        .map(|n| n.as_ref().trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let missing = match &missing[..] {
+        [one] => format!("{one} is missing"),
+        [rest @ .., last] => format!("{} and {last} are missing", rest.join(", ")),
+        [] => "fields are missing".to_owned(),
+    };
+    Some(Error::Structure {
+        file: file.to_owned(),
+        line,
+        message: format!(
+            "this row has {fields} fields and its column header (line {header_line}) has \
+             {needed}: {missing} (the row is cut short or edited)"
+        ),
+    })
+}
+
 /// One data row with its fields by column.
 #[derive(Debug, Default)]
 pub(crate) struct Row {
@@ -207,6 +257,11 @@ impl Collector {
             kind: crate::ExportKind::FlexQuery,
             report_date: None,
         }
+    }
+
+    /// Whether any position row was read yet.
+    pub(crate) fn saw_position_row(&self) -> bool {
+        !self.position_rows.is_empty()
     }
 
     /// Whether any data row was read yet.
@@ -545,11 +600,101 @@ impl Collector {
             .ok_or_else(|| self.too_large(r, Column::Value))
     }
 
+    /// A quantity or value column that is there but blank is no zero: a position with shares
+    /// and no value (or a value and no shares) would be read as not held, then bought.
+    fn no_blank_amount(
+        &self,
+        r: &Row,
+        quantity: Option<Decimal>,
+        value: Option<Decimal>,
+    ) -> Result<(), Error> {
+        let blank = |column: Column, message: String| Error::Parse {
+            file: self.file.clone(),
+            line: r.line,
+            field: column.ibkr_name().to_owned(),
+            message,
+        };
+        if r.raw(Column::Value).is_some() && value.is_none() {
+            match quantity {
+                Some(q) if q.is_zero() => {}
+                Some(q) => {
+                    return Err(blank(
+                        Column::Value,
+                        format!("blank while Quantity is {q}: the position's value is missing"),
+                    ));
+                }
+                None => {
+                    return Err(blank(
+                        Column::Value,
+                        "blank: the position's value is missing".to_owned(),
+                    ));
+                }
+            }
+        }
+        if r.raw(Column::Quantity).is_some()
+            && quantity.is_none()
+            && let Some(v) = value.filter(|v| !v.is_zero())
+        {
+            return Err(blank(
+                Column::Quantity,
+                format!("blank while PositionValue is {v}: the position's quantity is missing"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A row whose value is not quantity × price × multiplier contradicts itself: the plan
+    /// would trade on one figure and weigh the holding by the other. IBKR rounds PositionValue
+    /// to the currency's minor unit and a MarkPrice may be rounded too, so a difference of one
+    /// minor unit plus 0.01% of the value is rounding; more is an error.
+    fn value_agrees(
+        &self,
+        r: &Row,
+        quantity: Decimal,
+        price: Decimal,
+        multiplier: Decimal,
+        value: Decimal,
+    ) -> Result<(), Error> {
+        let product = quantity
+            .checked_mul(price)
+            .and_then(|v| v.checked_mul(multiplier))
+            .ok_or_else(|| self.too_large(r, Column::Value))?;
+        let decimals = r
+            .get(Column::Currency)
+            .map_or(2, pbal_core::currency_decimals);
+        let tolerance = Decimal::new(1, decimals) + product.abs() * Decimal::new(1, 4);
+        if (value - product).abs() > tolerance {
+            let times_multiplier = if multiplier == Decimal::ONE {
+                String::new()
+            } else {
+                format!(" × {multiplier}")
+            };
+            return Err(Error::Parse {
+                file: self.file.clone(),
+                line: r.line,
+                field: Column::Value.ibkr_name().to_owned(),
+                message: format!(
+                    "{value} is not Quantity × MarkPrice{} ({quantity} × {price}{times_multiplier} \
+                     = {}): the row contradicts itself",
+                    if multiplier == Decimal::ONE {
+                        ""
+                    } else {
+                        " × Multiplier"
+                    },
+                    product.normalize()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn summary_from(&self, r: &Row) -> Result<Position, Error> {
-        let quantity = self.number(r, Column::Quantity)?.unwrap_or_default();
+        let given_quantity = self.number(r, Column::Quantity)?;
+        let quantity = given_quantity.unwrap_or_default();
         let multiplier = self.number(r, Column::Multiplier)?.unwrap_or(Decimal::ONE);
         let price = self.number(r, Column::Price)?;
         let value = self.number(r, Column::Value)?;
+        self.no_blank_amount(r, given_quantity, value)?;
         let (price, value) = match (price, value) {
             (Some(p), Some(v)) => (p, v),
             (Some(p), None) => (
@@ -602,6 +747,14 @@ impl Collector {
                 },
             });
         }
+        if let (Some(quantity), Some(given_price), Some(given_value)) = (
+            given_quantity,
+            self.number(r, Column::Price)?,
+            self.number(r, Column::Value)?,
+        ) && crate::statement::plannable(asset_class.as_deref())
+        {
+            self.value_agrees(r, quantity, given_price, multiplier, given_value)?;
+        }
         let fx = self.number(r, Column::FxRate)?;
         if fx.is_some_and(|f| f <= Decimal::ZERO) {
             return Err(Error::Parse {
@@ -633,7 +786,13 @@ impl Collector {
             },
             fx_rate_to_base: fx,
             multiplier,
-            unrealized_pnl: self.number(r, Column::UnrealizedPnl)?,
+            // Without a P&L column, the cost basis gives it (IBKR: P&L = value − cost).
+            unrealized_pnl: match self.number(r, Column::UnrealizedPnl)? {
+                Some(pnl) => Some(pnl),
+                None => self
+                    .number(r, Column::CostBasis)?
+                    .and_then(|cost| value.checked_sub(cost)),
+            },
             listing_exchange: r.get(Column::ListingExchange).map(str::to_owned),
             lots: Vec::new(),
             line: r.line,

@@ -119,3 +119,52 @@ fn a_zero_cap_realizes_no_net_gain() {
         "{free:#?}"
     );
 }
+
+/// Issue 24, item 7: a holding with no P&L, cost basis or lots has an unknown gain. A sale of
+/// it says so (never "realizes 0"), and a gain cap, which could not be checked, is refused.
+#[test]
+fn an_unknown_gain_is_unknown_and_refuses_a_cap() {
+    let portfolio = Portfolio::new(vec![
+        Holding::new("OLD", Decimal::from(100), Decimal::from(100)).unwrap(),
+        Holding::new("NEW", Decimal::ZERO, Decimal::from(100)).unwrap(),
+    ])
+    .unwrap();
+    let held = portfolio.get("OLD").unwrap();
+    let r = realize(
+        held,
+        Decimal::from(10),
+        Decimal::from(100),
+        None,
+        LotOrder::TaxMin,
+    )
+    .unwrap();
+    assert!(r.unknown);
+    let targets = Targets::equal(["OLD", "NEW"]).unwrap();
+    let options = PlanOptions::new().with_strategy(Strategy::Full);
+    let p = plan(&portfolio, &targets, Decimal::ZERO, &options).unwrap();
+    let sale = p.trades.iter().find(|t| t.side == Side::Sell).unwrap();
+    assert_eq!(sale.realized_pnl, None);
+    assert!(p.realized.unknown);
+    let capped = options.with_max_realized_gain(Decimal::ZERO);
+    assert_eq!(
+        plan(&portfolio, &targets, Decimal::ZERO, &capped).unwrap_err(),
+        pbal_core::Error::UnknownGains {
+            symbols: vec!["OLD".into()]
+        }
+    );
+    // A known P&L (even without lots) is known: the cap then applies as before.
+    let known = Portfolio::new(vec![
+        Holding::new("OLD", Decimal::from(100), Decimal::from(100))
+            .unwrap()
+            .with_unrealized_pnl(Decimal::from(-50)),
+        Holding::new("NEW", Decimal::ZERO, Decimal::from(100)).unwrap(),
+    ])
+    .unwrap();
+    let p = plan(&known, &targets, Decimal::ZERO, &capped).unwrap();
+    assert!(!p.realized.unknown);
+    assert!(
+        p.trades
+            .iter()
+            .all(|t| t.side == Side::Buy || t.realized_pnl.is_some())
+    );
+}

@@ -116,6 +116,7 @@ Statement,Data,Title,Activity Statement
 Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Open,Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code
 Open Positions,Data,Summary,Stocks,EUR,EUNL,-,50,1,85.1,4255,92.4,4620,365,
 Open Positions,Data,Lot,Stocks,EUR,EUNL,\"2023-05-02, 10:01:12\",30,,80,2400,92.4,2772,372,LT
+Codes,Header,Code,Meaning
 ";
     let e = read(text).unwrap_err();
     assert!(
@@ -242,4 +243,36 @@ fn a_household_symbol_has_one_price() {
         .to_holdings(&all, &std::collections::BTreeSet::new())
         .unwrap();
     assert_eq!(h.portfolio.get("VTI").unwrap().value, d("3750"));
+}
+
+/// Issue 24, item 7: a row that contradicts itself or lacks a figure is an error naming the
+/// line and field, never read one way or the other.
+#[test]
+fn a_value_that_is_not_quantity_times_price_is_an_error() {
+    let header = "\"Symbol\",\"CurrencyPrimary\",\"Quantity\",\"MarkPrice\",\"PositionValue\",\"Multiplier\"\n";
+    let row = |q: &str, p: &str, v: &str, m: &str| {
+        format!("{header}\"VTI\",\"USD\",\"{q}\",\"{p}\",\"{v}\",\"{m}\"\n")
+    };
+    insta::assert_snapshot!(message(&row("100", "10", "500", "1")), @r#"t.csv:2: column "PositionValue": 500 is not Quantity × MarkPrice (100 × 10 = 1000): the row contradicts itself"#);
+    insta::assert_snapshot!(message(&row("-2", "0.4982", "-9.96", "100")), @r#"t.csv:2: column "PositionValue": -9.96 is not Quantity × MarkPrice × Multiplier (-2 × 0.4982 × 100 = -99.64): the row contradicts itself"#);
+    // Rounding: IBKR rounds the value to the cent; a rounded mark may be 0.01% off.
+    assert!(read(&row("3", "0.3333", "1", "1")).is_ok());
+    assert!(read(&row("7", "1.234567", "8.64", "1")).is_ok());
+    assert!(read(&row("10000", "3.858", "38583.86", "1")).is_ok()); // 38580 + 0.01% + 0.01
+    assert!(read(&row("10000", "3.858", "38583.87", "1")).is_err());
+    // JPY has no minor unit: one yen of rounding.
+    let jpy = |v: &str| format!("{header}\"7203\",\"JPY\",\"3\",\"0.5\",\"{v}\",\"1\"\n");
+    assert!(read(&jpy("2")).is_ok());
+    assert!(read(&jpy("3")).is_err());
+}
+
+#[test]
+fn a_blank_value_or_quantity_is_an_error_not_nothing_held() {
+    let header = "\"Symbol\",\"Quantity\",\"MarkPrice\",\"PositionValue\"\n";
+    insta::assert_snapshot!(message(&format!("{header}\"VTI\",\"100\",\"10\",\"\"\n")), @r#"t.csv:2: column "PositionValue": blank while Quantity is 100: the position's value is missing"#);
+    insta::assert_snapshot!(message(&format!("{header}\"VTI\",\"\",\"10\",\"1000\"\n")), @r#"t.csv:2: column "Quantity": blank while PositionValue is 1000: the position's quantity is missing"#);
+    // The original tool's layout has no quantity: a blank value there is missing too.
+    insta::assert_snapshot!(message("Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nVTI,,250.5,10\n"), @r#"t.csv:2: column "PositionValue": blank: the position's value is missing"#);
+    // A closed position (quantity 0) may have no value.
+    assert!(read(&format!("{header}\"VTI\",\"0\",\"10\",\"\"\n")).is_ok());
 }

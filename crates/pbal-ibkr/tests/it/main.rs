@@ -15,3 +15,4 @@ mod robustness;
 #[cfg(feature = "client-portal")]
 mod sequence;
 mod targets;
+mod whole;

@@ -962,10 +962,18 @@ fn activity(m: &Model, c: &mut Choices) -> String {
         );
     }
     blocks.push(trades);
-    blocks.push("Codes,Header,Code,Meaning\nCodes,Data,LT,Long Term\n".into());
     c.shuffle(&mut blocks);
+    // A statement always ends with its Codes and Notes/Legal Notes (one without them is cut
+    // short), sometimes only Codes.
+    let notes = if c.coin() {
+        "Notes/Legal Notes,Header,Type,Note\nNotes/Legal Notes,Data,Notes,\"Trades settle on T+1.\"\n"
+    } else {
+        ""
+    };
     "Statement,Header,Field Name,Field Value\nStatement,Data,Title,Activity Statement\nStatement,Data,Period,\"November 20, 2026\"\n".to_owned()
         + &blocks.concat()
+        + "Codes,Header,Code,Meaning\nCodes,Data,LT,Long Term\n"
+        + notes
 }
 
 fn xml_escape(s: &str) -> String {
@@ -1319,6 +1327,52 @@ proptest! {
             let read = read_back(&statement);
             let want = expected(&m, layout);
             prop_assert_eq!(&read, &want, "{:?}\n{}", layout, text);
+        }
+    }
+
+    /// Issue 24: a layout that can show it is whole (trailers, an Activity Statement's
+    /// sections, XML's closing elements) shows it. Every cut, at a line or inside one, is
+    /// refused or reads exactly what was written. A plain Flex CSV or the original tool's file
+    /// has nothing that marks its end: a cut between rows cannot be seen, so it is not claimed.
+    #[test]
+    fn every_cut_is_refused_or_reads_what_was_written(
+        m in model(),
+        cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<bool>()), 12),
+    ) {
+        for layout in layouts(&m) {
+            let text = render(&m, layout);
+            let provable = match layout {
+                Layout::Original | Layout::FlexPlain => false,
+                Layout::FlexSectionCodes => text.contains("\"BOF\""),
+                Layout::FlexHeaderTrailer | Layout::Activity | Layout::Xml => true,
+            };
+            if !provable {
+                continue;
+            }
+            let want = expected(&m, layout);
+            let line_ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            for (index, at_line) in &cuts {
+                let mut cut = if *at_line {
+                    line_ends[index.index(line_ends.len())]
+                } else {
+                    index.index(text.len())
+                };
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let part = &text[..cut];
+                if let Ok(statement) = read_bytes(part.as_bytes(), "generated") {
+                    prop_assert_eq!(
+                        &read_back(&statement),
+                        &want,
+                        "{:?} cut at byte {} of {}:\n{}",
+                        layout,
+                        cut,
+                        text.len(),
+                        part
+                    );
+                }
+            }
         }
     }
 }
