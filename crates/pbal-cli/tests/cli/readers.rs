@@ -227,7 +227,10 @@ fn a_gain_without_pnl_or_cost_is_unknown() {
         "nopnl.csv",
         &std::fs::read_to_string(pbal.home.path().join("nopnl.csv")).unwrap(),
     );
-    insta::assert_snapshot!(stderr, @"error: cannot plan nopnl.csv: the realized gain of selling BND, VTI is unknown (no P&L, cost basis or tax lots), so a cap on realized gains cannot be kept; add FifoPnlUnrealized or CostBasisMoney to the export, or plan without --max-realized-gain");
+    insta::assert_snapshot!(stderr, @"
+    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
+    error: cannot plan nopnl.csv: the realized gain of selling BND, VTI is unknown (no P&L, cost basis or tax lots), so a cap on realized gains cannot be kept; add FifoPnlUnrealized or CostBasisMoney to the export, or plan without --max-realized-gain
+    ");
     // A cost basis column gives the P&L (value − cost): the gain is known again.
     pbal.write(
         "cost.csv",
