@@ -3,6 +3,7 @@
 mod backtest;
 mod common;
 mod config;
+mod decimal_comma;
 mod errors;
 mod fetch;
 mod household;
