@@ -14,6 +14,7 @@ mod config;
 mod decimal_arg;
 mod error;
 mod help;
+mod input;
 mod journal;
 #[cfg(feature = "live")]
 mod live;

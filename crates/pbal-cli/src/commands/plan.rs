@@ -35,7 +35,7 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Positions export: an IBKR Flex Query (CSV or XML) or Activity Statement, or the original
-    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).
+    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized); `-` reads it from stdin.
     /// [default: ~/Downloads/positions-custom.csv]
     #[arg(conflicts_with = "flex_query")]
     pub file: Option<PathBuf>,
@@ -72,7 +72,8 @@ pub struct PlanArgs {
     #[arg(long, value_name = "BPS", default_value = "10", value_parser = parse_limit_offset, allow_hyphen_values = true)]
     pub limit_offset: u32,
 
-    /// Write the output to this file instead of stdout (written whole or not at all).
+    /// Write the output to this file instead of stdout (`-`): a regular file whole or not at
+    /// all, keeping its mode; a symlink's target; a FIFO or device directly.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -123,9 +124,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let statement = pbal_ibkr::read_bytes(&bytes, &name.display().to_string())?;
         (name, statement)
     } else {
-        let file = positions_file(args.file.as_deref())?;
-        let statement = pbal_ibkr::read_path(&file)?;
-        (file, statement)
+        crate::input::read_export(&positions_file(args.file.as_deref())?)?
     };
     warn_as_of(args.engine.as_of, &statement);
     let targets_file = args
@@ -256,7 +255,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     };
     if let Some(path) = &args.report {
         let page = crate::report_plan::render(&report, &file.display().to_string());
-        crate::output::write_atomically(path, page.as_bytes())?;
+        crate::output::write_file(path, page.as_bytes())?;
     }
     if let (Format::Json, None) = (args.format, args.output.as_deref()) {
         return crate::output::emit_json(&report.json());

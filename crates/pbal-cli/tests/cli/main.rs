@@ -13,6 +13,7 @@ mod library;
 mod live;
 mod modules;
 mod options;
+mod output_files;
 mod plan;
 mod readers;
 mod shell;
