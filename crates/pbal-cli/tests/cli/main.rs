@@ -6,6 +6,7 @@ mod config;
 mod decimal_comma;
 mod errors;
 mod fetch;
+mod figures;
 mod household;
 mod ibkr;
 mod library;
