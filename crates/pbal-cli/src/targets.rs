@@ -28,6 +28,23 @@ pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<Strin
     })
 }
 
+/// The held symbol a target that is not held most likely misspells: the one held symbol one
+/// edit away (`VSMX` for `VSMAX`, a swap of two letters counting as one) that has no target
+/// of its own and is not excluded. `None` when there is no such symbol, or several.
+pub(crate) fn held_near<'a>(
+    symbol: &str,
+    held: impl IntoIterator<Item = &'a str>,
+    spec: &TargetsSpec,
+) -> Option<&'a str> {
+    let targeted = |s: &str| spec.weights.iter().any(|(t, _)| t == s) || spec.exclude.contains(s);
+    let wanted = symbol.to_uppercase();
+    let mut near = held
+        .into_iter()
+        .filter(|h| !targeted(h) && strsim::osa_distance(&wanted, &h.to_uppercase()) == 1);
+    let first = near.next()?;
+    near.next().is_none().then_some(first)
+}
+
 /// A parsed targets file: pbal-ibkr's spec, and the file it came from.
 #[derive(Debug, Clone)]
 pub(crate) struct TargetsFile {

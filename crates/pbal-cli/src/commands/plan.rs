@@ -597,9 +597,19 @@ fn managed(
                 "{file}: {symbol} has a target but is not held, and {upper} is: symbols are \
                  case-sensitive, write {upper}"
             ),
-            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => anyhow!(
-                "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
-            ),
+            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => {
+                let held = holdings.portfolio.holdings().iter().map(|h| h.symbol.as_str());
+                let spec = targets_file.map(|t| &t.spec);
+                match spec.and_then(|spec| crate::targets::held_near(&symbol, held, spec)) {
+                    Some(near) => anyhow!(
+                        "{file}: {symbol} has a target but is not held; did you mean {near}? \
+                         ({near} is held and has no target)"
+                    ),
+                    None => anyhow!(
+                        "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
+                    ),
+                }
+            }
             pbal_ibkr::Error::Portfolio { source, .. } => anyhow::Error::new(source),
             pbal_ibkr::Error::TargetWeights { file, source } => {
                 anyhow::Error::new(source).context(file)

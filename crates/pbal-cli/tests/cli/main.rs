@@ -18,4 +18,5 @@ mod output_files;
 mod plan;
 mod readers;
 mod shell;
+mod targets_typos;
 mod trust;
