@@ -141,7 +141,7 @@ fn quantity(d: Decimal) -> String {
 
 /// A price with every digit it has (the orders trade at it), thousands grouped, two decimals
 /// at least: `3.858`, `1,101.53`.
-fn price_text(d: Decimal) -> String {
+pub(crate) fn price_text(d: Decimal) -> String {
     let d = d.normalize();
     if d.scale() <= 2 {
         return Money::new(d).to_string();
@@ -607,20 +607,30 @@ impl<'a> PlanReport<'a> {
             return None;
         }
         let r = &plan.realized;
-        Some(format!(
-            "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
+        let lots = if r.from_lots {
+            ""
+        } else {
+            " (no lot data for some sales: estimated from the position's P&L, as short-term)"
+        };
+        let realized = format!(
+            "Realized{}: short-term {}, long-term {}",
             self.base_currency
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default(),
             Money::new(r.short_term),
             Money::new(r.long_term),
-            Money::new(r.estimated_tax),
-            if r.from_lots {
-                ""
-            } else {
-                " (no lot data for some sales: estimated from the position's P&L, as short-term)"
-            }
-        ))
+        );
+        // Without a rate a zero tax is no estimate: it says so rather than "estimated tax 0.00".
+        Some(if r.tax_rated {
+            format!(
+                "{realized}, estimated tax {}{lots}",
+                Money::new(r.estimated_tax)
+            )
+        } else {
+            format!(
+                "{realized}{lots}; tax not estimated: no --tax-rate-short or --tax-rate-long given"
+            )
+        })
     }
 
     pub(crate) fn table(&self) -> String {
@@ -858,10 +868,13 @@ impl<'a> PlanReport<'a> {
         if let Some(realized) = self.realized_line() {
             let _ = writeln!(out);
             let _ = writeln!(out, "{realized}");
-            let _ = writeln!(
-                out,
-                "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
-            );
+            // Only sales that list their lots have lots to pick.
+            if plan.trades.iter().any(|t| !t.lots.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
+                );
+            }
         }
         if let Some(split) = self.household.map(|h| &h.split) {
             let _ = writeln!(out, "\nOrders by account (household plan):");

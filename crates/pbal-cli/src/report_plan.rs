@@ -143,7 +143,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
                 side.to_ascii_lowercase(),
                 t.quantity.normalize(),
                 escape(&t.symbol),
-                crate::render::money(m.price),
+                crate::render::price_text(m.price),
                 Money::new(m.amount)
             );
             if commissions {

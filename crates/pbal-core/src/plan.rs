@@ -138,6 +138,10 @@ pub struct RealizedSummary {
     pub estimated_tax: Decimal,
     /// False when some sale had no lot data and used the position's P&L pro rata.
     pub from_lots: bool,
+    /// Whether a tax rate above zero was given: without one, `estimated_tax` is zero for want
+    /// of a rate, not an estimate.
+    #[serde(default)]
+    pub tax_rated: bool,
 }
 
 /// One managed asset before and after the plan.

@@ -491,7 +491,7 @@ pub(crate) fn plannable(
     if let Some(file) = targets_file {
         tell_notes(&holdings.notes(spec), file);
     }
-    let (portfolio, targets) = managed(&holdings, targets_file, market_prices)?;
+    let (portfolio, targets) = managed(&statement.source, &holdings, targets_file, market_prices)?;
     Ok((holdings, portfolio, targets))
 }
 
@@ -578,6 +578,7 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
 /// The managed portfolio and its targets (pbal-ibkr's rules), its errors told with the CLI's
 /// hints.
 fn managed(
+    source: &str,
     holdings: &Holdings,
     targets_file: Option<&TargetsFile>,
     market_prices: &BTreeMap<String, Decimal>,
@@ -585,9 +586,10 @@ fn managed(
     holdings
         .managed(targets_file.map(|t| &t.spec), market_prices)
         .map_err(|e| match e {
-            pbal_ibkr::Error::NothingHeld { source } => anyhow::Error::new(source).context(
-                "the export holds no positions: give a targets file with a price for each fund \
-                 to buy (`[VTI]`, `weight = 60`, `price = 250.50`)",
+            // pbal-core's cause ("the portfolio is empty") would say it a second time.
+            pbal_ibkr::Error::NothingHeld { .. } => anyhow!(
+                "{source}: the export holds no positions: give a targets file with a price for \
+                 each fund to buy (`[VTI]`, `weight = 60`, `price = 250.50`)"
             ),
             pbal_ibkr::Error::UnpricedTarget {
                 file,

@@ -20,3 +20,4 @@ mod readers;
 mod shell;
 mod targets_typos;
 mod trust;
+mod wording;
