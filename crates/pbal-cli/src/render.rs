@@ -244,7 +244,7 @@ impl<'a> PlanReport<'a> {
             let m = self.trade_money(t);
             match t.side {
                 pbal_core::Side::Buy => spent += m.base_amount,
-                _ => received += m.base_amount,
+                pbal_core::Side::Sell => received += m.base_amount,
             }
             commission += m.base_commission;
         }

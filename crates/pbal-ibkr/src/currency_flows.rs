@@ -122,7 +122,7 @@ impl OrderFigures {
         let decimals = |c: Option<&str>| c.map_or(2, currency_decimals);
         let against = |d: Decimal, dp: u32| match side {
             Side::Buy => d.round_dp_with_strategy(dp, AwayFromZero),
-            _ => d.round_dp_with_strategy(dp, ToNegativeInfinity),
+            Side::Sell => d.round_dp_with_strategy(dp, ToNegativeInfinity),
         };
         let up = |d: Decimal, dp: u32| d.round_dp_with_strategy(dp, AwayFromZero);
         let price = instrument.map_or(base_price, |i| i.local_price);

@@ -6,6 +6,7 @@
 //! and rates.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use proptest::prelude::*;
@@ -41,17 +42,16 @@ fn export(funds: &[Fund], cash: u32) -> String {
         };
         let price = Decimal::new(i64::from(*price), 4);
         let value = price * Decimal::from(*quantity);
-        out.push_str(&format!(
+        let _ = writeln!(
+            out,
             "\"U1\",\"{currency}\",\"{rate}\",\"STK\",\"F{i}\",\"{exchange}\",\"1\",\"{quantity}\",\
-             \"{price}\",\"{value}\",\"0\",\"SUMMARY\"\n"
-        ));
+             \"{price}\",\"{value}\",\"0\",\"SUMMARY\""
+        );
     }
     let cash = Decimal::new(i64::from(cash), 2);
     out.push_str("\"ClientAccountID\",\"CurrencyPrimary\",\"LevelOfDetail\",\"EndingCash\"\n");
-    out.push_str(&format!(
-        "\"U1\",\"BASE_SUMMARY\",\"BaseCurrency\",\"{cash}\"\n"
-    ));
-    out.push_str(&format!("\"U1\",\"EUR\",\"Currency\",\"{cash}\"\n"));
+    let _ = writeln!(out, "\"U1\",\"BASE_SUMMARY\",\"BaseCurrency\",\"{cash}\"");
+    let _ = writeln!(out, "\"U1\",\"EUR\",\"Currency\",\"{cash}\"");
     out
 }
 

@@ -68,7 +68,7 @@ fn an_existing_file_keeps_its_mode_and_a_new_one_gets_the_umask_default() {
     let left: Vec<_> = std::fs::read_dir(pbal.home.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
+        .filter(|n| n.contains(".pbal-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
@@ -116,8 +116,8 @@ fn a_fifo_is_written_not_replaced() {
     let expected = plan_csv(&pbal);
     let fifo = pbal.home.path().join("plan.fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    // Without mkfifo there is nothing to test here.
     if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: mkfifo is not available");
         return;
     }
     let reader = {

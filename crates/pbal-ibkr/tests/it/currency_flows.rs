@@ -150,7 +150,7 @@ proptest! {
                 let f = OrderFigures::new(t.side, t.quantity, t.price, t.commission, Some(instrument), Some("EUR")).unwrap();
                 match t.side {
                     Side::Buy => buys += f.amount,
-                    _ => sells += f.amount,
+                    Side::Sell => sells += f.amount,
                 }
                 commissions += f.commission;
             }
