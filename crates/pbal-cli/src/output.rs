@@ -115,6 +115,9 @@ fn write_replacing(
         file_name.to_string_lossy(),
         std::process::id()
     ));
+    // A temporary file of this process's id is a leftover of an earlier process: removed, so
+    // that `create_new` (which never follows a link planted there) can make it afresh.
+    let _ = std::fs::remove_file(&tmp);
     let result = (|| -> std::io::Result<()> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
