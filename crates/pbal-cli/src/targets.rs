@@ -122,6 +122,22 @@ mod tests {
     }
 
     #[test]
+    fn a_near_held_symbol_is_suggested_only_when_it_is_the_one() {
+        let spec = TargetsSpec::new([("VSMX", dec!(50)), ("VTI", dec!(50))])
+            .unwrap()
+            .exclude("VTX");
+        let near = |held: &[&'static str]| held_near("VSMX", held.iter().copied(), &spec);
+        assert_eq!(near(&["VSMAX", "BND"]), Some("VSMAX"));
+        assert_eq!(near(&["VSMA"]), Some("VSMA"));
+        // Two candidates: no guess.
+        assert_eq!(near(&["VSMAX", "VSMY"]), None);
+        // Two edits, or a held symbol with a target or excluded: not a typo of it.
+        assert_eq!(near(&["VXUS"]), None);
+        assert_eq!(held_near("VTV", ["VTI"], &spec), None);
+        assert_eq!(held_near("VTY", ["VTX"], &spec), None);
+    }
+
+    #[test]
     fn percent_and_fractions() {
         let t = parse("A = 60\nB = \"40%\"\n").unwrap();
         assert_eq!(
