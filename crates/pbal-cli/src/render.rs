@@ -198,8 +198,6 @@ impl<'a> PlanReport<'a> {
             .and_then(|i| i.currency.as_deref())
             .or(self.base_currency);
         let price = instrument.map_or(base_price, |i| i.local_price);
-        let foreign = matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b)
-            || instrument.is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
         // Amounts the plan already holds within `Decimal` (it computed them): an overflow here
         // shows the exact figures rather than failing the output.
         let figures = pbal_ibkr::OrderFigures::new(
@@ -218,7 +216,10 @@ impl<'a> PlanReport<'a> {
             base_amount: figures.map_or(quantity.saturating_mul(base_price), |f| f.base_amount),
             commission: figures.map_or(base_commission, |f| f.commission),
             base_commission: figures.map_or(base_commission, |f| f.base_commission),
-            foreign,
+            foreign: figures.map_or_else(
+                || matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b),
+                |f| f.foreign,
+            ),
         }
     }
 
@@ -230,6 +231,22 @@ impl<'a> PlanReport<'a> {
     /// A household split order's [`OrderMoney`].
     pub(crate) fn account_order_money(&self, o: &pbal_core::AccountOrder) -> OrderMoney<'a> {
         self.order_money(o.side, &o.symbol, o.quantity, o.price, o.commission)
+    }
+
+    /// Why a printed `left` below the reserve is not a plan that overspends: the exact
+    /// figures stay within it, and rounding each order against the account took the cents.
+    fn rounding_note(&self, cash: &CashShown) -> String {
+        let reserve = self.plan.cash.reserve;
+        let exact = self.commission_and_left().1;
+        if cash.left < reserve && exact >= reserve {
+            format!(
+                " (exactly {}: each order's amount and commission are rounded against the \
+                 account)",
+                decimal_text(exact.normalize(), 2)
+            )
+        } else {
+            String::new()
+        }
     }
 
     /// The cash line as shown ([`CashShown`]).
@@ -732,7 +749,7 @@ impl<'a> PlanReport<'a> {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}",
+            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}{}",
             Money::new(cash.cash_in),
             Money::new(cash.spent),
             Money::new(cash.received),
@@ -750,7 +767,8 @@ impl<'a> PlanReport<'a> {
                 String::new()
             } else {
                 format!(" (reserve {})", Money::new(plan.cash.reserve))
-            }
+            },
+            self.rounding_note(&cash)
         );
         let _ = writeln!(
             out,

@@ -102,6 +102,9 @@ pub struct OrderFigures {
     pub base_amount: Decimal,
     /// The estimated commission in the base currency.
     pub base_commission: Decimal,
+    /// The order trades in another currency than the base (or at a rate other than 1): its
+    /// base figures are equivalents, not its own.
+    pub foreign: bool,
 }
 
 impl OrderFigures {
@@ -132,12 +135,15 @@ impl OrderFigures {
             .unwrap_or(Decimal::ONE);
         let amount = against(quantity.checked_mul(price)?, decimals(currency));
         let commission = up(base_commission.checked_div(rate)?, decimals(currency));
-        if currency == base && rate == Decimal::ONE {
+        let foreign = matches!((currency, base), (Some(c), Some(b)) if c != b)
+            || instrument.is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
+        if !foreign {
             return Some(Self {
                 amount,
                 commission,
                 base_amount: amount,
                 base_commission: commission,
+                foreign,
             });
         }
         Some(Self {
@@ -145,6 +151,7 @@ impl OrderFigures {
             commission,
             base_amount: quantity.checked_mul(base_price)?.round_dp(decimals(base)),
             base_commission: base_commission.round_dp(decimals(base)),
+            foreign,
         })
     }
 }

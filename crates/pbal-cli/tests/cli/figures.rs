@@ -245,3 +245,28 @@ fn the_known_case_adds_up() {
     );
     check(&stdout).unwrap();
 }
+
+/// A plan that spends the cash to the last fraction of a cent: rounded against the account,
+/// its printed figures leave a cent less than nothing, and the line says what is left exactly.
+#[test]
+fn a_printed_left_below_the_reserve_says_what_is_left_exactly() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "edge.csv",
+        "Symbol,Quantity,MarkPrice,PositionValue\nA,1,49.9975,49.9975\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        file.to_str().unwrap(),
+        "-c",
+        "100",
+        "--commission",
+        "flat:0.005",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let cash = stdout.lines().find(|l| l.starts_with("Cash:")).unwrap();
+    insta::assert_snapshot!(cash, @"Cash: in 100.00, spent 100.00, received 0.00, commission 0.01, left -0.01 (exactly 0.00: each order's amount and commission are rounded against the account)");
+    assert!(
+        stdout.contains("BUY         2 A        @    49.9975 = 100.00 (+ est. commission 0.01)")
+    );
+}
