@@ -25,6 +25,24 @@ const MARKETS: [(&str, &str); 4] = [
 /// A generated fund: market index, quantity held, price in 1/10,000, rate in 1/10,000.
 type Fund = (usize, u32, u32, u32);
 
+/// A one-currency USD export with no rates and no cash section: no base currency is known (as
+/// in the Flex XML sample), and every order's figures are its own.
+fn export_without_base(funds: &[Fund]) -> String {
+    let mut out = String::from(
+        "\"Symbol\",\"CurrencyPrimary\",\"ListingExchange\",\"Quantity\",\"MarkPrice\",\
+         \"PositionValue\"\n",
+    );
+    for (i, (_, quantity, price, _)) in funds.iter().enumerate() {
+        let price = Decimal::new(i64::from(*price), 4);
+        let value = price * Decimal::from(*quantity);
+        let _ = writeln!(
+            out,
+            "\"F{i}\",\"USD\",\"ARCA\",\"{quantity}\",\"{price}\",\"{value}\""
+        );
+    }
+    out
+}
+
 fn export(funds: &[Fund], cash: u32) -> String {
     let mut out = String::from(
         "\"ClientAccountID\",\"CurrencyPrimary\",\"FXRateToBase\",\"AssetClass\",\"Symbol\",\
@@ -132,7 +150,7 @@ fn check(table: &str) -> Result<(), TestCaseError> {
             } else if !amount.is_empty() {
                 table_amounts.insert(cells[1].to_owned(), d(amount));
             }
-        } else if line.starts_with("Cash EUR: ") {
+        } else if line.starts_with("Cash") && line.contains(": in ") {
             cash_line = Some(line.to_owned());
         } else if line.starts_with("Orders (") {
             in_orders = true;
@@ -196,6 +214,7 @@ proptest! {
         ),
         cash in 0u32..5_000_000,
         full in any::<bool>(),
+        with_base in any::<bool>(),
         commission in prop_oneof![
             Just("none".to_owned()),
             Just("ibkr-fixed".to_owned()),
@@ -203,16 +222,18 @@ proptest! {
         ],
     ) {
         let pbal = Pbal::new();
-        let file = pbal.write("export.csv", &export(&funds, cash));
         let strategy = if full { "full" } else { "buy-only" };
-        let (code, stdout, stderr) = pbal.run(&[
-            "plan",
-            file.to_str().unwrap(),
-            "-s",
-            strategy,
-            "--commission",
-            &commission,
-        ]);
+        let cash_text = Decimal::new(i64::from(cash), 2).to_string();
+        let mut args = vec!["plan".to_owned()];
+        if with_base {
+            args.push(pbal.write("export.csv", &export(&funds, cash)).display().to_string());
+        } else {
+            args.push(pbal.write("export.csv", &export_without_base(&funds)).display().to_string());
+            args.extend(["-c".to_owned(), cash_text]);
+        }
+        args.extend(["-s", strategy, "--commission", &commission].map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = pbal.run(&args);
         prop_assume!(code == 0 && stdout.contains("Orders ("), "{}", stderr);
         check(&stdout)?;
     }
