@@ -15,6 +15,7 @@ mod config;
 mod decimal_arg;
 mod error;
 mod help;
+mod input;
 mod journal;
 #[cfg(feature = "live")]
 mod live;

@@ -161,9 +161,8 @@ fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 fn parse_price(text: &str) -> Result<Decimal, String> {
-    let price = Decimal::from_str(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .map_err(|_| format!("{text:?} is not a decimal number"))?;
+    // The one rule for amounts: thousands groups read, a decimal comma refused with the fix.
+    let price = pbal_ibkr::parse_amount(text).map_err(|e| e.to_string())?;
     if price <= Decimal::ZERO {
         return Err(format!("must be positive, got {text}"));
     }
@@ -175,6 +174,20 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use rust_decimal::dec;
+
+    #[test]
+    fn prices_follow_the_amount_rule() {
+        assert_eq!(parse_price("1,234.5"), Ok(dec!(1234.5)));
+        assert!(
+            parse_price("61,20")
+                .unwrap_err()
+                .contains("looks like a decimal comma")
+        );
+        assert_eq!(
+            parse_price("abc"),
+            Err("\"abc\" is not a decimal number".to_owned())
+        );
+    }
 
     #[test]
     fn dates_in_both_styles() {

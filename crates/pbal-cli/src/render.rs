@@ -21,14 +21,34 @@ pub(crate) struct PlanReport<'a> {
     pub(crate) cash_by_currency: Option<&'a BTreeMap<String, Decimal>>,
 }
 
-/// An order's money in its own currency and in the base currency.
+/// An order's money in its own currency and in the base currency, as shown: rounded once
+/// against the account ([`pbal_ibkr::OrderFigures`]).
 pub(crate) struct OrderMoney<'a> {
     pub(crate) currency: Option<&'a str>,
     pub(crate) price: Decimal,
     pub(crate) amount: Decimal,
     pub(crate) base_amount: Decimal,
+    /// The estimated commission in the order's currency.
+    pub(crate) commission: Decimal,
+    /// The estimated commission in the base currency.
+    pub(crate) base_commission: Decimal,
     /// The order's currency is not the base currency.
     pub(crate) foreign: bool,
+}
+
+/// The cash line's figures as shown, made from the shown orders so that in − spent +
+/// received − commission = left holds as printed: spent and received are the sums of the
+/// orders' base amounts, commission the sum of their base commissions (a household plan's:
+/// its accounts' orders), in the cash rounded down.
+pub(crate) struct CashShown {
+    pub(crate) cash_in: Decimal,
+    pub(crate) spent: Decimal,
+    pub(crate) received: Decimal,
+    pub(crate) commission: Decimal,
+    /// A household plan's extra commission of orders split over accounts (part of
+    /// `commission`).
+    pub(crate) split_extra: Decimal,
+    pub(crate) left: Decimal,
 }
 
 /// Money with two decimals at least (exact beyond that) and no exponent.
@@ -121,7 +141,7 @@ fn quantity(d: Decimal) -> String {
 
 /// A price with every digit it has (the orders trade at it), thousands grouped, two decimals
 /// at least: `3.858`, `1,101.53`.
-fn price_text(d: Decimal) -> String {
+pub(crate) fn price_text(d: Decimal) -> String {
     let d = d.normalize();
     if d.scale() <= 2 {
         return Money::new(d).to_string();
@@ -161,13 +181,16 @@ impl<'a> PlanReport<'a> {
             .map_or(base_price, |i| i.local_price)
     }
 
-    /// An order's price and amount in its own currency (the amount rounded as that currency
-    /// is), and the amount's base-currency equivalent.
+    /// An order's price, amount and commission in its own currency and in the base currency,
+    /// each rounded once to that currency's minor unit against the account (buys and
+    /// commissions up, sells down): the figures every output shows and every total sums.
     pub(crate) fn order_money(
         &self,
+        side: pbal_core::Side,
         symbol: &str,
         quantity: Decimal,
         base_price: Decimal,
+        base_commission: Decimal,
     ) -> OrderMoney<'a> {
         // One look-up: JSON for 5,000 holdings does this for every position and order.
         let instrument = self.instruments.get(symbol);
@@ -175,56 +198,104 @@ impl<'a> PlanReport<'a> {
             .and_then(|i| i.currency.as_deref())
             .or(self.base_currency);
         let price = instrument.map_or(base_price, |i| i.local_price);
-        let decimals = |c: Option<&str>| c.map_or(2, pbal_ibkr::currency_decimals);
-        let foreign = matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b)
-            || instrument.is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
+        // Amounts the plan already holds within `Decimal` (it computed them): an overflow here
+        // shows the exact figures rather than failing the output.
+        let figures = pbal_ibkr::OrderFigures::new(
+            side,
+            quantity,
+            base_price,
+            base_commission,
+            instrument,
+            self.base_currency,
+        );
+        let exact = || quantity.saturating_mul(price);
         OrderMoney {
             currency,
             price,
-            amount: (quantity * price).round_dp(decimals(currency)),
-            base_amount: (quantity * base_price).round_dp(decimals(self.base_currency)),
-            foreign,
+            amount: figures.map_or_else(exact, |f| f.amount),
+            base_amount: figures.map_or(quantity.saturating_mul(base_price), |f| f.base_amount),
+            commission: figures.map_or(base_commission, |f| f.commission),
+            base_commission: figures.map_or(base_commission, |f| f.base_commission),
+            foreign: figures.map_or_else(
+                || matches!((currency, self.base_currency), (Some(c), Some(b)) if c != b),
+                |f| f.foreign,
+            ),
         }
     }
 
-    /// An order's estimated commission in its own currency, as IBKR charges it: rounded up to
-    /// that currency's minor unit (`base_commission` is the plan's exact figure in base
-    /// currency).
-    pub(crate) fn order_commission(
-        &self,
-        symbol: &str,
-        base_commission: Decimal,
-        m: &OrderMoney<'_>,
-    ) -> Decimal {
-        let up = |d: Decimal, currency: Option<&str>| {
-            d.round_dp_with_strategy(
-                currency.map_or(2, pbal_ibkr::currency_decimals),
-                rust_decimal::RoundingStrategy::AwayFromZero,
+    /// A trade's [`OrderMoney`].
+    pub(crate) fn trade_money(&self, t: &pbal_core::Trade) -> OrderMoney<'a> {
+        self.order_money(t.side, &t.symbol, t.quantity, t.price, t.commission)
+    }
+
+    /// A household split order's [`OrderMoney`].
+    pub(crate) fn account_order_money(&self, o: &pbal_core::AccountOrder) -> OrderMoney<'a> {
+        self.order_money(o.side, &o.symbol, o.quantity, o.price, o.commission)
+    }
+
+    /// Why a printed `left` below the reserve is not a plan that overspends: the exact
+    /// figures stay within it, and rounding each order against the account took the cents.
+    fn rounding_note(&self, cash: &CashShown) -> String {
+        let reserve = self.plan.cash.reserve;
+        let exact = self.commission_and_left().1;
+        if cash.left < reserve && exact >= reserve {
+            format!(
+                " (exactly {}: each order's amount and commission are rounded against the \
+                 account)",
+                decimal_text(exact.normalize(), 2)
             )
-        };
-        if m.foreign
-            && let Some(local) = self
-                .instruments
-                .get(symbol)
-                .and_then(|i| i.cost_in_currency(base_commission))
-        {
-            return local;
+        } else {
+            String::new()
         }
-        up(base_commission, self.base_currency)
+    }
+
+    /// The cash line as shown ([`CashShown`]).
+    pub(crate) fn cash_shown(&self) -> CashShown {
+        let dp = self.base_currency.map_or(2, pbal_ibkr::currency_decimals);
+        let cash_in = self
+            .cash_in()
+            .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::ToNegativeInfinity);
+        let (mut spent, mut received, mut commission) =
+            (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        for t in &self.plan.trades {
+            let m = self.trade_money(t);
+            match t.side {
+                pbal_core::Side::Buy => spent += m.base_amount,
+                pbal_core::Side::Sell => received += m.base_amount,
+            }
+            commission += m.base_commission;
+        }
+        let mut split_extra = Decimal::ZERO;
+        if let Some(split) = self.household.map(|h| &h.split) {
+            let accounts: Decimal = split
+                .orders
+                .iter()
+                .map(|o| self.account_order_money(o).base_commission)
+                .sum();
+            split_extra = (accounts - commission).max(Decimal::ZERO);
+            commission = accounts;
+        }
+        CashShown {
+            cash_in,
+            spent,
+            received,
+            commission,
+            split_extra,
+            left: cash_in - spent + received - commission,
+        }
     }
 
     /// An order's estimated commission in its own currency, with the base-currency amount
     /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR").
-    fn commission(&self, t: &pbal_core::Trade, m: &OrderMoney<'_>) -> String {
+    fn commission(&self, m: &OrderMoney<'_>) -> String {
         let base = self.base_suffix();
-        let local = self.order_commission(&t.symbol, t.commission, m);
         match m.currency {
             Some(currency) if m.foreign => format!(
                 "{} {currency}, about {}{base}",
-                Money::new(local),
-                Money::new(t.commission)
+                Money::new(m.commission),
+                Money::new(m.base_commission)
             ),
-            _ => format!("{}{base}", Money::new(local)),
+            _ => format!("{}{base}", Money::new(m.commission)),
         }
     }
 
@@ -592,20 +663,30 @@ impl<'a> PlanReport<'a> {
                 unknown.join(", ")
             ));
         }
-        Some(format!(
-            "Realized{}: short-term {}, long-term {}, estimated tax {}{}",
+        let lots = if r.from_lots {
+            ""
+        } else {
+            " (no lot data for some sales: estimated from the position's P&L, as short-term)"
+        };
+        let realized = format!(
+            "Realized{}: short-term {}, long-term {}",
             self.base_currency
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default(),
             Money::new(r.short_term),
             Money::new(r.long_term),
-            Money::new(r.estimated_tax),
-            if r.from_lots {
-                ""
-            } else {
-                " (no lot data for some sales: estimated from the position's P&L, as short-term)"
-            }
-        ))
+        );
+        // Without a rate a zero tax is no estimate: it says so rather than "estimated tax 0.00".
+        Some(if r.tax_rated {
+            format!(
+                "{realized}, estimated tax {}{lots}",
+                Money::new(r.estimated_tax)
+            )
+        } else {
+            format!(
+                "{realized}{lots}; tax not estimated: no --tax-rate-short or --tax-rate-long given"
+            )
+        })
     }
 
     pub(crate) fn table(&self) -> String {
@@ -633,8 +714,25 @@ impl<'a> PlanReport<'a> {
             [false, true, true, true, true, true, true, true],
             plan.positions.len() + 1,
         );
+        // Each order's amount as its order line shows it, negative for a sale.
+        let shown: BTreeMap<&str, Decimal> = plan
+            .trades
+            .iter()
+            .map(|t| {
+                let amount = self.trade_money(t).base_amount;
+                let signed = if t.side == pbal_core::Side::Sell {
+                    -amount
+                } else {
+                    amount
+                };
+                (t.symbol.as_str(), signed)
+            })
+            .collect();
         for p in &plan.positions {
-            let amount = p.trade_quantity * p.price;
+            let amount = shown
+                .get(p.symbol.as_str())
+                .copied()
+                .unwrap_or(p.trade_quantity * p.price);
             // Several currencies: each price in the instrument's own, values in the base.
             let price = if multi {
                 let currency = self.currency_of(&p.symbol).unwrap_or_default();
@@ -662,15 +760,16 @@ impl<'a> PlanReport<'a> {
         }
         // The reserve is an amount, not a weight: the cash line below names it.
         let cash_target = String::new();
+        let cash = self.cash_shown();
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
-            Money::new(self.cash_in()).to_string(),
+            Money::new(cash.cash_in).to_string(),
             percent(plan.cash_weight),
             cash_target,
             String::new(),
             {
-                let change = self.commission_and_left().1 - self.cash_in();
+                let change = cash.left - cash.cash_in;
                 if change.is_zero() {
                     String::new()
                 } else {
@@ -687,28 +786,28 @@ impl<'a> PlanReport<'a> {
         out.push_str(&table.render());
         out.push('\n');
         let _ = writeln!(out);
-        let (commission, left, extra) = self.commission_and_left();
         let _ = writeln!(
             out,
-            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}",
-            Money::new(self.cash_in()),
-            Money::new(plan.cash.spent),
-            Money::new(plan.cash.received),
-            Money::new(commission),
-            if extra.is_zero() {
+            "Cash{ccy}: in {}, spent {}, received {}, commission {}{}, left {}{}{}",
+            Money::new(cash.cash_in),
+            Money::new(cash.spent),
+            Money::new(cash.received),
+            Money::new(cash.commission),
+            if cash.split_extra.is_zero() {
                 String::new()
             } else {
                 format!(
                     " ({} of it for orders split over accounts)",
-                    Money::new(extra)
+                    Money::new(cash.split_extra)
                 )
             },
-            Money::new(left),
+            Money::new(cash.left),
             if plan.cash.reserve.is_zero() {
                 String::new()
             } else {
                 format!(" (reserve {})", Money::new(plan.cash.reserve))
-            }
+            },
+            self.rounding_note(&cash)
         );
         let _ = writeln!(
             out,
@@ -743,14 +842,14 @@ impl<'a> PlanReport<'a> {
             // With several currencies every amount names its own, the base one included.
             let multi = self.multi_currency();
             for t in &plan.trades {
-                let m = self.order_money(&t.symbol, t.quantity, t.price);
+                let m = self.trade_money(t);
                 let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
                 let mut line = format!(
                     "  {:<4} {:>8} {:<8} @ {:>10}{currency}",
                     t.side.as_str(),
                     quantity(t.quantity),
                     t.symbol,
-                    money(m.price),
+                    price_text(m.price),
                 );
                 if m.foreign {
                     let _ = write!(
@@ -765,7 +864,7 @@ impl<'a> PlanReport<'a> {
                     let _ = write!(line, " = {}", Money::new(m.amount));
                 }
                 if !t.commission.is_zero() {
-                    let _ = write!(line, " (+ est. commission {})", self.commission(t, &m));
+                    let _ = write!(line, " (+ est. commission {})", self.commission(&m));
                 }
                 match t.realized_pnl {
                     Some(pnl) => {
@@ -832,15 +931,18 @@ impl<'a> PlanReport<'a> {
         if let Some(realized) = self.realized_line() {
             let _ = writeln!(out);
             let _ = writeln!(out, "{realized}");
-            let _ = writeln!(
-                out,
-                "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
-            );
+            // Only sales that list their lots have lots to pick.
+            if plan.trades.iter().any(|t| !t.lots.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "Sales list the lots to close; IBKR uses the account's default lot method unless you pick these lots (Tax Optimizer)."
+                );
+            }
         }
         if let Some(split) = self.household.map(|h| &h.split) {
             let _ = writeln!(out, "\nOrders by account (household plan):");
             for o in &split.orders {
-                let m = self.order_money(&o.symbol, o.quantity, o.price);
+                let m = self.account_order_money(o);
                 let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
                 let _ = writeln!(
                     out,
@@ -932,7 +1034,7 @@ impl<'a> PlanReport<'a> {
         quantity_: Decimal,
         base_price: Decimal,
     ) {
-        let m = self.order_money(symbol, quantity_, base_price);
+        let m = self.order_money(side, symbol, quantity_, base_price, Decimal::ZERO);
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{},{}",

@@ -252,7 +252,13 @@ impl<'a> PlanReport<'a> {
             .positions
             .iter()
             .map(|p| {
-                let m = self.order_money(&p.symbol, Decimal::ONE, p.price);
+                let m = self.order_money(
+                    pbal_core::Side::Buy,
+                    &p.symbol,
+                    Decimal::ONE,
+                    p.price,
+                    Decimal::ZERO,
+                );
                 PositionJson {
                     currency: m.currency,
                     price: money(m.price),
@@ -272,12 +278,11 @@ impl<'a> PlanReport<'a> {
             .trades
             .iter()
             .map(|t| {
-                let m = self.order_money(&t.symbol, t.quantity, t.price);
-
+                let m = self.trade_money(t);
                 TradeJson {
                     amount: money(m.amount),
                     amount_base: m.foreign.then(|| money(m.base_amount)),
-                    commission: money(self.order_commission(&t.symbol, t.commission, &m)),
+                    commission: money(m.commission),
                     commission_base: money(t.commission),
                     currency: m.currency,
                     lots: t
@@ -343,12 +348,12 @@ impl<'a> PlanReport<'a> {
                     .orders
                     .iter()
                     .map(|o| {
-                        let m = self.order_money(&o.symbol, o.quantity, o.price);
+                        let m = self.account_order_money(o);
                         AccountOrderJson {
                             account: &o.account,
                             amount: money(m.amount),
                             amount_base: money(m.base_amount),
-                            commission: money(self.order_commission(&o.symbol, o.commission, &m)),
+                            commission: money(m.commission),
                             commission_base: money(o.commission),
                             currency: m.currency,
                             quantity: quantity(o.quantity),

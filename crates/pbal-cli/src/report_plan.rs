@@ -134,7 +134,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
             "<div class=\"wide\"><table>\n<tr><th>Order</th><th>Price</th><th>Amount</th></tr>\n",
         );
         for t in &plan.trades {
-            let m = report.order_money(&t.symbol, t.quantity, t.price);
+            let m = report.trade_money(t);
             let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
             let side = t.side.as_str();
             let _ = write!(
@@ -143,15 +143,14 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
                 side.to_ascii_lowercase(),
                 t.quantity.normalize(),
                 escape(&t.symbol),
-                crate::render::money(m.price),
+                crate::render::price_text(m.price),
                 Money::new(m.amount)
             );
             if commissions {
-                let amount = report.order_commission(&t.symbol, t.commission, &m);
                 let _ = write!(
                     html,
                     "<br><span class=\"note\">+ {}{currency} commission (est.)</span>",
-                    Money::new(amount)
+                    Money::new(m.commission)
                 );
             }
             html.push_str("</td></tr>\n");
@@ -160,18 +159,18 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
     }
 
     let c = &plan.cash;
-    // A household plan's per-account orders: what they really pay and leave.
-    let (commission, left, _) = report.commission_and_left();
+    // As the orders show it; a household plan's per-account orders: what they really pay.
+    let shown = report.cash_shown();
     let _ = write!(
         html,
         "<h2>Cash{base}</h2>\n<table>\n<tr><td>in</td><td>{}</td></tr>\n\
          <tr><td>spent on buys</td><td>{}</td></tr>\n<tr><td>received from sells</td><td>{}</td></tr>\n\
          <tr><td>commission (est.)</td><td>{}</td></tr>\n<tr><td>left</td><td>{}</td></tr>\n",
-        Money::new(report.cash_in()),
-        Money::new(c.spent),
-        Money::new(c.received),
-        Money::new(commission),
-        Money::new(left)
+        Money::new(shown.cash_in),
+        Money::new(shown.spent),
+        Money::new(shown.received),
+        Money::new(shown.commission),
+        Money::new(shown.left)
     );
     if !c.reserve.is_zero() {
         let _ = writeln!(
@@ -213,7 +212,7 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
              <th>Order</th><th>Amount</th></tr>\n",
         );
         for o in &household.split.orders {
-            let m = report.order_money(&o.symbol, o.quantity, o.price);
+            let m = report.account_order_money(o);
             let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
             let side = o.side.as_str();
             let _ = writeln!(

@@ -28,6 +28,23 @@ pub(crate) fn read_substitutes(path: &Path) -> Result<BTreeMap<String, Vec<Strin
     })
 }
 
+/// The held symbol a target that is not held most likely misspells: the one held symbol one
+/// edit away (`VSMX` for `VSMAX`, a swap of two letters counting as one) that has no target
+/// of its own and is not excluded. `None` when there is no such symbol, or several.
+pub(crate) fn held_near<'a>(
+    symbol: &str,
+    held: impl IntoIterator<Item = &'a str>,
+    spec: &TargetsSpec,
+) -> Option<&'a str> {
+    let targeted = |s: &str| spec.weights.iter().any(|(t, _)| t == s) || spec.exclude.contains(s);
+    let wanted = symbol.to_uppercase();
+    let mut near = held
+        .into_iter()
+        .filter(|h| !targeted(h) && strsim::osa_distance(&wanted, &h.to_uppercase()) == 1);
+    let first = near.next()?;
+    near.next().is_none().then_some(first)
+}
+
 /// A parsed targets file: pbal-ibkr's spec, and the file it came from.
 #[derive(Debug, Clone)]
 pub(crate) struct TargetsFile {
@@ -102,6 +119,22 @@ mod tests {
 
     fn parse(text: &str) -> Result<TargetsFile> {
         TargetsFile::parse(text, Path::new("targets.toml"))
+    }
+
+    #[test]
+    fn a_near_held_symbol_is_suggested_only_when_it_is_the_one() {
+        let spec = TargetsSpec::new([("VSMX", dec!(50)), ("VTI", dec!(50))])
+            .unwrap()
+            .exclude("VTX");
+        let near = |held: &[&'static str]| held_near("VSMX", held.iter().copied(), &spec);
+        assert_eq!(near(&["VSMAX", "BND"]), Some("VSMAX"));
+        assert_eq!(near(&["VSMA"]), Some("VSMA"));
+        // Two candidates: no guess.
+        assert_eq!(near(&["VSMAX", "VSMY"]), None);
+        // Two edits, or a held symbol with a target or excluded: not a typo of it.
+        assert_eq!(near(&["VXUS"]), None);
+        assert_eq!(held_near("VTV", ["VTI"], &spec), None);
+        assert_eq!(held_near("VTY", ["VTX"], &spec), None);
     }
 
     #[test]

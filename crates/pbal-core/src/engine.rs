@@ -746,6 +746,8 @@ impl Setup {
             self.options.tax_rate_short,
             self.options.tax_rate_long,
         );
+        realized.tax_rated =
+            !(self.options.tax_rate_short.is_zero() && self.options.tax_rate_long.is_zero());
         let half = Decimal::new(5, 1);
         Ok(Plan {
             strategy: self.options.strategy,

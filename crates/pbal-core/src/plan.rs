@@ -142,6 +142,10 @@ pub struct RealizedSummary {
     /// True when some sale's gain is unknown (no P&L, cost basis or lots): the figures above
     /// and the tax then leave it out.
     pub unknown: bool,
+    /// Whether a tax rate above zero was given: without one, `estimated_tax` is zero for want
+    /// of a rate, not an estimate.
+    #[serde(default)]
+    pub tax_rated: bool,
 }
 
 /// One managed asset before and after the plan.

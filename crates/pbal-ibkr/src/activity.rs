@@ -173,6 +173,15 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
                         Ok(Some(r)) if r > rust_decimal::Decimal::ZERO => {
                             c.fx_rates.insert(currency.trim().to_owned(), r);
                         }
+                        // A rate written in another locale is refused, not skipped.
+                        Err(message) if message.contains("decimal comma") => {
+                            return Err(Error::Parse {
+                                file: c.file.clone(),
+                                line,
+                                field: Header::Rate.header().to_owned(),
+                                message,
+                            });
+                        }
                         _ => c.skip(
                             line,
                             SkipReason::ExchangeRate {

@@ -61,6 +61,99 @@ impl CurrencyFlow {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrencyFlows {
     flows: BTreeMap<String, CurrencyFlow>,
+    /// The same flows summed from each order's [`OrderFigures`] (what [`Self::rounded`] gives).
+    shown: BTreeMap<String, CurrencyFlow>,
+}
+
+/// One order's money as pbal shows it, each figure rounded once to its currency's minor unit.
+/// In the order's own currency, against the account: a buy's amount up, a sell's down, the
+/// commission up (as IBKR charges it), so that a currency's shortfall summed from them covers
+/// the exact one. A foreign order's base-currency equivalents ("about …") to the nearest
+/// minor unit (half to even); an order in the base currency has no other figures than its
+/// own. Every total pbal prints (a currency's buys and sells, the cash line's spent, received
+/// and commission) is a sum of these, so the printed figures add up.
+///
+/// ```
+/// use pbal_core::{Side, dec};
+/// use pbal_ibkr::{Instrument, OrderFigures};
+/// // 3 shares at 33.3335 USD in a EUR account (0.92 EUR per USD), commission 0.9236 EUR.
+/// let spy = Instrument::new(Some("USD".into()), dec!(0.92), dec!(33.3335));
+/// let buy = OrderFigures::new(Side::Buy, dec!(3), dec!(30.66682), dec!(0.9236), Some(&spy), Some("EUR"))
+///     .unwrap();
+/// assert_eq!((buy.amount, buy.commission), (dec!(100.01), dec!(1.01))); // 100.0005, 1.00391
+/// assert_eq!((buy.base_amount, buy.base_commission), (dec!(92.00), dec!(0.92))); // 92.00046
+/// let sell = OrderFigures::new(Side::Sell, dec!(3), dec!(30.66682), dec!(0.9236), Some(&spy), Some("EUR"))
+///     .unwrap();
+/// assert_eq!((sell.amount, sell.base_amount), (dec!(100.00), dec!(92.00)));
+/// // In the base currency: the own figures.
+/// let eur = Instrument::new(Some("EUR".into()), dec!(1), dec!(33.3335));
+/// let buy = OrderFigures::new(Side::Buy, dec!(3), dec!(33.3335), dec!(0.9236), Some(&eur), Some("EUR"))
+///     .unwrap();
+/// assert_eq!((buy.base_amount, buy.base_commission), (dec!(100.01), dec!(0.93)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderFigures {
+    /// The amount in the order's currency.
+    pub amount: Decimal,
+    /// The estimated commission in the order's currency.
+    pub commission: Decimal,
+    /// The amount in the base currency.
+    pub base_amount: Decimal,
+    /// The estimated commission in the base currency.
+    pub base_commission: Decimal,
+    /// The order trades in another currency than the base (or at a rate other than 1): its
+    /// base figures are equivalents, not its own.
+    pub foreign: bool,
+}
+
+impl OrderFigures {
+    /// The figures of an order of `quantity` at `base_price` (base currency) paying
+    /// `base_commission` (the plan's exact estimate, base currency), for `instrument` (its
+    /// currency, local price and rate) in an account whose base is `base`. `None` when an
+    /// amount overflows.
+    pub fn new(
+        side: Side,
+        quantity: Decimal,
+        base_price: Decimal,
+        base_commission: Decimal,
+        instrument: Option<&Instrument>,
+        base: Option<&str>,
+    ) -> Option<Self> {
+        use RoundingStrategy::{AwayFromZero, ToNegativeInfinity};
+        let currency = instrument.and_then(|i| i.currency.as_deref()).or(base);
+        let decimals = |c: Option<&str>| c.map_or(2, currency_decimals);
+        let against = |d: Decimal, dp: u32| match side {
+            Side::Buy => d.round_dp_with_strategy(dp, AwayFromZero),
+            Side::Sell => d.round_dp_with_strategy(dp, ToNegativeInfinity),
+        };
+        let up = |d: Decimal, dp: u32| d.round_dp_with_strategy(dp, AwayFromZero);
+        let price = instrument.map_or(base_price, |i| i.local_price);
+        let rate = instrument
+            .map(|i| i.fx_rate_to_base)
+            .filter(|r| *r > Decimal::ZERO)
+            .unwrap_or(Decimal::ONE);
+        let amount = against(quantity.checked_mul(price)?, decimals(currency));
+        let commission = up(base_commission.checked_div(rate)?, decimals(currency));
+        let foreign = matches!((currency, base), (Some(c), Some(b)) if c != b)
+            || instrument.is_some_and(|i| i.fx_rate_to_base != Decimal::ONE);
+        if !foreign {
+            return Some(Self {
+                amount,
+                commission,
+                base_amount: amount,
+                base_commission: commission,
+                foreign,
+            });
+        }
+        Some(Self {
+            amount,
+            commission,
+            base_amount: quantity.checked_mul(base_price)?.round_dp(decimals(base)),
+            base_commission: base_commission.round_dp(decimals(base)),
+            foreign,
+        })
+    }
 }
 
 impl CurrencyFlows {
@@ -115,13 +208,20 @@ impl CurrencyFlows {
                 (c.clone(), flow)
             })
             .collect();
+        let mut shown = flows.clone();
+        for flow in shown.values_mut() {
+            flow.cash = flow.cash.round_dp_with_strategy(
+                currency_decimals(&flow.currency),
+                RoundingStrategy::ToNegativeInfinity,
+            );
+        }
         for t in trades {
             let instrument = instruments.get(&t.symbol);
             let Some(currency) = instrument.and_then(|i| i.currency.as_deref()).or(base) else {
                 continue;
             };
-            // Exact amounts: the plan spends the cash to the last fraction of a cent, so
-            // rounding each order would report shortfalls that are not there.
+            // Exact amounts for the plan's own figures: it spends the cash to the last
+            // fraction of a cent. The shown ones are each order's figures as printed.
             let (price, rate) = instrument
                 .filter(|i| i.fx_rate_to_base > Decimal::ZERO)
                 .map_or((t.price, Decimal::ONE), |i| {
@@ -129,47 +229,59 @@ impl CurrencyFlows {
                 });
             let amount = t.quantity.checked_mul(price).ok_or_else(|| overflow(t))?;
             let commission = t.commission.checked_div(rate).ok_or_else(|| overflow(t))?;
-            let flow = flows
-                .entry(currency.to_owned())
-                .or_insert_with(|| CurrencyFlow {
-                    currency: currency.to_owned(),
-                    ..CurrencyFlow::default()
-                });
-            flow.rate_to_base.get_or_insert(rate);
-            let (total, fees) = match t.side {
-                Side::Buy => (&mut flow.buys, &mut flow.buy_commissions),
-                Side::Sell => (&mut flow.sells, &mut flow.sell_commissions),
-            };
-            *total = total.checked_add(amount).ok_or_else(|| overflow(t))?;
-            *fees = fees.checked_add(commission).ok_or_else(|| overflow(t))?;
+            let figures =
+                OrderFigures::new(t.side, t.quantity, t.price, t.commission, instrument, base)
+                    .ok_or_else(|| overflow(t))?;
+            for (flows, amount, commission) in [
+                (&mut flows, amount, commission),
+                (&mut shown, figures.amount, figures.commission),
+            ] {
+                let flow = flows
+                    .entry(currency.to_owned())
+                    .or_insert_with(|| CurrencyFlow {
+                        currency: currency.to_owned(),
+                        ..CurrencyFlow::default()
+                    });
+                flow.rate_to_base.get_or_insert(rate);
+                let (total, fees) = match t.side {
+                    Side::Buy => (&mut flow.buys, &mut flow.buy_commissions),
+                    Side::Sell => (&mut flow.sells, &mut flow.sell_commissions),
+                };
+                *total = total.checked_add(amount).ok_or_else(|| overflow(t))?;
+                *fees = fees.checked_add(commission).ok_or_else(|| overflow(t))?;
+            }
         }
-        // A currency held but not traded (cash in it, or a position without orders) still has
-        // its rate from any instrument trading in it: it can then be converted from.
-        for flow in flows.values_mut().filter(|f| f.rate_to_base.is_none()) {
-            flow.rate_to_base = instruments
-                .values()
-                .find(|i| {
-                    i.currency.as_deref() == Some(flow.currency.as_str())
-                        && i.fx_rate_to_base > Decimal::ZERO
-                })
-                .map(|i| i.fx_rate_to_base);
+        for flows in [&mut flows, &mut shown] {
+            // A currency held but not traded (cash in it, or a position without orders) still
+            // has its rate from any instrument trading in it: it can then be converted from.
+            for flow in flows.values_mut().filter(|f| f.rate_to_base.is_none()) {
+                flow.rate_to_base = instruments
+                    .values()
+                    .find(|i| {
+                        i.currency.as_deref() == Some(flow.currency.as_str())
+                            && i.fx_rate_to_base > Decimal::ZERO
+                    })
+                    .map(|i| i.fx_rate_to_base);
+            }
+            // The base currency is always a source to convert from, with cash or without.
+            if let Some(base) = base {
+                flows
+                    .entry(base.to_owned())
+                    .or_insert_with(|| CurrencyFlow {
+                        currency: base.to_owned(),
+                        ..CurrencyFlow::default()
+                    })
+                    .rate_to_base = Some(Decimal::ONE);
+            }
         }
-        // The base currency is always a source to convert from, with cash or without.
-        if let Some(base) = base {
-            flows
-                .entry(base.to_owned())
-                .or_insert_with(|| CurrencyFlow {
-                    currency: base.to_owned(),
-                    ..CurrencyFlow::default()
-                })
-                .rate_to_base = Some(Decimal::ONE);
-        }
-        Ok(Self { flows })
+        Ok(Self { flows, shown })
     }
 
-    /// The flows to each currency's minor unit, every figure rounded against the account:
-    /// buys and commissions up, sells and cash down. The rounded figures add up as printed,
-    /// and their shortfalls (and conversions) cover the exact ones.
+    /// The flows as pbal shows them: each order's amount and commission rounded once to its
+    /// currency's minor unit against the account ([`OrderFigures`]: buys and commissions up,
+    /// sells down), then summed, and the cash rounded down. The printed figures add up (a
+    /// currency's buys are the sum of its printed buy orders), and their shortfalls (and
+    /// conversions) cover the exact ones.
     ///
     /// ```
     /// use std::collections::BTreeMap;
@@ -183,34 +295,18 @@ impl CurrencyFlows {
     ///     Instrument::new(Some("USD".into()), dec!(1), dec!(100.003)),
     /// )]);
     /// let cash = BTreeMap::from([("USD".to_owned(), dec!(300.009))]);
-    /// let flows = CurrencyFlows::new(&[buy], &instruments, &cash, Some("USD")).unwrap();
+    /// let flows = CurrencyFlows::new(&[buy.clone(), buy], &instruments, &cash, Some("USD")).unwrap();
     /// let usd = flows.rounded().get("USD").unwrap().clone();
-    /// assert_eq!((usd.buys, usd.commissions(), usd.cash), (dec!(350.02), dec!(1.06), dec!(300.00)));
-    /// assert_eq!(usd.shortfall(), dec!(51.08)); // 350.02 + 1.06 − 300.00
+    /// // Each buy is 350.0105, shown as 350.02: two are 700.04 (not 700.021 rounded up).
+    /// assert_eq!((usd.buys, usd.commissions(), usd.cash), (dec!(700.04), dec!(2.12), dec!(300.00)));
+    /// assert_eq!(usd.shortfall(), dec!(402.16)); // 700.04 + 2.12 − 300.00
     /// ```
     #[must_use]
     pub fn rounded(&self) -> CurrencyFlows {
-        use RoundingStrategy::{AwayFromZero, ToNegativeInfinity};
-        let flows = self
-            .flows
-            .iter()
-            .map(|(c, f)| {
-                let dp = currency_decimals(c);
-                let up = |d: Decimal| d.round_dp_with_strategy(dp, AwayFromZero);
-                let down = |d: Decimal| d.round_dp_with_strategy(dp, ToNegativeInfinity);
-                let rounded = CurrencyFlow {
-                    currency: c.clone(),
-                    cash: down(f.cash),
-                    buys: up(f.buys),
-                    sells: down(f.sells),
-                    buy_commissions: up(f.buy_commissions),
-                    sell_commissions: up(f.sell_commissions),
-                    rate_to_base: f.rate_to_base,
-                };
-                (c.clone(), rounded)
-            })
-            .collect();
-        CurrencyFlows { flows }
+        CurrencyFlows {
+            flows: self.shown.clone(),
+            shown: self.shown.clone(),
+        }
     }
 
     /// One currency's flow.

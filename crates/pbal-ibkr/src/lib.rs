@@ -37,7 +37,7 @@ use rust_decimal::Decimal;
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
-pub use currency_flows::{Conversion, Conversions, CurrencyFlow, CurrencyFlows};
+pub use currency_flows::{Conversion, Conversions, CurrencyFlow, CurrencyFlows, OrderFigures};
 pub use error::Error;
 pub use excluded::Excluded;
 /// The pbal-core this crate plans with (`Statement::to_holdings` returns its `Portfolio`).

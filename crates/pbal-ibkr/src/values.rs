@@ -22,12 +22,9 @@ pub(crate) fn decimal(raw: &str) -> Result<Option<Decimal>, String> {
     let Some(t) = present(raw) else {
         return Ok(None);
     };
-    // Thousands separators are rare: only a field that has one is copied without them.
-    let cleaned: std::borrow::Cow<'_, str> = if t.contains(',') {
-        t.replace(',', "").into()
-    } else {
-        t.into()
-    };
+    // Thousands separators are rare: only a field that has one is copied without them. No IBKR
+    // layout states a locale (ibkr-flex-formats.md), so a decimal comma is refused, not guessed.
+    let cleaned = amount::ungroup(t).ok_or_else(|| amount::decimal_comma(t))?;
     // Far beyond any real position; keeps every product of two fields exact and finite. A
     // number too long for `Decimal` is beyond it too: both are "too large", not junk.
     let too_large = || amount::too_large(t, "1,000,000,000,000");
@@ -112,6 +109,17 @@ mod tests {
         assert_eq!(decimal("").ok(), Some(None));
         assert!(decimal("abc").is_err());
         assert!(decimal("NaN").is_err());
+        assert_eq!(decimal("-1,020").ok(), Some(Some(dec!(-1020))));
+    }
+
+    #[test]
+    fn a_decimal_comma_is_refused() {
+        for raw in ["0,83654", "1500,50", "1,5", "1,23,456"] {
+            let message = decimal(raw).unwrap_err();
+            assert!(message.contains("looks like a decimal comma"), "{message}");
+            assert!(message.contains(&format!("{raw:?}")), "{message}");
+        }
+        assert!(decimal("0,83654").unwrap_err().contains("write 0.83654"));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Positions export: an IBKR Flex Query (CSV or XML) or Activity Statement, or the original
-    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized).
+    /// tool's CSV (Symbol,PositionValue,MarkPrice,FifoPnlUnrealized); `-` reads it from stdin.
     /// [default: ~/Downloads/positions-custom.csv]
     #[arg(conflicts_with = "flex_query")]
     pub file: Option<PathBuf>,
@@ -78,7 +78,8 @@ pub struct PlanArgs {
     #[arg(long, value_name = "BPS", default_value = "10", value_parser = parse_limit_offset, allow_hyphen_values = true)]
     pub limit_offset: u32,
 
-    /// Write the output to this file instead of stdout (written whole or not at all).
+    /// Write the output to this file instead of stdout (`-`): a regular file whole or not at
+    /// all, keeping its mode; a symlink's target; a FIFO or device directly.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -129,9 +130,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         let statement = pbal_ibkr::read_bytes(&bytes, &name.display().to_string())?;
         (name, statement)
     } else {
-        let file = positions_file(args.file.as_deref())?;
-        let statement = pbal_ibkr::read_path(&file)?;
-        (file, statement)
+        crate::input::read_export(&positions_file(args.file.as_deref())?)?
     };
     warn_as_of(args.engine.as_of, &statement);
     let targets_file = args
@@ -259,7 +258,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     };
     if let Some(path) = &args.report {
         let page = crate::report_plan::render(&report, &file.display().to_string());
-        crate::output::write_atomically(path, page.as_bytes())?;
+        crate::output::write_file(path, page.as_bytes())?;
     }
     if let (Format::Json, None) = (args.format, args.output.as_deref()) {
         return crate::output::emit_json(&report.json());
@@ -538,7 +537,7 @@ pub(crate) fn plannable(
     if let Some(file) = targets_file {
         tell_notes(&holdings.notes(spec), file);
     }
-    let (portfolio, targets) = managed(&holdings, targets_file, market_prices)?;
+    let (portfolio, targets) = managed(&statement.source, &holdings, targets_file, market_prices)?;
     Ok((holdings, portfolio, targets))
 }
 
@@ -625,6 +624,7 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
 /// The managed portfolio and its targets (pbal-ibkr's rules), its errors told with the CLI's
 /// hints.
 fn managed(
+    source: &str,
     holdings: &Holdings,
     targets_file: Option<&TargetsFile>,
     market_prices: &BTreeMap<String, Decimal>,
@@ -632,9 +632,10 @@ fn managed(
     holdings
         .managed(targets_file.map(|t| &t.spec), market_prices)
         .map_err(|e| match e {
-            pbal_ibkr::Error::NothingHeld { source } => anyhow::Error::new(source).context(
-                "the export holds no positions: give a targets file with a price for each fund \
-                 to buy (`[VTI]`, `weight = 60`, `price = 250.50`)",
+            // pbal-core's cause ("the portfolio is empty") would say it a second time.
+            pbal_ibkr::Error::NothingHeld { .. } => anyhow!(
+                "{source}: the export holds no positions: give a targets file with a price for \
+                 each fund to buy (`[VTI]`, `weight = 60`, `price = 250.50`)"
             ),
             pbal_ibkr::Error::UnpricedTarget {
                 file,
@@ -644,9 +645,19 @@ fn managed(
                 "{file}: {symbol} has a target but is not held, and {upper} is: symbols are \
                  case-sensitive, write {upper}"
             ),
-            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => anyhow!(
-                "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
-            ),
+            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => {
+                let held = holdings.portfolio.holdings().iter().map(|h| h.symbol.as_str());
+                let spec = targets_file.map(|t| &t.spec);
+                match spec.and_then(|spec| crate::targets::held_near(&symbol, held, spec)) {
+                    Some(near) => anyhow!(
+                        "{file}: {symbol} has a target but is not held; did you mean {near}? \
+                         ({near} is held and has no target)"
+                    ),
+                    None => anyhow!(
+                        "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
+                    ),
+                }
+            }
             pbal_ibkr::Error::Portfolio { source, .. } => anyhow::Error::new(source),
             pbal_ibkr::Error::TargetWeights { file, source } => {
                 anyhow::Error::new(source).context(file)

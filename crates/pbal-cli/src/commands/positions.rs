@@ -21,7 +21,8 @@ pub enum PositionsFormat {
 /// Arguments of `pbal positions`.
 #[derive(Debug, Args)]
 pub struct PositionsArgs {
-    /// The export to read (Flex Query CSV/XML, Activity Statement, or the original CSV).
+    /// The export to read (Flex Query CSV/XML, Activity Statement, or the original CSV); `-`
+    /// reads it from stdin.
     pub file: PathBuf,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
@@ -32,7 +33,7 @@ pub struct PositionsArgs {
 }
 
 pub(crate) fn run(args: &PositionsArgs) -> Result<()> {
-    let statement = pbal_ibkr::read_path(&args.file)?;
+    let (_, statement) = crate::input::read_export(&args.file)?;
     let text = match args.format {
         PositionsFormat::Json => {
             let mut s = serde_json::to_string_pretty(&statement)?;

@@ -5,7 +5,7 @@ use pbal_ibkr::client_portal::PresentedCertificate;
 
 use super::connect::saved_certificate_path;
 use super::{GatewayCommand, GatewayCommandArgs};
-use crate::output::{emit, write_atomically};
+use crate::output::{emit, write_file};
 
 pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
     let GatewayCommand::Trust(args) = &args.command;
@@ -26,7 +26,7 @@ pub(crate) fn run(args: &GatewayCommandArgs) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    write_atomically(&path, certificate.pem.as_bytes())?;
+    write_file(&path, certificate.pem.as_bytes())?;
     emit(
         &format!(
             "Saved to {}. pbal trade, status and cancel now trust only this certificate (its \

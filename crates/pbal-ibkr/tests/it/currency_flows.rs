@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use pbal_core::{Side, Trade, dec};
-use pbal_ibkr::{CurrencyFlows, Instrument};
+use pbal_ibkr::{CurrencyFlows, Instrument, OrderFigures};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -104,6 +104,61 @@ proptest! {
                     .sum();
                 prop_assert!(left < uncovered * rate(currency) + dec!(0.05), "{} left elsewhere", left);
             }
+        }
+    }
+}
+
+proptest! {
+    /// The flows as shown are each order's figures summed, and they never show less need than
+    /// the exact flows: a conversion sized from what is printed covers the orders.
+    #[test]
+    fn shown_flows_sum_the_orders_and_cover_the_exact_need(
+        orders in proptest::collection::vec(
+            (any::<bool>(), 0u32..200, 1u32..5_000_000, 0u32..50_000, 0usize..4),
+            1..8,
+        ),
+        cash in proptest::collection::vec(0u32..2_000_000, 4),
+    ) {
+        let mut instruments = BTreeMap::new();
+        let mut trades = Vec::new();
+        // Prices and commissions with sub-cent digits (1/10,000).
+        for (i, (buy, quantity, price, commission, market)) in orders.iter().enumerate() {
+            let (currency, rate) = CURRENCIES[*market];
+            let symbol = format!("F{i}");
+            let local = Decimal::new(i64::from(*price), 4);
+            let instrument = Instrument::new(Some(currency.to_owned()), rate, local);
+            instruments.insert(symbol.clone(), instrument);
+            let side = if *buy { Side::Buy } else { Side::Sell };
+            let mut t = Trade::new(symbol, side, Decimal::from(*quantity), local * rate).unwrap();
+            t.commission = Decimal::new(i64::from(*commission), 4);
+            trades.push(t);
+        }
+        let cash: BTreeMap<String, Decimal> = CURRENCIES
+            .iter()
+            .zip(&cash)
+            .map(|((c, _), amount)| ((*c).to_owned(), Decimal::new(i64::from(*amount), 3)))
+            .collect();
+        let exact = CurrencyFlows::new(&trades, &instruments, &cash, Some("EUR")).unwrap();
+        let shown = exact.rounded();
+        for (currency, flow) in shown.iter() {
+            let (mut buys, mut sells, mut commissions) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+            for t in &trades {
+                let instrument = &instruments[&t.symbol];
+                if instrument.currency.as_deref() != Some(currency) {
+                    continue;
+                }
+                let f = OrderFigures::new(t.side, t.quantity, t.price, t.commission, Some(instrument), Some("EUR")).unwrap();
+                match t.side {
+                    Side::Buy => buys += f.amount,
+                    Side::Sell => sells += f.amount,
+                }
+                commissions += f.commission;
+            }
+            prop_assert_eq!((flow.buys, flow.sells, flow.commissions()), (buys, sells, commissions));
+            let exact_short = exact.get(currency).unwrap().shortfall();
+            prop_assert!(flow.shortfall() >= exact_short, "{}: {} < {}", currency, flow.shortfall(), exact_short);
+            let again = shown.rounded();
+            prop_assert_eq!(again.get(currency), Some(flow));
         }
     }
 }

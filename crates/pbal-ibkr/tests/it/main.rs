@@ -1,4 +1,5 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
+mod amounts;
 #[cfg(feature = "client-portal")]
 mod client_portal;
 mod currency_flows;
