@@ -93,6 +93,14 @@ pub(crate) const KEYS: &[Key] = &[
         percent: false,
     },
     Key {
+        name: "keep_costly_orders",
+        arg: "keep_costly_orders",
+        only: &[],
+        kind: Kind::Flag,
+        default: "false",
+        percent: false,
+    },
+    Key {
         name: "reserve",
         arg: "reserve",
         only: &[],

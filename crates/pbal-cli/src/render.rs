@@ -343,6 +343,15 @@ impl<'a> PlanReport<'a> {
                         percent(*weight_shared)
                     )
                 }
+                pbal_core::PlanNote::CostlyOrdersLeftOut { orders, commission } => format!(
+                    "{orders} {} whose commission exceeded what {} for the drift {} left out \
+                     ({} would have paid {}{base}); --keep-costly-orders keeps them.",
+                    if *orders == 1 { "order" } else { "orders" },
+                    if *orders == 1 { "it did" } else { "they did" },
+                    if *orders == 1 { "was" } else { "were" },
+                    if *orders == 1 { "it" } else { "they" },
+                    Money::new(*commission)
+                ),
                 pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
                     bands are set aside: the most overweight assets are sold first, as buy-only \
                     does."

@@ -71,6 +71,20 @@ pub fn plan(
                 weight_shared: s.weight_shared,
             }),
     );
+    if !options.keep_costly_orders && options.charges_commission() {
+        // What the rule left out: the plan without it, and its orders the rule refuses.
+        let mut without = engine_options.clone();
+        without.keep_costly_orders = true;
+        if let Ok(unruled) = plan_unaudited(portfolio, targets, cash, &without) {
+            let costly = crate::worth::costly_orders(&unruled, cash, options);
+            if !costly.is_empty() {
+                plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
+                    orders: costly.len(),
+                    commission: costly.iter().map(|c| c.trade.commission).sum(),
+                });
+            }
+        }
+    }
     crate::audit(&plan, portfolio, cash, options)?;
     Ok(plan)
 }
@@ -273,6 +287,8 @@ struct Setup {
     withdrawal: bool,
     lo: Vec<i64>,
     hi: Vec<i64>,
+    /// Each asset's smallest buy and sale in units that the worth-it rule allows (1: any).
+    min_units: Vec<(i64, i64)>,
     total: Decimal,
 }
 
@@ -288,6 +304,49 @@ fn to_units(value: Decimal) -> Result<i64, Error> {
         return Err(overflow("quantity"));
     }
     Ok(v)
+}
+
+/// Narrows each asset's units to the orders worth their commission ([`crate::worth`]): `lo`
+/// and `hi` become the largest sale and buy, and the result holds the smallest of each side.
+/// Sales are exempt when cash must be raised (they are forced then, and the withdrawal rules
+/// govern them); with `keep_costly_orders` nothing changes.
+fn worth_ranges(
+    assets: &[Asset],
+    target_value: &[Decimal],
+    budget: Decimal,
+    options: &PlanOptions,
+    lo: &mut [i64],
+    hi: &mut [i64],
+) -> Vec<(i64, i64)> {
+    let mut min_units = vec![(1, 1); assets.len()];
+    if options.keep_costly_orders {
+        return min_units;
+    }
+    let step = options.quantity_step;
+    for (i, (a, t)) in assets.iter().zip(target_value).enumerate() {
+        let deviation = a.value - *t;
+        let range =
+            |sign, max| crate::worth::side_range(a.commission, a.price, step, deviation, sign, max);
+        if hi[i] > 0 {
+            match range(1, hi[i]) {
+                Some((smallest, largest)) => {
+                    hi[i] = largest;
+                    min_units[i].0 = smallest;
+                }
+                None => hi[i] = 0,
+            }
+        }
+        if lo[i] < 0 && budget >= Decimal::ZERO {
+            match range(-1, -lo[i]) {
+                Some((smallest, largest)) => {
+                    lo[i] = -largest;
+                    min_units[i].1 = smallest;
+                }
+                None => lo[i] = 0,
+            }
+        }
+    }
+    min_units
 }
 
 impl Setup {
@@ -412,6 +471,7 @@ impl Setup {
             };
             hi.push(if blocked || held { 0 } else { to_units(h)? });
         }
+        let min_units = worth_ranges(&assets, &target_value, budget, options, &mut lo, &mut hi);
         // Each asset's term at zero units, computed as the judge would: most assets of a large
         // plan do not trade, and every candidate is judged in full.
         let idle = assets
@@ -435,6 +495,7 @@ impl Setup {
             withdrawal,
             lo,
             hi,
+            min_units,
             total,
         };
         if setup.budget < Decimal::ZERO && setup.judge_raw(&setup.max_sale(), false).is_none() {
@@ -513,6 +574,7 @@ impl Setup {
             step,
             lo: self.lo.clone(),
             hi: self.hi.clone(),
+            min_units: self.min_units.clone(),
             budget: f(self.budget),
             cash_deviation: f(self.cash_deviation),
             min_trade,
@@ -540,7 +602,20 @@ impl Setup {
     }
 
     fn allowed(&self, i: usize, units: i64) -> bool {
-        units == 0 || (self.quantity(units) * self.assets[i].price).abs() >= self.options.min_trade
+        units == 0
+            || ((self.quantity(units) * self.assets[i].price).abs() >= self.options.min_trade
+                && self.worth_size(i, units))
+    }
+
+    /// Whether `units` (nonzero, within the asset's range) is at least the smallest size the
+    /// worth-it rule allows on its side.
+    fn worth_size(&self, i: usize, units: i64) -> bool {
+        let (buy, sell) = self.min_units[i];
+        if units > 0 {
+            units >= buy
+        } else {
+            -units >= sell
+        }
     }
 
     /// Spending incl. commissions, if it fits the budget.
@@ -587,7 +662,7 @@ impl Setup {
             let q = self.quantity(u);
             let x = q.checked_mul(a.price)?;
             // `allowed`, with the trade's value already at hand.
-            if x.abs() < self.options.min_trade {
+            if x.abs() < self.options.min_trade || !self.worth_size(i, u) {
                 return None;
             }
             spent = spent.checked_add(x)?;
