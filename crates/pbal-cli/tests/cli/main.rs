@@ -16,3 +16,4 @@ mod plan;
 mod readers;
 mod shell;
 mod trust;
+mod worth;
