@@ -60,7 +60,7 @@ pub fn plan(
         held_options = held;
         &held_options
     };
-    let mut plan = plan_unaudited(portfolio, targets, cash, engine_options)?;
+    let (mut plan, narrowed) = plan_unaudited(portfolio, targets, cash, engine_options)?;
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(
         shared
@@ -71,11 +71,11 @@ pub fn plan(
                 weight_shared: s.weight_shared,
             }),
     );
-    if !options.keep_costly_orders && options.charges_commission() {
+    if narrowed {
         // What the rule left out: the plan without it, and its orders the rule refuses.
         let mut without = engine_options.clone();
         without.keep_costly_orders = true;
-        if let Ok(unruled) = plan_unaudited(portfolio, targets, cash, &without) {
+        if let Ok((unruled, _)) = plan_unaudited(portfolio, targets, cash, &without) {
             let costly = crate::worth::costly_orders(&unruled, cash, options);
             if !costly.is_empty() {
                 plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
@@ -90,12 +90,13 @@ pub fn plan(
 }
 
 /// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
+/// The flag says whether the worth-it rule took some order size away from some asset.
 fn plan_unaudited(
     portfolio: &Portfolio,
     targets: &Targets,
     cash: Decimal,
     options: &PlanOptions,
-) -> Result<Plan, Error> {
+) -> Result<(Plan, bool), Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets, options)?;
     let setup = Setup::new(assets, cash, options)?;
@@ -104,7 +105,8 @@ fn plan_unaudited(
         let objective = setup
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
-        return setup.assemble(&units, objective, objective, Optimality::Optimal);
+        let plan = setup.assemble(&units, objective, objective, Optimality::Optimal)?;
+        return Ok((plan, false));
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
@@ -139,7 +141,8 @@ fn plan_unaudited(
         .filter(|_| outcome.bound.is_finite())
         .map_or(Decimal::ZERO, |b| b.max(Decimal::ZERO).floor())
         .min(objective_after);
-    setup.assemble(&outcome.units, objective_after, bound, optimality)
+    let plan = setup.assemble(&outcome.units, objective_after, bound, optimality)?;
+    Ok((plan, setup.narrowed))
 }
 
 /// What the plan does beyond its strategy's usual rule, and why.
@@ -289,6 +292,8 @@ struct Setup {
     hi: Vec<i64>,
     /// Each asset's smallest buy and sale in units that the worth-it rule allows (1: any).
     min_units: Vec<(i64, i64)>,
+    /// The worth-it rule took some order size away from some asset.
+    narrowed: bool,
     total: Decimal,
 }
 
@@ -471,7 +476,9 @@ impl Setup {
             };
             hi.push(if blocked || held { 0 } else { to_units(h)? });
         }
+        let (before_lo, before_hi) = (lo.clone(), hi.clone());
         let min_units = worth_ranges(&assets, &target_value, budget, options, &mut lo, &mut hi);
+        let narrowed = lo != before_lo || hi != before_hi || min_units.iter().any(|&m| m != (1, 1));
         // Each asset's term at zero units, computed as the judge would: most assets of a large
         // plan do not trade, and every candidate is judged in full.
         let idle = assets
@@ -496,6 +503,7 @@ impl Setup {
             lo,
             hi,
             min_units,
+            narrowed,
             total,
         };
         if setup.budget < Decimal::ZERO && setup.judge_raw(&setup.max_sale(), false).is_none() {
