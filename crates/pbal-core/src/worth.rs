@@ -88,8 +88,7 @@ pub(crate) fn worth_it(deviation: Decimal, amount: Decimal, commission: Decimal)
     }
     let after = deviation
         .checked_add(amount)
-        .map(|a| a.abs())
-        .unwrap_or(Decimal::MAX);
+        .map_or(Decimal::MAX, |a| a.abs());
     deviation.abs() - after >= commission
 }
 
