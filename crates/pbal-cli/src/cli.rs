@@ -232,6 +232,11 @@ pub struct EngineArgs {
     #[arg(long, default_value = "none", value_parser = commission_parser(), hide_possible_values = true)]
     pub commission: CommissionArg,
 
+    /// Also allow orders that pay a commission without bringing their asset at least that much
+    /// closer to its target (by default every order with a commission must be worth it).
+    #[arg(long)]
+    pub keep_costly_orders: bool,
+
     /// Cash to keep uninvested.
     #[arg(long, value_name = "AMOUNT", default_value = "0", value_parser = parse_non_negative, allow_hyphen_values = true)]
     pub reserve: Decimal,

@@ -17,6 +17,7 @@
 //! band_rel = "25%"
 //! tax_rate_short = "37%"
 //! tax_rate_long = "20%"
+//! keep_costly_orders = false
 //! [gateway]
 //! url = "https://localhost:5000"
 //! account = "U1234567"
@@ -155,6 +156,14 @@ pub(crate) const KEYS: &[Key] = &[
         kind: Kind::Text,
         default: "0",
         percent: true,
+    },
+    Key {
+        name: "keep_costly_orders",
+        arg: "keep_costly_orders",
+        only: &[],
+        kind: Kind::Flag,
+        default: "false",
+        percent: false,
     },
     Key {
         name: "gateway.url",
@@ -381,7 +390,7 @@ fn example(name: &str) -> String {
         "reserve" => "500",
         "cash_total" => "5000",
         "min_trade" => "100",
-        "bands" => "true",
+        "bands" | "keep_costly_orders" => "true",
         "band_abs" | "band-abs" => "\"5%\"",
         "band_rel" | "band-rel" => "\"25%\"",
         "tax_rate_short" | "tax-rate-short" => "\"37%\"",

@@ -414,6 +414,16 @@ impl<'a> PlanReport<'a> {
                         percent(*weight_shared)
                     )
                 }
+                pbal_core::PlanNote::CostlyOrdersLeftOut { orders, commission } => format!(
+                    "{orders} {} whose commission exceeded what {} for the drift {} left out \
+                     ({} would have paid {}{base}); --keep-costly-orders keeps {}.",
+                    if *orders == 1 { "order" } else { "orders" },
+                    if *orders == 1 { "it did" } else { "they did" },
+                    if *orders == 1 { "was" } else { "were" },
+                    if *orders == 1 { "it" } else { "they" },
+                    Money::new(*commission),
+                    if *orders == 1 { "it" } else { "them" },
+                ),
                 pbal_core::PlanNote::BandsSetAsideForWithdrawal => "Cash must be raised, so the \
                     bands are set aside: the most overweight assets are sold first, as buy-only \
                     does."

@@ -51,7 +51,9 @@ fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailur
 /// - every order's symbol is in the plan table exactly once, and the table's trade column and
 ///   values after agree with the orders;
 /// - realized gains equal the lots closed, short- plus long-term, and the plan's totals; the
-///   realized-gain cap holds.
+///   realized-gain cap holds;
+/// - every order that pays a commission brings its asset at least that commission closer to
+///   its target (unless `keep_costly_orders`; sales that raise cash are exempt).
 ///
 /// ```
 /// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, audit, plan};
@@ -75,7 +77,30 @@ pub fn audit(
     audit_orders(plan, portfolio, options)?;
     audit_table(plan, portfolio)?;
     audit_strategy(plan, cash, options)?;
+    audit_worth(plan, cash, options)?;
     audit_realized(plan, portfolio, options)
+}
+
+/// Every order with a commission is worth it ([`crate::worth::costly_orders`]).
+fn audit_worth(plan: &Plan, cash: Decimal, options: &PlanOptions) -> Result<(), AuditFailure> {
+    if options.keep_costly_orders {
+        return Ok(());
+    }
+    match crate::worth::costly_orders(plan, cash, options).first() {
+        Some(c) => fail(
+            "orders worth their commission",
+            format!(
+                "{} {} {} pays {} but moves its asset from {} to {} off its target",
+                c.trade.side.as_str(),
+                c.trade.quantity,
+                c.trade.symbol,
+                c.trade.commission,
+                c.before.round_dp(2),
+                c.after.round_dp(2)
+            ),
+        ),
+        None => Ok(()),
+    }
 }
 
 fn audit_cash(plan: &Plan, cash: Decimal, options: &PlanOptions) -> Result<(), AuditFailure> {

@@ -60,7 +60,7 @@ pub fn plan(
         held_options = held;
         &held_options
     };
-    let mut plan = plan_unaudited(portfolio, targets, cash, engine_options)?;
+    let (mut plan, narrowed) = plan_unaudited(portfolio, targets, cash, engine_options)?;
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(
         shared
@@ -71,6 +71,20 @@ pub fn plan(
                 weight_shared: s.weight_shared,
             }),
     );
+    if narrowed {
+        // What the rule left out: the plan without it, and its orders the rule refuses.
+        let mut without = engine_options.clone();
+        without.keep_costly_orders = true;
+        if let Ok((unruled, _)) = plan_unaudited(portfolio, targets, cash, &without) {
+            let costly = crate::worth::costly_orders(&unruled, cash, options);
+            if !costly.is_empty() {
+                plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
+                    orders: costly.len(),
+                    commission: costly.iter().map(|c| c.trade.commission).sum(),
+                });
+            }
+        }
+    }
     crate::audit(&plan, portfolio, cash, options)?;
     plan.notes
         .extend(crate::bands_cash::note(portfolio, targets, &plan, options)?);
@@ -78,12 +92,13 @@ pub fn plan(
 }
 
 /// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
+/// The flag says whether the worth-it rule took some order size away from some asset.
 fn plan_unaudited(
     portfolio: &Portfolio,
     targets: &Targets,
     cash: Decimal,
     options: &PlanOptions,
-) -> Result<Plan, Error> {
+) -> Result<(Plan, bool), Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets, options)?;
     if options.max_realized_gain.is_some() {
@@ -104,7 +119,8 @@ fn plan_unaudited(
         let objective = setup
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
-        return setup.assemble(&units, objective, objective, Optimality::Optimal);
+        let plan = setup.assemble(&units, objective, objective, Optimality::Optimal)?;
+        return Ok((plan, false));
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
@@ -139,7 +155,8 @@ fn plan_unaudited(
         .filter(|_| outcome.bound.is_finite())
         .map_or(Decimal::ZERO, |b| b.max(Decimal::ZERO).floor())
         .min(objective_after);
-    setup.assemble(&outcome.units, objective_after, bound, optimality)
+    let plan = setup.assemble(&outcome.units, objective_after, bound, optimality)?;
+    Ok((plan, setup.narrowed))
 }
 
 /// What the plan does beyond its strategy's usual rule, and why.
@@ -287,6 +304,10 @@ struct Setup {
     withdrawal: bool,
     lo: Vec<i64>,
     hi: Vec<i64>,
+    /// Each asset's smallest buy and sale in units that the worth-it rule allows (1: any).
+    min_units: Vec<(i64, i64)>,
+    /// The worth-it rule took some order size away from some asset.
+    narrowed: bool,
     total: Decimal,
 }
 
@@ -302,6 +323,49 @@ fn to_units(value: Decimal) -> Result<i64, Error> {
         return Err(overflow("quantity"));
     }
     Ok(v)
+}
+
+/// Narrows each asset's units to the orders worth their commission ([`crate::worth`]): `lo`
+/// and `hi` become the largest sale and buy, and the result holds the smallest of each side.
+/// Sales are exempt when cash must be raised (they are forced then, and the withdrawal rules
+/// govern them); with `keep_costly_orders` nothing changes.
+fn worth_ranges(
+    assets: &[Asset],
+    target_value: &[Decimal],
+    budget: Decimal,
+    options: &PlanOptions,
+    lo: &mut [i64],
+    hi: &mut [i64],
+) -> Vec<(i64, i64)> {
+    let mut min_units = vec![(1, 1); assets.len()];
+    if options.keep_costly_orders {
+        return min_units;
+    }
+    let step = options.quantity_step;
+    for (i, (a, t)) in assets.iter().zip(target_value).enumerate() {
+        let deviation = a.value - *t;
+        let range =
+            |sign, max| crate::worth::side_range(a.commission, a.price, step, deviation, sign, max);
+        if hi[i] > 0 {
+            match range(1, hi[i]) {
+                Some((smallest, largest)) => {
+                    hi[i] = largest;
+                    min_units[i].0 = smallest;
+                }
+                None => hi[i] = 0,
+            }
+        }
+        if lo[i] < 0 && budget >= Decimal::ZERO {
+            match range(-1, -lo[i]) {
+                Some((smallest, largest)) => {
+                    lo[i] = -largest;
+                    min_units[i].1 = smallest;
+                }
+                None => lo[i] = 0,
+            }
+        }
+    }
+    min_units
 }
 
 impl Setup {
@@ -426,6 +490,9 @@ impl Setup {
             };
             hi.push(if blocked || held { 0 } else { to_units(h)? });
         }
+        let (before_lo, before_hi) = (lo.clone(), hi.clone());
+        let min_units = worth_ranges(&assets, &target_value, budget, options, &mut lo, &mut hi);
+        let narrowed = lo != before_lo || hi != before_hi || min_units.iter().any(|&m| m != (1, 1));
         // Each asset's term at zero units, computed as the judge would: most assets of a large
         // plan do not trade, and every candidate is judged in full.
         let idle = assets
@@ -449,6 +516,8 @@ impl Setup {
             withdrawal,
             lo,
             hi,
+            min_units,
+            narrowed,
             total,
         };
         if setup.budget < Decimal::ZERO && setup.judge_raw(&setup.max_sale(), false).is_none() {
@@ -527,6 +596,7 @@ impl Setup {
             step,
             lo: self.lo.clone(),
             hi: self.hi.clone(),
+            min_units: self.min_units.clone(),
             budget: f(self.budget),
             cash_deviation: f(self.cash_deviation),
             min_trade,
@@ -554,7 +624,20 @@ impl Setup {
     }
 
     fn allowed(&self, i: usize, units: i64) -> bool {
-        units == 0 || (self.quantity(units) * self.assets[i].price).abs() >= self.options.min_trade
+        units == 0
+            || ((self.quantity(units) * self.assets[i].price).abs() >= self.options.min_trade
+                && self.worth_size(i, units))
+    }
+
+    /// Whether `units` (nonzero, within the asset's range) is at least the smallest size the
+    /// worth-it rule allows on its side.
+    fn worth_size(&self, i: usize, units: i64) -> bool {
+        let (buy, sell) = self.min_units[i];
+        if units > 0 {
+            units >= buy
+        } else {
+            -units >= sell
+        }
     }
 
     /// Spending incl. commissions, if it fits the budget.
@@ -601,7 +684,7 @@ impl Setup {
             let q = self.quantity(u);
             let x = q.checked_mul(a.price)?;
             // `allowed`, with the trade's value already at hand.
-            if x.abs() < self.options.min_trade {
+            if x.abs() < self.options.min_trade || !self.worth_size(i, u) {
                 return None;
             }
             spent = spent.checked_add(x)?;

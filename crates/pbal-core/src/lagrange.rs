@@ -29,8 +29,9 @@
 //!
 //! Constraints the bound cannot see (commissions in the budget, the withdrawal's "no sold unit
 //! could be kept", the realized-gain cap) only remove plans, so the bound stays valid; the exact
-//! judge checks them on every candidate. Minimum trades and holdings are in each asset's
-//! allowed units, so the bound sees them.
+//! judge checks them on every candidate. Minimum trades, holdings and the orders worth their
+//! commission (each side one range of units, see `crate::worth`) are in each asset's allowed
+//! units, so the bound sees them.
 
 use std::cell::Cell;
 

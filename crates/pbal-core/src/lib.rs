@@ -22,6 +22,7 @@ mod tax;
 mod wash_sale;
 mod waterfill;
 mod weight;
+mod worth;
 
 pub use audit::{AuditFailure, audit, audit_split};
 #[doc(hidden)]

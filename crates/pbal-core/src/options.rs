@@ -381,6 +381,11 @@ pub struct PlanOptions {
     /// Above this many assets the exact search is skipped and the local-search plan is returned
     /// with its gap to the bound (default: no limit; the work limit bounds the effort).
     pub exact_max_assets: usize,
+    /// Also allow orders that pay a commission without bringing their asset at least that much
+    /// closer to its target (off by default: every order with a commission must be worth it,
+    /// see [`crate::plan`]).
+    #[serde(default)]
+    pub keep_costly_orders: bool,
     /// Symbols neither bought nor sold: blocked funds whose targets [`crate::plan`] shared
     /// out (set there, not by callers).
     #[serde(skip)]
@@ -425,6 +430,7 @@ impl Default for PlanOptions {
             wash_sale: None,
             node_limit: 2_000_000,
             exact_max_assets: usize::MAX,
+            keep_costly_orders: false,
             hold: std::collections::BTreeSet::new(),
         }
     }
@@ -576,6 +582,14 @@ impl PlanOptions {
     #[must_use]
     pub fn with_exact_max_assets(mut self, exact_max_assets: usize) -> Self {
         self.exact_max_assets = exact_max_assets;
+        self
+    }
+
+    /// Also allow orders whose commission exceeds what they do for their asset's drift (see
+    /// [`PlanOptions::keep_costly_orders`]).
+    #[must_use]
+    pub fn with_keep_costly_orders(mut self, keep: bool) -> Self {
+        self.keep_costly_orders = keep;
         self
     }
 }

@@ -248,6 +248,15 @@ pub enum PlanNote {
         /// Target weight the others took over.
         weight_shared: Decimal,
     },
+    /// Orders whose commission exceeds what they do for their asset's drift were left out
+    /// ([`crate::PlanOptions::keep_costly_orders`] keeps them): the plan made without that
+    /// rule has `orders` such orders, paying `commission` together.
+    CostlyOrdersLeftOut {
+        /// How many.
+        orders: usize,
+        /// What they would have paid in commissions.
+        commission: Decimal,
+    },
 }
 
 /// A plan: the orders to place and what the portfolio looks like after them.

@@ -80,6 +80,8 @@ pub(crate) struct Problem {
     pub(crate) step: f64,
     pub(crate) lo: Vec<i64>,
     pub(crate) hi: Vec<i64>,
+    /// Each asset's smallest buy and sale in units (orders worth their commission; 1: any).
+    pub(crate) min_units: Vec<(i64, i64)>,
     /// Cash minus reserve: spending plus commission may not exceed it.
     pub(crate) budget: f64,
     /// Cash minus the cash's target before trading (equals `budget` unless band destinations
@@ -129,18 +131,34 @@ impl Problem {
     }
 
     fn allowed(&self, i: usize, units: i64) -> bool {
-        units == 0 || (units as f64 * self.unit_value(i)).abs() >= self.min_trade * (1.0 - 1e-12)
+        let (buy, sell) = self.min_units[i];
+        units == 0
+            || ((units as f64 * self.unit_value(i)).abs() >= self.min_trade * (1.0 - 1e-12)
+                && if units > 0 {
+                    units >= buy
+                } else {
+                    -units >= sell
+                })
+    }
+
+    /// The smallest allowed size of asset `i` on side `sign` (±1): the minimum trade's, rounded
+    /// down (never excludes a quantity the exact check allows), or the worth-it rule's.
+    fn smallest(&self, i: usize, sign: i64) -> i64 {
+        let by_min_trade = (self.min_trade / self.unit_value(i) - 1e-9)
+            .ceil()
+            .clamp(1.0, 9e18) as i64;
+        let (buy, sell) = self.min_units[i];
+        by_min_trade.max(if sign > 0 { buy } else { sell })
     }
 
     /// The next allowed quantity from `units` in direction `dir` (±1), skipping sizes below the
-    /// minimum trade, within bounds.
+    /// minimum trade (or the worth-it rule's smallest), within bounds.
     fn next(&self, i: usize, units: i64, dir: i64) -> Option<i64> {
         let mut v = units.checked_add(dir)?;
         if !self.allowed(i, v) {
-            let smallest = (self.min_trade / self.unit_value(i) - 1e-9).ceil().max(1.0) as i64;
             v = match (v.signum(), dir) {
-                (1, 1) => smallest,
-                (-1, -1) => -smallest,
+                (1, 1) => self.smallest(i, 1),
+                (-1, -1) => -self.smallest(i, -1),
                 _ => 0,
             };
         }
@@ -166,14 +184,11 @@ impl Problem {
     fn units(&self) -> Vec<Units> {
         (0..self.len())
             .map(|i| {
-                // Rounded down (never excludes a quantity the exact check allows).
-                let smallest = (self.min_trade / self.unit_value(i) - 1e-9)
-                    .ceil()
-                    .clamp(1.0, 9e18) as i64;
-                let mut pieces = self.fee_pieces(i, smallest.max(self.lo[i].max(1)), self.hi[i], 1);
+                let mut pieces =
+                    self.fee_pieces(i, self.smallest(i, 1).max(self.lo[i]), self.hi[i], 1);
                 pieces.extend(self.fee_pieces(
                     i,
-                    smallest.max(1).max(-self.hi[i]),
+                    self.smallest(i, -1).max(-self.hi[i]),
                     -self.lo[i],
                     -1,
                 ));

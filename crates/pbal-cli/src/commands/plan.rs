@@ -693,6 +693,7 @@ pub(crate) fn options(args: &EngineArgs) -> PlanOptions {
         Decimal::ONE
     };
     options.commission = args.commission.0;
+    options.keep_costly_orders = args.keep_costly_orders;
     options.lot_order = match args.lot_order {
         LotOrderArg::TaxMin => pbal_core::LotOrder::TaxMin,
         LotOrderArg::Hifo => pbal_core::LotOrder::Hifo,

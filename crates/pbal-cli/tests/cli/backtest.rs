@@ -26,20 +26,20 @@ fn compare_table_on_real_prices() {
 
     | Policy               | full-quarterly | buy-only-annually |      bands |      never |
     |----------------------|----------------|-------------------|------------|------------|
-    | Final value          |     226,017.29 |        300,440.19 | 238,694.99 | 300,623.53 |
+    | Final value          |     226,017.29 |        300,440.19 | 238,694.99 | 300,586.87 |
     | Contributed          |      71,000.00 |         71,000.00 |  71,000.00 |  71,000.00 |
     | CAGR                 |         12.12% |            16.09% |     12.76% |     14.75% |
     | Volatility           |         32.09% |            30.83% |     33.50% |     35.74% |
     | Max drawdown         |        -62.79% |           -56.20% |    -64.31% |    -63.65% |
     | Sharpe               |           0.52 |              0.64 |       0.53 |       0.57 |
     | Max drift            |         20.00% |            56.00% |      8.99% |     45.57% |
-    | Mean drift           |          3.52% |            28.22% |      3.88% |     26.07% |
-    | Trades               |            183 |                34 |        211 |        500 |
+    | Mean drift           |          3.52% |            28.22% |      3.88% |     26.06% |
+    | Trades               |            183 |                34 |        211 |        498 |
     | Turnover / year      |         18.54% |             3.15% |     10.66% |      3.29% |
-    | Commission           |         179.75 |             34.25 |     196.97 |     484.27 |
+    | Commission           |         179.75 |             34.25 |     196.97 |     484.69 |
     | Realized gain, short |       1,087.25 |              0.00 |   3,719.97 |       0.00 |
     | Realized gain, long  |      59,499.63 |              0.00 |  35,826.61 |       0.00 |
-    | Mean cash            |         510.76 |          2,699.05 |     468.74 |      12.49 |
+    | Mean cash            |         510.76 |          2,699.05 |     468.74 |      13.57 |
 
     Returns are time-weighted (contributions are not gains). Drift: half the sum of |weight - target| over assets and cash, after each date's trades.
     Bands: act when an asset is more than min(5pp, 25% of its target) off target (`bands` then trades only the assets outside; full-bands trades them all).

@@ -82,21 +82,22 @@ fn pbal_config_shows_each_setting_and_its_source() {
     Config file: [HOME]/.config/pbal/config.toml
     Flags beat environment variables, which beat the config file, which beats the defaults.
 
-    setting          value                             from
-    export           ~/Downloads/positions-custom.csv  default (env PBAL_EXPORT)
-    targets          (equal weights)                   default (env PBAL_TARGETS)
-    strategy         bands                             [HOME]/.config/pbal/config.toml:2
-    commission       none                              default (env PBAL_COMMISSION)
-    reserve          250                               env PBAL_RESERVE
-    cash_total       (the export's cash, plus --cash)  default (env PBAL_CASH_TOTAL)
-    min_trade        (none)                            default (env PBAL_MIN_TRADE)
-    bands            false                             default (env PBAL_BANDS)
-    band_abs         5%                                default (env PBAL_BAND_ABS)
-    band_rel         25%                               default (env PBAL_BAND_REL)
-    tax_rate_short   37%                               [HOME]/.config/pbal/config.toml:4
-    tax_rate_long    0%                                default (env PBAL_TAX_RATE_LONG)
-    gateway.url      https://localhost:5000            default (env PBAL_GATEWAY_URL)
-    gateway.account  U1234567                          [HOME]/.config/pbal/config.toml:7
+    setting             value                             from
+    export              ~/Downloads/positions-custom.csv  default (env PBAL_EXPORT)
+    targets             (equal weights)                   default (env PBAL_TARGETS)
+    strategy            bands                             [HOME]/.config/pbal/config.toml:2
+    commission          none                              default (env PBAL_COMMISSION)
+    reserve             250                               env PBAL_RESERVE
+    cash_total          (the export's cash, plus --cash)  default (env PBAL_CASH_TOTAL)
+    min_trade           (none)                            default (env PBAL_MIN_TRADE)
+    bands               false                             default (env PBAL_BANDS)
+    band_abs            5%                                default (env PBAL_BAND_ABS)
+    band_rel            25%                               default (env PBAL_BAND_REL)
+    tax_rate_short      37%                               [HOME]/.config/pbal/config.toml:4
+    tax_rate_long       0%                                default (env PBAL_TAX_RATE_LONG)
+    keep_costly_orders  false                             default (env PBAL_KEEP_COSTLY_ORDERS)
+    gateway.url         https://localhost:5000            default (env PBAL_GATEWAY_URL)
+    gateway.account     U1234567                          [HOME]/.config/pbal/config.toml:7
     ");
     // A percent shows its `%` however it was written: a bare number is percent.
     pbal.write(
@@ -110,10 +111,10 @@ fn pbal_config_shows_each_setting_and_its_source() {
         .filter(|l| l.starts_with("band_") || l.starts_with("tax_rate"))
         .collect();
     insta::assert_snapshot!(percents.join("\n"), @"
-    band_abs         4%                                [HOME]/.config/pbal/config.toml:2
-    band_rel         20%                               [HOME]/.config/pbal/config.toml:3
-    tax_rate_short   0.3%                              [HOME]/.config/pbal/config.toml:1
-    tax_rate_long    15%                               env PBAL_TAX_RATE_LONG
+    band_abs            4%                                [HOME]/.config/pbal/config.toml:2
+    band_rel            20%                               [HOME]/.config/pbal/config.toml:3
+    tax_rate_short      0.3%                              [HOME]/.config/pbal/config.toml:1
+    tax_rate_long       15%                               env PBAL_TAX_RATE_LONG
     ");
     let (_, stdout, _) = pbal.run(&["config", "--config", "none.toml"]);
     assert_eq!(stdout, "");
@@ -129,7 +130,7 @@ fn a_bad_config_names_the_file_line_and_key() {
         ),
         (
             "commision = \"none\"\n",
-            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, cash_total, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, gateway.url, gateway.account",
+            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, cash_total, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, keep_costly_orders, gateway.url, gateway.account",
         ),
         (
             "strategy = \"full\"\nstrategy = \"bands\"\n",

@@ -21,3 +21,4 @@ mod shell;
 mod targets_typos;
 mod trust;
 mod wording;
+mod worth;

@@ -9,3 +9,4 @@ mod robustness;
 mod seed;
 mod tax;
 mod wash_sale;
+mod worth;

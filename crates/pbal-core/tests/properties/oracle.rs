@@ -22,6 +22,8 @@ struct Case {
     /// Per-asset commissions replacing `commission` (index, commission).
     own: Vec<(usize, Commission)>,
     step: Decimal,
+    /// Also allow orders not worth their commission (the objective without the worth-it rule).
+    keep_costly: bool,
 }
 
 fn money(cents: i64) -> Decimal {
@@ -48,9 +50,20 @@ fn case(
                 (0i64..=300).prop_map(|c| Commission::Flat(money(c)))
             ],
             prop_oneof![Just(Decimal::ONE), Just(Decimal::new(5, 1))],
+            any::<bool>(),
         )
             .prop_map(
-                |(assets, weights, cash_cents, strategy, min_trade, reserve, commission, step)| {
+                |(
+                    assets,
+                    weights,
+                    cash_cents,
+                    strategy,
+                    min_trade,
+                    reserve,
+                    commission,
+                    step,
+                    keep_costly,
+                )| {
                     Case {
                         assets,
                         weights,
@@ -61,6 +74,7 @@ fn case(
                         commission,
                         own: Vec::new(),
                         step,
+                        keep_costly,
                     }
                 },
             )
@@ -103,7 +117,8 @@ fn inputs(c: &Case) -> (Portfolio, Targets, Decimal, PlanOptions) {
         .with_min_trade(Decimal::from(c.min_trade))
         .with_quantity_step(c.step)
         .with_commission(c.commission)
-        .with_reserve(Decimal::from(c.reserve));
+        .with_reserve(Decimal::from(c.reserve))
+        .with_keep_costly_orders(c.keep_costly);
     let options = c.own.iter().fold(options, |o, &(i, commission)| {
         o.with_commission_for(format!("S{i}"), commission)
     });
@@ -184,8 +199,23 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
     if count > 100_000 {
         return Err(TooLarge);
     }
-    let allowed =
-        |q: Decimal, price: Decimal| q.is_zero() || (q * price).abs() >= options.min_trade;
+    let total: Decimal = holdings.iter().map(|h| h.value).sum::<Decimal>() + cash;
+    // An order with a commission brings its asset at least that much closer to its target
+    // (sales that raise cash are exempt), unless costly orders are kept.
+    let worth = |h: &Holding, q: Decimal| {
+        let fee = options.commission_of(&h.symbol).estimate(q, h.price);
+        if options.keep_costly_orders
+            || fee.is_zero()
+            || (q < Decimal::ZERO && budget < Decimal::ZERO)
+        {
+            return true;
+        }
+        let d = h.value - targets.weight(&h.symbol) * (total - options.reserve);
+        d.abs() - (d + q * h.price).abs() >= fee
+    };
+    let allowed = |h: &Holding, q: Decimal| {
+        q.is_zero() || ((q * h.price).abs() >= options.min_trade && worth(h, q))
+    };
     let feasible = |qs: &[Decimal]| {
         let mut spend = Decimal::ZERO;
         for (h, q) in holdings.iter().zip(qs) {
@@ -197,7 +227,7 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
     let mut current: Vec<i64> = ranges.iter().map(|r| r.0).collect();
     loop {
         let qs: Vec<Decimal> = current.iter().map(|&u| Decimal::from(u) * step).collect();
-        let ok = holdings.iter().zip(&qs).all(|(h, q)| allowed(*q, h.price)) && feasible(&qs);
+        let ok = holdings.iter().zip(&qs).all(|(h, q)| allowed(h, *q)) && feasible(&qs);
         // A withdrawal keeps no sold unit it could keep.
         let minimal = !withdrawal
             || (0..qs.len()).all(|i| {
@@ -206,7 +236,7 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
                 }
                 let mut probe = qs.clone();
                 probe[i] += step;
-                if !allowed(probe[i], holdings[i].price) {
+                if !allowed(&holdings[i], probe[i]) {
                     probe[i] = Decimal::ZERO;
                 }
                 !feasible(&probe)
@@ -232,8 +262,32 @@ fn brute_force(c: &Case) -> Result<Option<Decimal>, TooLarge> {
 }
 
 fn check_invariants(c: &Case, plan: &Plan) -> Result<(), TestCaseError> {
-    let (portfolio, _, cash, options) = inputs(c);
+    let (portfolio, targets, cash, options) = inputs(c);
     let reserve = options.reserve;
+    let total: Decimal = portfolio
+        .holdings()
+        .iter()
+        .map(|h| h.value)
+        .sum::<Decimal>()
+        + cash;
+    // Every order with a commission is worth it: its asset ends at least that much closer to
+    // its target (sales that raise cash are exempt), unless costly orders are kept.
+    for t in &plan.trades {
+        let h = portfolio.get(&t.symbol).unwrap();
+        let x = if t.side == Side::Buy {
+            t.amount
+        } else {
+            -t.amount
+        };
+        let d = h.value - targets.weight(&t.symbol) * (total - reserve);
+        let exempt = options.keep_costly_orders
+            || t.commission.is_zero()
+            || (t.side == Side::Sell && cash < reserve);
+        prop_assert!(
+            exempt || d.abs() - (d + x).abs() >= t.commission,
+            "{t:?} is not worth its commission (deviation {d})"
+        );
+    }
     // Never overspend: cash left (after commissions) stays at or above the reserve.
     prop_assert!(
         plan.cash.left >= reserve,
@@ -502,6 +556,7 @@ fn same_input_same_plan() {
         commission: Commission::IbkrFixed,
         own: Vec::new(),
         step: Decimal::ONE,
+        keep_costly: false,
     };
     let (portfolio, targets, cash, options) = inputs(&c);
     let a = plan(&portfolio, &targets, cash, &options).unwrap();
@@ -561,6 +616,7 @@ fn full_withdrawal_with_minimum_trade_and_half_shares() {
         commission: Commission::Flat(money(229)),
         own: Vec::new(),
         step: Decimal::new(5, 1),
+        keep_costly: false,
     };
     let (portfolio, targets, cash, options) = inputs(&c);
     let best = brute_force(&c).unwrap().expect("a feasible plan exists");
