@@ -12,6 +12,9 @@ pub enum Error {
         /// The offending price.
         price: Decimal,
     },
+    /// A holding or a target without a symbol (empty or only spaces).
+    #[error("a holding or target has an empty symbol")]
+    EmptySymbol,
     /// The same symbol appears twice in the portfolio or the targets.
     #[error("{symbol}: appears more than once")]
     DuplicateSymbol {

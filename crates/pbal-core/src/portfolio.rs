@@ -80,7 +80,7 @@ impl Holding {
     /// A holding valued at `quantity × price`, without P&L or lots.
     ///
     /// # Errors
-    /// [`Error::ValueOverflow`] when `quantity × price` does not fit a [`Decimal`] (about
+    /// [`Error::EmptySymbol`] for an empty symbol; [`Error::ValueOverflow`] when `quantity × price` does not fit a [`Decimal`] (about
     /// 7.9e28): values from a file or a user are untrusted, so this is an error, not a panic.
     ///
     /// ```
@@ -99,6 +99,9 @@ impl Holding {
         price: Decimal,
     ) -> Result<Self, Error> {
         let symbol = symbol.into();
+        if symbol.trim().is_empty() {
+            return Err(Error::EmptySymbol);
+        }
         let Some(value) = quantity.checked_mul(price) else {
             return Err(Error::ValueOverflow {
                 symbol,
@@ -157,14 +160,43 @@ impl Holding {
 }
 
 /// A set of holdings with unique symbols and positive prices, kept in symbol order.
+/// Deserializing goes through [`Portfolio::new`], so a serialized portfolio is checked and
+/// sorted like a built one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PortfolioData")]
 pub struct Portfolio {
     holdings: Vec<Holding>,
 }
 
+/// A portfolio as serialized, before [`Portfolio::new`] checks it.
+#[derive(Deserialize)]
+struct PortfolioData {
+    holdings: Vec<Holding>,
+}
+
+impl TryFrom<PortfolioData> for Portfolio {
+    type Error = Error;
+
+    fn try_from(data: PortfolioData) -> Result<Self, Error> {
+        Self::new(data.holdings)
+    }
+}
+
 impl Portfolio {
     /// Validates and sorts the holdings by symbol.
+    ///
+    /// # Errors
+    /// [`Error::EmptySymbol`], [`Error::DuplicateSymbol`] or [`Error::NonPositivePrice`].
+    ///
+    /// ```
+    /// use pbal_core::{Error, Holding, Portfolio, dec};
+    /// let blank = Holding::valued(" ", dec!(1), dec!(10), dec!(10));
+    /// assert_eq!(Portfolio::new(vec![blank]), Err(Error::EmptySymbol));
+    /// ```
     pub fn new(mut holdings: Vec<Holding>) -> Result<Self, Error> {
+        if holdings.iter().any(|h| h.symbol.trim().is_empty()) {
+            return Err(Error::EmptySymbol);
+        }
         holdings.sort_by(|a, b| a.symbol.cmp(&b.symbol));
         for pair in holdings.windows(2) {
             if pair[0].symbol == pair[1].symbol {

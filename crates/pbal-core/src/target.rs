@@ -10,14 +10,34 @@ use crate::Error;
 /// How far the weights may sum from exactly 1.
 const SUM_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 9);
 
-/// Target weights per symbol, as fractions summing to 1.
+/// Target weights per symbol, as fractions summing to 1. Deserializing goes through
+/// [`Targets::new`], so serialized targets are checked like built ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "TargetsData")]
 pub struct Targets {
     weights: BTreeMap<String, Decimal>,
 }
 
+/// Targets as serialized, before [`Targets::new`] checks them.
+#[derive(Deserialize)]
+struct TargetsData {
+    weights: BTreeMap<String, Decimal>,
+}
+
+impl TryFrom<TargetsData> for Targets {
+    type Error = Error;
+
+    fn try_from(data: TargetsData) -> Result<Self, Error> {
+        Self::new(data.weights)
+    }
+}
+
 impl Targets {
     /// Weights as fractions; they must be non-negative and sum to 1 within 1e-9.
+    ///
+    /// # Errors
+    /// [`Error::EmptySymbol`], [`Error::NegativeWeight`], [`Error::DuplicateSymbol`],
+    /// [`Error::NoAssets`] or [`Error::WeightsDoNotSumToOne`].
     ///
     /// ```
     /// use pbal_core::Targets;
@@ -38,6 +58,9 @@ impl Targets {
         let mut sum = Decimal::ZERO;
         for (symbol, weight) in weights {
             let symbol = symbol.into();
+            if symbol.trim().is_empty() {
+                return Err(Error::EmptySymbol);
+            }
             if weight < Decimal::ZERO {
                 return Err(Error::NegativeWeight { symbol, weight });
             }

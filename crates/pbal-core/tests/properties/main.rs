@@ -7,6 +7,7 @@ mod proof;
 mod replan;
 mod robustness;
 mod seed;
+mod serde_checks;
 mod tax;
 mod wash_sale;
 mod worth;
