@@ -19,16 +19,48 @@ with a trade/no-trade binary (no order, no commission) and a binary choosing bet
 minimum-or-per-share branch and the 1% cap; both plans' budgets are re-checked exactly with the
 commissions computed in fractions.
 
-A case passes when pbal's objective is at most SCIP's (equal when SCIP proved its optimum) and
-pbal flagged the plan optimal. Prints one line per case and a summary table per strategy and
-size; exits 1 when a case fails.
+With commissions the optimum is also restricted to orders worth their commission (README,
+"What closest to the targets means"; crates/pbal-core/src/worth.rs): with d_i = v_i − t_i·(N − r)
+and x_i = q_i·p_i, every order with a commission c_i > 0 must have |d_i| − |d_i + x_i| ≥ c_i,
+except sales when the plan must raise cash (cash below the reserve). SCIP models it under each
+side's trade binary: a buy needs d_i < 0 and then x_i + c_i ≤ 2|d_i| and c_i ≤ x_i; a sale the
+mirror (d_i > 0, its value y_i = −x_i); a side that would move away from the target (or an
+asset on target) cannot trade. Both plans are re-checked against the rule exactly (fractions):
+pbal's plan breaking it fails the case, SCIP's breaking it (float tolerance) is not counted as
+a plan. `--keep-costly-orders` passes that flag to pbal and drops the rule from SCIP's model
+(the objective before the rule). Without it, pbal is also run with the flag and a case is
+counted as "rule binds" when that plan's objective is lower.
+
+By default the portfolios are random (0–120 shares of each asset, cash up to a fifth of the
+portfolio), so most deviations are far larger than a commission and the rule rarely decides;
+`--near-target` starts every asset within 2 shares of its target with little cash (in `full`,
+often a small withdrawal), where most orders are marginal and the rule binds often.
+
+A case passes when pbal's objective is at most SCIP's (equal when SCIP proved its optimum),
+pbal flagged the plan optimal, kept the budget and (unless --keep-costly-orders) the rule.
+Prints one line per case (a failing case also as one JSON line on stderr: inputs, both plans,
+both objectives) and a summary table per strategy and size; exits 1 when a case fails.
+`--strategies` picks the strategies (default buy-only,full; each size runs `--cases` of each).
 
 Not run in CI (it needs pyscipopt and minutes of SCIP time). Usage, from the repository root:
 
     pip install pyscipopt               # pyscipopt 6.3.0 (SCIP 10) was used
     cargo build --release -p pbal-cli
     python3 scripts/exact-crosscheck.py --sizes 10,30,100,200,500 --cases 10 \
-        [--pbal target/release/pbal] [--scip-time 60] [--seed 1] [--commission ibkr-fixed]
+        [--pbal target/release/pbal] [--scip-time 60] [--seed 1] [--commission ibkr-fixed] \
+        [--keep-costly-orders] [--near-target] [--strategies buy-only,full] [--only 3,7]
+
+Measured on 2026-12-07 (pbal built from c2a7a3a, which has the rule; 2-core shared
+machine, `--scip-time 10`, `--sizes 10,30 --cases 5`, both strategies, 20 cases per run):
+    --commission ibkr-fixed                            20/20 pass, 20 equal, SCIP proved 20; rule binds 0
+    --commission ibkr-fixed --keep-costly-orders       20/20 pass, 20 equal, SCIP proved 20
+    --commission none                                  20/20 pass, 20 equal, SCIP proved 20
+    --commission ibkr-fixed --near-target              20/20 pass, 20 equal, SCIP proved 20; rule binds 6
+    --commission ibkr-fixed --near-target --keep-costly-orders   20/20 pass, 20 equal, SCIP proved 20
+    --commission none --near-target                    20/20 pass, 20 equal, SCIP proved 20
+
+In the 6 cases where the rule binds, SCIP without the rule (the model before it) finds a plan
+with a lower objective that breaks the rule, so the rule in the model is what makes them agree.
 """
 
 import argparse
@@ -44,14 +76,25 @@ from fractions import Fraction
 from pyscipopt import Model, quicksum
 
 
-def random_case(rng: random.Random, n: int, strategy: str, commission: str) -> dict:
+def random_case(
+    rng: random.Random, n: int, strategy: str, commission: str, keep_costly: bool, near: bool = False
+) -> dict:
     prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
     held = [rng.randint(0, 120) for _ in range(n)]
     # Weights: multiples of 1/10000 that sum to exactly 1, each at least 1/10000.
     cuts = sorted(rng.sample(range(1, 10_000), n - 1))
     parts = [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
     value = sum(h * p for h, p in zip(held, prices))  # cents
-    if strategy == "buy-only":
+    if near:
+        # Already close to the targets (within 2 shares of each) with little cash: most
+        # orders are marginal, which is where the commission rule decides.
+        held = [max(0, round(w * value / (10_000 * p)) + rng.randint(-2, 2)) for w, p in zip(parts, prices)]
+        value = sum(h * p for h, p in zip(held, prices))
+        if strategy == "buy-only":
+            cash = rng.randint(50_000, value // 100 + 60_000)  # at least the largest reserve
+        else:
+            cash = rng.randint(-value // 200, value // 200 + 10_000)
+    elif strategy == "buy-only":
         cash = rng.randint(value // 50, value // 5 + 100_000)
     else:
         cash = rng.randint(-value // 50, value // 20 + 10_000)
@@ -65,6 +108,7 @@ def random_case(rng: random.Random, n: int, strategy: str, commission: str) -> d
         "reserve": reserve,
         "strategy": strategy,
         "commission": commission,
+        "keep_costly": keep_costly,
     }
 
 
@@ -114,6 +158,32 @@ def overspend(case: dict, quantities: list) -> Fraction:
     return spent - Fraction(case["cash"] - case["reserve"], 100)
 
 
+def deviations(case: dict) -> list:
+    """d_i = v_i − t_i·(N − r): each asset's deviation from its target in money before the
+    plan, exactly."""
+    p = [Fraction(x, 100) for x in case["prices"]]
+    v = [h * x for h, x in zip(case["held"], p)]
+    invest = sum(v) + Fraction(case["cash"] - case["reserve"], 100)
+    return [vi - Fraction(w, 10_000) * invest for vi, w in zip(v, case["weights"])]
+
+
+def costly_orders(case: dict, quantities: list) -> list:
+    """The orders of a plan that pay a commission without bringing their asset at least that
+    commission closer to its target (|d| − |d + x| < c), exactly: (asset, q, d, d + x, c).
+    Orders without a commission are not restricted; sales are exempt when the plan must raise
+    cash (cash below the reserve)."""
+    raising = case["cash"] < case["reserve"]
+    out = []
+    for i, (q, p, d) in enumerate(zip(quantities, case["prices"], deviations(case))):
+        c = commission(case, q, p)
+        if c <= 0 or (raising and q < 0):
+            continue
+        after = d + q * Fraction(p, 100)
+        if abs(d) - abs(after) < c:
+            out.append((i, q, d, after, c))
+    return out
+
+
 def run_pbal(pbal: str, case: dict, workdir: str) -> tuple:
     positions = os.path.join(workdir, "positions.csv")
     targets = os.path.join(workdir, "targets.toml")
@@ -129,6 +199,8 @@ def run_pbal(pbal: str, case: dict, workdir: str) -> tuple:
         "--strategy", case["strategy"], "--reserve", cents(case["reserve"]),
         "--format", "json", "--as-of", "2026-01-02", "--commission", case["commission"],
     ]
+    if case["keep_costly"]:
+        cmd.append("--keep-costly-orders")
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -170,6 +242,8 @@ def run_scip(case: dict, time_limit: float) -> tuple:
     k = 1000
     spent = quicksum(float(pi / k) * qi for pi, qi in zip(p, q))
     fees = []
+    deviation = deviations(case)
+    raising = case["cash"] < case["reserve"]
     if case["commission"] == "ibkr-fixed":
         for i, (pi, qi) in enumerate(zip(p, q)):
             lo, hi = qi.getLbOriginal(), qi.getUbOriginal()
@@ -195,6 +269,26 @@ def run_scip(case: dict, time_limit: float) -> tuple:
             model.addCons(c >= float(MINIMUM / k) * traded - big * cap)
             model.addCons(c >= float(CAP * pi / k) * shares - big * (1 - cap))
             fees.append(c)
+            if case["keep_costly"]:
+                continue
+            # The rule |d| − |d + x| ≥ c, on each side only when that side trades. A buy
+            # needs d < 0 and then is x + c ≤ 2|d| and c ≤ x (x = its value); a sale mirrored
+            # (d > 0, y = −x); a side moving away from the target (or from d = 0) never pays.
+            # Sales are exempt when the plan must raise cash.
+            d = deviation[i]
+            sides = [(buy, trade_buy, max(hi, 0), d < 0)]
+            if not raising:
+                sides.append((sell, trade_sell, max(-lo, 0), d > 0))
+            for units, on, most_units, toward in sides:
+                if most_units == 0:
+                    continue
+                if not toward:
+                    model.addCons(on == 0)
+                    continue
+                y = float(pi / k) * units
+                slack = float((pi * most_units + 2 * abs(d)) / k) + big + 1.0
+                model.addCons(y + c <= float(2 * abs(d) / k) + slack * (1 - on))
+                model.addCons(c <= y + big * (1 - on))
     model.addCons(spent + quicksum(fees) <= float(budget / k))
     # One epigraph variable per square: SCIP cuts each convex square on its own, much tighter
     # than one constraint on the whole sum.
@@ -219,6 +313,21 @@ def run_scip(case: dict, time_limit: float) -> tuple:
     return [round(model.getSolVal(sol, qi)) for qi in q], proven, elapsed
 
 
+def dump_case(number: int, case: dict, pq: list, sq, fp: Fraction, fs) -> None:
+    """Everything needed to reproduce a failing case, on stderr."""
+    plan = lambda qs: {case["symbols"][i]: str(q) for i, q in enumerate(qs) if q != 0}
+    print(
+        json.dumps({
+            "case": number, "inputs": case,
+            "pbal": plan(pq), "pbal_objective": str(fp), "pbal_objective_float": float(fp),
+            "scip": plan(sq) if sq is not None else None,
+            "scip_objective": str(fs) if fs is not None else None,
+            "scip_objective_float": float(fs) if fs is not None else None,
+        }),
+        file=sys.stderr, flush=True,
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pbal", default="target/release/pbal")
@@ -229,6 +338,14 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", default="", help="run only these case numbers (1-based, comma-separated)")
     ap.add_argument("--commission", default="none", choices=["none", "ibkr-fixed"])
+    ap.add_argument(
+        "--near-target", action="store_true",
+        help="portfolios within 2 shares of each target and little cash (the rule binds more often)",
+    )
+    ap.add_argument(
+        "--keep-costly-orders", action="store_true",
+        help="pass it to pbal and leave the rule (orders worth their commission) out of SCIP's model",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     only = {int(x) for x in args.only.split(",") if x}
@@ -239,47 +356,69 @@ def main() -> int:
         for n in [int(s) for s in args.sizes.split(",")]:
             for strategy in args.strategies.split(","):
                 for _ in range(args.cases):
-                    case = random_case(rng, n, strategy, args.commission)
+                    case = random_case(
+                        rng, n, strategy, args.commission, args.keep_costly_orders, args.near_target
+                    )
                     number += 1
                     if only and number not in only:
                         continue
                     pq, optimal, pt = run_pbal(args.pbal, case, workdir)
+                    # Whether the rule binds: pbal's optimum without it is strictly better.
+                    binds = False
+                    if case["commission"] != "none" and not args.keep_costly_orders:
+                        free, _, _ = run_pbal(args.pbal, dict(case, keep_costly=True), workdir)
+                        binds = objective(case, free) < objective(case, pq)
                     sq, proven, st = run_scip(case, args.scip_time)
                     fp = objective(case, pq)
-                    # A SCIP plan that overspends (within its float tolerance) is not an
-                    # allowed plan: it cannot show pbal suboptimal.
-                    scip_ok = sq is not None and overspend(case, sq) <= 0
+                    # A SCIP plan that overspends or breaks the rule (within its float
+                    # tolerances) is not an allowed plan: it cannot show pbal suboptimal.
+                    rule = not args.keep_costly_orders
+                    pbal_costly = costly_orders(case, pq) if rule else []
+                    scip_costly = costly_orders(case, sq) if rule and sq is not None else []
+                    scip_ok = sq is not None and overspend(case, sq) <= 0 and not scip_costly
                     fs = objective(case, sq) if scip_ok else None
                     ok = (
                         optimal
                         and overspend(case, pq) <= 0
+                        and not pbal_costly
                         and (fs is None or fp <= fs)
                         and (not proven or fs is None or fp == fs)
                     )
                     failures += not ok
                     verdict = "ok" if ok else "FAIL"
-                    if sq is not None and not scip_ok:
+                    if sq is not None and overspend(case, sq) > 0:
                         verdict += f" (SCIP's plan overspends by {float(overspend(case, sq)):.4f})"
+                    if scip_costly:
+                        verdict += f" (SCIP's plan breaks the rule in {len(scip_costly)} orders)"
+                    for i, q, d, after, c in pbal_costly:
+                        verdict += (
+                            f" (pbal's order of {q} {case['symbols'][i]} breaks the rule: "
+                            f"|d| {float(abs(d)):.6f} -> {float(abs(after)):.6f}, commission {float(c):.6f})"
+                        )
+                    if not ok:
+                        dump_case(number, case, pq, sq, fp, fs)
                     ratio = float(fp / fs) if fs else float("nan")
                     print(
                         f"#{number:3} {strategy:8} n={n:4} pbal {pt*1000:8.1f} ms optimal={optimal!s:5} | "
-                        f"scip {st*1000:9.1f} ms proven={proven!s:5} | pbal/scip objective {ratio:.12f} {verdict}",
+                        f"scip {st*1000:9.1f} ms proven={proven!s:5} | pbal/scip objective {ratio:.12f}"
+                        f"{' rule binds' if binds else ''} {verdict}",
                         flush=True,
                     )
-                    r = rows.setdefault((strategy, n), {"cases": 0, "ok": 0, "equal": 0, "proven": 0, "pt": [], "st": []})
+                    r = rows.setdefault((strategy, n), {"cases": 0, "ok": 0, "equal": 0, "proven": 0, "binds": 0, "pt": [], "st": []})
                     r["cases"] += 1
                     r["ok"] += ok
                     r["equal"] += fs is not None and fp == fs
                     r["proven"] += proven
+                    r["binds"] += binds
                     r["pt"].append(pt)
                     r["st"].append(st)
     print()
-    print("| strategy | assets | cases | pbal optimal and ≤ SCIP | equal to SCIP | SCIP proved | pbal median / max (process) | SCIP median / max |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| strategy | assets | cases | pbal optimal and ≤ SCIP | equal to SCIP | SCIP proved | rule binds | pbal median / max (process) | SCIP median / max |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (strategy, n), r in sorted(rows.items()):
         med = lambda xs: sorted(xs)[len(xs) // 2]
         print(
-            f"| {strategy} | {n} | {r['cases']} | {r['ok']} | {r['equal']} | {r['proven']} | "
+            f"| {strategy} | {n} | {r['cases']} | {r['ok']} | {r['equal']} | {r['proven']} | {r['binds']} | "
             f"{med(r['pt'])*1000:.0f} / {max(r['pt'])*1000:.0f} ms | {med(r['st']):.2f} / {max(r['st']):.2f} s |"
         )
     return 1 if failures else 0
