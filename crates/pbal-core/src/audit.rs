@@ -55,6 +55,10 @@ fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailur
 /// - every order that pays a commission brings its asset at least that commission closer to
 ///   its target (unless `keep_costly_orders`; sales that raise cash are exempt).
 ///
+/// # Errors
+/// An [`AuditFailure`] for the first broken rule found: its `rule` names it (e.g. `cash
+/// conservation`) and its `detail` says what was found.
+///
 /// ```
 /// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, audit, plan};
 /// use rust_decimal::dec;
@@ -431,6 +435,13 @@ fn audit_realized(
 /// cash after is its cash plus its sales minus its buys and commissions. Accounts may end below
 /// zero (the split then reports the transfer needed); the household as a whole only by the
 /// extra commissions of orders split over accounts.
+///
+/// # Errors
+/// An [`AuditFailure`] for the first rule the split breaks: `sale beyond the holding` (an
+/// account sells more than `held` gives it), `household split` (an order of the plan not split
+/// exactly, or a split order not in the plan), `cash conservation` (an account's cash after,
+/// or the household's, does not add up) or `reserve` (the household ends below zero by more
+/// than the extra commissions).
 pub fn audit_split(
     split: &HouseholdSplit,
     plan: &Plan,

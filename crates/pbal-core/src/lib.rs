@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod audit;
 pub mod backtest;

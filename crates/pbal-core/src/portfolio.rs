@@ -230,6 +230,9 @@ impl Portfolio {
     }
 
     /// Sum of the holdings' values.
+    ///
+    /// # Errors
+    /// [`Error::Overflow`] when the sum does not fit a [`Decimal`].
     pub fn total_value(&self) -> Result<Decimal, Error> {
         self.holdings.iter().try_fold(Decimal::ZERO, |acc, h| {
             acc.checked_add(h.value).ok_or(Error::Overflow {

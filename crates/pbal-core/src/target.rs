@@ -37,7 +37,8 @@ impl Targets {
     ///
     /// # Errors
     /// [`Error::EmptySymbol`], [`Error::NegativeWeight`], [`Error::DuplicateSymbol`],
-    /// [`Error::NoAssets`] or [`Error::WeightsDoNotSumToOne`].
+    /// [`Error::NoAssets`] or [`Error::WeightsDoNotSumToOne`]; [`Error::Overflow`] when the
+    /// weights' sum does not fit a [`Decimal`].
     ///
     /// ```
     /// use pbal_core::Targets;
@@ -112,6 +113,10 @@ impl Targets {
     }
 
     /// Equal weights over `symbols` (the original tool's default: every held symbol alike).
+    ///
+    /// # Errors
+    /// [`Error::NoAssets`] for no symbols, [`Error::EmptySymbol`] for an empty one and
+    /// [`Error::DuplicateSymbol`] for one given twice.
     ///
     /// ```
     /// use pbal_core::Targets;

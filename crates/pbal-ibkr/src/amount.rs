@@ -28,6 +28,12 @@ pub enum AmountError {
 
 /// Parses an amount such as `5000`, `5,000.50`, `5_000` or `1e3` exactly.
 ///
+/// # Errors
+/// [`AmountError::Empty`] for nothing but spaces, commas and underscores,
+/// [`AmountError::DecimalComma`] for a comma that is not a thousands separator,
+/// [`AmountError::TooLarge`] for a number beyond a [`Decimal`]'s 28 digits, and
+/// [`AmountError::NotANumber`] for anything else that does not parse.
+///
 /// ```
 /// use pbal_ibkr::{AmountError, parse_amount};
 /// use rust_decimal::Decimal;

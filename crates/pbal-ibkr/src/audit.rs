@@ -14,6 +14,11 @@ use crate::Holdings;
 /// amounts in that currency convert to the plan's base-currency amounts (so cash is conserved
 /// in each currency, not only in the base).
 ///
+/// # Errors
+/// An [`AuditFailure`] with the rule `currencies` when an order's price in its currency times
+/// its rate is not the plan's price, when a currency's orders do not convert to the plan's
+/// amounts, or when an order is too large to convert.
+///
 /// ```
 /// use std::collections::BTreeSet;
 /// use pbal_core::{PlanOptions, Targets, plan};

@@ -157,6 +157,11 @@ fn describe(exchange: Option<&str>, currency: Option<&str>) -> String {
 /// per-share amounts and the minimum converted at the instrument's rate to base (the
 /// percentages need no conversion). Exchange, regulatory and transaction fees are not included.
 ///
+/// # Errors
+/// [`NoSchedule::UnknownMarket`] when neither the exchange nor the currency names a known
+/// market, [`NoSchedule::Unverified`] for a market whose rates are not verified (Switzerland),
+/// and [`NoSchedule::CurrencyMismatch`] when the instrument's currency is not its market's.
+///
 /// ```
 /// use pbal_ibkr::{Instrument, ibkr_fixed_commission};
 /// use rust_decimal::dec;

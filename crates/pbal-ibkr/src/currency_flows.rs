@@ -159,7 +159,12 @@ impl OrderFigures {
 impl CurrencyFlows {
     /// The flows of `trades` (their commissions are in base currency, as the plan counts them)
     /// against `cash` per currency. A trade's currency is its instrument's, else `base`; a
-    /// trade with neither is left out. Errors only when amounts overflow.
+    /// trade with neither is left out.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] with [`pbal_core::Error::ValueOverflow`] for the trade whose amount or
+    /// commission (in its currency or as shown), or whose addition to its currency's totals,
+    /// does not fit a [`Decimal`].
     ///
     /// ```
     /// use std::collections::BTreeMap;

@@ -81,6 +81,10 @@ pub struct FlexToken(String);
 impl FlexToken {
     /// Checks the token's shape (surrounding whitespace, e.g. a newline from a file, is
     /// removed). The error never contains the token.
+    ///
+    /// # Errors
+    /// [`FlexWebError::MalformedToken`] when the trimmed token is empty, longer than 128
+    /// characters, or has anything but ASCII letters and digits.
     pub fn new(token: impl Into<String>) -> Result<Self, FlexWebError> {
         let mut token = token.into();
         let trimmed = token.trim();
@@ -129,6 +133,24 @@ impl fmt::Display for FlexToken {
 /// Calls `SendRequest`, waits `poll_initial`, then polls `GetStatement` with exponential
 /// backoff while IBKR answers 1019. Transient codes and 1018 are retried a bounded number of
 /// times; every other code is returned as [`FlexWebError::Service`] with advice.
+///
+/// # Errors
+/// Before any request: [`FlexWebError::InvalidQueryId`] for a query ID that is not 1 to 32
+/// ASCII letters and digits, [`FlexWebError::InvalidConfig`] for an unusable setting (empty or
+/// non-printable user agent, version 0, a zero duration, `poll_max` below `poll_initial`, a
+/// zero size limit, a base URL with a query or fragment), [`FlexWebError::UnsafeUrl`] for a
+/// base URL the token may not be sent to, and [`FlexWebError::Client`] when the HTTP client
+/// cannot be built. Then:
+/// - [`FlexWebError::Transport`] or [`FlexWebError::RequestTimedOut`]: a request failed, or
+///   took longer than `request_timeout`;
+/// - [`FlexWebError::HttpStatus`]: a non-2xx answer;
+/// - [`FlexWebError::StatementTooLarge`]: a body over `max_statement_bytes`;
+/// - [`FlexWebError::Service`]: an IBKR error code that is not retried, or whose retries ran
+///   out;
+/// - [`FlexWebError::MalformedResponse`] or [`FlexWebError::TruncatedStatement`]: a body that
+///   is neither a reply nor a statement, or a statement cut short;
+/// - [`FlexWebError::UnsafeUrl`]: a `GetStatement` URL from IBKR on an untrusted host;
+/// - [`FlexWebError::Timeout`]: `overall_timeout` ran out.
 pub async fn fetch_statement(
     config: &FlexWebConfig,
     token: &FlexToken,

@@ -10,6 +10,10 @@ use crate::{AccountSelection, Error, Holdings, Statement};
 impl Statement {
     /// Each account's ending cash in base currency (see [`Statement::cash_in_base`]), in
     /// account order: the cash `pbal_core::split_by_account` buys with.
+    ///
+    /// # Errors
+    /// Those of [`Statement::cash_in_base`] for any account: [`Error::NoCash`] for an account
+    /// without cash rows, [`Error::NoBaseCurrency`] for cash in a currency without a rate.
     pub fn cash_per_account(&self) -> Result<BTreeMap<String, Decimal>, Error> {
         self.accounts
             .iter()

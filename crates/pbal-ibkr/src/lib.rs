@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(clippy::missing_errors_doc)]
 
 mod activity;
 mod amount;
@@ -58,6 +59,9 @@ pub use targets::{TargetsError, TargetsSpec};
 use rows::Collector;
 
 /// Reads an export from a file (the file name appears in every error).
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; then those of [`read_bytes`].
 pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
     let path = path.as_ref();
     let name = path.display().to_string();
@@ -70,6 +74,16 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
 }
 
 /// Reads an export from memory; `source` names it in errors.
+///
+/// # Errors
+/// [`Error::NotUtf8`] for bytes that are not UTF-8 text (nor UTF-16 with a byte-order mark);
+/// [`Error::UnknownLayout`] for an empty file or one that is not an export pbal knows;
+/// [`Error::NoPositions`] when there is neither an Open Positions section nor cash;
+/// [`Error::Structure`] for a broken file (a wrong separator, NUL bytes, truncated XML, data
+/// before its header, …); [`Error::UnclosedQuote`] for a quote never closed; [`Error::Parse`]
+/// for a malformed field and [`Error::AmbiguousDate`] for a slash date that may be day/month or
+/// month/day; [`Error::Duplicate`] for a position listed twice; [`Error::LotsMismatch`] when a
+/// position's LOT rows do not add up to its SUMMARY row.
 pub fn read_bytes(bytes: &[u8], source: &str) -> Result<Statement, Error> {
     let text = text::decode(bytes, source)?;
     let text: &str = &text;

@@ -62,6 +62,9 @@ impl Statement {
     /// The managed portfolio and targets for `selection`, in one call. Without a spec every
     /// holding gets an equal weight.
     ///
+    /// # Errors
+    /// Those of [`Statement::portfolio_priced`].
+    ///
     /// ```
     /// use pbal_core::dec;
     /// let statement = pbal_ibkr::read_bytes(b"Symbol,Quantity,MarkPrice,PositionValue\nVTI,10,250,2500\n", "p.csv")?;
@@ -81,6 +84,9 @@ impl Statement {
 
     /// [`Statement::portfolio`], with current prices (base currency) for unheld targets that
     /// take precedence over the spec's.
+    ///
+    /// # Errors
+    /// Those of [`Statement::holdings_for`], then of [`Holdings::managed`].
     pub fn portfolio_priced(
         &self,
         selection: &AccountSelection,
@@ -99,6 +105,9 @@ impl Statement {
     }
 
     /// The holdings for `selection`, the spec's targets included whatever their asset class.
+    ///
+    /// # Errors
+    /// Those of [`Statement::to_holdings`].
     pub fn holdings_for(
         &self,
         selection: &AccountSelection,
@@ -150,6 +159,13 @@ impl Holdings {
 
     /// The managed portfolio and its targets: exclusions removed, unheld targets added at
     /// their price (`market_prices` first, then the spec's), equal weights without a spec.
+    ///
+    /// # Errors
+    /// [`Error::Targets`] ([`crate::TargetsError::TargetAndExcluded`]) for a symbol both a target
+    /// and excluded; [`Error::UnpricedTarget`] for a target neither held nor priced (a 0%
+    /// target is left out instead); [`Error::Portfolio`] when pbal-core refuses the portfolio;
+    /// [`Error::TargetWeights`] when it refuses the weights; without `targets`,
+    /// [`Error::NothingHeld`] when nothing is held.
     pub fn managed(
         &self,
         targets: Option<&TargetsSpec>,

@@ -319,6 +319,14 @@ impl Statement {
 
     /// The managed holdings in base currency. Non-stock asset classes and shorts are left out
     /// (and listed in `excluded`) unless `include` names the symbol.
+    ///
+    /// # Errors
+    /// [`Error::MultipleAccounts`] for [`AccountSelection::Single`] in a file of several
+    /// accounts, [`Error::UnknownAccount`] for [`AccountSelection::Only`] an account not in the
+    /// file; [`Error::NoBaseCurrency`] for a position in a currency without a rate
+    /// to base when the file has several currencies; [`Error::Parse`] for a symbol held in two
+    /// currencies or at two prices, or a value too large to convert; [`Error::Portfolio`] when
+    /// pbal-core refuses the holdings (e.g. a price that is not positive).
     pub fn to_holdings(
         &self,
         selection: &AccountSelection,
@@ -472,6 +480,11 @@ impl Statement {
 
     /// Ending cash per currency (ISO code) for the selection, the base-currency summaries
     /// (`BASE`) left out: what each currency can pay for before a conversion.
+    ///
+    /// # Errors
+    /// [`Error::MultipleAccounts`] for [`AccountSelection::Single`] in a file of several
+    /// accounts, [`Error::UnknownAccount`] for [`AccountSelection::Only`] an account not in the
+    /// file.
     pub fn cash_by_currency(
         &self,
         selection: &AccountSelection,
@@ -490,6 +503,13 @@ impl Statement {
 
     /// Ending cash in base currency for the selection: each account's base summary, else its
     /// currencies converted.
+    ///
+    /// # Errors
+    /// [`Error::MultipleAccounts`] for [`AccountSelection::Single`] in a file of several
+    /// accounts, [`Error::UnknownAccount`] for [`AccountSelection::Only`] an account not in the
+    /// file; [`Error::NoCash`] when the selection has no cash rows;
+    /// [`Error::NoBaseCurrency`] for an account without a `BASE` summary whose cash is in a
+    /// currency without a rate.
     pub fn cash_in_base(&self, selection: &AccountSelection) -> Result<Decimal, Error> {
         let only = self.selected(selection)?;
         let rows: Vec<&CashBalance> = self

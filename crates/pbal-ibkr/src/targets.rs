@@ -119,6 +119,10 @@ fn mixed_hint(raw: &[(String, Decimal)]) -> String {
 impl TargetsSpec {
     /// Weights in percent (summing to 100) or fractions (summing to 1), within
     /// [`Targets::scale_of`]'s tolerance; none negative.
+    ///
+    /// # Errors
+    /// [`TargetsError::NoWeights`] for no weights, [`TargetsError::Entry`] for a negative one,
+    /// and [`TargetsError::WeightSum`] when they sum to neither 100 nor 1.
     pub fn new<S: Into<String>>(
         weights: impl IntoIterator<Item = (S, Decimal)>,
     ) -> Result<Self, TargetsError> {
@@ -171,6 +175,9 @@ impl TargetsSpec {
     }
 
     /// The price of a target not yet held (base currency; must be positive).
+    ///
+    /// # Errors
+    /// [`TargetsError::Entry`] for a price that is zero or negative.
     pub fn price(
         mut self,
         symbol: impl Into<String>,
@@ -207,6 +214,10 @@ impl TargetsSpec {
     }
 
     /// The weights as pbal-core targets.
+    ///
+    /// # Errors
+    /// What [`Targets::new`] refuses, e.g. [`pbal_core::Error::DuplicateSymbol`] for a symbol
+    /// given twice or [`pbal_core::Error::EmptySymbol`] for an empty one.
     pub fn targets(&self) -> Result<Targets, pbal_core::Error> {
         Targets::new(self.weights.iter().cloned())
     }

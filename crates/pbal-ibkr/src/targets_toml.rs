@@ -22,6 +22,13 @@ impl TargetsSpec {
     /// Reads a targets file's text; `source` names it in errors (a path, usually). The weights
     /// come in symbol order (TOML tables are unordered).
     ///
+    /// # Errors
+    /// [`TargetsError::Syntax`] for text that is not TOML; [`TargetsError::Entry`] for a
+    /// malformed entry (an unknown key, a missing, negative or non-numeric weight, a price not
+    /// positive, a bad conid, `exclude` or `[substitutes]`); [`TargetsError::NoWeights`] and
+    /// [`TargetsError::WeightSum`] as [`TargetsSpec::new`]; [`TargetsError::TargetAndExcluded`]
+    /// for a symbol both a target and excluded.
+    ///
     /// ```
     /// use pbal_core::dec;
     /// let spec = pbal_ibkr::TargetsSpec::from_toml_str("VTI = 60\nBND = \"40%\"\n", "t.toml")?;
@@ -109,6 +116,10 @@ impl TargetsSpec {
     }
 
     /// Reads a substitutes file's text: `VTI = ["ITOT"]` lines, or a `[substitutes]` table.
+    ///
+    /// # Errors
+    /// [`TargetsError::Syntax`] for text that is not TOML, [`TargetsError::Substitutes`] for
+    /// an entry that is not a list of symbols.
     pub fn substitutes_from_toml_str(
         text: &str,
         source: &str,

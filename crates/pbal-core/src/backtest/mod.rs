@@ -63,6 +63,10 @@ pub use simulate::{Fill, Point, Run, run_policy};
 
 /// Simulates each of `policies` (duplicates dropped), then the never-rebalance baseline if it
 /// is not among them.
+///
+/// # Errors
+/// The first error of [`run_policy`] for any of the policies, in the order given (the baseline
+/// last).
 pub fn compare(
     prices: &PriceTable,
     config: &Config,

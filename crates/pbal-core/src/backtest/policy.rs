@@ -111,6 +111,11 @@ impl Policy {
     /// `never`…; a bare schedule takes `default_strategy`, except `bands`, which is the bands
     /// strategy (trade only the assets outside their band, when some are).
     ///
+    /// # Errors
+    /// [`BacktestError::UnknownPolicy`] when what is left after the strategy prefix is not a
+    /// schedule name (`monthly`, `quarterly`, `annually`, `bands`, `never`, or a short form such
+    /// as `quarter`).
+    ///
     /// ```
     /// use pbal_core::backtest::{Policy, Schedule};
     /// use pbal_core::Strategy;

@@ -22,6 +22,13 @@ pub struct PriceTable {
 impl PriceTable {
     /// Builds the table from column symbols and `(date, prices)` rows, in date order.
     ///
+    /// # Errors
+    /// [`BacktestError::NoPrices`] for no symbols or no rows,
+    /// [`BacktestError::DuplicateSymbol`] for a symbol given twice,
+    /// [`BacktestError::DatesNotIncreasing`] for a date not after the one before,
+    /// [`BacktestError::RowLength`] for a row with more or fewer prices than symbols, and
+    /// [`BacktestError::NonPositivePrice`] for a price that is zero or negative.
+    ///
     /// ```
     /// use pbal_core::backtest::PriceTable;
     /// use jiff::civil::date;

@@ -60,6 +60,17 @@ pub struct Run {
 /// added on the first date of each period, and the policy acts (see [`Schedule`]). Between
 /// actions cash waits. Trades come from [`crate::plan`] with the config's options and the
 /// policy's strategy; purchases open FIFO tax lots.
+///
+/// # Errors
+/// - [`BacktestError::InvalidConfig`]: a negative initial investment or contribution, or
+///   continuous sizing with options or a policy it does not support
+///   ([`super::continuous_conflict`]);
+/// - [`BacktestError::UnknownSymbol`]: a target symbol not in `prices`;
+/// - [`BacktestError::NothingPriced`]: no targeted symbol has a price on any date;
+/// - [`BacktestError::Plan`]: [`crate::plan`] (or building its holdings or the rescaled
+///   targets) refused on a date;
+/// - [`BacktestError::Overflow`]: a value, cash balance, cost basis or total too large for
+///   exact decimal arithmetic.
 pub fn run_policy(
     prices: &PriceTable,
     config: &Config,
