@@ -54,7 +54,7 @@ pub(crate) fn parse_percent(text: &str) -> Result<Decimal, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn parses_exactly() {

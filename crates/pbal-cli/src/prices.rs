@@ -173,7 +173,7 @@ fn parse_price(text: &str) -> Result<Decimal, String> {
 mod tests {
     use super::*;
     use jiff::civil::date;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn prices_follow_the_amount_rule() {

@@ -1063,7 +1063,7 @@ impl<'a> PlanReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn prices_keep_every_digit_and_group_thousands() {

@@ -250,8 +250,8 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
+    use pbal_core::dec;
     use pbal_core::{Holding, PlanOptions, Portfolio, Targets, plan};
-    use rust_decimal::dec;
 
     use super::*;
 

@@ -115,7 +115,7 @@ fn fs_read(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     fn parse(text: &str) -> Result<TargetsFile> {
         TargetsFile::parse(text, Path::new("targets.toml"))

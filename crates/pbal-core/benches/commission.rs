@@ -2,8 +2,9 @@
 //! market's (as `--commission ibkr-fixed` plans a multi-currency portfolio). Run:
 //! `cargo bench -p pbal-core --bench commission`.
 
+use pbal_core::dec;
 use pbal_core::{Commission, PlanOptions, Schedule, Strategy, plan};
-use rust_decimal::{Decimal, dec};
+use rust_decimal::Decimal;
 
 #[path = "common/portfolio.rs"]
 mod common;

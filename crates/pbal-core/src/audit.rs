@@ -61,7 +61,7 @@ fn fail(rule: &'static str, detail: impl Into<String>) -> Result<(), AuditFailur
 ///
 /// ```
 /// use pbal_core::{Holding, PlanOptions, Portfolio, Targets, audit, plan};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(1), dec!(100))?])?;
 /// let targets = Targets::equal(["VTI"])?;
 /// let options = PlanOptions::default();
@@ -531,8 +531,8 @@ pub fn audit_split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dec;
     use crate::{Commission, Holding, Lot, Targets, plan};
-    use rust_decimal::dec;
 
     fn setup() -> (Portfolio, PlanOptions) {
         let mut held = Holding::new("AAA", dec!(10), dec!(100))

@@ -54,7 +54,7 @@ impl HouseholdSplit {
     /// ```
     /// use std::collections::BTreeMap;
     /// use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// let portfolio = Portfolio::new(vec![Holding::new("VTI", dec!(0), dec!(100))?])?;
     /// let options = PlanOptions::default().with_commission(Commission::Flat(dec!(3)));
     /// let p = plan(&portfolio, &Targets::equal(["VTI"])?, dec!(1806), &options)?;
@@ -100,7 +100,7 @@ impl HouseholdSplit {
 /// ```
 /// use std::collections::BTreeMap;
 /// use pbal_core::{Commission, Holding, PlanOptions, Portfolio, Targets, plan, split_by_account};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let portfolio = Portfolio::new(vec![
 ///     Holding::new("VTI", dec!(0), dec!(100))?,
 ///     Holding::new("BND", dec!(10), dec!(100))?,
@@ -268,7 +268,7 @@ pub fn split_by_account(
 /// ```
 /// use std::collections::BTreeMap;
 /// use pbal_core::split_amount;
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let weights = BTreeMap::from([("A".to_owned(), dec!(2)), ("B".to_owned(), dec!(1))]);
 /// let parts = split_amount(dec!(100), &weights)?;
 /// assert_eq!(parts["A"], dec!(66.67));

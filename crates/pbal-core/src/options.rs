@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::dec;
 use jiff::civil::Date;
-use rust_decimal::{Decimal, dec};
+use rust_decimal::Decimal;
 
 use crate::{LotOrder, WashSaleGuard};
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,7 @@ impl Commission {
     ///
     /// ```
     /// use pbal_core::{Commission, Schedule};
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(10), dec!(100)), dec!(1));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1000), dec!(100)), dec!(5.000));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1), dec!(20)), dec!(0.20));
@@ -129,7 +130,7 @@ const MAX_FEE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 ///
 /// ```
 /// use pbal_core::Schedule;
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// // IBKR's Canadian fixed rate, CAD 0.01 a share, at least CAD 1, at most 0.5%.
 /// let canada = Schedule::new(dec!(0.01), dec!(0), dec!(1), Some(dec!(0.005)));
 /// assert_eq!(canada.estimate(dec!(50), dec!(30)), dec!(1)); // the minimum
@@ -326,7 +327,7 @@ impl Bands {
     ///
     /// ```
     /// use pbal_core::Bands;
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// let bands = Bands::default(); // 5/25
     /// assert_eq!(bands.width(dec!(0.10)), dec!(0.0250));
     /// assert_eq!(bands.width(dec!(0.60)), dec!(0.05));

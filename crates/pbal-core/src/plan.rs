@@ -314,7 +314,7 @@ impl Plan {
     ///
     /// ```
     /// # use pbal_core::{plan, Holding, Portfolio, PlanOptions, Targets};
-    /// # use rust_decimal::dec;
+    /// # use pbal_core::dec;
     /// let portfolio = Portfolio::new(vec![Holding::new("A", dec!(3), dec!(70)).unwrap()]).unwrap();
     /// let targets = Targets::equal(["A".to_string()]).unwrap();
     /// let p = plan(&portfolio, &targets, dec!(100), &PlanOptions::default()).unwrap();

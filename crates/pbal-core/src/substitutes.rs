@@ -35,7 +35,7 @@ pub struct Substitution {
 /// ```
 /// use std::collections::BTreeMap;
 /// use pbal_core::{Holding, PastTrade, Portfolio, Side, Targets, WashSaleGuard, substitute_blocked};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let portfolio = Portfolio::new(vec![
 ///     Holding::new("VTI", dec!(10), dec!(100))?,
 ///     Holding::new("BND", dec!(30), dec!(100))?,
@@ -133,7 +133,7 @@ pub struct SharedTarget {
 ///
 /// ```
 /// use pbal_core::{Holding, PastTrade, Portfolio, Side, Targets, WashSaleGuard, share_blocked};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let portfolio = Portfolio::new(vec![
 ///     Holding::new("VTI", dec!(10), dec!(100))?,
 ///     Holding::new("VXUS", dec!(60), dec!(100))?,

@@ -42,7 +42,7 @@ impl Targets {
     ///
     /// ```
     /// use pbal_core::Targets;
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// let t = Targets::new([("VTI", dec!(0.6)), ("BND", dec!(0.4))])?;
     /// assert_eq!(t.weight("VTI"), dec!(0.6));
     /// assert!(Targets::new([("VTI", dec!(0.6))]).is_err());

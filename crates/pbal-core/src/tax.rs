@@ -226,8 +226,8 @@ pub(crate) fn realize_bounded(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dec;
     use jiff::civil::date;
-    use rust_decimal::dec;
 
     fn lot(y: i16, m: i8, d: i8, quantity: Decimal, cost: Decimal) -> Lot {
         Lot {

@@ -211,9 +211,9 @@ fn first_true(lo: i64, hi: i64, guess: i64, pred: impl Fn(i64) -> bool) -> Optio
 mod tests {
     use super::*;
     use crate::Schedule;
+    use crate::dec;
     use proptest::prelude::{Just, prop_assert_eq, prop_oneof, proptest};
     use proptest::strategy::Strategy as _;
-    use rust_decimal::dec;
 
     fn commission() -> impl proptest::strategy::Strategy<Value = Commission> {
         let cents = |hi: i64| (0..hi).prop_map(|c| Decimal::new(c, 2));

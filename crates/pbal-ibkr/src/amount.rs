@@ -141,7 +141,7 @@ pub(crate) fn is_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn valid_groups_are_thousands() {

@@ -23,7 +23,7 @@ use crate::Holdings;
 /// use std::collections::BTreeSet;
 /// use pbal_core::{PlanOptions, Targets, plan};
 /// use pbal_ibkr::{AccountSelection, audit_currencies, read_bytes};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let csv = "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nVTI,2500,250,0\nBND,750,75,0\n";
 /// let statement = read_bytes(csv.as_bytes(), "positions.csv")?;
 /// let holdings = statement.to_holdings(&AccountSelection::Single, &BTreeSet::new())?;

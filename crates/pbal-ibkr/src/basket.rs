@@ -202,7 +202,7 @@ pub fn render(
 /// use pbal_core::{Commission, PlanOptions, Targets, plan, split_by_account};
 /// use pbal_ibkr::basket::{OrderType, render_by_account};
 /// use pbal_ibkr::{AccountSelection, read_bytes};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 /// let csv = "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nVTI,0,100,0\n";
 /// let holdings = read_bytes(csv.as_bytes(), "p.csv")?.to_holdings(&AccountSelection::Single, &BTreeSet::new())?;
 /// let p = plan(&holdings.portfolio, &Targets::equal(["VTI"])?, dec!(1800), &PlanOptions::default())?;
@@ -312,7 +312,7 @@ fn row(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn limits_stay_marketable() {

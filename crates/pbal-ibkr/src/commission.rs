@@ -3,7 +3,8 @@
 //! ("Commissions"); exchange, regulatory and transaction fees are not included.
 
 use pbal_core::Schedule;
-use rust_decimal::{Decimal, dec};
+use pbal_core::dec;
+use rust_decimal::Decimal;
 
 use crate::Instrument;
 
@@ -95,7 +96,7 @@ impl Market {
     ///
     /// ```
     /// use pbal_ibkr::Market;
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// let canada = Market::Canada.ibkr_fixed().unwrap();
     /// assert_eq!(canada.estimate(dec!(500), dec!(30)), dec!(5.00)); // CAD 0.01 a share
     /// let europe = Market::Europe.ibkr_fixed().unwrap();
@@ -164,7 +165,7 @@ fn describe(exchange: Option<&str>, currency: Option<&str>) -> String {
 ///
 /// ```
 /// use pbal_ibkr::{Instrument, ibkr_fixed_commission};
-/// use rust_decimal::dec;
+/// use pbal_core::dec;
 ///
 /// // A Canadian ETF in a EUR account: CAD 0.01 a share, at least CAD 1, at 0.62 EUR per CAD.
 /// let mut xeqt = Instrument::new(Some("CAD".into()), dec!(0.62), dec!(30));

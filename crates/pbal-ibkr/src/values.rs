@@ -97,7 +97,7 @@ fn slash_date(t: &str) -> Result<Option<Date>, DateError> {
 mod tests {
     use super::*;
     use jiff::civil::date as d;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     #[test]
     fn decimals() {

@@ -238,7 +238,7 @@ pub(crate) fn explain(shortfalls: &[Shortfall]) -> String {
 #[cfg(test)]
 mod tests {
     use pbal_core::Side;
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     use super::*;
 

@@ -277,7 +277,7 @@ pub(super) async fn apply_contract_rules(
 
 #[cfg(test)]
 mod tests {
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     use super::*;
 
@@ -310,7 +310,7 @@ mod tests {
 
 #[cfg(test)]
 mod guard {
-    use rust_decimal::dec;
+    use pbal_core::dec;
 
     use super::*;
 

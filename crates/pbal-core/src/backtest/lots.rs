@@ -115,8 +115,8 @@ fn share(amount: Decimal, part: Decimal, whole: Decimal) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dec;
     use jiff::civil::date;
-    use rust_decimal::dec;
 
     #[test]
     fn fifo_splits_short_and_long_term() {

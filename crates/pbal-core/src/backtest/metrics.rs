@@ -172,8 +172,8 @@ fn ratio(a: Decimal, b: Decimal) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dec;
     use jiff::civil::date;
-    use rust_decimal::dec;
 
     #[test]
     fn a_year_of_steady_growth() {

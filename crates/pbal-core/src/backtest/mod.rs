@@ -28,7 +28,7 @@
 //! use jiff::civil::date;
 //! use pbal_core::backtest::{compare, Config, Policy, PriceTable, Schedule};
 //! use pbal_core::{Strategy, Targets};
-//! use rust_decimal::dec;
+//! use pbal_core::dec;
 //!
 //! let prices = PriceTable::new(
 //!     vec!["A".into(), "B".into()],

@@ -32,7 +32,7 @@ impl PriceTable {
     /// ```
     /// use pbal_core::backtest::PriceTable;
     /// use jiff::civil::date;
-    /// use rust_decimal::dec;
+    /// use pbal_core::dec;
     /// let table = PriceTable::new(
     ///     vec!["A".into(), "B".into()],
     ///     vec![
@@ -140,8 +140,8 @@ impl PriceTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dec;
     use jiff::civil::date;
-    use rust_decimal::dec;
 
     #[test]
     fn rejects_bad_tables() {

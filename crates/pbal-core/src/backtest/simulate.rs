@@ -525,8 +525,8 @@ fn checked(
 mod tests {
     use super::*;
     use crate::Commission;
+    use crate::dec;
     use jiff::civil::date;
-    use rust_decimal::dec;
 
     /// A and B, 50/50: A doubles in February and halves back in March; B stays at 10.
     fn table(b_first: Option<Decimal>) -> PriceTable {

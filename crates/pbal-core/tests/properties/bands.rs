@@ -1,8 +1,9 @@
 //! Tolerance bands: only assets outside their band trade; nothing outside, nothing trades.
 
+use pbal_core::dec;
 use pbal_core::{Bands, Destination, Holding, PlanOptions, Portfolio, Strategy, Targets, plan};
 use proptest::prelude::*;
-use rust_decimal::{Decimal, dec};
+use rust_decimal::Decimal;
 
 fn ten(values: &[i64]) -> (Portfolio, Targets) {
     let holdings = values

@@ -1,7 +1,8 @@
 //! The original tool's own test cases and README example.
 
+use pbal_core::dec;
 use pbal_core::{Holding, Plan, PlanOptions, Portfolio, Side, Strategy, Targets, plan};
-use rust_decimal::{Decimal, dec};
+use rust_decimal::Decimal;
 
 fn foo_bar() -> Portfolio {
     Portfolio::new(vec![

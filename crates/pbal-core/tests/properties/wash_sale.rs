@@ -1,11 +1,12 @@
 //! The wash-sale guard: window edges and what it does to a plan.
 
 use jiff::civil::{Date, date};
+use pbal_core::dec;
 use pbal_core::{
     Holding, PastTrade, PlanOptions, Portfolio, Side, Targets, WashSaleFlag, WashSaleGuard, plan,
     within_window,
 };
-use rust_decimal::{Decimal, dec};
+use rust_decimal::Decimal;
 
 fn sold_at_loss(symbol: &str, on: Date) -> PastTrade {
     PastTrade::new(symbol, on, Side::Sell, dec!(10), Some(dec!(-100)))

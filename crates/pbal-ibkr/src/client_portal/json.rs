@@ -72,7 +72,7 @@ pub(crate) fn error_message(value: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use rust_decimal::dec;
+    use pbal_core::dec;
     use serde_json::json;
 
     use super::*;

@@ -344,7 +344,7 @@ fn has_section(row: &Value, sec_type: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use rust_decimal::dec;
+    use pbal_core::dec;
     use serde_json::json;
 
     use super::*;

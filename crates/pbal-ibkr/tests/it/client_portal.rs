@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use pbal_core::dec;
 use pbal_fake_gateway::{Contract, FakeGateway, Fault, Setup, TEN_ETF_CONIDS};
 use pbal_ibkr::client_portal::{
     Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket, Placed,
     QuestionPolicy,
 };
-use rust_decimal::dec;
 
 const ACCOUNT: &str = "DU1234567";
 
