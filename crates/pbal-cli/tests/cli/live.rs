@@ -1317,3 +1317,92 @@ fn unresolvable_and_ambiguous_targets_are_named() {
     );
     assert_eq!(live.order_posts(), 0);
 }
+
+/// The spec's advanced order reject (a bare object with `text`, `message_id`, `req_id` and
+/// the rejected ticket's `order_id`) is IBKR's refusal, never an acceptance: its text is
+/// shown and nothing is placed.
+#[test]
+fn an_advanced_order_reject_shows_ibkrs_text_and_places_nothing() {
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::AdvancedReject {
+        message_id: "o2137".to_owned(),
+        text: "Order rejected: the order size exceeds your account's allowed position".to_owned(),
+    });
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("IBKR rejected the")
+            && stderr.contains("(o2137): Order rejected: the order size exceeds")
+            && stderr.contains("The order was NOT placed")
+            && !stderr.contains("unexpected reply"),
+        "{stderr}"
+    );
+    assert!(live.gateway.orders().is_empty());
+    assert_eq!(live.order_posts(), 1, "the run stops at the reject");
+    assert!(live.events().contains(&"order_failed".to_owned()));
+    assert!(!live.events().contains(&"order_placed".to_owned()));
+}
+
+/// A question without `messageIds` (optional in the spec) is declined with its text shown
+/// and a clear stop: no `--allow-question` can confirm what has no id.
+#[test]
+fn a_question_without_message_ids_is_shown_and_stops() {
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::QuestionWithoutIds);
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("without saying which question it is (no messageIds)")
+            && stderr.contains("needs your attention before it is transmitted")
+            && stderr.contains("The order was NOT placed")
+            && !stderr.contains("--allow-question  "),
+        "{stderr}"
+    );
+    assert!(live.gateway.orders().is_empty());
+    let replies: Vec<_> = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/iserver/reply/"))
+        .collect();
+    assert_eq!(replies.len(), 1, "declined once: {replies:?}");
+    assert_eq!(replies[0].body.as_ref().unwrap()["confirmed"], false);
+}
+
+/// `pbal cancel` goes on past an order IBKR no longer knows ("OrderID N doesn't exist": it
+/// filled or was cancelled since the list was read) and reports each order.
+#[test]
+fn cancel_goes_on_past_an_order_ibkr_no_longer_knows() {
+    let live = Live::new(fast().fills(FillMode::Manual));
+    let (code, _, stderr) = live.run("trade", &["--yes", "--fill-timeout", "1"], "");
+    assert_eq!(code, 3, "{stderr}");
+    let placed = live.gateway.orders();
+    assert!(placed.len() >= 2, "{placed:?}");
+    let gone = placed[0].order_id;
+    live.gateway.inject(Fault::error_with_200(
+        &format!("/order/{gone}"),
+        &format!("OrderID {gone} doesn't exist"),
+    ));
+    let (code, stdout, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(
+        code, 1,
+        "the refused order is still open: {stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&format!("IBKR did not cancel it: ")) && stdout.contains("doesn't exist"),
+        "{stdout}"
+    );
+    let others = placed.len() - 1;
+    assert!(
+        stdout.contains(&format!("Cancelled {others} of {} orders.", placed.len())),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert!(
+        orders[1..]
+            .iter()
+            .all(|o| o.status == pbal_fake_gateway::OrderStatus::Cancelled),
+        "every other order was cancelled: {orders:?}"
+    );
+    assert!(stderr.contains("1 order is still open"), "{stderr}");
+}

@@ -232,6 +232,7 @@ fn question_text(id: &str, draft: &Draft, symbol: &str) -> String {
         "o383" => format!("The following order \"{order}\" size exceeds the Size Limit.\nAre you sure you want to submit this order?"),
         "o451" => format!("The following order \"{order}\" value exceeds the Total Value Limit.\nAre you sure you want to submit this order?"),
         "o403" => "This order will most likely trigger and fill immediately.\nAre you sure you want to submit this order?".to_owned(),
+        "" => format!("The order \"{order}\" needs your attention before it is transmitted.\nAre you sure you want to submit this order?"),
         _ => format!("Unrecognised warning for \"{order}\".\nAre you sure you want to submit this order?"),
     }
 }
@@ -254,6 +255,14 @@ fn ask(gw: &mut Gateway, message_id: &str, remaining: Vec<String>, drafts: Vec<D
         drafts,
         asked_at: Instant::now(),
     });
+    if message_id.is_empty() {
+        // The spec makes `messageIds` optional; such a question comes without it.
+        return Reply::ok(json!([{
+            "id": id,
+            "message": [message],
+            "isSuppressed": false
+        }]));
+    }
     Reply::ok(json!([{
         "id": id,
         "message": [message],
@@ -310,6 +319,11 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
             gw.fill(index);
         }
     }
+    if let Some(Fault::ErrorAfterAccept { status }) =
+        gw.take_fault(|f| matches!(f, Fault::ErrorAfterAccept { .. }).then_some(true))
+    {
+        return Reply::error(status, "Internal Server Error");
+    }
     let mut reply = Reply::ok(Value::Array(answer));
     reply.hang = gw
         .take_fault(|f| match f {
@@ -356,6 +370,23 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     if let Some(refusal) = drafts.iter().find_map(|d| gw.cash_refusal(d)) {
         return Reply::bare_error(200, &refusal);
     }
+    if let Some(Fault::AdvancedReject { message_id, text }) =
+        gw.take_fault(|f| matches!(f, Fault::AdvancedReject { .. }).then_some(true))
+    {
+        // The spec's AdvancedOrderReject: a bare object naming the rejected ticket.
+        let order_id = gw.next_order_id;
+        gw.next_order_id = gw.next_order_id.saturating_add(1);
+        return Reply::ok(json!({
+            "order_id": order_id,
+            "req_id": format::uuid(),
+            "dismissable": ["Dismiss"],
+            "text": text,
+            "options": ["OK"],
+            "type": "msg",
+            "message_id": message_id,
+            "prompt": false
+        }));
+    }
     // What IBKR asks depends on the order: o354 without market data, o10151 for a market
     // order; then the setup's questions (the account's precautionary limits, the cap price).
     let mut questions: Vec<String> = Vec::new();
@@ -379,6 +410,13 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
         .is_some()
     {
         questions.insert(0, UNKNOWN_QUESTION.to_owned());
+    }
+    if gw
+        .take_fault(|f| matches!(f, Fault::QuestionWithoutIds).then_some(true))
+        .is_some()
+    {
+        // An empty id: asked without `messageIds` (see `ask`).
+        questions.insert(0, String::new());
     }
     if questions.is_empty() {
         return accept(gw, drafts);

@@ -142,6 +142,33 @@ pub enum GatewayError {
         /// The question text.
         text: String,
     },
+    /// A question without message ids: pbal cannot tell it apart, so it can never be allowed.
+    #[error(
+        "IBKR asked about the {symbol} order without saying which question it is (no \
+         messageIds): {text}\nThe order was NOT placed: pbal answers only questions it can \
+         tell apart by their message id, so --allow-question cannot confirm this one. Read \
+         IBKR's text, place the order in Client Portal if it is what you want, or try again later"
+    )]
+    QuestionWithoutId {
+        /// Symbol.
+        symbol: String,
+        /// The question text (empty when IBKR gave none).
+        text: String,
+    },
+    /// IBKR's advanced order reject (the Web API's `AdvancedOrderReject` answer to a
+    /// placement): the order was not placed.
+    #[error(
+        "IBKR rejected the {symbol} order{}: {text}\nThe order was NOT placed",
+        message_id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+    )]
+    AdvancedReject {
+        /// Symbol.
+        symbol: String,
+        /// IBKR's message id of the reject, when given.
+        message_id: Option<String>,
+        /// IBKR's text.
+        text: String,
+    },
     /// A question from the account's own Precautionary Settings: the order was not placed.
     #[error(
         "IBKR stopped the {symbol} order on this account's own Precautionary Settings \

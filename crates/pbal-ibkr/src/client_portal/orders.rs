@@ -138,6 +138,13 @@ impl Gateway {
                         message,
                     });
                 }
+                PlaceReply::Reject { message_id, text } => {
+                    return Err(GatewayError::AdvancedReject {
+                        symbol: ticket.symbol.clone(),
+                        message_id,
+                        text,
+                    });
+                }
                 PlaceReply::Unknown => {
                     return Err(GatewayError::Decode {
                         endpoint: shown_endpoint(&reqwest::Method::POST, &path),
@@ -191,14 +198,16 @@ impl Gateway {
                                 text,
                             });
                         }
+                        let Some(first) = message_ids.first().cloned() else {
+                            return Err(GatewayError::QuestionWithoutId {
+                                symbol: ticket.symbol.clone(),
+                                text,
+                            });
+                        };
                         return Err(GatewayError::UnknownQuestion {
                             symbol: ticket.symbol.clone(),
-                            first: message_ids.first().cloned().unwrap_or_default(),
-                            ids: if message_ids.is_empty() {
-                                "no message id".to_owned()
-                            } else {
-                                message_ids.join(", ")
-                            },
+                            first,
+                            ids: message_ids.join(", "),
                             text,
                         });
                     }
@@ -334,8 +343,18 @@ enum PlaceReply {
         text: String,
     },
     Error(String),
+    /// The spec's `AdvancedOrderReject`: an object with `text`, `message_id`, `req_id`,
+    /// `dismissable`, `options`, `prompt` (and the rejected ticket's `order_id`).
+    Reject {
+        message_id: Option<String>,
+        text: String,
+    },
     Unknown,
 }
+
+/// Fields only the spec's `AdvancedOrderReject` carries: an element with one of them is a
+/// reject, even though it also has an `order_id` (that of the rejected ticket).
+const REJECT_FIELDS: [&str; 5] = ["req_id", "dismissable", "prompt", "message_id", "options"];
 
 fn parse_place_reply(value: &Value) -> PlaceReply {
     if let Some(message) = json::error_message(value) {
@@ -365,6 +384,15 @@ fn parse_place_reply(value: &Value) -> PlaceReply {
                 message_ids,
                 text: text.split_whitespace().collect::<Vec<_>>().join(" "),
             };
+        }
+    }
+    for item in &items {
+        if REJECT_FIELDS.iter().any(|f| item.get(*f).is_some()) {
+            let message_id = json::text(item.get("message_id"));
+            let text = json::text(item.get("text"))
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| format!("no text given ({item})"));
+            return PlaceReply::Reject { message_id, text };
         }
     }
     for item in &items {
@@ -480,5 +508,17 @@ mod tests {
             matches!(parse_place_reply(&in_array), PlaceReply::Error(m) if m == "No trading permissions.")
         );
         assert!(matches!(parse_place_reply(&json!([])), PlaceReply::Unknown));
+        let reject = json!({"order_id": 1_234_567_890, "req_id": "9", "dismissable": ["Dismiss"],
+            "text": "Order rejected:\n  size too large", "options": ["OK"], "type": "msg",
+            "message_id": "o2137", "prompt": false});
+        assert!(
+            matches!(parse_place_reply(&reject), PlaceReply::Reject { message_id: Some(id), text }
+                if id == "o2137" && text == "Order rejected: size too large"),
+            "a reject carries an order_id but is no acceptance"
+        );
+        let bare_question = json!([{"id": "q1", "message": ["Are you sure?"]}]);
+        assert!(
+            matches!(parse_place_reply(&bare_question), PlaceReply::Question { message_ids, .. } if message_ids.is_empty())
+        );
     }
 }
