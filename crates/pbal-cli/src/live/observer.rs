@@ -193,10 +193,11 @@ impl SequenceObserver for Observer<'_> {
 
     fn placed_before(
         &mut self,
-        order: &PlannedOrder,
+        order: &mut PlannedOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>> {
-        Ok(match orders::existing(order, live)? {
+        let dead = orders::dead_in_journal(self.journal);
+        Ok(match orders::existing(order, live, &dead)? {
             Existing::Placed(order_id) => Some(order_id),
             Existing::None => None,
         })

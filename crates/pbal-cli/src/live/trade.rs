@@ -260,13 +260,15 @@ async fn trade(args: &TradeArgs) -> Result<()> {
 
     // Before asking: an earlier run's orders are found now, not after the confirmation.
     let live = conn.gateway.live_orders(&account).await?;
+    let dead = orders::dead_in_journal(&journal);
+    let mut planned = planned;
     let mut states = Vec::new();
-    for order in &planned {
-        states.push(orders::existing(order, &live)?);
+    for order in &mut planned {
+        states.push(orders::existing(order, &live, &dead)?);
     }
     let mut conversions_now = Vec::new();
-    for conversion in conversions {
-        let state = orders::existing(&conversion.order, &live)?;
+    for mut conversion in conversions {
+        let state = orders::existing(&mut conversion.order, &live, &dead)?;
         conversions_now.push((conversion, state));
     }
     let conversions = conversions_now;

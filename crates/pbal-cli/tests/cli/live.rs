@@ -1406,3 +1406,55 @@ fn cancel_goes_on_past_an_order_ibkr_no_longer_knows() {
     );
     assert!(stderr.contains("1 order is still open"), "{stderr}");
 }
+
+/// After `pbal cancel` (and after a re-login, when IBKR no longer lists the cancelled
+/// orders), a same-day rerun with the same quantities places the orders again under the next
+/// revision of their client order ids; a working order still stands for itself.
+#[test]
+fn an_order_confirmed_cancelled_never_blocks_its_replacement() {
+    let live = Live::new(fast().fills(FillMode::Manual));
+    let args = ["--yes", "--fill-timeout", "1", "--as-of", "2026-11-25"];
+    let (code, _, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stderr}");
+    let first = live.gateway.orders();
+    let count = first.len();
+    assert!(count > 0);
+
+    // A working order is not placed again.
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert!(stdout.contains("placed by an earlier run"), "{stdout}");
+    assert_eq!(live.gateway.orders().len(), count);
+
+    let (code, stdout, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 2 * count, "replaced once each: {orders:?}");
+    for (old, new) in first.iter().zip(&orders[count..]) {
+        assert_eq!(
+            new.c_oid,
+            Some(format!("{}-r2", old.c_oid.as_deref().unwrap())),
+            "{orders:?}"
+        );
+        assert_eq!((new.conid, new.quantity), (old.conid, old.quantity));
+    }
+
+    // A re-login: IBKR lists only working orders of earlier sessions; the journal knows.
+    let (code, _, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stderr}");
+    live.gateway.set_session(SessionState::Authenticated);
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 3 * count, "{orders:?}");
+    assert!(
+        orders[2 * count..]
+            .iter()
+            .all(|o| o.c_oid.as_deref().unwrap().ends_with("-r3")),
+        "{orders:?}"
+    );
+    let ids: BTreeSet<_> = orders.iter().map(|o| o.c_oid.clone()).collect();
+    assert_eq!(ids.len(), orders.len());
+}

@@ -255,13 +255,14 @@ pub trait SequenceObserver {
     ) -> impl Future<Output = Result<Vec<RebalanceOrder>, Self::Error>>;
 
     /// IBKR's order id of `order` when an earlier run placed it (found among `live`); an
-    /// error when that cannot be told safely.
+    /// error when that cannot be told safely. The caller may give `order` another client
+    /// order id (a replacement of one confirmed cancelled).
     ///
     /// # Errors
     /// The caller's, to stop the run before the buys.
     fn placed_before(
         &mut self,
-        order: &RebalanceOrder,
+        order: &mut RebalanceOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>, Self::Error>;
 }
@@ -495,9 +496,9 @@ impl Gateway {
                 }
                 let live = self.live_orders(&s.account).await?;
                 buys = Vec::with_capacity(replanned.len());
-                for order in replanned {
+                for mut order in replanned {
                     let before = observer
-                        .placed_before(&order, &live)
+                        .placed_before(&mut order, &live)
                         .map_err(SequenceError::Observer)?;
                     buys.push((order, before));
                 }

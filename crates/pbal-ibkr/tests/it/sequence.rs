@@ -101,7 +101,7 @@ impl SequenceObserver for Recorder {
 
     fn placed_before(
         &mut self,
-        order: &RebalanceOrder,
+        order: &mut RebalanceOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>, String> {
         Ok(live
