@@ -29,7 +29,8 @@
 //!   bridge"), `POST /logout` (→ logged out), `GET /sso/validate` (`LOGIN_TYPE` 2 for `DU`
 //!   accounts), `POST /iserver/reauthenticate` (`{"message":"triggered"}`).
 //! - `POST /iserver/auth/ssodh/init`: `publish` must be true in the JSON body (else 500); a
-//!   competing session also needs `compete:true`. It starts a new brokerage session. Flags
+//!   `compete` flag must be there (true or false; 400 without it), and a competing session
+//!   is taken over only with `compete:true`. It starts a new brokerage session. Flags
 //!   sent only as query parameters answer 200 but leave the session unbridged.
 //! - LoggedOut: every API call 401 `{"error":"not authenticated","statusCode":401}`.
 //!   NoBridge: `/portfolio/*` works, `/iserver/*` 400 `Bad Request: no bridge` (ssodh/init

@@ -40,6 +40,11 @@ pub struct GatewayArgs {
     /// logged in to holds API calls open.
     #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = |s: &str| parse_whole(s, 1, 600), allow_hyphen_values = true)]
     pub request_timeout: u64,
+    /// When another session (TWS, IBKR Mobile, the web portal) uses this username, take the
+    /// brokerage session from it (`compete: true` on IBKR's session restart). That
+    /// DISCONNECTS the other login. Without it pbal never competes: it stops and says so.
+    #[arg(long)]
+    pub take_over_session: bool,
 }
 
 /// Arguments of `pbal trade`.

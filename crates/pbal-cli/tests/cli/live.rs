@@ -1458,3 +1458,41 @@ fn an_order_confirmed_cancelled_never_blocks_its_replacement() {
     let ids: BTreeSet<_> = orders.iter().map(|o| o.c_oid.clone()).collect();
     assert_eq!(ids.len(), orders.len());
 }
+
+/// pbal restarts the brokerage session with `compete: false` unless told
+/// `--take-over-session` (which can disconnect the user's TWS or mobile login): a competing
+/// session stops the run and names the flag; with it, the session is taken over.
+#[test]
+fn compete_only_with_take_over_session() {
+    let live = Live::new(fast().session(SessionState::TimedOut));
+    let (code, _, stderr) = live.run("status", &[], "");
+    assert_eq!(code, 0, "a timed-out session is restored: {stderr}");
+    let inits = |live: &Live| -> Vec<Value> {
+        live.gateway
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/iserver/auth/ssodh/init"))
+            .map(|r| r.body.unwrap())
+            .collect()
+    };
+    let sent = inits(&live);
+    assert!(!sent.is_empty());
+    assert!(sent.iter().all(|b| b["compete"] == false), "{sent:?}");
+
+    live.gateway.clear_requests();
+    live.gateway.set_session(SessionState::Competing);
+    let (code, _, stderr) = live.run("status", &[], "");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("another session") && stderr.contains("--take-over-session"),
+        "{stderr}"
+    );
+    assert!(inits(&live).iter().all(|b| b["compete"] == false));
+    assert_eq!(live.gateway.session(), SessionState::Competing);
+
+    let (code, stdout, stderr) = live.run("status", &["--take-over-session"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("disconnects it"), "{stderr}");
+    assert!(inits(&live).iter().any(|b| b["compete"] == true));
+    assert_eq!(live.gateway.session(), SessionState::Authenticated);
+}
