@@ -52,11 +52,14 @@ pub enum Fault {
     },
     /// The next placement first asks a question without `messageIds` (optional in the spec).
     QuestionWithoutIds,
-    /// Accept (and record) the next order, then answer its POST with HTTP `status`
-    /// (`{"error":..,"statusCode":..}`), as a gateway that fails after passing the order on.
-    ErrorAfterAccept {
+    /// Answer the next order POST with HTTP `status` (`{"error":..,"statusCode":..}`):
+    /// after accepting (and recording) the order when `accepted`, as a gateway that fails
+    /// after passing it on; else before anything happened.
+    ErrorOnPlace {
         /// The 5xx status.
         status: u16,
+        /// The order was accepted before the error.
+        accepted: bool,
     },
 }
 

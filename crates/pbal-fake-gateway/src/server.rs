@@ -177,7 +177,7 @@ fn fault_reply(gw: &mut Gateway, path: &str) -> Option<Reply> {
         | Fault::NoSession
         | Fault::AdvancedReject { .. }
         | Fault::QuestionWithoutIds
-        | Fault::ErrorAfterAccept { .. } => return None,
+        | Fault::ErrorOnPlace { .. } => return None,
     })
 }
 

@@ -210,7 +210,9 @@ pub struct Setup {
     pub questions: Vec<String>,
     /// When orders fill.
     pub fills: FillMode,
-    /// First `GET /iserver/account/orders` of a session answers `[]`.
+    /// The first `GET /iserver/account/orders` of a session (and after an account switch) is
+    /// incomplete: the older half of the rows at most (`snapshot: false`), `[]` when that is
+    /// none.
     pub live_orders_warmup: bool,
     /// How many snapshot calls per conid answer only `conid`/`conidEx` (reference: the first).
     pub snapshot_preflight_calls: u32,
@@ -483,7 +485,7 @@ impl Setup {
         self
     }
 
-    /// Turns the live-orders warm-up (first call answers `[]`) on or off.
+    /// Turns the live-orders warm-up (an incomplete first answer) on or off.
     #[must_use]
     pub fn live_orders_warmup(mut self, on: bool) -> Setup {
         self.live_orders_warmup = on;

@@ -21,7 +21,7 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
     let conn = connect(&args.gateway).await?;
     let mine: Vec<_> = conn
         .gateway
-        .live_orders(&conn.account)
+        .live_orders_complete(&conn.account)
         .await?
         .into_iter()
         .filter(|o| !o.is_done())

@@ -117,6 +117,22 @@ impl SequenceObserver for Observer<'_> {
                     "  {order}: {by} (order {order_id}); not placed again"
                 ));
             }
+            PlacementEvent::FoundAfterUnknown {
+                ticket,
+                order_id,
+                state,
+                detail,
+                ..
+            } => {
+                journal.append(
+                    "order_found",
+                    json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
+                )?;
+                say(&format!(
+                    "  {order}: the gateway {detail}; the live orders, read at once, list it: \
+                     placed (order {order_id}, {state}); not sent again"
+                ));
+            }
             PlacementEvent::Sending { ticket, .. } => journal.append(
                 "order_sent",
                 json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol,
@@ -151,7 +167,10 @@ impl SequenceObserver for Observer<'_> {
                 say(&format!("  {order}: placed (order {order_id}, {state})"));
             }
             PlacementEvent::Failed { ticket, error, .. } => {
-                if matches!(error, PlacementError::Gateway(_)) {
+                if matches!(
+                    error,
+                    PlacementError::Gateway(_) | PlacementError::NotListedAfterUnknown { .. }
+                ) {
                     journal.append(
                         "order_failed",
                         json!({"c_oid": ticket.c_oid, "error": error.to_string()}),

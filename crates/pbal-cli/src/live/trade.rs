@@ -259,7 +259,8 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let queue_for_open = market_problem.is_some();
 
     // Before asking: an earlier run's orders are found now, not after the confirmation.
-    let live = conn.gateway.live_orders(&account).await?;
+    // The full list (IBKR's first answer can be incomplete) before deciding one is absent.
+    let live = conn.gateway.live_orders_complete(&account).await?;
     let dead = orders::dead_in_journal(&journal);
     let mut planned = planned;
     let mut states = Vec::new();

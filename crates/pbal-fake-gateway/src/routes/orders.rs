@@ -319,8 +319,8 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
             gw.fill(index);
         }
     }
-    if let Some(Fault::ErrorAfterAccept { status }) =
-        gw.take_fault(|f| matches!(f, Fault::ErrorAfterAccept { .. }).then_some(true))
+    if let Some(Fault::ErrorOnPlace { status, .. }) =
+        gw.take_fault(|f| matches!(f, Fault::ErrorOnPlace { accepted: true, .. }).then_some(true))
     {
         return Reply::error(status, "Internal Server Error");
     }
@@ -352,6 +352,18 @@ pub(super) fn place(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
 }
 
 fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
+    if let Some(Fault::ErrorOnPlace { status, .. }) = gw.take_fault(|f| {
+        matches!(
+            f,
+            Fault::ErrorOnPlace {
+                accepted: false,
+                ..
+            }
+        )
+        .then_some(true)
+    }) {
+        return Reply::error(status, "Service Unavailable");
+    }
     let drafts = match drafts(gw, account, req) {
         Ok(drafts) => drafts,
         Err(reply) => return reply,
@@ -613,16 +625,14 @@ fn live_row(order: &Order) -> Value {
     row
 }
 
-/// `GET /iserver/account/orders`: warm-up `[]`, `force=true` empty, then this session's
-/// orders plus working ones (`order_ref` = cOID).
+/// `GET /iserver/account/orders`: an incomplete first answer, `force=true` empty, then this
+/// session's orders plus working ones (`order_ref` = cOID).
 pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
     gw.live_orders_calls = gw.live_orders_calls.saturating_add(1);
     if req.param("force") == Some("true") {
         return Reply::ok(json!({"orders": [], "snapshot": false}));
     }
-    if gw.setup.live_orders_warmup && gw.live_orders_calls == 1 {
-        return Reply::ok(json!([]));
-    }
+    let incomplete = gw.setup.live_orders_warmup && gw.live_orders_calls == 1;
     let filters: Vec<String> = req
         .param("filters")
         .map(|f| {
@@ -634,17 +644,25 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
         .unwrap_or_default();
     // Only the selected account's orders (POST /iserver/account switches it).
     let account = gw.selected_account.clone();
+    let listed: Vec<usize> = (0..gw.orders.len())
+        .filter(|&index| {
+            let order = &gw.orders[index];
+            let visible = order.session_no == gw.session_no || order.record.status.is_working();
+            visible && account.as_deref().is_none_or(|a| a == order.record.account)
+        })
+        .collect();
+    // The first answer of a session is gathered while the gateway still collects the orders
+    // (ibind #12, #90): the older half at most, `[]` when that is nothing.
+    let shown = if incomplete {
+        listed.len() / 2
+    } else {
+        listed.len()
+    };
+    if shown == 0 && incomplete {
+        return Reply::ok(json!([]));
+    }
     let mut rows = Vec::new();
-    for index in 0..gw.orders.len() {
-        let order = &gw.orders[index];
-        let visible = order.session_no == gw.session_no || order.record.status.is_working();
-        if !visible
-            || account
-                .as_deref()
-                .is_some_and(|a| a != order.record.account)
-        {
-            continue;
-        }
+    for index in listed.into_iter().take(shown) {
         gw.before_look(index);
         let order = &gw.orders[index];
         if !filters.is_empty()
@@ -657,7 +675,7 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
         rows.push(live_row(order));
         gw.after_look(index);
     }
-    Reply::ok(json!({"orders": rows, "snapshot": true}))
+    Reply::ok(json!({"orders": rows, "snapshot": !incomplete}))
 }
 
 /// `GET /iserver/account/order/status/{id}`: snake_case strings, side `B`/`S`; 503 for

@@ -216,6 +216,31 @@ async fn live_orders_warm_up_then_list_with_order_ref() {
     assert_eq!(filtered["orders"], json!([]));
 }
 
+/// The first live-orders answer of a session can be incomplete (ibind #12, #90): the fake
+/// lists the older half, `snapshot: false`; the next answer is the whole list.
+#[tokio::test]
+async fn the_first_live_orders_answer_of_a_session_is_incomplete() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().questions(&[]));
+    api.get("/iserver/accounts").await;
+    for c_oid in ["b1", "b2", "b3", "b4", "b5"] {
+        api.post(&place_path(), order(c_oid, "BUY", 1, 290.0)).await;
+    }
+    let first = api.get("/iserver/account/orders").await.json();
+    let refs = |v: &serde_json::Value| -> Vec<String> {
+        v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["order_ref"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(refs(&first), ["b1", "b2"]);
+    assert_eq!(first["snapshot"], false);
+    let full = api.get("/iserver/account/orders").await.json();
+    assert_eq!(refs(&full), ["b1", "b2", "b3", "b4", "b5"]);
+    assert_eq!(full["snapshot"], true);
+}
+
 #[tokio::test]
 async fn status_fills_after_polls_and_positions_lag() {
     let api = Api::new(

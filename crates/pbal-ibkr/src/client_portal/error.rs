@@ -115,9 +115,10 @@ pub enum GatewayError {
         /// The transport error.
         detail: String,
     },
-    /// An order POST got no answer: the order may or may not exist. Never re-sent blindly.
+    /// An order POST got no answer, or a 5xx: the order may or may not exist. Never re-sent
+    /// blindly.
     #[error(
-        "the gateway did not answer the order for {symbol} (client order id {c_oid}); it may have \
+        "the gateway {detail} to the order for {symbol} (client order id {c_oid}); it may have \
          been placed. Run the same command again: pbal looks for this id among the live orders \
          before placing anything"
     )]
@@ -126,6 +127,8 @@ pub enum GatewayError {
         symbol: String,
         /// The order's client order id.
         c_oid: String,
+        /// What came back: "gave no answer", "answered HTTP 500 (…)".
+        detail: String,
     },
     /// A question whose message id is not on the allow-list: the order was not placed.
     #[error(

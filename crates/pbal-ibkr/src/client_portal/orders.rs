@@ -102,8 +102,8 @@ impl Gateway {
     /// `policy`, otherwise "no" (the order is dropped) and an error. Never re-sent.
     ///
     /// # Errors
-    /// [`GatewayError::OrderOutcomeUnknown`] when the POST got no answer (look for the cOID
-    /// before trying again), [`GatewayError::UnknownQuestion`], [`GatewayError::Rejected`].
+    /// [`GatewayError::OrderOutcomeUnknown`] when the POST got no answer or a 5xx (look for
+    /// the cOID before trying again), [`GatewayError::UnknownQuestion`], [`GatewayError::Rejected`].
     pub async fn place(
         &self,
         ticket: &OrderTicket,
@@ -113,10 +113,22 @@ impl Gateway {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders", ticket.account);
         let body = json!({ "orders": [order_json(ticket, Purpose::Place)?] });
+        // A lost answer, or a 5xx (the gateway may fail after passing the order on): the
+        // order may exist. Never sent again; the caller looks for its client order id.
         let unknown = |e: GatewayError| match e {
             GatewayError::Transport { .. } => GatewayError::OrderOutcomeUnknown {
                 symbol: ticket.symbol.clone(),
                 c_oid: ticket.c_oid.clone(),
+                detail: "gave no answer".to_owned(),
+            },
+            GatewayError::Api {
+                status: Some(status @ 500..=599),
+                message,
+                ..
+            } => GatewayError::OrderOutcomeUnknown {
+                symbol: ticket.symbol.clone(),
+                c_oid: ticket.c_oid.clone(),
+                detail: format!("answered HTTP {status} ({message})"),
             },
             other => other,
         };
@@ -222,23 +234,49 @@ impl Gateway {
 
     /// `GET /iserver/account/orders` (1 per 5 s): this session's and working orders, filtered
     /// here by account (the gateway's filters have dropped orders). The first call of a
-    /// session is often empty, so an empty answer is asked again once.
+    /// session is often empty, so an empty answer is asked again once. For a progress poll;
+    /// before deciding an order is absent use [`Gateway::live_orders_complete`].
     ///
     /// # Errors
     /// Transport and session errors.
     pub async fn live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
+        let orders = self.read_live_orders(account).await?;
+        if !orders.is_empty() {
+            return Ok(orders);
+        }
+        self.read_live_orders(account).await
+    }
+
+    /// The full live-orders list: IBKR's answer can be incomplete while the gateway is still
+    /// gathering the orders (ibind #12, #90), so the list is read twice (the documented
+    /// refresh, 5 s apart by the endpoint's limit) and an order seen in either read counts,
+    /// with its latest state. What the duplicate guard and `pbal cancel` decide on.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn live_orders_complete(
+        &self,
+        account: &str,
+    ) -> Result<Vec<LiveOrder>, GatewayError> {
+        let first = self.read_live_orders(account).await?;
+        let second = self.read_live_orders(account).await?;
+        let mut merged: Vec<LiveOrder> = first
+            .into_iter()
+            .filter(|o| !second.iter().any(|s| s.order_id == o.order_id))
+            .collect();
+        merged.extend(second);
+        Ok(merged)
+    }
+
+    /// One read of `GET /iserver/account/orders` for `account`.
+    async fn read_live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
         self.prime_iserver().await?;
         // The account goes along too (the gateway's filters have dropped orders, so the rows
         // are still filtered here; the caller selects the account first).
         let query = [("accountId", account.to_owned())];
-        let mut value = self
+        let value = self
             .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
             .await?;
-        if orders_of(&value).is_empty() {
-            value = self
-                .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
-                .await?;
-        }
         check_error("GET iserver/account/orders", &value)?;
         Ok(orders_of(&value)
             .iter()

@@ -494,7 +494,7 @@ impl Gateway {
                         symbol: order.ticket.symbol.clone(),
                     });
                 }
-                let live = self.live_orders(&s.account).await?;
+                let live = self.live_orders_complete(&s.account).await?;
                 buys = Vec::with_capacity(replanned.len());
                 for mut order in replanned {
                     let before = observer
@@ -606,6 +606,7 @@ impl Gateway {
                     | PlacementEvent::Question { index, .. }
                     | PlacementEvent::Placed { index, .. }
                     | PlacementEvent::AlreadyThere { index, .. }
+                    | PlacementEvent::FoundAfterUnknown { index, .. }
                     | PlacementEvent::Failed { index, .. } => *index,
                 };
                 match orders.get(index) {
