@@ -52,7 +52,8 @@
 //!   (default 100) from 0; pages past the end `[]`; numbers are floats. With
 //!   [`Setup::positions_lag`] (default on) pages keep showing pre-fill holdings until
 //!   `POST /portfolio/{acct}/positions/invalidate`, which refreshes and returns page 0.
-//!   [`Setup::slim_positions`] drops `ticker`, `name` and `listingExchange`.
+//!   [`Setup::slim_positions`] drops `ticker`, `name` and `listingExchange`;
+//!   [`Setup::position_without`] drops any field of one row (all optional in the spec).
 //! - `GET /portfolio/{acct}/ledger`: one entry per currency (with `endofbundle`) plus `BASE`
 //!   (sum at [`Setup::exchange_rates`]); `timestamp` in seconds.
 //! - `GET /portfolio/{acct}/summary`: lower-case keys repeated with `-c`/`-s`, ms timestamps.

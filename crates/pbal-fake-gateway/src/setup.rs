@@ -223,6 +223,9 @@ pub struct Setup {
     pub positions_lag: bool,
     /// Positions rows in the slim form, without `ticker`, `name` and `listingExchange`.
     pub slim_positions: bool,
+    /// Fields left out of one conid's position row (all are optional in the spec:
+    /// `mktPrice`, `mktValue`, `currency`, `conid`, ...).
+    pub position_gaps: BTreeMap<i64, Vec<String>>,
     /// Order errors answered with HTTP 200 come inside the array (`[{"error":..}]`) instead
     /// of bare.
     pub errors_in_array: bool,
@@ -276,6 +279,7 @@ impl Default for Setup {
             positions_page_size: 100,
             positions_lag: true,
             slim_positions: false,
+            position_gaps: BTreeMap::new(),
             errors_in_array: false,
             strict_replies: true,
             reply_timeout: Duration::from_secs(10),
@@ -510,6 +514,16 @@ impl Setup {
     #[must_use]
     pub fn positions_lag(mut self, on: bool) -> Setup {
         self.positions_lag = on;
+        self
+    }
+
+    /// Leaves `fields` out of the position row of `conid` (the spec makes them optional).
+    #[must_use]
+    pub fn position_without(mut self, conid: i64, fields: &[&str]) -> Setup {
+        self.position_gaps
+            .entry(conid)
+            .or_default()
+            .extend(fields.iter().map(|f| (*f).to_owned()));
         self
     }
 

@@ -525,9 +525,15 @@ async fn read_account(
         }
         return Ok((statement, selection));
     }
-    let positions: Vec<_> = gateway
-        .positions(&conn.account)
-        .await?
+    let read = gateway.positions_read(&conn.account).await?;
+    for filled in &read.filled {
+        say(&format!("Position {filled} (IBKR's row lacked it)."));
+    }
+    for why in &read.left_out {
+        warn(why);
+    }
+    let positions: Vec<_> = read
+        .positions
         .into_iter()
         .filter(|p| !p.quantity.is_zero())
         .collect();

@@ -1565,3 +1565,33 @@ fn the_duplicate_guard_reads_the_full_live_orders_list() {
     assert_eq!(live.order_posts(), posts, "no order POST on the rerun");
     assert_eq!(live.gateway.orders().len(), placed);
 }
+
+/// Every field of a position row is optional in the spec: a row without `mktPrice`,
+/// `mktValue` and `currency` is completed from the snapshot and the contract info; one
+/// without `conid` is left out with a warning naming it; the run goes on.
+#[test]
+fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
+    let [vti, vea, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
+    let live = Live::new(
+        fast()
+            .position_without(vti, &["mktPrice", "mktValue", "currency"])
+            .position_without(vea, &["conid"]),
+    );
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Position VTI (conid 12340001): currency from the contract info")
+            && stdout.contains("price from the market-data snapshot"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| VTI    | 290.12 | 11,604.80 |"),
+        "VTI planned at the snapshot price: {stdout}"
+    );
+    assert!(
+        stderr.contains("the position VEA has no conid; left out of the plan"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("| VEA "), "{stdout}");
+    assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
+}

@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use account::PositionsRead;
 pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
