@@ -83,6 +83,7 @@
 //!   unless [`Setup::allow_fractions`], 200 "invalid order price fields" (LMT without price),
 //!   200 "The price does not conform to the minimum price variation for this contract."
 //!   (a limit off [`Setup::price_increments`]),
+//!   a `ticker` other than the conid's own symbol (optional; fake's wording),
 //!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
 //!   currency conversions: `isCcyConv: true` only on a `CASH` pair, sized by `fxQty` (the
 //!   amount converted from: the pair's quote currency for a BUY, its base for a SELL) and

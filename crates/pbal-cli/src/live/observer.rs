@@ -26,6 +26,8 @@ pub(super) struct Observer<'a> {
     pub(super) journal: &'a Journal,
     pub(super) book: &'a TicketBook<'a>,
     pub(super) contract_rules: &'a mut BTreeMap<String, client_portal::ContractRules>,
+    /// IBKR's tickers by conid, as looked up for the first orders.
+    pub(super) tickers: &'a mut BTreeMap<String, Option<String>>,
     /// The spinner of the wait for fills under way.
     pub(super) spinner: Option<Spinner>,
 }
@@ -201,13 +203,14 @@ impl SequenceObserver for Observer<'_> {
         gateway: &Gateway,
         trades: &[Trade],
     ) -> Result<Vec<PlannedOrder>> {
-        apply_contract_rules(
+        let ruled = apply_contract_rules(
             gateway,
             self.book,
             self.book.tickets(trades)?,
             self.contract_rules,
         )
-        .await
+        .await?;
+        orders::with_ibkr_tickers(gateway, ruled, self.tickers).await
     }
 
     fn placed_before(

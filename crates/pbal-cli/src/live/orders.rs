@@ -102,6 +102,7 @@ impl TicketBook<'_> {
                 account: self.account.to_owned(),
                 conid: pair.conid.clone(),
                 symbol: pair.symbol.clone(),
+                ticker: None,
                 side: pair.side,
                 quantity: amount,
                 kind: OrderKind::Market,
@@ -137,6 +138,7 @@ impl TicketBook<'_> {
                 account: account.to_owned(),
                 conid,
                 symbol: trade.symbol.clone(),
+                ticker: None,
                 side: trade.side,
                 quantity: trade.quantity,
                 kind,
@@ -279,6 +281,28 @@ fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
     }
 }
 
+/// Gives every stock order IBKR's own ticker of its conid (the plan may spell it `BRK.B` or
+/// `XYZ [conid]`); `tickers` caches the answers across calls.
+pub(super) async fn with_ibkr_tickers(
+    gateway: &Gateway,
+    orders: Vec<PlannedOrder>,
+    tickers: &mut BTreeMap<String, Option<String>>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut named = Vec::with_capacity(orders.len());
+    for mut order in orders {
+        if !order.ticket.currency_conversion {
+            let conid = order.ticket.conid.clone();
+            if !tickers.contains_key(&conid) {
+                let ticker = gateway.contract_ticker(&conid).await?;
+                tickers.insert(conid.clone(), ticker);
+            }
+            order.ticket.ticker = tickers.get(&conid).cloned().flatten();
+        }
+        named.push(order);
+    }
+    Ok(named)
+}
+
 /// The contracts' rules applied to the tickets before anyone sees the preview:
 /// - fractional quantities (`--fractional`) only where the rules allow fractions, rounded down
 ///   to their decimal places; a whole-shares-only contract stops the run before placing;
@@ -392,6 +416,7 @@ mod guard {
                 account: "DU1".to_owned(),
                 conid: conid.to_owned(),
                 symbol: symbol.to_owned(),
+                ticker: None,
                 side: Side::Buy,
                 quantity: dec!(3),
                 kind: OrderKind::Market,

@@ -125,6 +125,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         manual_order_time: manual_time,
     };
     let mut contract_rules = BTreeMap::new();
+    let mut tickers = BTreeMap::new();
     let planned = apply_contract_rules(
         &conn.gateway,
         &book,
@@ -132,6 +133,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &mut contract_rules,
     )
     .await?;
+    let planned = orders::with_ibkr_tickers(&conn.gateway, planned, &mut tickers).await?;
     let short = currency::shortfalls(
         &plan.trades,
         &holdings.instruments,
@@ -356,6 +358,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         journal: &journal,
         book: &book,
         contract_rules: &mut contract_rules,
+        tickers: &mut tickers,
         spinner: None,
     };
     let outcome = conn

@@ -1271,6 +1271,16 @@ fn targets_positions_and_the_duplicate_guard_match_by_conid() {
     // 10,000 cash at 480: 20 shares.
     assert_eq!(orders[0].quantity, Decimal::from(20));
     assert!(orders[0].c_oid.as_deref().unwrap().contains("-B-BRK_B-20"));
+    // The order carries IBKR's own ticker of the conid, not the targets' spelling.
+    let tickers: Vec<Value> = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.contains("/orders"))
+        .map(|r| r.body.unwrap()["orders"][0]["ticker"].clone())
+        .collect();
+    assert!(!tickers.is_empty());
+    assert!(tickers.iter().all(|t| t == "BRK B"), "{tickers:?}");
 
     // Another quantity the next run: the working order (IBKR's `BRK B`) is the same contract.
     let (code, _, stderr) = live.run(

@@ -153,6 +153,19 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
     if reference_price.is_some_and(|p| quantity.checked_mul(p).is_none()) {
         return Err(Reply::bare_error(200, "invalid order size"));
     }
+    // The ticker is optional; one that names another contract than the conid is refused
+    // (fake's wording: the spec describes no such order).
+    if let Some(ticker) = order.get("ticker").and_then(Value::as_str)
+        && ticker != contract.symbol
+    {
+        return Err(Reply::bare_error(
+            200,
+            &format!(
+                "ticker {ticker} does not match conid {conid} ({})",
+                contract.symbol
+            ),
+        ));
+    }
     if gw.setup.no_permission.contains(&conid) {
         return Err(Reply::bare_error(200, "No trading permissions."));
     }

@@ -253,7 +253,7 @@ impl Gateway {
     }
 
     /// `GET /iserver/contract/{conid}/info`: the contract's symbol and currency.
-    async fn contract_info(
+    pub(crate) async fn contract_info(
         &self,
         conid: &str,
     ) -> Result<(Option<String>, Option<String>), GatewayError> {

@@ -226,6 +226,15 @@ impl Gateway {
         Ok(self.contract_rules(conid).await?.fraction_places)
     }
 
+    /// IBKR's own ticker of `conid` (`GET /iserver/contract/{conid}/info`): what an order's
+    /// `ticker` carries, whatever the plan calls the contract.
+    ///
+    /// # Errors
+    /// Transport and session errors; an unknown conid.
+    pub async fn contract_ticker(&self, conid: &str) -> Result<Option<String>, GatewayError> {
+        Ok(self.contract_info(conid).await?.0)
+    }
+
     /// `GET /iserver/contract/{conid}/info-and-rules`: fractions and price increments.
     ///
     /// # Errors

@@ -352,8 +352,10 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
         order.insert("cOID".into(), json!(ticket.c_oid));
     }
     order.insert("outsideRTH".into(), json!(false));
-    if !ticket.currency_conversion {
-        order.insert("ticker".into(), json!(ticket.symbol));
+    if !ticket.currency_conversion
+        && let Some(ticker) = &ticket.ticker
+    {
+        order.insert("ticker".into(), json!(ticker));
     }
     match ticket.kind {
         OrderKind::Market => {
@@ -489,6 +491,7 @@ mod tests {
             account: "DU1".to_owned(),
             conid: "265598".to_owned(),
             symbol: "AAPL".to_owned(),
+            ticker: None,
             side: pbal_core::Side::Buy,
             quantity: Decimal::TEN,
             kind: OrderKind::Market,
@@ -511,6 +514,7 @@ mod tests {
             account: "DU1".to_owned(),
             conid: "12087792".to_owned(),
             symbol: "EUR.USD".to_owned(),
+            ticker: None,
             side: pbal_core::Side::Buy,
             quantity: Decimal::new(66_67, 2),
             kind: OrderKind::Market,
