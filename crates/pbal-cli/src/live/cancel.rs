@@ -74,7 +74,7 @@ async fn cancel(args: &CancelArgs) -> Result<()> {
                 asked.push(o);
             }
             Err(e @ GatewayError::Api { .. }) => {
-                writeln!(report, "  {}: IBKR did not cancel it: {e}", describe(o))?
+                writeln!(report, "  {}: IBKR did not cancel it: {e}", describe(o))?;
             }
             Err(e) => return Err(e.into()),
         }

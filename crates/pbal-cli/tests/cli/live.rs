@@ -1404,7 +1404,7 @@ fn cancel_goes_on_past_an_order_ibkr_no_longer_knows() {
         "the refused order is still open: {stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains(&format!("IBKR did not cancel it: ")) && stdout.contains("doesn't exist"),
+        stdout.contains("IBKR did not cancel it: ") && stdout.contains("doesn't exist"),
         "{stdout}"
     );
     let others = placed.len() - 1;

@@ -224,17 +224,16 @@ impl Gateway {
                  left out of the plan"
             )));
         };
-        let value = match value {
-            Some(v) => v,
-            None => {
-                filled.push("value as quantity times price");
-                quantity
-                    .checked_mul(price)
-                    .ok_or_else(|| GatewayError::Decode {
-                        endpoint: "positions".to_owned(),
-                        message: format!("{symbol}: the position's value overflows"),
-                    })?
-            }
+        let value = if let Some(v) = value {
+            v
+        } else {
+            filled.push("value as quantity times price");
+            quantity
+                .checked_mul(price)
+                .ok_or_else(|| GatewayError::Decode {
+                    endpoint: "positions".to_owned(),
+                    message: format!("{symbol}: the position's value overflows"),
+                })?
         };
         Ok(Ok((
             GatewayPosition {

@@ -429,9 +429,10 @@ fn parse_place_reply(value: &Value) -> PlaceReply {
     for item in &items {
         if REJECT_FIELDS.iter().any(|f| item.get(*f).is_some()) {
             let message_id = json::text(item.get("message_id"));
-            let text = json::text(item.get("text"))
-                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-                .unwrap_or_else(|| format!("no text given ({item})"));
+            let text = json::text(item.get("text")).map_or_else(
+                || format!("no text given ({item})"),
+                |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
             return PlaceReply::Reject { message_id, text };
         }
     }
