@@ -100,8 +100,9 @@ pub struct TradeArgs {
     /// at once), p12 (IBKR's price-management algorithm). Never confirmed unless named here:
     /// o163, o383 and o451, the account's own Precautionary Settings (price percentage, size
     /// and total value limits); the run stops with the order unplaced and IBKR's text. o354
-    /// (no market data) is never confirmed for a market order, even when named. Any other
-    /// question also stops the run.
+    /// (no market data) is never confirmed for a market order, even when named. A currency
+    /// conversion (sized in cash) also gets "yes" to o10223 and o10164, IBKR's cash-quantity
+    /// notices. Any other question, and one without a message id, stops the run.
     #[arg(long, value_name = "ID")]
     pub allow_question: Vec<String>,
 

@@ -1096,6 +1096,49 @@ fn convert_currency_places_the_conversion_before_the_buys() {
         assert!(cash >= Decimal::ZERO, "{currency} {cash}");
     }
     assert_eq!(live.events().last().map(String::as_str), Some("rebalance"));
+    // The spec's flow: the pair from /iserver/currency/pairs (no CASH security search), its
+    // snapshot before the preview, and the cash-quantity questions confirmed for it.
+    let requests = live.gateway.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/iserver/currency/pairs"))
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.query.as_deref().is_some_and(|q| q.contains("CASH")))
+    );
+    let snapshot = requests.iter().position(|r| {
+        r.path.contains("marketdata/snapshot")
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains(&EUR_USD.to_string()))
+    });
+    let preview = requests.iter().position(|r| {
+        r.path.ends_with("/orders/whatif")
+            && r.body
+                .as_ref()
+                .is_some_and(|b| b["orders"][0]["isCcyConv"] == true)
+    });
+    assert!(snapshot.unwrap() < preview.unwrap(), "snapshot first");
+    let asked: BTreeSet<String> = live
+        .journal()
+        .into_iter()
+        .filter(|e| e["event"] == "question" && e["answer"] == "yes")
+        .flat_map(|e| {
+            e["message_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        asked.contains("o10223") && asked.contains("o10164"),
+        "{asked:?}"
+    );
 }
 
 /// With sells, the conversion waits for their fills (their proceeds may be what it converts)

@@ -245,6 +245,8 @@ fn question_text(id: &str, draft: &Draft, symbol: &str) -> String {
         "o383" => format!("The following order \"{order}\" size exceeds the Size Limit.\nAre you sure you want to submit this order?"),
         "o451" => format!("The following order \"{order}\" value exceeds the Total Value Limit.\nAre you sure you want to submit this order?"),
         "o403" => "This order will most likely trigger and fill immediately.\nAre you sure you want to submit this order?".to_owned(),
+        "o10223" => format!("Cash quantity order \"{order}\": the amount is converted at the market rate when the order executes.\nAre you sure you want to submit this order?"),
+        "o10164" => "Traders are responsible for understanding cash quantity details, which are provided on a best efforts basis only.\nAre you sure you want to submit this order?".to_owned(),
         "" => format!("The order \"{order}\" needs your attention before it is transmitted.\nAre you sure you want to submit this order?"),
         _ => format!("Unrecognised warning for \"{order}\".\nAre you sure you want to submit this order?"),
     }
@@ -415,14 +417,17 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     // What IBKR asks depends on the order: o354 without market data, o10151 for a market
     // order; then the setup's questions (the account's precautionary limits, the cap price).
     let mut questions: Vec<String> = Vec::new();
-    let no_market_data = drafts
-        .iter()
-        .any(|d| !gw.setup.prices.contains_key(&d.conid));
+    let no_market_data = drafts.iter().any(|d| !gw.has_market_data(d));
     if no_market_data {
         questions.push("o354".to_owned());
     }
     if drafts.iter().any(|d| d.order_type == "MKT") {
         questions.push("o10151".to_owned());
+    }
+    // A conversion is sized in cash (fxQty): IBKR asks about cash quantities.
+    if drafts.iter().any(|d| d.currency_conversion) {
+        questions.push("o10223".to_owned());
+        questions.push("o10164".to_owned());
     }
     for id in &gw.setup.questions {
         if !questions.contains(id) {
@@ -578,7 +583,7 @@ fn whatif_conversion(gw: &Gateway, account: &str, draft: &Draft) -> Reply {
         "initial": {"current": "0", "change": "0", "after": "0"},
         "maintenance": {"current": "0", "change": "0", "after": "0"},
         "position": {"current": "0", "change": "0", "after": "0"},
-        "warn": (!gw.setup.prices.contains_key(&draft.conid)).then_some("21/You are trying to submit an order without having market data for this instrument."),
+        "warn": (!gw.has_market_data(draft)).then_some("21/You are trying to submit an order without having market data for this instrument."),
         "error": gw.cash_refusal(draft)
     }))
 }

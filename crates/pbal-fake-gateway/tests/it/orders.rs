@@ -616,9 +616,23 @@ async fn currency_conversions_take_fx_qty_on_a_cash_pair_and_move_both_balances(
         );
     }
     assert!(api.gw.orders().is_empty());
+    // Without a snapshot of the pair this session: o354 (no market data).
+    let blind = api
+        .post(
+            &place_path(),
+            conversion(json!({"conid": EUR_USD, "isCcyConv": true, "fxQty": 10, "cOID": "fx0"})),
+        )
+        .await
+        .json();
+    assert_eq!(blind[0]["messageIds"], json!(["o354"]), "{blind}");
+    api.get(&format!(
+        "/iserver/marketdata/snapshot?conids={EUR_USD}&fields=31"
+    ))
+    .await;
+    // Sized in cash: o10223 and o10164 follow the market-order notice (suppressed here).
     api.post(
         "/iserver/questions/suppress",
-        json!({"messageIds": ["o10151"]}),
+        json!({"messageIds": ["o10151", "o10223", "o10164"]}),
     )
     .await;
     // BUY EUR.USD with fxQty 1,000: USD 1,000 out, EUR 800 in at 1.25.

@@ -222,8 +222,8 @@ pub enum GatewayError {
     },
     /// IBKR lists no currency pair between two currencies.
     #[error(
-        "IBKR lists no currency pair to convert {from} into {to} (searched {to}.{from} and \
-         {from}.{to}, CASH)"
+        "IBKR lists no currency pair to convert {from} into {to} (looked for {to}.{from} and \
+         {from}.{to} among IBKR's currency pairs of {from} and of {to})"
     )]
     NoCurrencyPair {
         /// The currency converted from.

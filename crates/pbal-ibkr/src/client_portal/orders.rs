@@ -32,6 +32,12 @@ pub const PRECAUTIONARY_QUESTIONS: [(&str, &str); 3] = [
     ("o451", "total value limit"),
 ];
 
+/// Questions about an order sized in cash, confirmed for currency conversions only (pbal sizes
+/// them by `fxQty`, the amount converted from, as the plan showed): `o10223` (the cash
+/// quantity is converted at the market rate on execution) and `o10164` (cash quantity
+/// details are provided on a best-efforts basis).
+pub const CASH_QUANTITY_QUESTIONS: [&str; 2] = ["o10223", "o10164"];
+
 /// IBKR has no market data for the contract. Never confirmed for a market order, whatever
 /// the allow-list says: a blind market order can fill anywhere.
 pub const NO_MARKET_DATA_QUESTION: &str = "o354";
@@ -172,7 +178,11 @@ impl Gateway {
                         && message_ids.iter().any(|m| m == NO_MARKET_DATA_QUESTION);
                     let allowed = !blind_market
                         && !message_ids.is_empty()
-                        && message_ids.iter().all(|m| policy.allowed.contains(m));
+                        && message_ids.iter().all(|m| {
+                            policy.allowed.contains(m)
+                                || (ticket.currency_conversion
+                                    && CASH_QUANTITY_QUESTIONS.contains(&m.as_str()))
+                        });
                     let reply_path = format!("iserver/reply/{id}");
                     // Answer at once: a late reply loses the order (ibind #35).
                     let answer = json!({ "confirmed": allowed });

@@ -538,6 +538,10 @@ impl Gateway {
         later: &[PendingOrder],
     ) -> Run<Option<SequenceEnd>, O::Error> {
         let orders: Vec<PendingOrder> = s.conversions.iter().map(|c| c.order.clone()).collect();
+        // The pairs' market data (a snapshot) just before placing, as IBKR asks: the session
+        // may have restarted since the preview.
+        let pairs: Vec<String> = orders.iter().map(|(o, _)| o.ticket.conid.clone()).collect();
+        self.quotes(&pairs).await?;
         observer.step(Step::Placing(Round::Conversions));
         let round = self.place_round(s, &orders, observer).await?;
         if let Some(stop) = stopped(Round::Conversions, round.failure, &orders) {
