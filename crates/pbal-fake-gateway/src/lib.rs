@@ -125,8 +125,15 @@
 //! the real one lasts 10–15 min). Per endpoint: `/portfolio/accounts`, `/portfolio/subaccounts`,
 //! `/iserver/account/orders` 1 per 5 s, `/tickle` 1/s, snapshot 10/s, `/sso/validate` 1/min;
 //! exceeding one answers 429 for that request. [`Setup::no_rate_limits`] turns them off.
-//! Faults [`Fault::Status429`], [`Fault::Status503`], [`Fault::ErrorWith200`] and
-//! [`Fault::HangAfterAccept`] (order recorded, POST never answered) simulate the rest.
+//! Faults [`Fault::Status429`], [`Fault::Status503`], [`Fault::ErrorWith200`],
+//! [`Fault::HangAfterAccept`] (order recorded, POST never answered) and
+//! [`Fault::ErrorOnPlace`] (a 5xx on an order POST, before or after accepting it) simulate the
+//! rest; [`Fault::AdvancedReject`] (the spec's `AdvancedOrderReject`) and
+//! [`Fault::QuestionWithoutIds`] the spec's rarer placement answers.
+//! - `GET /iserver/currency/pairs?currency=X`: `{"X":[{"symbol","conid","ccyPair"}]}`;
+//!   `secdef/search` refuses a `secType` other than STK, IND and BOND (400). An order on a
+//!   currency pair without a snapshot of it in the session meets o354 (and its whatif the
+//!   "21/" warning); a conversion asks o10223 and o10164 (cash quantity).
 //!
 //! Not simulated: the IP allow-list, `portfolio2`, order modification, brackets, websockets.
 
