@@ -111,8 +111,7 @@
 //!   `GET /iserver/account/orders` shows only the selected account's orders (the first account
 //!   until one is selected; `accountId` is ignored), and switching restarts the warm-up.
 //! - `GET /iserver/account/orders`: with [`Setup::live_orders_warmup`] the first call of a
-//!   session is incomplete (the older half of the rows, `snapshot: false`; `[]` when that is
-//!   none); `force=true` answers empty; then this session's orders plus working
+//!   session is incomplete (the older half of the rows, `snapshot: false`); `force=true` answers empty; then this session's orders plus working
 //!   ones with `order_ref` = cOID; `filters` (snake_case statuses) honoured.
 //! - `GET /iserver/account/order/status/{id}`: snake_case strings, `side` B/S; 503 for unknown
 //!   orders and orders of earlier sessions.

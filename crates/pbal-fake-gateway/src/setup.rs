@@ -211,8 +211,7 @@ pub struct Setup {
     /// When orders fill.
     pub fills: FillMode,
     /// The first `GET /iserver/account/orders` of a session (and after an account switch) is
-    /// incomplete: the older half of the rows at most (`snapshot: false`), `[]` when that is
-    /// none.
+    /// incomplete: the older half of the rows at most (`snapshot: false`).
     pub live_orders_warmup: bool,
     /// How many snapshot calls per conid answer only `conid`/`conidEx` (reference: the first).
     pub snapshot_preflight_calls: u32,

@@ -199,7 +199,10 @@ async fn live_orders_warm_up_then_list_with_order_ref() {
     let api = Api::new(Setup::ten_etfs().no_rate_limits().questions(&[]));
     api.get("/iserver/accounts").await;
     api.post(&place_path(), order("b1", "BUY", 2, 290.0)).await;
-    assert_eq!(api.get("/iserver/account/orders").await.json(), json!([]));
+    assert_eq!(
+        api.get("/iserver/account/orders").await.json(),
+        json!({"orders": [], "snapshot": false})
+    );
     let live = api.get("/iserver/account/orders").await.json();
     let row = &live["orders"][0];
     assert_eq!(row["order_ref"], "b1");
