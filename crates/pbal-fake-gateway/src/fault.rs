@@ -41,6 +41,26 @@ pub enum Fault {
     UnknownQuestion,
     /// The next tickle answers `{"error":"no session"}` with HTTP 200.
     NoSession,
+    /// The next placement gets the spec's `AdvancedOrderReject` (HTTP 200): `text` and
+    /// `message_id` as given, the rejected ticket's `order_id`, `req_id`, `dismissable`,
+    /// `options`, `type`, `prompt`. Nothing is placed.
+    AdvancedReject {
+        /// IBKR's message id of the reject.
+        message_id: String,
+        /// IBKR's text.
+        text: String,
+    },
+    /// The next placement first asks a question without `messageIds` (optional in the spec).
+    QuestionWithoutIds,
+    /// Answer the next order POST with HTTP `status` (`{"error":..,"statusCode":..}`):
+    /// after accepting (and recording) the order when `accepted`, as a gateway that fails
+    /// after passing it on; else before anything happened.
+    ErrorOnPlace {
+        /// The 5xx status.
+        status: u16,
+        /// The order was accepted before the error.
+        accepted: bool,
+    },
 }
 
 impl Fault {

@@ -29,7 +29,8 @@
 //!   bridge"), `POST /logout` (→ logged out), `GET /sso/validate` (`LOGIN_TYPE` 2 for `DU`
 //!   accounts), `POST /iserver/reauthenticate` (`{"message":"triggered"}`).
 //! - `POST /iserver/auth/ssodh/init`: `publish` must be true in the JSON body (else 500); a
-//!   competing session also needs `compete:true`. It starts a new brokerage session. Flags
+//!   `compete` flag must be there (true or false; 400 without it), and a competing session
+//!   is taken over only with `compete:true`. It starts a new brokerage session. Flags
 //!   sent only as query parameters answer 200 but leave the session unbridged.
 //! - LoggedOut: every API call 401 `{"error":"not authenticated","statusCode":401}`.
 //!   NoBridge: `/portfolio/*` works, `/iserver/*` 400 `Bad Request: no bridge` (ssodh/init
@@ -51,7 +52,8 @@
 //!   (default 100) from 0; pages past the end `[]`; numbers are floats. With
 //!   [`Setup::positions_lag`] (default on) pages keep showing pre-fill holdings until
 //!   `POST /portfolio/{acct}/positions/invalidate`, which refreshes and returns page 0.
-//!   [`Setup::slim_positions`] drops `ticker`, `name` and `listingExchange`.
+//!   [`Setup::slim_positions`] drops `ticker`, `name` and `listingExchange`;
+//!   [`Setup::position_without`] drops any field of one row (all optional in the spec).
 //! - `GET /portfolio/{acct}/ledger`: one entry per currency (with `endofbundle`) plus `BASE`
 //!   (sum at [`Setup::exchange_rates`]); `timestamp` in seconds.
 //! - `GET /portfolio/{acct}/summary`: lower-case keys repeated with `-c`/`-s`, ms timestamps.
@@ -81,6 +83,7 @@
 //!   unless [`Setup::allow_fractions`], 200 "invalid order price fields" (LMT without price),
 //!   200 "The price does not conform to the minimum price variation for this contract."
 //!   (a limit off [`Setup::price_increments`]),
+//!   a `ticker` other than the conid's own symbol (optional; fake's wording),
 //!   200 "No trading permissions." ([`Setup::no_permission`]), a cOID over 64 characters;
 //!   currency conversions: `isCcyConv: true` only on a `CASH` pair, sized by `fxQty` (the
 //!   amount converted from: the pair's quote currency for a BUY, its base for a SELL) and
@@ -108,7 +111,7 @@
 //!   `GET /iserver/account/orders` shows only the selected account's orders (the first account
 //!   until one is selected; `accountId` is ignored), and switching restarts the warm-up.
 //! - `GET /iserver/account/orders`: with [`Setup::live_orders_warmup`] the first call of a
-//!   session answers `[]`; `force=true` answers empty; then this session's orders plus working
+//!   session is incomplete (the older half of the rows, `snapshot: false`); `force=true` answers empty; then this session's orders plus working
 //!   ones with `order_ref` = cOID; `filters` (snake_case statuses) honoured.
 //! - `GET /iserver/account/order/status/{id}`: snake_case strings, `side` B/S; 503 for unknown
 //!   orders and orders of earlier sessions.
@@ -121,8 +124,15 @@
 //! the real one lasts 10–15 min). Per endpoint: `/portfolio/accounts`, `/portfolio/subaccounts`,
 //! `/iserver/account/orders` 1 per 5 s, `/tickle` 1/s, snapshot 10/s, `/sso/validate` 1/min;
 //! exceeding one answers 429 for that request. [`Setup::no_rate_limits`] turns them off.
-//! Faults [`Fault::Status429`], [`Fault::Status503`], [`Fault::ErrorWith200`] and
-//! [`Fault::HangAfterAccept`] (order recorded, POST never answered) simulate the rest.
+//! Faults [`Fault::Status429`], [`Fault::Status503`], [`Fault::ErrorWith200`],
+//! [`Fault::HangAfterAccept`] (order recorded, POST never answered) and
+//! [`Fault::ErrorOnPlace`] (a 5xx on an order POST, before or after accepting it) simulate the
+//! rest; [`Fault::AdvancedReject`] (the spec's `AdvancedOrderReject`) and
+//! [`Fault::QuestionWithoutIds`] the spec's rarer placement answers.
+//! - `GET /iserver/currency/pairs?currency=X`: `{"X":[{"symbol","conid","ccyPair"}]}`;
+//!   `secdef/search` refuses a `secType` other than STK, IND and BOND (400). An order on a
+//!   currency pair without a snapshot of it in the session meets o354 (and its whatif the
+//!   "21/" warning); a conversion asks o10223 and o10164 (cash quantity).
 //!
 //! Not simulated: the IP allow-list, `portfolio2`, order modification, brackets, websockets.
 

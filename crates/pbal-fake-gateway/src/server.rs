@@ -172,7 +172,12 @@ fn fault_reply(gw: &mut Gateway, path: &str) -> Option<Reply> {
         Fault::Status503 { .. } => Reply::error(503, "Service Unavailable"),
         Fault::Html { .. } => Reply::html(),
         Fault::ErrorWith200 { message, .. } => Reply::bare_error(200, &message),
-        Fault::HangAfterAccept { .. } | Fault::UnknownQuestion | Fault::NoSession => return None,
+        Fault::HangAfterAccept { .. }
+        | Fault::UnknownQuestion
+        | Fault::NoSession
+        | Fault::AdvancedReject { .. }
+        | Fault::QuestionWithoutIds
+        | Fault::ErrorOnPlace { .. } => return None,
     })
 }
 

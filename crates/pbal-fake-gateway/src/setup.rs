@@ -210,7 +210,8 @@ pub struct Setup {
     pub questions: Vec<String>,
     /// When orders fill.
     pub fills: FillMode,
-    /// First `GET /iserver/account/orders` of a session answers `[]`.
+    /// The first `GET /iserver/account/orders` of a session (and after an account switch) is
+    /// incomplete: the older half of the rows at most (`snapshot: false`).
     pub live_orders_warmup: bool,
     /// How many snapshot calls per conid answer only `conid`/`conidEx` (reference: the first).
     pub snapshot_preflight_calls: u32,
@@ -221,6 +222,9 @@ pub struct Setup {
     pub positions_lag: bool,
     /// Positions rows in the slim form, without `ticker`, `name` and `listingExchange`.
     pub slim_positions: bool,
+    /// Fields left out of one conid's position row (all are optional in the spec:
+    /// `mktPrice`, `mktValue`, `currency`, `conid`, ...).
+    pub position_gaps: BTreeMap<i64, Vec<String>>,
     /// Order errors answered with HTTP 200 come inside the array (`[{"error":..}]`) instead
     /// of bare.
     pub errors_in_array: bool,
@@ -274,6 +278,7 @@ impl Default for Setup {
             positions_page_size: 100,
             positions_lag: true,
             slim_positions: false,
+            position_gaps: BTreeMap::new(),
             errors_in_array: false,
             strict_replies: true,
             reply_timeout: Duration::from_secs(10),
@@ -483,7 +488,7 @@ impl Setup {
         self
     }
 
-    /// Turns the live-orders warm-up (first call answers `[]`) on or off.
+    /// Turns the live-orders warm-up (an incomplete first answer) on or off.
     #[must_use]
     pub fn live_orders_warmup(mut self, on: bool) -> Setup {
         self.live_orders_warmup = on;
@@ -508,6 +513,16 @@ impl Setup {
     #[must_use]
     pub fn positions_lag(mut self, on: bool) -> Setup {
         self.positions_lag = on;
+        self
+    }
+
+    /// Leaves `fields` out of the position row of `conid` (the spec makes them optional).
+    #[must_use]
+    pub fn position_without(mut self, conid: i64, fields: &[&str]) -> Setup {
+        self.position_gaps
+            .entry(conid)
+            .or_default()
+            .extend(fields.iter().map(|f| (*f).to_owned()));
         self
     }
 

@@ -395,6 +395,13 @@ impl Gateway {
         }
     }
 
+    /// IBKR has market data for the order's contract: a price, and for a currency pair a
+    /// snapshot of it requested in this session (the spec: snapshot before ordering).
+    pub(crate) fn has_market_data(&self, draft: &Draft) -> bool {
+        self.setup.prices.contains_key(&draft.conid)
+            && (!draft.currency_conversion || self.snapshot_calls.contains_key(&draft.conid))
+    }
+
     /// Called after an order was shown.
     pub(crate) fn after_look(&mut self, index: usize) {
         if let Some(order) = self.orders.get_mut(index) {

@@ -102,6 +102,7 @@ pub(crate) async fn preview(gateway: &Gateway, account: &str) -> Result<Vec<Stri
             account: account.to_owned(),
             conid,
             symbol: trade.symbol.clone(),
+            ticker: None,
             side: trade.side,
             quantity: trade.quantity,
             kind: OrderKind::Market,

@@ -40,6 +40,11 @@ pub struct GatewayArgs {
     /// logged in to holds API calls open.
     #[arg(long, value_name = "SECONDS", default_value = "15", value_parser = |s: &str| parse_whole(s, 1, 600), allow_hyphen_values = true)]
     pub request_timeout: u64,
+    /// When another session (TWS, IBKR Mobile, the web portal) uses this username, take the
+    /// brokerage session from it (`compete: true` on IBKR's session restart). That
+    /// DISCONNECTS the other login. Without it pbal never competes: it stops and says so.
+    #[arg(long)]
+    pub take_over_session: bool,
 }
 
 /// Arguments of `pbal trade`.
@@ -95,8 +100,9 @@ pub struct TradeArgs {
     /// at once), p12 (IBKR's price-management algorithm). Never confirmed unless named here:
     /// o163, o383 and o451, the account's own Precautionary Settings (price percentage, size
     /// and total value limits); the run stops with the order unplaced and IBKR's text. o354
-    /// (no market data) is never confirmed for a market order, even when named. Any other
-    /// question also stops the run.
+    /// (no market data) is never confirmed for a market order, even when named. A currency
+    /// conversion (sized in cash) also gets "yes" to o10223 and o10164, IBKR's cash-quantity
+    /// notices. Any other question, and one without a message id, stops the run.
     #[arg(long, value_name = "ID")]
     pub allow_question: Vec<String>,
 

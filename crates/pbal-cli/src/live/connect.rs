@@ -1,7 +1,7 @@
 //! Connecting: the client, a usable session, and the account.
 
 use anyhow::{Context, Result, bail};
-use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayTls};
+use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayError, GatewayTls};
 
 use super::GatewayArgs;
 use crate::output::warn;
@@ -48,8 +48,24 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
     config.pacing.state_file =
         Some(std::env::temp_dir().join(format!("pbal-pacing-{address}.json")));
+    config.take_over_session = args.take_over_session;
+    if args.take_over_session {
+        warn(
+            "--take-over-session: if another session (TWS, IBKR Mobile, the web portal) uses \
+             this username, pbal takes the brokerage session from it, which disconnects it",
+        );
+    }
     let gateway = Gateway::new(config)?;
-    gateway.ensure_session().await?;
+    match gateway.ensure_session().await {
+        Err(e @ GatewayError::Competing) if !args.take_over_session => {
+            return Err(anyhow::Error::new(e).context(
+                "another session holds this username's brokerage session; log out there, or \
+                 run again with --take-over-session to take it (that disconnects the other \
+                 session)",
+            ));
+        }
+        other => other?,
+    };
     let accounts = gateway.brokerage_accounts().await?;
     let account = match &args.account {
         Some(id) => {

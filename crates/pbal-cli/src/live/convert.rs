@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use pbal_ibkr::client_portal::Quote;
 use rust_decimal::Decimal;
 
 use super::connect::Connection;
@@ -46,6 +47,21 @@ pub(crate) async fn plan(
             .gateway
             .currency_pair(&conversion.from, &conversion.to)
             .await?;
+        // IBKR: request the pair's market data (a snapshot) before previewing or placing an
+        // order on it; without it the order meets o354 (no market data).
+        let quotes = conn
+            .gateway
+            .quotes(std::slice::from_ref(&pair.conid))
+            .await?;
+        if quotes.get(&pair.conid).and_then(Quote::price).is_none() {
+            bail!(
+                "IBKR gives no market data for the currency pair {} (conid {}), so the \
+                 conversion (a market order) cannot be placed safely. Check the account's \
+                 market-data permissions for IDEALPRO currencies. Nothing was placed",
+                pair.symbol,
+                pair.conid
+            );
+        }
         let order = book.conversion(&pair, conversion.amount, conversion.amount);
         planned.push(Planned { conversion, order });
     }

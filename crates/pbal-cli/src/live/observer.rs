@@ -26,6 +26,8 @@ pub(super) struct Observer<'a> {
     pub(super) journal: &'a Journal,
     pub(super) book: &'a TicketBook<'a>,
     pub(super) contract_rules: &'a mut BTreeMap<String, client_portal::ContractRules>,
+    /// IBKR's tickers by conid, as looked up for the first orders.
+    pub(super) tickers: &'a mut BTreeMap<String, Option<String>>,
     /// The spinner of the wait for fills under way.
     pub(super) spinner: Option<Spinner>,
 }
@@ -117,6 +119,22 @@ impl SequenceObserver for Observer<'_> {
                     "  {order}: {by} (order {order_id}); not placed again"
                 ));
             }
+            PlacementEvent::FoundAfterUnknown {
+                ticket,
+                order_id,
+                state,
+                detail,
+                ..
+            } => {
+                journal.append(
+                    "order_found",
+                    json!({"c_oid": ticket.c_oid, "order_id": order_id, "status": state}),
+                )?;
+                say(&format!(
+                    "  {order}: the gateway {detail}; the live orders, read at once, list it: \
+                     placed (order {order_id}, {state}); not sent again"
+                ));
+            }
             PlacementEvent::Sending { ticket, .. } => journal.append(
                 "order_sent",
                 json!({"c_oid": ticket.c_oid, "symbol": ticket.symbol,
@@ -151,7 +169,10 @@ impl SequenceObserver for Observer<'_> {
                 say(&format!("  {order}: placed (order {order_id}, {state})"));
             }
             PlacementEvent::Failed { ticket, error, .. } => {
-                if matches!(error, PlacementError::Gateway(_)) {
+                if matches!(
+                    error,
+                    PlacementError::Gateway(_) | PlacementError::NotListedAfterUnknown { .. }
+                ) {
                     journal.append(
                         "order_failed",
                         json!({"c_oid": ticket.c_oid, "error": error.to_string()}),
@@ -182,21 +203,23 @@ impl SequenceObserver for Observer<'_> {
         gateway: &Gateway,
         trades: &[Trade],
     ) -> Result<Vec<PlannedOrder>> {
-        apply_contract_rules(
+        let ruled = apply_contract_rules(
             gateway,
             self.book,
             self.book.tickets(trades)?,
             self.contract_rules,
         )
-        .await
+        .await?;
+        orders::with_ibkr_tickers(gateway, ruled, self.tickers).await
     }
 
     fn placed_before(
         &mut self,
-        order: &PlannedOrder,
+        order: &mut PlannedOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>> {
-        Ok(match orders::existing(order, live)? {
+        let dead = orders::dead_in_journal(self.journal);
+        Ok(match orders::existing(order, live, &dead)? {
             Existing::Placed(order_id) => Some(order_id),
             Existing::None => None,
         })

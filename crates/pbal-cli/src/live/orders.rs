@@ -1,14 +1,14 @@
 //! From plan trades to order tickets: deterministic client order ids, limit prices, and the
 //! guard against placing an order twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Result, bail};
 use jiff::civil::Date;
 use pbal_core::{Side, Trade};
 use pbal_ibkr::Instrument;
 use pbal_ibkr::client_portal::{
-    self, CurrencyPair, Gateway, LiveOrder, OrderKind, OrderTicket, same_symbol,
+    self, CurrencyPair, Gateway, LiveOrder, OrderKind, OrderState, OrderTicket, same_symbol,
 };
 use rust_decimal::Decimal;
 
@@ -102,6 +102,7 @@ impl TicketBook<'_> {
                 account: self.account.to_owned(),
                 conid: pair.conid.clone(),
                 symbol: pair.symbol.clone(),
+                ticker: None,
                 side: pair.side,
                 quantity: amount,
                 kind: OrderKind::Market,
@@ -137,6 +138,7 @@ impl TicketBook<'_> {
                 account: account.to_owned(),
                 conid,
                 symbol: trade.symbol.clone(),
+                ticker: None,
                 side: trade.side,
                 quantity: trade.quantity,
                 kind,
@@ -164,14 +166,83 @@ pub(crate) enum Existing {
     Placed(String),
 }
 
+/// An order that will never work again and filled nothing more: confirmed cancelled, or
+/// inactive (IBKR's state for a rejected order). It does not stand for its replacement.
+pub(crate) fn is_dead(status: &OrderState) -> bool {
+    matches!(
+        status,
+        OrderState::Cancelled | OrderState::PreCancelled | OrderState::Inactive
+    ) || matches!(status, OrderState::Other(s) if s.eq_ignore_ascii_case("rejected"))
+}
+
+/// The client order id of the `revision`th placement of the same order on the same day:
+/// the first is `base` itself, later ones `base-rN` (IBKR never takes an id twice in 24 h,
+/// so a replacement of a cancelled order needs a new one; still deterministic).
+pub(crate) fn revision_id(base: &str, revision: u32) -> String {
+    if revision <= 1 {
+        return base.to_owned();
+    }
+    let suffix = format!("-r{revision}");
+    let keep = 64usize.saturating_sub(suffix.len());
+    format!("{}{suffix}", base.chars().take(keep).collect::<String>())
+}
+
+/// The client order ids the journal records as confirmed dead (cancelled, inactive):
+/// after a re-login IBKR no longer lists an earlier session's cancelled orders.
+pub(crate) fn dead_in_journal(journal: &crate::journal::Journal) -> BTreeSet<String> {
+    let mut last: BTreeMap<String, OrderState> = BTreeMap::new();
+    for e in journal.events() {
+        let (Some(c_oid), Some(status)) = (e["c_oid"].as_str(), e["status"].as_str()) else {
+            continue;
+        };
+        if matches!(
+            e["event"].as_str(),
+            Some("fill" | "cancel_result" | "order_placed")
+        ) {
+            last.insert(c_oid.to_owned(), OrderState::parse(status));
+        }
+    }
+    last.into_iter()
+        .filter(|(_, s)| is_dead(s))
+        .map(|(c, _)| c)
+        .collect()
+}
+
 /// Looks for the order among live orders; refuses when another pbal order for the same
 /// symbol and side is still working (an earlier run's order with another quantity).
-pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Existing> {
-    if let Some(found) = live
-        .iter()
-        .find(|o| o.c_oid.as_deref() == Some(order.ticket.c_oid.as_str()))
-    {
-        return Ok(Existing::Placed(found.order_id.clone()));
+///
+/// An order with its client order id that IBKR lists (or the journal records) as confirmed
+/// cancelled or inactive does not block it: the order gets the next revision of its id
+/// ([`revision_id`]) and is placed anew. A working or filled one still stands for it.
+pub(crate) fn existing(
+    order: &mut PlannedOrder,
+    live: &[LiveOrder],
+    dead: &BTreeSet<String>,
+) -> Result<Existing> {
+    let base = order.ticket.c_oid.clone();
+    for revision in 1..=MAX_REVISIONS {
+        let id = revision_id(&base, revision);
+        let listed = live
+            .iter()
+            .find(|o| o.c_oid.as_deref() == Some(id.as_str()));
+        match listed {
+            Some(found) if !is_dead(&found.status) => {
+                order.ticket.c_oid = id;
+                return Ok(Existing::Placed(found.order_id.clone()));
+            }
+            Some(_) => {}
+            None if dead.contains(&id) => {}
+            None => {
+                order.ticket.c_oid = id;
+                break;
+            }
+        }
+        if revision == MAX_REVISIONS {
+            bail!(
+                "{}: {MAX_REVISIONS} orders with the same quantity were cancelled today; pbal                  places no more of them today. Nothing new was placed for it",
+                order.ticket.symbol
+            );
+        }
     }
     if let Some(other) = live.iter().find(|o| {
         !o.is_done()
@@ -198,6 +269,9 @@ pub(crate) fn existing(order: &PlannedOrder, live: &[LiveOrder]) -> Result<Exist
     Ok(Existing::None)
 }
 
+/// Replacements of one order on one day, at most (a guard against a loop of cancels).
+const MAX_REVISIONS: u32 = 9;
+
 /// The same contract: by conid when the live order has one (tickers differ in form, `BRK B`
 /// and `BRK.B`), else by ticker up to case and the share-class separator.
 fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
@@ -205,6 +279,28 @@ fn same_contract(live: &LiveOrder, ticket: &OrderTicket) -> bool {
         Some(conid) => conid == ticket.conid,
         None => same_symbol(&live.symbol, &ticket.symbol),
     }
+}
+
+/// Gives every stock order IBKR's own ticker of its conid (the plan may spell it `BRK.B` or
+/// `XYZ [conid]`); `tickers` caches the answers across calls.
+pub(super) async fn with_ibkr_tickers(
+    gateway: &Gateway,
+    orders: Vec<PlannedOrder>,
+    tickers: &mut BTreeMap<String, Option<String>>,
+) -> Result<Vec<PlannedOrder>> {
+    let mut named = Vec::with_capacity(orders.len());
+    for mut order in orders {
+        if !order.ticket.currency_conversion {
+            let conid = order.ticket.conid.clone();
+            if !tickers.contains_key(&conid) {
+                let ticker = gateway.contract_ticker(&conid).await?;
+                tickers.insert(conid.clone(), ticker);
+            }
+            order.ticket.ticker = tickers.get(&conid).cloned().flatten();
+        }
+        named.push(order);
+    }
+    Ok(named)
 }
 
 /// The contracts' rules applied to the tickets before anyone sees the preview:
@@ -320,6 +416,7 @@ mod guard {
                 account: "DU1".to_owned(),
                 conid: conid.to_owned(),
                 symbol: symbol.to_owned(),
+                ticker: None,
                 side: Side::Buy,
                 quantity: dec!(3),
                 kind: OrderKind::Market,
@@ -348,17 +445,58 @@ mod guard {
 
     #[test]
     fn the_duplicate_guard_matches_by_conid_not_ticker_text() {
-        let order = planned("BRK.B", "72063691");
-        assert!(existing(&order, &[working("BRK B", Some("72063691"))]).is_err());
+        let mut order = planned("BRK.B", "72063691");
+        let none = BTreeSet::new();
+        assert!(existing(&mut order, &[working("BRK B", Some("72063691"))], &none).is_err());
         assert_eq!(
-            existing(&order, &[working("BRK.B", Some("1"))]).unwrap(),
+            existing(&mut order, &[working("BRK.B", Some("1"))], &none).unwrap(),
             Existing::None,
             "another contract with the same ticker text"
         );
-        assert!(existing(&order, &[working("brk.b", None)]).is_err());
+        assert!(existing(&mut order, &[working("brk.b", None)], &none).is_err());
         assert!(
-            existing(&order, &[working("BRK B", None)]).is_err(),
+            existing(&mut order, &[working("BRK B", None)], &none).is_err(),
             "without a conid, the same ticker but for the class separator"
         );
+    }
+
+    #[test]
+    fn a_cancelled_order_never_blocks_its_replacement_a_working_or_filled_one_does() {
+        let base = "pbal-20261125-000001-B-BRK_B-3";
+        let same = |state: OrderState, c_oid: &str| LiveOrder {
+            c_oid: Some(c_oid.to_owned()),
+            quantity: Some(dec!(3)),
+            status: state,
+            ..working("BRK B", Some("72063691"))
+        };
+        let none = BTreeSet::new();
+        for state in [OrderState::Submitted, OrderState::Filled] {
+            let mut order = planned("BRK.B", "72063691");
+            assert_eq!(
+                existing(&mut order, &[same(state.clone(), base)], &none).unwrap(),
+                Existing::Placed("42".to_owned()),
+                "{state}"
+            );
+            assert_eq!(order.ticket.c_oid, base);
+        }
+        for state in [OrderState::Cancelled, OrderState::Inactive] {
+            let mut order = planned("BRK.B", "72063691");
+            assert_eq!(
+                existing(&mut order, &[same(state.clone(), base)], &none).unwrap(),
+                Existing::None,
+                "{state}"
+            );
+            assert_eq!(order.ticket.c_oid, format!("{base}-r2"));
+        }
+        // Known dead only from the journal (a re-login hides it), and the replacement working.
+        let mut order = planned("BRK.B", "72063691");
+        let dead: BTreeSet<String> = [base.to_owned()].into();
+        let r2 = format!("{base}-r2");
+        assert_eq!(
+            existing(&mut order, &[same(OrderState::Submitted, &r2)], &dead).unwrap(),
+            Existing::Placed("42".to_owned())
+        );
+        assert_eq!(order.ticket.c_oid, r2);
+        assert_eq!(revision_id(&"x".repeat(64), 3).len(), 64);
     }
 }

@@ -125,6 +125,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         manual_order_time: manual_time,
     };
     let mut contract_rules = BTreeMap::new();
+    let mut tickers = BTreeMap::new();
     let planned = apply_contract_rules(
         &conn.gateway,
         &book,
@@ -132,6 +133,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         &mut contract_rules,
     )
     .await?;
+    let planned = orders::with_ibkr_tickers(&conn.gateway, planned, &mut tickers).await?;
     let short = currency::shortfalls(
         &plan.trades,
         &holdings.instruments,
@@ -259,14 +261,17 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let queue_for_open = market_problem.is_some();
 
     // Before asking: an earlier run's orders are found now, not after the confirmation.
-    let live = conn.gateway.live_orders(&account).await?;
+    // The full list (IBKR's first answer can be incomplete) before deciding one is absent.
+    let live = conn.gateway.live_orders_complete(&account).await?;
+    let dead = orders::dead_in_journal(&journal);
+    let mut planned = planned;
     let mut states = Vec::new();
-    for order in &planned {
-        states.push(orders::existing(order, &live)?);
+    for order in &mut planned {
+        states.push(orders::existing(order, &live, &dead)?);
     }
     let mut conversions_now = Vec::new();
-    for conversion in conversions {
-        let state = orders::existing(&conversion.order, &live)?;
+    for mut conversion in conversions {
+        let state = orders::existing(&mut conversion.order, &live, &dead)?;
         conversions_now.push((conversion, state));
     }
     let conversions = conversions_now;
@@ -353,6 +358,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         journal: &journal,
         book: &book,
         contract_rules: &mut contract_rules,
+        tickers: &mut tickers,
         spinner: None,
     };
     let outcome = conn
@@ -522,9 +528,15 @@ async fn read_account(
         }
         return Ok((statement, selection));
     }
-    let positions: Vec<_> = gateway
-        .positions(&conn.account)
-        .await?
+    let read = gateway.positions_read(&conn.account).await?;
+    for filled in &read.filled {
+        say(&format!("Position {filled} (IBKR's row lacked it)."));
+    }
+    for why in &read.left_out {
+        warn(why);
+    }
+    let positions: Vec<_> = read
+        .positions
         .into_iter()
         .filter(|p| !p.quantity.is_zero())
         .collect();

@@ -238,15 +238,16 @@ fn a_rerun_after_a_lost_answer_never_places_an_order_twice() {
     let live = Live::new(fast().fills(FillMode::Manual));
     live.gateway.inject(Fault::HangAfterAccept { times: 1 });
     let args = ["--yes", "--request-timeout", "2", "--fill-timeout", "1"];
-    let (code, _, stderr) = live.run("trade", &args, "");
-    assert_eq!(code, 1);
-    assert!(stderr.contains("may have been placed"), "{stderr}");
-    assert_eq!(
-        live.gateway.orders().len(),
-        1,
-        "the gateway accepted the first order"
+    // The lost answer is looked up at once: the order is there, so the run goes on.
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("the gateway gave no answer; the live orders, read at once, list it"),
+        "{stdout}"
     );
-    assert!(live.events().contains(&"order_failed".to_owned()));
+    let first = live.gateway.orders();
+    assert!(first.len() > 1, "the run went on: {first:?}");
+    assert!(live.events().contains(&"order_found".to_owned()));
 
     // The orders stay working (manual fills): an honest ending, exit 3, no "Done.".
     let (code, stdout, stderr) = live.run("trade", &args, "");
@@ -259,13 +260,13 @@ fn a_rerun_after_a_lost_answer_never_places_an_order_twice() {
     assert!(stderr.contains("not every order filled"), "{stderr}");
     assert!(!live.events().contains(&"rebalance".to_owned()));
     let orders = live.gateway.orders();
+    assert_eq!(orders.len(), first.len(), "{orders:?}");
     let ids: BTreeSet<_> = orders.iter().map(|o| o.c_oid.clone()).collect();
     assert_eq!(
         ids.len(),
         orders.len(),
         "an order was placed twice: {orders:?}"
     );
-    assert!(live.events().contains(&"order_found".to_owned()));
 }
 
 #[test]
@@ -1095,6 +1096,49 @@ fn convert_currency_places_the_conversion_before_the_buys() {
         assert!(cash >= Decimal::ZERO, "{currency} {cash}");
     }
     assert_eq!(live.events().last().map(String::as_str), Some("rebalance"));
+    // The spec's flow: the pair from /iserver/currency/pairs (no CASH security search), its
+    // snapshot before the preview, and the cash-quantity questions confirmed for it.
+    let requests = live.gateway.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/iserver/currency/pairs"))
+    );
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.query.as_deref().is_some_and(|q| q.contains("CASH")))
+    );
+    let snapshot = requests.iter().position(|r| {
+        r.path.contains("marketdata/snapshot")
+            && r.query
+                .as_deref()
+                .is_some_and(|q| q.contains(&EUR_USD.to_string()))
+    });
+    let preview = requests.iter().position(|r| {
+        r.path.ends_with("/orders/whatif")
+            && r.body
+                .as_ref()
+                .is_some_and(|b| b["orders"][0]["isCcyConv"] == true)
+    });
+    assert!(snapshot.unwrap() < preview.unwrap(), "snapshot first");
+    let asked: BTreeSet<String> = live
+        .journal()
+        .into_iter()
+        .filter(|e| e["event"] == "question" && e["answer"] == "yes")
+        .flat_map(|e| {
+            e["message_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        asked.contains("o10223") && asked.contains("o10164"),
+        "{asked:?}"
+    );
 }
 
 /// With sells, the conversion waits for their fills (their proceeds may be what it converts)
@@ -1152,14 +1196,19 @@ fn a_rerun_after_a_lost_conversion_answer_does_not_convert_twice() {
             "--fill-timeout",
             "2",
         ];
-        let (code, _, stderr) = live.run("trade", &args, "");
-        assert_eq!(code, 1, "{stderr}");
-        assert!(stderr.contains("may have been placed"), "{stderr}");
-        assert_eq!(
-            live.gateway.orders().len(),
-            1,
-            "only the conversion was sent"
+        // The lost answer is looked up at once: the conversion is there, not sent again.
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert!(
+            stdout.contains("the gateway gave no answer; the live orders, read at once, list it"),
+            "{stdout}\n{stderr}"
         );
+        assert_eq!(conversions(&live).len(), 1, "converted twice: {stdout}");
+        if fills == FillMode::Manual {
+            assert_eq!(code, 3, "{stdout}\n{stderr}");
+            assert_eq!(live.gateway.orders().len(), 1, "no buy before it fills");
+        } else {
+            assert_eq!(code, 0, "{stdout}\n{stderr}");
+        }
 
         let (code, stdout, stderr) = live.run("trade", &args, "");
         assert_eq!(conversions(&live).len(), 1, "converted twice: {stdout}");
@@ -1177,7 +1226,6 @@ fn a_rerun_after_a_lost_conversion_answer_does_not_convert_twice() {
             );
         } else {
             assert_eq!(code, 0, "{stdout}\n{stderr}");
-            assert!(!stdout.contains("Currency conversions"), "{stdout}");
             assert!(live.gateway.ledger_cash(ACCOUNT, "EUR") >= Decimal::ZERO);
         }
     }
@@ -1266,6 +1314,16 @@ fn targets_positions_and_the_duplicate_guard_match_by_conid() {
     // 10,000 cash at 480: 20 shares.
     assert_eq!(orders[0].quantity, Decimal::from(20));
     assert!(orders[0].c_oid.as_deref().unwrap().contains("-B-BRK_B-20"));
+    // The order carries IBKR's own ticker of the conid, not the targets' spelling.
+    let tickers: Vec<Value> = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.contains("/orders"))
+        .map(|r| r.body.unwrap()["orders"][0]["ticker"].clone())
+        .collect();
+    assert!(!tickers.is_empty());
+    assert!(tickers.iter().all(|t| t == "BRK B"), "{tickers:?}");
 
     // Another quantity the next run: the working order (IBKR's `BRK B`) is the same contract.
     let (code, _, stderr) = live.run(
@@ -1316,4 +1374,277 @@ fn unresolvable_and_ambiguous_targets_are_named() {
         "{stderr}"
     );
     assert_eq!(live.order_posts(), 0);
+}
+
+/// The spec's advanced order reject (a bare object with `text`, `message_id`, `req_id` and
+/// the rejected ticket's `order_id`) is IBKR's refusal, never an acceptance: its text is
+/// shown and nothing is placed.
+#[test]
+fn an_advanced_order_reject_shows_ibkrs_text_and_places_nothing() {
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::AdvancedReject {
+        message_id: "o2137".to_owned(),
+        text: "Order rejected: the order size exceeds your account's allowed position".to_owned(),
+    });
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("IBKR rejected the")
+            && stderr.contains("(o2137): Order rejected: the order size exceeds")
+            && stderr.contains("The order was NOT placed")
+            && !stderr.contains("unexpected reply"),
+        "{stderr}"
+    );
+    assert!(live.gateway.orders().is_empty());
+    assert_eq!(live.order_posts(), 1, "the run stops at the reject");
+    assert!(live.events().contains(&"order_failed".to_owned()));
+    assert!(!live.events().contains(&"order_placed".to_owned()));
+}
+
+/// A question without `messageIds` (optional in the spec) is declined with its text shown
+/// and a clear stop: no `--allow-question` can confirm what has no id.
+#[test]
+fn a_question_without_message_ids_is_shown_and_stops() {
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::QuestionWithoutIds);
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("without saying which question it is (no messageIds)")
+            && stderr.contains("needs your attention before it is transmitted")
+            && stderr.contains("The order was NOT placed")
+            && !stderr.contains("--allow-question  "),
+        "{stderr}"
+    );
+    assert!(live.gateway.orders().is_empty());
+    let replies: Vec<_> = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/iserver/reply/"))
+        .collect();
+    assert_eq!(replies.len(), 1, "declined once: {replies:?}");
+    assert_eq!(replies[0].body.as_ref().unwrap()["confirmed"], false);
+}
+
+/// `pbal cancel` goes on past an order IBKR no longer knows ("OrderID N doesn't exist": it
+/// filled or was cancelled since the list was read) and reports each order.
+#[test]
+fn cancel_goes_on_past_an_order_ibkr_no_longer_knows() {
+    let live = Live::new(fast().fills(FillMode::Manual));
+    let (code, _, stderr) = live.run("trade", &["--yes", "--fill-timeout", "1"], "");
+    assert_eq!(code, 3, "{stderr}");
+    let placed = live.gateway.orders();
+    assert!(placed.len() >= 2, "{placed:?}");
+    let gone = placed[0].order_id;
+    live.gateway.inject(Fault::error_with_200(
+        &format!("/order/{gone}"),
+        &format!("OrderID {gone} doesn't exist"),
+    ));
+    let (code, stdout, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(
+        code, 1,
+        "the refused order is still open: {stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("IBKR did not cancel it: ") && stdout.contains("doesn't exist"),
+        "{stdout}"
+    );
+    let others = placed.len() - 1;
+    assert!(
+        stdout.contains(&format!("Cancelled {others} of {} orders.", placed.len())),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    assert!(
+        orders[1..]
+            .iter()
+            .all(|o| o.status == pbal_fake_gateway::OrderStatus::Cancelled),
+        "every other order was cancelled: {orders:?}"
+    );
+    assert!(stderr.contains("1 order is still open"), "{stderr}");
+}
+
+/// After `pbal cancel` (and after a re-login, when IBKR no longer lists the cancelled
+/// orders), a same-day rerun with the same quantities places the orders again under the next
+/// revision of their client order ids; a working order still stands for itself.
+#[test]
+fn an_order_confirmed_cancelled_never_blocks_its_replacement() {
+    let live = Live::new(fast().fills(FillMode::Manual));
+    let args = ["--yes", "--fill-timeout", "1", "--as-of", "2026-11-25"];
+    let (code, _, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stderr}");
+    let first = live.gateway.orders();
+    let count = first.len();
+    assert!(count > 0);
+
+    // A working order is not placed again.
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert!(stdout.contains("placed by an earlier run"), "{stdout}");
+    assert_eq!(live.gateway.orders().len(), count);
+
+    let (code, stdout, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 2 * count, "replaced once each: {orders:?}");
+    for (old, new) in first.iter().zip(&orders[count..]) {
+        assert_eq!(
+            new.c_oid,
+            Some(format!("{}-r2", old.c_oid.as_deref().unwrap())),
+            "{orders:?}"
+        );
+        assert_eq!((new.conid, new.quantity), (old.conid, old.quantity));
+    }
+
+    // A re-login: IBKR lists only working orders of earlier sessions; the journal knows.
+    let (code, _, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stderr}");
+    live.gateway.set_session(SessionState::Authenticated);
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let orders = live.gateway.orders();
+    assert_eq!(orders.len(), 3 * count, "{orders:?}");
+    assert!(
+        orders[2 * count..]
+            .iter()
+            .all(|o| o.c_oid.as_deref().unwrap().ends_with("-r3")),
+        "{orders:?}"
+    );
+    let ids: BTreeSet<_> = orders.iter().map(|o| o.c_oid.clone()).collect();
+    assert_eq!(ids.len(), orders.len());
+}
+
+/// pbal restarts the brokerage session with `compete: false` unless told
+/// `--take-over-session` (which can disconnect the user's TWS or mobile login): a competing
+/// session stops the run and names the flag; with it, the session is taken over.
+#[test]
+fn compete_only_with_take_over_session() {
+    let live = Live::new(fast().session(SessionState::TimedOut));
+    let (code, _, stderr) = live.run("status", &[], "");
+    assert_eq!(code, 0, "a timed-out session is restored: {stderr}");
+    let inits = |live: &Live| -> Vec<Value> {
+        live.gateway
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/iserver/auth/ssodh/init"))
+            .map(|r| r.body.unwrap())
+            .collect()
+    };
+    let sent = inits(&live);
+    assert!(!sent.is_empty());
+    assert!(sent.iter().all(|b| b["compete"] == false), "{sent:?}");
+
+    live.gateway.clear_requests();
+    live.gateway.set_session(SessionState::Competing);
+    let (code, _, stderr) = live.run("status", &[], "");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("another session") && stderr.contains("--take-over-session"),
+        "{stderr}"
+    );
+    assert!(inits(&live).iter().all(|b| b["compete"] == false));
+    assert_eq!(live.gateway.session(), SessionState::Competing);
+
+    let (code, stdout, stderr) = live.run("status", &["--take-over-session"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("disconnects it"), "{stderr}");
+    assert!(inits(&live).iter().any(|b| b["compete"] == true));
+    assert_eq!(live.gateway.session(), SessionState::Authenticated);
+}
+
+/// A 5xx on an order POST may come after the gateway passed the order on: pbal reads the live
+/// orders by client order id at once, says the order is there, and never sends it again.
+#[test]
+fn a_5xx_on_an_order_post_is_looked_up_never_resent() {
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::ErrorOnPlace {
+        status: 500,
+        accepted: true,
+    });
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("the gateway answered HTTP 500")
+            && stdout.contains("the live orders, read at once, list it: placed (order"),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    let ids: BTreeSet<_> = orders.iter().map(|o| o.c_oid.clone()).collect();
+    assert_eq!(ids.len(), orders.len(), "sent twice: {orders:?}");
+    assert_eq!(live.order_posts(), orders.len(), "one POST per order");
+    assert!(live.events().contains(&"order_found".to_owned()));
+
+    // A 5xx before the order got anywhere: not listed, not re-sent, the user told so.
+    let live = Live::new(fast());
+    live.gateway.inject(Fault::ErrorOnPlace {
+        status: 503,
+        accepted: false,
+    });
+    let (code, stdout, stderr) = live.run("trade", &["--yes"], "");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("answered HTTP 503")
+            && stderr.contains("does not list its client order id")
+            && stderr.contains("It was NOT sent again"),
+        "{stderr}"
+    );
+    assert!(live.gateway.orders().is_empty());
+    assert_eq!(live.order_posts(), 1);
+}
+
+/// The duplicate guard reads the whole live-orders list (IBKR's first answer of a session can
+/// be incomplete) before it decides an order is absent: a rerun in a new session finds every
+/// earlier order and posts none.
+#[test]
+fn the_duplicate_guard_reads_the_full_live_orders_list() {
+    let live = Live::new(fast().fills(FillMode::Manual));
+    let args = ["--yes", "--fill-timeout", "1"];
+    let (code, _, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stderr}");
+    let placed = live.gateway.orders().len();
+    assert!(placed >= 2, "the first answer must be able to hide some");
+    live.gateway.set_session(SessionState::Authenticated);
+    let posts = live.order_posts();
+    let (code, stdout, stderr) = live.run("trade", &args, "");
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout.matches("placed by an earlier run").count(),
+        placed,
+        "{stdout}"
+    );
+    assert_eq!(live.order_posts(), posts, "no order POST on the rerun");
+    assert_eq!(live.gateway.orders().len(), placed);
+}
+
+/// Every field of a position row is optional in the spec: a row without `mktPrice`,
+/// `mktValue` and `currency` is completed from the snapshot and the contract info; one
+/// without `conid` is left out with a warning naming it; the run goes on.
+#[test]
+fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
+    let [vti, vea, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
+    let live = Live::new(
+        fast()
+            .position_without(vti, &["mktPrice", "mktValue", "currency"])
+            .position_without(vea, &["conid"]),
+    );
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Position VTI (conid 12340001): currency from the contract info")
+            && stdout.contains("price from the market-data snapshot"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| VTI    | 290.12 | 11,604.80 |"),
+        "VTI planned at the snapshot price: {stdout}"
+    );
+    assert!(
+        stderr.contains("the position VEA has no conid; left out of the plan"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("| VEA "), "{stdout}");
+    assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
 }

@@ -28,6 +28,16 @@ pub(super) fn secdef_search(gw: &Gateway, req: &Request) -> Reply {
             .and_then(Value::as_str)
             .map(str::to_owned)
     });
+    // IBKR's spec offers secType STK, IND and BOND here; currency pairs have their own
+    // endpoint (`/iserver/currency/pairs`).
+    if let Some(t) = sec_type.as_deref()
+        && !["STK", "IND", "BOND"].contains(&t)
+    {
+        return Reply::error(
+            400,
+            &format!("Bad Request: secType {t} is not supported (STK, IND or BOND)"),
+        );
+    }
     // Only IBKR's own spelling matches (`BRK B`, not `BRK.B`): a client that searches one
     // spelling only does not find the contract.
     let rows: Vec<Value> = gw
@@ -52,6 +62,33 @@ pub(super) fn secdef_search(gw: &Gateway, req: &Request) -> Reply {
         })
         .collect();
     Reply::ok(Value::Array(rows))
+}
+
+/// `GET /iserver/currency/pairs?currency=X`: `{"X": [{"symbol","conid","ccyPair"}]}`, every
+/// pair IBKR lists with X on either side, `ccyPair` the other currency, `conid` a number.
+pub(super) fn currency_pairs(gw: &Gateway, req: &Request) -> Reply {
+    let Some(currency) = req.param("currency").map(str::to_ascii_uppercase) else {
+        return Reply::error(400, "Bad Request: currency required");
+    };
+    let pairs: Vec<Value> = gw
+        .setup
+        .contracts
+        .iter()
+        .filter_map(|c| {
+            let (base, quote) = c.pair()?;
+            let other = if base == currency {
+                quote
+            } else if quote == currency {
+                base
+            } else {
+                return None;
+            };
+            Some(json!({"symbol": c.symbol, "conid": c.conid, "ccyPair": other}))
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert(currency, Value::Array(pairs));
+    Reply::ok(Value::Object(body))
 }
 
 fn is_us(contract: &Contract) -> bool {

@@ -89,6 +89,7 @@ pub(crate) fn route(gw: &mut Gateway, req: &Request) -> Reply {
 
         ("GET" | "POST", ["iserver", "secdef", "search"]) => contracts::secdef_search(gw, req),
         ("GET", ["trsrv", "stocks"]) => contracts::stocks(gw, req),
+        ("GET", ["iserver", "currency", "pairs"]) => contracts::currency_pairs(gw, req),
         ("GET", ["iserver", "contract", conid, "info"]) => contracts::info(gw, conid, false),
         ("GET", ["iserver", "contract", conid, "info-and-rules"]) => {
             contracts::info(gw, conid, true)

@@ -153,6 +153,19 @@ fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> 
     if reference_price.is_some_and(|p| quantity.checked_mul(p).is_none()) {
         return Err(Reply::bare_error(200, "invalid order size"));
     }
+    // The ticker is optional; one that names another contract than the conid is refused
+    // (fake's wording: the spec describes no such order).
+    if let Some(ticker) = order.get("ticker").and_then(Value::as_str)
+        && ticker != contract.symbol
+    {
+        return Err(Reply::bare_error(
+            200,
+            &format!(
+                "ticker {ticker} does not match conid {conid} ({})",
+                contract.symbol
+            ),
+        ));
+    }
     if gw.setup.no_permission.contains(&conid) {
         return Err(Reply::bare_error(200, "No trading permissions."));
     }
@@ -232,6 +245,9 @@ fn question_text(id: &str, draft: &Draft, symbol: &str) -> String {
         "o383" => format!("The following order \"{order}\" size exceeds the Size Limit.\nAre you sure you want to submit this order?"),
         "o451" => format!("The following order \"{order}\" value exceeds the Total Value Limit.\nAre you sure you want to submit this order?"),
         "o403" => "This order will most likely trigger and fill immediately.\nAre you sure you want to submit this order?".to_owned(),
+        "o10223" => format!("Cash quantity order \"{order}\": the amount is converted at the market rate when the order executes.\nAre you sure you want to submit this order?"),
+        "o10164" => "Traders are responsible for understanding cash quantity details, which are provided on a best efforts basis only.\nAre you sure you want to submit this order?".to_owned(),
+        "" => format!("The order \"{order}\" needs your attention before it is transmitted.\nAre you sure you want to submit this order?"),
         _ => format!("Unrecognised warning for \"{order}\".\nAre you sure you want to submit this order?"),
     }
 }
@@ -254,6 +270,14 @@ fn ask(gw: &mut Gateway, message_id: &str, remaining: Vec<String>, drafts: Vec<D
         drafts,
         asked_at: Instant::now(),
     });
+    if message_id.is_empty() {
+        // The spec makes `messageIds` optional; such a question comes without it.
+        return Reply::ok(json!([{
+            "id": id,
+            "message": [message],
+            "isSuppressed": false
+        }]));
+    }
     Reply::ok(json!([{
         "id": id,
         "message": [message],
@@ -310,6 +334,11 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
             gw.fill(index);
         }
     }
+    if let Some(Fault::ErrorOnPlace { status, .. }) =
+        gw.take_fault(|f| matches!(f, Fault::ErrorOnPlace { accepted: true, .. }).then_some(true))
+    {
+        return Reply::error(status, "Internal Server Error");
+    }
     let mut reply = Reply::ok(Value::Array(answer));
     reply.hang = gw
         .take_fault(|f| match f {
@@ -338,6 +367,18 @@ pub(super) fn place(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
 }
 
 fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
+    if let Some(Fault::ErrorOnPlace { status, .. }) = gw.take_fault(|f| {
+        matches!(
+            f,
+            Fault::ErrorOnPlace {
+                accepted: false,
+                ..
+            }
+        )
+        .then_some(true)
+    }) {
+        return Reply::error(status, "Service Unavailable");
+    }
     let drafts = match drafts(gw, account, req) {
         Ok(drafts) => drafts,
         Err(reply) => return reply,
@@ -356,17 +397,37 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
     if let Some(refusal) = drafts.iter().find_map(|d| gw.cash_refusal(d)) {
         return Reply::bare_error(200, &refusal);
     }
+    if let Some(Fault::AdvancedReject { message_id, text }) =
+        gw.take_fault(|f| matches!(f, Fault::AdvancedReject { .. }).then_some(true))
+    {
+        // The spec's AdvancedOrderReject: a bare object naming the rejected ticket.
+        let order_id = gw.next_order_id;
+        gw.next_order_id = gw.next_order_id.saturating_add(1);
+        return Reply::ok(json!({
+            "order_id": order_id,
+            "req_id": format::uuid(),
+            "dismissable": ["Dismiss"],
+            "text": text,
+            "options": ["OK"],
+            "type": "msg",
+            "message_id": message_id,
+            "prompt": false
+        }));
+    }
     // What IBKR asks depends on the order: o354 without market data, o10151 for a market
     // order; then the setup's questions (the account's precautionary limits, the cap price).
     let mut questions: Vec<String> = Vec::new();
-    let no_market_data = drafts
-        .iter()
-        .any(|d| !gw.setup.prices.contains_key(&d.conid));
+    let no_market_data = drafts.iter().any(|d| !gw.has_market_data(d));
     if no_market_data {
         questions.push("o354".to_owned());
     }
     if drafts.iter().any(|d| d.order_type == "MKT") {
         questions.push("o10151".to_owned());
+    }
+    // A conversion is sized in cash (fxQty): IBKR asks about cash quantities.
+    if drafts.iter().any(|d| d.currency_conversion) {
+        questions.push("o10223".to_owned());
+        questions.push("o10164".to_owned());
     }
     for id in &gw.setup.questions {
         if !questions.contains(id) {
@@ -379,6 +440,13 @@ fn place_checked(gw: &mut Gateway, account: &str, req: &Request) -> Reply {
         .is_some()
     {
         questions.insert(0, UNKNOWN_QUESTION.to_owned());
+    }
+    if gw
+        .take_fault(|f| matches!(f, Fault::QuestionWithoutIds).then_some(true))
+        .is_some()
+    {
+        // An empty id: asked without `messageIds` (see `ask`).
+        questions.insert(0, String::new());
     }
     if questions.is_empty() {
         return accept(gw, drafts);
@@ -515,7 +583,7 @@ fn whatif_conversion(gw: &Gateway, account: &str, draft: &Draft) -> Reply {
         "initial": {"current": "0", "change": "0", "after": "0"},
         "maintenance": {"current": "0", "change": "0", "after": "0"},
         "position": {"current": "0", "change": "0", "after": "0"},
-        "warn": (!gw.setup.prices.contains_key(&draft.conid)).then_some("21/You are trying to submit an order without having market data for this instrument."),
+        "warn": (!gw.has_market_data(draft)).then_some("21/You are trying to submit an order without having market data for this instrument."),
         "error": gw.cash_refusal(draft)
     }))
 }
@@ -575,16 +643,14 @@ fn live_row(order: &Order) -> Value {
     row
 }
 
-/// `GET /iserver/account/orders`: warm-up `[]`, `force=true` empty, then this session's
-/// orders plus working ones (`order_ref` = cOID).
+/// `GET /iserver/account/orders`: an incomplete first answer, `force=true` empty, then this
+/// session's orders plus working ones (`order_ref` = cOID).
 pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
     gw.live_orders_calls = gw.live_orders_calls.saturating_add(1);
     if req.param("force") == Some("true") {
         return Reply::ok(json!({"orders": [], "snapshot": false}));
     }
-    if gw.setup.live_orders_warmup && gw.live_orders_calls == 1 {
-        return Reply::ok(json!([]));
-    }
+    let incomplete = gw.setup.live_orders_warmup && gw.live_orders_calls == 1;
     let filters: Vec<String> = req
         .param("filters")
         .map(|f| {
@@ -596,17 +662,23 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
         .unwrap_or_default();
     // Only the selected account's orders (POST /iserver/account switches it).
     let account = gw.selected_account.clone();
+    let listed: Vec<usize> = (0..gw.orders.len())
+        .filter(|&index| {
+            let order = &gw.orders[index];
+            let visible = order.session_no == gw.session_no || order.record.status.is_working();
+            visible && account.as_deref().is_none_or(|a| a == order.record.account)
+        })
+        .collect();
+    // The first answer of a session is gathered while the gateway still collects the orders
+    // (ibind #12, #90): the older half at most (none for a single order), in the spec's
+    // LiveOrdersResponse shape with `snapshot: false`.
+    let shown = if incomplete {
+        listed.len() / 2
+    } else {
+        listed.len()
+    };
     let mut rows = Vec::new();
-    for index in 0..gw.orders.len() {
-        let order = &gw.orders[index];
-        let visible = order.session_no == gw.session_no || order.record.status.is_working();
-        if !visible
-            || account
-                .as_deref()
-                .is_some_and(|a| a != order.record.account)
-        {
-            continue;
-        }
+    for index in listed.into_iter().take(shown) {
         gw.before_look(index);
         let order = &gw.orders[index];
         if !filters.is_empty()
@@ -619,7 +691,7 @@ pub(super) fn live_orders(gw: &mut Gateway, req: &Request) -> Reply {
         rows.push(live_row(order));
         gw.after_look(index);
     }
-    Reply::ok(json!({"orders": rows, "snapshot": true}))
+    Reply::ok(json!({"orders": rows, "snapshot": !incomplete}))
 }
 
 /// `GET /iserver/account/order/status/{id}`: snake_case strings, side `B`/`S`; 503 for

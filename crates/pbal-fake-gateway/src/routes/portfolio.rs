@@ -85,6 +85,13 @@ fn position_rows(gw: &Gateway, acct: &str) -> Vec<Value> {
                     row.remove(key);
                 }
             }
+            if let (Some(gaps), Some(row)) =
+                (gw.setup.position_gaps.get(conid), row.as_object_mut())
+            {
+                for key in gaps {
+                    row.remove(key);
+                }
+            }
             row
         })
         .collect()

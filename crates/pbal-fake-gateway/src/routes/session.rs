@@ -48,7 +48,14 @@ pub(super) fn ssodh_init(gw: &mut Gateway, req: &Request) -> Reply {
         }
         return Reply::error(500, "Internal Server Error: publish must be true");
     }
-    if gw.session == SessionState::Competing && req.body_flag("compete") != Some(true) {
+    // Reference §6 (ibeam #73): the compete flag always goes along, true or false.
+    let Some(compete) = req.body_flag("compete") else {
+        return Reply::error(
+            400,
+            "Bad Request: Force compete capability must be used together with compete flag",
+        );
+    };
+    if gw.session == SessionState::Competing && !compete {
         return Reply::ok(status_body(gw));
     }
     gw.new_session(SessionState::Authenticated);

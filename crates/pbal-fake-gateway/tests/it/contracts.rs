@@ -106,3 +106,31 @@ async fn snapshot_needs_a_preflight_and_answers_strings() {
         .json();
     assert!(again[0].get("31").is_none());
 }
+
+/// Currency pairs come from `/iserver/currency/pairs` (the spec's route): every pair with the
+/// currency on either side, `conid` a number, `ccyPair` the other currency. `secdef/search`
+/// offers STK, IND and BOND only.
+#[tokio::test]
+async fn currency_pairs_have_their_own_route_and_search_refuses_cash() {
+    let api = Api::new(
+        Setup::ten_etfs()
+            .no_rate_limits()
+            .contract(Contract::cash_pair(12_087_792, "EUR", "USD"))
+            .contract(Contract::cash_pair(15_016_059, "USD", "JPY")),
+    );
+    api.prime().await;
+    let pairs = api.get("/iserver/currency/pairs?currency=USD").await.json();
+    assert_eq!(
+        pairs,
+        json!({"USD": [
+            {"symbol": "EUR.USD", "conid": 12_087_792, "ccyPair": "EUR"},
+            {"symbol": "USD.JPY", "conid": 15_016_059, "ccyPair": "JPY"}
+        ]})
+    );
+    let eur = api.get("/iserver/currency/pairs?currency=EUR").await.json();
+    assert_eq!(eur["EUR"][0]["ccyPair"], "USD");
+    let cash = api
+        .get("/iserver/secdef/search?symbol=EUR.USD&secType=CASH")
+        .await;
+    assert_eq!(cash.status, 400, "{}", cash.text);
+}

@@ -5,4 +5,5 @@ mod faults;
 mod orders;
 mod portfolio;
 mod session;
+mod spec;
 mod support;

@@ -199,7 +199,10 @@ async fn live_orders_warm_up_then_list_with_order_ref() {
     let api = Api::new(Setup::ten_etfs().no_rate_limits().questions(&[]));
     api.get("/iserver/accounts").await;
     api.post(&place_path(), order("b1", "BUY", 2, 290.0)).await;
-    assert_eq!(api.get("/iserver/account/orders").await.json(), json!([]));
+    assert_eq!(
+        api.get("/iserver/account/orders").await.json(),
+        json!({"orders": [], "snapshot": false})
+    );
     let live = api.get("/iserver/account/orders").await.json();
     let row = &live["orders"][0];
     assert_eq!(row["order_ref"], "b1");
@@ -214,6 +217,31 @@ async fn live_orders_warm_up_then_list_with_order_ref() {
         .await
         .json();
     assert_eq!(filtered["orders"], json!([]));
+}
+
+/// The first live-orders answer of a session can be incomplete (ibind #12, #90): the fake
+/// lists the older half, `snapshot: false`; the next answer is the whole list.
+#[tokio::test]
+async fn the_first_live_orders_answer_of_a_session_is_incomplete() {
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().questions(&[]));
+    api.get("/iserver/accounts").await;
+    for c_oid in ["b1", "b2", "b3", "b4", "b5"] {
+        api.post(&place_path(), order(c_oid, "BUY", 1, 290.0)).await;
+    }
+    let first = api.get("/iserver/account/orders").await.json();
+    let refs = |v: &serde_json::Value| -> Vec<String> {
+        v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["order_ref"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(refs(&first), ["b1", "b2"]);
+    assert_eq!(first["snapshot"], false);
+    let full = api.get("/iserver/account/orders").await.json();
+    assert_eq!(refs(&full), ["b1", "b2", "b3", "b4", "b5"]);
+    assert_eq!(full["snapshot"], true);
 }
 
 #[tokio::test]
@@ -591,9 +619,23 @@ async fn currency_conversions_take_fx_qty_on_a_cash_pair_and_move_both_balances(
         );
     }
     assert!(api.gw.orders().is_empty());
+    // Without a snapshot of the pair this session: o354 (no market data).
+    let blind = api
+        .post(
+            &place_path(),
+            conversion(json!({"conid": EUR_USD, "isCcyConv": true, "fxQty": 10, "cOID": "fx0"})),
+        )
+        .await
+        .json();
+    assert_eq!(blind[0]["messageIds"], json!(["o354"]), "{blind}");
+    api.get(&format!(
+        "/iserver/marketdata/snapshot?conids={EUR_USD}&fields=31"
+    ))
+    .await;
+    // Sized in cash: o10223 and o10164 follow the market-order notice (suppressed here).
     api.post(
         "/iserver/questions/suppress",
-        json!({"messageIds": ["o10151"]}),
+        json!({"messageIds": ["o10151", "o10223", "o10164"]}),
     )
     .await;
     // BUY EUR.USD with fxQty 1,000: USD 1,000 out, EUR 800 in at 1.25.

@@ -180,12 +180,19 @@ async fn competing_session_hides_accounts_until_compete() {
         true
     );
     assert_eq!(api.get("/iserver/accounts").await.json(), json!({}));
-    api.post("/iserver/auth/ssodh/init", json!({"publish": true}))
+    let missing = api
+        .post("/iserver/auth/ssodh/init", json!({"publish": true}))
         .await;
+    assert_eq!(missing.status, 400, "the compete flag always goes along");
+    api.post(
+        "/iserver/auth/ssodh/init",
+        json!({"publish": true, "compete": false}),
+    )
+    .await;
     assert_eq!(
         api.gw.session(),
         SessionState::Competing,
-        "compete flag missing"
+        "compete false takes nothing over"
     );
     api.post(
         "/iserver/auth/ssodh/init",

@@ -10,6 +10,18 @@ use super::json;
 use super::pacing::Limited;
 use super::types::{BrokerageAccounts, GatewayPosition, LedgerEntry, PortfolioAccount};
 
+/// The positions of an account as read, with what had to be filled in or left out.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct PositionsRead {
+    /// The positions.
+    pub positions: Vec<GatewayPosition>,
+    /// Rows whose missing fields were filled in: the position and how.
+    pub filled: Vec<String>,
+    /// Rows left out (no conid, no quantity, no price to be found), each with why.
+    pub left_out: Vec<String>,
+}
+
 /// Pages read at most (100 positions each): a guard against a gateway that never says `[]`.
 const MAX_POSITION_PAGES: u32 = 100;
 
@@ -110,12 +122,152 @@ impl Gateway {
         Ok(())
     }
 
-    /// Every position of `account`, all pages, fresh (the cache is invalidated first, since
-    /// it lags fills).
+    /// Every position of `account` that can be read ([`Gateway::positions_read`]).
     ///
     /// # Errors
-    /// Transport and session errors; a row without conid, quantity or price.
+    /// Transport and session errors.
     pub async fn positions(&self, account: &str) -> Result<Vec<GatewayPosition>, GatewayError> {
+        Ok(self.positions_read(account).await?.positions)
+    }
+
+    /// Every position of `account`, all pages, fresh (the cache is invalidated first, since
+    /// it lags fills). The spec makes every field of a row optional: a missing `mktPrice`,
+    /// `mktValue`, `currency` or ticker is filled from the market-data snapshot and the
+    /// contract's info; a row without `conid` or `position`, or whose price cannot be found,
+    /// is left out and named in [`PositionsRead::left_out`], never the end of the run.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn positions_read(&self, account: &str) -> Result<PositionsRead, GatewayError> {
+        let rows = self.position_rows(account).await?;
+        let mut read = PositionsRead::default();
+        for (endpoint, row) in rows {
+            match self.complete_position(&row).await? {
+                Ok((position, filled)) => {
+                    if !filled.is_empty() {
+                        read.filled.push(format!(
+                            "{} (conid {}): {}",
+                            position.symbol,
+                            position.conid,
+                            filled.join(", ")
+                        ));
+                    }
+                    read.positions.push(position);
+                }
+                Err(why) => read.left_out.push(format!("{endpoint}: {why}")),
+            }
+        }
+        Ok(read)
+    }
+
+    /// A position from a row whose optional fields may be missing: `Ok((position, what was
+    /// filled in))`, or `Err(why it is left out)`.
+    async fn complete_position(
+        &self,
+        row: &Value,
+    ) -> Result<Result<(GatewayPosition, Vec<&'static str>), String>, GatewayError> {
+        let named = json::text(row.get("ticker")).or_else(|| json::text(row.get("contractDesc")));
+        let shown = || named.clone().unwrap_or_else(|| row.to_string());
+        let Some(conid) = json::text(row.get("conid")) else {
+            return Ok(Err(format!(
+                "the position {} has no conid; left out of the plan",
+                shown()
+            )));
+        };
+        let Some(quantity) = json::decimal(row.get("position")) else {
+            return Ok(Err(format!(
+                "the position {} (conid {conid}) has no quantity; left out of the plan",
+                shown()
+            )));
+        };
+        let mut filled = Vec::new();
+        let mut symbol = named.clone();
+        let mut currency = json::text(row.get("currency"));
+        if symbol.is_none() || currency.is_none() {
+            let info = self.contract_info(&conid).await?;
+            if symbol.is_none() {
+                symbol = info.0;
+                filled.push("ticker from the contract info");
+            }
+            if currency.is_none() {
+                currency = info.1;
+                filled.push("currency from the contract info");
+            }
+        }
+        let (Some(symbol), Some(currency)) = (symbol, currency) else {
+            return Ok(Err(format!(
+                "the position {} (conid {conid}) has no ticker or currency, and IBKR's contract \
+                 info gives none; left out of the plan",
+                shown()
+            )));
+        };
+        let value = json::decimal(row.get("mktValue"));
+        let mut price = json::decimal(row.get("mktPrice"));
+        if price.is_none()
+            && let Some(v) = value
+            && !quantity.is_zero()
+        {
+            price = v.checked_div(quantity);
+            filled.push("price from mktValue");
+        }
+        if price.is_none() {
+            price = self
+                .quotes(std::slice::from_ref(&conid))
+                .await?
+                .get(&conid)
+                .and_then(super::types::Quote::price);
+            filled.push("price from the market-data snapshot");
+        }
+        let Some(price) = price else {
+            return Ok(Err(format!(
+                "the position {symbol} (conid {conid}) has no mktPrice and no snapshot price; \
+                 left out of the plan"
+            )));
+        };
+        let value = if let Some(v) = value {
+            v
+        } else {
+            filled.push("value as quantity times price");
+            quantity
+                .checked_mul(price)
+                .ok_or_else(|| GatewayError::Decode {
+                    endpoint: "positions".to_owned(),
+                    message: format!("{symbol}: the position's value overflows"),
+                })?
+        };
+        Ok(Ok((
+            GatewayPosition {
+                symbol,
+                quantity,
+                price,
+                value,
+                currency,
+                asset_class: json::text(row.get("assetClass")).unwrap_or_else(|| "STK".to_owned()),
+                unrealized_pnl: json::decimal(row.get("unrealizedPnl")),
+                listing_exchange: json::text(row.get("listingExchange")),
+                conid,
+            },
+            filled,
+        )))
+    }
+
+    /// `GET /iserver/contract/{conid}/info`: the contract's symbol and currency.
+    pub(crate) async fn contract_info(
+        &self,
+        conid: &str,
+    ) -> Result<(Option<String>, Option<String>), GatewayError> {
+        self.prime_iserver().await?;
+        let path = format!("iserver/contract/{conid}/info");
+        let value = self.get(&path, &[], None).await?;
+        check_error(&path, &value)?;
+        Ok((
+            json::text(value.get("symbol")),
+            json::text(value.get("currency")),
+        ))
+    }
+
+    /// The raw rows of every positions page, with the endpoint each came from.
+    async fn position_rows(&self, account: &str) -> Result<Vec<(String, Value)>, GatewayError> {
         self.prime_portfolio().await?;
         let invalidate = format!("portfolio/{account}/positions/invalidate");
         // The cache lags fills; clearing it is worth a try, but a gateway without the call
@@ -145,9 +297,7 @@ impl Gateway {
             if rows.is_empty() {
                 return Ok(positions);
             }
-            for row in rows {
-                positions.push(parse_position(&endpoint, row)?);
-            }
+            positions.extend(rows.iter().map(|row| (endpoint.clone(), row.clone())));
         }
         Ok(positions)
     }
@@ -203,27 +353,6 @@ impl Gateway {
         }
         Ok(entries)
     }
-}
-
-fn parse_position(endpoint: &str, row: &Value) -> Result<GatewayPosition, GatewayError> {
-    let missing = |field: &str| GatewayError::Decode {
-        endpoint: endpoint.to_owned(),
-        message: format!("a position without {field}: {row}"),
-    };
-    let conid = json::text(row.get("conid")).ok_or_else(|| missing("conid"))?;
-    Ok(GatewayPosition {
-        symbol: json::text(row.get("ticker"))
-            .or_else(|| json::text(row.get("contractDesc")))
-            .ok_or_else(|| missing("ticker or contractDesc"))?,
-        quantity: json::decimal(row.get("position")).ok_or_else(|| missing("position"))?,
-        price: json::decimal(row.get("mktPrice")).ok_or_else(|| missing("mktPrice"))?,
-        value: json::decimal(row.get("mktValue")).ok_or_else(|| missing("mktValue"))?,
-        currency: json::text(row.get("currency")).ok_or_else(|| missing("currency"))?,
-        asset_class: json::text(row.get("assetClass")).unwrap_or_else(|| "STK".to_owned()),
-        unrealized_pnl: json::decimal(row.get("unrealizedPnl")),
-        listing_exchange: json::text(row.get("listingExchange")),
-        conid,
-    })
 }
 
 /// An `{"error":..}` body (any HTTP status) as an error.

@@ -44,6 +44,10 @@ pub struct GatewayConfig {
     pub snapshot_timeout: Duration,
     /// Pause between snapshot polls.
     pub snapshot_poll: Duration,
+    /// Restart the brokerage session with `compete: true`, taking it over from another
+    /// session of the same username: per IBKR's spec that can disconnect the user's TWS,
+    /// IBKR Mobile or web login. Off unless the user asks for it.
+    pub take_over_session: bool,
 }
 
 impl GatewayConfig {
@@ -60,6 +64,7 @@ impl GatewayConfig {
             pacing: PacingConfig::default(),
             snapshot_timeout: Duration::from_secs(15),
             snapshot_poll: Duration::from_millis(700),
+            take_over_session: false,
         })
     }
 

@@ -115,9 +115,10 @@ pub enum GatewayError {
         /// The transport error.
         detail: String,
     },
-    /// An order POST got no answer: the order may or may not exist. Never re-sent blindly.
+    /// An order POST got no answer, or a 5xx: the order may or may not exist. Never re-sent
+    /// blindly.
     #[error(
-        "the gateway did not answer the order for {symbol} (client order id {c_oid}); it may have \
+        "the gateway {detail} to the order for {symbol} (client order id {c_oid}); it may have \
          been placed. Run the same command again: pbal looks for this id among the live orders \
          before placing anything"
     )]
@@ -126,6 +127,8 @@ pub enum GatewayError {
         symbol: String,
         /// The order's client order id.
         c_oid: String,
+        /// What came back: "gave no answer", "answered HTTP 500 (…)".
+        detail: String,
     },
     /// A question whose message id is not on the allow-list: the order was not placed.
     #[error(
@@ -140,6 +143,33 @@ pub enum GatewayError {
         /// The first message id.
         first: String,
         /// The question text.
+        text: String,
+    },
+    /// A question without message ids: pbal cannot tell it apart, so it can never be allowed.
+    #[error(
+        "IBKR asked about the {symbol} order without saying which question it is (no \
+         messageIds): {text}\nThe order was NOT placed: pbal answers only questions it can \
+         tell apart by their message id, so --allow-question cannot confirm this one. Read \
+         IBKR's text, place the order in Client Portal if it is what you want, or try again later"
+    )]
+    QuestionWithoutId {
+        /// Symbol.
+        symbol: String,
+        /// The question text (empty when IBKR gave none).
+        text: String,
+    },
+    /// IBKR's advanced order reject (the Web API's `AdvancedOrderReject` answer to a
+    /// placement): the order was not placed.
+    #[error(
+        "IBKR rejected the {symbol} order{}: {text}\nThe order was NOT placed",
+        message_id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+    )]
+    AdvancedReject {
+        /// Symbol.
+        symbol: String,
+        /// IBKR's message id of the reject, when given.
+        message_id: Option<String>,
+        /// IBKR's text.
         text: String,
     },
     /// A question from the account's own Precautionary Settings: the order was not placed.
@@ -192,8 +222,8 @@ pub enum GatewayError {
     },
     /// IBKR lists no currency pair between two currencies.
     #[error(
-        "IBKR lists no currency pair to convert {from} into {to} (searched {to}.{from} and \
-         {from}.{to}, CASH)"
+        "IBKR lists no currency pair to convert {from} into {to} (looked for {to}.{from} and \
+         {from}.{to} among IBKR's currency pairs of {from} and of {to})"
     )]
     NoCurrencyPair {
         /// The currency converted from.

@@ -99,33 +99,47 @@ impl Gateway {
     }
 
     /// The `CASH` pair that converts `from` into `to`: `TO.FROM` bought, else `FROM.TO` sold
-    /// (IBKR lists each pair once, in market convention: EUR.USD, USD.JPY), found with
-    /// `secdef/search` and `secType=CASH`.
+    /// (IBKR lists each pair once, in market convention: EUR.USD, USD.JPY), found with the
+    /// spec's `GET /iserver/currency/pairs?currency=FROM` (then `=TO`), whose rows are
+    /// `{"symbol","conid","ccyPair"}` under the currency asked for.
     ///
     /// # Errors
     /// [`GatewayError::NoCurrencyPair`], transport and session errors.
     pub async fn currency_pair(&self, from: &str, to: &str) -> Result<CurrencyPair, GatewayError> {
         self.prime_iserver().await?;
         let (from, to) = (from.to_ascii_uppercase(), to.to_ascii_uppercase());
-        for (symbol, side) in [
+        let wanted = [
             (format!("{to}.{from}"), Side::Buy),
             (format!("{from}.{to}"), Side::Sell),
-        ] {
-            let query = [("symbol", symbol.clone()), ("secType", "CASH".to_owned())];
-            let value = self.get("iserver/secdef/search", &query, None).await?;
-            check_error("GET iserver/secdef/search", &value)?;
-            let found = value.as_array().into_iter().flatten().find(|row| {
-                json::text(row.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(&symbol))
-                    && has_section(row, "CASH")
-            });
-            if let Some(conid) = found.and_then(|row| json::text(row.get("conid"))) {
-                return Ok(CurrencyPair {
-                    conid,
-                    symbol,
-                    from,
-                    to,
-                    side,
+        ];
+        for asked in [from.clone(), to.clone()] {
+            let query = [("currency", asked.clone())];
+            let value = self.get("iserver/currency/pairs", &query, None).await?;
+            check_error("GET iserver/currency/pairs", &value)?;
+            let rows: Vec<&Value> = match value.get(asked.as_str()) {
+                Some(Value::Array(rows)) => rows.iter().collect(),
+                // A single-key map under another spelling of the currency.
+                _ => value
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .collect(),
+            };
+            for (symbol, side) in &wanted {
+                let found = rows.iter().find(|row| {
+                    json::text(row.get("symbol")).is_some_and(|s| s.eq_ignore_ascii_case(symbol))
                 });
+                if let Some(conid) = found.and_then(|row| json::text(row.get("conid"))) {
+                    return Ok(CurrencyPair {
+                        conid,
+                        symbol: symbol.clone(),
+                        from,
+                        to,
+                        side: *side,
+                    });
+                }
             }
         }
         Err(GatewayError::NoCurrencyPair { from, to })
@@ -224,6 +238,15 @@ impl Gateway {
     /// Transport and session errors.
     pub async fn fraction_places(&self, conid: &str) -> Result<Option<u32>, GatewayError> {
         Ok(self.contract_rules(conid).await?.fraction_places)
+    }
+
+    /// IBKR's own ticker of `conid` (`GET /iserver/contract/{conid}/info`): what an order's
+    /// `ticker` carries, whatever the plan calls the contract.
+    ///
+    /// # Errors
+    /// Transport and session errors; an unknown conid.
+    pub async fn contract_ticker(&self, conid: &str) -> Result<Option<String>, GatewayError> {
+        Ok(self.contract_info(conid).await?.0)
     }
 
     /// `GET /iserver/contract/{conid}/info-and-rules`: fractions and price increments.

@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use account::PositionsRead;
 pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
@@ -45,7 +46,8 @@ pub use error::{GatewayError, mask_account};
 pub use fills::{Fill, FillEvent, FillWait};
 pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{
-    DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION, PRECAUTIONARY_QUESTIONS, QuestionPolicy,
+    CASH_QUANTITY_QUESTIONS, DEFAULT_ALLOWED_QUESTIONS, NO_MARKET_DATA_QUESTION,
+    PRECAUTIONARY_QUESTIONS, QuestionPolicy,
 };
 pub use pacing::PacingConfig;
 pub use placement::{PlaceInTurnError, Placement, PlacementError, PlacementEvent};

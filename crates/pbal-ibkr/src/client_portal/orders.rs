@@ -32,6 +32,12 @@ pub const PRECAUTIONARY_QUESTIONS: [(&str, &str); 3] = [
     ("o451", "total value limit"),
 ];
 
+/// Questions about an order sized in cash, confirmed for currency conversions only (pbal sizes
+/// them by `fxQty`, the amount converted from, as the plan showed): `o10223` (the cash
+/// quantity is converted at the market rate on execution) and `o10164` (cash quantity
+/// details are provided on a best-efforts basis).
+pub const CASH_QUANTITY_QUESTIONS: [&str; 2] = ["o10223", "o10164"];
+
 /// IBKR has no market data for the contract. Never confirmed for a market order, whatever
 /// the allow-list says: a blind market order can fill anywhere.
 pub const NO_MARKET_DATA_QUESTION: &str = "o354";
@@ -102,8 +108,8 @@ impl Gateway {
     /// `policy`, otherwise "no" (the order is dropped) and an error. Never re-sent.
     ///
     /// # Errors
-    /// [`GatewayError::OrderOutcomeUnknown`] when the POST got no answer (look for the cOID
-    /// before trying again), [`GatewayError::UnknownQuestion`], [`GatewayError::Rejected`].
+    /// [`GatewayError::OrderOutcomeUnknown`] when the POST got no answer or a 5xx (look for
+    /// the cOID before trying again), [`GatewayError::UnknownQuestion`], [`GatewayError::Rejected`].
     pub async fn place(
         &self,
         ticket: &OrderTicket,
@@ -113,10 +119,22 @@ impl Gateway {
         self.prime_iserver().await?;
         let path = format!("iserver/account/{}/orders", ticket.account);
         let body = json!({ "orders": [order_json(ticket, Purpose::Place)?] });
+        // A lost answer, or a 5xx (the gateway may fail after passing the order on): the
+        // order may exist. Never sent again; the caller looks for its client order id.
         let unknown = |e: GatewayError| match e {
             GatewayError::Transport { .. } => GatewayError::OrderOutcomeUnknown {
                 symbol: ticket.symbol.clone(),
                 c_oid: ticket.c_oid.clone(),
+                detail: "gave no answer".to_owned(),
+            },
+            GatewayError::Api {
+                status: Some(status @ 500..=599),
+                message,
+                ..
+            } => GatewayError::OrderOutcomeUnknown {
+                symbol: ticket.symbol.clone(),
+                c_oid: ticket.c_oid.clone(),
+                detail: format!("answered HTTP {status} ({message})"),
             },
             other => other,
         };
@@ -138,6 +156,13 @@ impl Gateway {
                         message,
                     });
                 }
+                PlaceReply::Reject { message_id, text } => {
+                    return Err(GatewayError::AdvancedReject {
+                        symbol: ticket.symbol.clone(),
+                        message_id,
+                        text,
+                    });
+                }
                 PlaceReply::Unknown => {
                     return Err(GatewayError::Decode {
                         endpoint: shown_endpoint(&reqwest::Method::POST, &path),
@@ -153,7 +178,11 @@ impl Gateway {
                         && message_ids.iter().any(|m| m == NO_MARKET_DATA_QUESTION);
                     let allowed = !blind_market
                         && !message_ids.is_empty()
-                        && message_ids.iter().all(|m| policy.allowed.contains(m));
+                        && message_ids.iter().all(|m| {
+                            policy.allowed.contains(m)
+                                || (ticket.currency_conversion
+                                    && CASH_QUANTITY_QUESTIONS.contains(&m.as_str()))
+                        });
                     let reply_path = format!("iserver/reply/{id}");
                     // Answer at once: a late reply loses the order (ibind #35).
                     let answer = json!({ "confirmed": allowed });
@@ -191,14 +220,16 @@ impl Gateway {
                                 text,
                             });
                         }
+                        let Some(first) = message_ids.first().cloned() else {
+                            return Err(GatewayError::QuestionWithoutId {
+                                symbol: ticket.symbol.clone(),
+                                text,
+                            });
+                        };
                         return Err(GatewayError::UnknownQuestion {
                             symbol: ticket.symbol.clone(),
-                            first: message_ids.first().cloned().unwrap_or_default(),
-                            ids: if message_ids.is_empty() {
-                                "no message id".to_owned()
-                            } else {
-                                message_ids.join(", ")
-                            },
+                            first,
+                            ids: message_ids.join(", "),
                             text,
                         });
                     }
@@ -213,23 +244,49 @@ impl Gateway {
 
     /// `GET /iserver/account/orders` (1 per 5 s): this session's and working orders, filtered
     /// here by account (the gateway's filters have dropped orders). The first call of a
-    /// session is often empty, so an empty answer is asked again once.
+    /// session is often empty, so an empty answer is asked again once. For a progress poll;
+    /// before deciding an order is absent use [`Gateway::live_orders_complete`].
     ///
     /// # Errors
     /// Transport and session errors.
     pub async fn live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
+        let orders = self.read_live_orders(account).await?;
+        if !orders.is_empty() {
+            return Ok(orders);
+        }
+        self.read_live_orders(account).await
+    }
+
+    /// The full live-orders list: IBKR's answer can be incomplete while the gateway is still
+    /// gathering the orders (ibind #12, #90), so the list is read twice (the documented
+    /// refresh, 5 s apart by the endpoint's limit) and an order seen in either read counts,
+    /// with its latest state. What the duplicate guard and `pbal cancel` decide on.
+    ///
+    /// # Errors
+    /// Transport and session errors.
+    pub async fn live_orders_complete(
+        &self,
+        account: &str,
+    ) -> Result<Vec<LiveOrder>, GatewayError> {
+        let first = self.read_live_orders(account).await?;
+        let second = self.read_live_orders(account).await?;
+        let mut merged: Vec<LiveOrder> = first
+            .into_iter()
+            .filter(|o| !second.iter().any(|s| s.order_id == o.order_id))
+            .collect();
+        merged.extend(second);
+        Ok(merged)
+    }
+
+    /// One read of `GET /iserver/account/orders` for `account`.
+    async fn read_live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
         self.prime_iserver().await?;
         // The account goes along too (the gateway's filters have dropped orders, so the rows
         // are still filtered here; the caller selects the account first).
         let query = [("accountId", account.to_owned())];
-        let mut value = self
+        let value = self
             .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
             .await?;
-        if orders_of(&value).is_empty() {
-            value = self
-                .get("iserver/account/orders", &query, Some(Limited::LiveOrders))
-                .await?;
-        }
         check_error("GET iserver/account/orders", &value)?;
         Ok(orders_of(&value)
             .iter()
@@ -305,8 +362,10 @@ fn order_json(ticket: &OrderTicket, purpose: Purpose) -> Result<Value, GatewayEr
         order.insert("cOID".into(), json!(ticket.c_oid));
     }
     order.insert("outsideRTH".into(), json!(false));
-    if !ticket.currency_conversion {
-        order.insert("ticker".into(), json!(ticket.symbol));
+    if !ticket.currency_conversion
+        && let Some(ticker) = &ticket.ticker
+    {
+        order.insert("ticker".into(), json!(ticker));
     }
     match ticket.kind {
         OrderKind::Market => {
@@ -334,8 +393,18 @@ enum PlaceReply {
         text: String,
     },
     Error(String),
+    /// The spec's `AdvancedOrderReject`: an object with `text`, `message_id`, `req_id`,
+    /// `dismissable`, `options`, `prompt` (and the rejected ticket's `order_id`).
+    Reject {
+        message_id: Option<String>,
+        text: String,
+    },
     Unknown,
 }
+
+/// Fields only the spec's `AdvancedOrderReject` carries: an element with one of them is a
+/// reject, even though it also has an `order_id` (that of the rejected ticket).
+const REJECT_FIELDS: [&str; 5] = ["req_id", "dismissable", "prompt", "message_id", "options"];
 
 fn parse_place_reply(value: &Value) -> PlaceReply {
     if let Some(message) = json::error_message(value) {
@@ -365,6 +434,16 @@ fn parse_place_reply(value: &Value) -> PlaceReply {
                 message_ids,
                 text: text.split_whitespace().collect::<Vec<_>>().join(" "),
             };
+        }
+    }
+    for item in &items {
+        if REJECT_FIELDS.iter().any(|f| item.get(*f).is_some()) {
+            let message_id = json::text(item.get("message_id"));
+            let text = json::text(item.get("text")).map_or_else(
+                || format!("no text given ({item})"),
+                |t| t.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
+            return PlaceReply::Reject { message_id, text };
         }
     }
     for item in &items {
@@ -423,6 +502,7 @@ mod tests {
             account: "DU1".to_owned(),
             conid: "265598".to_owned(),
             symbol: "AAPL".to_owned(),
+            ticker: None,
             side: pbal_core::Side::Buy,
             quantity: Decimal::TEN,
             kind: OrderKind::Market,
@@ -445,6 +525,7 @@ mod tests {
             account: "DU1".to_owned(),
             conid: "12087792".to_owned(),
             symbol: "EUR.USD".to_owned(),
+            ticker: None,
             side: pbal_core::Side::Buy,
             quantity: Decimal::new(66_67, 2),
             kind: OrderKind::Market,
@@ -480,5 +561,17 @@ mod tests {
             matches!(parse_place_reply(&in_array), PlaceReply::Error(m) if m == "No trading permissions.")
         );
         assert!(matches!(parse_place_reply(&json!([])), PlaceReply::Unknown));
+        let reject = json!({"order_id": 1_234_567_890, "req_id": "9", "dismissable": ["Dismiss"],
+            "text": "Order rejected:\n  size too large", "options": ["OK"], "type": "msg",
+            "message_id": "o2137", "prompt": false});
+        assert!(
+            matches!(parse_place_reply(&reject), PlaceReply::Reject { message_id: Some(id), text }
+                if id == "o2137" && text == "Order rejected: size too large"),
+            "a reject carries an order_id but is no acceptance"
+        );
+        let bare_question = json!([{"id": "q1", "message": ["Are you sure?"]}]);
+        assert!(
+            matches!(parse_place_reply(&bare_question), PlaceReply::Question { message_ids, .. } if message_ids.is_empty())
+        );
     }
 }

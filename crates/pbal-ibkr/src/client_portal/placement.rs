@@ -59,6 +59,20 @@ pub enum PlacementEvent<'a> {
         /// IBKR's order id.
         order_id: &'a str,
     },
+    /// Its POST got no answer or a 5xx, and the live orders, read at once, list its client
+    /// order id: it was placed (and is not sent again).
+    FoundAfterUnknown {
+        /// Position in the round.
+        index: usize,
+        /// The order.
+        ticket: &'a OrderTicket,
+        /// IBKR's order id.
+        order_id: &'a str,
+        /// Its state as listed.
+        state: &'a OrderState,
+        /// What came back instead of an answer.
+        detail: &'a str,
+    },
     /// Refused, or its outcome unknown: the round stops here.
     Failed {
         /// Position in the round.
@@ -78,6 +92,22 @@ pub enum PlacementError {
     /// look for its client order id before trying again).
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// Its POST got no answer or a 5xx and the live orders, read at once, do not list its
+    /// client order id: most likely not placed, but it may still appear; not sent again.
+    #[error(
+        "the gateway {detail} to the order for {symbol}; pbal read the live orders at once and \
+         IBKR does not list its client order id {c_oid}: most likely it was not placed, but it \
+         may still appear. It was NOT sent again. Check the open orders before running again \
+         (a rerun looks for this id first and never places it twice)"
+    )]
+    NotListedAfterUnknown {
+        /// Symbol.
+        symbol: String,
+        /// The client order id.
+        c_oid: String,
+        /// What came back instead of an answer.
+        detail: String,
+    },
     /// IBKR already knows its client order id but does not list it as a live order
     /// (cancelled earlier today?); it was not placed again.
     #[error(
@@ -182,9 +212,42 @@ impl Gateway {
                     placed.push((index, order_id));
                     continue;
                 }
+                Err(GatewayError::OrderOutcomeUnknown {
+                    symbol,
+                    c_oid,
+                    detail,
+                }) => {
+                    // Before anything else: is it there?
+                    let live = self
+                        .live_orders_complete(account)
+                        .await
+                        .map_err(PlaceInTurnError::Gateway)?;
+                    match live
+                        .iter()
+                        .find(|o| o.c_oid.as_deref() == Some(c_oid.as_str()))
+                    {
+                        Some(found) => {
+                            on_event(PlacementEvent::FoundAfterUnknown {
+                                index,
+                                ticket,
+                                order_id: &found.order_id,
+                                state: &found.status,
+                                detail: &detail,
+                            })
+                            .map_err(PlaceInTurnError::Caller)?;
+                            placed.push((index, found.order_id.clone()));
+                            continue;
+                        }
+                        None => PlacementError::NotListedAfterUnknown {
+                            symbol,
+                            c_oid,
+                            detail,
+                        },
+                    }
+                }
                 Ok(Placed::AlreadyRegistered) => {
                     let live = self
-                        .live_orders(account)
+                        .live_orders_complete(account)
                         .await
                         .map_err(PlaceInTurnError::Gateway)?;
                     match live

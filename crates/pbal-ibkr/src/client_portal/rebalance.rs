@@ -280,6 +280,7 @@ mod tests {
                 account: "DU1".to_owned(),
                 conid: "1".to_owned(),
                 symbol: symbol.to_owned(),
+                ticker: None,
                 side,
                 quantity,
                 kind: OrderKind::Market,

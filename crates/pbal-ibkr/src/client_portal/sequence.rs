@@ -255,13 +255,14 @@ pub trait SequenceObserver {
     ) -> impl Future<Output = Result<Vec<RebalanceOrder>, Self::Error>>;
 
     /// IBKR's order id of `order` when an earlier run placed it (found among `live`); an
-    /// error when that cannot be told safely.
+    /// error when that cannot be told safely. The caller may give `order` another client
+    /// order id (a replacement of one confirmed cancelled).
     ///
     /// # Errors
     /// The caller's, to stop the run before the buys.
     fn placed_before(
         &mut self,
-        order: &RebalanceOrder,
+        order: &mut RebalanceOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>, Self::Error>;
 }
@@ -493,11 +494,11 @@ impl Gateway {
                         symbol: order.ticket.symbol.clone(),
                     });
                 }
-                let live = self.live_orders(&s.account).await?;
+                let live = self.live_orders_complete(&s.account).await?;
                 buys = Vec::with_capacity(replanned.len());
-                for order in replanned {
+                for mut order in replanned {
                     let before = observer
-                        .placed_before(&order, &live)
+                        .placed_before(&mut order, &live)
                         .map_err(SequenceError::Observer)?;
                     buys.push((order, before));
                 }
@@ -537,6 +538,10 @@ impl Gateway {
         later: &[PendingOrder],
     ) -> Run<Option<SequenceEnd>, O::Error> {
         let orders: Vec<PendingOrder> = s.conversions.iter().map(|c| c.order.clone()).collect();
+        // The pairs' market data (a snapshot) just before placing, as IBKR asks: the session
+        // may have restarted since the preview.
+        let pairs: Vec<String> = orders.iter().map(|(o, _)| o.ticket.conid.clone()).collect();
+        self.quotes(&pairs).await?;
         observer.step(Step::Placing(Round::Conversions));
         let round = self.place_round(s, &orders, observer).await?;
         if let Some(stop) = stopped(Round::Conversions, round.failure, &orders) {
@@ -605,6 +610,7 @@ impl Gateway {
                     | PlacementEvent::Question { index, .. }
                     | PlacementEvent::Placed { index, .. }
                     | PlacementEvent::AlreadyThere { index, .. }
+                    | PlacementEvent::FoundAfterUnknown { index, .. }
                     | PlacementEvent::Failed { index, .. } => *index,
                 };
                 match orders.get(index) {

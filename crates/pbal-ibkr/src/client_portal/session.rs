@@ -25,16 +25,19 @@ impl Gateway {
         Ok(parse_auth(&value))
     }
 
-    /// `POST /iserver/auth/ssodh/init`: (re)starts the brokerage session.
+    /// `POST /iserver/auth/ssodh/init`: (re)starts the brokerage session, with `compete`
+    /// only when [`GatewayConfig::take_over_session`](super::GatewayConfig) says so.
     ///
     /// # Errors
     /// Transport and session errors.
     pub async fn init_brokerage_session(&self) -> Result<AuthStatus, GatewayError> {
-        // `publish` must be true (else 500); `compete` must accompany it (ibeam #73).
+        // `publish` must be true (else 500); `compete` always goes along (ibeam #73), true
+        // only on the user's word: it can disconnect their TWS or mobile login.
+        let compete = self.config.take_over_session;
         let value = self
             .post(
                 "iserver/auth/ssodh/init",
-                &json!({"publish": true, "compete": true}),
+                &json!({"publish": true, "compete": compete}),
                 None,
                 Retry::Never,
             )
@@ -91,8 +94,13 @@ impl Gateway {
             Err(GatewayError::NoBridge { .. }) => self.reinit().await?,
             Err(e) => return Err(e),
         };
-        // Re-initialising with `compete` would take the session away from the user's TWS or
-        // mobile login: they decide, not pbal.
+        // Re-initialising with `compete` takes the session away from the user's TWS or
+        // mobile login: only when they said so.
+        let status = if status.competing && self.config.take_over_session {
+            self.reinit().await?
+        } else {
+            status
+        };
         if status.competing {
             return Err(GatewayError::Competing);
         }

@@ -190,8 +190,12 @@ pub struct OrderTicket {
     pub account: String,
     /// Contract id.
     pub conid: String,
-    /// Symbol (for messages and the ticket's `ticker`).
+    /// Symbol, as the plan spells it (for messages and the client order id).
     pub symbol: String,
+    /// IBKR's own ticker of the conid, sent as the order's `ticker` (the plan's spelling may
+    /// differ: `BRK.B` for IBKR's `BRK B`); `None`: no ticker is sent (it is optional).
+    #[serde(skip)]
+    pub ticker: Option<String>,
     /// Buy or sell.
     pub side: pbal_core::Side,
     /// Whole shares (or the fractional step the contract allows); for a currency conversion,

@@ -31,6 +31,7 @@ fn ticket(c_oid: &str) -> OrderTicket {
         account: ACCOUNT.to_owned(),
         conid: TEN_ETF_CONIDS[0].to_string(),
         symbol: "VTI".to_owned(),
+        ticker: None,
         side: pbal_core::Side::Buy,
         quantity: dec!(2),
         kind: OrderKind::Limit(dec!(291.00)),

@@ -35,6 +35,7 @@ fn order(trade: &Trade) -> RebalanceOrder {
             account: ACCOUNT.to_owned(),
             conid: conid.to_string(),
             symbol: trade.symbol.clone(),
+            ticker: None,
             side: trade.side,
             quantity: trade.quantity,
             kind: OrderKind::Market,
@@ -101,7 +102,7 @@ impl SequenceObserver for Recorder {
 
     fn placed_before(
         &mut self,
-        order: &RebalanceOrder,
+        order: &mut RebalanceOrder,
         live: &[LiveOrder],
     ) -> Result<Option<String>, String> {
         Ok(live
