@@ -181,17 +181,16 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     drop(spinner);
     let plan = plan?;
     pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
+    let fit = Fit {
+        portfolio: &portfolio,
+        targets: &targets,
+        options: &options,
+        holdings: &holdings,
+    };
     let plan = match (args.format, args.order_type) {
-        (Format::Basket, OrderTypeArg::Lmt) => {
-            let fit = Fit {
-                portfolio: &portfolio,
-                targets: &targets,
-                options: &options,
-                holdings: &holdings,
-            };
-            fit.limit_prices(plan, cash, args.limit_offset)
-                .with_context(|| format!("cannot plan {}", file.display()))?
-        }
+        (Format::Basket, OrderTypeArg::Lmt) => fit
+            .limit_prices(plan, cash, args.limit_offset)
+            .with_context(|| format!("cannot plan {}", file.display()))?,
         _ => plan,
     };
     if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
@@ -212,23 +211,15 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
                 args.cash_account.as_deref(),
             )
         };
-        let mut plan = plan;
-        let mut orders = split(&plan)?;
         // Orders split over accounts pay their own minimums, which the plan of the household
         // did not count: when that leaves the household short, plan again with that much less
         // cash, so that no account spends money the household does not have.
-        let mut held_back = Decimal::ZERO;
-        for _ in 0..4 {
-            let short = -orders.split.cash_left();
-            if short <= Decimal::ZERO {
-                break;
-            }
-            held_back += short;
-            plan = pbal_core::plan(&portfolio, &targets, cash - held_back, &options)
-                .with_context(|| format!("cannot plan {}", file.display()))?;
-            pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
-            orders = split(&plan)?;
-        }
+        // The first split says what is wrong with the accounts, before any plan again.
+        split(&plan)?;
+        let (plan, held_back) = fit
+            .with_less_cash(plan, cash, 4, |plan, _| Ok(-split(plan)?.split.cash_left()))
+            .with_context(|| format!("cannot plan {}", file.display()))?;
+        let orders = split(&plan)?;
         if !held_back.is_zero() {
             warn(&format!(
                 "the orders split over accounts pay more in commissions than one order each: \
@@ -315,12 +306,35 @@ struct Fit<'a> {
 }
 
 impl Fit<'_> {
+    /// Plans again with less cash, at most `rounds` times, while `short` (given the plan and the
+    /// cash held back so far) says how much it still lacks; returns the last plan and the cash
+    /// held back in all.
+    fn with_less_cash(
+        &self,
+        mut plan: pbal_core::Plan,
+        cash: Decimal,
+        rounds: usize,
+        mut short: impl FnMut(&pbal_core::Plan, Decimal) -> Result<Decimal>,
+    ) -> Result<(pbal_core::Plan, Decimal)> {
+        let mut held_back = Decimal::ZERO;
+        for _ in 0..rounds {
+            let lacking = short(&plan, held_back)?;
+            if lacking <= Decimal::ZERO {
+                break;
+            }
+            held_back += lacking;
+            plan = pbal_core::plan(self.portfolio, self.targets, cash - held_back, self.options)?;
+            pbal_ibkr::audit_currencies(&plan, self.holdings).map_err(pbal_core::Error::from)?;
+        }
+        Ok((plan, held_back))
+    }
+
     /// A limit-order basket fills at most at its limits, buys above the plan's prices and
     /// sells below: plan with that much less cash until the orders fit the cash at their
     /// limits, and say so.
     fn limit_prices(
         &self,
-        mut plan: pbal_core::Plan,
+        plan: pbal_core::Plan,
         cash: Decimal,
         bps: u32,
     ) -> Result<pbal_core::Plan> {
@@ -328,17 +342,13 @@ impl Fit<'_> {
         let room = |plan: &pbal_core::Plan, held_back: Decimal| {
             plan.cash.left + held_back - self.options.reserve
         };
-        let mut held_back = Decimal::ZERO;
-        for _ in 0..8 {
-            let excess = basket::limit_excess(&plan.trades, &self.holdings.instruments, bps);
-            let room = room(&plan, held_back);
-            if excess <= room {
-                break;
-            }
-            held_back += excess - room;
-            plan = pbal_core::plan(self.portfolio, self.targets, cash - held_back, self.options)?;
-            pbal_ibkr::audit_currencies(&plan, self.holdings).map_err(pbal_core::Error::from)?;
-        }
+        let excess_over_room = |plan: &pbal_core::Plan, held_back: Decimal| {
+            Ok(
+                basket::limit_excess(&plan.trades, &self.holdings.instruments, bps)
+                    - room(plan, held_back),
+            )
+        };
+        let (plan, held_back) = self.with_less_cash(plan, cash, 8, excess_over_room)?;
         let excess = basket::limit_excess(&plan.trades, &self.holdings.instruments, bps);
         if excess > room(&plan, held_back) {
             bail!(

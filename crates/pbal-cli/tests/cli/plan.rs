@@ -410,16 +410,36 @@ fn live_commands_explain_how_to_get_them() {
 #[test]
 fn ibkr_fixed_warns_for_a_market_without_a_verified_rate() {
     let pbal = Pbal::new();
+    let (stdout, stderr) = full_ibkr_fixed_plan_with(
+        &pbal,
+        r#""GBP","1.17","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","LSE""#,
+        r#""CHF","1.05","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","EBS""#,
+        &["--cash-total", "3000"],
+    );
+    assert_eq!(
+        stderr.trim(),
+        "note: cash: 3,000.00 EUR as the whole cash (--cash-total; the export's own 3,000.00 EUR \
+         is not counted)\nwarning: VUSA has no IBKR fixed commission here: IBKR's fixed rate for Switzerland is \
+         not verified; its orders are estimated without commission"
+    );
+    assert_eq!(commission_of(&stdout, "VUSA"), "0.00");
+}
+
+/// The multi-currency fixture with `from` replaced by `to`, planned `-s full --commission
+/// ibkr-fixed -f json` with its targets: (stdout, stderr) of a successful run.
+fn full_ibkr_fixed_plan_with(
+    pbal: &Pbal,
+    from: &str,
+    to: &str,
+    extra: &[&str],
+) -> (String, String) {
     let export = std::fs::read_to_string(fixture("flex/multi-currency.csv"))
         .unwrap()
-        .replace(
-            r#""GBP","1.17","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","LSE""#,
-            r#""CHF","1.05","STK","ETF","VUSA","VANGUARD S&P 500 UCITS","12340007","EBS""#,
-        );
-    assert!(export.contains("\"EBS\""));
-    let file = pbal.write("swiss.csv", &export).display().to_string();
+        .replace(from, to);
+    assert!(export.contains(to));
+    let file = pbal.write("edited.csv", &export).display().to_string();
     let targets = fixture("targets-multi-currency.toml").display().to_string();
-    let (code, stdout, stderr) = pbal.run(&[
+    let mut args = vec![
         "plan",
         file.as_str(),
         "-s",
@@ -428,26 +448,25 @@ fn ibkr_fixed_warns_for_a_market_without_a_verified_rate() {
         targets.as_str(),
         "--commission",
         "ibkr-fixed",
-        "--cash-total",
-        "3000",
         "-f",
         "json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = pbal.run(&args);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(
-        stderr.trim(),
-        "note: cash: 3,000.00 EUR as the whole cash (--cash-total; the export's own 3,000.00 EUR \
-         is not counted)\nwarning: VUSA has no IBKR fixed commission here: IBKR's fixed rate for Switzerland is \
-         not verified; its orders are estimated without commission"
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let vusa = v["trades"]
+    (stdout, stderr)
+}
+
+/// The JSON commission of the plan's order in `symbol` (which must be traded).
+fn commission_of(stdout: &str, symbol: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    v["trades"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["symbol"] == "VUSA")
-        .expect("VUSA is bought");
-    assert_eq!(vusa["commission"], "0.00");
+        .find(|t| t["symbol"] == symbol)
+        .unwrap_or_else(|| panic!("{symbol} is traded"))["commission"]
+        .clone()
 }
 
 #[test]
@@ -553,25 +572,8 @@ fn a_wash_sale_block_does_not_sell_into_cash() {
 #[test]
 fn ibkr_fixed_warns_for_an_exchange_outside_the_list() {
     let pbal = Pbal::new();
-    let export = std::fs::read_to_string(fixture("flex/multi-currency.csv"))
-        .unwrap()
-        .replace(r#""12340002","IBIS2""#, r#""12340002","HEX""#);
-    assert!(export.contains("\"HEX\""));
-    let file = pbal.write("helsinki.csv", &export).display().to_string();
-    let targets = fixture("targets-multi-currency.toml").display().to_string();
-    let (code, stdout, stderr) = pbal.run(&[
-        "plan",
-        file.as_str(),
-        "-s",
-        "full",
-        "-t",
-        targets.as_str(),
-        "--commission",
-        "ibkr-fixed",
-        "-f",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let (stdout, stderr) =
+        full_ibkr_fixed_plan_with(&pbal, r#""12340002","IBIS2""#, r#""12340002","HEX""#, &[]);
     assert!(
         stderr.contains(
             "VWCE has no IBKR fixed commission here: no IBKR fixed rate is known for its market \
@@ -579,14 +581,7 @@ fn ibkr_fixed_warns_for_an_exchange_outside_the_list() {
         ),
         "{stderr}"
     );
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let vwce = v["trades"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["symbol"] == "VWCE")
-        .expect("VWCE is bought");
-    assert_eq!(vwce["commission"], "0.00");
+    assert_eq!(commission_of(&stdout, "VWCE"), "0.00");
 }
 
 /// A limit-order basket can fill at its limits: the plan is sized so that the orders fit the

@@ -278,6 +278,18 @@ impl Gateway {
         Ok(merged)
     }
 
+    /// The live order whose client order id is `c_oid`, from the complete list
+    /// ([`Gateway::live_orders_complete`]): is an order whose answer was lost or refused as a
+    /// duplicate really there?
+    pub(crate) async fn listed(
+        &self,
+        account: &str,
+        c_oid: &str,
+    ) -> Result<Option<LiveOrder>, GatewayError> {
+        let live = self.live_orders_complete(account).await?;
+        Ok(live.into_iter().find(|o| o.c_oid.as_deref() == Some(c_oid)))
+    }
+
     /// One read of `GET /iserver/account/orders` for `account`.
     async fn read_live_orders(&self, account: &str) -> Result<Vec<LiveOrder>, GatewayError> {
         self.prime_iserver().await?;

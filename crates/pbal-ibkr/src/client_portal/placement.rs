@@ -218,13 +218,10 @@ impl Gateway {
                     detail,
                 }) => {
                     // Before anything else: is it there?
-                    let live = self
-                        .live_orders_complete(account)
+                    match self
+                        .listed(account, &c_oid)
                         .await
-                        .map_err(PlaceInTurnError::Gateway)?;
-                    match live
-                        .iter()
-                        .find(|o| o.c_oid.as_deref() == Some(c_oid.as_str()))
+                        .map_err(PlaceInTurnError::Gateway)?
                     {
                         Some(found) => {
                             on_event(PlacementEvent::FoundAfterUnknown {
@@ -246,13 +243,10 @@ impl Gateway {
                     }
                 }
                 Ok(Placed::AlreadyRegistered) => {
-                    let live = self
-                        .live_orders_complete(account)
+                    match self
+                        .listed(account, &ticket.c_oid)
                         .await
-                        .map_err(PlaceInTurnError::Gateway)?;
-                    match live
-                        .iter()
-                        .find(|o| o.c_oid.as_deref() == Some(ticket.c_oid.as_str()))
+                        .map_err(PlaceInTurnError::Gateway)?
                     {
                         Some(found) => {
                             on_event(PlacementEvent::AlreadyThere {
