@@ -78,7 +78,7 @@ pub fn audit(
     options: &PlanOptions,
 ) -> Result<(), AuditFailure> {
     audit_cash(plan, cash, options)?;
-    audit_orders(plan, portfolio, options)?;
+    audit_orders(plan, portfolio, options, true)?;
     audit_table(plan, portfolio)?;
     audit_strategy(plan, cash, options)?;
     audit_worth(plan, cash, options)?;
@@ -166,6 +166,7 @@ fn audit_orders(
     plan: &Plan,
     portfolio: &Portfolio,
     options: &PlanOptions,
+    one_order_each: bool,
 ) -> Result<(), AuditFailure> {
     let mut seen = BTreeSet::new();
     for t in &plan.trades {
@@ -212,7 +213,8 @@ fn audit_orders(
         let expected = options
             .commission_of(&t.symbol)
             .estimate(t.quantity, t.price);
-        if t.commission != expected {
+        // A household's orders are split over accounts: each account order pays its own.
+        if one_order_each && t.commission != expected {
             return fail(
                 "commission",
                 format!("{}: {} instead of {expected}", t.symbol, t.commission),
@@ -524,6 +526,136 @@ pub fn audit_split(
             "reserve",
             format!("the household ends with {total_after} of cash"),
         );
+    }
+    Ok(())
+}
+
+/// Checks a household plan: the household's figures (cash, orders, table), then each account:
+/// the split places exactly the plan's orders, each account's order pays its own commission,
+/// sells no more than the account holds, and each account ends at or above its reserve with
+/// its own cash and its part of the new cash; in buy-only plans no account both sells and
+/// buys, and an account sells only when it had cash to raise.
+pub(crate) fn audit_household(
+    plan: &Plan,
+    portfolio: &Portfolio,
+    cash: Decimal,
+    options: &PlanOptions,
+    accounts: &[crate::Account],
+    split: &HouseholdSplit,
+    new_cash: &BTreeMap<String, Decimal>,
+) -> Result<(), AuditFailure> {
+    audit_cash(plan, cash, options)?;
+    audit_orders(plan, portfolio, options, false)?;
+    audit_table(plan, portfolio)?;
+    let held: BTreeMap<String, BTreeMap<String, Decimal>> = portfolio
+        .holdings()
+        .iter()
+        .map(|h| {
+            let per_account = accounts
+                .iter()
+                .filter_map(|a| {
+                    let mine = a.holdings.iter().find(|x| x.symbol == h.symbol)?;
+                    Some((a.id.clone(), mine.quantity))
+                })
+                .collect();
+            (h.symbol.clone(), per_account)
+        })
+        .collect();
+    let start: BTreeMap<String, Decimal> = accounts
+        .iter()
+        .map(|a| {
+            let moved = new_cash.get(&a.id).copied().unwrap_or_default();
+            (a.id.clone(), a.cash + moved)
+        })
+        .collect();
+    audit_split(split, plan, &held, &start)?;
+    let moved: Decimal = new_cash.values().copied().sum();
+    if moved != cash - accounts.iter().map(|a| a.cash).sum::<Decimal>() {
+        return fail(
+            "cash conservation",
+            format!("the new cash per account adds up to {moved}"),
+        );
+    }
+    let sells_only_to_raise = match options.strategy {
+        Strategy::BuyOnly => true,
+        Strategy::Bands => cash < options.reserve,
+        Strategy::Full => false,
+    };
+    let mut commission = Decimal::ZERO;
+    for o in &split.orders {
+        let expected = options
+            .commission_of(&o.symbol)
+            .estimate(o.quantity, o.price);
+        if o.commission != expected || o.amount != o.quantity * o.price {
+            return fail(
+                "commission",
+                format!(
+                    "{} {}: {} instead of {expected}",
+                    o.account, o.symbol, o.commission
+                ),
+            );
+        }
+        if o.amount < options.min_trade {
+            return fail(
+                "minimum trade",
+                format!(
+                    "{} {} {} is below the minimum",
+                    o.account, o.symbol, o.amount
+                ),
+            );
+        }
+        commission += o.commission;
+        let both = split
+            .orders
+            .iter()
+            .any(|x| x.symbol == o.symbol && x.side != o.side);
+        if both {
+            return fail(
+                "household split",
+                format!("{} is bought in one account and sold in another", o.symbol),
+            );
+        }
+    }
+    if commission != plan.cash.commission {
+        return fail(
+            "commission",
+            format!(
+                "the accounts pay {commission}, the plan says {}",
+                plan.cash.commission
+            ),
+        );
+    }
+    for a in accounts {
+        let after = split.cash_after.get(&a.id).copied().unwrap_or(a.cash);
+        if after < a.reserve {
+            return fail(
+                "reserve",
+                format!(
+                    "account {} ends with {after}, below its reserve {}",
+                    a.id, a.reserve
+                ),
+            );
+        }
+        if sells_only_to_raise {
+            let mine = |side: Side| {
+                split
+                    .orders
+                    .iter()
+                    .any(|o| o.account == a.id && o.side == side)
+            };
+            let raising = a.cash < a.reserve || moved < Decimal::ZERO;
+            if mine(Side::Sell) && (mine(Side::Buy) || !raising) {
+                return fail(
+                    "buy-only",
+                    format!("account {} sells with nothing to raise", a.id),
+                );
+            }
+        }
+    }
+    if let Some(cap) = options.max_realized_gain
+        && plan.realized.short_term + plan.realized.long_term > cap
+    {
+        return fail("realized-gain cap", "the sales realize more than the cap");
     }
     Ok(())
 }

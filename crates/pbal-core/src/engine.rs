@@ -6,11 +6,16 @@ use std::cmp::Ordering;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+mod household;
+
+use std::collections::BTreeMap;
+
 use crate::plan::{CashSummary, Optimality, Plan, PositionPlan, RealizedSummary, Side, Trade};
 use crate::search::{self, CommissionF, Judge, Problem};
 use crate::weight;
 use crate::{
-    Commission, Error, Holding, PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
+    Account, AccountOrder, Commission, Error, Holding, HouseholdPlan, HouseholdSplit, NewCash,
+    PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
 };
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
@@ -35,6 +40,99 @@ pub fn plan(
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<Plan, Error> {
+    plan_with(portfolio, targets, cash, options, None).map(|(plan, _)| plan)
+}
+
+/// Plans a household: the accounts' combined positions toward `targets`, every order placed in
+/// one account and paid from that account's own cash (with its part of `new_cash`), every
+/// account ending at or above its reserve. One engine with [`plan`]: the objective is the
+/// README's `F` over the household's combined positions and its total cash, minimised over
+/// whole-share orders per account, and proven optimal the same way (bound and search, the same
+/// work budget). Ties, after fewer orders (an order split over two accounts counts twice): the
+/// least tax (a sale in a tax-deferred or tax-free account realizes nothing taxable), then
+/// fewer accounts the new cash moves in or out of, then less money traded, then symbol and
+/// account order. A fund is never bought in one account and sold in another by the same plan
+/// (a transfer through the market, and a wash sale at a loss); no money moves between
+/// accounts.
+///
+/// `portfolio` is the managed portfolio of the whole household (prices and every target
+/// symbol, as for [`plan`]); each account lists its own shares of it. `options.reserve` must
+/// be zero: each account has its own ([`Account::with_reserve`]). In buy-only plans an account
+/// sells only to cover its own debit or reserve or the withdrawal, and then buys nothing; a
+/// withdrawal comes out of `new_cash.account`, else out of taxable accounts only; a deposit
+/// goes into `new_cash.account`, else where the orders need it.
+///
+/// ```
+/// use pbal_core::{Account, Holding, NewCash, PlanOptions, Portfolio, Targets, dec, plan_household};
+/// let portfolio = Portfolio::new(vec![
+///     Holding::new("BND", dec!(0), dec!(50))?,
+///     Holding::new("VTI", dec!(10), dec!(100))?,
+/// ])?;
+/// let targets = Targets::equal(["BND", "VTI"])?;
+/// let accounts = [
+///     Account::new("U1", dec!(300)).with_holding(Holding::new("VTI", dec!(10), dec!(100))?),
+///     Account::new("U2", dec!(700)),
+/// ];
+/// let p = plan_household(&accounts, &portfolio, &targets, &NewCash::none(), &PlanOptions::new())?;
+/// // 20 BND (1,000) do not fit one account: 6 in U1, 14 in U2, each within its own cash.
+/// let orders: Vec<_> = p.split.orders.iter().map(|o| (o.account.as_str(), o.quantity)).collect();
+/// assert_eq!(orders, [("U1", dec!(6)), ("U2", dec!(14))]);
+/// assert!(p.split.cash_after.values().all(|c| *c >= dec!(0)));
+/// # Ok::<(), pbal_core::Error>(())
+/// ```
+///
+/// # Errors
+/// Those of [`plan`]; [`Error::InvalidOption`] for accounts that do not add up to the
+/// portfolio, a duplicate account, a nonzero `options.reserve` or new cash naming an unknown
+/// account; [`Error::InsufficientHoldings`] when no plan keeps every account within its cash.
+pub fn plan_household(
+    accounts: &[Account],
+    portfolio: &Portfolio,
+    targets: &Targets,
+    new_cash: &NewCash,
+    options: &PlanOptions,
+) -> Result<HouseholdPlan, Error> {
+    crate::account::check_accounts(accounts, portfolio, new_cash)?;
+    if !options.reserve.is_zero() {
+        return Err(Error::InvalidOption {
+            option: "reserve",
+            reason: "a household keeps a reserve per account (Account::with_reserve)".into(),
+        });
+    }
+    let mut household_options = options.clone();
+    let mut cash = new_cash.amount;
+    for a in accounts {
+        household_options.reserve = household_options
+            .reserve
+            .checked_add(a.reserve)
+            .ok_or(overflow("reserves"))?;
+        cash = cash.checked_add(a.cash).ok_or(overflow("cash"))?;
+    }
+    let (plan, split) = plan_with(
+        portfolio,
+        targets,
+        cash,
+        &household_options,
+        Some((accounts, new_cash)),
+    )?;
+    let (split, new_cash) = split.ok_or(overflow("household"))?;
+    Ok(HouseholdPlan {
+        plan,
+        split,
+        new_cash,
+    })
+}
+
+/// A household plan's orders per account and its new cash per account.
+type AccountsOutcome = (HouseholdSplit, BTreeMap<String, Decimal>);
+
+fn plan_with(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    options: &PlanOptions,
+    household: Option<(&[Account], &NewCash)>,
+) -> Result<(Plan, Option<AccountsOutcome>), Error> {
     // In a plan that sells to rebalance, a fund the wash-sale guard keeps from being bought
     // gives its missing weight to the others: otherwise the plan would sell them only to park
     // the proceeds in cash (realizing their gains). Buy-only keeps the targets: new cash then
@@ -60,7 +158,8 @@ pub fn plan(
         held_options = held;
         &held_options
     };
-    let (mut plan, narrowed) = plan_unaudited(portfolio, targets, cash, engine_options)?;
+    let (mut plan, narrowed, split) =
+        plan_unaudited(portfolio, targets, cash, engine_options, household)?;
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(
         shared
@@ -75,7 +174,7 @@ pub fn plan(
         // What the rule left out: the plan without it, and its orders the rule refuses.
         let mut without = engine_options.clone();
         without.keep_costly_orders = true;
-        if let Ok((unruled, _)) = plan_unaudited(portfolio, targets, cash, &without) {
+        if let Ok((unruled, _, _)) = plan_unaudited(portfolio, targets, cash, &without, household) {
             let costly = crate::worth::costly_orders(&unruled, cash, options);
             if !costly.is_empty() {
                 plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
@@ -85,10 +184,14 @@ pub fn plan(
             }
         }
     }
-    crate::audit(&plan, portfolio, cash, options)?;
-    plan.notes
-        .extend(crate::bands_cash::note(portfolio, targets, &plan, options)?);
-    Ok(plan)
+    if let (Some((split, new_cash)), Some((accounts, _))) = (&split, household) {
+        crate::audit::audit_household(&plan, portfolio, cash, options, accounts, split, new_cash)?;
+    } else {
+        crate::audit(&plan, portfolio, cash, options)?;
+        plan.notes
+            .extend(crate::bands_cash::note(portfolio, targets, &plan, options)?);
+    }
+    Ok((plan, split))
 }
 
 /// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
@@ -98,7 +201,8 @@ fn plan_unaudited(
     targets: &Targets,
     cash: Decimal,
     options: &PlanOptions,
-) -> Result<(Plan, bool), Error> {
+    household: Option<(&[Account], &NewCash)>,
+) -> Result<(Plan, bool, Option<AccountsOutcome>), Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets, options)?;
     if options.max_realized_gain.is_some() {
@@ -113,14 +217,17 @@ fn plan_unaudited(
             return Err(Error::UnknownGains { symbols });
         }
     }
-    let setup = Setup::new(assets, cash, options)?;
+    let mut setup = Setup::new(assets, cash, options)?;
+    if let Some((accounts, new_cash)) = household {
+        return plan_accounts(&mut setup, accounts, new_cash);
+    }
     if setup.within_bands {
         let units = vec![0; setup.assets.len()];
         let objective = setup
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
-        let plan = setup.assemble(&units, objective, objective, Optimality::Optimal)?;
-        return Ok((plan, false));
+        let plan = setup.assemble(&units, objective, objective, Optimality::Optimal, None)?;
+        return Ok((plan, false, None));
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
@@ -132,6 +239,7 @@ fn plan_unaudited(
     let outcome = search::search(
         &problem,
         &alternatives,
+        &[],
         &setup,
         options.exact_max_assets,
         options.node_limit,
@@ -140,23 +248,158 @@ fn plan_unaudited(
         Some(cap) => Error::RealizedGainCap { cap },
         None => setup.infeasible(),
     })?;
-    let optimality = if outcome.proven {
-        Optimality::Optimal
-    } else {
-        Optimality::BestEffort {
-            gap: Decimal::from_f64_retain(outcome.gap)
-                .unwrap_or(Decimal::MAX)
-                .round_dp(2),
-        }
-    };
-    let objective_after = outcome.score.objective;
-    // Rounded down and never above the plan's own objective (float noise).
+    let (optimality, bound) = optimality(&outcome, outcome.score.objective, false);
+    let plan = setup.assemble(
+        &outcome.units,
+        outcome.score.objective,
+        bound,
+        optimality,
+        None,
+    )?;
+    Ok((plan, setup.narrowed, None))
+}
+
+/// The search's verdict and the plan's certified bound (rounded down, never above the plan's
+/// own objective: float noise). `uncertain`: a candidate may have been refused wrongly, so
+/// only the bound can prove the plan.
+fn optimality<S>(
+    outcome: &search::Outcome<S>,
+    objective_after: Decimal,
+    uncertain: bool,
+) -> (Optimality, Decimal) {
     let bound = Decimal::from_f64_retain(outcome.bound)
         .filter(|_| outcome.bound.is_finite())
         .map_or(Decimal::ZERO, |b| b.max(Decimal::ZERO).floor())
         .min(objective_after);
-    let plan = setup.assemble(&outcome.units, objective_after, bound, optimality)?;
-    Ok((plan, setup.narrowed))
+    let f = objective_after.to_f64().unwrap_or(f64::MAX);
+    let raw_gap = if outcome.bound.is_finite() {
+        (f - outcome.bound).max(0.0)
+    } else {
+        f
+    };
+    let proven = outcome.proven && (!uncertain || raw_gap <= crate::exact::proof_tolerance(f));
+    let optimality = if proven {
+        Optimality::Optimal
+    } else {
+        let gap = if outcome.proven { raw_gap } else { outcome.gap };
+        Optimality::BestEffort {
+            gap: Decimal::from_f64_retain(gap)
+                .unwrap_or(Decimal::MAX)
+                .round_dp(2),
+        }
+    };
+    (optimality, bound)
+}
+
+/// The household search: the same problem over the combined positions, each candidate judged
+/// by its best split over the accounts ([`household`]).
+fn plan_accounts(
+    setup: &mut Setup,
+    accounts: &[Account],
+    new_cash: &NewCash,
+) -> Result<(Plan, bool, Option<AccountsOutcome>), Error> {
+    let accounts_view = household::Accounts::new(accounts, setup, new_cash)?;
+    if !setup.within_bands {
+        let (mut lo, mut hi, mut min_units) =
+            (setup.lo.clone(), setup.hi.clone(), setup.min_units.clone());
+        accounts_view.narrow(setup, &mut lo, &mut hi, &mut min_units)?;
+        (setup.lo, setup.hi, setup.min_units) = (lo, hi, min_units);
+    }
+    let setup = &*setup;
+    let judge = household::HouseholdJudge {
+        setup,
+        accounts: &accounts_view,
+    };
+    let n = setup.assets.len();
+    let infeasible = || Error::InsufficientHoldings {
+        needed: -setup.budget,
+        available: Decimal::ZERO,
+    };
+    let (units, score, optimality, bound) = if setup.within_bands {
+        let units = vec![0; n];
+        let score = search::Judge::judge(&judge, &units).ok_or_else(infeasible)?;
+        let objective = score_objective(setup, &units);
+        (units, score, Optimality::Optimal, objective)
+    } else {
+        let mut problem = setup.problem();
+        // Sales in one account may be needed while the household as a whole has cash: the
+        // merged withdrawal rules do not apply; the judge keeps each account's.
+        problem.withdrawal = false;
+        let alternatives: Vec<Problem> = if setup.options.max_realized_gain.is_some() {
+            vec![setup.losses_only(&problem)]
+        } else {
+            Vec::new()
+        };
+        let starts = [accounts_view.raising_start(setup)];
+        let outcome = search::search(
+            &problem,
+            &alternatives,
+            &starts,
+            &judge,
+            setup.options.exact_max_assets,
+            setup.options.node_limit,
+        )
+        .ok_or_else(|| match setup.options.max_realized_gain {
+            Some(cap) => Error::RealizedGainCap { cap },
+            None => infeasible(),
+        })?;
+        let objective = score_objective(setup, &outcome.units);
+        let (optimality, bound) = optimality(&outcome, objective, accounts_view.uncertain.get());
+        (outcome.units, outcome.score, optimality, bound)
+    };
+    let split = &score.split;
+    let figures = accounts_view.figures(setup, split);
+    let objective = score_objective(setup, &units);
+    let plan = setup.assemble(&units, objective, bound, optimality, Some(&figures))?;
+    // Orders: sales first, then buys, each by symbol, then account.
+    let mut order: Vec<usize> = (0..split.parts.len()).collect();
+    order.sort_by_key(|&p| {
+        let (a, i, u) = split.parts[p];
+        (u > 0, i, a)
+    });
+    let mut cash_after: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (a, id) in accounts_view.ids.iter().enumerate() {
+        cash_after.insert(id.clone(), accounts_view.cash[a] + split.new_cash[a]);
+    }
+    let mut orders = Vec::with_capacity(order.len());
+    for p in order {
+        let (a, i, u) = split.parts[p];
+        let asset = &setup.assets[i];
+        let quantity = setup.quantity(u.abs());
+        let amount = quantity * asset.price;
+        let commission = split.commissions[p];
+        let side = if u > 0 { Side::Buy } else { Side::Sell };
+        let after = cash_after.entry(accounts_view.ids[a].clone()).or_default();
+        *after += if u > 0 { -amount } else { amount } - commission;
+        orders.push(AccountOrder {
+            account: accounts_view.ids[a].clone(),
+            symbol: asset.symbol.clone(),
+            side,
+            quantity,
+            price: asset.price,
+            amount,
+            commission,
+        });
+    }
+    let new_cash: BTreeMap<String, Decimal> = accounts_view
+        .ids
+        .iter()
+        .zip(&split.new_cash)
+        .filter(|(_, c)| !c.is_zero())
+        .map(|(id, c)| (id.clone(), *c))
+        .collect();
+    Ok((
+        plan,
+        setup.narrowed,
+        Some((HouseholdSplit { orders, cash_after }, new_cash)),
+    ))
+}
+
+/// The objective of `units` (the judge's, without its rules).
+fn score_objective(setup: &Setup, units: &[i64]) -> Decimal {
+    setup
+        .judge_raw(units, false)
+        .map_or(Decimal::ZERO, |s| s.objective)
 }
 
 /// What the plan does beyond its strategy's usual rule, and why.
@@ -284,6 +527,13 @@ fn assets(
         }
     }
     Ok(assets)
+}
+
+/// What each asset's orders pay and realize when they are split over accounts (each account's
+/// order pays its own commission and realizes its own lots).
+struct AssetFigures {
+    commission: Vec<Decimal>,
+    realized: Vec<Option<Realized>>,
 }
 
 /// The problem in exact terms, shared by the judge and the assembly.
@@ -745,10 +995,14 @@ impl Setup {
         objective_after: Decimal,
         objective_bound: Decimal,
         optimality: Optimality,
+        figures: Option<&AssetFigures>,
     ) -> Result<Plan, Error> {
-        let (net_spent, commission_total) = self
+        let (net_spent, mut commission_total) = self
             .spending(units)
             .ok_or(overflow("the plan's spending"))?;
+        if let Some(f) = figures {
+            commission_total = f.commission.iter().copied().sum();
+        }
         let left = self.cash - net_spent - commission_total;
         let total_after = self.total - commission_total;
         let reserve = self.options.reserve;
@@ -764,7 +1018,7 @@ impl Setup {
             from_lots: true,
             ..RealizedSummary::default()
         };
-        for (a, &u) in self.assets.iter().zip(units) {
+        for (i, (a, &u)) in self.assets.iter().zip(units).enumerate() {
             let q = self.quantity(u);
             let amount = q * a.price;
             let value_after = a.value + amount;
@@ -791,14 +1045,18 @@ impl Setup {
                 quantity: q.abs(),
                 price: a.price,
                 amount: amount.abs(),
-                commission: a.commission.estimate(q, a.price),
+                commission: figures
+                    .map_or_else(|| a.commission.estimate(q, a.price), |f| f.commission[i]),
                 realized_pnl: None,
                 realized_short_term: Decimal::ZERO,
                 realized_long_term: Decimal::ZERO,
                 lots: Vec::new(),
             };
             let trade = if u < 0 {
-                let r = self.realize(a, -q);
+                let r = match figures.and_then(|f| f.realized[i].clone()) {
+                    Some(r) => r,
+                    None => self.realize(a, -q),
+                };
                 realized.short_term += r.short_term;
                 realized.long_term += r.long_term;
                 realized.from_lots &= r.from_lots;

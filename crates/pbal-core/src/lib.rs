@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
 
+mod account;
 mod audit;
 pub mod backtest;
 mod bands_cash;
@@ -25,11 +26,12 @@ mod waterfill;
 mod weight;
 mod worth;
 
+pub use account::{Account, AccountKind, HouseholdPlan, NewCash};
 pub use audit::{AuditFailure, audit, audit_split};
 #[doc(hidden)]
 pub use decimal::__parse_decimal_literal;
 pub use decimal::Decimal;
-pub use engine::plan;
+pub use engine::{plan, plan_household};
 pub use error::Error;
 pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account};
 pub use money::{Money, currency_decimals};

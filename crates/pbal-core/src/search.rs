@@ -300,6 +300,7 @@ impl Problem {
 pub(crate) fn search<J: Judge>(
     problem: &Problem,
     alternatives: &[Problem],
+    extra_starts: &[Vec<i64>],
     judge: &J,
     exact_max: usize,
     node_limit: u64,
@@ -362,6 +363,8 @@ pub(crate) fn search<J: Judge>(
             starts.push(local_search(alternative, &x));
         }
     }
+    // Starts the caller knows its judge accepts (e.g. a household's).
+    starts.extend(extra_starts.iter().cloned());
     for start in starts {
         if let Some(score) = judge.judge(&start) {
             let better = best.as_ref().is_none_or(|b| score < b.1);

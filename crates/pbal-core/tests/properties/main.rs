@@ -2,6 +2,7 @@
 mod backtest;
 mod bands;
 mod household;
+mod household_exact;
 mod oracle;
 mod proof;
 mod replan;

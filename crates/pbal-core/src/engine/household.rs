@@ -1,0 +1,900 @@
+//! The account as a dimension of the exact search: a candidate (household totals per asset) is
+//! feasible only if its orders can be placed account by account, each account paying its own
+//! orders and commissions from its own cash (and its part of a deposit), selling only what it
+//! holds. The objective sees only the totals, so the search over totals stays exact: the judge
+//! turns each candidate into its best split (fewest orders, least tax, fewest cash moves) or
+//! refuses it.
+
+use std::cell::Cell;
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::{Score, Setup};
+use crate::search::Judge;
+use crate::{Account, AccountKind, Error, Holding, NewCash, Realized, Strategy};
+
+/// Compositions of one order over accounts enumerated in full up to this many; beyond, the
+/// natural splits (one account, two accounts with one filled, all filled in turn).
+const FULL_ENUMERATION: u64 = 256;
+
+/// Where new cash may go or come from.
+#[derive(Debug, Clone)]
+enum Pool {
+    None,
+    /// A deposit: into the named account, or where the accounts' orders need it.
+    Deposit {
+        amount: Decimal,
+        into: Option<usize>,
+    },
+    /// A withdrawal from the eligible accounts.
+    Withdrawal {
+        amount: Decimal,
+        from: Vec<bool>,
+    },
+}
+
+/// The accounts as the judge sees them, by account index and asset index.
+#[derive(Debug)]
+pub(super) struct Accounts {
+    pub(super) ids: Vec<String>,
+    kinds: Vec<AccountKind>,
+    /// Each account's cash before the plan.
+    pub(super) cash: Vec<Decimal>,
+    /// Cash minus reserve.
+    room: Vec<Decimal>,
+    /// Sellable units per asset per account.
+    held: Vec<Vec<i64>>,
+    /// Each account's holding of each asset (for what its sale realizes).
+    holding: Vec<Vec<Option<Holding>>>,
+    may_buy: Vec<bool>,
+    may_sell: Vec<bool>,
+    pool: Pool,
+    /// Sales only raise cash: an account that sells buys nothing, and every sold unit is needed.
+    sells_only_to_raise: bool,
+    /// A candidate was refused for want of a split the bounded split search may have missed:
+    /// the plan is then not proven.
+    pub(super) uncertain: Cell<bool>,
+}
+
+/// One account order: account, asset, units (negative: sell).
+pub(super) type Part = (usize, usize, i64);
+
+/// The best split of one candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Split {
+    /// Orders, in the order the search placed them.
+    pub(super) parts: Vec<Part>,
+    /// Each part's commission.
+    pub(super) commissions: Vec<Decimal>,
+    /// New cash per account (deposit positive, withdrawal negative).
+    pub(super) new_cash: Vec<Decimal>,
+    tax: Decimal,
+    moves: usize,
+}
+
+/// A household candidate's score: the merged score's objective, then the split's orders, tax
+/// and cash moves, then the merged tie-breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct HouseholdScore {
+    objective: Decimal,
+    orders: usize,
+    tax: Decimal,
+    moves: usize,
+    traded: Decimal,
+    trades: Vec<(usize, i64)>,
+    pub(super) split: Split,
+}
+
+impl Ord for HouseholdScore {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.objective
+            .cmp(&other.objective)
+            .then(self.orders.cmp(&other.orders))
+            .then(self.tax.cmp(&other.tax))
+            .then(self.moves.cmp(&other.moves))
+            .then(self.traded.cmp(&other.traded))
+            .then_with(|| self.trades.cmp(&other.trades))
+            .then_with(|| self.split.parts.cmp(&other.split.parts))
+    }
+}
+
+impl PartialOrd for HouseholdScore {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Accounts {
+    /// The accounts in the engine's asset order. `withdrawal` and the strategy decide who may
+    /// buy and sell.
+    pub(super) fn new(
+        accounts: &[Account],
+        setup: &Setup,
+        new_cash: &NewCash,
+    ) -> Result<Self, Error> {
+        let n = setup.assets.len();
+        let m = accounts.len();
+        let step = setup.options.quantity_step;
+        let index_of = |id: &str| accounts.iter().position(|a| a.id == id);
+        let mut held = vec![vec![0i64; m]; n];
+        let mut holding = vec![vec![None; m]; n];
+        for (a, account) in accounts.iter().enumerate() {
+            for h in &account.holdings {
+                let i = setup
+                    .assets
+                    .binary_search_by(|x| x.symbol.as_str().cmp(&h.symbol))
+                    .map_err(|_| Error::InvalidOption {
+                        option: "accounts",
+                        reason: format!("{} is held but not managed", h.symbol),
+                    })?;
+                held[i][a] = super::to_units(h.quantity / step)?;
+                let mut h = h.clone();
+                // The plan's price, so that realized gains match the plan's proceeds.
+                h.price = setup.assets[i].price;
+                holding[i][a] = Some(h);
+            }
+        }
+        let room: Vec<Decimal> = accounts.iter().map(|a| a.cash - a.reserve).collect();
+        let taxable: Vec<bool> = accounts.iter().map(|a| a.kind.is_taxable()).collect();
+        let amount = new_cash.amount;
+        let named = new_cash.account.as_deref().and_then(index_of);
+        let pool = match amount.cmp(&Decimal::ZERO) {
+            Ordering::Greater => Pool::Deposit {
+                amount,
+                into: named,
+            },
+            Ordering::Less => {
+                let from = match named {
+                    Some(k) => (0..m).map(|a| a == k).collect(),
+                    // Out of taxable accounts only; a household of tax-advantaged accounts alone
+                    // has nowhere else to take it from.
+                    None if taxable.iter().any(|&t| t) => taxable.clone(),
+                    None => vec![true; m],
+                };
+                Pool::Withdrawal {
+                    amount: -amount,
+                    from,
+                }
+            }
+            Ordering::Equal => Pool::None,
+        };
+        let sells_only_to_raise = match setup.options.strategy {
+            Strategy::BuyOnly => true,
+            Strategy::Bands => setup.withdrawal,
+            Strategy::Full => false,
+        };
+        let (may_buy, may_sell) = if sells_only_to_raise {
+            let raising: Vec<bool> = (0..m)
+                .map(|a| {
+                    room[a] < Decimal::ZERO
+                        || matches!(&pool, Pool::Withdrawal { from, .. } if from[a])
+                })
+                .collect();
+            // Any account may invest its own cash, even while another raises its debit (no
+            // money moves between them); one that sells buys nothing (the judge's rule).
+            (vec![true; m], raising)
+        } else {
+            (vec![true; m], vec![true; m])
+        };
+        Ok(Self {
+            ids: accounts.iter().map(|a| a.id.clone()).collect(),
+            kinds: accounts.iter().map(|a| a.kind).collect(),
+            cash: accounts.iter().map(|a| a.cash).collect(),
+            room,
+            held,
+            holding,
+            may_buy,
+            may_sell,
+            pool,
+            sells_only_to_raise,
+            uncertain: Cell::new(false),
+        })
+    }
+
+    /// The engine's range of each asset's household total: sales only from the accounts that
+    /// may sell, buys only if some account may buy.
+    pub(super) fn narrow(
+        &self,
+        setup: &Setup,
+        lo: &mut [i64],
+        hi: &mut [i64],
+        min_units: &mut [(i64, i64)],
+    ) -> Result<(), Error> {
+        let anyone_buys = self.may_buy.iter().any(|&b| b);
+        // What buys can spend: accounts in debit raise their own debit, they fund no buy.
+        let spendable: Decimal = self
+            .room
+            .iter()
+            .map(|r| r.max(&Decimal::ZERO))
+            .sum::<Decimal>()
+            + match &self.pool {
+                Pool::Deposit { amount, .. } => *amount,
+                _ => Decimal::ZERO,
+            };
+        let raises = (0..self.ids.len()).any(|a| self.may_sell[a]);
+        let options = &setup.options;
+        for i in 0..lo.len() {
+            let symbol = &setup.assets[i].symbol;
+            // A fund whose target was shared out, or whose buy would wash a recent loss, stays
+            // as the single-account engine leaves it.
+            let held_back = options.hold.contains(symbol);
+            let buy_blocked = held_back
+                || match (&options.wash_sale, options.as_of) {
+                    (Some(guard), Some(as_of)) => {
+                        guard.block_buys && guard.recent_loss_sale(symbol, as_of).is_some()
+                    }
+                    _ => false,
+                };
+            if held_back {
+                lo[i] = 0;
+            }
+            if buy_blocked {
+                hi[i] = 0;
+            }
+            if held_back && buy_blocked {
+                continue;
+            }
+            let sellable: i64 = (0..self.ids.len())
+                .filter(|&a| self.may_sell[a])
+                .map(|a| self.held[i][a])
+                .sum();
+            if self.sells_only_to_raise {
+                // Forced sales are not held to the worth-it rule (as a withdrawal's are not).
+                if !held_back {
+                    lo[i] = -sellable;
+                    min_units[i].1 = 1;
+                }
+                if anyone_buys && !buy_blocked && (raises || setup.withdrawal) {
+                    let unit = setup.quantity(1) * setup.assets[i].price;
+                    let most = super::to_units(spendable / unit)?;
+                    hi[i] = hi[i].max(most);
+                }
+            } else {
+                lo[i] = lo[i].max(-sellable);
+            }
+            if !anyone_buys {
+                hi[i] = 0;
+            }
+        }
+        Ok(())
+    }
+
+    /// A start the split always accepts when one exists at all: each account that must raise
+    /// cash sells its most overweight holdings until it has enough; nothing is bought.
+    pub(super) fn raising_start(&self, setup: &Setup) -> Vec<i64> {
+        let n = setup.assets.len();
+        let mut units = vec![0i64; n];
+        let mut order: Vec<usize> = (0..n).collect();
+        // Most overweight first.
+        order.sort_by(|&x, &y| {
+            let dev = |i: usize| setup.assets[i].value - setup.target_value[i];
+            dev(y).cmp(&dev(x)).then(x.cmp(&y))
+        });
+        let mut needs: Vec<Decimal> = self.room.iter().map(|r| (-*r).max(Decimal::ZERO)).collect();
+        match &self.pool {
+            Pool::Deposit { amount, into: None } => {
+                // The deposit goes to the accounts that lack the most first.
+                let mut left = *amount;
+                for need in &mut needs {
+                    let covered = (*need).min(left);
+                    *need -= covered;
+                    left -= covered;
+                }
+            }
+            Pool::Deposit {
+                amount,
+                into: Some(k),
+            } => needs[*k] = (needs[*k] - *amount).max(Decimal::ZERO),
+            Pool::Withdrawal { amount, from } => {
+                // First what the eligible accounts have to spare, then sales in them, the
+                // accounts holding the most first.
+                let mut left = *amount;
+                for (a, &eligible) in from.iter().enumerate() {
+                    if eligible {
+                        left -= self.room[a].max(Decimal::ZERO).min(left);
+                    }
+                }
+                let value = |a: usize| -> Decimal {
+                    (0..n)
+                        .map(|i| {
+                            Decimal::from(self.held[i][a])
+                                * setup.quantity(1)
+                                * setup.assets[i].price
+                        })
+                        .sum()
+                };
+                let mut by_value: Vec<usize> = (0..from.len()).filter(|&a| from[a]).collect();
+                by_value.sort_by(|&x, &y| value(y).cmp(&value(x)).then(x.cmp(&y)));
+                for a in by_value {
+                    let part = value(a).min(left);
+                    needs[a] += part;
+                    left -= part;
+                }
+            }
+            Pool::None => {}
+        }
+        for (a, need) in needs.into_iter().enumerate() {
+            let mut need = need;
+            for &i in &order {
+                if need <= Decimal::ZERO {
+                    break;
+                }
+                let available = self.held[i][a];
+                if available <= 0 {
+                    continue;
+                }
+                let unit = setup.quantity(1) * setup.assets[i].price;
+                if unit <= Decimal::ZERO {
+                    continue;
+                }
+                let wanted = (need / unit).ceil();
+                let k = super::to_units(wanted)
+                    .unwrap_or(available)
+                    .clamp(1, available);
+                units[i] -= k;
+                need -= Decimal::from(k) * unit;
+            }
+        }
+        units
+    }
+
+    fn commission(setup: &Setup, i: usize, units: i64) -> Decimal {
+        let q = setup.quantity(units);
+        setup.assets[i]
+            .commission
+            .estimate(q, setup.assets[i].price)
+    }
+
+    /// Cash an order adds to its account (negative for a buy), net of its commission.
+    fn flow(setup: &Setup, i: usize, units: i64) -> Decimal {
+        let q = setup.quantity(units);
+        -(q * setup.assets[i].price) - Self::commission(setup, i, units)
+    }
+
+    /// What a sale of `units` of asset `i` in account `a` realizes: taxable accounts only.
+    fn realized(&self, setup: &Setup, i: usize, a: usize, units: i64) -> Option<Realized> {
+        if !self.kinds[a].is_taxable() {
+            return None;
+        }
+        let holding = self.holding[i][a].as_ref()?;
+        crate::tax::realize_bounded(
+            holding,
+            setup.quantity(units),
+            setup.assets[i].price,
+            setup.options.as_of,
+            setup.options.lot_order,
+        )
+    }
+
+    /// What each asset's orders pay and realize over the accounts, for the plan's figures.
+    pub(super) fn figures(&self, setup: &Setup, split: &Split) -> super::AssetFigures {
+        let n = setup.assets.len();
+        let mut commission = vec![Decimal::ZERO; n];
+        let mut realized: Vec<Option<Realized>> = vec![None; n];
+        for (&(a, i, u), c) in split.parts.iter().zip(&split.commissions) {
+            commission[i] += *c;
+            if u >= 0 {
+                continue;
+            }
+            let part = if self.kinds[a].is_taxable() {
+                self.realized(setup, i, a, -u).unwrap_or(Realized {
+                    unknown: true,
+                    ..Realized::default()
+                })
+            } else {
+                // A sale in a tax-advantaged account realizes nothing taxable.
+                Realized {
+                    from_lots: true,
+                    ..Realized::default()
+                }
+            };
+            let total = realized[i].get_or_insert(Realized {
+                from_lots: true,
+                ..Realized::default()
+            });
+            total.short_term += part.short_term;
+            total.long_term += part.long_term;
+            total.lots.extend(part.lots);
+            total.from_lots &= part.from_lots;
+            total.unknown |= part.unknown;
+        }
+        super::AssetFigures {
+            commission,
+            realized,
+        }
+    }
+
+    /// Whether accounts ending with `balance` (room after their orders) can settle the new cash;
+    /// with it, the new cash per account and how many accounts it moves in or out of.
+    fn settle(&self, balance: &[Decimal]) -> Option<(Vec<Decimal>, usize)> {
+        let m = balance.len();
+        let mut new_cash = vec![Decimal::ZERO; m];
+        match &self.pool {
+            Pool::None => balance
+                .iter()
+                .all(|b| *b >= Decimal::ZERO)
+                .then_some((new_cash, 0)),
+            Pool::Deposit {
+                amount,
+                into: Some(k),
+            } => {
+                let fits = (0..m).all(|a| {
+                    if a == *k {
+                        balance[a] + *amount >= Decimal::ZERO
+                    } else {
+                        balance[a] >= Decimal::ZERO
+                    }
+                });
+                new_cash[*k] = *amount;
+                fits.then_some((new_cash, 1))
+            }
+            Pool::Deposit { amount, into: None } => {
+                let mut lacking = Decimal::ZERO;
+                for (a, b) in balance.iter().enumerate() {
+                    if *b < Decimal::ZERO {
+                        new_cash[a] = -*b;
+                        lacking += -*b;
+                    }
+                }
+                if lacking > *amount {
+                    return None;
+                }
+                // What no order needs goes with the largest part (the first account if none).
+                let mut largest = 0;
+                for a in 1..m {
+                    if new_cash[a] > new_cash[largest] {
+                        largest = a;
+                    }
+                }
+                new_cash[largest] += *amount - lacking;
+                let moves = new_cash.iter().filter(|c| !c.is_zero()).count();
+                Some((new_cash, moves))
+            }
+            Pool::Withdrawal { amount, from } => {
+                if balance.iter().any(|b| *b < Decimal::ZERO) {
+                    return None;
+                }
+                let spare: Decimal = (0..m).filter(|&a| from[a]).map(|a| balance[a]).sum();
+                if spare < *amount {
+                    return None;
+                }
+                // From the accounts with the most to spare first: fewest accounts touched.
+                let mut order: Vec<usize> = (0..m).filter(|&a| from[a]).collect();
+                order.sort_by(|&x, &y| balance[y].cmp(&balance[x]).then(x.cmp(&y)));
+                let mut left = *amount;
+                for a in order {
+                    if left <= Decimal::ZERO {
+                        break;
+                    }
+                    let taken = balance[a].min(left);
+                    new_cash[a] = -taken;
+                    left -= taken;
+                }
+                let moves = new_cash.iter().filter(|c| !c.is_zero()).count();
+                Some((new_cash, moves))
+            }
+        }
+    }
+
+    /// The best split of `units` over the accounts, or `None` if it has none.
+    fn best_split(&self, setup: &Setup, units: &[i64]) -> Option<Split> {
+        let mut trades: Vec<(usize, i64)> = units
+            .iter()
+            .enumerate()
+            .filter(|&(_, &u)| u != 0)
+            .map(|(i, &u)| (i, u))
+            .collect();
+        // Sales first (they raise the cash the buys spend), then the largest buys first.
+        let amount = |&(i, u): &(usize, i64)| setup.quantity(u).abs() * setup.assets[i].price;
+        trades.sort_by(|x, y| {
+            (x.1 > 0)
+                .cmp(&(y.1 > 0))
+                .then_with(|| amount(y).cmp(&amount(x)))
+                .then(x.0.cmp(&y.0))
+        });
+        let sells_end = trades.iter().take_while(|t| t.1 < 0).count();
+        let buys_left: Vec<Decimal> = (0..=trades.len())
+            .map(|t| {
+                trades[t.min(trades.len())..]
+                    .iter()
+                    .filter(|x| x.1 > 0)
+                    .map(amount)
+                    .sum()
+            })
+            .collect();
+        let node_limit = 2_000 + 40 * trades.len() as u64;
+        let mut search = SplitSearch {
+            accounts: self,
+            setup,
+            trades,
+            sells_end,
+            buys_left,
+            balance: self.room.clone(),
+            parts: Vec::new(),
+            commissions: Vec::new(),
+            orders: 0,
+            tax: Decimal::ZERO,
+            gain: Decimal::ZERO,
+            best: None,
+            nodes: 0,
+            node_limit,
+            exhaustive: true,
+        };
+        search.descend(0);
+        if search.best.is_none() && (!search.exhaustive || search.nodes >= search.node_limit) {
+            self.uncertain.set(true);
+        }
+        search.best
+    }
+}
+
+/// Depth-first over the candidate's orders, each given one way of splitting it over the
+/// accounts at a time.
+struct SplitSearch<'a> {
+    accounts: &'a Accounts,
+    setup: &'a Setup,
+    trades: Vec<(usize, i64)>,
+    sells_end: usize,
+    /// What the buys from each depth on cost (before commissions).
+    buys_left: Vec<Decimal>,
+    balance: Vec<Decimal>,
+    parts: Vec<Part>,
+    commissions: Vec<Decimal>,
+    orders: usize,
+    tax: Decimal,
+    /// Reported gain of taxable sales (for the realized-gain cap).
+    gain: Decimal,
+    best: Option<Split>,
+    nodes: u64,
+    node_limit: u64,
+    /// Every way of splitting each order was tried (not only the natural ones).
+    exhaustive: bool,
+}
+
+impl SplitSearch<'_> {
+    fn descend(&mut self, t: usize) {
+        self.nodes += 1;
+        if self.nodes > self.node_limit {
+            return;
+        }
+        let remaining = self.trades.len() - t;
+        if let Some(best) = &self.best {
+            let orders = self.orders + remaining;
+            if orders > best.parts.len()
+                || (orders == best.parts.len() && t >= self.sells_end && self.tax > best.tax)
+            {
+                return;
+            }
+        }
+        if t >= self.sells_end && !self.may_still_fit(t) {
+            return;
+        }
+        if t == self.trades.len() {
+            self.leaf();
+            return;
+        }
+        let (i, u) = self.trades[t];
+        for alloc in self.allocations(i, u) {
+            let saved_tax = self.tax;
+            let saved_gain = self.gain;
+            for &(a, k) in &alloc {
+                let c = Accounts::commission(self.setup, i, k);
+                self.balance[a] += Accounts::flow(self.setup, i, k);
+                if k < 0
+                    && let Some(r) = self.accounts.realized(self.setup, i, a, -k)
+                {
+                    self.tax +=
+                        ranking_gain(&r, self.accounts.holding[i][a].as_ref(), -k, self.setup);
+                    self.gain += r.total();
+                }
+                self.parts.push((a, i, k));
+                self.commissions.push(c);
+                self.orders += 1;
+            }
+            self.descend(t + 1);
+            for &(a, k) in alloc.iter().rev() {
+                self.balance[a] -= Accounts::flow(self.setup, i, k);
+                self.parts.pop();
+                self.commissions.pop();
+                self.orders -= 1;
+            }
+            self.tax = saved_tax;
+            self.gain = saved_gain;
+            if self.nodes > self.node_limit || self.settled() {
+                return;
+            }
+        }
+    }
+
+    /// The best split cannot be beaten: one order per trade and no sale.
+    fn settled(&self) -> bool {
+        self.sells_end == 0
+            && self
+                .best
+                .as_ref()
+                .is_some_and(|b| b.parts.len() == self.trades.len() && b.moves <= 1)
+    }
+
+    /// With only buys left (they only take cash), whether the accounts can still pay them.
+    fn may_still_fit(&self, t: usize) -> bool {
+        let a = self.accounts;
+        let total: Decimal = self.balance.iter().copied().sum();
+        let extra = match &a.pool {
+            Pool::None => Decimal::ZERO,
+            Pool::Deposit { amount, .. } => *amount,
+            Pool::Withdrawal { amount, .. } => -*amount,
+        };
+        if total + extra < self.buys_left[t] {
+            return false;
+        }
+        a.settle(&self.balance).is_some()
+    }
+
+    fn leaf(&mut self) {
+        let a = self.accounts;
+        let Some((new_cash, moves)) = a.settle(&self.balance) else {
+            return;
+        };
+        if let Some(cap) = self.setup.options.max_realized_gain
+            && self.gain > cap
+        {
+            return;
+        }
+        if a.sells_only_to_raise && !self.sales_needed() {
+            return;
+        }
+        let candidate = Split {
+            parts: self.parts.clone(),
+            commissions: self.commissions.clone(),
+            new_cash,
+            tax: self.tax,
+            moves,
+        };
+        let better = self.best.as_ref().is_none_or(|b| {
+            (
+                candidate.parts.len(),
+                candidate.tax,
+                candidate.moves,
+                &candidate.parts,
+            ) < (b.parts.len(), b.tax, b.moves, &b.parts)
+        });
+        if better {
+            self.best = Some(candidate);
+        }
+    }
+
+    /// Sales only raise cash: no account that sells also buys, and each sold unit is needed
+    /// (selling one unit less, or nothing where one less is below the minimum, would leave
+    /// some account or the withdrawal short).
+    fn sales_needed(&self) -> bool {
+        let m = self.balance.len();
+        let mut sells = vec![false; m];
+        let mut buys = vec![false; m];
+        for &(a, _, k) in &self.parts {
+            if k < 0 {
+                sells[a] = true;
+            } else {
+                buys[a] = true;
+            }
+        }
+        if (0..m).any(|a| sells[a] && buys[a]) {
+            return false;
+        }
+        let mut probe = self.balance.clone();
+        for &(a, i, k) in &self.parts {
+            if k >= 0 {
+                continue;
+            }
+            let mut fewer = k + 1;
+            if fewer != 0 && !self.setup.allowed(i, fewer) {
+                fewer = 0;
+            }
+            let change = Accounts::flow(self.setup, i, fewer) - Accounts::flow(self.setup, i, k);
+            probe[a] += change;
+            let still_fits = self.accounts.settle(&probe).is_some();
+            probe[a] -= change;
+            if still_fits {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The ways of splitting `u` units of asset `i` over the accounts, the fewest orders first.
+    fn allocations(&mut self, i: usize, u: i64) -> Vec<Vec<(usize, i64)>> {
+        let accounts = self.accounts;
+        let count = accounts.ids.len();
+        let sign = u.signum();
+        let total = u.abs();
+        let cap = |x: usize| if sign < 0 { accounts.held[i][x] } else { total };
+        let eligible: Vec<usize> = (0..count)
+            .filter(|&x| {
+                if sign < 0 {
+                    accounts.may_sell[x]
+                } else {
+                    accounts.may_buy[x]
+                }
+            })
+            .filter(|&x| cap(x) > 0)
+            .collect();
+        let allowed = |k: i64| self.setup.allowed(i, sign * k);
+        let mut out: Vec<Vec<(usize, i64)>> = Vec::new();
+        if compositions(total, eligible.len()) <= FULL_ENUMERATION {
+            let mut current = Vec::new();
+            enumerate(total, &eligible, &cap, &allowed, &mut current, &mut out);
+        } else {
+            self.exhaustive = false;
+            // One account.
+            for &x in &eligible {
+                if cap(x) >= total && allowed(total) {
+                    out.push(vec![(x, total)]);
+                }
+            }
+            // Two accounts, one of them filled to what it can take.
+            for &x in &eligible {
+                let fill = self.fill(i, x, sign, total).min(total - 1);
+                for &y in &eligible {
+                    if x == y || fill <= 0 {
+                        continue;
+                    }
+                    let rest = total - fill;
+                    if cap(y) >= rest && allowed(fill) && allowed(rest) {
+                        out.push(vec![(x, fill), (y, rest)]);
+                    }
+                }
+            }
+            // Every account filled in turn.
+            let mut left = total;
+            let mut parts = Vec::new();
+            for &x in &eligible {
+                if left == 0 {
+                    break;
+                }
+                let k = self.fill(i, x, sign, left).min(left);
+                if k > 0 && allowed(k) {
+                    parts.push((x, k));
+                    left -= k;
+                }
+            }
+            if left == 0 && parts.len() > 2 {
+                out.push(parts);
+            }
+        }
+        // Fewest orders first; among them, sales where they realize least, buys where the most
+        // cash is.
+        let key = |alloc: &Vec<(usize, i64)>| {
+            let first = alloc.first().map_or(0, |p| p.0);
+            let preference = if sign < 0 {
+                alloc
+                    .iter()
+                    .filter_map(|&(x, k)| {
+                        let r = accounts.realized(self.setup, i, x, k)?;
+                        Some(ranking_gain(
+                            &r,
+                            accounts.holding[i][x].as_ref(),
+                            k,
+                            self.setup,
+                        ))
+                    })
+                    .sum::<Decimal>()
+            } else {
+                -self.balance[first]
+            };
+            (alloc.len(), preference, first)
+        };
+        out.sort_by_cached_key(key);
+        out.into_iter()
+            .map(|alloc| alloc.into_iter().map(|(x, k)| (x, sign * k)).collect())
+            .collect()
+    }
+
+    /// The most units of asset `i` account `x` can take: its holding for a sale, what its cash
+    /// pays (with the commission) for a buy.
+    fn fill(&self, i: usize, x: usize, sign: i64, most: i64) -> i64 {
+        let a = self.accounts;
+        if sign < 0 {
+            return a.held[i][x].min(most);
+        }
+        let unit = self.setup.quantity(1) * self.setup.assets[i].price;
+        let room = self.balance[x];
+        if room <= Decimal::ZERO || unit <= Decimal::ZERO {
+            return 0;
+        }
+        let mut k = super::to_units(room / unit).unwrap_or(most).min(most);
+        while k > 0 && -Accounts::flow(self.setup, i, k) > room {
+            k -= 1;
+        }
+        k
+    }
+}
+
+/// A sale's gain as the ranking sees it (exact for lots, pro rata otherwise).
+fn ranking_gain(r: &Realized, holding: Option<&Holding>, units: i64, setup: &Setup) -> Decimal {
+    let Some(h) = holding else {
+        return r.total();
+    };
+    let quantity = setup.quantity(units);
+    let covered =
+        !h.lots.is_empty() && h.lots.iter().map(|l| l.quantity).sum::<Decimal>() >= quantity;
+    if covered || h.quantity.is_zero() {
+        return r.total();
+    }
+    h.unrealized_pnl
+        .unwrap_or_default()
+        .checked_mul(quantity)
+        .and_then(|x| x.checked_div(h.quantity))
+        .unwrap_or_default()
+}
+
+/// How many ways `total` units split over `k` accounts (an upper bound, ignoring holdings).
+fn compositions(total: i64, k: usize) -> u64 {
+    if k <= 1 {
+        return 1;
+    }
+    // C(total + k − 1, k − 1), saturating.
+    let mut c: u64 = 1;
+    for j in 1..k as u64 {
+        c = c.saturating_mul(total as u64 + j) / j;
+        if c > FULL_ENUMERATION {
+            return c;
+        }
+    }
+    c
+}
+
+fn enumerate(
+    left: i64,
+    accounts: &[usize],
+    cap: &dyn Fn(usize) -> i64,
+    allowed: &dyn Fn(i64) -> bool,
+    current: &mut Vec<(usize, i64)>,
+    out: &mut Vec<Vec<(usize, i64)>>,
+) {
+    let Some((&x, rest)) = accounts.split_first() else {
+        if left == 0 && !current.is_empty() {
+            out.push(current.clone());
+        }
+        return;
+    };
+    for k in 0..=left.min(cap(x)) {
+        if k > 0 && !allowed(k) {
+            continue;
+        }
+        if k > 0 {
+            current.push((x, k));
+        }
+        enumerate(left - k, rest, cap, allowed, current, out);
+        if k > 0 {
+            current.pop();
+        }
+    }
+}
+
+/// The judge of household candidates: the merged rules, then a split over the accounts.
+pub(super) struct HouseholdJudge<'a> {
+    pub(super) setup: &'a Setup,
+    pub(super) accounts: &'a Accounts,
+}
+
+impl Judge for HouseholdJudge<'_> {
+    type Score = HouseholdScore;
+    fn judge(&self, units: &[i64]) -> Option<HouseholdScore> {
+        let Score {
+            objective,
+            traded,
+            trades,
+            ..
+        } = self.setup.judge_raw(units, false)?;
+        let split = self.accounts.best_split(self.setup, units)?;
+        Some(HouseholdScore {
+            objective,
+            orders: split.parts.len(),
+            tax: split.tax,
+            moves: split.moves,
+            traded,
+            trades,
+            split,
+        })
+    }
+}
