@@ -18,6 +18,8 @@
 //! tax_rate_short = "37%"
 //! tax_rate_long = "20%"
 //! keep_costly_orders = false
+//! [accounts]
+//! U7654321 = "tax-deferred"
 //! [gateway]
 //! url = "https://localhost:5000"
 //! account = "U1234567"
@@ -163,6 +165,14 @@ pub(crate) const KEYS: &[Key] = &[
         only: &[],
         kind: Kind::Flag,
         default: "false",
+        percent: false,
+    },
+    Key {
+        name: "accounts",
+        arg: "account_kind",
+        only: &["plan"],
+        kind: Kind::Text,
+        default: "(every account taxable)",
         percent: false,
     },
     Key {
@@ -322,6 +332,29 @@ impl ConfigFile {
                     return Err(at("`gateway` must be a table: [gateway] url = \"…\"".into()));
                 };
                 self.read_table(text, inner, "gateway.", command)?;
+                continue;
+            }
+            if prefix.is_empty() && name == "accounts" {
+                // `[accounts]` ID = "KIND": the value `--account-kind` takes.
+                let DeValue::Table(inner) = value.get_ref() else {
+                    return Err(at(
+                        "`accounts` must be a table: [accounts] U1234567 = \"tax-deferred\"".into(),
+                    ));
+                };
+                let mut items = Vec::new();
+                for (id, kind) in inner {
+                    let DeValue::String(kind) = kind.get_ref() else {
+                        return Err(at(format!(
+                            "`accounts.{}`: expected \"taxable\", \"tax-deferred\" or \"tax-free\"",
+                            id.get_ref()
+                        )));
+                    };
+                    items.push(format!("{}={kind}", id.get_ref()));
+                }
+                let typed = items.join(",");
+                let spec = KEYS.iter().find(|k| k.name == "accounts").expect("listed");
+                validate(spec, &typed, command).map_err(at)?;
+                self.values.insert(spec.name, (typed, line));
                 continue;
             }
             let Some(spec) = KEYS.iter().find(|k| k.name == name) else {

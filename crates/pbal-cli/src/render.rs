@@ -964,27 +964,24 @@ impl<'a> PlanReport<'a> {
                     Money::new(m.amount)
                 );
             }
+            // Each account pays its own orders: what each has left (never below its reserve).
+            let moved = self.household.and_then(|h| h.shared.as_ref());
             for (account, cash) in &split.cash_after {
-                if *cash < Decimal::ZERO {
-                    let _ = writeln!(
-                        out,
-                        "  {account} ends {}{} short of cash: move that much from another account before its buys",
-                        Money::new(-*cash),
-                        self.base_suffix()
-                    );
-                }
-            }
-            let left = split.cash_left();
-            if left < Decimal::ZERO {
-                // No transfer between the accounts covers this: the household lacks it.
-                let base = self.base_suffix();
+                let part = moved
+                    .and_then(|m| m.parts.get(account))
+                    .map(|p| {
+                        if *p < Decimal::ZERO {
+                            format!(" (after the withdrawal of {})", Money::new(-*p))
+                        } else {
+                            format!(" (with the deposit of {})", Money::new(*p))
+                        }
+                    })
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  The accounts end {short}{base} short in all (the orders split over \
-                     accounts pay {}{base} more in commissions than the plan counted): deposit \
-                     {short}{base} before the buys, or plan with less cash.",
-                    Money::new(self.commission_and_left().2),
-                    short = Money::new(-left),
+                    "  {account:<12} cash left {}{}{part}",
+                    Money::new(*cash),
+                    self.base_suffix()
                 );
             }
             let by_account = if multi {

@@ -30,6 +30,10 @@ pub(crate) struct PlanJson<'a> {
     drift_after: String,
     drift_before: String,
     gap: String,
+    /// A household plan's deposit (positive) into, or withdrawal (negative) from, each account
+    /// the new cash moves in or out of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_cash_by_account: Option<BTreeMap<&'a str, String>>,
     notes: Value,
     objective_after: String,
     objective_before: String,
@@ -339,6 +343,16 @@ impl<'a> PlanReport<'a> {
             drift_after: plan.drift_after.to_string(),
             drift_before: plan.drift_before.to_string(),
             gap: gap.to_string(),
+            new_cash_by_account: self
+                .household
+                .and_then(|h| h.shared.as_ref())
+                .map(|shared| {
+                    shared
+                        .parts
+                        .iter()
+                        .map(|(a, c)| (a.as_str(), money(*c)))
+                        .collect()
+                }),
             notes: serde_json::to_value(&plan.notes).unwrap_or_default(),
             objective_after: plan.objective_after.to_string(),
             objective_before: plan.objective_before.to_string(),

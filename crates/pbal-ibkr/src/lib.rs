@@ -13,7 +13,7 @@ mod excluded;
 mod flex_csv;
 mod flex_xml;
 mod household;
-mod household_split;
+mod household_plan;
 mod managed;
 mod plan_cash;
 mod rows;
@@ -50,7 +50,7 @@ pub use statement::{
     Position, Skipped, Statement,
 };
 
-pub use household_split::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
+pub use household_plan::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
 pub use plan_cash::{CashInstruction, PlanCash};
 pub use skip::SkipReason;

@@ -97,16 +97,42 @@ pub struct PlanArgs {
     pub all_accounts: bool,
 
     /// With `--all-accounts` and an amount in `--cash`: the account the amount goes to (or,
-    /// negative, comes out of). Default: new cash is split by each account's share of the
-    /// household's value, and a withdrawal comes out of the accounts whose sales raise it.
+    /// negative, comes out of). Default: the plan puts a deposit where its orders need it and
+    /// says so, and takes a withdrawal out of taxable accounts only.
     #[arg(long, value_name = "ID", requires = "all_accounts")]
     pub cash_account: Option<String>,
+
+    /// How accounts are taxed, for `--all-accounts`: `ID=KIND,...` with KIND `taxable`
+    /// (default), `tax-deferred` or `tax-free` (config: an `[accounts]` table). A sale in a
+    /// tax-advantaged account realizes nothing taxable, so it is preferred among equal plans.
+    #[arg(long, value_name = "ID=KIND,...", value_parser = parse_account_kinds)]
+    pub account_kind: Option<AccountKinds>,
 
     /// Search budget in seconds (e.g. 0.5). Past it the best plan found is printed with how far
     /// from the best possible it can be. Counted as work, not clock time: the same input gives
     /// the same plan on every machine.
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_time_limit, allow_hyphen_values = true)]
     pub time_limit: std::time::Duration,
+}
+
+/// Account kinds by account id.
+#[derive(Debug, Clone, Default)]
+pub struct AccountKinds(pub BTreeMap<String, pbal_core::AccountKind>);
+
+fn parse_account_kinds(text: &str) -> Result<AccountKinds, String> {
+    let mut kinds = BTreeMap::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let Some((id, kind)) = item.split_once('=') else {
+            return Err(format!(
+                "`{item}`: expected ID=KIND (taxable, tax-deferred, tax-free)"
+            ));
+        };
+        let kind: pbal_core::AccountKind = kind.trim().parse()?;
+        if kinds.insert(id.trim().to_owned(), kind).is_some() {
+            return Err(format!("account {} is given twice", id.trim()));
+        }
+    }
+    Ok(AccountKinds(kinds))
 }
 
 fn parse_time_limit(text: &str) -> Result<std::time::Duration, String> {
@@ -172,14 +198,50 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     {
         warn(&warning);
     }
+    let household_mode = selection == AccountSelection::All && statement.accounts.len() > 1;
+    if !household_mode && args.cash_account.is_some() {
+        return Err(crate::error::UsageError(
+            "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
+        )
+        .into());
+    }
+    if household_mode
+        && matches!(
+            (args.format, args.order_type),
+            (Format::Basket, OrderTypeArg::Lmt)
+        )
+    {
+        return Err(crate::error::UsageError(
+            "a limit-order basket is sized for one account; for a household plan use market \
+             orders (--order-type mkt) or plan one account at a time (--account ID)"
+                .into(),
+        )
+        .into());
+    }
     let spinner = crate::progress::spinner(&format!(
         "planning {}",
         crate::ui::count(portfolio.holdings().len(), "asset", "assets")
     ));
-    let plan = pbal_core::plan(&portfolio, &targets, cash, &options)
-        .with_context(|| format!("cannot plan {}", file.display()));
+    let planned = if household_mode {
+        household_plan(
+            &holdings,
+            &portfolio,
+            &targets,
+            &statement,
+            &options,
+            instruction,
+            args.cash_account.as_deref(),
+            args.account_kind.as_ref(),
+        )
+        .map(|(plan, orders)| (plan, Some(orders)))
+    } else {
+        pbal_core::plan(&portfolio, &targets, cash, &options)
+            .map(|plan| (plan, None))
+            .map_err(anyhow::Error::from)
+    }
+    .with_context(|| format!("cannot plan {}", file.display()));
     drop(spinner);
-    let plan = plan?;
+    let (plan, household) = planned?;
     pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
     let fit = Fit {
         portfolio: &portfolio,
@@ -200,44 +262,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             plan.distance_gap().normalize()
         ));
     }
-    let (plan, household) = if selection == AccountSelection::All && statement.accounts.len() > 1 {
-        let split = |plan: &pbal_core::Plan| {
-            household_split(
-                plan,
-                &holdings,
-                &statement,
-                &options,
-                instruction,
-                args.cash_account.as_deref(),
-            )
-        };
-        // Orders split over accounts pay their own minimums, which the plan of the household
-        // did not count: when that leaves the household short, plan again with that much less
-        // cash, so that no account spends money the household does not have.
-        // The first split says what is wrong with the accounts, before any plan again.
-        split(&plan)?;
-        let (plan, held_back) = fit
-            .with_less_cash(plan, cash, 4, |plan, _| Ok(-split(plan)?.split.cash_left()))
-            .with_context(|| format!("cannot plan {}", file.display()))?;
-        let orders = split(&plan)?;
-        if !held_back.is_zero() {
-            warn(&format!(
-                "the orders split over accounts pay more in commissions than one order each: \
-                 planned with {} less cash so that the household does not end short",
-                Money::new(held_back)
-            ));
-        }
-        tell_shared(&orders);
-        (plan, Some(orders))
-    } else {
-        if args.cash_account.is_some() {
-            return Err(crate::error::UsageError(
-                "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
-            )
-            .into());
-        }
-        (plan, None)
-    };
+    if let Some(orders) = &household {
+        tell_shared(orders);
+    }
     // The export's cash per currency; an amount given on the command line is base currency.
     let cash_by_currency = plan_cash.by_currency(holdings.base_currency.as_deref());
     let report = PlanReport {
@@ -386,17 +413,20 @@ pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr
     }
 }
 
-/// A household plan's orders per account (`pbal_ibkr`'s split). Each account's cash is its
-/// own from the export with `--cash available`; an amount given on the command line goes to
-/// `--cash-account`, or is shared out (and the sharing is stated).
-fn household_split(
-    plan: &pbal_core::Plan,
+/// The household plan (`pbal_ibkr`'s): each account's cash is its own from the export with
+/// `--cash available`; an amount given on the command line goes to `--cash-account`, or where
+/// the plan's orders need it (and that is stated).
+#[allow(clippy::too_many_arguments)]
+fn household_plan(
     holdings: &Holdings,
+    portfolio: &Portfolio,
+    targets: &Targets,
     statement: &pbal_ibkr::Statement,
     options: &PlanOptions,
     cash: CashInstruction,
     cash_account: Option<&str>,
-) -> Result<pbal_ibkr::HouseholdOrders> {
+    kinds: Option<&AccountKinds>,
+) -> Result<(pbal_core::Plan, pbal_ibkr::HouseholdOrders)> {
     let household_cash = match (cash, cash_account) {
         (CashInstruction::Move(amount), account) => HouseholdCash::OnTop { amount, account },
         (CashInstruction::Total(amount), Some(account)) => {
@@ -405,32 +435,50 @@ fn household_split(
         (CashInstruction::Total(amount), None) => HouseholdCash::Shared(amount),
         _ => HouseholdCash::Available,
     };
-    let orders = match statement.household_split(plan, holdings, household_cash, options) {
+    let none = BTreeMap::new();
+    let kinds = kinds.map_or(&none, |k| &k.0);
+    for id in kinds.keys() {
+        if !statement.accounts.contains(id) {
+            bail!(
+                "--account-kind {id}: not an account of the export (it has {})",
+                statement.accounts.join(", ")
+            );
+        }
+    }
+    match statement.plan_household(holdings, portfolio, targets, household_cash, kinds, options) {
         Err(pbal_ibkr::Error::UnknownAccount {
             account, accounts, ..
         }) => bail!(
             "--cash-account {account}: not an account of the export (it has {})",
             accounts.join(", ")
         ),
-        orders => orders?,
-    };
-    Ok(orders)
+        planned => Ok(planned?),
+    }
 }
 
-/// How a `--cash` amount was shared over the accounts, when pbal chose it.
+/// Where the new cash goes (or comes from), when pbal chose it.
 fn tell_shared(orders: &pbal_ibkr::HouseholdOrders) {
     if let Some(shared) = &orders.shared {
         let listed: Vec<String> = shared
             .parts
             .iter()
-            .map(|(a, c)| format!("{a} {}", Money::new(*c)))
+            .map(|(a, c)| {
+                format!(
+                    "{} {} {a}",
+                    Money::new(c.abs()),
+                    if *c < Decimal::ZERO { "from" } else { "into" }
+                )
+            })
             .collect();
-        warn(&format!(
-            "the {} of --cash is split over the accounts by {}: {} (name one with \
-             --cash-account ID)",
-            Money::new(shared.amount),
-            shared.basis,
-            listed.join(", ")
+        let verb = if shared.amount < Decimal::ZERO {
+            "withdraw"
+        } else {
+            "deposit"
+        };
+        crate::ui::tell(&format!(
+            "{verb} {} (the plan chose the account{}; name one with --cash-account ID)",
+            listed.join(" and "),
+            if listed.len() > 1 { "s" } else { "" },
         ));
     }
 }

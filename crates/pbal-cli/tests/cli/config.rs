@@ -96,6 +96,7 @@ fn pbal_config_shows_each_setting_and_its_source() {
     tax_rate_short      37%                               [HOME]/.config/pbal/config.toml:4
     tax_rate_long       0%                                default (env PBAL_TAX_RATE_LONG)
     keep_costly_orders  false                             default (env PBAL_KEEP_COSTLY_ORDERS)
+    accounts            (every account taxable)           default (env PBAL_ACCOUNTS)
     gateway.url         https://localhost:5000            default (env PBAL_GATEWAY_URL)
     gateway.account     U1234567                          [HOME]/.config/pbal/config.toml:7
     ");
@@ -130,7 +131,7 @@ fn a_bad_config_names_the_file_line_and_key() {
         ),
         (
             "commision = \"none\"\n",
-            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, cash_total, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, keep_costly_orders, gateway.url, gateway.account",
+            "[HOME]/.config/pbal/config.toml:1: unknown key `commision`; the keys are export, targets, strategy, commission, reserve, cash_total, min_trade, bands, band_abs, band_rel, tax_rate_short, tax_rate_long, keep_costly_orders, accounts, gateway.url, gateway.account",
         ),
         (
             "strategy = \"full\"\nstrategy = \"bands\"\n",

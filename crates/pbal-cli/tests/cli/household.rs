@@ -48,7 +48,7 @@ fn a_household_table_with_an_amount_states_what_the_accounts_orders_pay() {
     let pbal = Pbal::new();
     let (stdout, _) = household(&pbal, "5000", &[]);
     let cash_line = stdout.lines().find(|l| l.starts_with("Cash")).unwrap();
-    insta::assert_snapshot!(cash_line, @"Cash EUR: in 6,760.90, spent 6,693.47, received 0.00, commission 7.84 (3.00 of it for orders split over accounts), left 59.59");
+    insta::assert_snapshot!(cash_line, @"Cash EUR: in 6,760.90, spent 6,693.47, received 0.00, commission 4.84, left 62.59");
 }
 
 /// JSON `cash` agrees with the orders by account and the cash each account ends with, with
@@ -84,11 +84,10 @@ fn household_json_cash_is_the_sum_of_the_accounts() {
             (commissions - plan_commissions).round_dp(2),
             "{cash}"
         );
-        assert!(dec(&v["cash"]["commission_split_extra"]) > Decimal::ZERO);
     }
     let (stdout, _) = household(&pbal, "available", &["-f", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    insta::assert_snapshot!(v["cash"].to_string(), @r#"{"available":"1760.90","commission":"7.84","commission_split_extra":"3.00","left":"46.076","received":"921.84","reserve":"0.00","spent":"2628.824","weight":"0.083694","weight_after":"0.002333"}"#);
+    insta::assert_snapshot!(v["cash"].to_string(), @r#"{"available":"1760.90","commission":"7.84","commission_split_extra":"0.00","left":"46.076","received":"921.84","reserve":"0.00","spent":"2628.824","weight":"0.083694","weight_after":"0.002191"}"#);
     insta::assert_snapshot!(v["currencies_by_account"].to_string(), @r#"{"U1111111":{"EUR":{"after_orders":"-1327.00","buys":"1924.00","cash":"600.00","commissions":"3.00","convert":{"amount":"1327.00","from":[{"amount":"1327.00","currency":"USD","from_amount":"1442.40"}],"uncovered":"0.00"},"sells":"0.00"},"USD":{"after_orders":"1485.50","buys":"504.70","cash":"990.20","commissions":"2.00","sells":"1002.00"}},"U2222222":{"EUR":{"after_orders":"-243.50","buys":"240.50","cash":"0.00","commissions":"3.00","convert":{"amount":"243.50","from":[{"amount":"243.50","currency":"USD","from_amount":"264.68"}],"uncovered":"0.00"},"sells":"0.00"}}}"#);
 }
 
@@ -128,14 +127,22 @@ fn a_household_basket_places_each_account_s_shares_in_that_account() {
     BUY,16,VWCE,STK,SMART/IBIS2,EUR,DAY,MKT,U1111111,pbal-77c7c5861d79
     BUY,2,VWCE,STK,SMART/IBIS2,EUR,DAY,MKT,U2222222,pbal-77c7c5861d79
     ");
-    let (stdout, _) = household(&pbal, "available", &["-f", "basket", "--order-type", "lmt"]);
-    insta::assert_snapshot!(stdout, @"
-    Action,Quantity,Symbol,SecType,Exchange,Currency,TimeInForce,OrderType,LmtPrice,Account,BasketTag
-    SELL,4,VTI,STK,SMART/ARCA,USD,DAY,LMT,250.24,U1111111,pbal-77c7c5861d79
-    BUY,7,BND,STK,SMART/NASDAQ,USD,DAY,LMT,72.18,U1111111,pbal-77c7c5861d79
-    BUY,16,VWCE,STK,SMART/IBIS2,EUR,DAY,LMT,120.38,U1111111,pbal-77c7c5861d79
-    BUY,2,VWCE,STK,SMART/IBIS2,EUR,DAY,LMT,120.38,U2222222,pbal-77c7c5861d79
-    ");
+    // Limit orders fill up to their limits: sized for one account's cash, not a household's.
+    let file = two_accounts();
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        &file,
+        "--all-accounts",
+        "-f",
+        "basket",
+        "--order-type",
+        "lmt",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("use market orders (--order-type mkt)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -151,11 +158,11 @@ fn a_household_csv_has_a_row_per_account_order() {
     ");
 }
 
-/// 14 shares at 100 planned from 1,401.50 would leave 0.50; split 10 + 4 over the two
-/// accounts, the second order's USD 1.00 minimum would take the household 0.50 below zero (no
-/// transfer between the accounts covers that): pbal plans again with 1.00 less cash.
+/// 14 shares at 100 from 1,401.50 would need 2.00 of commissions (split 9 + 5 over the two
+/// accounts, each order paying 1.00): the plan of the household counts each account's
+/// commission and keeps each account within its own cash.
 #[test]
-fn a_household_short_by_a_split_order_s_commission_plans_with_less_cash() {
+fn a_household_whose_split_order_pays_two_commissions_keeps_each_account_within_its_cash() {
     let pbal = Pbal::new();
     let file = pbal.write(
         "two.csv",
@@ -182,24 +189,24 @@ fn a_household_short_by_a_split_order_s_commission_plans_with_less_cash() {
         targets.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
-    // 14 shares would need 2.00 of commissions (the order splits over U1 and U2): the household
-    // lacks 0.50 of that, so pbal plans 13 and says why.
     assert!(
-        stderr.contains("planned with 1.00 less cash so that the household does not end short"),
+        !stderr.contains("short") && !stdout.contains("short"),
         "{stderr}"
     );
     let from = stdout.find("Cash").unwrap();
     insta::assert_snapshot!(&stdout[from..], @"
-    Cash USD: in 1,401.50, spent 1,300.00, received 0.00, commission 2.00 (1.00 of it for orders split over accounts), left 99.50
+    Cash USD: in 1,401.50, spent 1,300.00, received 0.00, commission 2.00, left 99.50
     Drift: 100.00% -> 7.11%   (half the sum of |weight - target| over assets and cash)
     Strategy buy-only: optimal over whole-share plans.
 
     Orders (1, sells first):
-      BUY        13 VTI      @     100.00 USD = 1,300.00 (+ est. commission 1.00 USD)
+      BUY        13 VTI      @     100.00 USD = 1,300.00 (+ est. commission 2.00 USD)
 
     Orders by account (household plan):
       U1           BUY         9 VTI      = 900.00 USD
       U2           BUY         4 VTI      = 400.00 USD
+      U1           cash left 99.00 USD
+      U2           cash left 0.50 USD
     ");
 }
 

@@ -65,7 +65,7 @@ fn household_cash_given_on_the_command_line_is_split_and_said() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stderr, @"
     note: cash: 1,600.00 USD = the export's own 1,500.00 USD + a deposit of 100.00 USD (-c adds to or takes from the cash already there; --cash-total 100 plans with that amount alone)
-    warning: the 100.00 of --cash is split over the accounts by what each account's orders need beyond its own cash, the rest by each account's share of the household's value: U1 100.00, U2 0.00 (name one with --cash-account ID)
+    note: deposit 100.00 into U2 (the plan chose the account; name one with --cash-account ID)
     ");
     let v = json(&stdout);
     for (account, cash) in v["cash_after_by_account"].as_object().unwrap() {
@@ -125,10 +125,7 @@ fn a_withdrawal_from_a_household_comes_out_of_the_accounts_that_sell() {
         "json",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stderr.contains("split over the accounts by what each account's sales raise"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("withdraw 700.00 from"), "{stderr}");
     let v = json(&stdout);
     for (account, cash) in v["cash_after_by_account"].as_object().unwrap() {
         assert!(

@@ -5,8 +5,9 @@
 //! turns each candidate into its best split (fewest orders, least tax, fewest cash moves) or
 //! refuses it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -55,6 +56,12 @@ pub(super) struct Accounts {
     /// A candidate was refused for want of a split the bounded split search may have missed:
     /// the plan is then not proven.
     pub(super) uncertain: Cell<bool>,
+    /// Split-search nodes left for the whole plan (the plan's work budget): past it, candidates
+    /// are refused (and the plan not proven) rather than searched on.
+    work_left: Cell<u64>,
+    /// What each sale (asset, account, units) realizes, for ranking and for the gain cap: the
+    /// same sales recur over the candidates.
+    sale_gains: RefCell<HashMap<(usize, usize, i64), Option<(Decimal, Decimal)>>>,
 }
 
 /// One account order: account, asset, units (negative: sell).
@@ -171,9 +178,12 @@ impl Accounts {
                         || matches!(&pool, Pool::Withdrawal { from, .. } if from[a])
                 })
                 .collect();
-            // Any account may invest its own cash, even while another raises its debit (no
-            // money moves between them); one that sells buys nothing (the judge's rule).
-            (vec![true; m], raising)
+            // While the household as a whole has cash, any account may invest its own (one
+            // that sells buys nothing: the judge's rule). When it must raise cash, only an
+            // account with nothing to raise and no part in the withdrawal invests: its cash
+            // could not pay the others' debits anyway (no money moves between accounts).
+            let may_buy = raising.iter().map(|r| !setup.withdrawal || !r).collect();
+            (may_buy, raising)
         } else {
             (vec![true; m], vec![true; m])
         };
@@ -189,6 +199,8 @@ impl Accounts {
             pool,
             sells_only_to_raise,
             uncertain: Cell::new(false),
+            work_left: Cell::new(setup.options.node_limit),
+            sale_gains: RefCell::new(HashMap::new()),
         })
     }
 
@@ -203,10 +215,9 @@ impl Accounts {
     ) -> Result<(), Error> {
         let anyone_buys = self.may_buy.iter().any(|&b| b);
         // What buys can spend: accounts in debit raise their own debit, they fund no buy.
-        let spendable: Decimal = self
-            .room
-            .iter()
-            .map(|r| r.max(&Decimal::ZERO))
+        let spendable: Decimal = (0..self.ids.len())
+            .filter(|&a| self.may_buy[a])
+            .map(|a| self.room[a].max(Decimal::ZERO))
             .sum::<Decimal>()
             + match &self.pool {
                 Pool::Deposit { amount, .. } => *amount,
@@ -328,12 +339,17 @@ impl Accounts {
                 if unit <= Decimal::ZERO {
                     continue;
                 }
-                let wanted = (need / unit).ceil();
-                let k = super::to_units(wanted)
-                    .unwrap_or(available)
-                    .clamp(1, available);
+                // Enough to cover the need and the sale's own commission.
+                let mut k = 1;
+                for _ in 0..3 {
+                    let fee = Self::commission(setup, i, k);
+                    let wanted = ((need + fee) / unit).ceil();
+                    k = super::to_units(wanted)
+                        .unwrap_or(available)
+                        .clamp(1, available);
+                }
                 units[i] -= k;
-                need -= Decimal::from(k) * unit;
+                need -= Decimal::from(k) * unit - Self::commission(setup, i, k);
             }
         }
         units
@@ -365,6 +381,27 @@ impl Accounts {
             setup.options.as_of,
             setup.options.lot_order,
         )
+    }
+
+    /// A sale's gain as the ranking sees it and as reported (taxable accounts only), memoized.
+    fn sale_gain(
+        &self,
+        setup: &Setup,
+        i: usize,
+        a: usize,
+        units: i64,
+    ) -> Option<(Decimal, Decimal)> {
+        if let Some(known) = self.sale_gains.borrow().get(&(i, a, units)) {
+            return *known;
+        }
+        let gain = self.realized(setup, i, a, units).map(|r| {
+            (
+                ranking_gain(&r, self.holding[i][a].as_ref(), units, setup),
+                r.total(),
+            )
+        });
+        self.sale_gains.borrow_mut().insert((i, a, units), gain);
+        gain
     }
 
     /// What each asset's orders pay and realize over the accounts, for the plan's figures.
@@ -503,7 +540,11 @@ impl Accounts {
                     .sum()
             })
             .collect();
-        let node_limit = 2_000 + 40 * trades.len() as u64;
+        let node_limit = (500 + 20 * trades.len() as u64).min(self.work_left.get());
+        if node_limit == 0 {
+            self.uncertain.set(true);
+            return None;
+        }
         let mut search = SplitSearch {
             accounts: self,
             setup,
@@ -520,8 +561,12 @@ impl Accounts {
             nodes: 0,
             node_limit,
             exhaustive: true,
+            least_tax: None,
         };
+        search.least_tax = search.least_tax();
         search.descend(0);
+        self.work_left
+            .set(self.work_left.get().saturating_sub(search.nodes));
         if search.best.is_none() && (!search.exhaustive || search.nodes >= search.node_limit) {
             self.uncertain.set(true);
         }
@@ -550,9 +595,28 @@ struct SplitSearch<'a> {
     node_limit: u64,
     /// Every way of splitting each order was tried (not only the natural ones).
     exhaustive: bool,
+    /// The least tax any split can rank: each sale in the one account where it realizes least
+    /// (`None` when some sale fits no single account).
+    least_tax: Option<Decimal>,
 }
 
 impl SplitSearch<'_> {
+    fn least_tax(&self) -> Option<Decimal> {
+        let a = self.accounts;
+        let mut least = Decimal::ZERO;
+        for &(i, u) in &self.trades[..self.sells_end] {
+            let best = (0..a.ids.len())
+                .filter(|&x| a.may_sell[x] && a.held[i][x] >= -u)
+                .map(|x| {
+                    a.sale_gain(self.setup, i, x, -u)
+                        .map_or(Decimal::ZERO, |g| g.0)
+                })
+                .min()?;
+            least += best;
+        }
+        Some(least)
+    }
+
     fn descend(&mut self, t: usize) {
         self.nodes += 1;
         if self.nodes > self.node_limit {
@@ -582,11 +646,10 @@ impl SplitSearch<'_> {
                 let c = Accounts::commission(self.setup, i, k);
                 self.balance[a] += Accounts::flow(self.setup, i, k);
                 if k < 0
-                    && let Some(r) = self.accounts.realized(self.setup, i, a, -k)
+                    && let Some((ranked, reported)) = self.accounts.sale_gain(self.setup, i, a, -k)
                 {
-                    self.tax +=
-                        ranking_gain(&r, self.accounts.holding[i][a].as_ref(), -k, self.setup);
-                    self.gain += r.total();
+                    self.tax += ranked;
+                    self.gain += reported;
                 }
                 self.parts.push((a, i, k));
                 self.commissions.push(c);
@@ -607,13 +670,13 @@ impl SplitSearch<'_> {
         }
     }
 
-    /// The best split cannot be beaten: one order per trade and no sale.
+    /// The best split cannot be beaten: one order per trade, each sale where it realizes least.
     fn settled(&self) -> bool {
-        self.sells_end == 0
-            && self
-                .best
-                .as_ref()
-                .is_some_and(|b| b.parts.len() == self.trades.len() && b.moves <= 1)
+        self.best.as_ref().is_some_and(|b| {
+            b.parts.len() == self.trades.len()
+                && b.moves <= 1
+                && self.least_tax.is_some_and(|least| b.tax <= least)
+        })
     }
 
     /// With only buys left (they only take cash), whether the accounts can still pay them.
@@ -768,15 +831,7 @@ impl SplitSearch<'_> {
             let preference = if sign < 0 {
                 alloc
                     .iter()
-                    .filter_map(|&(x, k)| {
-                        let r = accounts.realized(self.setup, i, x, k)?;
-                        Some(ranking_gain(
-                            &r,
-                            accounts.holding[i][x].as_ref(),
-                            k,
-                            self.setup,
-                        ))
-                    })
+                    .filter_map(|&(x, k)| Some(accounts.sale_gain(self.setup, i, x, k)?.0))
                     .sum::<Decimal>()
             } else {
                 -self.balance[first]
@@ -857,7 +912,9 @@ fn enumerate(
         }
         return;
     };
-    for k in 0..=left.min(cap(x)) {
+    // The last account takes what is left.
+    let first = if rest.is_empty() { left } else { 0 };
+    for k in first..=left.min(cap(x)) {
         if k > 0 && !allowed(k) {
             continue;
         }

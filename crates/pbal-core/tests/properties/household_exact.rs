@@ -190,6 +190,13 @@ fn judge(c: &Case, per_fund: &[Vec<Vec<i64>>], choice: &[usize]) -> Option<()> {
             if c.strategy == Strategy::BuyOnly && q < 0 && c.cash[a] >= 0 && c.new_cash >= 0 {
                 return None;
             }
+            // A household that must raise cash invests only cash no account's debit or the
+            // withdrawal can use: that of an account with nothing to raise.
+            let household_raises = c.cash.iter().sum::<i64>() + c.new_cash < 0;
+            let raising = c.cash[a] < 0 || c.new_cash < 0;
+            if c.strategy == Strategy::BuyOnly && q > 0 && household_raises && raising {
+                return None;
+            }
             let amount = Decimal::from(q * c.prices[i]);
             balance[a] -= amount + Decimal::from(c.flat);
             if q < 0 {

@@ -1,10 +1,9 @@
-//! A household plan (every account of an export planned as one) split into orders per account,
-//! with the cash each account starts from: its own, or a household amount put in one account
-//! or shared out.
+//! A household plan: every account of an export planned as one, each order placed in one
+//! account and paid from its own cash, starting from its own cash or a household amount.
 
 use std::collections::BTreeMap;
 
-use pbal_core::{HouseholdSplit, Plan, PlanOptions, Trade};
+use pbal_core::{Account, AccountKind, HouseholdSplit, NewCash, Plan, PlanOptions, Trade};
 use rust_decimal::Decimal;
 
 use crate::{AccountSelection, CurrencyFlows, Error, Holdings, Statement};
@@ -52,6 +51,9 @@ pub enum ShareBasis {
     /// own cash does not cover, by what each lacks, the rest by each account's share of the
     /// household's value.
     NeedThenValue,
+    /// Chosen by the plan: a deposit into the accounts whose orders need it, a withdrawal out
+    /// of taxable accounts that have it after their orders.
+    Orders,
 }
 
 /// `what each account's sales raise` or `each account's share of the household's value`
@@ -62,6 +64,9 @@ impl std::fmt::Display for ShareBasis {
             Self::Sales => "what each account's sales raise",
             Self::Value => "each account's share of the household's value",
             Self::CashAfterOrders => "what each account has after its orders",
+            Self::Orders => {
+                "where the plan's orders need it (out of taxable accounts for a withdrawal)"
+            }
             Self::NeedThenValue => {
                 "what each account's orders need beyond its own cash, the rest by each \
                  account's share of the household's value"
@@ -128,35 +133,6 @@ impl HouseholdOrders {
     }
 }
 
-/// A deposit shared over accounts that keep their own cash: what each lacks for its orders
-/// (`after`: each account's cash after them, from its own cash alone) comes first, by what it
-/// lacks when the deposit is smaller; what is left goes by `value`.
-fn deposit_parts(
-    amount: Decimal,
-    after: &BTreeMap<String, Decimal>,
-    value: &BTreeMap<String, Decimal>,
-) -> Result<(BTreeMap<String, Decimal>, ShareBasis), Error> {
-    let lacking: BTreeMap<String, Decimal> = after
-        .iter()
-        .map(|(a, c)| (a.clone(), (-*c).max(Decimal::ZERO)))
-        .collect();
-    let lacked: Decimal = lacking.values().copied().sum();
-    if lacked.is_zero() {
-        return Ok((pbal_core::split_amount(amount, value)?, ShareBasis::Value));
-    }
-    if lacked >= amount {
-        return Ok((
-            pbal_core::split_amount(amount, &lacking)?,
-            ShareBasis::NeedThenValue,
-        ));
-    }
-    let mut parts = pbal_core::split_amount(amount - lacked, value)?;
-    for (account, lack) in lacking {
-        *parts.entry(account).or_default() += lack;
-    }
-    Ok((parts, ShareBasis::NeedThenValue))
-}
-
 fn zero_cash(accounts: &[String]) -> BTreeMap<String, Decimal> {
     accounts
         .iter()
@@ -165,57 +141,53 @@ fn zero_cash(accounts: &[String]) -> BTreeMap<String, Decimal> {
 }
 
 impl Statement {
-    /// Splits a household `plan` (made over [`crate::AccountSelection::All`]'s `holdings`) into
-    /// orders per account: sells from the accounts holding the most, buys into the accounts
-    /// with the most cash ([`pbal_core::split_by_account`]), starting from `cash`. The split is
-    /// audited before it is returned.
+    /// Plans a household: every account of the export (`holdings`, made over
+    /// [`crate::AccountSelection::All`]) planned as one toward `targets`, each order placed in
+    /// one account and paid from that account's own cash ([`pbal_core::plan_household`]), with
+    /// the cash each account starts from given by `cash`. `kinds` says how each account is
+    /// taxed (by id; the default is taxable). `options.reserve` is kept in the account the
+    /// amount names, else in the account with the most cash.
     ///
     /// ```
+    /// use std::collections::BTreeMap;
     /// use pbal_core::{PlanOptions, Side, dec};
-    /// use pbal_ibkr::{AccountSelection, HouseholdCash, ShareBasis, read_bytes};
+    /// use pbal_ibkr::{AccountSelection, HouseholdCash, read_bytes};
     ///
     /// let csv = "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
     ///            U1,VTI,30,100,3000\n\
     ///            U2,BND,10,100,1000\n";
     /// let statement = read_bytes(csv.as_bytes(), "household.csv")?;
     /// let managed = statement.portfolio(&AccountSelection::All, None)?;
-    /// let options = PlanOptions::new();
-    /// let plan = pbal_core::plan(&managed.portfolio, &managed.targets, dec!(2000), &options)?;
-    /// let orders = statement.household_split(
-    ///     &plan,
+    /// let (plan, orders) = statement.plan_household(
     ///     &managed.holdings,
+    ///     &managed.portfolio,
+    ///     &managed.targets,
     ///     HouseholdCash::Shared(dec!(2000)),
-    ///     &options,
+    ///     &BTreeMap::new(),
+    ///     &PlanOptions::new(),
     /// )?;
-    /// let shared = orders.shared.expect("a shared amount");
-    /// assert_eq!(shared.basis, ShareBasis::Value);
-    /// assert_eq!(shared.parts["U1"], dec!(1500)); // 3000 of the 4000 held
+    /// // The 2,000 buys 20 BND in one account; the plan says where the money goes.
     /// let buy = &orders.split.orders[0];
-    /// assert_eq!((buy.account.as_str(), buy.side, buy.quantity), ("U1", Side::Buy, dec!(15)));
+    /// assert_eq!((buy.side, buy.quantity), (Side::Buy, dec!(20)));
+    /// let shared = orders.shared.expect("pbal chose the account");
+    /// assert_eq!(shared.parts[&buy.account], dec!(2000));
+    /// assert_eq!(plan.trades.len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::UnknownAccount`] when [`HouseholdCash::InAccount`] names an account not in
-    /// the export; the export's cash errors ([`Statement::cash_per_account`]); amounts too
-    /// large to split, or a split that fails its audit (a bug), as [`Error::Plan`].
-    pub fn household_split(
+    /// [`Error::UnknownAccount`] when `cash` names an account not in the export; the export's
+    /// cash errors ([`Statement::cash_per_account`]); the plan's errors as [`Error::Plan`]
+    /// (among them no plan that keeps every account within its own cash).
+    pub fn plan_household(
         &self,
-        plan: &Plan,
         holdings: &Holdings,
+        portfolio: &pbal_core::Portfolio,
+        targets: &pbal_core::Targets,
         cash: HouseholdCash<'_>,
+        kinds: &BTreeMap<String, AccountKind>,
         options: &PlanOptions,
-    ) -> Result<HouseholdOrders, Error> {
-        let held = holdings.held_by_account();
-        let zero: BTreeMap<String, Decimal> = self
-            .accounts
-            .iter()
-            .map(|a| (a.clone(), Decimal::ZERO))
-            .collect();
-        let split = |cash: &BTreeMap<String, Decimal>| {
-            pbal_core::split_by_account(&plan.trades, &held, cash, options.quantity_step, options)
-        };
-        let mut shared = None;
+    ) -> Result<(Plan, HouseholdOrders), Error> {
         let known = |account: &str| {
             if self.accounts.iter().any(|a| a == account) {
                 Ok(())
@@ -227,70 +199,69 @@ impl Statement {
                 })
             }
         };
-        let overflow = || pbal_core::Error::Overflow {
-            what: "an account's cash plus its part of the amount",
+        let own = || -> Result<BTreeMap<String, Decimal>, Error> {
+            if self.cash.is_empty() {
+                Ok(zero_cash(&self.accounts))
+            } else {
+                self.cash_per_account()
+            }
         };
-        let account_cash = match cash {
-            HouseholdCash::Available => self.cash_per_account()?,
+        // Each account's own cash, and what moves in or out with the plan.
+        let (account_cash, new_cash) = match cash {
+            HouseholdCash::Available => (self.cash_per_account()?, NewCash::none()),
             HouseholdCash::InAccount { amount, account } => {
                 known(account)?;
-                let mut map = zero;
+                let mut map = zero_cash(&self.accounts);
                 map.insert(account.to_owned(), amount);
-                map
+                (map, NewCash::none())
             }
-            HouseholdCash::OnTop { amount, account } => {
-                let mut own = if self.cash.is_empty() {
-                    zero.clone()
-                } else {
-                    self.cash_per_account()?
-                };
-                let parts = if let Some(account) = account {
-                    known(account)?;
-                    BTreeMap::from([(account.to_owned(), amount)])
-                } else {
-                    let after = split(&own)?.cash_after;
-                    let (parts, basis) = if amount < Decimal::ZERO {
-                        let parts = pbal_core::split_amount(amount, &after)?;
-                        (parts, ShareBasis::CashAfterOrders)
-                    } else {
-                        let value = holdings.value_by_account(&self.accounts)?;
-                        deposit_parts(amount, &after, &value)?
-                    };
-                    shared = Some(SharedCash {
-                        amount,
-                        parts: parts.clone(),
-                        basis,
-                    });
-                    parts
-                };
-                for (account, part) in parts {
-                    let entry = own.entry(account).or_default();
-                    *entry = entry.checked_add(part).ok_or_else(overflow)?;
-                }
-                own
+            HouseholdCash::OnTop {
+                amount,
+                account: Some(account),
+            } => {
+                known(account)?;
+                (own()?, NewCash::in_account(amount, account))
             }
-            HouseholdCash::Shared(amount) => {
-                let (weights, basis) = if amount < Decimal::ZERO {
-                    // A withdrawal comes out of the accounts whose sales raise it.
-                    (split(&zero)?.cash_after, ShareBasis::Sales)
-                } else {
-                    (
-                        holdings.value_by_account(&self.accounts)?,
-                        ShareBasis::Value,
-                    )
-                };
-                let parts = pbal_core::split_amount(amount, &weights)?;
-                shared = Some(SharedCash {
-                    amount,
-                    parts: parts.clone(),
-                    basis,
-                });
-                parts
-            }
+            HouseholdCash::OnTop {
+                amount,
+                account: None,
+            } => (own()?, NewCash::amount(amount)),
+            HouseholdCash::Shared(amount) => (zero_cash(&self.accounts), NewCash::amount(amount)),
         };
-        let split = split(&account_cash)?;
-        pbal_core::audit_split(&split, plan, &held, &account_cash)
-            .map_err(pbal_core::Error::from)?;
+        let reserve_account = new_cash.account.clone().or_else(|| match cash {
+            HouseholdCash::InAccount { account, .. } => Some(account.to_owned()),
+            _ => account_cash
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                .map(|(a, _)| a.clone()),
+        });
+        let accounts = self.accounts_of(
+            holdings,
+            portfolio,
+            &account_cash,
+            kinds,
+            options,
+            reserve_account.as_deref(),
+        )?;
+        let mut household_options = options.clone();
+        household_options.reserve = Decimal::ZERO;
+        let planned = pbal_core::plan_household(
+            &accounts,
+            portfolio,
+            targets,
+            &new_cash,
+            &household_options,
+        )?;
+        let shared =
+            (new_cash.account.is_none() && !new_cash.amount.is_zero()).then(|| SharedCash {
+                amount: new_cash.amount,
+                parts: planned.new_cash.clone(),
+                basis: ShareBasis::Orders,
+            });
+        let mut start = account_cash.clone();
+        for (account, part) in &planned.new_cash {
+            *start.entry(account.clone()).or_default() += *part;
+        }
         let own_by_currency = || {
             self.accounts
                 .iter()
@@ -307,12 +278,8 @@ impl Statement {
             // The accounts' balances, each with its part of the amount in the base currency.
             HouseholdCash::OnTop { .. } => {
                 let mut by_account = own_by_currency()?;
-                let own = if self.cash.is_empty() {
-                    zero_cash(&self.accounts)
-                } else {
-                    self.cash_per_account()?
-                };
-                for (account, cash) in &account_cash {
+                let own = own()?;
+                for (account, cash) in &start {
                     let part = cash - own.get(account).copied().unwrap_or_default();
                     let currencies = by_account.entry(account.clone()).or_default();
                     // The amount is in the base currency; without one named, in the account's
@@ -327,7 +294,7 @@ impl Statement {
                 by_account
             }
             // An amount is in the base currency.
-            _ => account_cash
+            _ => start
                 .iter()
                 .map(|(a, amount)| {
                     let by_currency = holdings
@@ -339,10 +306,70 @@ impl Statement {
                 })
                 .collect(),
         };
-        Ok(HouseholdOrders {
-            split,
-            shared,
-            cash_by_currency,
-        })
+        Ok((
+            planned.plan,
+            HouseholdOrders {
+                split: planned.split,
+                shared,
+                cash_by_currency,
+            },
+        ))
+    }
+
+    /// The export's accounts as pbal-core's: each with its own shares of the managed
+    /// `portfolio` (at the portfolio's prices), its own lots, its cash and kind.
+    fn accounts_of(
+        &self,
+        holdings: &Holdings,
+        portfolio: &pbal_core::Portfolio,
+        cash: &BTreeMap<String, Decimal>,
+        kinds: &BTreeMap<String, AccountKind>,
+        options: &PlanOptions,
+        reserve_account: Option<&str>,
+    ) -> Result<Vec<Account>, Error> {
+        let symbols: std::collections::BTreeSet<String> = portfolio
+            .holdings()
+            .iter()
+            .map(|h| h.symbol.clone())
+            .collect();
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for id in &self.accounts {
+            let own = self.to_holdings(&AccountSelection::Only(id.clone()), &symbols)?;
+            let mut account = Account::new(id.clone(), cash.get(id).copied().unwrap_or_default())
+                .with_kind(kinds.get(id).copied().unwrap_or_default());
+            if reserve_account == Some(id.as_str()) {
+                account = account.with_reserve(options.reserve);
+            }
+            for h in portfolio.holdings() {
+                let quantity: Decimal = holdings
+                    .instruments
+                    .get(&h.symbol)
+                    .map(|i| {
+                        i.accounts
+                            .iter()
+                            .filter(|(a, _)| a == id)
+                            .map(|(_, q)| *q)
+                            .sum()
+                    })
+                    .unwrap_or_default();
+                if quantity.is_zero() {
+                    continue;
+                }
+                let value = quantity
+                    .checked_mul(h.price)
+                    .ok_or(pbal_core::Error::Overflow {
+                        what: "an account's position",
+                    })?;
+                let mut mine =
+                    pbal_core::Holding::valued(h.symbol.clone(), quantity, h.price, value);
+                if let Some(theirs) = own.portfolio.get(&h.symbol) {
+                    mine.lots = theirs.lots.clone();
+                    mine.unrealized_pnl = theirs.unrealized_pnl;
+                }
+                account = account.with_holding(mine);
+            }
+            accounts.push(account);
+        }
+        Ok(accounts)
     }
 }
