@@ -249,13 +249,8 @@ fn plan_unaudited(
         None => setup.infeasible(),
     })?;
     let (optimality, bound) = optimality(&outcome, outcome.score.objective, false);
-    let plan = setup.assemble(
-        &outcome.units,
-        outcome.score.objective,
-        bound,
-        optimality,
-        None,
-    )?;
+    let (units, score) = settle_ties(&setup, &setup, outcome.units, outcome.score);
+    let plan = setup.assemble(&units, score.objective, bound, optimality, None)?;
     Ok((plan, setup.narrowed, None))
 }
 
@@ -345,7 +340,8 @@ fn plan_accounts(
         })?;
         let objective = score_objective(setup, &outcome.units);
         let (optimality, bound) = optimality(&outcome, objective, accounts_view.uncertain.get());
-        (outcome.units, outcome.score, optimality, bound)
+        let (units, score) = settle_ties(setup, &judge, outcome.units, outcome.score);
+        (units, score, optimality, bound)
     };
     let split = &score.split;
     let figures = accounts_view.figures(setup, split);
@@ -393,6 +389,52 @@ fn plan_accounts(
         setup.narrowed,
         Some((HouseholdSplit { orders, cash_after }, new_cash)),
     ))
+}
+
+/// Settles exact ties the search does not look at (it only looks for strictly better
+/// objectives): assets alike in price and distance from target give the same objective
+/// whichever of them trades, so their orders are swapped while that scores better (less tax:
+/// the largest loss sold first; then the judge's other tie-breaks).
+fn settle_ties<J: search::Judge>(
+    setup: &Setup,
+    judge: &J,
+    mut units: Vec<i64>,
+    mut score: J::Score,
+) -> (Vec<i64>, J::Score) {
+    let mut alike: BTreeMap<(Decimal, Decimal), Vec<usize>> = BTreeMap::new();
+    for (i, a) in setup.assets.iter().enumerate() {
+        let key = (
+            a.price.normalize(),
+            tie_rank(a.value - setup.target_value[i]),
+        );
+        alike.entry(key).or_default().push(i);
+    }
+    let groups: Vec<Vec<usize>> = alike.into_values().filter(|g| g.len() > 1).collect();
+    for _ in 0..4 {
+        let mut improved = false;
+        for group in &groups {
+            for (x, &i) in group.iter().enumerate() {
+                for &j in &group[x + 1..] {
+                    if units[i] == units[j] {
+                        continue;
+                    }
+                    let mut swapped = units.clone();
+                    swapped.swap(i, j);
+                    if let Some(s) = judge.judge(&swapped)
+                        && s < score
+                    {
+                        units = swapped;
+                        score = s;
+                        improved = true;
+                    }
+                }
+            }
+        }
+        if !improved {
+            break;
+        }
+    }
+    (units, score)
 }
 
 /// The objective of `units` (the judge's, without its rules).
@@ -1211,10 +1253,16 @@ pub(crate) struct Score {
     trades: Vec<(usize, i64)>,
 }
 
+/// Objectives that differ only in the last digits of the targets' decimals (a third of the
+/// total, say) are ties: their orders are then ranked by the tie-breaks, not by that noise.
+pub(crate) fn tie_rank(objective: Decimal) -> Decimal {
+    objective.round_dp(6)
+}
+
 impl Ord for Score {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.objective
-            .cmp(&other.objective)
+        tie_rank(self.objective)
+            .cmp(&tie_rank(other.objective))
             .then(self.orders.cmp(&other.orders))
             .then(self.tax.cmp(&other.tax))
             .then(self.traded.cmp(&other.traded))

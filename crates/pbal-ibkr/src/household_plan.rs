@@ -363,7 +363,7 @@ impl Statement {
                 let mut mine =
                     pbal_core::Holding::valued(h.symbol.clone(), quantity, h.price, value);
                 if let Some(theirs) = own.portfolio.get(&h.symbol) {
-                    mine.lots = theirs.lots.clone();
+                    mine.lots.clone_from(&theirs.lots);
                     mine.unrealized_pnl = theirs.unrealized_pnl;
                 }
                 account = account.with_holding(mine);

@@ -242,3 +242,76 @@ fn a_single_account_basket_and_csv_have_no_account() {
     VWCE,BUY,14,120.25,1683.50,EUR,1683.50,EUR
     ");
 }
+
+/// Issue 19's case: two accounts with 1,500.50 and 3,200.25 of cash, equal targets over
+/// BND/VTI/VXUS. The split after the plan left U7000002 27.25 short; the household plan keeps
+/// each account within its own cash and never asks to move money between accounts.
+#[test]
+fn every_account_stays_within_its_own_cash() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "two.csv",
+        r#""ClientAccountID","CurrencyPrimary","FXRateToBase","AssetClass","Symbol","Quantity","MarkPrice","PositionValue","FifoPnlUnrealized","LevelOfDetail"
+"U7000001","USD","1","STK","VTI","12","250","3000","100","SUMMARY"
+"U7000001","USD","1","STK","BND","0","72.5","0","0","SUMMARY"
+"U7000002","USD","1","STK","VTI","8","250","2000","50","SUMMARY"
+"U7000002","USD","1","STK","VXUS","0","62.5","0","0","SUMMARY"
+"ClientAccountID","CurrencyPrimary","LevelOfDetail","EndingCash"
+"U7000001","BASE_SUMMARY","BaseCurrency","1500.50"
+"U7000002","BASE_SUMMARY","BaseCurrency","3200.25"
+"U7000001","USD","Currency","1500.50"
+"U7000002","USD","Currency","3200.25"
+"#,
+    );
+    let targets = pbal.write("targets.toml", "BND = 33.34\nVTI = 33.33\nVXUS = 33.33\n");
+    let file = file.to_str().unwrap();
+    let targets = targets.to_str().unwrap();
+    for strategy in ["buy-only", "full"] {
+        let (code, stdout, stderr) = pbal.run(&[
+            "plan",
+            file,
+            "--all-accounts",
+            "--cash",
+            "available",
+            "-t",
+            targets,
+            "-s",
+            strategy,
+            "-f",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            !stderr.contains("short") && !stderr.contains("move"),
+            "{stderr}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        for (account, cash) in v["cash_after_by_account"].as_object().unwrap() {
+            assert!(
+                dec(cash) >= Decimal::ZERO,
+                "{strategy}: {account} ends with {cash}"
+            );
+        }
+        assert_eq!(v["optimal"], true, "{strategy}");
+    }
+    // A deposit of 100 goes into an account whose orders need it, and pbal says which.
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        file,
+        "--all-accounts",
+        "-c",
+        "100",
+        "-t",
+        targets,
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: deposit 100.00 into U700000"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let parts = v["new_cash_by_account"].as_object().unwrap();
+    assert_eq!(parts.values().map(dec).sum::<Decimal>(), Decimal::from(100));
+}

@@ -61,8 +61,11 @@ pub(super) struct Accounts {
     work_left: Cell<u64>,
     /// What each sale (asset, account, units) realizes, for ranking and for the gain cap: the
     /// same sales recur over the candidates.
-    sale_gains: RefCell<HashMap<(usize, usize, i64), Option<(Decimal, Decimal)>>>,
+    sale_gains: RefCell<HashMap<Sale, Option<(Decimal, Decimal)>>>,
 }
+
+/// A sale: asset, account, units.
+type Sale = (usize, usize, i64);
 
 /// One account order: account, asset, units (negative: sell).
 pub(super) type Part = (usize, usize, i64);
@@ -95,8 +98,8 @@ pub(super) struct HouseholdScore {
 
 impl Ord for HouseholdScore {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.objective
-            .cmp(&other.objective)
+        super::tie_rank(self.objective)
+            .cmp(&super::tie_rank(other.objective))
             .then(self.orders.cmp(&other.orders))
             .then(self.tax.cmp(&other.tax))
             .then(self.moves.cmp(&other.moves))
