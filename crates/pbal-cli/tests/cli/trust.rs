@@ -538,3 +538,26 @@ fn a_bands_plan_says_what_it_leaves_in_cash_and_how_to_invest_it() {
     let (_, stdout, _) = pbal.run(&["plan", file, "-s", "full"]);
     assert!(!stdout.contains("Bands trade only"), "{stdout}");
 }
+
+/// Issue 19's tie: three funds alike in price and weight, FOO 2,000 and BAR 1,000 at a loss. A
+/// withdrawal of 1,000 sells one of them; the largest loss goes first (100 FOO realize -40,
+/// 100 BAR only -20).
+#[test]
+fn a_withdrawal_among_equals_sells_the_largest_loss_first() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "seed.csv",
+        "Symbol,PositionValue,MarkPrice,FifoPnlUnrealized\nFOO,50000,10.00,-2000\nBAR,50000,10.00,-1000\nBUZ,50000,10.00,0\n",
+    );
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        file.to_str().unwrap(),
+        "-c",
+        "-1000",
+        "--min-trade",
+        "1000",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("SELL      100 FOO"), "{stdout}");
+    assert!(stdout.contains("realizes -40.00"), "{stdout}");
+}
