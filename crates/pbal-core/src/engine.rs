@@ -325,7 +325,11 @@ fn plan_accounts(
         } else {
             Vec::new()
         };
-        let starts = [accounts_view.raising_start(setup)];
+        let mut starts = vec![accounts_view.raising_start(setup)];
+        if let Some(start) = repaired_start(setup, &problem, &judge) {
+            starts.push(start);
+        }
+        accounts_view.renew_budget(setup);
         let outcome = search::search(
             &problem,
             &alternatives,
@@ -389,6 +393,54 @@ fn plan_accounts(
         setup.narrowed,
         Some((HouseholdSplit { orders, cash_after }, new_cash)),
     ))
+}
+
+/// A household start close to the optimum: the plan of the merged positions (no accounts),
+/// its buys taken back one unit at a time, where that costs the objective least, until the
+/// accounts can place it.
+fn repaired_start(
+    setup: &Setup,
+    problem: &Problem,
+    judge: &household::HouseholdJudge,
+) -> Option<Vec<i64>> {
+    const ROUNDS: usize = 60;
+    let merged = search::search(
+        problem,
+        &[],
+        &[],
+        setup,
+        setup.options.exact_max_assets,
+        (setup.options.node_limit / 8).max(1),
+    )?;
+    let mut units = merged.units;
+    let unit: Vec<f64> = problem.price.iter().map(|p| p * problem.step).collect();
+    for _ in 0..ROUNDS {
+        if search::Judge::judge(judge, &units).is_some() {
+            return Some(units);
+        }
+        let spent: f64 = units.iter().zip(&unit).map(|(&u, v)| u as f64 * v).sum();
+        let cash = problem.cash_deviation - spent;
+        // The buy whose last unit is worth least to the objective.
+        let mut cheapest: Option<(f64, usize, i64)> = None;
+        for (i, &u) in units.iter().enumerate() {
+            if u <= 0 {
+                continue;
+            }
+            let mut fewer = u - 1;
+            if fewer != 0 && !setup.allowed(i, fewer) {
+                fewer = 0;
+            }
+            let x = problem.deviation[i] + u as f64 * unit[i];
+            let back = (u - fewer) as f64 * unit[i];
+            let change = (x - back).powi(2) - x.powi(2) + (cash + back).powi(2) - cash.powi(2);
+            if cheapest.is_none_or(|c| change < c.0) {
+                cheapest = Some((change, i, fewer));
+            }
+        }
+        let (_, i, fewer) = cheapest?;
+        units[i] = fewer;
+    }
+    None
 }
 
 /// Settles exact ties the search does not look at (it only looks for strictly better

@@ -175,10 +175,23 @@ impl Accounts {
             Strategy::Full => false,
         };
         let (may_buy, may_sell) = if sells_only_to_raise {
+            // A withdrawal the eligible accounts' cash covers needs no sale (buy-only sells
+            // nothing to fund buys); one it does not cover may need a sale in any of them.
+            let withdrawal_sells = match &pool {
+                Pool::Withdrawal { amount, from } => {
+                    let spare: Decimal = (0..m)
+                        .filter(|&a| from[a])
+                        .map(|a| room[a].max(Decimal::ZERO))
+                        .sum();
+                    *amount > spare
+                }
+                _ => false,
+            };
             let raising: Vec<bool> = (0..m)
                 .map(|a| {
                     room[a] < Decimal::ZERO
-                        || matches!(&pool, Pool::Withdrawal { from, .. } if from[a])
+                        || (withdrawal_sells
+                            && matches!(&pool, Pool::Withdrawal { from, .. } if from[a]))
                 })
                 .collect();
             // While the household as a whole has cash, any account may invest its own (one
@@ -202,7 +215,8 @@ impl Accounts {
             pool,
             sells_only_to_raise,
             uncertain: Cell::new(false),
-            work_left: Cell::new(setup.options.node_limit),
+            // A split node costs far more than a search node (decimal sums over the accounts).
+            work_left: Cell::new((setup.options.node_limit / 200).max(1_000)),
             sale_gains: RefCell::new(HashMap::new()),
         })
     }
@@ -386,6 +400,12 @@ impl Accounts {
         )
     }
 
+    /// A fresh split budget for the search (after the start's repair used some).
+    pub(super) fn renew_budget(&self, setup: &Setup) {
+        self.work_left
+            .set((setup.options.node_limit / 200).max(1_000));
+    }
+
     /// A sale's gain as the ranking sees it and as reported (taxable accounts only), memoized.
     fn sale_gain(
         &self,
@@ -543,11 +563,14 @@ impl Accounts {
                     .sum()
             })
             .collect();
-        let node_limit = (500 + 20 * trades.len() as u64).min(self.work_left.get());
-        if node_limit == 0 {
+        // Out of budget, candidates are refused and the plan is no longer proven by the search
+        // alone.
+        let left = self.work_left.get();
+        if left == 0 {
             self.uncertain.set(true);
             return None;
         }
+        let node_limit = (200 + 10 * trades.len() as u64).min(left);
         let mut search = SplitSearch {
             accounts: self,
             setup,
