@@ -159,7 +159,10 @@ pub(crate) fn dispatch(
              Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
             )
         }
-        Command::Backtest(args) => backtest::run(&args),
+        Command::Backtest(args) => {
+            crate::applies::backtest(&args, given)?;
+            backtest::run(&args)
+        }
         Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),
         Command::Completions(args) => {
             completions::completions(&args, <Cli as clap::CommandFactory>::command())

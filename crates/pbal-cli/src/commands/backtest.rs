@@ -14,8 +14,8 @@ use pbal_ibkr::Market;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::cli::{CommissionArg, StrategyArg, commission_parser, words};
-use crate::decimal_arg::parse_non_negative;
+use crate::cli::{CommissionArg, DestinationArg, StrategyArg, commission_parser, words};
+use crate::decimal_arg::{parse_non_negative, parse_percent};
 use crate::output::emit;
 
 use crate::backtest_view::{Outcome, figure_rows, summary};
@@ -37,17 +37,35 @@ pub struct BacktestArgs {
     #[arg(short, long, value_enum, default_value = "buy-only")]
     pub strategy: StrategyArg,
 
-    /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
-    /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
-    /// Ignored with --compare.
+    /// When to rebalance, `[STRATEGY-]SCHEDULE[:THRESHOLD]`: monthly, quarterly, semiannually,
+    /// annually, bands (when an asset is beyond ±min(5pp, 25% of its target); a bare `bands`
+    /// trades only the assets outside; `bands:ABS/REL` sets the band) or never. THRESHOLD, in
+    /// percentage points: on the schedule's dates, trade only when some asset's weight is
+    /// more than that from its target (`quarterly:5`). Ignored with --compare.
     #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = words(policy_name, SCHEDULES), hide_possible_values = true)]
     pub rebalance: String,
 
-    /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
-    /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
-    /// added.
+    /// Policies to compare, comma-separated, each like --rebalance: schedules
+    /// (`quarterly,annually:5,bands`) or strategy-schedule (`full-quarterly,buy-only-annually,
+    /// full-monthly:1`). `never` is always added.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = words(policy_name, POLICIES), hide_possible_values = true)]
     pub compare: Vec<String>,
+
+    /// Absolute band of the bands policies, in percentage points (`5` and `5%` both mean 5
+    /// points; the 5/25 rule's default). A policy's own `bands:ABS/REL` wins.
+    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_percent, allow_hyphen_values = true)]
+    pub band_abs: Decimal,
+
+    /// Relative band of the bands policies, as a percent of the target (`25` = `25%`, the
+    /// 5/25 rule's default). The band is the smaller of the two.
+    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_percent, allow_hyphen_values = true)]
+    pub band_rel: Decimal,
+
+    /// Where threshold and bands policies trade the assets outside: to the target, to the
+    /// threshold's (or band's) edge, or halfway. A full threshold policy trading to the edge or
+    /// halfway trades only the assets outside.
+    #[arg(long, value_enum, default_value = "target")]
+    pub to: DestinationArg,
 
     /// Cash invested on the first date.
     #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative, allow_hyphen_values = true)]
@@ -197,21 +215,31 @@ fn strategy(arg: StrategyArg) -> Strategy {
 
 /// A policy name checked while parsing, so a mistyped one is a usage error (exit 2).
 /// `--rebalance`'s words, for shell completion.
-const SCHEDULES: &[&str] = &["monthly", "quarterly", "annually", "bands", "never"];
+const SCHEDULES: &[&str] = &[
+    "monthly",
+    "quarterly",
+    "semiannually",
+    "annually",
+    "bands",
+    "never",
+];
 
 /// `--compare`'s words: a schedule, or a strategy and a schedule.
 const POLICIES: &[&str] = &[
     "monthly",
     "quarterly",
+    "semiannually",
     "annually",
     "bands",
     "never",
     "full-monthly",
     "full-quarterly",
+    "full-semiannually",
     "full-annually",
     "full-bands",
     "buy-only-monthly",
     "buy-only-quarterly",
+    "buy-only-semiannually",
     "buy-only-annually",
     "buy-only-bands",
 ];
@@ -248,6 +276,15 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
             ContinuousConflict::BandsWithContributions => {
                 "--continuous with bands cannot be used with --contribution".into()
             }
+            ContinuousConflict::ThresholdWithContributions => format!(
+                "--continuous with a threshold policy ({}) cannot be used with --contribution",
+                written(args, name)
+            ),
+            ContinuousConflict::NotToTarget => format!(
+                "--continuous trades to the target: it cannot be used with --to {} ({})",
+                destination_name(args.to),
+                written(args, name)
+            ),
             other => format!("--continuous: {other}"),
         };
         return Err(crate::error::UsageError(message).into());
@@ -290,7 +327,15 @@ fn policy_names(args: &BacktestArgs) -> Vec<&str> {
     }
 }
 
-fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
+fn destination_name(to: DestinationArg) -> &'static str {
+    match to {
+        DestinationArg::Target => "target",
+        DestinationArg::Edge => "edge",
+        DestinationArg::Half => "half",
+    }
+}
+
+pub(crate) fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
     let default = strategy(args.strategy);
     policy_names(args)
         .into_iter()
@@ -312,6 +357,13 @@ fn plan_options(args: &BacktestArgs) -> PlanOptions {
             Decimal::ONE
         })
         .with_commission(commission)
+        .with_bands(
+            pbal_core::Bands::new(args.band_abs, args.band_rel).with_destination(match args.to {
+                DestinationArg::Target => pbal_core::Destination::Target,
+                DestinationArg::Edge => pbal_core::Destination::Edge,
+                DestinationArg::Half => pbal_core::Destination::Half,
+            }),
+        )
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
