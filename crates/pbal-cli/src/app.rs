@@ -103,7 +103,7 @@ pub enum Command {
     Gateway(LiveStubArgs),
     /// Replay rebalancing policies on a price history and compare return, risk, trades, tax.
     #[command(after_help = crate::help::backtest())]
-    Backtest(crate::commands::backtest::BacktestArgs),
+    Backtest(Box<crate::commands::backtest::BacktestArgs>),
     /// Show the effective settings (flags aside) and where each comes from: environment,
     /// config file or built-in default.
     #[command(after_help = crate::help::config())]

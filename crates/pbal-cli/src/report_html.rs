@@ -104,7 +104,12 @@ fn figures_table(o: &Outcome) -> String {
         let _ = write!(s, "<th>{}</th>", escape(&r.policy.to_string()));
     }
     s.push_str("</tr>\n");
-    let rows: Vec<_> = o.runs.iter().map(|r| figure_rows(&r.figures)).collect();
+    let symbols = o.prices.symbols();
+    let rows: Vec<_> = o
+        .runs
+        .iter()
+        .map(|r| figure_rows(&r.figures, symbols))
+        .collect();
     if let Some(labels) = rows.first() {
         for (i, (label, _)) in labels.iter().enumerate() {
             let _ = write!(s, "<tr><td>{}</td>", escape(label));

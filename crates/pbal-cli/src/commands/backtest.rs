@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
-use pbal_core::backtest::{
-    self, Config, ContinuousConflict, Every, Policy, PriceTable, Schedule, Sizing,
-};
+use pbal_core::backtest::{self, Config, ContinuousConflict, Every, Policy, PriceTable, Sizing};
 use pbal_core::{Commission, PlanOptions, Strategy, Targets};
 use pbal_ibkr::Market;
 use rust_decimal::Decimal;
@@ -18,7 +16,9 @@ use crate::cli::{CommissionArg, DestinationArg, StrategyArg, commission_parser, 
 use crate::decimal_arg::{parse_non_negative, parse_percent};
 use crate::output::emit;
 
-use crate::backtest_view::{Outcome, figure_rows, summary};
+use crate::backtest_view::{
+    Outcome, definitions, figure_rows, idle_cash, percent, short_labels, summary,
+};
 use crate::render::money;
 use crate::targets::TargetsFile;
 
@@ -111,6 +111,11 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
 
+    /// Also write each policy's value, cash and weights on every date to this CSV file
+    /// (`policy,date,value,cash,SYM1,…`, weights as fractions after the date's trades).
+    #[arg(long, value_name = "FILE.csv")]
+    pub series: Option<PathBuf>,
+
     /// Write the output to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -191,8 +196,17 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         config,
         runs,
     };
+    // The table says it below the figures; other outputs on stderr.
+    if args.format != BacktestFormat::Table
+        && let Some((policy, share)) = idle_cash(&outcome)
+    {
+        crate::ui::warn(&idle_cash_warning(&policy, share));
+    }
     if let Some(path) = &args.report {
         emit(&crate::report_html::render(&outcome), Some(path))?;
+    }
+    if let Some(path) = &args.series {
+        emit(&series_csv(&outcome), Some(path))?;
     }
     let text = match args.format {
         BacktestFormat::Table => table(&outcome),
@@ -386,42 +400,102 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
         }))
 }
 
+/// With more policies than this, the table turns: a policy a row.
+const POLICY_COLUMNS: usize = 5;
+
 fn table(o: &Outcome) -> String {
+    let symbols = o.prices.symbols();
+    let rows: Vec<Vec<(String, String)>> = o
+        .runs
+        .iter()
+        .map(|r| figure_rows(&r.figures, symbols))
+        .collect();
     let mut table = Table::new();
-    let mut header = vec!["Policy".to_owned()];
-    header.extend(o.runs.iter().map(|r| r.policy.to_string()));
     table
         .load_style(presets::ASCII_MARKDOWN)
         .force_no_tty()
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
-    let rows: Vec<Vec<(&str, String)>> = o.runs.iter().map(|r| figure_rows(&r.figures)).collect();
-    for (i, (label, _)) in rows[0].iter().enumerate() {
-        let mut row = vec![(*label).to_owned()];
-        row.extend(rows.iter().map(|r| r[i].1.clone()));
-        table.add_row(row);
-    }
-    for index in 1..=o.runs.len() {
+        .set_content_arrangement(ContentArrangement::Disabled);
+    let columns = if o.runs.len() > POLICY_COLUMNS {
+        let mut header = vec!["Policy".to_owned()];
+        header.extend(short_labels(symbols));
+        table.set_header(header);
+        for (run, figures) in o.runs.iter().zip(&rows) {
+            let mut row = vec![run.policy.to_string()];
+            row.extend(figures.iter().map(|(_, value)| value.clone()));
+            table.add_row(row);
+        }
+        rows[0].len()
+    } else {
+        let mut header = vec!["Policy".to_owned()];
+        header.extend(o.runs.iter().map(|r| r.policy.to_string()));
+        table.set_header(header);
+        for (i, (label, _)) in rows[0].iter().enumerate() {
+            let mut row = vec![label.clone()];
+            row.extend(rows.iter().map(|r| r[i].1.clone()));
+            table.add_row(row);
+        }
+        o.runs.len()
+    };
+    for index in 1..=columns {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", summary(o));
-    let _ = writeln!(out, "{table}");
-    let _ = writeln!(
-        out,
-        "\nReturns are time-weighted (contributions are not gains). Drift: half the sum of \
-         |weight - target| over assets and cash, after each date's trades."
-    );
-    if o.runs.iter().any(|r| r.policy.schedule == Schedule::Bands) {
-        let _ = writeln!(
-            out,
-            "Bands: act when an asset is more than min(5pp, 25% of its target) off target \
-             (`bands` then trades only the assets outside; full-bands trades them all)."
-        );
+    let _ = writeln!(out, "{table}\n");
+    for line in definitions(o) {
+        let _ = writeln!(out, "{line}");
+    }
+    if let Some((policy, share)) = idle_cash(o) {
+        let _ = writeln!(out, "{}", idle_cash_warning(&policy, share));
     }
     out
+}
+
+/// Whole shares of index-level prices leave cash idle: say how much, and what to do.
+fn idle_cash_warning(policy: &str, share: f64) -> String {
+    format!(
+        "Whole shares left {} of the value in cash after trading, on average ({policy}), \
+         which moves the results: with index-level prices, use --fractional (or a larger \
+         --initial).",
+        percent(share)
+    )
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Every policy's value, cash and weights on every date, one row per policy and date.
+fn series_csv(o: &Outcome) -> String {
+    let mut s = String::from("policy,date,value,cash");
+    for symbol in o.prices.symbols() {
+        let _ = write!(s, ",{}", csv_field(symbol));
+    }
+    s.push('\n');
+    for run in &o.runs {
+        let name = run.policy.to_string();
+        for p in &run.points {
+            let _ = write!(
+                s,
+                "{name},{},{},{}",
+                p.date,
+                p.value.round_dp(6).normalize(),
+                p.cash.round_dp(6).normalize()
+            );
+            for w in &p.weights {
+                let _ = write!(s, ",{}", (w * 1e10).round() / 1e10);
+            }
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// A ratio for JSON: a number rounded to 10 decimals (stable across platforms' last bits),
@@ -454,6 +528,21 @@ fn json_value(o: &Outcome) -> Value {
                 "realized_gain_short": money(f.realized_gain_short.round_dp(2)),
                 "realized_gain_long": money(f.realized_gain_long.round_dp(2)),
                 "mean_cash": money(f.mean_cash.round_dp(2)),
+                "rebalances": f.rebalances,
+                "mean_cash_share": ratio(f.mean_cash_share),
+                "cash_share_after_trades": ratio(f.cash_share_after_trades),
+                "mean_weights": o
+                    .prices
+                    .symbols()
+                    .iter()
+                    .zip(&f.mean_weights)
+                    .map(|(s, w)| (s.clone(), ratio(*w)))
+                    .collect::<serde_json::Map<String, Value>>(),
+                "year_returns": f
+                    .year_returns
+                    .iter()
+                    .map(|y| json!({"year": y.year, "return": ratio(y.rate), "partial": y.partial}))
+                    .collect::<Vec<Value>>(),
             })
         })
         .collect();
@@ -464,5 +553,11 @@ fn json_value(o: &Outcome) -> Value {
         "dates": dates.len(),
         "symbols": o.prices.symbols(),
         "policies": policies,
+        "definitions": {
+            "rebalances": "dates on which the policy traded, the first purchase not counted",
+            "turnover": backtest::TURNOVER_DEFINITION.trim_start_matches("turnover: "),
+            "mean_weights": "each symbol's weight after each date's trades, averaged over all dates",
+            "year_returns": "time-weighted, from the year's first price date to the next year's first (partial: the data covers only part of the year)",
+        },
     })
 }

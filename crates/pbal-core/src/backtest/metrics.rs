@@ -78,6 +78,10 @@ pub struct Figures {
     pub mean_cash: Decimal,
     /// Mean share of the value held as cash after each date's trades (0.01 = 1%).
     pub mean_cash_share: f64,
+    /// Mean share of the value left in cash right after the dates that traded (the first
+    /// included): what the sizing leaves, e.g. whole shares of index-level prices, apart from
+    /// contributions waiting for the next schedule date.
+    pub cash_share_after_trades: f64,
 }
 
 /// Years from `first` to `last` (days / 365.25).
@@ -97,6 +101,8 @@ pub(super) struct Series {
     drift: Vec<f64>,
     cash_sum: Decimal,
     cash_share_sum: f64,
+    /// Sum and count of the cash shares of the dates that traded (the first included).
+    traded_cash_share: (f64, usize),
     weight_sums: Vec<f64>,
     rebalances: usize,
     /// The year being measured, the index at its first date, and whether it started in
@@ -159,7 +165,12 @@ impl Series {
         let value_f = value.to_f64().unwrap_or(0.0);
         self.values.push(value_f);
         if value_f > 0.0 {
-            self.cash_share_sum += cash.to_f64().unwrap_or(0.0) / value_f;
+            let share = cash.to_f64().unwrap_or(0.0) / value_f;
+            self.cash_share_sum += share;
+            if first || point.traded {
+                self.traded_cash_share.0 += share;
+                self.traded_cash_share.1 += 1;
+            }
         }
         if self.weight_sums.len() < point.weights.len() {
             self.weight_sums.resize(point.weights.len(), 0.0);
@@ -242,6 +253,8 @@ impl Series {
             realized_gain_long: self.long,
             mean_cash: self.cash_sum / dates,
             mean_cash_share: self.cash_share_sum / count,
+            cash_share_after_trades: self.traded_cash_share.0
+                / self.traded_cash_share.1.max(1) as f64,
         }
     }
 }
