@@ -27,7 +27,26 @@ use crate::targets::TargetsFile;
 pub struct BacktestArgs {
     /// Price history CSV: long (`symbol,date,price`) or wide (`date,SYM1,SYM2,...`); dates
     /// like 2000-01-31 or `Jan 31 2000`. A symbol joins when its first price appears.
-    pub prices: PathBuf,
+    #[arg(required_unless_present = "returns", conflicts_with = "returns")]
+    pub prices: Option<PathBuf>,
+
+    /// Periodic returns instead of prices: `date,SYM1,SYM2,...`, each the return over the
+    /// period ending on that date (in the unit --returns-unit says), compounded into levels
+    /// from 100 one period before the first date.
+    #[arg(long, value_name = "FILE")]
+    pub returns: Option<PathBuf>,
+
+    /// How --returns writes a return: `percent` (1.5 is 1.5%) or `fraction` (0.015 is 1.5%).
+    #[arg(long, value_enum, value_name = "UNIT", requires = "returns")]
+    pub returns_unit: Option<ReturnsUnitArg>,
+
+    /// Simulate from this date (YYYY-MM-DD; the first price date on or after it).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub start: Option<jiff::civil::Date>,
+
+    /// Simulate up to this date (YYYY-MM-DD; the last price date on or before it).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub end: Option<jiff::civil::Date>,
 
     /// Target weights (the `pbal plan` TOML file). Default: equal weights over all symbols.
     #[arg(short, long, value_name = "FILE")]
@@ -145,6 +164,22 @@ impl MarketArg {
     }
 }
 
+/// How `--returns` writes a return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReturnsUnitArg {
+    /// 1.5 is 1.5%.
+    Percent,
+    /// 0.015 is 1.5%.
+    Fraction,
+}
+
+/// A date written YYYY-MM-DD.
+fn parse_day(text: &str) -> Result<jiff::civil::Date, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 1926-01-01"))
+}
+
 /// How often contributions arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EveryArg {
@@ -174,7 +209,9 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     }
     let policies = policies(args)?;
     check_continuous(args, &policies)?;
-    let prices = crate::prices::read(&args.prices)?;
+    let (path, prices) = read_history(args)?;
+    let prices = window(prices, args.start, args.end)
+        .with_context(|| format!("cannot backtest {}", path.display()))?;
     let mut config = config(args, &prices)?;
     // `--fractional` means exact weights whenever continuous sizing can simulate them.
     if args.fractional && config.continuous_applies(&policies) {
@@ -185,11 +222,11 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         crate::ui::count(prices.dates().len(), "date", "dates")
     ));
     let runs = backtest::compare(&prices, &config, &policies)
-        .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
+        .with_context(|| format!("cannot backtest {}", path.display()))?;
     drop(spinner);
     let outcome = Outcome {
-        source: args.prices.file_name().map_or_else(
-            || args.prices.display().to_string(),
+        source: path.file_name().map_or_else(
+            || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
         prices,
@@ -217,6 +254,59 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         }
     };
     emit(&text, args.output.as_deref())
+}
+
+/// The prices file, or the returns file compounded into levels, and its path.
+fn read_history(args: &BacktestArgs) -> Result<(PathBuf, PriceTable)> {
+    if let Some(path) = &args.returns {
+        let unit = match args.returns_unit {
+            Some(ReturnsUnitArg::Percent) => crate::returns::Unit::Percent,
+            Some(ReturnsUnitArg::Fraction) => crate::returns::Unit::Fraction,
+            None => {
+                return Err(crate::error::UsageError(
+                    "--returns needs --returns-unit percent or fraction (is 1.5 a return of \
+                     1.5% or of 150%?)"
+                        .into(),
+                )
+                .into());
+            }
+        };
+        return Ok((path.clone(), crate::returns::read(path, unit)?));
+    }
+    let path = args.prices.clone().unwrap_or_default();
+    let prices = crate::prices::read(&path)?;
+    Ok((path, prices))
+}
+
+/// The dates from `start` to `end` (both included) of `prices`.
+fn window(
+    prices: PriceTable,
+    start: Option<jiff::civil::Date>,
+    end: Option<jiff::civil::Date>,
+) -> Result<PriceTable> {
+    if start.is_none() && end.is_none() {
+        return Ok(prices);
+    }
+    let inside = |d: jiff::civil::Date| start.is_none_or(|s| d >= s) && end.is_none_or(|e| d <= e);
+    let rows: Vec<_> = prices
+        .dates()
+        .iter()
+        .enumerate()
+        .filter(|&(_, &d)| inside(d))
+        .map(|(r, &d)| (d, prices.row(r).to_vec()))
+        .collect();
+    if rows.is_empty() {
+        let show =
+            |d: Option<jiff::civil::Date>| d.map_or_else(|| "…".to_owned(), |d| d.to_string());
+        anyhow::bail!(
+            "no price dates from {} to {} (the file has {} to {})",
+            show(start),
+            show(end),
+            prices.dates()[0],
+            prices.dates()[prices.dates().len() - 1]
+        );
+    }
+    Ok(PriceTable::new(prices.symbols().to_vec(), rows)?)
 }
 
 fn strategy(arg: StrategyArg) -> Strategy {

@@ -439,3 +439,75 @@ fn series_file_has_each_policy_and_date() {
     assert_eq!(rebalances("never"), 0);
     assert!(rebalances("full-monthly:5") < 122);
 }
+
+/// `--returns` compounds periodic returns into levels from 100, one period before the first
+/// date: the same backtest as the prices written out by hand.
+#[test]
+fn returns_are_compounded_into_prices() {
+    let pbal = Pbal::new();
+    let returns = pbal.write(
+        "returns.csv",
+        "date,A,B\n2000-01-31,10,\n2000-02-29,-10,2\n2000-03-31,25,-2\n2000-04-30,-20,10\n",
+    );
+    let prices = pbal.write(
+        "prices.csv",
+        "date,A,B\n1999-12-31,100,\n2000-01-31,110,100\n2000-02-29,99,102\n\
+         2000-03-31,123.75,99.96\n2000-04-30,99,109.956\n",
+    );
+    let json = |input: &[&str]| {
+        let mut args = vec!["backtest"];
+        args.extend_from_slice(input);
+        args.extend(["-s", "full", "--compare", "monthly,monthly:5", "-f", "json"]);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let mut v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        v["prices"] = serde_json::Value::Null;
+        v
+    };
+    let from_returns = json(&[
+        "--returns",
+        returns.to_str().unwrap(),
+        "--returns-unit",
+        "percent",
+    ]);
+    assert_eq!(from_returns, json(&[prices.to_str().unwrap()]));
+    assert_eq!(from_returns["start"], "1999-12-31");
+    let (code, _, stderr) = pbal.run(&["backtest", "--returns", returns.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --returns needs --returns-unit percent or fraction (is 1.5 a return of 1.5% or of 150%?)");
+    let bad = pbal.write("bad.csv", "date,A\n2000-01-31,1\n2000-02-29,-120\n");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        "--returns",
+        bad.to_str().unwrap(),
+        "--returns-unit",
+        "percent",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: [HOME]/bad.csv:3: A: a return of -120 loses everything (it must be above -100%)");
+}
+
+/// `--start` and `--end` keep the dates between them.
+#[test]
+fn start_and_end_choose_the_dates() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "--start",
+        "2001-01-01",
+        "--end",
+        "2004-06-30",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&v["start"], &v["end"], &v["dates"]),
+        (&"2001-01-01".into(), &"2004-06-01".into(), &42.into())
+    );
+    let (code, _, stderr) = pbal.run(&["backtest", &stocks(), "--start", "2020-01-01"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr, @"error: cannot backtest [FIXTURES]/prices/stocks.csv: no price dates from 2020-01-01 to … (the file has 2000-01-01 to 2010-03-01)");
+}
