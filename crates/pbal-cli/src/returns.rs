@@ -30,6 +30,9 @@ pub(crate) enum Unit {
 /// never to overflow a decimal's 28 digits.
 const LEVEL_PLACES: u32 = 10;
 
+/// A line of the file: its date, its line number and each symbol's 1 + return.
+type Line = (Date, (u64, Vec<Option<Decimal>>));
+
 /// Reads a returns CSV file and compounds it into levels.
 pub(crate) fn read(path: &Path, unit: Unit) -> Result<PriceTable> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -81,7 +84,7 @@ pub(crate) fn parse(bytes: &[u8], name: &str, unit: Unit) -> Result<PriceTable> 
             bail!("{name}:{line}: date {date} already appears on line {first}");
         }
     }
-    let rows: Vec<(Date, (u64, Vec<Option<Decimal>>))> = by_date.into_iter().collect();
+    let rows: Vec<Line> = by_date.into_iter().collect();
     let (Some(first), Some(second)) = (rows.first(), rows.get(1)) else {
         bail!(
             "{name}: needs at least two periods of returns (the first two dates give the period)"
@@ -167,7 +170,7 @@ fn period_before(first: Date, second: Date) -> Option<Date> {
 
 /// Percent returns all under 1% in size are likely fractions, and fractions above 100% likely
 /// percents: say so (the results would be absurd, not wrong-looking).
-fn warn_if_unit_looks_wrong(name: &str, unit: Unit, rows: &[(Date, (u64, Vec<Option<Decimal>>))]) {
+fn warn_if_unit_looks_wrong(name: &str, unit: Unit, rows: &[Line]) {
     let largest = rows
         .iter()
         .flat_map(|(_, (_, g))| g.iter().flatten())
