@@ -86,6 +86,9 @@ pub(crate) fn figure_rows(f: &Figures, symbols: &[String]) -> Vec<(String, Strin
     out
 }
 
+/// With more policies than this, the tables turn: a policy a row.
+pub(crate) const POLICY_COLUMNS: usize = 5;
+
 /// Short column headers of the figures, for the table with a policy a row (same order as
 /// [`figure_rows`]).
 pub(crate) fn short_labels(symbols: &[String]) -> Vec<String> {

@@ -17,7 +17,7 @@ use crate::decimal_arg::{parse_non_negative, parse_percent};
 use crate::output::emit;
 
 use crate::backtest_view::{
-    Outcome, definitions, figure_rows, idle_cash, percent, short_labels, summary,
+    Outcome, POLICY_COLUMNS, definitions, figure_rows, idle_cash, percent, short_labels, summary,
 };
 use crate::render::money;
 use crate::targets::TargetsFile;
@@ -489,9 +489,6 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
             Sizing::Plan
         }))
 }
-
-/// With more policies than this, the table turns: a policy a row.
-const POLICY_COLUMNS: usize = 5;
 
 fn table(o: &Outcome) -> String {
     let symbols = o.prices.symbols();

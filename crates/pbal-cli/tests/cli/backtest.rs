@@ -267,11 +267,31 @@ fn html_report_is_self_contained() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(
         html.matches("<svg").count(),
-        4,
-        "value, drift, 2 weights charts"
+        5,
+        "return and volatility, value, drift, 2 weights charts"
     );
     assert!(html.contains("<th>full-quarterly</th><th>never</th>"));
+    assert!(html.contains("<td>Rebalances</td><td>40</td><td>0</td>"));
+    // A dot per policy with its figures, and the rebalances in the legend.
+    assert_eq!(html.matches("<circle").count(), 2);
+    assert!(html.contains(">full-quarterly (40)</text>"), "{html}");
     assert!(html.contains(">GOOG</text>"));
+    // With more than a handful of policies the table has a policy a row.
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "-s",
+        "full",
+        "--compare",
+        "monthly,monthly:5,quarterly,quarterly:5,annually,annually:5",
+        "--report",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let grid = std::fs::read_to_string(&report).unwrap();
+    assert!(grid.contains("<tr><th>Policy</th><th>Final</th>"));
+    assert_eq!(grid.matches("<tr><td>full-").count(), 6);
+    assert_eq!(grid.matches("<circle").count(), 7);
     for external in ["<script", "http://", "https://", "<link", "src="] {
         let allowed = external == "http://"
             && html.matches(external).count()
@@ -510,4 +530,36 @@ fn start_and_end_choose_the_dates() {
     let (code, _, stderr) = pbal.run(&["backtest", &stocks(), "--start", "2020-01-01"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @"error: cannot backtest [FIXTURES]/prices/stocks.csv: no price dates from 2020-01-01 to … (the file has 2000-01-01 to 2010-03-01)");
+}
+
+/// Past a handful of policies the table turns: a policy a row.
+#[test]
+fn a_grid_of_policies_has_a_policy_a_row() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "backtest",
+        &stocks(),
+        "-s",
+        "full",
+        "--compare",
+        "monthly,monthly:5,quarterly:5,semiannually:5,annually:5",
+        "--fractional",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout, @"
+    stocks.csv: 123 dates, 2000-01-01 to 2010-03-01, 5 symbols (GOOG from 2004-08-01). Initial 10,000.00; continuous (exact weights).
+
+    | Policy              |     Final |  Contrib. |   CAGR |   Vol. |  Max DD | Sharpe | Max drift | Mean drift | Trades | Rebal. | Turnover | Comm. | Gain ST |   Gain LT | Cash |     Best year |     Worst year | MSFT wt | AMZN wt | IBM wt | GOOG wt | AAPL wt |
+    |---------------------|-----------|-----------|--------|--------|---------|--------|-----------|------------|--------|--------|----------|-------|---------|-----------|------|---------------|----------------|---------|---------|--------|---------|---------|
+    | full-monthly        | 36,632.30 | 10,000.00 | 13.63% | 33.63% | -64.33% |   0.55 |     0.00% |      0.00% |    560 |    122 |   35.76% |  0.00 | -936.55 | 17,807.13 | 0.00 | 77.19% (2009) | -41.10% (2000) |  22.24% |  22.24% | 22.24% |  11.06% |  22.24% |
+    | full-monthly:5      | 36,897.49 | 10,000.00 | 13.71% | 33.50% | -63.08% |   0.55 |     7.67% |      2.82% |    131 |     29 |   16.83% |  0.00 |    7.42 |  7,412.64 | 0.00 | 78.71% (2009) | -40.22% (2000) |  21.57% |  22.73% | 21.80% |  10.90% |  22.99% |
+    | full-quarterly:5    | 33,666.58 | 10,000.00 | 12.69% | 33.24% | -63.25% |   0.52 |    20.00% |      3.93% |     97 |     21 |   15.27% |  0.00 | -886.00 |  7,617.48 | 0.00 | 76.18% (2009) | -38.16% (2000) |  21.80% |  22.78% | 22.26% |  10.68% |  22.48% |
+    | full-semiannually:5 | 30,616.40 | 10,000.00 | 11.64% | 33.40% | -66.24% |   0.50 |    20.58% |      5.58% |     62 |     13 |   12.09% |  0.00 |  379.60 |  4,894.79 | 0.00 | 76.60% (2009) | -43.19% (2000) |  21.18% |  22.88% | 22.34% |  10.02% |  23.58% |
+    | full-annually:5     | 33,895.86 | 10,000.00 | 12.76% | 33.55% | -64.94% |   0.53 |    31.24% |      8.16% |     31 |      6 |    8.46% |  0.00 |  974.50 |  2,735.88 | 0.00 | 77.54% (2009) | -42.22% (2000) |  20.89% |  22.02% | 21.67% |  10.05% |  25.37% |
+    | never               | 31,413.32 | 10,000.00 | 11.92% | 34.97% | -66.57% |   0.50 |    49.69% |     28.42% |      4 |      0 |    0.00% |  0.00 |    0.00 |      0.00 | 0.00 | 97.83% (2009) | -42.22% (2000) |  17.57% |  16.35% | 25.16% |   0.00% |  40.92% |
+
+    Returns are time-weighted (contributions are not gains). Drift: half the sum of |weight - target| over assets and cash, after each date's trades.
+    Rebalances: dates a policy traded, the first purchase not counted. Turnover / year: money traded after the first date (buys + sells) / 2, per year, over the mean value. Mean weight: after each date's trades, over all dates. Years run from their first price date to the next year's first; best and worst are whole years.
+    SCHEDULE:N: on the schedule's dates, trade only when some asset's weight is more than N percentage points from its target; otherwise only invest contributions, buy-only.
+    ");
 }
