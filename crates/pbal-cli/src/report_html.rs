@@ -119,37 +119,37 @@ fn risk_return_chart(o: &Outcome, names: &[String]) -> String {
     };
     let (x_lo, x_hi) = range(&mut dots.iter().map(|d| d.0));
     let (y_lo, y_hi) = range(&mut dots.iter().map(|d| d.1));
-    let x = |v: f64| LEFT + (WIDTH - LEFT - RIGHT) * (v - x_lo) / (x_hi - x_lo);
-    let y = |v: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - (v - y_lo) / (y_hi - y_lo));
+    let across = |v: f64| LEFT + (WIDTH - LEFT - RIGHT) * (v - x_lo) / (x_hi - x_lo);
+    let up = |v: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - (v - y_lo) / (y_hi - y_lo));
     let mut s = svg_open("return against volatility");
     let step = tick_step(y_lo, y_hi);
-    let mut v = (y_lo / step).ceil() * step;
-    while v <= y_hi {
+    let mut tick = (y_lo / step).ceil() * step;
+    while tick <= y_hi {
         let _ = write!(
             s,
             "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{at:.1}\" y2=\"{at:.1}\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             WIDTH - RIGHT,
             LEFT - 6.0,
-            y(v) + 4.0,
-            percent(v),
-            at = y(v)
+            up(tick) + 4.0,
+            percent(tick),
+            at = up(tick)
         );
-        v += step;
+        tick += step;
     }
     let step = tick_step(x_lo, x_hi);
-    let mut v = (x_lo / step).ceil() * step;
-    while v <= x_hi {
+    let mut tick = (x_lo / step).ceil() * step;
+    while tick <= x_hi {
         let _ = write!(
             s,
             "<line class=\"grid\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{TOP}\" y2=\"{:.1}\"/>\
              <text x=\"{at:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             HEIGHT - BOTTOM,
             HEIGHT - 10.0,
-            percent(v),
-            at = x(v)
+            percent(tick),
+            at = across(tick)
         );
-        v += step;
+        tick += step;
     }
     let _ = write!(
         s,
@@ -167,8 +167,8 @@ fn risk_return_chart(o: &Outcome, names: &[String]) -> String {
                 s,
                 "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{color}\"><title>{}: CAGR {}, \
                  volatility {}, {} rebalances</title></circle>",
-                x(*vol),
-                y(*cagr),
+                across(*vol),
+                up(*cagr),
                 escape(name),
                 percent(*cagr),
                 percent(*vol),
