@@ -382,12 +382,12 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
             }
             ContinuousConflict::ThresholdWithContributions => format!(
                 "--continuous with a threshold policy ({}) cannot be used with --contribution",
-                written(args, name)
+                named(args, name)
             ),
             ContinuousConflict::NotToTarget => format!(
                 "--continuous trades to the target: it cannot be used with --to {} ({})",
                 destination_name(args.to),
-                written(args, name)
+                named(args, name)
             ),
             other => format!("--continuous: {other}"),
         };
@@ -419,6 +419,16 @@ fn written(args: &BacktestArgs, name: &str) -> String {
         format!("`-s {strategy}`")
     } else {
         format!("`{name}` in --compare with `-s {strategy}`")
+    }
+}
+
+/// The policy `name` (one of [`policy_names`]) with the option that gave it: `-r quarterly:5`
+/// or `quarterly:5` in --compare.
+fn named(args: &BacktestArgs, name: &str) -> String {
+    if args.compare.is_empty() {
+        format!("`-r {name}`")
+    } else {
+        format!("`{name}` in --compare")
     }
 }
 

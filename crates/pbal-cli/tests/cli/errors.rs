@@ -204,6 +204,33 @@ fn backtest_usage_errors_exit_2() {
     ]);
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr, @"error: --continuous cannot be used with --commission (exact weights have no costs)");
+    // Threshold policies: exact weights need no contributions and trade to the target.
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "-s",
+        "full",
+        "-r",
+        "quarterly:5",
+        "--contribution",
+        "100",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous with a threshold policy (`-r quarterly:5`) cannot be used with --contribution");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "-s",
+        "full",
+        "-r",
+        "quarterly:5",
+        "--to",
+        "edge",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous trades to the target: it cannot be used with --to edge (`-r quarterly:5`)");
     // A usage error is found before the prices are read.
     let (code, _, _) = pbal.run(&["backtest", "missing.csv", "--continuous"]);
     assert_eq!(code, 2);
