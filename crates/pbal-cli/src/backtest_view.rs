@@ -107,7 +107,7 @@ pub(crate) fn short_labels(symbols: &[String]) -> Vec<String> {
         "Comm.",
         "Gain ST",
         "Gain LT",
-        "Cash",
+        "Mean cash",
         "Best year",
         "Worst year",
     ]
