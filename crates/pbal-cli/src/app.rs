@@ -161,6 +161,14 @@ pub(crate) fn dispatch(
         }
         Command::Backtest(args) => {
             crate::applies::backtest(&args, given)?;
+            let command = <Cli as clap::CommandFactory>::command();
+            for (key, source) in
+                crate::config::without_option(loaded.file.as_ref(), &command, "backtest")
+            {
+                crate::ui::note(&format!(
+                    "{key} ({source}) is not used by pbal backtest, which has no such option"
+                ));
+            }
             backtest::run(&args)
         }
         Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),

@@ -279,7 +279,7 @@ fn backtest_honours_the_configured_bands() {
     assert_ne!(default, typed);
     pbal.write(
         ".config/pbal/config.toml",
-        "band_abs = \"2%\"\nband_rel = 10\n",
+        "band_abs = \"2%\"\nband_rel = 10\nbands = true\n",
     );
     assert_eq!(json(&["--to", "edge"]), typed);
     // A calendar policy has no bands: the configured ones are noted, not used.
@@ -287,6 +287,14 @@ fn backtest_honours_the_configured_bands() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("--band-abs from the config file or environment is not used here"),
+        "{stderr}"
+    );
+    // A setting backtest has no option for is noted too.
+    assert!(
+        stderr.contains(
+            "note: bands ([HOME]/.config/pbal/config.toml:3) is not used by pbal backtest, which \
+             has no such option"
+        ),
         "{stderr}"
     );
     // Typed, the same option is a usage error.
