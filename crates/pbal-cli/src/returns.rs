@@ -108,7 +108,8 @@ pub(crate) fn parse(bytes: &[u8], name: &str, unit: Unit) -> Result<PriceTable> 
                     if let Some(last) = out.last_mut() {
                         last.1[c] = Some(Decimal::ONE_HUNDRED);
                     }
-                    level[c] = Some(Decimal::ONE_HUNDRED * g);
+                    // `growth` checked that 100 × g fits.
+                    level[c] = Decimal::ONE_HUNDRED.checked_mul(*g);
                 }
                 (Some(_), None) => bail!(
                     "{name}:{line}: {}: no return after earlier ones (returns must follow \
@@ -139,10 +140,14 @@ fn growth(cell: &str, unit: Unit) -> Result<Decimal, String> {
         ));
     }
     let r = pbal_ibkr::parse_amount(number).map_err(|e| e.to_string())?;
-    let g = match unit {
-        Unit::Percent => Decimal::ONE + r / Decimal::ONE_HUNDRED,
-        Unit::Fraction => Decimal::ONE + r,
+    let fraction = match unit {
+        Unit::Percent => r / Decimal::ONE_HUNDRED,
+        Unit::Fraction => r,
     };
+    let g = Decimal::ONE
+        .checked_add(fraction)
+        .filter(|g| g.checked_mul(Decimal::ONE_HUNDRED).is_some())
+        .ok_or_else(|| format!("a return of {cell} is too large"))?;
     if g <= Decimal::ZERO {
         return Err(format!(
             "a return of {cell} loses everything (it must be above -100%)"
@@ -265,6 +270,11 @@ mod tests {
             "r.csv:2: A: \"1%\" has a % sign but --returns-unit is fraction"
         );
         assert!(err("date,A\n2000-01-01,1\n", Unit::Percent).contains("at least two periods"));
+        let huge = "date,A\n2000-01-01,79228162514264337593543950335\n2000-02-01,1\n";
+        assert_eq!(
+            err(huge, Unit::Fraction),
+            "r.csv:2: A: a return of 79228162514264337593543950335 is too large"
+        );
         assert!(err("when,A\n", Unit::Percent).starts_with("r.csv:1: expected a header"));
     }
 }
