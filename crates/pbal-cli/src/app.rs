@@ -103,7 +103,7 @@ pub enum Command {
     Gateway(LiveStubArgs),
     /// Replay rebalancing policies on a price history and compare return, risk, trades, tax.
     #[command(after_help = crate::help::backtest())]
-    Backtest(crate::commands::backtest::BacktestArgs),
+    Backtest(Box<crate::commands::backtest::BacktestArgs>),
     /// Show the effective settings (flags aside) and where each comes from: environment,
     /// config file or built-in default.
     #[command(after_help = crate::help::config())]
@@ -159,7 +159,18 @@ pub(crate) fn dispatch(
              Without it, `pbal plan --format basket -o plan.csv` writes the plan for TWS's BasketTrader."
             )
         }
-        Command::Backtest(args) => backtest::run(&args),
+        Command::Backtest(args) => {
+            crate::applies::backtest(&args, given)?;
+            let command = <Cli as clap::CommandFactory>::command();
+            for (key, source) in
+                crate::config::without_option(loaded.file.as_ref(), &command, "backtest")
+            {
+                crate::ui::note(&format!(
+                    "{key} ({source}) is not used by pbal backtest, which has no such option"
+                ));
+            }
+            backtest::run(&args)
+        }
         Command::Config => config::run(loaded, &<Cli as clap::CommandFactory>::command()),
         Command::Completions(args) => {
             completions::completions(&args, <Cli as clap::CommandFactory>::command())

@@ -107,6 +107,39 @@ pub(crate) fn limit_offset(order_type: OrderTypeArg, given: &Given) -> Result<()
     Ok(())
 }
 
+/// `pbal backtest`'s band options: the bands' widths need a policy that uses the options'
+/// bands, `--to` one that trades to a destination (a full threshold policy, or bands).
+pub(crate) fn backtest(
+    args: &crate::commands::backtest::BacktestArgs,
+    given: &Given,
+) -> anyhow::Result<()> {
+    use pbal_core::Strategy;
+    use pbal_core::backtest::Schedule;
+    let policies = crate::commands::backtest::policies(args)?;
+    let uses_bands = |p: &pbal_core::backtest::Policy| {
+        p.strategy == Strategy::Bands && p.schedule != Schedule::Never
+            || p.schedule == Schedule::Bands && p.bands.is_none()
+    };
+    if !policies.iter().any(uses_bands) {
+        let needs = "a bands policy (bands, full-bands, bands-quarterly…) without its own ABS/REL";
+        given.unused("band_abs", "--band-abs", needs)?;
+        given.unused("band_rel", "--band-rel", needs)?;
+    }
+    let has_destination = |p: &pbal_core::backtest::Policy| {
+        p.schedule == Schedule::Bands
+            || p.strategy == Strategy::Bands && p.schedule != Schedule::Never
+            || p.strategy == Strategy::Full && p.threshold.is_some_and(|t| !t.is_zero())
+    };
+    if !policies.iter().any(has_destination) {
+        given.unused(
+            "to",
+            "--to",
+            "a threshold policy (full-quarterly:5…) or a bands policy",
+        )?;
+    }
+    Ok(())
+}
+
 /// `pbal plan`'s options.
 pub(crate) fn plan(args: &PlanArgs, given: &Given) -> Result<(), UsageError> {
     engine(&args.engine, given)?;

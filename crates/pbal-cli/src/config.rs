@@ -610,6 +610,30 @@ pub(crate) fn layer(
     Ok(args)
 }
 
+/// The settings of the environment or `file` that the subcommand `name` of `command` has no
+/// option for, with where each came from (`pbal backtest` notes them, so none is dropped
+/// without a word).
+pub(crate) fn without_option(
+    file: Option<&ConfigFile>,
+    command: &clap::Command,
+    name: &str,
+) -> Vec<(&'static str, Source)> {
+    let Some(sub) = command.find_subcommand(name) else {
+        return Vec::new();
+    };
+    KEYS.iter()
+        .filter(|k| applies(k, name) && !sub.get_arguments().any(|a| a.get_id() == k.arg))
+        .filter_map(|k| {
+            if env_value(k).is_some() {
+                return Some((k.name, Source::Env(k.env_var())));
+            }
+            let (_, line) = file?.get(k.name)?;
+            let path = file.map(|f| f.path.clone()).unwrap_or_default();
+            Some((k.name, Source::File { path, line }))
+        })
+        .collect()
+}
+
 fn is_true(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),

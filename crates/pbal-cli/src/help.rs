@@ -171,6 +171,14 @@ const BACKTEST: &[(&str, &str)] = &[
         "Compare policies with monthly contributions and an HTML report",
         "pbal backtest prices.csv --compare full-quarterly,full-bands --contribution 500 --report bt.html",
     ),
+    (
+        "Look each quarter, rebalance when an asset is 5 points off, exact weights",
+        "pbal backtest prices.csv -s full --compare quarterly:5,annually:5 --fractional",
+    ),
+    (
+        "Monthly percent returns instead of prices, from 1926 to 2009",
+        "pbal backtest --returns returns.csv --returns-unit percent --start 1926-01-01 --end 2010-01-01",
+    ),
 ];
 
 const TRADE: &[(&str, &str)] = &[

@@ -27,6 +27,7 @@ mod render_json;
 mod render_table;
 mod report_html;
 mod report_plan;
+mod returns;
 mod targets;
 mod toml_diag;
 mod ui;

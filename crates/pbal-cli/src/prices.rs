@@ -144,7 +144,7 @@ fn csv_error(name: &str, e: &csv::Error) -> anyhow::Error {
 }
 
 /// `2000-01-31`, `Jan 1 2000`, `January 1, 2000` or `1 Jan 2000`.
-fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     if let Ok(date) = Date::from_str(text) {
         return Ok(date);
     }

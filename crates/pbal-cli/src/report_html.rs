@@ -1,18 +1,21 @@
 //! The `pbal backtest --report` page: one self-contained HTML file (inline CSS and SVG, no
-//! scripts, no external resources) with value, drift and weight charts and the figures table.
+//! scripts, no external resources) with the figures table, return against volatility and the
+//! number of rebalances per policy, and value, drift and weight charts.
 
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::backtest_view::{Outcome, figure_rows, summary};
+use crate::backtest_view::{
+    Outcome, POLICY_COLUMNS, definitions, figure_rows, percent, short_labels, summary,
+};
 
 /// Chart size in SVG user units.
 const WIDTH: f64 = 900.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 70.0;
-const RIGHT: f64 = 150.0;
+const RIGHT: f64 = 200.0;
 const TOP: f64 = 20.0;
 const BOTTOM: f64 = 30.0;
 /// At most this many points per line (longer series are thinned evenly).
@@ -48,6 +51,8 @@ pub(crate) fn render(o: &Outcome) -> String {
         return html;
     };
     let names: Vec<String> = o.runs.iter().map(|r| r.policy.to_string()).collect();
+    html.push_str("<h2>Return and volatility</h2>\n");
+    html.push_str(&risk_return_chart(o, &names));
     let value: Vec<Series> = o
         .runs
         .iter()
@@ -84,12 +89,97 @@ pub(crate) fn render(o: &Outcome) -> String {
         let _ = writeln!(html, "<h3>{}</h3>", escape(name));
         html.push_str(&weights_chart(o, run, first, &order));
     }
-    html.push_str(
-        "<p class=\"note\">Returns are time-weighted (contributions are not gains). Drift is \
-         half the sum of |weight − target| over the assets and the cash, after each date's \
-         trades. Made by pbal.</p>\n</body>\n</html>\n",
-    );
+    for line in definitions(o) {
+        let _ = writeln!(html, "<p class=\"note\">{}</p>", escape(&line));
+    }
+    html.push_str("<p class=\"note\">Made by pbal.</p>\n</body>\n</html>\n");
     html
+}
+
+/// Each policy as a dot: volatility across, CAGR up; the legend names it with its number of
+/// rebalances.
+fn risk_return_chart(o: &Outcome, names: &[String]) -> String {
+    let dots: Vec<(f64, f64)> = o
+        .runs
+        .iter()
+        .map(|r| (r.figures.volatility, r.figures.cagr))
+        .collect();
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = values
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        if !lo.is_finite() {
+            return (0.0, 1.0);
+        }
+        // A margin around the dots, at least half a percentage point.
+        let pad = ((hi - lo) * 0.1).max(0.005);
+        (lo - pad, hi + pad)
+    };
+    let (x_lo, x_hi) = range(&mut dots.iter().map(|d| d.0));
+    let (y_lo, y_hi) = range(&mut dots.iter().map(|d| d.1));
+    let across = |v: f64| LEFT + (WIDTH - LEFT - RIGHT) * (v - x_lo) / (x_hi - x_lo);
+    let up = |v: f64| TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - (v - y_lo) / (y_hi - y_lo));
+    let mut s = svg_open("return against volatility");
+    let step = tick_step(y_lo, y_hi);
+    let mut tick = (y_lo / step).ceil() * step;
+    while tick <= y_hi {
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{at:.1}\" y2=\"{at:.1}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            up(tick) + 4.0,
+            percent(tick),
+            at = up(tick)
+        );
+        tick += step;
+    }
+    let step = tick_step(x_lo, x_hi);
+    let mut tick = (x_lo / step).ceil() * step;
+    while tick <= x_hi {
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{TOP}\" y2=\"{:.1}\"/>\
+             <text x=\"{at:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            HEIGHT - BOTTOM,
+            HEIGHT - 10.0,
+            percent(tick),
+            at = across(tick)
+        );
+        tick += step;
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">volatility</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\">CAGR</text>",
+        WIDTH - RIGHT,
+        HEIGHT - BOTTOM - 4.0,
+        LEFT + 4.0,
+        TOP + 12.0
+    );
+    for (i, ((vol, cagr), (run, name))) in dots.iter().zip(o.runs.iter().zip(names)).enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        if vol.is_finite() && cagr.is_finite() {
+            let _ = write!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{color}\"><title>{}: CAGR {}, \
+                 volatility {}, {} rebalances</title></circle>",
+                across(*vol),
+                up(*cagr),
+                escape(name),
+                percent(*cagr),
+                percent(*vol),
+                run.figures.rebalances
+            );
+        }
+        let label = format!("{name} ({})", run.figures.rebalances);
+        legend(&mut s, i, &label, color);
+    }
+    s.push_str("</svg>\n<p class=\"note\">In brackets: the number of rebalances.</p>\n");
+    s
 }
 
 const CSS: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width:1000px}\
@@ -99,12 +189,34 @@ svg{display:block;margin:0.5em 0 1.5em;max-width:100%;height:auto}svg text{font-
 .grid{stroke:#ddd;stroke-width:1}.axis{stroke:#888}.note{color:#666;font-size:0.9em}";
 
 fn figures_table(o: &Outcome) -> String {
+    let symbols = o.prices.symbols();
+    if o.runs.len() > POLICY_COLUMNS {
+        // A policy a row, as in the text table.
+        let mut s = String::from("<table>\n<tr><th>Policy</th>");
+        for label in short_labels(symbols) {
+            let _ = write!(s, "<th>{}</th>", escape(&label));
+        }
+        s.push_str("</tr>\n");
+        for r in &o.runs {
+            let _ = write!(s, "<tr><td>{}</td>", escape(&r.policy.to_string()));
+            for (_, value) in figure_rows(&r.figures, symbols) {
+                let _ = write!(s, "<td>{}</td>", escape(&value));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</table>\n");
+        return s;
+    }
     let mut s = String::from("<table>\n<tr><th>Policy</th>");
     for r in &o.runs {
         let _ = write!(s, "<th>{}</th>", escape(&r.policy.to_string()));
     }
     s.push_str("</tr>\n");
-    let rows: Vec<_> = o.runs.iter().map(|r| figure_rows(&r.figures)).collect();
+    let rows: Vec<_> = o
+        .runs
+        .iter()
+        .map(|r| figure_rows(&r.figures, symbols))
+        .collect();
     if let Some(labels) = rows.first() {
         for (i, (label, _)) in labels.iter().enumerate() {
             let _ = write!(s, "<tr><td>{}</td>", escape(label));

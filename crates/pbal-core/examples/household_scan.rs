@@ -1,5 +1,6 @@
 //! Household plans by size: time and whether each is proven optimal.
 //! Run: `cargo run --release -p pbal-core --example household_scan`.
+#![allow(clippy::print_stdout, clippy::disallowed_methods)]
 
 use std::time::Instant;
 

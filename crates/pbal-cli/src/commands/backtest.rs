@@ -6,19 +6,19 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
-use pbal_core::backtest::{
-    self, Config, ContinuousConflict, Every, Policy, PriceTable, Schedule, Sizing,
-};
+use pbal_core::backtest::{self, Config, ContinuousConflict, Every, Policy, PriceTable, Sizing};
 use pbal_core::{Commission, PlanOptions, Strategy, Targets};
 use pbal_ibkr::Market;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::cli::{CommissionArg, StrategyArg, commission_parser, words};
-use crate::decimal_arg::parse_non_negative;
+use crate::cli::{CommissionArg, DestinationArg, StrategyArg, commission_parser, words};
+use crate::decimal_arg::{parse_non_negative, parse_percent};
 use crate::output::emit;
 
-use crate::backtest_view::{Outcome, figure_rows, summary};
+use crate::backtest_view::{
+    Outcome, POLICY_COLUMNS, definitions, figure_rows, idle_cash, percent, short_labels, summary,
+};
 use crate::render::money;
 use crate::targets::TargetsFile;
 
@@ -27,7 +27,26 @@ use crate::targets::TargetsFile;
 pub struct BacktestArgs {
     /// Price history CSV: long (`symbol,date,price`) or wide (`date,SYM1,SYM2,...`); dates
     /// like 2000-01-31 or `Jan 31 2000`. A symbol joins when its first price appears.
-    pub prices: PathBuf,
+    #[arg(required_unless_present = "returns", conflicts_with = "returns")]
+    pub prices: Option<PathBuf>,
+
+    /// Periodic returns instead of prices: `date,SYM1,SYM2,...`, each the return over the
+    /// period ending on that date (in the unit --returns-unit says), compounded into levels
+    /// from 100 one period before the first date.
+    #[arg(long, value_name = "FILE")]
+    pub returns: Option<PathBuf>,
+
+    /// How --returns writes a return: `percent` (1.5 is 1.5%) or `fraction` (0.015 is 1.5%).
+    #[arg(long, value_enum, value_name = "UNIT", requires = "returns")]
+    pub returns_unit: Option<ReturnsUnitArg>,
+
+    /// Simulate from this date (YYYY-MM-DD; the first price date on or after it).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub start: Option<jiff::civil::Date>,
+
+    /// Simulate up to this date (YYYY-MM-DD; the last price date on or before it).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub end: Option<jiff::civil::Date>,
 
     /// Target weights (the `pbal plan` TOML file). Default: equal weights over all symbols.
     #[arg(short, long, value_name = "FILE")]
@@ -37,17 +56,35 @@ pub struct BacktestArgs {
     #[arg(short, long, value_enum, default_value = "buy-only")]
     pub strategy: StrategyArg,
 
-    /// When to rebalance: monthly, quarterly, annually, bands (when an asset is beyond
-    /// ±min(5pp, 25% of its target); a bare `bands` trades only the assets outside) or never.
-    /// Ignored with --compare.
+    /// When to rebalance, `[STRATEGY-]SCHEDULE[:THRESHOLD]`: monthly, quarterly, semiannually,
+    /// annually, bands (when an asset is beyond ±min(5pp, 25% of its target); a bare `bands`
+    /// trades only the assets outside; `bands:ABS/REL` sets the band) or never. THRESHOLD, in
+    /// percentage points: on the schedule's dates, trade only when some asset's weight is
+    /// more than that from its target (`quarterly:5`). Ignored with --compare.
     #[arg(short, long, value_name = "WHEN", default_value = "quarterly", value_parser = words(policy_name, SCHEDULES), hide_possible_values = true)]
     pub rebalance: String,
 
-    /// Policies to compare, comma-separated: schedules (`quarterly,annually,bands`) or
-    /// strategy-schedule (`full-quarterly,buy-only-annually,full-bands`). `never` is always
-    /// added.
+    /// Policies to compare, comma-separated, each like --rebalance: schedules
+    /// (`quarterly,annually:5,bands`) or strategy-schedule (`full-quarterly,buy-only-annually,
+    /// full-monthly:1`). `never` is always added.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = words(policy_name, POLICIES), hide_possible_values = true)]
     pub compare: Vec<String>,
+
+    /// Absolute band of the bands policies, in percentage points (`5` and `5%` both mean 5
+    /// points; the 5/25 rule's default). A policy's own `bands:ABS/REL` wins.
+    #[arg(long, value_name = "PCT", default_value = "5%", value_parser = parse_percent, allow_hyphen_values = true)]
+    pub band_abs: Decimal,
+
+    /// Relative band of the bands policies, as a percent of the target (`25` = `25%`, the
+    /// 5/25 rule's default). The band is the smaller of the two.
+    #[arg(long, value_name = "PCT", default_value = "25%", value_parser = parse_percent, allow_hyphen_values = true)]
+    pub band_rel: Decimal,
+
+    /// Where threshold and bands policies trade the assets outside: to the target, to the
+    /// threshold's (or band's) edge, or halfway. A full threshold policy trading to the edge or
+    /// halfway trades only the assets outside.
+    #[arg(long, value_enum, default_value = "target")]
+    pub to: DestinationArg,
 
     /// Cash invested on the first date.
     #[arg(long, value_name = "AMOUNT", default_value = "10000", value_parser = parse_non_negative, allow_hyphen_values = true)]
@@ -93,6 +130,11 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
 
+    /// Also write each policy's value, cash and weights on every date to this CSV file
+    /// (`policy,date,value,cash,SYM1,…`, weights as fractions after the date's trades).
+    #[arg(long, value_name = "FILE.csv")]
+    pub series: Option<PathBuf>,
+
     /// Write the output to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -120,6 +162,22 @@ impl MarketArg {
             Self::Uk => Market::UnitedKingdom,
         }
     }
+}
+
+/// How `--returns` writes a return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReturnsUnitArg {
+    /// 1.5 is 1.5%.
+    Percent,
+    /// 0.015 is 1.5%.
+    Fraction,
+}
+
+/// A date written YYYY-MM-DD.
+fn parse_day(text: &str) -> Result<jiff::civil::Date, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a date: write YYYY-MM-DD, e.g. 1926-01-01"))
 }
 
 /// How often contributions arrive.
@@ -151,7 +209,9 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     }
     let policies = policies(args)?;
     check_continuous(args, &policies)?;
-    let prices = crate::prices::read(&args.prices)?;
+    let (path, prices) = read_history(args)?;
+    let prices = window(prices, args.start, args.end)
+        .with_context(|| format!("cannot backtest {}", path.display()))?;
     let mut config = config(args, &prices)?;
     // `--fractional` means exact weights whenever continuous sizing can simulate them.
     if args.fractional && config.continuous_applies(&policies) {
@@ -162,19 +222,28 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
         crate::ui::count(prices.dates().len(), "date", "dates")
     ));
     let runs = backtest::compare(&prices, &config, &policies)
-        .with_context(|| format!("cannot backtest {}", args.prices.display()))?;
+        .with_context(|| format!("cannot backtest {}", path.display()))?;
     drop(spinner);
     let outcome = Outcome {
-        source: args.prices.file_name().map_or_else(
-            || args.prices.display().to_string(),
+        source: path.file_name().map_or_else(
+            || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
         prices,
         config,
         runs,
     };
+    // The table says it below the figures; other outputs on stderr.
+    if args.format != BacktestFormat::Table
+        && let Some((policy, share)) = idle_cash(&outcome)
+    {
+        crate::ui::warn(&idle_cash_warning(&policy, share));
+    }
     if let Some(path) = &args.report {
         emit(&crate::report_html::render(&outcome), Some(path))?;
+    }
+    if let Some(path) = &args.series {
+        emit(&series_csv(&outcome), Some(path))?;
     }
     let text = match args.format {
         BacktestFormat::Table => table(&outcome),
@@ -187,6 +256,59 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     emit(&text, args.output.as_deref())
 }
 
+/// The prices file, or the returns file compounded into levels, and its path.
+fn read_history(args: &BacktestArgs) -> Result<(PathBuf, PriceTable)> {
+    if let Some(path) = &args.returns {
+        let unit = match args.returns_unit {
+            Some(ReturnsUnitArg::Percent) => crate::returns::Unit::Percent,
+            Some(ReturnsUnitArg::Fraction) => crate::returns::Unit::Fraction,
+            None => {
+                return Err(crate::error::UsageError(
+                    "--returns needs --returns-unit percent or fraction (is 1.5 a return of \
+                     1.5% or of 150%?)"
+                        .into(),
+                )
+                .into());
+            }
+        };
+        return Ok((path.clone(), crate::returns::read(path, unit)?));
+    }
+    let path = args.prices.clone().unwrap_or_default();
+    let prices = crate::prices::read(&path)?;
+    Ok((path, prices))
+}
+
+/// The dates from `start` to `end` (both included) of `prices`.
+fn window(
+    prices: PriceTable,
+    start: Option<jiff::civil::Date>,
+    end: Option<jiff::civil::Date>,
+) -> Result<PriceTable> {
+    if start.is_none() && end.is_none() {
+        return Ok(prices);
+    }
+    let inside = |d: jiff::civil::Date| start.is_none_or(|s| d >= s) && end.is_none_or(|e| d <= e);
+    let rows: Vec<_> = prices
+        .dates()
+        .iter()
+        .enumerate()
+        .filter(|&(_, &d)| inside(d))
+        .map(|(r, &d)| (d, prices.row(r).to_vec()))
+        .collect();
+    if rows.is_empty() {
+        let show =
+            |d: Option<jiff::civil::Date>| d.map_or_else(|| "…".to_owned(), |d| d.to_string());
+        anyhow::bail!(
+            "no price dates from {} to {} (the file has {} to {})",
+            show(start),
+            show(end),
+            prices.dates()[0],
+            prices.dates()[prices.dates().len() - 1]
+        );
+    }
+    Ok(PriceTable::new(prices.symbols().to_vec(), rows)?)
+}
+
 fn strategy(arg: StrategyArg) -> Strategy {
     match arg {
         StrategyArg::BuyOnly => Strategy::BuyOnly,
@@ -197,21 +319,31 @@ fn strategy(arg: StrategyArg) -> Strategy {
 
 /// A policy name checked while parsing, so a mistyped one is a usage error (exit 2).
 /// `--rebalance`'s words, for shell completion.
-const SCHEDULES: &[&str] = &["monthly", "quarterly", "annually", "bands", "never"];
+const SCHEDULES: &[&str] = &[
+    "monthly",
+    "quarterly",
+    "semiannually",
+    "annually",
+    "bands",
+    "never",
+];
 
 /// `--compare`'s words: a schedule, or a strategy and a schedule.
 const POLICIES: &[&str] = &[
     "monthly",
     "quarterly",
+    "semiannually",
     "annually",
     "bands",
     "never",
     "full-monthly",
     "full-quarterly",
+    "full-semiannually",
     "full-annually",
     "full-bands",
     "buy-only-monthly",
     "buy-only-quarterly",
+    "buy-only-semiannually",
     "buy-only-annually",
     "buy-only-bands",
 ];
@@ -248,6 +380,15 @@ fn check_continuous(args: &BacktestArgs, policies: &[Policy]) -> Result<()> {
             ContinuousConflict::BandsWithContributions => {
                 "--continuous with bands cannot be used with --contribution".into()
             }
+            ContinuousConflict::ThresholdWithContributions => format!(
+                "--continuous with a threshold policy ({}) cannot be used with --contribution",
+                named(args, name)
+            ),
+            ContinuousConflict::NotToTarget => format!(
+                "--continuous trades to the target: it cannot be used with --to {} ({})",
+                destination_name(args.to),
+                named(args, name)
+            ),
             other => format!("--continuous: {other}"),
         };
         return Err(crate::error::UsageError(message).into());
@@ -281,6 +422,16 @@ fn written(args: &BacktestArgs, name: &str) -> String {
     }
 }
 
+/// The policy `name` (one of [`policy_names`]) with the option that gave it: `-r quarterly:5`
+/// or `quarterly:5` in --compare.
+fn named(args: &BacktestArgs, name: &str) -> String {
+    if args.compare.is_empty() {
+        format!("`-r {name}`")
+    } else {
+        format!("`{name}` in --compare")
+    }
+}
+
 /// The policies as named: `--compare`'s, or `--rebalance`.
 fn policy_names(args: &BacktestArgs) -> Vec<&str> {
     if args.compare.is_empty() {
@@ -290,7 +441,15 @@ fn policy_names(args: &BacktestArgs) -> Vec<&str> {
     }
 }
 
-fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
+fn destination_name(to: DestinationArg) -> &'static str {
+    match to {
+        DestinationArg::Target => "target",
+        DestinationArg::Edge => "edge",
+        DestinationArg::Half => "half",
+    }
+}
+
+pub(crate) fn policies(args: &BacktestArgs) -> Result<Vec<Policy>> {
     let default = strategy(args.strategy);
     policy_names(args)
         .into_iter()
@@ -312,6 +471,13 @@ fn plan_options(args: &BacktestArgs) -> PlanOptions {
             Decimal::ONE
         })
         .with_commission(commission)
+        .with_bands(
+            pbal_core::Bands::new(args.band_abs, args.band_rel).with_destination(match args.to {
+                DestinationArg::Target => pbal_core::Destination::Target,
+                DestinationArg::Edge => pbal_core::Destination::Edge,
+                DestinationArg::Half => pbal_core::Destination::Half,
+            }),
+        )
 }
 
 fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
@@ -335,41 +501,98 @@ fn config(args: &BacktestArgs, prices: &PriceTable) -> Result<Config> {
 }
 
 fn table(o: &Outcome) -> String {
+    let symbols = o.prices.symbols();
+    let rows: Vec<Vec<(String, String)>> = o
+        .runs
+        .iter()
+        .map(|r| figure_rows(&r.figures, symbols))
+        .collect();
     let mut table = Table::new();
-    let mut header = vec!["Policy".to_owned()];
-    header.extend(o.runs.iter().map(|r| r.policy.to_string()));
     table
         .load_style(presets::ASCII_MARKDOWN)
         .force_no_tty()
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
-    let rows: Vec<Vec<(&str, String)>> = o.runs.iter().map(|r| figure_rows(&r.figures)).collect();
-    for (i, (label, _)) in rows[0].iter().enumerate() {
-        let mut row = vec![(*label).to_owned()];
-        row.extend(rows.iter().map(|r| r[i].1.clone()));
-        table.add_row(row);
-    }
-    for index in 1..=o.runs.len() {
+        .set_content_arrangement(ContentArrangement::Disabled);
+    let columns = if o.runs.len() > POLICY_COLUMNS {
+        let mut header = vec!["Policy".to_owned()];
+        header.extend(short_labels(symbols));
+        table.set_header(header);
+        for (run, figures) in o.runs.iter().zip(&rows) {
+            let mut row = vec![run.policy.to_string()];
+            row.extend(figures.iter().map(|(_, value)| value.clone()));
+            table.add_row(row);
+        }
+        rows[0].len()
+    } else {
+        let mut header = vec!["Policy".to_owned()];
+        header.extend(o.runs.iter().map(|r| r.policy.to_string()));
+        table.set_header(header);
+        for (i, (label, _)) in rows[0].iter().enumerate() {
+            let mut row = vec![label.clone()];
+            row.extend(rows.iter().map(|r| r[i].1.clone()));
+            table.add_row(row);
+        }
+        o.runs.len()
+    };
+    for index in 1..=columns {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
     let mut out = String::new();
     let _ = writeln!(out, "{}\n", summary(o));
-    let _ = writeln!(out, "{table}");
-    let _ = writeln!(
-        out,
-        "\nReturns are time-weighted (contributions are not gains). Drift: half the sum of \
-         |weight - target| over assets and cash, after each date's trades."
-    );
-    if o.runs.iter().any(|r| r.policy.schedule == Schedule::Bands) {
-        let _ = writeln!(
-            out,
-            "Bands: act when an asset is more than min(5pp, 25% of its target) off target \
-             (`bands` then trades only the assets outside; full-bands trades them all)."
-        );
+    let _ = writeln!(out, "{table}\n");
+    for line in definitions(o) {
+        let _ = writeln!(out, "{line}");
+    }
+    if let Some((policy, share)) = idle_cash(o) {
+        let _ = writeln!(out, "{}", idle_cash_warning(&policy, share));
     }
     out
+}
+
+/// Whole shares of index-level prices leave cash idle: say how much, and what to do.
+fn idle_cash_warning(policy: &str, share: f64) -> String {
+    format!(
+        "Whole shares left {} of the value in cash after trading, on average ({policy}), \
+         which moves the results: with index-level prices, use --fractional (or a larger \
+         --initial).",
+        percent(share)
+    )
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Every policy's value, cash and weights on every date, one row per policy and date.
+fn series_csv(o: &Outcome) -> String {
+    let mut s = String::from("policy,date,value,cash");
+    for symbol in o.prices.symbols() {
+        let _ = write!(s, ",{}", csv_field(symbol));
+    }
+    s.push('\n');
+    for run in &o.runs {
+        let name = run.policy.to_string();
+        for p in &run.points {
+            let _ = write!(
+                s,
+                "{name},{},{},{}",
+                p.date,
+                p.value.round_dp(6).normalize(),
+                p.cash.round_dp(6).normalize()
+            );
+            for w in &p.weights {
+                let _ = write!(s, ",{}", (w * 1e10).round() / 1e10);
+            }
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// A ratio for JSON: a number rounded to 10 decimals (stable across platforms' last bits),
@@ -402,6 +625,21 @@ fn json_value(o: &Outcome) -> Value {
                 "realized_gain_short": money(f.realized_gain_short.round_dp(2)),
                 "realized_gain_long": money(f.realized_gain_long.round_dp(2)),
                 "mean_cash": money(f.mean_cash.round_dp(2)),
+                "rebalances": f.rebalances,
+                "mean_cash_share": ratio(f.mean_cash_share),
+                "cash_share_after_trades": ratio(f.cash_share_after_trades),
+                "mean_weights": o
+                    .prices
+                    .symbols()
+                    .iter()
+                    .zip(&f.mean_weights)
+                    .map(|(s, w)| (s.clone(), ratio(*w)))
+                    .collect::<serde_json::Map<String, Value>>(),
+                "year_returns": f
+                    .year_returns
+                    .iter()
+                    .map(|y| json!({"year": y.year, "return": ratio(y.rate), "partial": y.partial}))
+                    .collect::<Vec<Value>>(),
             })
         })
         .collect();
@@ -412,5 +650,11 @@ fn json_value(o: &Outcome) -> Value {
         "dates": dates.len(),
         "symbols": o.prices.symbols(),
         "policies": policies,
+        "definitions": {
+            "rebalances": "dates on which the policy traded, the first purchase not counted",
+            "turnover": backtest::TURNOVER_DEFINITION.trim_start_matches("turnover: "),
+            "mean_weights": "each symbol's weight after each date's trades, averaged over all dates",
+            "year_returns": "time-weighted, from the year's first price date to the next year's first (partial: the data covers only part of the year)",
+        },
     })
 }

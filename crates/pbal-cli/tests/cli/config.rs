@@ -260,3 +260,46 @@ fn the_config_cash_total_yields_to_a_typed_amount() {
     assert!(cash.starts_with("5220.33"), "{cash}");
     assert!(stderr.contains("+ a deposit of 100.00 USD"), "{stderr}");
 }
+
+/// The config file's bands reach `pbal backtest`: they give the bands policies their widths,
+/// and where no policy uses them `-v` says so.
+#[test]
+fn backtest_honours_the_configured_bands() {
+    let pbal = Pbal::new();
+    let prices = fixture("prices/stocks.csv").display().to_string();
+    let json = |extra: &[&str]| {
+        let mut args = vec!["backtest", prices.as_str(), "-r", "bands", "-f", "json"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        v["policies"][0].clone()
+    };
+    let default = json(&[]);
+    let typed = json(&["--band-abs", "2", "--band-rel", "10", "--to", "edge"]);
+    assert_ne!(default, typed);
+    pbal.write(
+        ".config/pbal/config.toml",
+        "band_abs = \"2%\"\nband_rel = 10\nbands = true\n",
+    );
+    assert_eq!(json(&["--to", "edge"]), typed);
+    // A calendar policy has no bands: the configured ones are noted, not used.
+    let (code, _, stderr) = pbal.run(&["-v", "backtest", &prices, "-r", "annually"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("--band-abs from the config file or environment is not used here"),
+        "{stderr}"
+    );
+    // A setting backtest has no option for is noted too.
+    assert!(
+        stderr.contains(
+            "note: bands ([HOME]/.config/pbal/config.toml:3) is not used by pbal backtest, which \
+             has no such option"
+        ),
+        "{stderr}"
+    );
+    // Typed, the same option is a usage error.
+    let (code, _, stderr) = pbal.run(&["backtest", &prices, "-r", "annually", "--to", "half"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --to needs a threshold policy (full-quarterly:5…) or a bands policy");
+}

@@ -174,7 +174,7 @@ fn backtest_usage_errors_exit_2() {
     let (code, _, stderr) = pbal.run(&["backtest", &prices, "--compare", "quarterly,weekly"]);
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr, @r#"
-    error: invalid value 'weekly' for '--compare <LIST>': unknown policy "weekly": expected monthly, quarterly, annually, bands or never, optionally prefixed by buy-only- or full- (e.g. full-quarterly)
+    error: invalid value 'weekly' for '--compare <LIST>': unknown policy "weekly": expected [STRATEGY-]SCHEDULE[:THRESHOLD]: a schedule (monthly, quarterly, semiannually, annually, bands or never), optionally prefixed by buy-only-, full- or bands-, and for a calendar schedule a threshold in percentage points (e.g. full-quarterly:5); bands:ABS/REL sets the bands (e.g. bands:5/25)
 
     For more information, try '--help'.
     "#);
@@ -204,6 +204,33 @@ fn backtest_usage_errors_exit_2() {
     ]);
     assert_eq!(code, 2);
     insta::assert_snapshot!(stderr, @"error: --continuous cannot be used with --commission (exact weights have no costs)");
+    // Threshold policies: exact weights need no contributions and trade to the target.
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "-s",
+        "full",
+        "-r",
+        "quarterly:5",
+        "--contribution",
+        "100",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous with a threshold policy (`-r quarterly:5`) cannot be used with --contribution");
+    let (code, _, stderr) = pbal.run(&[
+        "backtest",
+        &prices,
+        "--continuous",
+        "-s",
+        "full",
+        "-r",
+        "quarterly:5",
+        "--to",
+        "edge",
+    ]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(stderr, @"error: --continuous trades to the target: it cannot be used with --to edge (`-r quarterly:5`)");
     // A usage error is found before the prices are read.
     let (code, _, _) = pbal.run(&["backtest", "missing.csv", "--continuous"]);
     assert_eq!(code, 2);

@@ -98,8 +98,8 @@ fn only_paths_complete_to_file_names() {
     --tax-rate-short: nothing
     --as-of: nothing
     --time-limit: nothing
-    --rebalance: monthly quarterly annually bands never
-    --compare: monthly quarterly annually bands never full-monthly full-quarterly full-annually full-bands buy-only-monthly buy-only-quarterly buy-only-annually buy-only-bands
+    --rebalance: monthly quarterly semiannually annually bands never
+    --compare: monthly quarterly semiannually annually bands never full-monthly full-quarterly full-semiannually full-annually full-bands buy-only-monthly buy-only-quarterly buy-only-semiannually buy-only-annually buy-only-bands
     --account: nothing
     --targets: files
     --config: files

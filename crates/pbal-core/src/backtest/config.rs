@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::{BacktestError, Every, Policy, Schedule};
-use crate::{PlanOptions, Strategy, Targets};
+use crate::{Destination, PlanOptions, Strategy, Targets};
 
 /// How trades are sized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,6 +30,12 @@ pub enum ContinuousConflict {
     NotFull(Policy),
     /// A bands policy with contributions.
     BandsWithContributions,
+    /// A threshold policy with contributions (on the dates it does not trade, it invests
+    /// them buy-only).
+    ThresholdWithContributions,
+    /// Trades to a band's edge or halfway (the options' destination) for a threshold or
+    /// bands policy: exact weights only reach the target.
+    NotToTarget,
 }
 
 impl std::fmt::Display for ContinuousConflict {
@@ -39,14 +45,18 @@ impl std::fmt::Display for ContinuousConflict {
             Self::MinTrade => "continuous sizing needs no minimum trade",
             Self::NotFull(_) => "continuous sizing needs the full strategy or never",
             Self::BandsWithContributions => "continuous sizing of bands needs no contributions",
+            Self::ThresholdWithContributions => {
+                "continuous sizing of a threshold policy needs no contributions"
+            }
+            Self::NotToTarget => "continuous sizing trades to the target, not to a band's edge",
         })
     }
 }
 
 /// Why continuous sizing cannot simulate `policy` with these plan `options` and
 /// `contribution` (`None`: it can). Continuous sizing reaches the target weights exactly, so it
-/// needs no costs, no minimum trade, and full rebalancing (or never); bands with
-/// contributions are not simulated. [`Config`]'s checks and
+/// needs no costs, no minimum trade, and full rebalancing (or never) to the target; bands or
+/// thresholds with contributions are not simulated. [`Config`]'s checks and
 /// [`Config::continuous_applies`] use it; it needs no price table, so it can check
 /// a user's settings before any work.
 ///
@@ -74,6 +84,14 @@ pub fn continuous_conflict(
         Some(ContinuousConflict::NotFull(policy))
     } else if policy.schedule == Schedule::Bands && !contribution.is_zero() {
         Some(ContinuousConflict::BandsWithContributions)
+    } else if !policy.threshold_or_zero().is_zero() && !contribution.is_zero() {
+        Some(ContinuousConflict::ThresholdWithContributions)
+    } else if (policy.schedule == Schedule::Bands || !policy.threshold_or_zero().is_zero())
+        && options
+            .bands
+            .is_some_and(|b| b.destination != Destination::Target)
+    {
+        Some(ContinuousConflict::NotToTarget)
     } else {
         None
     }

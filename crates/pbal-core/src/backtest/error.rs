@@ -55,8 +55,10 @@ pub enum BacktestError {
     NothingPriced,
     /// A policy name that is not understood.
     #[error(
-        "unknown policy {name:?}: expected monthly, quarterly, annually, bands or never, \
-         optionally prefixed by buy-only- or full- (e.g. full-quarterly)"
+        "unknown policy {name:?}: expected [STRATEGY-]SCHEDULE[:THRESHOLD]: a schedule \
+         (monthly, quarterly, semiannually, annually, bands or never), optionally prefixed by \
+         buy-only-, full- or bands-, and for a calendar schedule a threshold in percentage \
+         points (e.g. full-quarterly:5); bands:ABS/REL sets the bands (e.g. bands:5/25)"
     )]
     UnknownPolicy {
         /// The name given.

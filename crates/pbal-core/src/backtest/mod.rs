@@ -14,10 +14,15 @@
 //! - First date: the initial amount buys the target mix (a buy-only plan from nothing).
 //! - Contributions arrive on the first date of each month, quarter or year after the first.
 //! - Calendar policies ask [`crate::plan`] for a plan with all the cash on the first date of
-//!   each month, quarter or year; between those dates, cash waits. `bands` plans whenever an
-//!   asset drifts beyond min(5 percentage points, 25% of its target), and otherwise invests
-//!   a contribution with a buy-only plan on arrival. `never` buys the target mix with each
-//!   contribution, whatever the drift.
+//!   each month, quarter, half year or year; between those dates, cash waits. With a
+//!   threshold they plan on those dates only when some asset's weight is more than the
+//!   threshold from its target (trading to the target, or, for full policies with the
+//!   options' bands destination edge or half, to the threshold's edge or halfway), and
+//!   otherwise invest the contributions received since they last acted with a buy-only
+//!   plan. `bands` plans whenever an asset drifts beyond min(5 percentage points, 25% of its
+//!   target) (or the policy's or options' bands), and otherwise invests a contribution with
+//!   a buy-only plan on arrival. `never` buys the target mix with each contribution,
+//!   whatever the drift.
 //! - Trades execute at the date's price; commissions leave the cash. Purchases open tax lots;
 //!   sales close them first in, first out, and gains count as long term when the lot was held
 //!   more than one year.
@@ -56,7 +61,7 @@ mod simulate;
 
 pub use config::{Config, ContinuousConflict, Sizing, continuous_conflict};
 pub use error::BacktestError;
-pub use metrics::Figures;
+pub use metrics::{Figures, TURNOVER_DEFINITION, YearReturn};
 pub use policy::{Every, Policy, Schedule};
 pub use prices::PriceTable;
 pub use simulate::{Fill, Point, Run, run_policy};

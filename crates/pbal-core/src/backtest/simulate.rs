@@ -9,8 +9,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::config::{Config, Sizing};
 use super::lots::Lots;
 use super::metrics::{self, Figures, Series};
-use super::{BacktestError, Every, Policy, PriceTable, Schedule};
-use crate::{Holding, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
+use super::policy::period;
+use super::{BacktestError, Policy, PriceTable, Schedule};
+use crate::{Bands, Destination, Holding, PlanOptions, Portfolio, Side, Strategy, Targets, Trade};
 
 /// The state of the portfolio at the end of one price date (after its trades).
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,9 @@ pub struct Point {
     pub drift: f64,
     /// Each price-table column's share of `value` (0 when not held).
     pub weights: Vec<f64>,
+    /// Whether the policy traded on this date (never on the first date, whose purchase is
+    /// the initial investment).
+    pub traded: bool,
 }
 
 /// One executed order.
@@ -89,7 +93,14 @@ enum Action {
     TargetMix,
     /// Plan with the current holdings.
     Plan(Strategy),
+    /// Plan with the bands strategy and these bands (a threshold policy trading to the
+    /// threshold's edge or halfway).
+    PlanWithin(Bands),
 }
+
+/// A relative band wide enough that the absolute one is always the narrower: a threshold is
+/// a fixed number of percentage points whatever the target.
+const UNBOUNDED_RELATIVE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
 struct Sim<'a> {
     prices: &'a PriceTable,
@@ -114,6 +125,8 @@ struct Sim<'a> {
     points: Vec<Point>,
     fills: Vec<Fill>,
     series: Series,
+    /// Whether a contribution arrived since the policy last acted.
+    pending: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -156,6 +169,7 @@ impl<'a> Sim<'a> {
             points: Vec::with_capacity(prices.dates().len()),
             fills: Vec::new(),
             series: Series::default(),
+            pending: false,
         })
     }
 
@@ -173,39 +187,39 @@ impl<'a> Sim<'a> {
             let date = dates[row];
             let first = row == start;
             self.mark(row, date)?;
-            let new_period = |every: Every| !first && every.starts(dates[row - 1], date);
             let flow = if first {
                 self.config.initial
-            } else if new_period(self.config.every) {
+            } else if self.config.every.starts(dates[row - 1], date) {
                 self.config.contribution
             } else {
                 Decimal::ZERO
             };
             let strategy = self.policy.strategy;
-            let plan_if = |yes: bool| {
-                if yes {
-                    Action::Plan(strategy)
-                } else {
-                    Action::Nothing
-                }
-            };
+            let looks =
+                |months: i8| !first && period(dates[row - 1], months) != period(date, months);
             let action = match self.policy.schedule {
                 _ if first => Action::TargetMix,
                 Schedule::Never if flow > Decimal::ZERO => Action::TargetMix,
-                Schedule::Monthly => plan_if(new_period(Every::Month)),
-                Schedule::Quarterly => plan_if(new_period(Every::Quarter)),
-                Schedule::Annually => plan_if(new_period(Every::Year)),
                 Schedule::Bands if self.outside_bands(date)? => Action::Plan(strategy),
                 Schedule::Bands if flow > Decimal::ZERO => Action::Plan(Strategy::BuyOnly),
                 Schedule::Never | Schedule::Bands => Action::Nothing,
+                schedule => match schedule.months() {
+                    Some(months) if looks(months) => self.look(date, flow)?,
+                    _ => Action::Nothing,
+                },
             };
+            if flow > Decimal::ZERO && !first {
+                self.pending = true;
+            }
             self.cash = checked(self.cash.checked_add(flow), "cash", date)?;
+            let orders = self.fills.len();
             self.act(action, date, first)?;
+            let traded = !first && self.fills.len() > orders;
             let value = self.value(date)?;
-            let point = self.point(date, value);
-            let recorded =
-                self.series
-                    .record(first, flow, previous_value, value, self.cash, point.drift);
+            let point = self.point(date, value, traded);
+            let recorded = self
+                .series
+                .record(first, flow, previous_value, value, &point);
             checked(recorded.map(|()| value), "totals", date)?;
             self.points.push(point);
             previous_value = value;
@@ -284,9 +298,62 @@ impl<'a> Sim<'a> {
         Ok(total)
     }
 
-    /// The configured tolerance bands, or the 5/25 rule.
-    fn band_options(&self) -> crate::Bands {
-        self.config.options.bands.unwrap_or_default()
+    /// The policy's band widths, else the configured ones, else the 5/25 rule; the
+    /// destination is always the configured one.
+    fn band_options(&self) -> Bands {
+        let configured = self.config.options.bands.unwrap_or_default();
+        match self.policy.bands {
+            Some(own) => {
+                Bands::new(own.absolute, own.relative).with_destination(configured.destination)
+            }
+            None => configured,
+        }
+    }
+
+    /// What a calendar policy does on one of its schedule's dates: plan, unless its
+    /// threshold is not exceeded; then only invest contributions that arrived since it last
+    /// acted, buy-only. `flow` is this date's contribution (not yet in the cash).
+    fn look(&self, date: Date, flow: Decimal) -> Result<Action, BacktestError> {
+        let strategy = self.policy.strategy;
+        let threshold = self.policy.threshold_or_zero();
+        if threshold.is_zero() {
+            return Ok(Action::Plan(strategy));
+        }
+        if self.deviation(date)? > threshold.to_f64().unwrap_or(f64::INFINITY) {
+            let destination = self.band_options().destination;
+            return Ok(
+                if strategy == Strategy::Full && destination != Destination::Target {
+                    Action::PlanWithin(
+                        Bands::new(threshold, UNBOUNDED_RELATIVE).with_destination(destination),
+                    )
+                } else {
+                    Action::Plan(strategy)
+                },
+            );
+        }
+        Ok(if self.pending || flow > Decimal::ZERO {
+            Action::Plan(Strategy::BuyOnly)
+        } else {
+            Action::Nothing
+        })
+    }
+
+    /// The largest distance of an available asset's weight from its target (a weight).
+    fn deviation(&self, date: Date) -> Result<f64, BacktestError> {
+        let total = self.value(date)?;
+        let Some(total) = total.to_f64().filter(|t| *t > 0.0) else {
+            return Ok(0.0);
+        };
+        let invested = self.invested_share(total);
+        Ok(self
+            .managed
+            .iter()
+            .filter(|&&(c, _)| self.price[c].is_some())
+            .map(|&(c, _)| {
+                let weight = self.quantity_f[c] * self.price_f[c] / total;
+                (weight - self.target_f[c] * invested).abs()
+            })
+            .fold(0.0, f64::max))
     }
 
     /// Whether some available asset is beyond its tolerance band (5/25 rule by default).
@@ -315,7 +382,7 @@ impl<'a> Sim<'a> {
         (1.0 - reserve / total).max(0.0)
     }
 
-    fn point(&self, date: Date, value: Decimal) -> Point {
+    fn point(&self, date: Date, value: Decimal, traded: bool) -> Point {
         let total = value.to_f64().unwrap_or(0.0);
         let mut weights = vec![0.0; self.quantity.len()];
         let mut drift = 0.0;
@@ -335,6 +402,7 @@ impl<'a> Sim<'a> {
             cash: self.cash,
             drift,
             weights,
+            traded,
         }
     }
 
@@ -345,6 +413,7 @@ impl<'a> Sim<'a> {
         let Some(targets) = self.targets.clone() else {
             return Ok(());
         };
+        self.pending = false;
         let trades = match self.config.sizing {
             Sizing::Plan => self.planned(action, &targets, date)?,
             Sizing::Continuous => self.continuous(action, &targets, date)?,
@@ -362,10 +431,17 @@ impl<'a> Sim<'a> {
         targets: &Targets,
         date: Date,
     ) -> Result<Vec<Trade>, BacktestError> {
-        let (strategy, held) = match action {
+        let (strategy, held, bands) = match action {
             Action::Nothing => return Ok(Vec::new()),
-            Action::TargetMix => (Strategy::BuyOnly, false),
-            Action::Plan(strategy) => (strategy, true),
+            Action::TargetMix => (Strategy::BuyOnly, false, None),
+            Action::Plan(strategy) => (
+                strategy,
+                true,
+                // Bands choose the trades of the bands strategy. For the others the policy's
+                // schedule is the trigger, so the options' bands must not veto the plan.
+                (strategy == Strategy::Bands).then(|| self.band_options()),
+            ),
+            Action::PlanWithin(bands) => (Strategy::Bands, true, Some(bands)),
         };
         let symbols = self.prices.symbols();
         let mut holdings = Vec::with_capacity(self.available);
@@ -404,9 +480,7 @@ impl<'a> Sim<'a> {
             strategy,
             as_of: Some(date),
             lot_order: crate::LotOrder::Fifo,
-            // Bands choose the trades of the bands strategy. For the others the policy's
-            // schedule is the trigger, so the options' bands must not veto the plan.
-            bands: (strategy == Strategy::Bands).then(|| self.band_options()),
+            bands,
             ..self.config.options.clone()
         };
         let plan = Portfolio::new(holdings)
@@ -425,7 +499,7 @@ impl<'a> Sim<'a> {
         let budget = match action {
             Action::Nothing => return Ok(Vec::new()),
             Action::TargetMix => self.cash,
-            Action::Plan(_) => self.value(date)?,
+            Action::Plan(_) | Action::PlanWithin(_) => self.value(date)?,
         };
         let budget = (budget - self.config.options.reserve).max(Decimal::ZERO);
         let symbols = self.prices.symbols();
@@ -551,6 +625,8 @@ mod tests {
     const FULL_MONTHLY: Policy = Policy {
         strategy: Strategy::Full,
         schedule: Schedule::Monthly,
+        threshold: None,
+        bands: None,
     };
 
     #[test]
@@ -748,6 +824,70 @@ mod tests {
             full.fills
                 .iter()
                 .any(|f| f.date.month() == 2 && f.trade.symbol == "A")
+        );
+    }
+
+    /// A and B, 50/50 from 1,000: A rises 10% in February (A at 52.4%, +2.4pp), then to 14
+    /// in March (A at 58.3%, +8.3pp without a February trade).
+    fn drifting() -> PriceTable {
+        PriceTable::new(
+            vec!["A".into(), "B".into()],
+            vec![
+                (date(2020, 1, 2), vec![Some(dec!(10)), Some(dec!(10))]),
+                (date(2020, 2, 3), vec![Some(dec!(11)), Some(dec!(10))]),
+                (date(2020, 3, 2), vec![Some(dec!(14)), Some(dec!(10))]),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn thresholds_trade_only_beyond_them_on_schedule_dates() {
+        let config = config(Sizing::Continuous);
+        let run = |name| {
+            let policy = Policy::parse(name, Strategy::Full).unwrap();
+            run_policy(&drifting(), &config, policy).unwrap()
+        };
+        let five = run("monthly:5");
+        let traded: Vec<bool> = five.points.iter().map(|p| p.traded).collect();
+        assert_eq!(traded, [false, false, true]);
+        assert_eq!(five.figures.rebalances, 1);
+        // March: 50·14 + 500 = 1200, back to 600 each.
+        assert_eq!(five.final_quantities, vec![dec!(600) / dec!(14), dec!(60)]);
+        assert_eq!(run("monthly:1").figures.rebalances, 2);
+        assert_eq!(run("monthly:10").figures.rebalances, 0);
+        // Quarterly looks only in April: nothing in this table.
+        assert_eq!(run("quarterly:0").figures.rebalances, 0);
+        assert_eq!(run("monthly:0").figures.rebalances, 2);
+    }
+
+    #[test]
+    fn threshold_to_the_edge_stops_at_the_threshold() {
+        let mut config = config(Sizing::Plan);
+        config.options.bands = Some(Bands::default().with_destination(Destination::Edge));
+        let policy = Policy::parse("full-monthly:5", Strategy::Full).unwrap();
+        let run = run_policy(&drifting(), &config, policy).unwrap();
+        let march = &run.points[2];
+        assert!(march.traded);
+        // A goes back to 55% of 1,200 (660: 47 shares, 658), not to 50%.
+        assert_eq!(run.final_quantities[0], dec!(47), "{:#?}", run.fills);
+        assert!((march.weights[0] - 658.0 / 1200.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn threshold_policies_invest_contributions_buy_only_when_they_do_not_trade() {
+        let config = Config {
+            contribution: dec!(100),
+            ..config(Sizing::Plan)
+        };
+        let policy = Policy::parse("full-monthly:50", Strategy::Full).unwrap();
+        let run = run_policy(&drifting(), &config, policy).unwrap();
+        assert!(run.fills.iter().skip(2).all(|f| f.trade.side == Side::Buy));
+        assert_eq!(run.figures.rebalances, 2);
+        assert!(
+            run.points.iter().all(|p| p.cash < dec!(14)),
+            "{:#?}",
+            run.points
         );
     }
 

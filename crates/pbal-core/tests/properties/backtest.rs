@@ -1,4 +1,5 @@
-//! Property tests of the backtest: buy-and-hold, money accounting, whole-share cash.
+//! Property tests of the backtest: buy-and-hold, money accounting, whole-share cash, and
+//! threshold policies against the calendar and never policies they reduce to.
 
 use jiff::civil::{Date, date};
 use pbal_core::backtest::{
@@ -40,11 +41,11 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
             prop::collection::vec(0usize..periods, assets),
             prop::collection::vec(1u32..10, assets),
             (0i64..10_000_000, 0i64..500_000, 0usize..3, 1i8..=28),
-            (0usize..3, 0usize..5, 0usize..3),
+            (0usize..3, 0usize..6, 0usize..3, prop::option::of(0u32..12)),
         )
             .prop_map(move |(paths, starts, weights, flows, policy)| {
                 let (initial, contribution, every, day) = flows;
-                let (commission, schedule, strategy) = policy;
+                let (commission, schedule, strategy, threshold) = policy;
                 let rows = dates(periods, day)
                     .into_iter()
                     .enumerate()
@@ -91,15 +92,20 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
                 let schedule = [
                     Schedule::Monthly,
                     Schedule::Quarterly,
+                    Schedule::Semiannually,
                     Schedule::Annually,
                     Schedule::Bands,
                     Schedule::Never,
                 ][schedule];
                 let strategy = [Strategy::BuyOnly, Strategy::Full, Strategy::Bands][strategy];
+                let policy = Policy::new(strategy, schedule);
                 Case {
                     prices: PriceTable::new(names, rows).unwrap(),
                     config,
-                    policy: Policy::new(strategy, schedule),
+                    policy: match threshold {
+                        Some(points) => policy.with_threshold(Decimal::new(points.into(), 2)),
+                        None => policy,
+                    },
                 }
             })
     })
@@ -234,5 +240,161 @@ proptest! {
             }
         }
         prop_assert_eq!(config.continuous_applies(&[case.policy]), conflict.is_none());
+    }
+}
+
+/// A run's outcome without the policy's name, to compare policies that must act alike.
+fn outcome(
+    run: &Run,
+) -> (
+    &[pbal_core::backtest::Point],
+    &[pbal_core::backtest::Fill],
+    &[Decimal],
+    String,
+) {
+    (
+        &run.points,
+        &run.fills,
+        &run.final_quantities,
+        format!("{:?}", run.figures),
+    )
+}
+
+/// The largest distance of any asset's weight from its target over a run's dates, with the
+/// targets rescaled over the symbols priced so far (as the simulation does).
+fn largest_deviation(prices: &PriceTable, config: &Config, run: &Run) -> f64 {
+    let offset = prices.dates().len() - run.points.len();
+    let mut started = vec![false; prices.symbols().len()];
+    let mut largest: f64 = 0.0;
+    for (i, point) in run.points.iter().enumerate() {
+        for (c, s) in started.iter_mut().enumerate() {
+            *s |= prices.price(offset + i, c).is_some();
+        }
+        let live: Vec<(usize, f64)> = config
+            .targets
+            .iter()
+            .map(|(symbol, w)| (prices.column(symbol).unwrap(), w.try_into().unwrap_or(0.0)))
+            .filter(|&(c, _)| started[c])
+            .collect();
+        let sum: f64 = live.iter().map(|&(_, w)| w).sum();
+        for (c, w) in live {
+            largest = largest.max((point.weights[c] - w / sum).abs());
+        }
+    }
+    largest
+}
+
+/// A fixed 60/40 history: 30 years of months, stocks moving −8%..+9% and bonds −2%..+3% a
+/// month (a deterministic generator, so every case sees the same series).
+fn sixty_forty() -> (PriceTable, Config) {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |span: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % span) as i64
+    };
+    let (mut stocks, mut bonds) = (Decimal::ONE_HUNDRED, Decimal::ONE_HUNDRED);
+    let rows = dates(360, 1)
+        .into_iter()
+        .map(|d| {
+            let row = vec![Some(stocks), Some(bonds)];
+            stocks =
+                (stocks * Decimal::from(1000 + next(171) - 80) / Decimal::from(1000)).round_dp(6);
+            bonds = (bonds * Decimal::from(1000 + next(51) - 20) / Decimal::from(1000)).round_dp(6);
+            (d, row)
+        })
+        .collect();
+    let prices = PriceTable::new(vec!["STOCKS".into(), "BONDS".into()], rows).unwrap();
+    let targets = Targets::new([
+        ("STOCKS".to_owned(), Decimal::new(6, 1)),
+        ("BONDS".to_owned(), Decimal::new(4, 1)),
+    ])
+    .unwrap();
+    (prices, Config::new(targets, Decimal::from(10_000)))
+}
+
+const CALENDAR: [Schedule; 4] = [
+    Schedule::Monthly,
+    Schedule::Quarterly,
+    Schedule::Semiannually,
+    Schedule::Annually,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A threshold of 0 is the calendar policy: every date of the schedule plans.
+    #[test]
+    fn threshold_zero_is_the_calendar_policy(case in case(), schedule in 0usize..4) {
+        let calendar = Policy::new(case.policy.strategy, CALENDAR[schedule]);
+        let zero = calendar.with_threshold(Decimal::ZERO);
+        let a = run_policy(&case.prices, &case.config, calendar).unwrap();
+        let b = run_policy(&case.prices, &case.config, zero).unwrap();
+        prop_assert_eq!(outcome(&a), outcome(&b));
+    }
+
+    /// Without contributions, a threshold larger than any drift never buy-and-hold ever
+    /// reaches never trades: the run is `never`'s.
+    #[test]
+    fn a_threshold_beyond_every_drift_is_never(case in case(), schedule in 0usize..4) {
+        let config = case.config.with_contribution(Decimal::ZERO);
+        let never = run_policy(&case.prices, &config, Policy::NEVER).unwrap();
+        let largest = largest_deviation(&case.prices, &config, &never);
+        // Just above the largest drift, in whole hundredths of a percentage point.
+        let threshold = Decimal::new((largest * 10_000.0).floor() as i64 + 1, 4);
+        let policy = Policy::new(case.policy.strategy, CALENDAR[schedule]).with_threshold(threshold);
+        let run = run_policy(&case.prices, &config, policy).unwrap();
+        prop_assert_eq!(outcome(&run), outcome(&never));
+        prop_assert_eq!(run.figures.rebalances, 0);
+    }
+
+    /// Until its first trade a threshold policy holds what `never` holds, so a higher
+    /// threshold never trades for the first time earlier than a lower one.
+    #[test]
+    fn a_higher_threshold_first_trades_no_earlier(
+        case in case(),
+        low in 0i64..=20,
+        extra in 1i64..=20,
+        schedule in 0usize..4,
+    ) {
+        let config = case.config.with_contribution(Decimal::ZERO);
+        let first_trade = |half_points: i64| {
+            let policy = Policy::new(case.policy.strategy, CALENDAR[schedule])
+                .with_threshold(Decimal::new(half_points * 5, 3));
+            let run = run_policy(&case.prices, &config, policy).unwrap();
+            run.points.iter().position(|p| p.traded).unwrap_or(usize::MAX)
+        };
+        prop_assert!(first_trade(low + extra) >= first_trade(low));
+    }
+}
+
+/// On a fixed 60/40 series, the grid's thresholds (0, 1, 2, 5 and 10 points) rebalance less
+/// and less often, on every schedule, with exact weights and with whole shares. Not a
+/// theorem for any two thresholds: after the first trade the paths differ, and on this
+/// series semiannual monitoring rebalances 7 times at 8 points but 5 times at 7.5.
+#[test]
+fn rebalances_fall_along_the_grid_thresholds() {
+    let (prices, config) = sixty_forty();
+    for sizing in [Sizing::Plan, Sizing::Continuous] {
+        let config = config.clone().with_sizing(sizing);
+        for schedule in CALENDAR {
+            let counts: Vec<usize> = [0, 1, 2, 5, 10]
+                .into_iter()
+                .map(|points| {
+                    let policy = Policy::new(Strategy::Full, schedule)
+                        .with_threshold(Decimal::new(points, 2));
+                    run_policy(&prices, &config, policy)
+                        .unwrap()
+                        .figures
+                        .rebalances
+                })
+                .collect();
+            assert!(
+                counts.windows(2).all(|w| w[0] >= w[1]),
+                "{schedule:?} {sizing:?}: {counts:?}"
+            );
+            assert!(counts[0] > counts[4], "{schedule:?} {sizing:?}: {counts:?}");
+        }
     }
 }
