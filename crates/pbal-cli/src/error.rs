@@ -138,7 +138,20 @@ mod tests {
             path: "/x.csv".into(),
             source: Error::from(ErrorKind::NotFound),
         };
-        assert!(!render(&anyhow::Error::new(wrapped)).contains("os error"));
+        assert_eq!(
+            render(&anyhow::Error::new(wrapped)),
+            "cannot read /x.csv: no such file"
+        );
+        // A library error returning its cause: both told, each once.
+        let audit = pbal_core::Error::Audit(pbal_core::AuditFailure::new(
+            "cash conservation",
+            "off by 1",
+        ));
+        let text = render(&anyhow::Error::new(audit));
+        assert!(
+            text.ends_with("nothing was written: plan audit failed (cash conservation): off by 1"),
+            "{text}"
+        );
         let other = anyhow::Error::new(Error::other("disk on fire"));
         assert_eq!(render(&other), "disk on fire");
     }

@@ -3,6 +3,7 @@ mod amounts;
 #[cfg(feature = "client-portal")]
 mod client_portal;
 mod currency_flows;
+mod error_chain;
 mod exports;
 #[cfg(feature = "flex-web")]
 mod flex_web;
