@@ -33,8 +33,6 @@ pub mod flex_web;
 
 use std::path::Path;
 
-use rust_decimal::Decimal;
-
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
 pub use commission::{Market, NoSchedule, ibkr_fixed_commission};
@@ -45,6 +43,8 @@ pub use excluded::Excluded;
 pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
 pub use pbal_core::currency_decimals;
+/// The decimal and date types of this crate's values (pbal-core's re-exports).
+pub use pbal_core::{Date, Decimal};
 pub use statement::{
     AccountSelection, CashBalance, ExportKind, Holdings, Instrument, LotRow, PastTradeRow,
     Position, Skipped, Statement,

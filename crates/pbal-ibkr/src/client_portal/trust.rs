@@ -57,7 +57,7 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
             message: format!(
                 "`pbal gateway trust` only reads the certificate of a gateway on this machine \
                  (loopback), not {}",
-                config.base_url.host_str().unwrap_or("?")
+                config.base_url.host()
             ),
         });
     }
@@ -86,6 +86,7 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
     // past the handshake: its error is expected whenever a certificate was captured.
     let root = config
         .base_url
+        .url()
         .join("/")
         .map_err(|e| GatewayError::Config {
             message: e.to_string(),

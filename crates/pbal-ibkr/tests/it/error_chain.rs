@@ -59,7 +59,7 @@ fn wrapped_pbal_core_errors_are_told_once() {
     assert_each_cause_told_once(&nothing, 2);
     let backtest = BacktestError::Plan {
         policy: "buy-only-monthly".into(),
-        date: jiff::civil::date(2024, 1, 31),
+        date: pbal_core::date(2024, 1, 31),
         source: pbal_core::Error::EmptySymbol,
     };
     assert_each_cause_told_once(&backtest, 2);
