@@ -14,6 +14,7 @@ pub const DEFAULT_GATEWAY_URL: &str = "https://localhost:5000/v1/api";
 
 /// How the gateway's certificate is checked.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum GatewayTls {
     /// Only this certificate (PEM) is accepted, whatever name it carries: the gateway ships a
     /// self-signed certificate, so pinning it is the safe default.
@@ -94,6 +95,7 @@ impl std::str::FromStr for GatewayUrl {
 
 /// Client settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GatewayConfig {
     /// Base URL, ending in `/v1/api`.
     pub base_url: GatewayUrl,

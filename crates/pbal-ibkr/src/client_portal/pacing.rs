@@ -51,6 +51,7 @@ impl Limited {
 
 /// The limits, scaled (tests of the pacing itself use a paused clock, not a smaller scale).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PacingConfig {
     /// Requests allowed in any one-second window, all endpoints together.
     pub per_second: usize,

@@ -15,6 +15,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The certificate a gateway presented.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PresentedCertificate {
     /// DER bytes.
     pub der: Vec<u8>,

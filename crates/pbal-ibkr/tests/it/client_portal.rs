@@ -27,18 +27,15 @@ fn client_at(gateway: &FakeGateway, url: &str) -> Gateway {
 }
 
 fn ticket(c_oid: &str) -> OrderTicket {
-    OrderTicket {
-        account: ACCOUNT.to_owned(),
-        conid: TEN_ETF_CONIDS[0].to_string(),
-        symbol: "VTI".to_owned(),
-        ticker: None,
-        side: pbal_core::Side::Buy,
-        quantity: dec!(2),
-        kind: OrderKind::Limit(dec!(291.00)),
-        c_oid: c_oid.to_owned(),
-        manual_order_time: None,
-        currency_conversion: false,
-    }
+    OrderTicket::new(
+        ACCOUNT,
+        TEN_ETF_CONIDS[0].to_string(),
+        "VTI",
+        pbal_core::Side::Buy,
+        dec!(2),
+        OrderKind::Limit(dec!(291.00)),
+        c_oid,
+    )
 }
 
 #[tokio::test]
