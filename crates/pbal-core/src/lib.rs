@@ -36,7 +36,9 @@ pub use household::{AccountOrder, HouseholdSplit, split_amount, split_by_account
 /// `date(2026, 11, 20)`.
 pub use jiff::civil::{Date, date};
 pub use money::{Money, currency_decimals};
-pub use options::{Bands, Commission, CommissionOf, Destination, PlanOptions, Schedule, Strategy};
+pub use options::{
+    Bands, Commission, CommissionOf, CommissionSchedule, Destination, PlanOptions, Strategy,
+};
 pub use plan::{
     CashSummary, Optimality, Plan, PlanNote, PositionPlan, RealizedSummary, Side, Trade,
 };
