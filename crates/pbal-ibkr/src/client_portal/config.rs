@@ -175,10 +175,9 @@ impl GatewayConfig {
             }
             GatewayTls::InsecureLocalhost => {
                 if !self.is_loopback() {
-                    return Err(config_error(format!(
-                        "--insecure-localhost is only allowed for a loopback host, not {}",
-                        self.base_url.host()
-                    )));
+                    return Err(GatewayError::InsecureNotLoopback {
+                        host: self.base_url.host().to_owned(),
+                    });
                 }
                 let port = self.base_url.port().unwrap_or(5000);
                 builder.tls_danger_accept_invalid_certs(true).resolve(
@@ -265,7 +264,10 @@ mod tests {
     #[test]
     fn insecure_only_on_loopback() {
         let remote = GatewayConfig::new("https://10.0.0.5:5000", GatewayTls::InsecureLocalhost);
-        assert!(remote.unwrap().build_client(false).is_err());
+        assert!(matches!(
+            remote.unwrap().build_client(false),
+            Err(GatewayError::InsecureNotLoopback { host }) if host == "10.0.0.5"
+        ));
         for host in [
             "https://127.0.0.1:5000",
             "https://[::1]:5000",

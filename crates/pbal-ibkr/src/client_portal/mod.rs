@@ -42,7 +42,7 @@ pub use account::PositionsRead;
 pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
 pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls, GatewayUrl};
-pub use error::{GatewayError, mask_account};
+pub use error::{CertificateProblem, GatewayError, mask_account};
 pub use fills::{Fill, FillEvent, FillWait};
 pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{

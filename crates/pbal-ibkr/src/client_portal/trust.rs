@@ -56,8 +56,7 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
     if !config.is_loopback() {
         return Err(GatewayError::Config {
             message: format!(
-                "`pbal gateway trust` only reads the certificate of a gateway on this machine \
-                 (loopback), not {}",
+                "only the certificate of a gateway on this machine (loopback) is read, not {}",
                 config.base_url.host()
             ),
         });

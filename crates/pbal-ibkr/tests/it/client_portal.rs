@@ -6,8 +6,8 @@ use std::time::Duration;
 use pbal_core::dec;
 use pbal_fake_gateway::{Contract, FakeGateway, Fault, Setup, TEN_ETF_CONIDS};
 use pbal_ibkr::client_portal::{
-    Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket, Placed,
-    QuestionPolicy,
+    CertificateProblem, Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket,
+    Placed, QuestionPolicy,
 };
 
 const ACCOUNT: &str = "DU1234567";
@@ -292,6 +292,16 @@ async fn refuses_a_certificate_other_than_the_pinned_one() {
             .contains("different certificate than the pinned one"),
         "{err}"
     );
+    assert!(
+        matches!(
+            err,
+            GatewayError::Certificate {
+                problem: CertificateProblem::NotThePinnedOne,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(gateway.requests().is_empty(), "nothing sent: {err}");
 }
 
@@ -353,6 +363,16 @@ async fn a_copied_certificate_without_its_key_fails_the_handshake() {
         err.to_string()
             .contains("not signed with the pinned certificate's key"),
         "{err}"
+    );
+    assert!(
+        matches!(
+            err,
+            GatewayError::Certificate {
+                problem: CertificateProblem::BadSignature,
+                ..
+            }
+        ),
+        "{err:?}"
     );
     handle.abort();
 }
@@ -429,7 +449,7 @@ async fn precautionary_questions_stop_unless_named() {
             if id == "o163" && text.contains("Percentage constraint")),
         "{err}"
     );
-    assert!(err.to_string().contains("--allow-question o163"), "{err}");
+    assert!(err.to_string().contains("allow question o163"), "{err}");
     assert!(gateway.orders().is_empty());
     let mut policy = QuestionPolicy::default();
     policy.allowed.insert("o163".to_owned());
