@@ -151,7 +151,7 @@ pub(crate) fn run(args: &BacktestArgs) -> Result<()> {
     }
     let policies = policies(args)?;
     check_continuous(args, &policies)?;
-    let prices = crate::prices::read(&args.prices)?;
+    let prices = pbal_ibkr::read_prices_path(&args.prices)?;
     let mut config = config(args, &prices)?;
     // `--fractional` means exact weights whenever continuous sizing can simulate them.
     if args.fractional && config.continuous_applies(&policies) {

@@ -92,3 +92,37 @@ async fn the_gateway_example_previews_and_places_nothing() {
         "each order is previewed"
     );
 }
+
+/// An export from any reader reads like the same file from its path.
+#[test]
+fn an_export_reads_from_any_reader() {
+    let path = fixtures().join("flex/header-trailer.csv");
+    let file = std::fs::File::open(&path).unwrap();
+    let from_reader = pbal_ibkr::read(file, "export.csv").unwrap();
+    let from_path = read_path(&path).unwrap();
+    assert_eq!(from_reader.positions.len(), from_path.positions.len());
+    assert_eq!(from_reader.source, "export.csv");
+}
+
+/// A price history reads from a path or any reader into the same table, and its errors name
+/// the file.
+#[test]
+fn price_histories_read_from_a_path_or_a_reader() {
+    let path = fixtures().join("prices/stocks.csv");
+    let from_path = pbal_ibkr::read_prices_path(&path).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let from_reader = pbal_ibkr::read_prices(file, "stocks.csv").unwrap();
+    // Compared by content: the table's f64 cache holds NaN for a missing price.
+    let rows = |t: &pbal_core::backtest::PriceTable| {
+        (0..t.dates().len())
+            .map(|i| t.row(i).to_vec())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(from_path.dates(), from_reader.dates());
+    assert!(rows(&from_path) == rows(&from_reader), "the same prices");
+    assert_eq!(from_path.dates().len(), 123);
+    assert_eq!(from_path.symbols(), ["MSFT", "AMZN", "IBM", "GOOG", "AAPL"]);
+    let missing = pbal_ibkr::read_prices_path("no-such-prices.csv").unwrap_err();
+    assert_eq!(missing.to_string(), "cannot read no-such-prices.csv");
+    crate::error_chain::assert_each_cause_told_once(&missing, 2);
+}
