@@ -8,7 +8,7 @@ use pbal_core::{PlanOptions, Targets};
 use pbal_ibkr::{AccountSelection, Error, read_path};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 #[test]
@@ -54,43 +54,6 @@ fn an_export_plans_in_a_few_lines() {
     assert!(plan.cash.spent <= cash);
     assert!(plan.trades.iter().all(|t| t.side == pbal_core::Side::Buy));
     assert!(plan.drift_after <= plan.drift_before);
-}
-
-/// The gateway example's own code, run against the fake gateway.
-#[cfg(feature = "client-portal")]
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../examples/preview_over_gateway.rs"]
-mod preview_over_gateway;
-
-#[cfg(feature = "client-portal")]
-#[tokio::test]
-async fn the_gateway_example_previews_and_places_nothing() {
-    use pbal_fake_gateway::{FakeGateway, Setup};
-    use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayTls};
-
-    let fake = FakeGateway::start(Setup::ten_etfs());
-    let tls = GatewayTls::Pinned {
-        pem: fake.cert_pem().into_bytes(),
-    };
-    let gateway = Gateway::new(GatewayConfig::new(&fake.url(), tls).unwrap()).unwrap();
-    let lines = preview_over_gateway::preview(&gateway, "DU1234567")
-        .await
-        .unwrap();
-    assert_eq!(lines[0], "7 orders for 10000 of cash", "{lines:?}");
-    assert_eq!(lines.len(), 8, "{lines:?}");
-    assert!(
-        lines[1..]
-            .iter()
-            .all(|l| l.starts_with("BUY ") && l.contains(": commission ")),
-        "{lines:?}"
-    );
-    assert!(fake.orders().is_empty(), "a preview places nothing");
-    assert!(
-        fake.requests()
-            .iter()
-            .any(|r| r.path.ends_with("/orders/whatif")),
-        "each order is previewed"
-    );
 }
 
 /// An export from any reader reads like the same file from its path.

@@ -1,7 +1,5 @@
 //! pbal-ibkr integration tests: one binary, one module per area.
 mod amounts;
-#[cfg(feature = "client-portal")]
-mod client_portal;
 mod currency_flows;
 mod error_chain;
 mod exports;
@@ -14,7 +12,5 @@ mod pipeline;
 mod plan_cash;
 mod plans;
 mod robustness;
-#[cfg(feature = "client-portal")]
-mod sequence;
 mod targets;
 mod whole;

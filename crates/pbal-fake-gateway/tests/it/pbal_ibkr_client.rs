@@ -405,7 +405,7 @@ async fn trust_reads_the_certificate_from_the_handshake_alone() {
             summary.not_after.map(|t| t.to_string()).as_deref(),
             Some("2019-05-11T16:26:02Z")
         );
-        assert!(summary.is_expired_at(jiff::Timestamp::now()));
+        assert!(summary.is_expired_at(pbal_core::jiff::Timestamp::now()));
     } else {
         notice(
             "NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one",
