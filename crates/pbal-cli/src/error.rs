@@ -69,7 +69,7 @@ pub(crate) fn render(e: &anyhow::Error) -> String {
     }
     if let Some(hint) = flag_hint(e) {
         text.push_str("; ");
-        text.push_str(hint);
+        text.push_str(&hint);
     }
     text
 }
@@ -89,21 +89,62 @@ fn plain_io(kind: std::io::ErrorKind) -> Option<&'static str> {
 
 /// The flags that fix a library error: pbal-core and pbal-ibkr state what is wrong, only the
 /// CLI knows its own options.
-fn flag_hint(e: &anyhow::Error) -> Option<&'static str> {
+fn flag_hint(e: &anyhow::Error) -> Option<String> {
     e.chain().find_map(|cause| {
         if let Some(pbal_ibkr::Error::MultipleAccounts { .. }) = cause.downcast_ref() {
-            return Some("choose one with --account ID, or plan them together with --all-accounts");
+            return Some(
+                "choose one with --account ID, or plan them together with --all-accounts".into(),
+            );
         }
         if let Some(pbal_core::Error::RealizedGainCap { .. }) = cause.downcast_ref() {
-            return Some("raise --max-realized-gain");
+            return Some("raise --max-realized-gain".into());
         }
         if let Some(pbal_core::Error::UnknownGains { .. }) = cause.downcast_ref() {
             return Some(
                 "add FifoPnlUnrealized or CostBasisMoney to the export, or plan without \
-                 --max-realized-gain",
+                 --max-realized-gain"
+                    .into(),
             );
         }
+        #[cfg(feature = "live")]
+        if let Some(gateway) = cause.downcast_ref() {
+            return gateway_hint(gateway);
+        }
         None
+    })
+}
+
+/// The flags and commands that answer a gateway error.
+#[cfg(feature = "live")]
+fn gateway_hint(e: &pbal_ibkr::client_portal::GatewayError) -> Option<String> {
+    use pbal_ibkr::client_portal::{CertificateProblem, GatewayError};
+    Some(match e {
+        GatewayError::UnknownQuestion { first, .. } => {
+            format!("if this is expected, allow it with --allow-question {first} and run again")
+        }
+        GatewayError::QuestionWithoutId { .. } => {
+            "--allow-question cannot confirm a question without an id".into()
+        }
+        GatewayError::Precautionary { id, .. } => {
+            format!("to allow it, run again with --allow-question {id}")
+        }
+        GatewayError::NoMarketData { .. } => "--order-type lmt places limit orders".into(),
+        GatewayError::InsecureNotLoopback { .. } => {
+            "--insecure-localhost is only for a gateway on this machine".into()
+        }
+        GatewayError::Certificate {
+            problem: CertificateProblem::NotThePinnedOne,
+            ..
+        } => {
+            "run `pbal gateway trust` again if the gateway's keystore was changed on purpose".into()
+        }
+        GatewayError::Certificate {
+            problem: CertificateProblem::NotTrusted,
+            ..
+        } => "run `pbal gateway trust` once to pin it (or pass --gateway-cert FILE.pem, or \
+              --insecure-localhost)"
+            .into(),
+        _ => return None,
     })
 }
 
@@ -138,7 +179,20 @@ mod tests {
             path: "/x.csv".into(),
             source: Error::from(ErrorKind::NotFound),
         };
-        assert!(!render(&anyhow::Error::new(wrapped)).contains("os error"));
+        assert_eq!(
+            render(&anyhow::Error::new(wrapped)),
+            "cannot read /x.csv: no such file"
+        );
+        // A library error returning its cause: both told, each once.
+        let audit = pbal_core::Error::Audit(pbal_core::AuditFailure::new(
+            "cash conservation",
+            "off by 1",
+        ));
+        let text = render(&anyhow::Error::new(audit));
+        assert!(
+            text.ends_with("nothing was written: plan audit failed (cash conservation): off by 1"),
+            "{text}"
+        );
         let other = anyhow::Error::new(Error::other("disk on fire"));
         assert_eq!(render(&other), "disk on fire");
     }
@@ -163,5 +217,45 @@ mod tests {
             "cannot plan pos.csv: no plan keeps realized gains within the cap of 0; \
              raise --max-realized-gain"
         );
+    }
+
+    #[cfg(feature = "live")]
+    #[test]
+    fn gateway_errors_get_the_flags_that_fix_them() {
+        use pbal_ibkr::client_portal::{CertificateProblem, GatewayError};
+        let question = GatewayError::UnknownQuestion {
+            symbol: "VTI".into(),
+            ids: "o99999".into(),
+            first: "o99999".into(),
+            text: "Are you sure?".into(),
+        };
+        assert!(render(&anyhow::Error::new(question)).ends_with(
+            "NOT placed: question o99999 is not among the allowed ones; if this is \
+                 expected, allow it with --allow-question o99999 and run again"
+        ));
+        let data = GatewayError::NoMarketData {
+            symbol: "VTI".into(),
+            text: "no data".into(),
+        };
+        assert!(
+            render(&anyhow::Error::new(data)).ends_with("; --order-type lmt places limit orders")
+        );
+        let untrusted = GatewayError::Certificate {
+            url: "https://localhost:5000/v1/api".into(),
+            problem: CertificateProblem::NotTrusted,
+            detail: "UnknownIssuer".into(),
+        };
+        assert!(
+            render(&anyhow::Error::new(untrusted).context("cannot connect")).ends_with(
+                "run `pbal gateway trust` once to pin it (or pass --gateway-cert \
+                            FILE.pem, or --insecure-localhost)"
+            )
+        );
+        let signature = GatewayError::Certificate {
+            url: "https://localhost:5000/v1/api".into(),
+            problem: CertificateProblem::BadSignature,
+            detail: "not signed".into(),
+        };
+        assert!(!render(&anyhow::Error::new(signature)).contains("pbal gateway trust"));
     }
 }

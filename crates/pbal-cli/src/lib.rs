@@ -20,7 +20,6 @@ mod journal;
 #[cfg(feature = "live")]
 mod live;
 mod output;
-mod prices;
 mod progress;
 mod render;
 mod render_json;

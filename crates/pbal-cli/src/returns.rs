@@ -68,8 +68,10 @@ pub(crate) fn parse(bytes: &[u8], name: &str, unit: Unit) -> Result<PriceTable> 
             None => anyhow!("{name}: {e}"),
         })?;
         let line = record.position().map_or(0, csv::Position::line);
-        let date = crate::prices::parse_date(record.get(0).unwrap_or_default())
-            .map_err(|e| anyhow!("{name}:{line}: date: {e}"))?;
+        let text = record.get(0).unwrap_or_default();
+        let date = pbal_ibkr::parse_history_date(text).ok_or_else(|| {
+            anyhow!("{name}:{line}: date: `{text}` is not a date (e.g. 2000-01-31)")
+        })?;
         let mut row = Vec::with_capacity(symbols.len());
         for (i, symbol) in symbols.iter().enumerate() {
             let cell = record.get(i + 1).unwrap_or_default();

@@ -3,7 +3,7 @@
 //! `cargo bench -p pbal-core --bench commission`.
 
 use pbal_core::dec;
-use pbal_core::{Commission, PlanOptions, Schedule, Strategy, plan};
+use pbal_core::{Commission, CommissionSchedule, PlanOptions, Strategy, plan};
 use rust_decimal::Decimal;
 
 #[path = "common/portfolio.rs"]
@@ -29,10 +29,10 @@ fn options(n: usize, mixed: bool, withdrawal: bool) -> PlanOptions {
     }
     // US in a EUR base, Canada, Europe: a third of the assets each.
     let schedules = [
-        Schedule::IBKR_FIXED_US.in_base(dec!(0.92)),
-        Schedule::new(dec!(0.01), Decimal::ZERO, Decimal::ONE, Some(dec!(0.005)))
+        CommissionSchedule::IBKR_FIXED_US.in_base(dec!(0.92)),
+        CommissionSchedule::new(dec!(0.01), Decimal::ZERO, Decimal::ONE, Some(dec!(0.005)))
             .in_base(dec!(0.68)),
-        Schedule::new(Decimal::ZERO, dec!(0.0005), dec!(3), None),
+        CommissionSchedule::new(Decimal::ZERO, dec!(0.0005), dec!(3), None),
     ];
     (0..n).fold(options, |o, i| {
         o.with_commission_for(format!("S{i:05}"), Commission::Schedule(schedules[i % 3]))

@@ -92,7 +92,7 @@ pub enum Error {
     },
     /// The plan broke one of the rules [`crate::audit`] checks. This is a bug in pbal; the plan
     /// must not be shown or placed.
-    #[error("this is a bug in pbal; nothing was written: {0}")]
+    #[error("this is a bug in pbal; nothing was written")]
     Audit(#[from] crate::AuditFailure),
     /// A holding's or an order's value, `quantity × price`, is too large for exact decimal
     /// arithmetic.

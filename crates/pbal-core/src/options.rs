@@ -43,34 +43,36 @@ impl Strategy {
 /// One value applies to every asset of a plan ([`PlanOptions::commission`]) unless a symbol
 /// has its own ([`PlanOptions::with_commission_for`]): a plan holding US and European shares
 /// pays each market's schedule. Amounts are in the currency of the prices the plan is given
-/// (the base currency): convert a schedule set in another currency with [`Schedule::in_base`].
+/// (the base currency): convert a schedule set in another currency with
+/// [`CommissionSchedule::in_base`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Commission {
     /// No commission.
     #[default]
     None,
-    /// IBKR Pro Fixed for US stocks ([`Schedule::IBKR_FIXED_US`]): 0.005 per share, at least 1,
-    /// at most 1% of the trade value, counted in the prices' currency.
+    /// IBKR Pro Fixed for US stocks ([`CommissionSchedule::IBKR_FIXED_US`]): 0.005 per share,
+    /// at least 1, at most 1% of the trade value, counted in the prices' currency.
     IbkrFixed,
     /// The same amount for every order.
     Flat(Decimal),
     /// A fixed-rate schedule: per share and/or a share of the value, a minimum, a cap.
-    Schedule(Schedule),
+    Schedule(CommissionSchedule),
 }
 
 impl Commission {
     /// Estimated commission of one order of `quantity` shares (sign ignored) at `price`.
     ///
     /// ```
-    /// use pbal_core::{Commission, Schedule};
+    /// use pbal_core::{Commission, CommissionSchedule};
     /// use pbal_core::dec;
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(10), dec!(100)), dec!(1));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1000), dec!(100)), dec!(5.000));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(1), dec!(20)), dec!(0.20));
     /// assert_eq!(Commission::IbkrFixed.estimate(dec!(0), dec!(20)), dec!(0));
     /// // 0.05% of the value, at least 3: 100 shares at 40 pay 3, 1000 shares pay 20.
-    /// let europe = Commission::Schedule(Schedule::new(dec!(0), dec!(0.0005), dec!(3), None));
+    /// let europe = CommissionSchedule::new(dec!(0), dec!(0.0005), dec!(3), None);
+    /// let europe = Commission::Schedule(europe);
     /// assert_eq!(europe.estimate(dec!(100), dec!(40)), dec!(3));
     /// assert_eq!(europe.estimate(dec!(1000), dec!(40)), dec!(20));
     /// ```
@@ -81,15 +83,15 @@ impl Commission {
         match self {
             Self::None => Decimal::ZERO,
             Self::Flat(amount) => amount,
-            Self::IbkrFixed => Schedule::IBKR_FIXED_US.estimate(quantity, price),
+            Self::IbkrFixed => CommissionSchedule::IBKR_FIXED_US.estimate(quantity, price),
             Self::Schedule(schedule) => schedule.estimate(quantity, price),
         }
     }
 
     /// The schedule behind this commission (`IbkrFixed` is the US one), if it is one.
-    pub fn schedule(self) -> Option<Schedule> {
+    pub fn schedule(self) -> Option<CommissionSchedule> {
         match self {
-            Self::IbkrFixed => Some(Schedule::IBKR_FIXED_US),
+            Self::IbkrFixed => Some(CommissionSchedule::IBKR_FIXED_US),
             Self::Schedule(schedule) => Some(schedule),
             Self::None | Self::Flat(_) => None,
         }
@@ -129,10 +131,10 @@ const MAX_FEE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 /// value (0.0005 = 0.05%), so they need no conversion.
 ///
 /// ```
-/// use pbal_core::Schedule;
+/// use pbal_core::CommissionSchedule;
 /// use pbal_core::dec;
 /// // IBKR's Canadian fixed rate, CAD 0.01 a share, at least CAD 1, at most 0.5%.
-/// let canada = Schedule::new(dec!(0.01), dec!(0), dec!(1), Some(dec!(0.005)));
+/// let canada = CommissionSchedule::new(dec!(0.01), dec!(0), dec!(1), Some(dec!(0.005)));
 /// assert_eq!(canada.estimate(dec!(50), dec!(30)), dec!(1)); // the minimum
 /// assert_eq!(canada.estimate(dec!(500), dec!(30)), dec!(5.00)); // per share
 /// assert_eq!(canada.estimate(dec!(500), dec!(0.20)), dec!(0.5000)); // the 0.5% cap
@@ -142,7 +144,7 @@ const MAX_FEE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct Schedule {
+pub struct CommissionSchedule {
     /// Amount per share.
     pub per_share: Decimal,
     /// Fraction of the trade value (0.0005 = 0.05%).
@@ -153,10 +155,10 @@ pub struct Schedule {
     pub cap: Option<Decimal>,
 }
 
-impl Schedule {
+impl CommissionSchedule {
     /// IBKR Pro Fixed for US stocks: USD 0.005 per share, at least USD 1, at most 1% of the
     /// trade value (in USD; see the README for the source).
-    pub const IBKR_FIXED_US: Schedule = Schedule {
+    pub const IBKR_FIXED_US: CommissionSchedule = CommissionSchedule {
         per_share: Decimal::from_parts(5, 0, 0, false, 3),
         rate: Decimal::ZERO,
         minimum: Decimal::ONE,
@@ -489,9 +491,10 @@ impl PlanOptions {
     /// The commission of orders in `symbol`, replacing the plan's default for that asset.
     ///
     /// ```
-    /// use pbal_core::{Commission, PlanOptions, Schedule, dec};
+    /// use pbal_core::{Commission, PlanOptions, CommissionSchedule, dec};
     ///
-    /// let europe = Commission::Schedule(Schedule::new(dec!(0), dec!(0.0005), dec!(3), None));
+    /// let europe = CommissionSchedule::new(dec!(0), dec!(0.0005), dec!(3), None);
+    /// let europe = Commission::Schedule(europe);
     /// let options = PlanOptions::new()
     ///     .with_commission(Commission::IbkrFixed)
     ///     .with_commission_for("SXR8", europe);

@@ -23,7 +23,7 @@ const DEPTH_FIRST_NODES: u64 = 20_000;
 pub(crate) enum CommissionF {
     None,
     Flat(f64),
-    /// `max(per_share·q + rate·value, minimum)`, at most `cap·value` (see `Schedule`).
+    /// `max(per_share·q + rate·value, minimum)`, at most `cap·value` (see `CommissionSchedule`).
     Schedule {
         per_share: f64,
         rate: f64,

@@ -43,12 +43,12 @@ pub struct Substitution {
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.5)), ("BND", dec!(0.5)), ("ITOT", dec!(0))])?;
 /// let sold = PastTrade::new(
-///     "VTI", jiff::civil::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
+///     "VTI", pbal_core::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
 /// );
 /// let guard = WashSaleGuard::new(vec![sold], true);
 /// let substitutes = BTreeMap::from([("VTI".to_owned(), vec!["ITOT".to_owned()])]);
 /// let (targets, moved) = substitute_blocked(
-///     &portfolio, &targets, dec!(0), &guard, jiff::civil::date(2026, 11, 20), &substitutes,
+///     &portfolio, &targets, dec!(0), &guard, pbal_core::date(2026, 11, 20), &substitutes,
 /// )?;
 /// assert_eq!(targets.weight("VTI"), dec!(0.25)); // its current weight
 /// assert_eq!(targets.weight("ITOT"), dec!(0.25));
@@ -141,11 +141,11 @@ pub struct SharedTarget {
 /// ])?;
 /// let targets = Targets::new([("VTI", dec!(0.4)), ("VXUS", dec!(0.3)), ("BND", dec!(0.3))])?;
 /// let sold = PastTrade::new(
-///     "VTI", jiff::civil::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
+///     "VTI", pbal_core::date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)),
 /// );
 /// let guard = WashSaleGuard::new(vec![sold], true);
 /// let (targets, shared) = share_blocked(
-///     &portfolio, &targets, dec!(0), &guard, jiff::civil::date(2026, 11, 20),
+///     &portfolio, &targets, dec!(0), &guard, pbal_core::date(2026, 11, 20),
 /// )?;
 /// assert_eq!(targets.weight("VTI"), dec!(0.1)); // its current weight
 /// assert_eq!(targets.weight("VXUS"), dec!(0.45)); // 0.3 + 0.3 × 0.3 / 0.6

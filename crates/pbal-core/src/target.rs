@@ -121,7 +121,7 @@ impl Targets {
     /// ```
     /// use pbal_core::Targets;
     /// let t = Targets::equal(["A", "B", "C"])?;
-    /// assert_eq!(t.weight("A") + t.weight("B") + t.weight("C"), rust_decimal::Decimal::ONE);
+    /// assert_eq!(t.weight("A") + t.weight("B") + t.weight("C"), pbal_core::Decimal::ONE);
     /// # Ok::<(), pbal_core::Error>(())
     /// ```
     pub fn equal<S: Into<String>>(symbols: impl IntoIterator<Item = S>) -> Result<Self, Error> {

@@ -73,7 +73,7 @@ impl Realized {
 /// Whether a lot opened on `open` is long-term when sold on `as_of` (held more than a year).
 ///
 /// ```
-/// use jiff::civil::date;
+/// use pbal_core::date;
 /// use pbal_core::is_long_term;
 /// assert!(!is_long_term(Some(date(2024, 3, 1)), Some(date(2025, 3, 1))));
 /// assert!(is_long_term(Some(date(2024, 3, 1)), Some(date(2025, 3, 2))));

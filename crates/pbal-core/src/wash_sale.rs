@@ -32,7 +32,7 @@ pub struct PastTrade {
 ///
 /// ```
 /// use pbal_core::{PastTrade, Side, WashSaleGuard, dec};
-/// use jiff::civil::date;
+/// use pbal_core::date;
 /// let sold = PastTrade::new("VTI", date(2026, 11, 1), Side::Sell, dec!(5), Some(dec!(-120)));
 /// let guard = WashSaleGuard::new(vec![sold], true);
 /// assert_eq!(guard.recent_loss_sale("VTI", date(2026, 11, 20)), Some(date(2026, 11, 1)));
@@ -93,7 +93,7 @@ pub enum WashSaleFlag {
 /// Whether `earlier` lies within the wash-sale window before `as_of` (0–30 days; day 31 is out).
 ///
 /// ```
-/// use jiff::civil::date;
+/// use pbal_core::date;
 /// use pbal_core::within_window;
 /// assert!(within_window(date(2025, 1, 1), date(2025, 1, 31)));  // 30 days
 /// assert!(!within_window(date(2025, 1, 1), date(2025, 2, 1)));  // 31 days

@@ -210,7 +210,7 @@ fn first_true(lo: i64, hi: i64, guess: i64, pred: impl Fn(i64) -> bool) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Schedule;
+    use crate::CommissionSchedule;
     use crate::dec;
     use proptest::prelude::{Just, prop_assert_eq, prop_oneof, proptest};
     use proptest::strategy::Strategy as _;
@@ -228,7 +228,7 @@ mod tests {
                 proptest::option::of((0..=100i64).prop_map(|c| Decimal::new(c, 2))),
             )
                 .prop_map(|(per_share, rate, minimum, cap)| Commission::Schedule(
-                    Schedule::new(per_share, rate, minimum, cap)
+                    CommissionSchedule::new(per_share, rate, minimum, cap)
                 )),
         ]
     }

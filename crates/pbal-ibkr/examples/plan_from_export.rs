@@ -2,7 +2,7 @@
 //! bring every position to an equal weight.
 //!
 //! `cargo run -p pbal-ibkr --example plan_from_export [FILE]`; without FILE it reads the
-//! repository's `fixtures/flex/header-trailer.csv` (a Flex Query CSV with a Cash Report).
+//! package's `tests/fixtures/flex/header-trailer.csv` (a Flex Query CSV with a Cash Report).
 
 // An example's output is its point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -25,7 +25,7 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let file = std::env::args_os().nth(1).map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/flex/header-trailer.csv"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flex/header-trailer.csv"),
         PathBuf::from,
     );
     let statement = read_path(&file)?;

@@ -98,18 +98,15 @@ pub(crate) async fn preview(gateway: &Gateway, account: &str) -> Result<Vec<Stri
             lines.push(format!("{trade}: no contract id, not previewed"));
             continue;
         };
-        let ticket = OrderTicket {
-            account: account.to_owned(),
+        let ticket = OrderTicket::new(
+            account,
             conid,
-            symbol: trade.symbol.clone(),
-            ticker: None,
-            side: trade.side,
-            quantity: trade.quantity,
-            kind: OrderKind::Market,
-            c_oid: format!("preview-{n}"),
-            manual_order_time: None,
-            currency_conversion: false,
-        };
+            trade.symbol.clone(),
+            trade.side,
+            trade.quantity,
+            OrderKind::Market,
+            format!("preview-{n}"),
+        );
         // A what-if preview: IBKR checks the order and estimates its cost; nothing is placed.
         let whatif = gateway.whatif(&ticket).await?;
         let verdict = match (&whatif.error, &whatif.warning) {

@@ -36,7 +36,7 @@ pub enum AmountError {
 ///
 /// ```
 /// use pbal_ibkr::{AmountError, parse_amount};
-/// use rust_decimal::Decimal;
+/// use pbal_core::Decimal;
 /// assert_eq!(parse_amount("5,000.10"), Ok(Decimal::new(500010, 2)));
 /// assert_eq!(parse_amount("1e3"), Ok(Decimal::from(1000)));
 /// assert!(matches!(parse_amount("NaN"), Err(AmountError::NotANumber(_))));

@@ -2,7 +2,7 @@
 //! base-currency terms. The rates and their sources are listed in the project README
 //! ("Commissions"); exchange, regulatory and transaction fees are not included.
 
-use pbal_core::Schedule;
+use pbal_core::CommissionSchedule;
 use pbal_core::dec;
 use rust_decimal::Decimal;
 
@@ -105,12 +105,12 @@ impl Market {
     /// assert_eq!(uk.estimate(dec!(100), dec!(100)), dec!(5.0000)); // 0.05% of GBP 10,000
     /// assert_eq!(Market::Switzerland.ibkr_fixed(), None);
     /// ```
-    pub fn ibkr_fixed(self) -> Option<Schedule> {
+    pub fn ibkr_fixed(self) -> Option<CommissionSchedule> {
         match self {
             // USD 0.005 a share, at least USD 1, at most 1% of the trade value.
-            Self::UnitedStates => Some(Schedule::IBKR_FIXED_US),
+            Self::UnitedStates => Some(CommissionSchedule::IBKR_FIXED_US),
             // CAD 0.01 a share, at least CAD 1, at most 0.5% of the trade value.
-            Self::Canada => Some(Schedule::new(
+            Self::Canada => Some(CommissionSchedule::new(
                 dec!(0.01),
                 Decimal::ZERO,
                 Decimal::ONE,
@@ -118,9 +118,12 @@ impl Market {
             )),
             // 0.05% of the trade value (IB SmartRouting), at least 3 in the market's currency
             // (EUR 3, GBP 3), no maximum: the same figures in both.
-            Self::Europe | Self::UnitedKingdom => {
-                Some(Schedule::new(Decimal::ZERO, dec!(0.0005), dec!(3), None))
-            }
+            Self::Europe | Self::UnitedKingdom => Some(CommissionSchedule::new(
+                Decimal::ZERO,
+                dec!(0.0005),
+                dec!(3),
+                None,
+            )),
             Self::Switzerland => None,
         }
     }
@@ -175,7 +178,7 @@ fn describe(exchange: Option<&str>, currency: Option<&str>) -> String {
 /// assert_eq!(schedule.estimate(dec!(50), dec!(18.6)), dec!(0.62)); // CAD 1 minimum, in EUR
 /// assert_eq!(schedule.estimate(dec!(500), dec!(18.6)), dec!(3.1000)); // CAD 5
 /// ```
-pub fn ibkr_fixed_commission(instrument: &Instrument) -> Result<Schedule, NoSchedule> {
+pub fn ibkr_fixed_commission(instrument: &Instrument) -> Result<CommissionSchedule, NoSchedule> {
     let currency = instrument.currency.as_deref();
     let Some(market) = Market::of(instrument.listing_exchange.as_deref(), currency) else {
         return Err(NoSchedule::UnknownMarket {

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// File.
         path: String,
@@ -174,7 +174,7 @@ pub enum Error {
         lot_lines: Vec<u64>,
     },
     /// The positions do not form a valid portfolio.
-    #[error("{file}: {source}")]
+    #[error("{file}: the positions do not form a valid portfolio")]
     Portfolio {
         /// File.
         file: String,
@@ -182,7 +182,7 @@ pub enum Error {
         source: pbal_core::Error,
     },
     /// No holdings to give equal weights to, and no targets.
-    #[error("no holdings and no targets: {source}")]
+    #[error("no holdings and no targets")]
     NothingHeld {
         /// Cause.
         source: pbal_core::Error,
@@ -201,7 +201,7 @@ pub enum Error {
         held_as: Option<String>,
     },
     /// The target weights are not valid targets.
-    #[error("{file}: {source}")]
+    #[error("{file}: the target weights are not valid targets")]
     TargetWeights {
         /// The targets' source.
         file: String,

@@ -64,11 +64,11 @@ impl Default for FlexWebConfig {
             user_agent: concat!("pbal/", env!("CARGO_PKG_VERSION")).to_owned(),
             poll_initial: Duration::from_secs(2),
             poll_max: Duration::from_secs(30),
-            overall_timeout: Duration::from_mins(10),
+            overall_timeout: Duration::from_secs(600),
             version: 3,
             rate_limit_wait: Duration::from_secs(15),
             max_retries: 5,
-            request_timeout: Duration::from_mins(1),
+            request_timeout: Duration::from_secs(60),
             max_statement_bytes: 256 * 1024 * 1024,
         }
     }

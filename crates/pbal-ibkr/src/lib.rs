@@ -16,6 +16,7 @@ mod household;
 mod household_plan;
 mod managed;
 mod plan_cash;
+mod price_history;
 mod rows;
 mod skip;
 mod statement;
@@ -31,9 +32,8 @@ pub mod client_portal;
 #[cfg(feature = "flex-web")]
 pub mod flex_web;
 
+use std::io::Read;
 use std::path::Path;
-
-use rust_decimal::Decimal;
 
 pub use amount::{AmountError, parse_amount};
 pub use audit::audit_currencies;
@@ -45,6 +45,8 @@ pub use excluded::Excluded;
 pub use pbal_core;
 /// ISO 4217 minor units (from pbal-core, where [`pbal_core::Money`] rounds with them).
 pub use pbal_core::currency_decimals;
+/// The decimal and date types of this crate's values (pbal-core's re-exports).
+pub use pbal_core::{Date, Decimal};
 pub use statement::{
     AccountSelection, CashBalance, ExportKind, Holdings, Instrument, LotRow, PastTradeRow,
     Position, Skipped, Statement,
@@ -53,6 +55,7 @@ pub use statement::{
 pub use household_plan::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
 pub use plan_cash::{CashInstruction, PlanCash};
+pub use price_history::{PriceHistoryError, parse_history_date, read_prices, read_prices_path};
 pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};
 
@@ -71,6 +74,19 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Statement, Error> {
         source,
     })?;
     read_bytes(&bytes, &name)
+}
+
+/// Reads an export from `reader` (stdin, a network stream, …); `source` names it in errors.
+///
+/// # Errors
+/// [`Error::Io`] when `reader` fails; then those of [`read_bytes`].
+pub fn read(mut reader: impl Read, source: &str) -> Result<Statement, Error> {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(|e| Error::Io {
+        path: source.to_owned(),
+        source: e,
+    })?;
+    read_bytes(&bytes, source)
 }
 
 /// Reads an export from memory; `source` names it in errors.

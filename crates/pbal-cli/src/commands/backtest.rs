@@ -274,7 +274,7 @@ fn read_history(args: &BacktestArgs) -> Result<(PathBuf, PriceTable)> {
         return Ok((path.clone(), crate::returns::read(path, unit)?));
     }
     let path = args.prices.clone().unwrap_or_default();
-    let prices = crate::prices::read(&path)?;
+    let prices = pbal_ibkr::read_prices_path(&path)?;
     Ok((path, prices))
 }
 

@@ -42,8 +42,8 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     // directory sent it: the pacing state is kept per gateway address in the temp directory.
     let address = format!(
         "{}-{}",
-        config.base_url.host_str().unwrap_or("gateway"),
-        config.base_url.port_or_known_default().unwrap_or(0)
+        config.base_url.host(),
+        config.base_url.port().unwrap_or(0)
     )
     .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
     config.pacing.state_file =

@@ -19,7 +19,8 @@ pub(crate) fn blocked(
         match states.get(&trade.symbol) {
             Some(MarketState::Closed) => closed.push(trade.symbol.clone()),
             Some(MarketState::Halted) => halted.push(trade.symbol.clone()),
-            Some(MarketState::Open) | None => {}
+            // Open, unknown, or a state pbal-ibkr may add later: not blocked.
+            _ => {}
         }
     }
     closed.dedup();

@@ -145,6 +145,8 @@ impl SequenceObserver for Observer<'_> {
                 let (answer, ids, text) = match event {
                     PlaceEvent::Confirmed { message_ids, text } => ("yes", message_ids, text),
                     PlaceEvent::Declined { message_ids, text } => ("no", message_ids, text),
+                    // A step pbal-ibkr may add later: not one this version shows.
+                    _ => return Ok(()),
                 };
                 say(&format!(
                     "  {order}: IBKR asked [{}]: {text} -> {answer}",

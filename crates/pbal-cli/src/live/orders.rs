@@ -98,18 +98,17 @@ impl TicketBook<'_> {
         amount_base: Decimal,
     ) -> PlannedOrder {
         PlannedOrder::new(
-            OrderTicket {
-                account: self.account.to_owned(),
-                conid: pair.conid.clone(),
-                symbol: pair.symbol.clone(),
-                ticker: None,
-                side: pair.side,
-                quantity: amount,
-                kind: OrderKind::Market,
-                c_oid: client_order_id(self.account, self.date, pair.side, &pair.symbol, amount),
-                manual_order_time: self.manual_order_time,
-                currency_conversion: true,
-            },
+            OrderTicket::new(
+                self.account,
+                pair.conid.clone(),
+                pair.symbol.clone(),
+                pair.side,
+                amount,
+                OrderKind::Market,
+                client_order_id(self.account, self.date, pair.side, &pair.symbol, amount),
+            )
+            .with_manual_order_time(self.manual_order_time)
+            .with_currency_conversion(true),
             amount_base,
         )
     }
@@ -134,24 +133,22 @@ impl TicketBook<'_> {
         };
         let account = self.account;
         Ok(PlannedOrder::new(
-            OrderTicket {
-                account: account.to_owned(),
+            OrderTicket::new(
+                account,
                 conid,
-                symbol: trade.symbol.clone(),
-                ticker: None,
-                side: trade.side,
-                quantity: trade.quantity,
+                trade.symbol.clone(),
+                trade.side,
+                trade.quantity,
                 kind,
-                c_oid: client_order_id(
+                client_order_id(
                     account,
                     self.date,
                     trade.side,
                     &trade.symbol,
                     trade.quantity,
                 ),
-                manual_order_time: self.manual_order_time,
-                currency_conversion: false,
-            },
+            )
+            .with_manual_order_time(self.manual_order_time),
             trade.amount,
         ))
     }
@@ -319,10 +316,7 @@ pub(super) async fn apply_contract_rules(
     let mut ruled = Vec::with_capacity(orders.len());
     for mut order in orders {
         let quantity = order.ticket.quantity;
-        let limit = match order.ticket.kind {
-            client_portal::OrderKind::Limit(price) => Some(price),
-            client_portal::OrderKind::Market => None,
-        };
+        let limit = order.ticket.kind.limit_price();
         if quantity.fract().is_zero() && limit.is_none() {
             ruled.push(order);
             continue;
@@ -412,35 +406,32 @@ mod guard {
 
     fn planned(symbol: &str, conid: &str) -> PlannedOrder {
         PlannedOrder::new(
-            OrderTicket {
-                account: "DU1".to_owned(),
-                conid: conid.to_owned(),
-                symbol: symbol.to_owned(),
-                ticker: None,
-                side: Side::Buy,
-                quantity: dec!(3),
-                kind: OrderKind::Market,
-                c_oid: "pbal-20261125-000001-B-BRK_B-3".to_owned(),
-                manual_order_time: None,
-                currency_conversion: false,
-            },
+            OrderTicket::new(
+                "DU1",
+                conid,
+                symbol,
+                Side::Buy,
+                dec!(3),
+                OrderKind::Market,
+                "pbal-20261125-000001-B-BRK_B-3",
+            ),
             dec!(1500),
         )
     }
 
     fn working(ticker: &str, conid: Option<&str>) -> LiveOrder {
-        LiveOrder {
-            order_id: "42".to_owned(),
-            c_oid: Some("pbal-20261125-000001-B-BRK_B-2".to_owned()),
-            account: Some("DU1".to_owned()),
-            conid: conid.map(str::to_owned),
-            symbol: ticker.to_owned(),
-            side: "BUY".to_owned(),
-            status: pbal_ibkr::client_portal::OrderState::Submitted,
-            quantity: Some(dec!(2)),
-            filled: Some(dec!(0)),
-            average_price: None,
-        }
+        let mut order = LiveOrder::new(
+            "42",
+            ticker,
+            "BUY",
+            pbal_ibkr::client_portal::OrderState::Submitted,
+        );
+        order.c_oid = Some("pbal-20261125-000001-B-BRK_B-2".to_owned());
+        order.account = Some("DU1".to_owned());
+        order.conid = conid.map(str::to_owned);
+        order.quantity = Some(dec!(2));
+        order.filled = Some(dec!(0));
+        order
     }
 
     #[test]
@@ -463,11 +454,12 @@ mod guard {
     #[test]
     fn a_cancelled_order_never_blocks_its_replacement_a_working_or_filled_one_does() {
         let base = "pbal-20261125-000001-B-BRK_B-3";
-        let same = |state: OrderState, c_oid: &str| LiveOrder {
-            c_oid: Some(c_oid.to_owned()),
-            quantity: Some(dec!(3)),
-            status: state,
-            ..working("BRK B", Some("72063691"))
+        let same = |state: OrderState, c_oid: &str| {
+            let mut order = working("BRK B", Some("72063691"));
+            order.c_oid = Some(c_oid.to_owned());
+            order.quantity = Some(dec!(3));
+            order.status = state;
+            order
         };
         let none = BTreeSet::new();
         for state in [OrderState::Submitted, OrderState::Filled] {

@@ -24,6 +24,8 @@ pub(super) fn preview_table(orders: &[PlannedOrder], previews: &[WhatIf]) -> Str
         let kind = match t.kind {
             client_portal::OrderKind::Market => "MKT".to_owned(),
             client_portal::OrderKind::Limit(p) => format!("LMT {p}"),
+            // pbal builds only the two above.
+            other => format!("{other:?}"),
         };
         let says = [preview.error.as_deref(), preview.warning.as_deref()]
             .into_iter()

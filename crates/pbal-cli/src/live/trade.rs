@@ -650,9 +650,7 @@ fn questions_line(policy: &QuestionPolicy) -> String {
 
 fn question_policy(args: &TradeArgs) -> QuestionPolicy {
     let mut policy = if args.no_default_questions {
-        QuestionPolicy {
-            allowed: BTreeSet::new(),
-        }
+        QuestionPolicy::new(BTreeSet::new())
     } else {
         QuestionPolicy::default()
     };

@@ -11,13 +11,13 @@ fn a_missing_file_is_reported_once() {
     let pbal = Pbal::new();
     let (code, stdout, stderr) = pbal.run(&["plan", "nowhere.csv"]);
     assert_eq!((code, stdout.as_str()), (1, ""));
-    insta::assert_snapshot!(stderr, @"error: nowhere.csv: no such file");
+    insta::assert_snapshot!(stderr, @"error: cannot read nowhere.csv: no such file");
     let (_, _, positions) = pbal.run(&["positions", "nowhere.csv"]);
     assert_eq!(positions, stderr);
     // The common file errors in plain words, without the system's error number.
     let (code, _, stderr) = pbal.run(&["plan", "/"]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stderr, @"error: /: a directory, not a file");
+    insta::assert_snapshot!(stderr, @"error: cannot read /: a directory, not a file");
     let (code, _, stderr) = pbal.run(&["plan", &export(), "-o", "no/dir/plan.csv"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(stderr, @"

@@ -14,7 +14,11 @@ type Order = (String, Decimal, String, Decimal);
 fn cli_orders(args: &[&str]) -> Vec<Order> {
     let (code, stdout, stderr) = Pbal::new().run(&[&["plan", "-f", "json"], args].concat());
     assert_eq!(code, 0, "{stderr}");
-    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    cli_plan_orders(&serde_json::from_str(&stdout).unwrap())
+}
+
+/// The plan's orders in `pbal plan -f json`'s output.
+fn cli_plan_orders(json: &serde_json::Value) -> Vec<Order> {
     json["trades"]
         .as_array()
         .unwrap()
@@ -92,4 +96,82 @@ fn the_exports_cash_and_wash_sale_history_plan_alike() {
         f,
         pbal_core::WashSaleFlag::BuyAfterLossSale { blocked: true, .. }
     )));
+}
+
+#[test]
+fn a_household_plans_and_splits_over_its_accounts_alike() {
+    let export = fixture("flex/plain-two-accounts.csv");
+    let as_of: jiff::civil::Date = "2026-11-25".parse().unwrap();
+
+    // The library user's code: both accounts planned together, 2000 as the whole cash,
+    // placed by the plan, the orders per account.
+    let statement = pbal_ibkr::read_path(&export).unwrap();
+    let managed = statement.portfolio(&AccountSelection::All, None).unwrap();
+    let options = PlanOptions::new().with_as_of(as_of);
+    let (plan, orders) = statement
+        .plan_household(
+            &managed.holdings,
+            &managed.portfolio,
+            &managed.targets,
+            pbal_ibkr::HouseholdCash::Shared(dec!(2000)),
+            &std::collections::BTreeMap::new(),
+            &options,
+        )
+        .unwrap();
+    let library: Vec<(String, String, Decimal, String)> = orders
+        .split
+        .orders
+        .iter()
+        .map(|o| {
+            (
+                o.account.clone(),
+                o.side.to_string(),
+                o.quantity,
+                o.symbol.clone(),
+            )
+        })
+        .collect();
+
+    let args = [
+        "plan",
+        "-f",
+        "json",
+        export.to_str().unwrap(),
+        "--all-accounts",
+        "--cash-total",
+        "2000",
+        "--as-of",
+        "2026-11-25",
+    ];
+    let (code, stdout, stderr) = Pbal::new().run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cli: Vec<(String, String, Decimal, String)> = json["orders_by_account"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let field = |k: &str| o[k].as_str().unwrap().to_owned();
+            (
+                field("account"),
+                field("side"),
+                field("quantity").parse().unwrap(),
+                field("symbol"),
+            )
+        })
+        .collect();
+    assert!(!cli.is_empty());
+    assert_eq!(library, cli);
+    // The plan itself, too (its prices: the library's in the base currency, the JSON's in
+    // each order's own).
+    let without_price = |orders: Vec<Order>| {
+        orders
+            .into_iter()
+            .map(|(side, quantity, symbol, _)| (side, quantity, symbol))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        without_price(library_orders(&plan)),
+        without_price(cli_plan_orders(&json))
+    );
 }

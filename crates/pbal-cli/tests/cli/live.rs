@@ -215,7 +215,9 @@ fn an_unknown_question_stops_with_the_order_unplaced() {
     let (code, _, stderr) = live.run("trade", &["--yes"], "");
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("o99999") && stderr.contains("NOT placed"),
+        stderr.contains("o99999")
+            && stderr.contains("NOT placed")
+            && stderr.contains("allow it with --allow-question o99999 and run again"),
         "{stderr}"
     );
     assert!(live.gateway.orders().is_empty());
@@ -434,7 +436,12 @@ fn trust_pins_the_gateway_certificate() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("loopback")
+            && stderr.contains("--insecure-localhost is only for a gateway on this machine"),
+        "{stderr}"
+    );
 }
 
 /// IBKR's shipped certificate (expired, not named localhost) when the fake serves it: `trust`

@@ -73,7 +73,7 @@ pub enum BacktestError {
         reason: String,
     },
     /// pbal-core could not make a plan on a rebalance date.
-    #[error("{policy} on {date}: {source}")]
+    #[error("{policy} on {date}: no plan could be made")]
     Plan {
         /// The policy's name.
         policy: String,

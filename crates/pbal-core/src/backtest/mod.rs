@@ -30,7 +30,7 @@
 //! # Example
 //!
 //! ```
-//! use jiff::civil::date;
+//! use pbal_core::date;
 //! use pbal_core::backtest::{compare, Config, Policy, PriceTable, Schedule};
 //! use pbal_core::{Strategy, Targets};
 //! use pbal_core::dec;

@@ -31,7 +31,7 @@ impl PriceTable {
     ///
     /// ```
     /// use pbal_core::backtest::PriceTable;
-    /// use jiff::civil::date;
+    /// use pbal_core::date;
     /// use pbal_core::dec;
     /// let table = PriceTable::new(
     ///     vec!["A".into(), "B".into()],

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use pbal_core::{
-    Commission, Holding, PlanOptions, Portfolio, Schedule, Side, Strategy, Targets, audit_split,
-    plan, split_by_account,
+    Commission, CommissionSchedule, Holding, PlanOptions, Portfolio, Side, Strategy, Targets,
+    audit_split, plan, split_by_account,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -46,7 +46,7 @@ proptest! {
         let options = match own {
             Some(minimum) => options.with_commission_for(
                 "BBB",
-                Commission::Schedule(Schedule::new(Decimal::new(5, 3), Decimal::ZERO, Decimal::from(minimum), None)),
+                Commission::Schedule(CommissionSchedule::new(Decimal::new(5, 3), Decimal::ZERO, Decimal::from(minimum), None)),
             ),
             None => options,
         };

@@ -1,8 +1,8 @@
 //! Property tests: invariants of every plan, and optimality against brute force on small cases.
 
 use pbal_core::{
-    Commission, Holding, Plan, PlanOptions, Portfolio, Schedule, Side, Strategy, Targets, audit,
-    plan,
+    Commission, CommissionSchedule, Holding, Plan, PlanOptions, Portfolio, Side, Strategy, Targets,
+    audit, plan,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -453,7 +453,7 @@ fn schedule() -> impl proptest::strategy::Strategy<Value = Commission> {
         prop_oneof![Just(None), (1i64..=200).prop_map(Some)],
     )
         .prop_map(|(per_share_mills, rate_bps, minimum_cents, cap_bps)| {
-            Commission::Schedule(Schedule::new(
+            Commission::Schedule(CommissionSchedule::new(
                 Decimal::new(per_share_mills, 3),
                 Decimal::new(rate_bps, 4),
                 money(minimum_cents),

@@ -3,8 +3,8 @@
 //! commission closer to its target, ties broken as the README orders them.
 
 use pbal_core::{
-    Commission, Holding, Optimality, Plan, PlanNote, PlanOptions, Portfolio, Schedule, Side,
-    Strategy, Targets, audit, dec, plan,
+    Commission, CommissionSchedule, Holding, Optimality, Plan, PlanNote, PlanOptions, Portfolio,
+    Side, Strategy, Targets, audit, dec, plan,
 };
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
@@ -34,7 +34,7 @@ fn commission() -> impl proptest::strategy::Strategy<Value = Commission> {
         (1i64..=500).prop_map(|c| Commission::Flat(money(c))),
         Just(Commission::IbkrFixed),
         (1i64..=50, 0i64..=400, 1i64..=300).prop_map(|(mills, min, cap_bps)| {
-            Commission::Schedule(Schedule::new(
+            Commission::Schedule(CommissionSchedule::new(
                 Decimal::new(mills, 3),
                 Decimal::ZERO,
                 money(min),
@@ -42,7 +42,7 @@ fn commission() -> impl proptest::strategy::Strategy<Value = Commission> {
             ))
         }),
         (1i64..=100, 0i64..=600).prop_map(|(bps, min)| {
-            Commission::Schedule(Schedule::new(
+            Commission::Schedule(CommissionSchedule::new(
                 Decimal::ZERO,
                 Decimal::new(bps, 4),
                 money(min),

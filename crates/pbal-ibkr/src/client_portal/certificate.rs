@@ -12,6 +12,7 @@ pub const IBKR_SHIPPED_FINGERPRINT: &str = "13:DA:F8:9A:07:12:B9:62:C3:EC:AA:5E:
 
 /// The parts of a certificate a person checks before trusting it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CertificateSummary {
     /// Subject, RFC 4514 order (`CN=…, OU=…, O=…`).
     pub subject: Option<String>,

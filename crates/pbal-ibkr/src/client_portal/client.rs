@@ -108,9 +108,10 @@ impl Gateway {
             let (status, text) = match outcome {
                 Ok(reply) => reply,
                 Err(e) => {
-                    if let Some(detail) = super::tls::certificate_problem(&e) {
+                    if let Some((problem, detail)) = super::tls::certificate_problem(&e) {
                         return Err(GatewayError::Certificate {
                             url: self.config.base_url.to_string(),
+                            problem,
                             detail,
                         });
                     }

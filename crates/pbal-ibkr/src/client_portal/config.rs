@@ -14,6 +14,7 @@ pub const DEFAULT_GATEWAY_URL: &str = "https://localhost:5000/v1/api";
 
 /// How the gateway's certificate is checked.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum GatewayTls {
     /// Only this certificate (PEM) is accepted, whatever name it carries: the gateway ships a
     /// self-signed certificate, so pinning it is the safe default.
@@ -27,11 +28,77 @@ pub enum GatewayTls {
     System,
 }
 
+/// The gateway's base URL, checked: http(s) with a host, no credentials, no query; a URL
+/// without a path gets `/v1/api`. Its own type, so the HTTP client's URL type is not part of
+/// pbal-ibkr's API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayUrl(Url);
+
+impl GatewayUrl {
+    /// `url` checked, with `/v1/api` appended when it has no path.
+    ///
+    /// # Errors
+    /// [`GatewayError::Config`] when the URL does not parse, is not http(s), has no host or
+    /// carries credentials.
+    pub fn parse(url: &str) -> Result<Self, GatewayError> {
+        normalize_url(url).map(Self)
+    }
+
+    /// The URL's text (`https://localhost:5000/v1/api`).
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// `https` or `http`.
+    #[must_use]
+    pub fn scheme(&self) -> &str {
+        self.0.scheme()
+    }
+
+    /// The host, as written (`localhost`, `127.0.0.1`, `[::1]`).
+    #[must_use]
+    pub fn host(&self) -> &str {
+        self.0.host_str().unwrap_or_default()
+    }
+
+    /// The port, or the scheme's default one.
+    #[must_use]
+    pub fn port(&self) -> Option<u16> {
+        self.0.port_or_known_default()
+    }
+
+    /// The host is this machine.
+    #[must_use]
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.0)
+    }
+
+    pub(crate) fn url(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for GatewayUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for GatewayUrl {
+    type Err = GatewayError;
+
+    fn from_str(url: &str) -> Result<Self, GatewayError> {
+        Self::parse(url)
+    }
+}
+
 /// Client settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GatewayConfig {
     /// Base URL, ending in `/v1/api`.
-    pub base_url: Url,
+    pub base_url: GatewayUrl,
     /// Certificate trust.
     pub tls: GatewayTls,
     /// Time limit of one request.
@@ -57,7 +124,7 @@ impl GatewayConfig {
     /// When the URL does not parse or is not http(s).
     pub fn new(url: &str, tls: GatewayTls) -> Result<Self, GatewayError> {
         Ok(Self {
-            base_url: normalize_url(url)?,
+            base_url: GatewayUrl::parse(url)?,
             tls,
             request_timeout: Duration::from_secs(15),
             user_agent: concat!("pbal/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -71,7 +138,7 @@ impl GatewayConfig {
     /// The host is this machine.
     #[must_use]
     pub fn is_loopback(&self) -> bool {
-        is_loopback(&self.base_url)
+        self.base_url.is_loopback()
     }
 
     pub(crate) fn build_client(&self, tls_info: bool) -> Result<reqwest::Client, GatewayError> {
@@ -108,12 +175,11 @@ impl GatewayConfig {
             }
             GatewayTls::InsecureLocalhost => {
                 if !self.is_loopback() {
-                    return Err(config_error(format!(
-                        "--insecure-localhost is only allowed for a loopback host, not {}",
-                        self.base_url.host_str().unwrap_or("?")
-                    )));
+                    return Err(GatewayError::InsecureNotLoopback {
+                        host: self.base_url.host().to_owned(),
+                    });
                 }
-                let port = self.base_url.port_or_known_default().unwrap_or(5000);
+                let port = self.base_url.port().unwrap_or(5000);
                 builder.tls_danger_accept_invalid_certs(true).resolve(
                     "localhost",
                     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
@@ -129,7 +195,7 @@ impl GatewayConfig {
     /// Where a person logs in: the gateway's address without the API path.
     #[must_use]
     pub fn login_url(&self) -> String {
-        let mut url = self.base_url.clone();
+        let mut url = self.base_url.url().clone();
         url.set_path("/");
         url.as_str().trim_end_matches('/').to_owned()
     }
@@ -198,7 +264,10 @@ mod tests {
     #[test]
     fn insecure_only_on_loopback() {
         let remote = GatewayConfig::new("https://10.0.0.5:5000", GatewayTls::InsecureLocalhost);
-        assert!(remote.unwrap().build_client(false).is_err());
+        assert!(matches!(
+            remote.unwrap().build_client(false),
+            Err(GatewayError::InsecureNotLoopback { host }) if host == "10.0.0.5"
+        ));
         for host in [
             "https://127.0.0.1:5000",
             "https://[::1]:5000",

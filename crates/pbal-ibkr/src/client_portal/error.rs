@@ -41,8 +41,20 @@ pub enum GatewayError {
     Certificate {
         /// The gateway URL.
         url: String,
-        /// What is wrong and what to do.
+        /// Which check refused it.
+        problem: CertificateProblem,
+        /// What is wrong.
         detail: String,
+    },
+    /// [`GatewayTls::InsecureLocalhost`](super::GatewayTls::InsecureLocalhost) for a gateway
+    /// that is not on this machine.
+    #[error(
+        "accepting any certificate is only allowed for a gateway on this machine (a loopback \
+         host), not {host}"
+    )]
+    InsecureNotLoopback {
+        /// The gateway's host.
+        host: String,
     },
     /// No brokerage login (HTTP 401).
     #[error(
@@ -132,8 +144,8 @@ pub enum GatewayError {
     },
     /// A question whose message id is not on the allow-list: the order was not placed.
     #[error(
-        "IBKR asked about the {symbol} order ({ids}): {text}\nThe order was NOT placed. If this is \
-         expected, allow the id with --allow-question {first} and run again"
+        "IBKR asked about the {symbol} order ({ids}): {text}\nThe order was NOT placed: \
+         question {first} is not among the allowed ones"
     )]
     UnknownQuestion {
         /// Symbol.
@@ -149,8 +161,8 @@ pub enum GatewayError {
     #[error(
         "IBKR asked about the {symbol} order without saying which question it is (no \
          messageIds): {text}\nThe order was NOT placed: pbal answers only questions it can \
-         tell apart by their message id, so --allow-question cannot confirm this one. Read \
-         IBKR's text, place the order in Client Portal if it is what you want, or try again later"
+         tell apart by their message id, so no allowed id can confirm this one. Read IBKR's \
+         text, place the order in Client Portal if it is what you want, or try again later"
     )]
     QuestionWithoutId {
         /// Symbol.
@@ -176,8 +188,8 @@ pub enum GatewayError {
     #[error(
         "IBKR stopped the {symbol} order on this account's own Precautionary Settings \
          ({setting}, {id}): {text}\nThe order was NOT placed: pbal never overrules these limits \
-         by itself. If the order is what you want, run again with --allow-question {id}, or \
-         change the limit in Client Portal (Settings, Precautionary Settings)"
+         by itself. If the order is what you want, allow question {id}, or change the limit \
+         in Client Portal (Settings, Precautionary Settings)"
     )]
     Precautionary {
         /// Symbol.
@@ -193,7 +205,7 @@ pub enum GatewayError {
     #[error(
         "IBKR has no market data for {symbol} (o354): {text}\nThe market order was NOT placed: \
          pbal never confirms a market order without market data (it could fill at any price). \
-         Check the market-data subscription, or use --order-type lmt"
+         Check the market-data subscription, or place a limit order"
     )]
     NoMarketData {
         /// Symbol.
@@ -250,6 +262,20 @@ pub enum GatewayError {
     },
 }
 
+/// Which check refused the gateway's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateProblem {
+    /// Not the pinned certificate ([`GatewayTls::Pinned`](super::GatewayTls::Pinned)).
+    NotThePinnedOne,
+    /// The pinned certificate, but the handshake was not signed with its key.
+    BadSignature,
+    /// Not trusted by the system's trust store (IBKR's shipped certificate is self-signed).
+    NotTrusted,
+    /// Another TLS failure.
+    Tls,
+}
+
 impl GatewayError {
     /// Whether the session must be re-established (login or `ssodh/init`).
     #[must_use]
@@ -278,7 +304,50 @@ pub fn mask_account(account: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::mask_account;
+    use super::{CertificateProblem, GatewayError, mask_account};
+
+    /// The library states what happened; the CLI adds its own flags and commands.
+    #[test]
+    fn messages_name_no_command_line_flag_or_command() {
+        let text = || "IBKR's question".to_owned();
+        let errors = [
+            GatewayError::UnknownQuestion {
+                symbol: "VTI".into(),
+                ids: "o99999".into(),
+                first: "o99999".into(),
+                text: text(),
+            },
+            GatewayError::QuestionWithoutId {
+                symbol: "VTI".into(),
+                text: text(),
+            },
+            GatewayError::Precautionary {
+                symbol: "VTI".into(),
+                id: "o163".into(),
+                setting: "price percentage constraint".into(),
+                text: text(),
+            },
+            GatewayError::NoMarketData {
+                symbol: "VTI".into(),
+                text: text(),
+            },
+            GatewayError::InsecureNotLoopback {
+                host: "10.0.0.5".into(),
+            },
+            GatewayError::Certificate {
+                url: "https://localhost:5000/v1/api".into(),
+                problem: CertificateProblem::NotTrusted,
+                detail: "UnknownIssuer".into(),
+            },
+        ];
+        for e in errors {
+            let message = e.to_string();
+            assert!(
+                !message.contains("--") && !message.contains("pbal gateway"),
+                "{message}"
+            );
+        }
+    }
 
     #[test]
     fn account_numbers_are_masked() {

@@ -52,7 +52,7 @@ impl FillWait {
         Self {
             timeout,
             poll: Duration::from_secs(1),
-            keepalive: Duration::from_mins(1),
+            keepalive: Duration::from_secs(60),
         }
     }
 }

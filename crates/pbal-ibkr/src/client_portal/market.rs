@@ -266,6 +266,7 @@ impl Gateway {
 
 /// What a contract's rules allow.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ContractRules {
     /// Decimal places of fractional quantities; `None`: whole shares only.
     pub fraction_places: Option<u32>,

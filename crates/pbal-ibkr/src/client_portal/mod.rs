@@ -41,8 +41,8 @@ use rust_decimal::Decimal;
 pub use account::PositionsRead;
 pub use certificate::{CertificateSummary, IBKR_SHIPPED_FINGERPRINT};
 pub use client::Gateway;
-pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls};
-pub use error::{GatewayError, mask_account};
+pub use config::{DEFAULT_GATEWAY_URL, GatewayConfig, GatewayTls, GatewayUrl};
+pub use error::{CertificateProblem, GatewayError, mask_account};
 pub use fills::{Fill, FillEvent, FillWait};
 pub use market::{ContractRules, same_symbol, symbol_spellings};
 pub use orders::{

@@ -47,9 +47,18 @@ const MAX_QUESTION_ROUNDS: usize = 20;
 
 /// Which reply questions pbal may answer "yes" to.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct QuestionPolicy {
     /// Allowed message ids.
     pub allowed: BTreeSet<String>,
+}
+
+impl QuestionPolicy {
+    /// Exactly these message ids (none of the defaults unless listed).
+    #[must_use]
+    pub fn new(allowed: BTreeSet<String>) -> Self {
+        Self { allowed }
+    }
 }
 
 impl Default for QuestionPolicy {

@@ -51,6 +51,7 @@ impl Limited {
 
 /// The limits, scaled (tests of the pacing itself use a paused clock, not a smaller scale).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PacingConfig {
     /// Requests allowed in any one-second window, all endpoints together.
     pub per_second: usize,
@@ -159,7 +160,7 @@ fn from_wall(millis: u64) -> Option<Instant> {
     let then = UNIX_EPOCH + Duration::from_millis(millis);
     let ago = SystemTime::now().duration_since(then).ok()?;
     // Older entries no longer limit anything.
-    (ago < Duration::from_mins(2)).then(|| Instant::now().checked_sub(ago))?
+    (ago < Duration::from_secs(120)).then(|| Instant::now().checked_sub(ago))?
 }
 
 impl State {

@@ -14,12 +14,11 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error, OtherError, SignatureScheme};
 
+use super::error::CertificateProblem;
+
 /// Why the presented certificate was refused (shown in the transport error).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "the gateway presented a different certificate than the pinned one (run `pbal gateway \
-     trust` again if the gateway's keystore was changed on purpose)"
-)]
+#[error("the gateway presented a different certificate than the pinned one")]
 pub(crate) struct NotPinned;
 
 /// Why the capturing handshake stops (it only wants the certificate).
@@ -165,12 +164,15 @@ pub(crate) fn first_certificate_der(pem_text: &[u8]) -> Option<Vec<u8>> {
         .map(pem::Pem::into_contents)
 }
 
-/// What went wrong with the certificate, in words, when `error` is a TLS certificate failure.
-pub(crate) fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+/// What went wrong with the certificate, and in words, when `error` is a TLS certificate
+/// failure.
+pub(crate) fn certificate_problem(
+    error: &(dyn std::error::Error + 'static),
+) -> Option<(CertificateProblem, String)> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = next {
         if let Some(found) = e.downcast_ref::<Error>() {
-            return describe(found);
+            return Some(describe(found));
         }
         // hyper-rustls wraps the rustls error in (nested) io::Errors, whose `source()` skips
         // the wrapped error itself.
@@ -185,22 +187,23 @@ pub(crate) fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> 
     None
 }
 
-fn describe(error: &Error) -> Option<String> {
-    const TRUST: &str = "IBKR's gateway presents its own self-signed certificate: run `pbal \
-                         gateway trust` once to pin it (or pass --gateway-cert FILE.pem, or \
-                         --insecure-localhost)";
-    Some(match error {
+fn describe(error: &Error) -> (CertificateProblem, String) {
+    match error {
         Error::InvalidCertificate(CertificateError::Other(other))
             if other.0.downcast_ref::<NotPinned>().is_some() =>
         {
-            NotPinned.to_string()
+            (CertificateProblem::NotThePinnedOne, NotPinned.to_string())
         }
-        Error::InvalidCertificate(CertificateError::BadSignature) => {
+        Error::InvalidCertificate(CertificateError::BadSignature) => (
+            CertificateProblem::BadSignature,
             "the handshake was not signed with the pinned certificate's key (a server \
-              presenting a copy of the certificate without its key)"
-                .to_owned()
-        }
-        Error::InvalidCertificate(problem) => format!("{problem:?}. {TRUST}"),
-        other => return Some(format!("TLS: {other}")),
-    })
+             presenting a copy of the certificate without its key)"
+                .to_owned(),
+        ),
+        Error::InvalidCertificate(problem) => (
+            CertificateProblem::NotTrusted,
+            format!("{problem:?}. IBKR's gateway presents its own self-signed certificate: pin it"),
+        ),
+        other => (CertificateProblem::Tls, format!("TLS: {other}")),
+    }
 }

@@ -15,6 +15,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The certificate a gateway presented.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PresentedCertificate {
     /// DER bytes.
     pub der: Vec<u8>,
@@ -55,9 +56,8 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
     if !config.is_loopback() {
         return Err(GatewayError::Config {
             message: format!(
-                "`pbal gateway trust` only reads the certificate of a gateway on this machine \
-                 (loopback), not {}",
-                config.base_url.host_str().unwrap_or("?")
+                "only the certificate of a gateway on this machine (loopback) is read, not {}",
+                config.base_url.host()
             ),
         });
     }
@@ -86,6 +86,7 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
     // past the handshake: its error is expected whenever a certificate was captured.
     let root = config
         .base_url
+        .url()
         .join("/")
         .map_err(|e| GatewayError::Config {
             message: e.to_string(),

@@ -8,6 +8,7 @@ pub use super::order_state::OrderState;
 
 /// `POST /iserver/auth/status`.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct AuthStatus {
     /// The brokerage session is authenticated.
     pub authenticated: bool,
@@ -21,6 +22,7 @@ pub struct AuthStatus {
 
 /// `GET /iserver/accounts`.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct BrokerageAccounts {
     /// Account ids.
     pub accounts: Vec<String>,
@@ -34,6 +36,7 @@ pub struct BrokerageAccounts {
 
 /// One account of `GET /portfolio/accounts`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PortfolioAccount {
     /// Account id.
     pub id: String,
@@ -43,6 +46,7 @@ pub struct PortfolioAccount {
 
 /// One row of `GET /portfolio/{acct}/positions/{page}`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GatewayPosition {
     /// Contract id.
     pub conid: String,
@@ -66,6 +70,7 @@ pub struct GatewayPosition {
 
 /// One currency of `GET /portfolio/{acct}/ledger` (`BASE` = the base-currency total).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LedgerEntry {
     /// ISO currency or `BASE`.
     pub currency: String,
@@ -79,6 +84,7 @@ pub struct LedgerEntry {
 
 /// A contract a symbol may mean.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ContractCandidate {
     /// Contract id.
     pub conid: String,
@@ -92,6 +98,7 @@ pub struct ContractCandidate {
 
 /// A market-data snapshot of one contract.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Quote {
     /// Last price (field 31; a "C" prefix means the previous close).
     pub last: Option<Decimal>,
@@ -110,6 +117,7 @@ pub struct Quote {
 
 /// Whether a contract can trade now, as its snapshot tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum MarketState {
     /// A live price from an open market.
     Open,
@@ -152,6 +160,7 @@ impl Quote {
 
 /// `POST /iserver/account/{acct}/orders/whatif`: IBKR's preview of one order.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct WhatIf {
     /// Commission (parsed from e.g. "1 USD").
     #[serde(with = "rust_decimal::serde::str_option")]
@@ -175,6 +184,7 @@ pub struct WhatIf {
 
 /// Market or limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum OrderKind {
     /// Market order.
     Market,
@@ -182,8 +192,20 @@ pub enum OrderKind {
     Limit(Decimal),
 }
 
+impl OrderKind {
+    /// The limit price of a limit order.
+    #[must_use]
+    pub fn limit_price(self) -> Option<Decimal> {
+        match self {
+            Self::Limit(price) => Some(price),
+            Self::Market => None,
+        }
+    }
+}
+
 /// One order ticket.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct OrderTicket {
     /// Account id.
     #[serde(skip)]
@@ -214,6 +236,56 @@ pub struct OrderTicket {
     pub currency_conversion: bool,
 }
 
+impl OrderTicket {
+    /// An order of `quantity` of the contract `conid` (the plan's `symbol`) for `account`,
+    /// with its client order id `c_oid` (the idempotency key, ≤ 64 characters). No ticker, no
+    /// `manualOrderTime`, not a currency conversion: the `with_…` setters add them.
+    #[must_use]
+    pub fn new(
+        account: impl Into<String>,
+        conid: impl Into<String>,
+        symbol: impl Into<String>,
+        side: pbal_core::Side,
+        quantity: Decimal,
+        kind: OrderKind,
+        c_oid: impl Into<String>,
+    ) -> Self {
+        Self {
+            account: account.into(),
+            conid: conid.into(),
+            symbol: symbol.into(),
+            ticker: None,
+            side,
+            quantity,
+            kind,
+            c_oid: c_oid.into(),
+            manual_order_time: None,
+            currency_conversion: false,
+        }
+    }
+
+    /// With IBKR's own ticker of the conid ([`OrderTicket::ticker`]).
+    #[must_use]
+    pub fn with_ticker(mut self, ticker: Option<String>) -> Self {
+        self.ticker = ticker;
+        self
+    }
+
+    /// With the `manualOrderTime` the account's orders must carry.
+    #[must_use]
+    pub fn with_manual_order_time(mut self, manual_order_time: Option<i64>) -> Self {
+        self.manual_order_time = manual_order_time;
+        self
+    }
+
+    /// As a currency conversion on a `CASH` pair ([`OrderTicket::currency_conversion`]).
+    #[must_use]
+    pub fn with_currency_conversion(mut self, currency_conversion: bool) -> Self {
+        self.currency_conversion = currency_conversion;
+        self
+    }
+}
+
 /// A currency pair IBKR trades (`CASH`, e.g. `EUR.USD` on IDEALPRO) and the side of the
 /// conversion from one of its currencies into the other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -234,6 +306,7 @@ pub struct CurrencyPair {
 
 /// What happened to a placement.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Placed {
     /// Accepted with this order id and status.
     Accepted {
@@ -248,6 +321,7 @@ pub enum Placed {
 
 /// One step of a placement, for the journal and the progress shown.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PlaceEvent {
     /// A question was answered yes (its ids were on the allow-list).
     Confirmed {
@@ -267,6 +341,7 @@ pub enum PlaceEvent {
 
 /// One order of `GET /iserver/account/orders`.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct LiveOrder {
     /// IBKR's order id.
     pub order_id: String,
@@ -295,6 +370,29 @@ pub struct LiveOrder {
 }
 
 impl LiveOrder {
+    /// A live order as the gateway lists it: its id, ticker, side (`BUY`, `SELL`) and state;
+    /// the other fields start empty (set them by assignment).
+    #[must_use]
+    pub fn new(
+        order_id: impl Into<String>,
+        symbol: impl Into<String>,
+        side: impl Into<String>,
+        status: OrderState,
+    ) -> Self {
+        Self {
+            order_id: order_id.into(),
+            c_oid: None,
+            account: None,
+            conid: None,
+            symbol: symbol.into(),
+            side: side.into(),
+            status,
+            quantity: None,
+            filled: None,
+            average_price: None,
+        }
+    }
+
     /// Filled, cancelled or otherwise finished.
     #[must_use]
     pub fn is_done(&self) -> bool {
@@ -304,6 +402,7 @@ impl LiveOrder {
 
 /// `GET /iserver/account/order/status/{id}`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct OrderStatus {
     /// State.
     pub status: OrderState,

@@ -298,13 +298,13 @@ pub enum FlexWebError {
         reason: &'static str,
     },
     /// The HTTP client could not be set up.
-    #[error("could not set up the HTTP client: {source}")]
+    #[error("could not set up the HTTP client")]
     Client {
         /// The underlying error (with no URL).
         source: HttpError,
     },
     /// The request could not be sent or its response not read.
-    #[error("could not reach IBKR's Flex Web Service during {stage}: {source}")]
+    #[error("could not reach IBKR's Flex Web Service during {stage}")]
     Transport {
         /// The call in progress.
         stage: FlexStage,

@@ -126,7 +126,7 @@ fn the_issues_examples() {
 #[test]
 fn an_activity_statement_rate_with_a_decimal_comma_is_refused() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/flex/activity-statement.csv");
+        .join("tests/fixtures/flex/activity-statement.csv");
     let text = std::fs::read_to_string(path).unwrap();
     let text = text.replace(
         "Base Currency Exchange Rate,Data,USD,0.92",

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
+        .join("tests/fixtures")
         .join(name)
 }
 

@@ -745,6 +745,7 @@ async fn token_absent_from_connection_errors() {
         "{err:?}"
     );
     assert_no_token(&err);
+    crate::error_chain::assert_each_cause_told_once(&err, 2);
 }
 
 #[tokio::test]

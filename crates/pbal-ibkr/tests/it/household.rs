@@ -143,7 +143,7 @@ proptest! {
 #[test]
 fn each_account_s_currencies_come_from_its_own_orders_and_cash() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/flex/plain-two-accounts.csv");
+        .join("tests/fixtures/flex/plain-two-accounts.csv");
     let s = pbal_ibkr::read_path(&path).unwrap();
     let managed = s.portfolio(&AccountSelection::All, None).unwrap();
     let options = PlanOptions::new()

@@ -8,7 +8,7 @@ use pbal_core::{PlanOptions, Targets};
 use pbal_ibkr::{AccountSelection, Error, read_path};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 #[test]
@@ -56,39 +56,36 @@ fn an_export_plans_in_a_few_lines() {
     assert!(plan.drift_after <= plan.drift_before);
 }
 
-/// The gateway example's own code, run against the fake gateway.
-#[cfg(feature = "client-portal")]
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../examples/preview_over_gateway.rs"]
-mod preview_over_gateway;
+/// An export from any reader reads like the same file from its path.
+#[test]
+fn an_export_reads_from_any_reader() {
+    let path = fixtures().join("flex/header-trailer.csv");
+    let file = std::fs::File::open(&path).unwrap();
+    let from_reader = pbal_ibkr::read(file, "export.csv").unwrap();
+    let from_path = read_path(&path).unwrap();
+    assert_eq!(from_reader.positions.len(), from_path.positions.len());
+    assert_eq!(from_reader.source, "export.csv");
+}
 
-#[cfg(feature = "client-portal")]
-#[tokio::test]
-async fn the_gateway_example_previews_and_places_nothing() {
-    use pbal_fake_gateway::{FakeGateway, Setup};
-    use pbal_ibkr::client_portal::{Gateway, GatewayConfig, GatewayTls};
-
-    let fake = FakeGateway::start(Setup::ten_etfs());
-    let tls = GatewayTls::Pinned {
-        pem: fake.cert_pem().into_bytes(),
+/// A price history reads from a path or any reader into the same table, and its errors name
+/// the file.
+#[test]
+fn price_histories_read_from_a_path_or_a_reader() {
+    let path = fixtures().join("prices/stocks.csv");
+    let from_path = pbal_ibkr::read_prices_path(&path).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let from_reader = pbal_ibkr::read_prices(file, "stocks.csv").unwrap();
+    // Compared by content: the table's f64 cache holds NaN for a missing price.
+    let rows = |t: &pbal_core::backtest::PriceTable| {
+        (0..t.dates().len())
+            .map(|i| t.row(i).to_vec())
+            .collect::<Vec<_>>()
     };
-    let gateway = Gateway::new(GatewayConfig::new(&fake.url(), tls).unwrap()).unwrap();
-    let lines = preview_over_gateway::preview(&gateway, "DU1234567")
-        .await
-        .unwrap();
-    assert_eq!(lines[0], "7 orders for 10000 of cash", "{lines:?}");
-    assert_eq!(lines.len(), 8, "{lines:?}");
-    assert!(
-        lines[1..]
-            .iter()
-            .all(|l| l.starts_with("BUY ") && l.contains(": commission ")),
-        "{lines:?}"
-    );
-    assert!(fake.orders().is_empty(), "a preview places nothing");
-    assert!(
-        fake.requests()
-            .iter()
-            .any(|r| r.path.ends_with("/orders/whatif")),
-        "each order is previewed"
-    );
+    assert_eq!(from_path.dates(), from_reader.dates());
+    assert!(rows(&from_path) == rows(&from_reader), "the same prices");
+    assert_eq!(from_path.dates().len(), 123);
+    assert_eq!(from_path.symbols(), ["MSFT", "AMZN", "IBM", "GOOG", "AAPL"]);
+    let missing = pbal_ibkr::read_prices_path("no-such-prices.csv").unwrap_err();
+    assert_eq!(missing.to_string(), "cannot read no-such-prices.csv");
+    crate::error_chain::assert_each_cause_told_once(&missing, 2);
 }

@@ -19,7 +19,7 @@ const FIXTURES: &[&str] = &[
 
 fn fixture(index: usize) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
+        .join("tests/fixtures")
         .join(FIXTURES[index % FIXTURES.len()]);
     std::fs::read(path).unwrap()
 }

@@ -6,7 +6,7 @@ use pbal_ibkr::{Error, Statement, read_bytes};
 
 fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/flex")
+        .join("tests/fixtures/flex")
         .join(name);
     std::fs::read_to_string(path).unwrap()
 }

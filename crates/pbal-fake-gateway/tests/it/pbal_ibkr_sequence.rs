@@ -31,21 +31,18 @@ fn order(trade: &Trade) -> RebalanceOrder {
         _ => TEN_ETF_CONIDS[1],
     };
     RebalanceOrder::new(
-        OrderTicket {
-            account: ACCOUNT.to_owned(),
-            conid: conid.to_string(),
-            symbol: trade.symbol.clone(),
-            ticker: None,
-            side: trade.side,
-            quantity: trade.quantity,
-            kind: OrderKind::Market,
-            c_oid: format!(
+        OrderTicket::new(
+            ACCOUNT,
+            conid.to_string(),
+            trade.symbol.clone(),
+            trade.side,
+            trade.quantity,
+            OrderKind::Market,
+            format!(
                 "pbal-seq-{}-{}-{}",
                 trade.side, trade.symbol, trade.quantity
             ),
-            manual_order_time: None,
-            currency_conversion: false,
-        },
+        ),
         trade.amount,
     )
 }

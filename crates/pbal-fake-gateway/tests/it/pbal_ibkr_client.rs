@@ -6,8 +6,8 @@ use std::time::Duration;
 use pbal_core::dec;
 use pbal_fake_gateway::{Contract, FakeGateway, Fault, Setup, TEN_ETF_CONIDS};
 use pbal_ibkr::client_portal::{
-    Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket, Placed,
-    QuestionPolicy,
+    CertificateProblem, Gateway, GatewayConfig, GatewayError, GatewayTls, OrderKind, OrderTicket,
+    Placed, QuestionPolicy,
 };
 
 const ACCOUNT: &str = "DU1234567";
@@ -27,18 +27,15 @@ fn client_at(gateway: &FakeGateway, url: &str) -> Gateway {
 }
 
 fn ticket(c_oid: &str) -> OrderTicket {
-    OrderTicket {
-        account: ACCOUNT.to_owned(),
-        conid: TEN_ETF_CONIDS[0].to_string(),
-        symbol: "VTI".to_owned(),
-        ticker: None,
-        side: pbal_core::Side::Buy,
-        quantity: dec!(2),
-        kind: OrderKind::Limit(dec!(291.00)),
-        c_oid: c_oid.to_owned(),
-        manual_order_time: None,
-        currency_conversion: false,
-    }
+    OrderTicket::new(
+        ACCOUNT,
+        TEN_ETF_CONIDS[0].to_string(),
+        "VTI",
+        pbal_core::Side::Buy,
+        dec!(2),
+        OrderKind::Limit(dec!(291.00)),
+        c_oid,
+    )
 }
 
 #[tokio::test]
@@ -295,6 +292,16 @@ async fn refuses_a_certificate_other_than_the_pinned_one() {
             .contains("different certificate than the pinned one"),
         "{err}"
     );
+    assert!(
+        matches!(
+            err,
+            GatewayError::Certificate {
+                problem: CertificateProblem::NotThePinnedOne,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(gateway.requests().is_empty(), "nothing sent: {err}");
 }
 
@@ -357,6 +364,16 @@ async fn a_copied_certificate_without_its_key_fails_the_handshake() {
             .contains("not signed with the pinned certificate's key"),
         "{err}"
     );
+    assert!(
+        matches!(
+            err,
+            GatewayError::Certificate {
+                problem: CertificateProblem::BadSignature,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     handle.abort();
 }
 
@@ -388,7 +405,7 @@ async fn trust_reads_the_certificate_from_the_handshake_alone() {
             summary.not_after.map(|t| t.to_string()).as_deref(),
             Some("2019-05-11T16:26:02Z")
         );
-        assert!(summary.is_expired_at(jiff::Timestamp::now()));
+        assert!(summary.is_expired_at(pbal_core::jiff::Timestamp::now()));
     } else {
         notice(
             "NOTICE: IBKR's shipped certificate is not beside the workspace; checked a generated one",
@@ -432,7 +449,7 @@ async fn precautionary_questions_stop_unless_named() {
             if id == "o163" && text.contains("Percentage constraint")),
         "{err}"
     );
-    assert!(err.to_string().contains("--allow-question o163"), "{err}");
+    assert!(err.to_string().contains("allow question o163"), "{err}");
     assert!(gateway.orders().is_empty());
     let mut policy = QuestionPolicy::default();
     policy.allowed.insert("o163".to_owned());
