@@ -215,8 +215,7 @@ impl Accounts {
             pool,
             sells_only_to_raise,
             uncertain: Cell::new(false),
-            // A split node costs far more than a search node (decimal sums over the accounts).
-            work_left: Cell::new((setup.options.node_limit / 200).max(1_000)),
+            work_left: Cell::new(split_budget(setup)),
             sale_gains: RefCell::new(HashMap::new()),
         })
     }
@@ -402,8 +401,7 @@ impl Accounts {
 
     /// A fresh split budget for the search (after the start's repair used some).
     pub(super) fn renew_budget(&self, setup: &Setup) {
-        self.work_left
-            .set((setup.options.node_limit / 200).max(1_000));
+        self.work_left.set(split_budget(setup));
     }
 
     /// A sale's gain as the ranking sees it and as reported (taxable accounts only), memoized.
@@ -598,6 +596,16 @@ impl Accounts {
         }
         search.best
     }
+}
+
+/// Split-search nodes for a whole plan: a split node costs far more than a search node
+/// (decimal sums over the accounts), and more the more assets trade; small households get
+/// enough to settle their proofs.
+fn split_budget(setup: &Setup) -> u64 {
+    let assets = setup.assets.len().max(1) as u64;
+    (setup.options.node_limit / 40)
+        .max(2_000_000 / assets)
+        .max(1_000)
 }
 
 /// Depth-first over the candidate's orders, each given one way of splitting it over the
@@ -796,7 +804,22 @@ impl SplitSearch<'_> {
         let count = accounts.ids.len();
         let sign = u.signum();
         let total = u.abs();
-        let cap = |x: usize| if sign < 0 { accounts.held[i][x] } else { total };
+        // A buy comes after every sale, and later buys only take cash: each account's part
+        // must fit what it has now (with the deposit, if one may go to it).
+        let fits: Vec<i64> = (0..count)
+            .map(|x| {
+                if sign < 0 {
+                    accounts.held[i][x]
+                } else {
+                    let extra = match &accounts.pool {
+                        Pool::Deposit { amount, into } if into.is_none_or(|k| k == x) => *amount,
+                        _ => Decimal::ZERO,
+                    };
+                    self.fill_with(i, x, total, extra)
+                }
+            })
+            .collect();
+        let cap = |x: usize| fits[x];
         let eligible: Vec<usize> = (0..count)
             .filter(|&x| {
                 if sign < 0 {
@@ -877,8 +900,13 @@ impl SplitSearch<'_> {
         if sign < 0 {
             return a.held[i][x].min(most);
         }
+        self.fill_with(i, x, most, Decimal::ZERO)
+    }
+
+    /// The most units of asset `i` (up to `most`) account `x` can buy with its cash and `extra`.
+    fn fill_with(&self, i: usize, x: usize, most: i64, extra: Decimal) -> i64 {
         let unit = self.setup.quantity(1) * self.setup.assets[i].price;
-        let room = self.balance[x];
+        let room = self.balance[x] + extra;
         if room <= Decimal::ZERO || unit <= Decimal::ZERO {
             return 0;
         }

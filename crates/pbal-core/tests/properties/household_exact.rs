@@ -187,13 +187,17 @@ fn judge(c: &Case, per_fund: &[Vec<Vec<i64>>], choice: &[usize]) -> Option<()> {
             if q == 0 {
                 continue;
             }
-            if c.strategy == Strategy::BuyOnly && q < 0 && c.cash[a] >= 0 && c.new_cash >= 0 {
+            // Buy-only sells only to cover a debit, or a withdrawal the accounts' spare cash
+            // does not cover (never to fund buys).
+            let spare: i64 = c.cash.iter().map(|x| (*x).max(0)).sum();
+            let withdrawal_sells = c.new_cash < 0 && -c.new_cash > spare;
+            if c.strategy == Strategy::BuyOnly && q < 0 && c.cash[a] >= 0 && !withdrawal_sells {
                 return None;
             }
             // A household that must raise cash invests only cash no account's debit or the
             // withdrawal can use: that of an account with nothing to raise.
             let household_raises = c.cash.iter().sum::<i64>() + c.new_cash < 0;
-            let raising = c.cash[a] < 0 || c.new_cash < 0;
+            let raising = c.cash[a] < 0 || withdrawal_sells;
             if c.strategy == Strategy::BuyOnly && q > 0 && household_raises && raising {
                 return None;
             }
