@@ -42,6 +42,10 @@ Prints one line per case (a failing case also as one JSON line on stderr: inputs
 both objectives) and a summary table per strategy and size; exits 1 when a case fails.
 `--strategies` picks the strategies (default buy-only,full; each size runs `--cases` of each).
 
+With `--accounts 2,3,4` it checks household plans instead (`pbal plan --all-accounts`
+against SCIP with per-account integer orders and per-account cash; `--flows` picks the
+account's own cash, a deposit or a withdrawal): see scripts/exact_household.py for the model.
+
 Not run in CI (it needs pyscipopt and minutes of SCIP time). Usage, from the repository root:
 
     pip install pyscipopt               # pyscipopt 6.3.0 (SCIP 10) was used
@@ -346,9 +350,26 @@ def main() -> int:
         "--keep-costly-orders", action="store_true",
         help="pass it to pbal and leave the rule (orders worth their commission) out of SCIP's model",
     )
+    ap.add_argument(
+        "--accounts", default="",
+        help="household mode: accounts per household, e.g. 2,3,4 (scripts/exact_household.py)",
+    )
+    ap.add_argument(
+        "--flows", default="own,deposit,withdrawal",
+        help="household mode: the new cash (own: the accounts' cash only, deposit, withdrawal)",
+    )
+    ap.add_argument(
+        "--hint", action="store_true",
+        help="household mode: give SCIP pbal's plan as its first incumbent (it must still prove it)",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     only = {int(x) for x in args.only.split(",") if x}
+    if args.accounts:
+        import exact_household
+
+        args.only = only
+        return exact_household.run(args, rng)
     number = 0
     rows = {}
     failures = 0

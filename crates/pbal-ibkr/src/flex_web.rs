@@ -31,6 +31,7 @@ const EXCERPT_CHARS: usize = 120;
 
 /// How to talk to the Flex Web Service. [`FlexWebConfig::default`] follows IBKR's guidance.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FlexWebConfig {
     /// Service root; `/SendRequest` is appended. Must be `https://`, except for loopback
     /// hosts (tests), which may use `http://`.

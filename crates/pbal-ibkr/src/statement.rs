@@ -12,6 +12,7 @@ use crate::{Error, Excluded, SkipReason};
 
 /// Which accounts to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AccountSelection {
     /// Only this account.
     Only(String),

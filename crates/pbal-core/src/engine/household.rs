@@ -15,6 +15,8 @@ use super::{Score, Setup};
 use crate::search::Judge;
 use crate::{Account, AccountKind, Error, Holding, NewCash, Realized, Strategy};
 
+mod pack;
+
 /// Compositions of one order over accounts enumerated in full up to this many; beyond, the
 /// natural splits (one account, two accounts with one filled, all filled in turn).
 const FULL_ENUMERATION: u64 = 256;
@@ -537,6 +539,13 @@ impl Accounts {
 
     /// The best split of `units` over the accounts, or `None` if it has none.
     fn best_split(&self, setup: &Setup, units: &[i64]) -> Option<Split> {
+        // Out of budget, candidates are refused and the plan is no longer proven by the search
+        // alone.
+        let left = self.work_left.get();
+        if left == 0 {
+            self.uncertain.set(true);
+            return None;
+        }
         let mut trades: Vec<(usize, i64)> = units
             .iter()
             .enumerate()
@@ -545,12 +554,7 @@ impl Accounts {
             .collect();
         // Sales first (they raise the cash the buys spend), then the largest buys first.
         let amount = |&(i, u): &(usize, i64)| setup.quantity(u).abs() * setup.assets[i].price;
-        trades.sort_by(|x, y| {
-            (x.1 > 0)
-                .cmp(&(y.1 > 0))
-                .then_with(|| amount(y).cmp(&amount(x)))
-                .then(x.0.cmp(&y.0))
-        });
+        trades.sort_by_cached_key(|t| (t.1 > 0, std::cmp::Reverse(amount(t)), t.0));
         let sells_end = trades.iter().take_while(|t| t.1 < 0).count();
         let buys_left: Vec<Decimal> = (0..=trades.len())
             .map(|t| {
@@ -561,14 +565,10 @@ impl Accounts {
                     .sum()
             })
             .collect();
-        // Out of budget, candidates are refused and the plan is no longer proven by the search
-        // alone.
-        let left = self.work_left.get();
-        if left == 0 {
-            self.uncertain.set(true);
-            return None;
-        }
-        let node_limit = (200 + 10 * trades.len() as u64).min(left);
+        // A candidate may take an eighth of what is left: the few that need a deep split
+        // search (sales spread to where the buys need the cash) get it, and the budget still
+        // reaches many candidates.
+        let node_limit = (200 + 10 * trades.len() as u64).max(left / 8).min(left);
         let mut search = SplitSearch {
             accounts: self,
             setup,
@@ -586,6 +586,7 @@ impl Accounts {
             node_limit,
             exhaustive: true,
             least_tax: None,
+            accepted: 0,
         };
         search.least_tax = search.least_tax();
         search.descend(0);
@@ -632,6 +633,8 @@ struct SplitSearch<'a> {
     /// The least tax any split can rank: each sale in the one account where it realizes least
     /// (`None` when some sale fits no single account).
     least_tax: Option<Decimal>,
+    /// Splits that kept every rule (better or not than the best).
+    accepted: u64,
 }
 
 impl SplitSearch<'_> {
@@ -672,8 +675,85 @@ impl SplitSearch<'_> {
             self.leaf();
             return;
         }
+        if t == self.sells_end && self.packable() {
+            self.buys_exactly(t);
+            return;
+        }
+        self.natural(t);
+    }
+
+    /// The buys from `t` on: the natural splits first (they prefer fewer orders); when they
+    /// find none and were not exhaustive, the exact packing decides.
+    fn buys_exactly(&mut self, t: usize) {
+        let exhaustive = self.exhaustive;
+        let accepted = self.accepted;
+        self.exhaustive = true;
+        // The natural splits get a part of the nodes left, the packing the rest.
+        let node_limit = self.node_limit;
+        self.node_limit = self.nodes + (node_limit.saturating_sub(self.nodes) / 4).max(50);
+        self.natural(t);
+        let natural_cut = self.nodes > self.node_limit;
+        self.node_limit = node_limit;
+        if self.accepted > accepted
+            || (self.exhaustive && !natural_cut)
+            || self.nodes > self.node_limit
+        {
+            self.exhaustive &= exhaustive && !natural_cut;
+            return;
+        }
+        let a = self.accounts;
+        let rooms: Vec<(usize, Decimal)> = (0..a.ids.len())
+            .filter(|&x| a.may_buy[x] && self.balance[x] > Decimal::ZERO)
+            .map(|x| (x, self.balance[x]))
+            .collect();
+        let buys: Vec<pack::Buy> = self.trades[t..]
+            .iter()
+            .map(|&(i, u)| (i, u, -Accounts::flow(self.setup, i, 1)))
+            .collect();
+        let limit = self.node_limit.saturating_sub(self.nodes).max(2_000);
+        let (answer, nodes) = pack::pack(&rooms, &buys, limit);
+        self.nodes += nodes;
+        self.exhaustive = match answer {
+            pack::Packed::Never => exhaustive,
+            pack::Packed::Unknown => false,
+            pack::Packed::Fits(parts) => {
+                for &(x, i, k) in &parts {
+                    self.balance[x] += Accounts::flow(self.setup, i, k);
+                    self.parts.push((x, i, k));
+                    self.commissions.push(Decimal::ZERO);
+                    self.orders += 1;
+                }
+                self.leaf();
+                for &(x, i, k) in parts.iter().rev() {
+                    self.balance[x] -= Accounts::flow(self.setup, i, k);
+                    self.parts.pop();
+                    self.commissions.pop();
+                    self.orders -= 1;
+                }
+                // A packing the other rules refuse: another might pass them.
+                exhaustive && self.accepted > accepted
+            }
+        };
+    }
+
+    /// Whether the exact packing applies to the buys: own cash only (no new cash), no
+    /// commission and no minimum size on any bought fund, every account not in debit.
+    fn packable(&self) -> bool {
+        let a = self.accounts;
+        matches!(a.pool, Pool::None)
+            && self.sells_end < self.trades.len()
+            && self.balance.iter().all(|b| *b >= Decimal::ZERO)
+            && self.trades[self.sells_end..].iter().all(|&(i, _)| {
+                matches!(self.setup.assets[i].commission, crate::Commission::None)
+                    && self.setup.allowed(i, 1)
+            })
+    }
+
+    /// Each way of splitting the order at `t`, tried in turn.
+    fn natural(&mut self, t: usize) {
         let (i, u) = self.trades[t];
-        for alloc in self.allocations(i, u) {
+        let last = t + 1 == self.trades.len();
+        for alloc in self.allocations(i, u, last) {
             let saved_tax = self.tax;
             let saved_gain = self.gain;
             for &(a, k) in &alloc {
@@ -741,6 +821,7 @@ impl SplitSearch<'_> {
         if a.sells_only_to_raise && !self.sales_needed() {
             return;
         }
+        self.accepted += 1;
         let candidate = Split {
             parts: self.parts.clone(),
             commissions: self.commissions.clone(),
@@ -799,7 +880,7 @@ impl SplitSearch<'_> {
     }
 
     /// The ways of splitting `u` units of asset `i` over the accounts, the fewest orders first.
-    fn allocations(&mut self, i: usize, u: i64) -> Vec<Vec<(usize, i64)>> {
+    fn allocations(&mut self, i: usize, u: i64, last: bool) -> Vec<Vec<(usize, i64)>> {
         let accounts = self.accounts;
         let count = accounts.ids.len();
         let sign = u.signum();
@@ -836,7 +917,17 @@ impl SplitSearch<'_> {
             let mut current = Vec::new();
             enumerate(total, &eligible, &cap, &allowed, &mut current, &mut out);
         } else {
-            self.exhaustive = false;
+            // The last order, a buy: the accounts filled largest room first (and, with a
+            // deposit, topped up where it costs least) pay it if any split does, so nothing is
+            // missed.
+            let closes = last
+                && sign > 0
+                && matches!(self.setup.assets[i].commission, crate::Commission::None)
+                && !matches!(self.accounts.pool, Pool::Withdrawal { .. })
+                && allowed(1);
+            if !closes {
+                self.exhaustive = false;
+            }
             // One account.
             for &x in &eligible {
                 if cap(x) >= total && allowed(total) {
@@ -856,22 +947,49 @@ impl SplitSearch<'_> {
                     }
                 }
             }
-            // Every account filled in turn.
-            let mut left = total;
-            let mut parts = Vec::new();
-            for &x in &eligible {
-                if left == 0 {
-                    break;
+            // Every account filled in turn, starting from each account in turn (which one
+            // keeps a remainder decides what later orders can still use).
+            for start in 0..eligible.len() {
+                let mut left = total;
+                let mut parts = Vec::new();
+                for n in 0..eligible.len() {
+                    let x = eligible[(start + n) % eligible.len()];
+                    if left == 0 {
+                        break;
+                    }
+                    let k = self.fill(i, x, sign, left).min(left);
+                    if k > 0 && allowed(k) {
+                        parts.push((x, k));
+                        left -= k;
+                    }
                 }
-                let k = self.fill(i, x, sign, left).min(left);
-                if k > 0 && allowed(k) {
-                    parts.push((x, k));
-                    left -= k;
+                if left == 0 && parts.len() > 2 {
+                    out.push(parts);
                 }
             }
-            if left == 0 && parts.len() > 2 {
+            if closes {
+                let mut by_room = eligible.clone();
+                by_room.sort_by_key(|&x| (std::cmp::Reverse(cap(x)), x));
+                let mut left = total;
+                let mut parts = Vec::new();
+                for &x in &by_room {
+                    let k = self.fill(i, x, sign, left).min(left);
+                    if left > 0 && k > 0 {
+                        parts.push((x, k));
+                        left -= k;
+                    }
+                }
+                if left == 0 {
+                    out.push(parts);
+                }
+            }
+            if sign > 0
+                && let Some(parts) = self.topped_up(i, total, &eligible, &allowed)
+            {
                 out.push(parts);
             }
+            out.sort();
+            out.dedup();
         }
         // Fewest orders first; among them, sales where they realize least, buys where the most
         // cash is.
@@ -891,6 +1009,47 @@ impl SplitSearch<'_> {
         out.into_iter()
             .map(|alloc| alloc.into_iter().map(|(x, k)| (x, sign * k)).collect())
             .collect()
+    }
+
+    /// A buy of `total` units split so that a deposit pays as little of it as it can: each
+    /// account buys what its own cash pays, then one more unit where the deposit tops up
+    /// least (an account whose cash pays most of a unit), the rest where the deposit may go.
+    /// Without it, own cash alone cannot pay a buy that needs every account's last cents.
+    fn topped_up(
+        &self,
+        i: usize,
+        total: i64,
+        eligible: &[usize],
+        allowed: &dyn Fn(i64) -> bool,
+    ) -> Option<Vec<(usize, i64)>> {
+        let Pool::Deposit { into, .. } = &self.accounts.pool else {
+            return None;
+        };
+        let may_top = |x: usize| into.is_none_or(|k| k == x);
+        let mut units: Vec<(usize, i64)> = Vec::with_capacity(eligible.len());
+        let mut left = total;
+        for &x in eligible {
+            let k = self.fill(i, x, 1, left).min(left);
+            units.push((x, k));
+            left -= k;
+        }
+        if left == 0 {
+            return None; // own cash pays it: the fills in turn cover this
+        }
+        let top_up = |x: usize, k: i64| -Accounts::flow(self.setup, i, k + 1) - self.balance[x];
+        let mut order: Vec<usize> = (0..units.len()).filter(|&n| may_top(units[n].0)).collect();
+        order.sort_by_key(|&n| (top_up(units[n].0, units[n].1), n));
+        for &n in &order {
+            if left == 0 {
+                break;
+            }
+            units[n].1 += 1;
+            left -= 1;
+        }
+        let &first = order.first()?;
+        units[first].1 += left;
+        let parts: Vec<(usize, i64)> = units.into_iter().filter(|&(_, k)| k > 0).collect();
+        parts.iter().all(|&(_, k)| allowed(k)).then_some(parts)
     }
 
     /// The most units of asset `i` account `x` can take: its holding for a sale, what its cash
@@ -991,6 +1150,11 @@ pub(super) struct HouseholdJudge<'a> {
 impl Judge for HouseholdJudge<'_> {
     type Score = HouseholdScore;
     fn judge(&self, units: &[i64]) -> Option<HouseholdScore> {
+        // Out of split budget every candidate is refused: skip the merged rules' cost too.
+        if self.accounts.work_left.get() == 0 {
+            self.accounts.uncertain.set(true);
+            return None;
+        }
         let Score {
             objective,
             traded,
