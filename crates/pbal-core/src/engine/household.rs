@@ -64,7 +64,13 @@ pub(super) struct Accounts {
     /// What each sale (asset, account, units) realizes, for ranking and for the gain cap: the
     /// same sales recur over the candidates.
     sale_gains: RefCell<HashMap<Sale, Option<(Decimal, Decimal)>>>,
+    /// Each candidate's split once searched, and whether a refusal was unsure: the search's
+    /// phases (starts, proof, ties) judge the same candidates again.
+    splits: RefCell<HashMap<Vec<i64>, Searched>>,
 }
+
+/// A candidate's best split (if any) and whether a refusal was unsure.
+type Searched = (Option<Split>, bool);
 
 /// A sale: asset, account, units.
 type Sale = (usize, usize, i64);
@@ -219,6 +225,7 @@ impl Accounts {
             uncertain: Cell::new(false),
             work_left: Cell::new(split_budget(setup)),
             sale_gains: RefCell::new(HashMap::new()),
+            splits: RefCell::new(HashMap::new()),
         })
     }
 
@@ -404,6 +411,8 @@ impl Accounts {
     /// A fresh split budget for the search (after the start's repair used some).
     pub(super) fn renew_budget(&self, setup: &Setup) {
         self.work_left.set(split_budget(setup));
+        // With a new budget, a refusal that was not sure may turn out otherwise.
+        self.splits.borrow_mut().retain(|_, (_, unsure)| !*unsure);
     }
 
     /// A sale's gain as the ranking sees it and as reported (taxable accounts only), memoized.
@@ -539,6 +548,23 @@ impl Accounts {
 
     /// The best split of `units` over the accounts, or `None` if it has none.
     fn best_split(&self, setup: &Setup, units: &[i64]) -> Option<Split> {
+        if let Some((split, unsure)) = self.splits.borrow().get(units) {
+            if *unsure {
+                self.uncertain.set(true);
+            }
+            return split.clone();
+        }
+        let was_uncertain = self.uncertain.replace(false);
+        let split = self.search_split(setup, units);
+        let unsure = self.uncertain.get();
+        self.uncertain.set(was_uncertain || unsure);
+        self.splits
+            .borrow_mut()
+            .insert(units.to_vec(), (split.clone(), unsure));
+        split
+    }
+
+    fn search_split(&self, setup: &Setup, units: &[i64]) -> Option<Split> {
         // Out of budget, candidates are refused and the plan is no longer proven by the search
         // alone.
         let left = self.work_left.get();
@@ -701,18 +727,49 @@ impl SplitSearch<'_> {
             self.exhaustive &= exhaustive && !natural_cut;
             return;
         }
-        let a = self.accounts;
-        let rooms: Vec<(usize, Decimal)> = (0..a.ids.len())
-            .filter(|&x| a.may_buy[x] && self.balance[x] > Decimal::ZERO)
-            .map(|x| (x, self.balance[x]))
-            .collect();
         let buys: Vec<pack::Buy> = self.trades[t..]
             .iter()
             .map(|&(i, u)| (i, u, -Accounts::flow(self.setup, i, 1)))
             .collect();
-        let limit = self.node_limit.saturating_sub(self.nodes).max(2_000);
-        let (answer, nodes) = pack::pack(&rooms, &buys, limit);
-        self.nodes += nodes;
+        // With a deposit, each account it may go to is tried as the one that spends beyond
+        // its own cash.
+        let a = self.accounts;
+        let (deposit, takers): (Decimal, Vec<Option<usize>>) = match &a.pool {
+            Pool::Deposit { amount, into } => (
+                *amount,
+                (0..a.ids.len())
+                    .filter(|&x| a.may_buy[x] && into.is_none_or(|k| k == x))
+                    .map(Some)
+                    .collect(),
+            ),
+            _ => (Decimal::ZERO, vec![None]),
+        };
+        let mut answer = pack::Packed::Never;
+        for (n, &taker) in takers.iter().enumerate() {
+            let rooms: Vec<(usize, Decimal)> = (0..a.ids.len())
+                .map(|x| {
+                    let extra = if Some(x) == taker {
+                        deposit
+                    } else {
+                        Decimal::ZERO
+                    };
+                    (x, self.balance[x] + extra)
+                })
+                .filter(|&(x, room)| a.may_buy[x] && room > Decimal::ZERO)
+                .collect();
+            let share = (takers.len() - n) as u64;
+            let limit = (self.node_limit.saturating_sub(self.nodes) / share).max(2_000);
+            let (this, nodes) = pack::pack(&rooms, &buys, taker, limit);
+            self.nodes += nodes;
+            match this {
+                pack::Packed::Fits(_) => {
+                    answer = this;
+                    break;
+                }
+                pack::Packed::Unknown => answer = pack::Packed::Unknown,
+                pack::Packed::Never => {}
+            }
+        }
         self.exhaustive = match answer {
             pack::Packed::Never => exhaustive,
             pack::Packed::Unknown => false,
@@ -736,11 +793,11 @@ impl SplitSearch<'_> {
         };
     }
 
-    /// Whether the exact packing applies to the buys: own cash only (no new cash), no
-    /// commission and no minimum size on any bought fund, every account not in debit.
+    /// Whether the exact packing applies to the buys: own cash or a deposit (no withdrawal),
+    /// no commission and no minimum size on any bought fund, every account not in debit.
     fn packable(&self) -> bool {
         let a = self.accounts;
-        matches!(a.pool, Pool::None)
+        !matches!(a.pool, Pool::Withdrawal { .. })
             && self.sells_end < self.trades.len()
             && self.balance.iter().all(|b| *b >= Decimal::ZERO)
             && self.trades[self.sells_end..].iter().all(|&(i, _)| {

@@ -32,8 +32,15 @@ const MAX_SCALE: u32 = 8;
 const MAX_BITSET_ROOM: i128 = 1 << 22;
 
 /// Packs `buys` into `rooms` (account, cash it may spend), visiting at most `node_limit`
-/// nodes; returns the answer and the nodes visited.
-pub(super) fn pack(rooms: &[(usize, Decimal)], buys: &[Buy], node_limit: u64) -> (Packed, u64) {
+/// nodes; returns the answer and the nodes visited. With `last`, that room is filled last
+/// (the account a deposit goes to: WLOG only one account spends beyond its own cash, since a
+/// unit moved from one such account to another leaves the deposit they need the same).
+pub(super) fn pack(
+    rooms: &[(usize, Decimal)],
+    buys: &[Buy],
+    last: Option<usize>,
+    node_limit: u64,
+) -> (Packed, u64) {
     let scale = rooms
         .iter()
         .map(|r| r.1.normalize().scale())
@@ -53,7 +60,12 @@ pub(super) fn pack(rooms: &[(usize, Decimal)], buys: &[Buy], node_limit: u64) ->
     buys.sort_by(|x, y| y.2.cmp(&x.2).then(x.0.cmp(&y.0)));
     // Least room first: its maximal choices are the fewest.
     let mut rooms: Vec<(usize, i128)> = rooms.iter().map(|r| (r.0, minor(r.1))).collect();
-    rooms.sort_by(|x, y| x.1.cmp(&y.1).then(x.0.cmp(&y.0)));
+    rooms.sort_by(|x, y| {
+        (Some(x.0) == last)
+            .cmp(&(Some(y.0) == last))
+            .then(x.1.cmp(&y.1))
+            .then(x.0.cmp(&y.0))
+    });
     let mut packer = Packer {
         rooms: &rooms,
         buys: &buys,
@@ -356,13 +368,16 @@ mod tests {
         fn packs_exactly_when_brute_force_does(
             rooms in proptest::collection::vec(0i64..2_000, 2..=3),
             buys in proptest::collection::vec((1i64..6, 50i64..700), 1..=3),
+            last in proptest::option::of(0usize..3),
         ) {
+            // Whichever account is filled last, the answer is the same.
+            let last = last.filter(|&x| x < rooms.len());
             let as_rooms: Vec<(usize, Decimal)> =
                 rooms.iter().enumerate().map(|(a, &r)| (a, d(r))).collect();
             let as_buys: Vec<Buy> =
                 buys.iter().enumerate().map(|(i, &(u, c))| (i, u, d(c))).collect();
             let expected = brute_force(&rooms, &buys);
-            match pack(&as_rooms, &as_buys, 1_000_000).0 {
+            match pack(&as_rooms, &as_buys, last, 1_000_000).0 {
                 Packed::Fits(parts) => {
                     prop_assert!(expected, "packed what brute force cannot");
                     for (a, &room) in rooms.iter().enumerate() {
@@ -395,7 +410,7 @@ mod tests {
             (3, d(457_320)),
         ];
         let buys = [(1, 24, d(30_141)), (0, 12, d(23_621)), (2, 4, d(28_649))];
-        let (answer, _) = pack(&rooms, &buys, 1_000_000);
+        let (answer, _) = pack(&rooms, &buys, None, 1_000_000);
         let Packed::Fits(parts) = answer else {
             panic!("a packing exists")
         };
@@ -419,7 +434,7 @@ mod tests {
         // (300.01 in all): each pays one unit only.
         let rooms = [(0, d(15_000)), (1, d(16_000))];
         let buys = [(0, 2, d(10_000)), (1, 1, d(10_001))];
-        assert!(matches!(pack(&rooms, &buys, 10_000).0, Packed::Never));
+        assert!(matches!(pack(&rooms, &buys, None, 10_000).0, Packed::Never));
     }
 
     #[test]
