@@ -168,14 +168,14 @@ impl Packer<'_> {
             return None;
         }
         let size = usize::try_from(room).ok()? + 1;
-        // A node's worth of work per 500 word operations (a copy and a shift per doubling of
+        // A node's worth of work per 2,000 word operations (a copy and a shift per doubling of
         // each fund's units), charged before the work so the budget bounds the time.
         let words = size.div_ceil(64) as u64;
         let passes: u64 = left
             .iter()
             .map(|&k| 2 + u64::from(k.max(1).unsigned_abs().ilog2()))
             .sum();
-        let charge = words * passes / 500;
+        let charge = words * passes / 2_000;
         if self.nodes + charge > self.node_limit {
             return None;
         }
