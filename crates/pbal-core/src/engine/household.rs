@@ -793,11 +793,16 @@ impl SplitSearch<'_> {
         };
     }
 
-    /// Whether the exact packing applies to the buys: own cash or a deposit (no withdrawal),
-    /// no commission and no minimum size on any bought fund, every account not in debit.
+    /// Whether the exact packing applies to the buys: own cash, a deposit, or a withdrawal
+    /// every account may give to (what they leave in all is then the same whatever the
+    /// split), no commission and no minimum size on any bought fund, no account in debit.
     fn packable(&self) -> bool {
         let a = self.accounts;
-        !matches!(a.pool, Pool::Withdrawal { .. })
+        let pool_fits = match &a.pool {
+            Pool::Withdrawal { from, .. } => from.iter().all(|&f| f),
+            Pool::None | Pool::Deposit { .. } => true,
+        };
+        pool_fits
             && self.sells_end < self.trades.len()
             && self.balance.iter().all(|b| *b >= Decimal::ZERO)
             && self.trades[self.sells_end..].iter().all(|&(i, _)| {
