@@ -701,22 +701,25 @@ impl SplitSearch<'_> {
             self.leaf();
             return;
         }
-        if t == self.sells_end && self.packable() {
-            self.buys_exactly(t);
+        if (t == 0 || t == self.sells_end) && self.packable(t) {
+            self.exactly(t);
             return;
         }
         self.natural(t);
     }
 
-    /// The buys from `t` on: the natural splits first (they prefer fewer orders); when they
-    /// find none and were not exhaustive, the exact packing decides.
-    fn buys_exactly(&mut self, t: usize) {
+    /// The orders from `t` on (`t` is the first order or the first buy): the natural splits
+    /// first (they prefer fewer orders, and from the first order they pack the buys after
+    /// each way of splitting the sales); when they find none and were not exhaustive, the
+    /// exact packing decides.
+    fn exactly(&mut self, t: usize) {
         let exhaustive = self.exhaustive;
         let accepted = self.accepted;
         self.exhaustive = true;
         // The natural splits get a part of the nodes left, the packing the rest.
         let node_limit = self.node_limit;
-        self.node_limit = self.nodes + (node_limit.saturating_sub(self.nodes) / 4).max(50);
+        let share = if t < self.sells_end { 2 } else { 4 };
+        self.node_limit = self.nodes + (node_limit.saturating_sub(self.nodes) / share).max(50);
         self.natural(t);
         let natural_cut = self.nodes > self.node_limit;
         self.node_limit = node_limit;
@@ -727,13 +730,20 @@ impl SplitSearch<'_> {
             self.exhaustive &= exhaustive && !natural_cut;
             return;
         }
-        let buys: Vec<pack::Buy> = self.trades[t..]
+        let a = self.accounts;
+        let buys: Vec<pack::Buy> = self.trades[self.sells_end.max(t)..]
             .iter()
             .map(|&(i, u)| (i, u, -Accounts::flow(self.setup, i, 1)))
             .collect();
+        let sales: Vec<pack::Sale> = self.trades[t.min(self.sells_end)..self.sells_end]
+            .iter()
+            .map(|&(i, u)| {
+                let held = (0..a.ids.len()).map(|x| (x, a.held[i][x])).collect();
+                (i, -u, Accounts::flow(self.setup, i, -1), held)
+            })
+            .collect();
         // With a deposit, each account it may go to is tried as the one that spends beyond
         // its own cash.
-        let a = self.accounts;
         let (deposit, takers): (Decimal, Vec<Option<usize>>) = match &a.pool {
             Pool::Deposit { amount, into } => (
                 *amount,
@@ -755,11 +765,11 @@ impl SplitSearch<'_> {
                     };
                     (x, self.balance[x] + extra)
                 })
-                .filter(|&(x, room)| a.may_buy[x] && room > Decimal::ZERO)
+                .filter(|&(x, room)| a.may_buy[x] && (room > Decimal::ZERO || !sales.is_empty()))
                 .collect();
             let share = (takers.len() - n) as u64;
             let limit = (self.node_limit.saturating_sub(self.nodes) / share).max(2_000);
-            let (this, nodes) = pack::pack(&rooms, &buys, taker, limit);
+            let (this, nodes) = pack::pack(&rooms, &sales, &buys, taker, limit);
             self.nodes += nodes;
             match this {
                 pack::Packed::Fits(_) => {
@@ -774,8 +784,15 @@ impl SplitSearch<'_> {
             pack::Packed::Never => exhaustive,
             pack::Packed::Unknown => false,
             pack::Packed::Fits(parts) => {
+                let (saved_tax, saved_gain) = (self.tax, self.gain);
                 for &(x, i, k) in &parts {
                     self.balance[x] += Accounts::flow(self.setup, i, k);
+                    if k < 0
+                        && let Some((ranked, reported)) = a.sale_gain(self.setup, i, x, -k)
+                    {
+                        self.tax += ranked;
+                        self.gain += reported;
+                    }
                     self.parts.push((x, i, k));
                     self.commissions.push(Decimal::ZERO);
                     self.orders += 1;
@@ -787,27 +804,35 @@ impl SplitSearch<'_> {
                     self.commissions.pop();
                     self.orders -= 1;
                 }
+                (self.tax, self.gain) = (saved_tax, saved_gain);
                 // A packing the other rules refuse: another might pass them.
                 exhaustive && self.accepted > accepted
             }
         };
     }
 
-    /// Whether the exact packing applies to the buys: own cash, a deposit, or a withdrawal
-    /// every account may give to (what they leave in all is then the same whatever the
-    /// split), no commission and no minimum size on any bought fund, no account in debit.
-    fn packable(&self) -> bool {
+    /// Whether the exact packing applies to the orders from `t` on: own cash, a deposit, or
+    /// a withdrawal every account may give to (what they leave in all is then the same
+    /// whatever the split), no commission and no minimum size on any fund traded, no account
+    /// in debit; with sales, a full rebalance (buy-only's sales follow rules of their own) in
+    /// accounts that may all buy and sell.
+    fn packable(&self, t: usize) -> bool {
         let a = self.accounts;
         let pool_fits = match &a.pool {
             Pool::Withdrawal { from, .. } => from.iter().all(|&f| f),
             Pool::None | Pool::Deposit { .. } => true,
         };
+        let with_sales = t < self.sells_end;
         pool_fits
-            && self.sells_end < self.trades.len()
+            && t < self.trades.len()
+            && (!with_sales
+                || (!a.sells_only_to_raise
+                    && a.may_buy.iter().all(|&b| b)
+                    && a.may_sell.iter().all(|&b| b)))
             && self.balance.iter().all(|b| *b >= Decimal::ZERO)
-            && self.trades[self.sells_end..].iter().all(|&(i, _)| {
+            && self.trades[t..].iter().all(|&(i, u)| {
                 matches!(self.setup.assets[i].commission, crate::Commission::None)
-                    && self.setup.allowed(i, 1)
+                    && self.setup.allowed(i, u.signum())
             })
     }
 

@@ -7,16 +7,18 @@
 //! maximal, since a unit moved from a later account into an earlier one that can pay it leaves
 //! the later one with more cash. All leftovers add up to the slack (the accounts' cash minus
 //! the buys), so each account's choice must land within the slack of its room: which sums its
-//! funds can reach is known from a bitset, and a branch that cannot land there is cut. Only
-//! for buys without commissions, minimum sizes or new cash, where an account's cost is linear
-//! in its units. Money is in integer minor units (the finest scale of the prices and cash).
+//! funds can reach is known from a bitset, and a branch that cannot land there is cut. Sales,
+//! when given, are chosen per account first (every amount its holding and the later accounts'
+//! holdings allow), then its maximal buys with the cash they raise. Only for orders without
+//! commissions or minimum sizes, where an account's cash is linear in its units. Money is in
+//! integer minor units (the finest scale of the prices and cash).
 
 use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
-/// The answer: a packing (account, asset, units), none at all, or not decided within the
-/// node limit (or in amounts too fine to count in integers).
+/// The answer: a packing (account, asset, units; negative: a sale), none at all, or not
+/// decided within the node limit (or in amounts too fine to count in integers).
 pub(super) enum Packed {
     Fits(Vec<(usize, usize, i64)>),
     Never,
@@ -26,17 +28,22 @@ pub(super) enum Packed {
 /// One buy: asset, units, cost of one unit.
 pub(super) type Buy = (usize, i64, Decimal);
 
+/// One sale: asset, units, what one unit raises, and what each account holds (by account).
+pub(super) type Sale = (usize, i64, Decimal, Vec<(usize, i64)>);
+
 /// Finest scale the integer units take (beyond, the answer is `Unknown`).
 const MAX_SCALE: u32 = 8;
 /// Largest room (in minor units) the reachable-sum bitsets cover; beyond, no bitset prune.
 const MAX_BITSET_ROOM: i128 = 1 << 22;
 
-/// Packs `buys` into `rooms` (account, cash it may spend), visiting at most `node_limit`
-/// nodes; returns the answer and the nodes visited. With `last`, that room is filled last
-/// (the account a deposit goes to: WLOG only one account spends beyond its own cash, since a
-/// unit moved from one such account to another leaves the deposit they need the same).
+/// Packs `sales` and `buys` into `rooms` (account, cash it may spend), visiting at most
+/// `node_limit` nodes; returns the answer and the nodes visited. With `last`, that room is
+/// filled last (the account a deposit goes to: WLOG only one account spends beyond its own
+/// cash, since a unit moved from one such account to another leaves the deposit they need
+/// the same).
 pub(super) fn pack(
     rooms: &[(usize, Decimal)],
+    sales: &[Sale],
     buys: &[Buy],
     last: Option<usize>,
     node_limit: u64,
@@ -45,6 +52,7 @@ pub(super) fn pack(
         .iter()
         .map(|r| r.1.normalize().scale())
         .chain(buys.iter().map(|b| b.2.normalize().scale()))
+        .chain(sales.iter().map(|x| x.2.normalize().scale()))
         .max()
         .unwrap_or(0);
     if scale > MAX_SCALE {
@@ -53,7 +61,7 @@ pub(super) fn pack(
     let factor = Decimal::from(10i64.pow(scale));
     let minor = |x: Decimal| (x * factor).trunc().mantissa();
     let mut buys: Vec<(usize, i64, i128)> = buys.iter().map(|b| (b.0, b.1, minor(b.2))).collect();
-    if buys.iter().any(|b| b.2 <= 0) {
+    if buys.iter().any(|b| b.2 <= 0) || sales.iter().any(|x| x.2 <= Decimal::ZERO) {
         return (Packed::Unknown, 0);
     }
     // Dearest first: they leave the fewest choices.
@@ -66,22 +74,46 @@ pub(super) fn pack(
             .then(x.1.cmp(&y.1))
             .then(x.0.cmp(&y.0))
     });
+    // Each sale's holding by room position, and what the rooms from each position on hold.
+    let sales: Vec<(usize, i64, i128, Vec<i64>)> = sales
+        .iter()
+        .map(|(asset, units, raises, held)| {
+            let by_room = rooms
+                .iter()
+                .map(|r| held.iter().filter(|h| h.0 == r.0).map(|h| h.1).sum())
+                .collect();
+            (*asset, *units, minor(*raises), by_room)
+        })
+        .collect();
+    let held_from: Vec<Vec<i64>> = sales
+        .iter()
+        .map(|x| {
+            let mut from = vec![0i64; rooms.len() + 1];
+            for p in (0..rooms.len()).rev() {
+                from[p] = from[p + 1] + x.3[p];
+            }
+            from
+        })
+        .collect();
     let mut packer = Packer {
         rooms: &rooms,
         buys: &buys,
+        sales: &sales,
+        held_from,
         failed: HashSet::new(),
         nodes: 0,
         node_limit,
         taken: Vec::new(),
     };
     let left: Vec<i64> = buys.iter().map(|b| b.1).collect();
-    let answer = match packer.account(0, &left) {
+    let sold: Vec<i64> = sales.iter().map(|x| x.1).collect();
+    let answer = match packer.account(0, &left, &sold) {
         Some(true) => Packed::Fits(
             packer
                 .taken
                 .iter()
-                .filter(|&&(_, _, k)| k > 0)
-                .map(|&(a, j, k)| (a, buys[j].0, k))
+                .copied()
+                .filter(|&(_, _, k)| k != 0)
                 .collect(),
         ),
         Some(false) => Packed::Never,
@@ -93,11 +125,15 @@ pub(super) fn pack(
 struct Packer<'a> {
     rooms: &'a [(usize, i128)],
     buys: &'a [(usize, i64, i128)],
-    /// (account position, units left) already known not to pack.
-    failed: HashSet<(usize, Vec<i64>)>,
+    /// Asset, units, what a unit raises, holding by room position.
+    sales: &'a [(usize, i64, i128, Vec<i64>)],
+    /// Per sale, what the rooms from each position on hold.
+    held_from: Vec<Vec<i64>>,
+    /// (account position, buy units left, sale units left) known not to pack.
+    failed: HashSet<(usize, Vec<i64>, Vec<i64>)>,
     nodes: u64,
     node_limit: u64,
-    /// The packing so far: (account, buy index, units).
+    /// The packing so far: (account, asset, units; negative: a sale).
     taken: Vec<(usize, usize, i64)>,
 }
 
@@ -119,45 +155,113 @@ impl Packer<'_> {
             .sum()
     }
 
-    /// Whether the units `left` pack into the accounts from position `at` on (`None`: out
-    /// of nodes).
-    fn account(&mut self, at: usize, left: &[i64]) -> Option<bool> {
-        if left.iter().all(|&k| k == 0) {
+    fn raised(&self, sold: &[i64]) -> i128 {
+        sold.iter()
+            .zip(self.sales)
+            .map(|(&k, x)| i128::from(k) * x.2)
+            .sum()
+    }
+
+    fn take_all(&mut self, account: usize, left: &[i64], sold: &[i64]) {
+        let sales = sold
+            .iter()
+            .zip(self.sales)
+            .map(|(&k, x)| (account, x.0, -k));
+        let buys = left.iter().zip(self.buys).map(|(&k, b)| (account, b.0, k));
+        let all: Vec<_> = sales.chain(buys).collect();
+        self.taken.extend(all);
+    }
+
+    /// Whether the buy units `left` and sale units `sold` pack into the accounts from
+    /// position `at` on (`None`: out of nodes).
+    fn account(&mut self, at: usize, left: &[i64], sold: &[i64]) -> Option<bool> {
+        if left.iter().all(|&k| k == 0) && sold.iter().all(|&k| k == 0) {
             return Some(true);
         }
         let Some(&(account, room)) = self.rooms.get(at) else {
             return Some(false);
         };
-        let rest: i128 = self.rooms[at..].iter().map(|r| r.1).sum();
+        if (0..sold.len()).any(|x| sold[x] > self.held_from[x][at]) {
+            return Some(false);
+        }
+        let rest: i128 = self.rooms[at..].iter().map(|r| r.1).sum::<i128>() + self.raised(sold);
         let cost = self.cost(left);
         if cost > rest {
             return Some(false);
         }
-        if at + 1 == self.rooms.len() || cost <= room {
+        let no_sales = sold.iter().all(|&k| k == 0);
+        if at + 1 == self.rooms.len() || (no_sales && cost <= room) {
             // The last account (or one that pays it all) takes everything left.
-            self.taken
-                .extend(left.iter().enumerate().map(|(j, &k)| (account, j, k)));
+            self.take_all(account, left, sold);
             return Some(true);
         }
-        if self.failed.contains(&(at, left.to_vec())) {
+        let key = (at, left.to_vec(), sold.to_vec());
+        if self.failed.contains(&key) {
             return Some(false);
         }
         let mut further = vec![0i128; left.len() + 1];
         for j in (0..left.len()).rev() {
             further[j] = further[j + 1] + i128::from(left[j]) * self.buys[j].2;
         }
-        let reach = self.reach(room, left);
+        let most_raised: i128 = (0..sold.len())
+            .map(|x| i128::from(sold[x].min(self.sales[x].3[at])) * self.sales[x].2)
+            .sum();
+        let reach = self.reach(room + most_raised, left);
         let bounds = Bounds {
             slack: rest - cost,
             further,
             reach,
         };
-        let mut choice = vec![0i64; left.len()];
-        let found = self.choose(at, account, 0, room, left, &mut choice, &bounds)?;
+        let mut sale = vec![0i64; sold.len()];
+        let found = self.sell(at, account, 0, room, left, sold, &mut sale, &bounds)?;
         if !found {
-            self.failed.insert((at, left.to_vec()));
+            self.failed.insert(key);
         }
         Some(found)
+    }
+
+    /// Every sale of account `account` (position `at`) from sale `s` on that the later
+    /// accounts can complete, each followed by its maximal buys.
+    #[allow(clippy::too_many_arguments)]
+    fn sell(
+        &mut self,
+        at: usize,
+        account: usize,
+        s: usize,
+        room: i128,
+        left: &[i64],
+        sold: &[i64],
+        sale: &mut Vec<i64>,
+        bounds: &Bounds,
+    ) -> Option<bool> {
+        self.nodes += 1;
+        if self.nodes > self.node_limit {
+            return None;
+        }
+        if s == sold.len() {
+            let rest: Vec<i64> = sold.iter().zip(sale.iter()).map(|(l, k)| l - k).collect();
+            let mark = self.taken.len();
+            for (x, &k) in sale.iter().enumerate() {
+                self.taken.push((account, self.sales[x].0, -k));
+            }
+            let mut choice = vec![0i64; left.len()];
+            if self.choose(at, account, 0, room, left, &rest, &mut choice, bounds)? {
+                return Some(true);
+            }
+            self.taken.truncate(mark);
+            return Some(false);
+        }
+        let most = sold[s].min(self.sales[s].3[at]);
+        let least = (sold[s] - self.held_from[s][at + 1]).max(0);
+        for k in (least..=most).rev() {
+            sale[s] = k;
+            let raised = room + i128::from(k) * self.sales[s].2;
+            if self.sell(at, account, s + 1, raised, left, sold, sale, bounds)? {
+                return Some(true);
+            }
+        }
+        sale[s] = 0;
+        Some(false)
     }
 
     /// The sums the funds from each index on can reach within `room`; `None` when the room
@@ -189,8 +293,9 @@ impl Packer<'_> {
         Some(reach)
     }
 
-    /// Every maximal choice of account `account` (position `at`) from fund `j` on, with
-    /// `room` left, each tried with the accounts after it.
+    /// Every maximal choice of buys of account `account` (position `at`) from fund `j` on,
+    /// with `room` left, each tried with the accounts after it (`sold`: the sales they still
+    /// make).
     #[allow(clippy::too_many_arguments)]
     fn choose(
         &mut self,
@@ -199,6 +304,7 @@ impl Packer<'_> {
         j: usize,
         room: i128,
         left: &[i64],
+        sold: &[i64],
         choice: &mut Vec<i64>,
         bounds: &Bounds,
     ) -> Option<bool> {
@@ -225,9 +331,10 @@ impl Packer<'_> {
             }
             let rest: Vec<i64> = left.iter().zip(choice.iter()).map(|(l, c)| l - c).collect();
             let mark = self.taken.len();
-            self.taken
-                .extend(choice.iter().enumerate().map(|(x, &k)| (account, x, k)));
-            if self.account(at + 1, &rest)? {
+            for (x, &k) in choice.iter().enumerate() {
+                self.taken.push((account, self.buys[x].0, k));
+            }
+            if self.account(at + 1, &rest, sold)? {
                 return Some(true);
             }
             self.taken.truncate(mark);
@@ -238,7 +345,7 @@ impl Packer<'_> {
         for k in (0..=most.max(0)).rev() {
             choice[j] = k;
             let after = room - i128::from(k) * unit;
-            if self.choose(at, account, j + 1, after, left, choice, bounds)? {
+            if self.choose(at, account, j + 1, after, left, sold, choice, bounds)? {
                 return Some(true);
             }
         }
@@ -361,7 +468,112 @@ mod tests {
         place(&mut rooms, buys, 0, 0, buys.first().map_or(0, |b| b.0))
     }
 
+    /// Whether sales (units, raises, holding per account) and buys fit, by trying every split
+    /// of every sale within the holdings, then every split of the buys.
+    fn brute_force_with_sales(
+        rooms: &[i64],
+        sales: &[(i64, i64, Vec<i64>)],
+        buys: &[(i64, i64)],
+    ) -> bool {
+        fn split(
+            rooms: &mut Vec<i64>,
+            sales: &[(i64, i64, Vec<i64>)],
+            buys: &[(i64, i64)],
+            s: usize,
+            a: usize,
+            left: i64,
+        ) -> bool {
+            if s == sales.len() {
+                return brute_force(rooms, buys);
+            }
+            let (_, raises, held) = &sales[s];
+            let next = |rooms: &mut Vec<i64>| {
+                let first = sales.get(s + 1).map_or(0, |x| x.0);
+                split(rooms, sales, buys, s + 1, 0, first)
+            };
+            if a + 1 == rooms.len() {
+                if left > held[a] {
+                    return false;
+                }
+                rooms[a] += left * raises;
+                let fits = next(rooms);
+                rooms[a] -= left * raises;
+                return fits;
+            }
+            for k in 0..=left.min(held[a]) {
+                rooms[a] += k * raises;
+                let fits = split(rooms, sales, buys, s, a + 1, left - k);
+                rooms[a] -= k * raises;
+                if fits {
+                    return true;
+                }
+            }
+            false
+        }
+        let mut rooms = rooms.to_vec();
+        let first = sales.first().map_or(0, |x| x.0);
+        split(&mut rooms, sales, buys, 0, 0, first)
+    }
+
     proptest! {
+        /// With sales too: the same answer as brute force, and a packing sells within each
+        /// account's holding and keeps each account's cash.
+        #[test]
+        fn packs_sales_and_buys_exactly_when_brute_force_does(
+            rooms in proptest::collection::vec(0i64..600, 2..=3),
+            sales in proptest::collection::vec((1i64..5, 50i64..400, proptest::collection::vec(0i64..4, 3)), 1..=2),
+            buys in proptest::collection::vec((1i64..5, 50i64..500), 1..=2),
+        ) {
+            let m = rooms.len();
+            // Units sold never beyond what the accounts hold together.
+            let sales: Vec<(i64, i64, Vec<i64>)> = sales
+                .into_iter()
+                .map(|(u, r, h)| {
+                    let held: Vec<i64> = h[..m].to_vec();
+                    (u.min(held.iter().sum()), r, held)
+                })
+                .filter(|s| s.0 > 0)
+                .collect();
+            let as_rooms: Vec<(usize, Decimal)> =
+                rooms.iter().enumerate().map(|(a, &r)| (a, d(r))).collect();
+            // Assets: sales first, then buys.
+            let as_sales: Vec<Sale> = sales
+                .iter()
+                .enumerate()
+                .map(|(i, (u, r, h))| (i, *u, d(*r), h.iter().copied().enumerate().collect()))
+                .collect();
+            let as_buys: Vec<Buy> = buys
+                .iter()
+                .enumerate()
+                .map(|(i, &(u, c))| (sales.len() + i, u, d(c)))
+                .collect();
+            let expected = brute_force_with_sales(&rooms, &sales, &buys);
+            match pack(&as_rooms, &as_sales, &as_buys, None, 1_000_000).0 {
+                Packed::Fits(parts) => {
+                    prop_assert!(expected, "packed what brute force cannot");
+                    let price = |i: usize| if i < sales.len() { sales[i].1 } else { buys[i - sales.len()].1 };
+                    for (a, &room) in rooms.iter().enumerate() {
+                        let net: i64 = parts.iter().filter(|p| p.0 == a).map(|p| p.2 * price(p.1)).sum();
+                        prop_assert!(net <= room, "account {a} spends {net} net of {room}");
+                        for (i, s) in sales.iter().enumerate() {
+                            let sold: i64 = parts.iter().filter(|p| p.0 == a && p.1 == i).map(|p| -p.2).sum();
+                            prop_assert!(sold <= s.2[a], "account {a} sells {sold} of {}", s.2[a]);
+                        }
+                    }
+                    for (i, s) in sales.iter().enumerate() {
+                        let sold: i64 = parts.iter().filter(|p| p.1 == i).map(|p| -p.2).sum();
+                        prop_assert_eq!(sold, s.0);
+                    }
+                    for (i, &(units, _)) in buys.iter().enumerate() {
+                        let placed: i64 = parts.iter().filter(|p| p.1 == sales.len() + i).map(|p| p.2).sum();
+                        prop_assert_eq!(placed, units);
+                    }
+                }
+                Packed::Never => prop_assert!(!expected, "missed a packing"),
+                Packed::Unknown => prop_assert!(false, "undecided within a million nodes"),
+            }
+        }
+
         /// The packing's answer is brute force's, and every packing it gives places every unit
         /// within every account's cash.
         #[test]
@@ -377,7 +589,7 @@ mod tests {
             let as_buys: Vec<Buy> =
                 buys.iter().enumerate().map(|(i, &(u, c))| (i, u, d(c))).collect();
             let expected = brute_force(&rooms, &buys);
-            match pack(&as_rooms, &as_buys, last, 1_000_000).0 {
+            match pack(&as_rooms, &[], &as_buys, last, 1_000_000).0 {
                 Packed::Fits(parts) => {
                     prop_assert!(expected, "packed what brute force cannot");
                     for (a, &room) in rooms.iter().enumerate() {
@@ -410,7 +622,7 @@ mod tests {
             (3, d(457_320)),
         ];
         let buys = [(1, 24, d(30_141)), (0, 12, d(23_621)), (2, 4, d(28_649))];
-        let (answer, _) = pack(&rooms, &buys, None, 1_000_000);
+        let (answer, _) = pack(&rooms, &[], &buys, None, 1_000_000);
         let Packed::Fits(parts) = answer else {
             panic!("a packing exists")
         };
@@ -434,7 +646,10 @@ mod tests {
         // (300.01 in all): each pays one unit only.
         let rooms = [(0, d(15_000)), (1, d(16_000))];
         let buys = [(0, 2, d(10_000)), (1, 1, d(10_001))];
-        assert!(matches!(pack(&rooms, &buys, None, 10_000).0, Packed::Never));
+        assert!(matches!(
+            pack(&rooms, &[], &buys, None, 10_000).0,
+            Packed::Never
+        ));
     }
 
     #[test]
