@@ -183,18 +183,17 @@ async fn start(send: Vec<Answer>, get_answers: Vec<Answer>) -> (Fake, FlexWebCon
         )
         .with_state(fake.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let config = FlexWebConfig {
-        base_url: base,
-        user_agent: USER_AGENT.to_owned(),
-        poll_initial: Duration::from_millis(1),
-        poll_max: Duration::from_millis(4),
-        overall_timeout: Duration::from_secs(20),
-        version: 3,
-        rate_limit_wait: Duration::from_millis(30),
-        max_retries: 3,
-        request_timeout: Duration::from_secs(10),
-        max_statement_bytes: 1024 * 1024,
-    };
+    let mut config = FlexWebConfig::default();
+    config.base_url = base;
+    config.user_agent = USER_AGENT.to_owned();
+    config.poll_initial = Duration::from_millis(1);
+    config.poll_max = Duration::from_millis(4);
+    config.overall_timeout = Duration::from_secs(20);
+    config.version = 3;
+    config.rate_limit_wait = Duration::from_millis(30);
+    config.max_retries = 3;
+    config.request_timeout = Duration::from_secs(10);
+    config.max_statement_bytes = 1024 * 1024;
     (fake, config)
 }
 
@@ -696,11 +695,9 @@ async fn untrusted_get_statement_url_gets_no_token() {
 
 #[tokio::test]
 async fn insecure_base_url_is_refused_before_any_request() {
-    let config = FlexWebConfig {
-        base_url: "http://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService"
-            .to_owned(),
-        ..FlexWebConfig::default()
-    };
+    let mut config = FlexWebConfig::default();
+    config.base_url =
+        "http://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService".to_owned();
     let err = fetch_statement(&config, &token(), QUERY_ID)
         .await
         .unwrap_err();
@@ -726,11 +723,9 @@ async fn token_absent_from_connection_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let config = FlexWebConfig {
-        base_url: format!("http://{addr}/AccountManagement/FlexWebService"),
-        request_timeout: Duration::from_secs(5),
-        ..FlexWebConfig::default()
-    };
+    let mut config = FlexWebConfig::default();
+    config.base_url = format!("http://{addr}/AccountManagement/FlexWebService");
+    config.request_timeout = Duration::from_secs(5);
     let err = fetch_statement(&config, &token(), QUERY_ID)
         .await
         .unwrap_err();
@@ -844,12 +839,10 @@ async fn token_absent_from_logs() {
 #[tokio::test(start_paused = true)]
 async fn default_schedule_on_paused_clock() {
     let (fake, test_config) = start(vec![Answer::Reference], vec![in_progress()]).await;
-    let config = FlexWebConfig {
-        base_url: test_config.base_url,
-        // Off the 30 s polling grid, so the deadline never ties with a poll.
-        overall_timeout: Duration::from_secs(601),
-        ..FlexWebConfig::default()
-    };
+    let mut config = FlexWebConfig::default();
+    config.base_url = test_config.base_url;
+    // Off the 30 s polling grid, so the deadline never ties with a poll.
+    config.overall_timeout = Duration::from_secs(601);
     let started = Instant::now();
     let err = fetch_statement(&config, &token(), QUERY_ID)
         .await
@@ -883,10 +876,8 @@ async fn rate_limit_pauses_on_paused_clock() {
         vec![Answer::Body(STATEMENT_XML.into())],
     )
     .await;
-    let config = FlexWebConfig {
-        base_url: test_config.base_url,
-        ..FlexWebConfig::default()
-    };
+    let mut config = FlexWebConfig::default();
+    config.base_url = test_config.base_url;
     let started = Instant::now();
     fetch_statement(&config, &token(), QUERY_ID).await.unwrap();
     let offsets: Vec<u64> = fake
