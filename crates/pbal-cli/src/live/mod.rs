@@ -8,6 +8,7 @@ mod contracts;
 mod convert;
 mod currency;
 mod fills;
+mod household;
 mod market;
 mod observer;
 mod orders;
