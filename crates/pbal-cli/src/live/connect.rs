@@ -110,7 +110,7 @@ pub(crate) async fn connect_to(args: &GatewayArgs, all: bool) -> Result<Connecti
     Ok(Connection {
         needs_manual_order_time: accounts.needs_manual_order_time.contains(&account),
         is_paper: accounts.is_paper || account.starts_with("DU"),
-        manual_order_time: accounts.needs_manual_order_time.iter().cloned().collect(),
+        manual_order_time: accounts.needs_manual_order_time.clone(),
         accounts: accounts.accounts,
         gateway,
         account,

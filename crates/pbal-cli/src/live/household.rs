@@ -323,8 +323,7 @@ pub(super) async fn trade(args: &TradeArgs) -> Result<()> {
         let left = ledger
             .iter()
             .find(|e| e.currency == "BASE")
-            .map(|e| e.cash.round_dp(2).to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
+            .map_or_else(|| "unknown".to_owned(), |e| e.cash.round_dp(2).to_string());
         say(&summary.render());
         say(&format!(
             "Account {}: {} of {} orders filled; cash left {left}.",
@@ -502,7 +501,7 @@ fn after_others(
         };
         let quantity = match order.side {
             Side::Buy => h.quantity.checked_add(order.quantity),
-            _ => h.quantity.checked_sub(order.quantity),
+            Side::Sell => h.quantity.checked_sub(order.quantity),
         }
         .context("a holding's quantity overflows")?
         .max(Decimal::ZERO);
