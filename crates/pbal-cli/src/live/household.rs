@@ -45,7 +45,11 @@ struct AccountPart {
     cash: Decimal,
 }
 
-pub(super) async fn trade(args: &TradeArgs) -> Result<()> {
+pub(super) fn run(args: &TradeArgs) -> Result<()> {
+    super::block_on(trade(args))
+}
+
+async fn trade(args: &TradeArgs) -> Result<()> {
     if !matches!(args.cash, CashArg::Available) {
         bail!(
             "a household trade plans with each account's own cash as its ledger shows it: pbal \

@@ -38,9 +38,6 @@ pub(crate) fn run(args: &TradeArgs) -> Result<()> {
 }
 
 async fn trade(args: &TradeArgs) -> Result<()> {
-    if args.all_accounts {
-        return super::household::trade(args).await;
-    }
     let conn = connect(&args.gateway).await?;
     let account = conn.account.clone();
     say(&format!(
