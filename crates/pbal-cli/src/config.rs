@@ -170,7 +170,7 @@ pub(crate) const KEYS: &[Key] = &[
     Key {
         name: "accounts",
         arg: "account_kind",
-        only: &["plan"],
+        only: &["plan", "trade"],
         kind: Kind::Text,
         default: "(every account taxable)",
         percent: false,

@@ -119,7 +119,7 @@ pub struct PlanArgs {
 #[derive(Debug, Clone, Default)]
 pub struct AccountKinds(pub BTreeMap<String, pbal_core::AccountKind>);
 
-fn parse_account_kinds(text: &str) -> Result<AccountKinds, String> {
+pub(crate) fn parse_account_kinds(text: &str) -> Result<AccountKinds, String> {
     let mut kinds = BTreeMap::new();
     for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let Some((id, kind)) = item.split_once('=') else {

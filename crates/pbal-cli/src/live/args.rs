@@ -59,6 +59,18 @@ pub struct TradeArgs {
     #[arg(long, value_name = "FILE")]
     pub positions: Option<PathBuf>,
 
+    /// Trade every account of the login as one household: one plan (as `pbal plan
+    /// --all-accounts`), one confirmation, then account by account, each with its own cash
+    /// and its own orders (sells first). Each account's cash is its ledger's: a deposit must
+    /// be made before the run.
+    #[arg(long, conflicts_with_all = ["positions", "cash_total", "queue_for_open", "convert_currency"])]
+    pub all_accounts: bool,
+
+    /// How accounts are taxed, for `--all-accounts`: `ID=KIND,...` with KIND `taxable`
+    /// (default), `tax-deferred` or `tax-free` (config: an `[accounts]` table).
+    #[arg(long, value_name = "ID=KIND,...", value_parser = crate::commands::plan::parse_account_kinds)]
+    pub account_kind: Option<crate::commands::plan::AccountKinds>,
+
     /// Money moving in (a deposit) or, negative, out (a withdrawal), on top of the ledger's
     /// cash; `available`: the ledger's cash alone.
     #[arg(short, long, default_value = "available", value_parser = cash_parser(), hide_possible_values = true, allow_hyphen_values = true)]

@@ -15,10 +15,20 @@ pub(crate) struct Connection {
     /// Orders of this account must carry `manualOrderTime`.
     pub(crate) needs_manual_order_time: bool,
     pub(crate) is_paper: bool,
+    /// Every account of the login, as IBKR lists them.
+    pub(crate) accounts: Vec<String>,
+    /// The login's accounts whose orders must carry `manualOrderTime`.
+    pub(crate) manual_order_time: Vec<String>,
 }
 
 /// Builds the client, checks the session (restoring an unbridged one) and picks the account.
 pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
+    connect_to(args, false).await
+}
+
+/// [`connect`]; with `all` a login of several accounts needs no `--account` (the household
+/// is traded account by account, each selected before its orders are read).
+pub(crate) async fn connect_to(args: &GatewayArgs, all: bool) -> Result<Connection> {
     let tls = if let Some(path) = &args.gateway_cert {
         let pem = std::fs::read(path)
             .with_context(|| format!("cannot read the gateway certificate {}", path.display()))?;
@@ -77,7 +87,9 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
             }
             id.clone()
         }
-        None if accounts.accounts.len() == 1 => accounts.accounts[0].clone(),
+        None if accounts.accounts.len() == 1 || (all && !accounts.accounts.is_empty()) => {
+            accounts.accounts[0].clone()
+        }
         None => bail!(
             "this login has several accounts; choose one with --account ID: {}",
             accounts.accounts.join(", ")
@@ -98,6 +110,8 @@ pub(crate) async fn connect(args: &GatewayArgs) -> Result<Connection> {
     Ok(Connection {
         needs_manual_order_time: accounts.needs_manual_order_time.contains(&account),
         is_paper: accounts.is_paper || account.starts_with("DU"),
+        manual_order_time: accounts.needs_manual_order_time.clone(),
+        accounts: accounts.accounts,
         gateway,
         account,
         base_currency,

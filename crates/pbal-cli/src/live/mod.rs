@@ -8,6 +8,7 @@ mod contracts;
 mod convert;
 mod currency;
 mod fills;
+mod household;
 mod market;
 mod observer;
 mod orders;
@@ -27,7 +28,15 @@ use anyhow::{Context, Result};
 pub(crate) use cancel::run as cancel;
 pub(crate) use status::run as status;
 pub(crate) use summary::Incomplete;
-pub(crate) use trade::run as trade;
+
+/// `pbal trade`: one account, or with `--all-accounts` the login's household.
+pub(crate) fn trade(args: &TradeArgs) -> Result<()> {
+    if args.all_accounts {
+        household::run(args)
+    } else {
+        trade::run(args)
+    }
+}
 pub(crate) use trust::run as gateway;
 
 /// Asks on stderr and reads one line of stdin; unless it is `expected`, stops with

@@ -435,7 +435,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
 }
 
 /// IBKR's preview of every order, in order.
-async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> Result<Vec<WhatIf>> {
+pub(super) async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> Result<Vec<WhatIf>> {
     let mut previews = Vec::with_capacity(orders.len());
     for order in orders {
         previews.push(gateway.whatif(&order.ticket).await?);
@@ -459,7 +459,7 @@ fn is_funding_error(text: &str) -> bool {
 
 /// Stops on any preview error, except a funding error on a buy that the planned sells pay
 /// for (a cash account refuses it until the proceeds arrive); returns those buys' symbols.
-fn check_previews(
+pub(super) fn check_previews(
     planned: &[PlannedOrder],
     previews: &[WhatIf],
     cash_now: Decimal,
@@ -496,7 +496,7 @@ fn check_previews(
 }
 
 /// Ledger reads (one a second) while waiting for the sells' proceeds.
-const LEDGER_POLLS: u32 = 15;
+pub(super) const LEDGER_POLLS: u32 = 15;
 
 /// The account's positions (gateway or `--positions FILE`) and cash (always the ledger).
 async fn read_account(
@@ -551,7 +551,7 @@ async fn read_account(
 
 /// Every symbol matched to its IBKR contract by conid (see `contracts.rs`; positions take the
 /// targets' spelling), live prices from snapshots, and the prices of targets not held yet.
-async fn price_with_snapshots(
+pub(super) async fn price_with_snapshots(
     gateway: &Gateway,
     mut statement: Statement,
     targets_file: Option<&TargetsFile>,
@@ -624,7 +624,7 @@ async fn price_with_snapshots(
 }
 
 /// What pbal will answer, said before anything is placed.
-fn questions_line(policy: &QuestionPolicy) -> String {
+pub(super) fn questions_line(policy: &QuestionPolicy) -> String {
     let list = |ids: Vec<&str>| {
         if ids.is_empty() {
             "none".to_owned()
@@ -648,7 +648,7 @@ fn questions_line(policy: &QuestionPolicy) -> String {
     )
 }
 
-fn question_policy(args: &TradeArgs) -> QuestionPolicy {
+pub(super) fn question_policy(args: &TradeArgs) -> QuestionPolicy {
     let mut policy = if args.no_default_questions {
         QuestionPolicy::new(BTreeSet::new())
     } else {

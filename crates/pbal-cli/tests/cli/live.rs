@@ -1655,3 +1655,158 @@ fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
     assert!(!stdout.contains("| VEA "), "{stdout}");
     assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
 }
+
+/// A login with an individual account and an IRA (issue 20): `--all-accounts` trades both.
+mod household {
+    use super::*;
+
+    const IRA: &str = "DU7654321";
+
+    fn two_accounts(fills: FillMode) -> Setup {
+        fast()
+            .fills(fills)
+            .account(IRA)
+            .cash(IRA, "USD", Decimal::from(4_000))
+            .position(
+                IRA,
+                pbal_fake_gateway::TEN_ETF_CONIDS[0],
+                Decimal::from(5),
+                Decimal::from(250),
+            )
+    }
+
+    fn spent_in(orders: &[pbal_fake_gateway::OrderRecord], account: &str) -> Decimal {
+        orders
+            .iter()
+            .filter(|o| o.account == account)
+            .map(|o| {
+                let amount = o.quantity * o.avg_fill_price.unwrap_or_default();
+                if o.side == Side::Buy { amount } else { -amount }
+            })
+            .sum()
+    }
+
+    /// Each account's orders go to that account (its id in the order's path), and neither
+    /// spends more than its own ledger cash.
+    #[test]
+    fn places_each_accounts_orders_in_it_within_its_own_cash() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &["--all-accounts", "--yes", "--as-of", "2026-11-25"],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        let orders = live.gateway.orders();
+        for account in [ACCOUNT, IRA] {
+            assert!(
+                orders.iter().any(|o| o.account == account),
+                "no order in {account}: {orders:?}"
+            );
+            assert!(stdout.contains(&format!("Account {account}:")), "{stdout}");
+        }
+        assert!(spent_in(&orders, ACCOUNT) <= Decimal::from(10_000));
+        assert!(spent_in(&orders, IRA) <= Decimal::from(4_000));
+        // Every order was posted to its own account's path.
+        let posts: Vec<_> = live
+            .gateway
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/orders"))
+            .collect();
+        assert_eq!(posts.len(), orders.len());
+        for post in &posts {
+            let body = post.body.as_ref().unwrap();
+            let acct = body["orders"][0]["acctId"].as_str().unwrap();
+            assert!(post.path.contains(&format!("/account/{acct}/")), "{post:?}");
+        }
+        assert!(stdout.contains("cash left"), "{stdout}");
+        assert!(stdout.contains("Done."), "{stdout}");
+        let raw = std::fs::read_to_string(live.data_dir().join("journal.jsonl")).unwrap();
+        assert!(!raw.contains(ACCOUNT) && !raw.contains(IRA), "{raw}");
+    }
+
+    /// A rerun of an unfinished household run finds every account's orders by their client
+    /// order ids and places none of them again.
+    #[test]
+    fn a_rerun_places_nothing_twice_in_either_account() {
+        let live = Live::new(two_accounts(FillMode::Manual));
+        let args = [
+            "--all-accounts",
+            "--yes",
+            "--as-of",
+            "2026-11-25",
+            "--fill-timeout",
+            "1",
+        ];
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 3, "{stdout}\n{stderr}");
+        let first = live.gateway.orders();
+        assert!(first.iter().any(|o| o.account == ACCOUNT));
+        assert!(first.iter().any(|o| o.account == IRA));
+        let posts = live.order_posts();
+
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 3, "{stdout}\n{stderr}");
+        assert!(stdout.contains("placed by an earlier run"), "{stdout}");
+        assert_eq!(live.order_posts(), posts, "an order was sent again");
+        assert_eq!(live.gateway.orders().len(), first.len());
+    }
+
+    /// A refused order stops the run in its account; the next account gets nothing.
+    #[test]
+    fn a_refusal_stops_before_the_next_account() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        live.gateway.inject(Fault::AdvancedReject {
+            message_id: "o2137".to_owned(),
+            text: "Order rejected: the order size exceeds your account's allowed position"
+                .to_owned(),
+        });
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &["--all-accounts", "--yes", "--as-of", "2026-11-25"],
+            "",
+        );
+        assert_ne!(code, 0, "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains("the household trade stopped in account")
+                && stderr.contains(&format!("nothing was placed in {IRA}")),
+            "{stderr}"
+        );
+        assert!(live.gateway.orders().iter().all(|o| o.account != IRA));
+    }
+
+    /// A dry run shows both accounts' previews and places nothing; a deposit is refused.
+    #[test]
+    fn a_dry_run_previews_only_and_a_deposit_must_come_first() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &["--all-accounts", "--dry-run", "--as-of", "2026-11-25"],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
+        assert_eq!(
+            stdout.matches("IBKR's preview (whatif)").count(),
+            2,
+            "{stdout}"
+        );
+        assert_eq!(live.order_posts(), 0);
+
+        let (code, _, stderr) = live.run("trade", &["--all-accounts", "--yes", "-c", "1000"], "");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("Make the deposit"), "{stderr}");
+        assert_eq!(live.order_posts(), 0);
+    }
+
+    /// Without --all-accounts a login of several accounts still needs --account.
+    #[test]
+    fn without_all_accounts_one_must_be_chosen() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, _, stderr) = live.run("trade", &["--yes"], "");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("choose one with --account"), "{stderr}");
+        assert_eq!(live.order_posts(), 0);
+    }
+}

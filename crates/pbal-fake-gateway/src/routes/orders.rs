@@ -51,6 +51,16 @@ fn conid_of(order: &Value) -> Option<i64> {
 
 /// Checks one order the way the gateway does; errors are the documented texts.
 fn validate(gw: &Gateway, account: &str, order: &Value) -> Result<Draft, Reply> {
+    // Strict (the fake's rule): an order's own acctId names the account of the path, so a
+    // client mixing a household's accounts is caught.
+    if let Some(own) = order.get("acctId").and_then(Value::as_str)
+        && own != account
+    {
+        return Err(Reply::error(
+            400,
+            &format!("Bad Request: acctId {own} does not match the account {account} of the path"),
+        ));
+    }
     let Some(conid) = conid_of(order) else {
         return Err(Reply::error(400, "conid or conidex is required"));
     };

@@ -534,11 +534,10 @@ async fn live_orders_show_the_selected_account_only() {
     );
     api.get("/iserver/accounts").await;
     api.post(&place_path(), order("a1", "BUY", 1, 290.0)).await;
-    api.post(
-        &format!("/iserver/account/{OTHER}/orders"),
-        order("o1", "BUY", 1, 290.0),
-    )
-    .await;
+    let mut other = order("o1", "BUY", 1, 290.0);
+    other["orders"][0]["acctId"] = json!(OTHER);
+    api.post(&format!("/iserver/account/{OTHER}/orders"), other)
+        .await;
     let refs = |v: Value| -> Vec<String> {
         v["orders"]
             .as_array()
@@ -651,4 +650,38 @@ async fn currency_conversions_take_fx_qty_on_a_cash_pair_and_move_both_balances(
     assert_eq!(api.gw.ledger_cash(ACCT, "USD"), Decimal::from(9_000));
     assert_eq!(api.gw.ledger_cash(ACCT, "EUR"), Decimal::from(800));
     assert_eq!(api.gw.position(ACCT, EUR_USD), Decimal::ZERO);
+}
+
+/// A login of two accounts: an order goes only to an account of the login, and its own acctId
+/// must be the path's account.
+#[tokio::test]
+async fn orders_go_only_to_the_logins_accounts_under_their_own_id() {
+    const IRA: &str = "DU7654321";
+    let api = Api::new(Setup::ten_etfs().no_rate_limits().account(IRA).cash(
+        IRA,
+        "USD",
+        Decimal::from(1_000),
+    ));
+    api.get("/iserver/accounts").await;
+    let stranger = api
+        .post(
+            "/iserver/account/U9999999/orders",
+            order("s1", "BUY", 1, 290.0),
+        )
+        .await;
+    assert_eq!(stranger.status, 400, "{}", stranger.text);
+    assert!(
+        stranger.text.contains("U9999999 not found"),
+        "{}",
+        stranger.text
+    );
+    let mixed = api
+        .post(
+            &format!("/iserver/account/{IRA}/orders"),
+            order("m1", "BUY", 1, 290.0),
+        )
+        .await;
+    assert_eq!(mixed.status, 400, "{}", mixed.text);
+    assert!(mixed.text.contains("does not match"), "{}", mixed.text);
+    assert!(api.gw.orders().is_empty());
 }
