@@ -12,30 +12,22 @@
 //! lot order and a date (tax-aware sales). Per cell: proven count, slowest plan, gaps.
 //!
 //! Run with `cargo run --release -p pbal-core --example proof_scan` (`-- seeded` for the
-//! seeded families only).
+//! seeded families only; `--only=TEXT` runs the cells whose label contains TEXT, and
+//! `--node-limit=N` tries another work budget).
 
 // An example's output is its point.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
 
+#[path = "../benches/common/seeded.rs"]
+mod seeded;
+use seeded::{Lcg, seeded};
+
 use pbal_core::{
-    Commission, Decimal, Holding, Lot, LotOrder, Optimality, PlanOptions, Portfolio, Strategy,
-    Targets, date, dec, plan,
+    Commission, Decimal, Holding, LotOrder, Optimality, PlanOptions, Portfolio, Strategy, Targets,
+    date, dec, plan,
 };
-
-/// A small deterministic generator (no dependency for an example).
-struct Lcg(u64);
-
-impl Lcg {
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        lo + (self.0 >> 33) % (hi - lo + 1)
-    }
-}
 
 fn portfolio(assets: usize, seed: u64) -> Result<(Portfolio, Targets), pbal_core::Error> {
     let mut random = Lcg(seed * 7_919 + assets as u64);
@@ -54,48 +46,9 @@ fn portfolio(assets: usize, seed: u64) -> Result<(Portfolio, Targets), pbal_core
     Ok((portfolio, targets))
 }
 
-/// Issue 23's family: values 1,000–50,000, prices 5–900, whole shares (at least one); with
-/// `lots`, each holding is split into that many lots of random cost and opening date.
-fn seeded(assets: usize, seed: u64, lots: u64) -> Result<(Portfolio, Targets), pbal_core::Error> {
-    let mut random = Lcg(seed.wrapping_mul(104_729) ^ (assets as u64) << 20 ^ lots);
-    let holdings = (0..assets)
-        .map(|i| {
-            let price = Decimal::new(random.range(500, 90_000) as i64, 2);
-            let value = Decimal::from(random.range(1_000, 50_000));
-            let shares = (value / price).floor().max(Decimal::ONE);
-            let mut h = Holding::new(format!("S{i:05}"), shares, price)?;
-            if lots > 0 {
-                let mut left = shares;
-                let mut cost_total = Decimal::ZERO;
-                for l in 0..lots {
-                    let q = if l + 1 == lots {
-                        left
-                    } else {
-                        (shares / Decimal::from(lots)).floor()
-                    };
-                    if q <= Decimal::ZERO {
-                        continue;
-                    }
-                    left -= q;
-                    // Costs 50%–150% of today's price: gains and losses in every holding.
-                    let cost =
-                        (q * price * Decimal::from(random.range(50, 150)) / dec!(100)).round_dp(2);
-                    cost_total += cost;
-                    let open = date(
-                        2020 + random.range(0, 5) as i16,
-                        1 + random.range(0, 11) as i8,
-                        1,
-                    );
-                    h.lots.push(Lot::new(q, cost).with_open_date(open));
-                }
-                h.unrealized_pnl = Some(h.value - cost_total);
-            }
-            Ok(h)
-        })
-        .collect::<Result<Vec<_>, pbal_core::Error>>()?;
-    let portfolio = Portfolio::new(holdings)?;
-    let targets = Targets::equal(portfolio.holdings().iter().map(|h| h.symbol.clone()))?;
-    Ok((portfolio, targets))
+/// The value of the command-line option `name` (given as `name` followed by the value).
+fn arg(name: &str) -> Option<String> {
+    std::env::args().find_map(|a| a.strip_prefix(name).map(str::to_owned))
 }
 
 /// One cell: plans each seed's portfolio, prints proven count, slowest time and gaps.
@@ -106,6 +59,10 @@ fn cell(
     cash: Decimal,
     options: &PlanOptions,
 ) -> Result<f64, pbal_core::Error> {
+    // For profiling one cell: `--only=<part of its label>`.
+    if arg("--only=").is_some_and(|only| !label.contains(&only)) {
+        return Ok(0.0);
+    }
     let mut proven = 0;
     let mut slowest = 0.0f64;
     let mut gaps = Vec::new();
@@ -143,6 +100,10 @@ fn seeded_families() -> Result<(), pbal_core::Error> {
         for (name, strategy, cash) in cases {
             for variant in ["plain", "ibkr-fixed", "min-trade 100"] {
                 let mut options = PlanOptions::new().with_strategy(strategy);
+                // For trying other budgets: the default is what the docs report.
+                if let Some(limit) = arg("--node-limit=").and_then(|v| v.parse().ok()) {
+                    options.node_limit = limit;
+                }
                 match variant {
                     "ibkr-fixed" => options.commission = Commission::IbkrFixed,
                     "min-trade 100" => options.min_trade = dec!(100),
