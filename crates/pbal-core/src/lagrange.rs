@@ -421,7 +421,7 @@ fn closed_form(
     ])
 }
 
-/// φ at `dual`'s level and price for each withdrawal part of `order` (part `r`: the assets `order[..r]` keep
+/// φ at the assets' level `asset_level` and `dual`'s price for each withdrawal part of `order` (part `r`: the assets `order[..r]` keep
 /// what they hold, `order[r]` sells, the rest are free), in one pass per asset kind instead of
 /// one pass over every asset per part: at a fixed level and price each asset's inner minimum
 /// is its own, so a part's sum differs from the whole problem's only in the changed assets.
@@ -431,9 +431,10 @@ pub(crate) fn part_bounds(
     order: &[usize],
     cash_of: impl Fn(usize) -> CashSide,
     dual: &Dual,
+    asset_level: f64,
 ) -> Vec<f64> {
     let beta = dual.beta;
-    let cash_level = dual.level + dual.beta / 2.0;
+    let cash_level = asset_level + dual.beta / 2.0;
     let level = cash_level - beta / 2.0;
     let full: Vec<f64> = assets.iter().map(|a| a.nearest(level, beta).1).collect();
     let deviations: f64 = assets.iter().map(|a| a.deviation).sum();
