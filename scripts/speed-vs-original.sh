@@ -11,6 +11,7 @@
 set -eu
 n=${1:-5000}
 cash=${2:-1000000}
+withdrawal=${3:--50000}
 out=target/speed
 mkdir -p "$out"
 csv="$out/holdings-$n.csv"
@@ -30,6 +31,9 @@ PY
 
 cargo build -q --release -p pbal-cli
 pbal=target/release/pbal
+
+compare() { # cash: times pbal (table, json) and the original on it, prints the comparison
+cash=$1
 table="$pbal plan $csv -c $cash"
 json="$pbal plan $csv -c $cash --format json"
 python="python3 scripts/original-tool.py $csv $cash --quiet"
@@ -66,3 +70,7 @@ print(f"  pbal plan (table)        {table * 1000:8.1f} ms   {py / table:5.1f}x f
 print(f"  pbal plan --format json  {js * 1000:8.1f} ms   {py / js:5.1f}x faster than the original")
 print(f"  original tool (Python)   {py * 1000:8.1f} ms")
 PY
+}
+
+compare "$cash"
+compare "$withdrawal"

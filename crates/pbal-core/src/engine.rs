@@ -174,6 +174,9 @@ fn plan_with(
         // What the rule left out: the plan without it, and its orders the rule refuses.
         let mut without = engine_options.clone();
         without.keep_costly_orders = true;
+        // Only a note's count and commission come from this plan: a sixteenth of the budget
+        // (small plans still finish their proof) keeps it from doubling a large plan's time.
+        without.node_limit = (engine_options.node_limit / 16).max(1);
         if let Ok((unruled, _, _)) = plan_unaudited(portfolio, targets, cash, &without, household) {
             let costly = crate::worth::costly_orders(&unruled, cash, options);
             if !costly.is_empty() {

