@@ -185,7 +185,7 @@ async fn start(send: Vec<Answer>, get_answers: Vec<Answer>) -> (Fake, FlexWebCon
     tokio::spawn(async move { axum::serve(listener, router).await });
     let mut config = FlexWebConfig::default();
     config.base_url = base;
-    config.user_agent = USER_AGENT.to_owned();
+    USER_AGENT.clone_into(&mut config.user_agent);
     config.poll_initial = Duration::from_millis(1);
     config.poll_max = Duration::from_millis(4);
     config.overall_timeout = Duration::from_secs(20);
