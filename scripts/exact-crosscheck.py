@@ -79,15 +79,16 @@ from fractions import Fraction
 
 from pyscipopt import Model, quicksum
 
+import exact_household
+from exact_household import cents, random_weights
+
 
 def random_case(
     rng: random.Random, n: int, strategy: str, commission: str, keep_costly: bool, near: bool = False
 ) -> dict:
     prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
     held = [rng.randint(0, 120) for _ in range(n)]
-    # Weights: multiples of 1/10000 that sum to exactly 1, each at least 1/10000.
-    cuts = sorted(rng.sample(range(1, 10_000), n - 1))
-    parts = [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
+    parts = random_weights(rng, n)
     value = sum(h * p for h, p in zip(held, prices))  # cents
     if near:
         # Already close to the targets (within 2 shares of each) with little cash: most
@@ -114,12 +115,6 @@ def random_case(
         "commission": commission,
         "keep_costly": keep_costly,
     }
-
-
-def cents(c: int) -> str:
-    sign = "-" if c < 0 else ""
-    c = abs(c)
-    return f"{sign}{c // 100}.{c % 100:02d}"
 
 
 def objective(case: dict, quantities: list) -> Fraction:
@@ -366,8 +361,6 @@ def main() -> int:
     rng = random.Random(args.seed)
     only = {int(x) for x in args.only.split(",") if x}
     if args.accounts:
-        import exact_household
-
         args.only = only
         return exact_household.run(args, rng)
     number = 0

@@ -33,6 +33,12 @@ from fractions import Fraction
 from pyscipopt import Model, quicksum
 
 
+def random_weights(rng: random.Random, n: int) -> list:
+    """Target weights in multiples of 1/10000 that sum to exactly 1, each at least 1/10000."""
+    cuts = sorted(rng.sample(range(1, 10_000), n - 1))
+    return [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
+
+
 def random_household(rng: random.Random, accounts: int, n: int, strategy: str, flow: str) -> dict:
     prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
     # Each account holds some of the funds (an IRA often holds only a few).
@@ -40,8 +46,7 @@ def random_household(rng: random.Random, accounts: int, n: int, strategy: str, f
         [rng.randint(0, 60) if rng.random() < 0.6 else 0 for _ in range(n)]
         for _ in range(accounts)
     ]
-    cuts = sorted(rng.sample(range(1, 10_000), n - 1))
-    weights = [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
+    weights = random_weights(rng, n)
     values = [sum(h * p for h, p in zip(row, prices)) for row in held]
     cash = [rng.randint(0, v // 8 + 150_000) for v in values]  # cents
     if flow == "deposit":

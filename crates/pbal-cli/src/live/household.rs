@@ -23,16 +23,15 @@ use super::orders::{self, Existing, PlannedOrder, TicketBook};
 use super::preview::preview_table;
 use super::summary::Summary;
 use super::trade::{
-    LEDGER_POLLS, check_previews, preview_all, price_with_snapshots, question_policy,
-    questions_line,
+    LEDGER_POLLS, TradeStart, check_previews, preview_all, price_with_snapshots, question_policy,
+    questions_line, trade_start,
 };
 use super::{currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{guard_wash_sales, options, plannable};
+use crate::commands::plan::{guard_wash_sales, plannable};
 use crate::journal::Journal;
 use crate::output::{say, warn};
 use crate::render::PlanReport;
-use crate::targets::TargetsFile;
 use pbal_ibkr::basket::OrderType;
 
 /// One account's part of the confirmed household plan.
@@ -65,21 +64,12 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         conn.accounts.join(", "),
         if conn.is_paper { " (paper)" } else { "" }
     ));
-    let journal =
-        Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
-    let mut engine_options = options(&args.engine);
-    let today = engine_options
-        .as_of
-        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-    if let Some(w) = crate::journal::recent_rebalance_warning(&journal, today) {
-        warn(&w);
-    }
-    let targets_file = args
-        .engine
-        .targets
-        .as_deref()
-        .map(TargetsFile::read)
-        .transpose()?;
+    let TradeStart {
+        journal,
+        mut engine_options,
+        today,
+        targets_file,
+    } = trade_start(args)?;
     let statement = read_household(&conn).await?;
     crate::commands::plan::warn_as_of(args.engine.as_of, &statement);
     let (statement, conids, market_prices, market_states) =

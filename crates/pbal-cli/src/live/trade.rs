@@ -37,6 +37,39 @@ pub(crate) fn run(args: &TradeArgs) -> Result<()> {
     super::block_on(trade(args))
 }
 
+/// What every trade starts from: the journal (and its warning about a recent rebalance), the
+/// engine options and the plan's date, and the targets file.
+pub(super) struct TradeStart {
+    pub(super) journal: Journal,
+    pub(super) engine_options: pbal_core::PlanOptions,
+    pub(super) today: pbal_core::Date,
+    pub(super) targets_file: Option<TargetsFile>,
+}
+
+pub(super) fn trade_start(args: &TradeArgs) -> Result<TradeStart> {
+    let journal =
+        Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
+    let engine_options = options(&args.engine);
+    let today = engine_options
+        .as_of
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    if let Some(w) = crate::journal::recent_rebalance_warning(&journal, today) {
+        warn(&w);
+    }
+    let targets_file = args
+        .engine
+        .targets
+        .as_deref()
+        .map(TargetsFile::read)
+        .transpose()?;
+    Ok(TradeStart {
+        journal,
+        engine_options,
+        today,
+        targets_file,
+    })
+}
+
 async fn trade(args: &TradeArgs) -> Result<()> {
     let conn = connect(&args.gateway).await?;
     let account = conn.account.clone();
@@ -44,22 +77,12 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         "Gateway session ready; account {account}{}.",
         if conn.is_paper { " (paper)" } else { "" }
     ));
-    let journal =
-        Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
-    let mut engine_options = options(&args.engine);
-    let today = engine_options
-        .as_of
-        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-    if let Some(w) = crate::journal::recent_rebalance_warning(&journal, today) {
-        warn(&w);
-    }
-
-    let targets_file = args
-        .engine
-        .targets
-        .as_deref()
-        .map(TargetsFile::read)
-        .transpose()?;
+    let TradeStart {
+        journal,
+        mut engine_options,
+        today,
+        targets_file,
+    } = trade_start(args)?;
     let (statement, selection) = read_account(&conn, args).await?;
     crate::commands::plan::warn_as_of(args.engine.as_of, &statement);
     let (statement, conids, market_prices, market_states) =
