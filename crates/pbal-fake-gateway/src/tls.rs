@@ -46,9 +46,9 @@ pub fn shipped_certificate_dir() -> Option<PathBuf> {
 
 /// The certificate PEM, the server config, and whether it is IBKR's shipped certificate.
 ///
-/// The provider is chosen explicitly: when another crate in the build enables rustls' `ring`
-/// next to reqwest's aws-lc-rs, `ServerConfig::builder()` cannot pick a default and panics
-/// (reference crates.md).
+/// The provider is chosen explicitly (ring, as pbal-ibkr's client): a process-wide default is
+/// never relied on, so no other crate's rustls features can make `ServerConfig::builder()`
+/// ambiguous.
 pub(crate) fn server_config(choice: FakeCertificate) -> (String, RustlsConfig, bool) {
     let shipped = match choice {
         FakeCertificate::Shipped => shipped_certificate_dir().and_then(|dir| load(&dir)),
@@ -56,10 +56,10 @@ pub(crate) fn server_config(choice: FakeCertificate) -> (String, RustlsConfig, b
     };
     let is_shipped = shipped.is_some();
     let (pem, cert, key) = shipped.unwrap_or_else(generated);
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .expect("aws-lc-rs supports the default protocol versions")
+        .expect("ring supports the default protocol versions")
         .with_no_client_auth()
         .with_single_cert(vec![cert], key)
         .expect("rustls accepts the certificate and key");

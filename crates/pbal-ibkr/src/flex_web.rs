@@ -613,7 +613,11 @@ fn build_client(config: &FlexWebConfig, send_url: &Url) -> Result<reqwest::Clien
             attempt.error("refusing a redirect to an untrusted or non-https host")
         }
     });
+    let tls = crate::crypto::system_config().map_err(|e| FlexWebError::Client {
+        source: HttpError::tls(e),
+    })?;
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .user_agent(config.user_agent.clone())
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout)

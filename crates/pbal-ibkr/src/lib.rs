@@ -7,6 +7,8 @@ mod audit;
 pub mod basket;
 mod columns;
 mod commission;
+#[cfg(any(feature = "client-portal", feature = "flex-web"))]
+mod crypto;
 mod currency_flows;
 mod error;
 mod excluded;

@@ -75,7 +75,8 @@ async fn confirm_keeping_alive(
 }
 
 /// How often a waiting run tickles the gateway (IBKR's advice: about every 60 s).
-const KEEPALIVE: std::time::Duration = std::time::Duration::from_mins(1);
+// Seconds, not `from_mins`: that is const only since Rust 1.91 and pbal-cli builds on 1.88.
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Runs an async command on a single-threaded runtime (a few sequential requests).
 fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {

@@ -571,7 +571,7 @@ mod real_gateway {
     use std::time::Duration;
 
     /// How long the gateway may take to say it is ready (5-10 s on a quiet machine).
-    const STARTUP: Duration = Duration::from_mins(1);
+    const STARTUP: Duration = Duration::from_secs(60);
 
     pub(super) struct RealGateway {
         child: Child,

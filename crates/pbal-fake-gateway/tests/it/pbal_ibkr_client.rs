@@ -323,7 +323,7 @@ async fn a_copied_certificate_without_its_key_fails_the_handshake() {
 
     let genuine = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let wrong_key = rcgen::KeyPair::generate().unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let signer = provider
         .key_provider
         .load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(

@@ -67,6 +67,7 @@ async fn serves_ibkrs_shipped_certificate_by_default() {
     }
     assert!(chain.to_lowercase().contains("expired"), "{chain}");
 
+    crate::support::install_crypto_provider();
     let unchecked = reqwest::Client::builder()
         .tls_danger_accept_invalid_certs(true)
         .tls_info(true)

@@ -31,7 +31,15 @@ pub(crate) struct Api {
     client: Client,
 }
 
+/// These tests' own reqwest clients use rustls' process default (reqwest brings no provider
+/// of its own: the workspace builds it with `rustls-no-provider`).
+pub(crate) fn install_crypto_provider() {
+    // Already installed by an earlier test of this process: the same provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub(crate) fn client_for(gw: &FakeGateway, timeout: Duration) -> Client {
+    install_crypto_provider();
     let cert = Certificate::from_pem(gw.cert_pem().as_bytes()).unwrap();
     Client::builder()
         .tls_certs_only([cert])

@@ -159,7 +159,8 @@ impl GatewayConfig {
         if self.is_loopback() {
             builder = builder.no_proxy();
         }
-        builder = match &self.tls {
+        let provider = crate::crypto::provider();
+        let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match &self.tls {
             GatewayTls::Pinned { pem } => {
                 let der = super::tls::first_certificate_der(pem).ok_or_else(|| {
                     config_error("the gateway certificate file holds no PEM certificate".into())
@@ -167,11 +168,7 @@ impl GatewayConfig {
                 // Only this exact certificate, whatever its dates and name (IBKR's shipped one
                 // is expired and not named localhost); the handshake signature is still
                 // checked with its key.
-                let provider = super::tls::provider();
-                let verifier = Arc::new(super::tls::GatewayVerifier::pinned(der, provider.clone()));
-                let tls = super::tls::client_config(verifier, provider)
-                    .map_err(|e| config_error(format!("TLS set-up: {e}")))?;
-                builder.tls_backend_preconfigured(tls)
+                Arc::new(super::tls::GatewayVerifier::pinned(der, provider.clone()))
             }
             GatewayTls::InsecureLocalhost => {
                 if !self.is_loopback() {
@@ -180,13 +177,20 @@ impl GatewayConfig {
                     });
                 }
                 let port = self.base_url.port().unwrap_or(5000);
-                builder.tls_danger_accept_invalid_certs(true).resolve(
+                builder = builder.resolve(
                     "localhost",
                     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
-                )
+                );
+                Arc::new(super::tls::GatewayVerifier::any(provider.clone()))
             }
-            GatewayTls::System => builder,
+            GatewayTls::System => Arc::new(
+                rustls_platform_verifier::Verifier::new(provider.clone())
+                    .map_err(|e| config_error(format!("TLS set-up: {e}")))?,
+            ),
         };
+        let tls = crate::crypto::client_config(verifier, provider)
+            .map_err(|e| config_error(format!("TLS set-up: {e}")))?;
+        builder = builder.tls_backend_preconfigured(tls);
         builder
             .build()
             .map_err(|e| config_error(format!("cannot build the HTTP client: {e}")))

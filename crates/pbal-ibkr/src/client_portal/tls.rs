@@ -31,6 +31,9 @@ pub(crate) struct Captured;
 enum Check {
     /// Accept exactly this certificate (DER), whatever its dates and names.
     Pinned(Vec<u8>),
+    /// Accept any certificate (`GatewayTls::InsecureLocalhost`, loopback only): what `curl -k`
+    /// does, with the handshake still signed by the presented key.
+    Any,
     /// Record it and refuse it, so `pbal gateway trust` learns the certificate from the
     /// handshake alone and never sends a request over an unverified connection.
     Capture(Mutex<Option<Vec<u8>>>),
@@ -53,6 +56,14 @@ impl GatewayVerifier {
         }
     }
 
+    /// Accepts whatever certificate the server presents.
+    pub(crate) fn any(provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            check: Check::Any,
+            provider,
+        }
+    }
+
     /// Records the presented certificate and refuses it.
     pub(crate) fn capturing(provider: Arc<CryptoProvider>) -> Self {
         Self {
@@ -68,7 +79,7 @@ impl GatewayVerifier {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone(),
-            Check::Pinned(_) => None,
+            Check::Pinned(_) | Check::Any => None,
         }
     }
 }
@@ -94,6 +105,7 @@ impl ServerCertVerifier for GatewayVerifier {
                 Ok(ServerCertVerified::assertion())
             }
             Check::Pinned(_) => refuse(Arc::new(NotPinned)),
+            Check::Any => Ok(ServerCertVerified::assertion()),
             Check::Capture(captured) => {
                 *captured.lock().unwrap_or_else(PoisonError::into_inner) =
                     Some(end_entity.as_ref().to_vec());
@@ -135,24 +147,6 @@ impl ServerCertVerifier for GatewayVerifier {
             .signature_verification_algorithms
             .supported_schemes()
     }
-}
-
-/// The crypto provider pbal uses (aws-lc-rs, the one reqwest's `rustls` feature brings),
-/// named explicitly so another crate enabling `ring` cannot make the choice ambiguous.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
-/// A rustls client configuration that uses `verifier` for the server's certificate.
-pub(crate) fn client_config(
-    verifier: Arc<dyn ServerCertVerifier>,
-    provider: Arc<CryptoProvider>,
-) -> Result<rustls::ClientConfig, Error> {
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
 }
 
 /// The DER of the first `CERTIFICATE` block of a PEM text.

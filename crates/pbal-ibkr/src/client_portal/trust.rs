@@ -66,12 +66,13 @@ pub async fn presented_certificate(url: &str) -> Result<PresentedCertificate, Ga
             message: "the gateway URL is not https: there is no certificate to trust".into(),
         });
     }
-    let provider = tls::provider();
+    let provider = crate::crypto::provider();
     let verifier = Arc::new(tls::GatewayVerifier::capturing(provider.clone()));
-    let client_config =
-        tls::client_config(verifier.clone(), provider).map_err(|e| GatewayError::Config {
+    let client_config = crate::crypto::client_config(verifier.clone(), provider).map_err(|e| {
+        GatewayError::Config {
             message: format!("TLS set-up: {e}"),
-        })?;
+        }
+    })?;
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(client_config)
         .no_proxy()

@@ -231,28 +231,45 @@ impl fmt::Display for FlexErrorCode {
 /// An HTTP failure below the Flex Web Service (connection, TLS, timeout), its URL (which
 /// holds the token) stripped. Opaque, so the HTTP client is not part of pbal-ibkr's API.
 #[derive(Debug)]
-pub struct HttpError(reqwest::Error);
+pub struct HttpError(HttpFailure);
+
+#[derive(Debug)]
+enum HttpFailure {
+    Http(reqwest::Error),
+    /// The TLS configuration handed to the client could not be built.
+    Tls(rustls::Error),
+}
 
 impl HttpError {
     pub(crate) fn new(error: reqwest::Error) -> Self {
-        Self(error.without_url())
+        Self(HttpFailure::Http(error.without_url()))
+    }
+
+    pub(crate) fn tls(error: rustls::Error) -> Self {
+        Self(HttpFailure::Tls(error))
     }
 
     /// Whether the request timed out.
     pub fn is_timeout(&self) -> bool {
-        self.0.is_timeout()
+        matches!(&self.0, HttpFailure::Http(e) if e.is_timeout())
     }
 }
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match &self.0 {
+            HttpFailure::Http(e) => e.fmt(f),
+            HttpFailure::Tls(e) => write!(f, "TLS set-up: {e}"),
+        }
     }
 }
 
 impl std::error::Error for HttpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.0)
+        match &self.0 {
+            HttpFailure::Http(e) => std::error::Error::source(e),
+            HttpFailure::Tls(_) => None,
+        }
     }
 }
 
