@@ -2,26 +2,23 @@
 //! cash the plan uses and where it comes from (always the first thing `plan` and `trade` say).
 
 use pbal_core::Money;
-use pbal_ibkr::{AccountSelection, CashInstruction, PlanCash, Statement};
+use pbal_ibkr::{CashInstruction, PlanCash};
 use rust_decimal::Decimal;
 
 use crate::cli::CashArg;
 
-/// What `--cash`/`--cash-total` ask for: without either, the export's cash when it has cash
-/// balances for the selection, else none.
+/// What `--cash`/`--cash-total` ask for; `None` without either: the library then takes the
+/// export's cash when it has cash balances for the selection, else none.
 pub(crate) fn instruction(
     cash: Option<CashArg>,
     cash_total: Option<Decimal>,
-    statement: &Statement,
-    selection: &AccountSelection,
-) -> anyhow::Result<CashInstruction> {
-    Ok(match (cash_total, cash) {
-        (Some(total), _) => CashInstruction::Total(total),
-        (None, Some(CashArg::Available)) => CashInstruction::Export,
-        (None, Some(CashArg::Amount(amount))) => CashInstruction::Move(amount),
-        (None, None) if statement.has_cash(selection)? => CashInstruction::Export,
-        (None, None) => CashInstruction::Move(Decimal::ZERO),
-    })
+) -> Option<CashInstruction> {
+    match (cash_total, cash) {
+        (Some(total), _) => Some(CashInstruction::Total(total)),
+        (None, Some(CashArg::Available)) => Some(CashInstruction::Export),
+        (None, Some(CashArg::Amount(amount))) => Some(CashInstruction::Move(amount)),
+        (None, None) => None,
+    }
 }
 
 /// "cash: 1,375.46 USD = the export's 875.46 USD + a deposit of 500.00 USD (-c 500)".

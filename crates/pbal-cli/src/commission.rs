@@ -1,46 +1,34 @@
-//! `--commission ibkr-fixed` per market: each asset pays IBKR's fixed schedule for the market it
-//! trades in (see the README's "Commissions"), converted to the base currency.
+//! `--commission ibkr-fixed` per market (pbal-ibkr's `commission_per_market`): the assets
+//! whose market has no known schedule are told, one line per reason.
 
-use std::collections::BTreeMap;
+use pbal_ibkr::NoCommission;
 
-use pbal_core::{Commission, PlanOptions};
-use pbal_ibkr::{Instrument, ibkr_fixed_commission};
-
-/// With `--commission ibkr-fixed`, gives every asset of `instruments` its market's schedule.
-/// Files without exchange or currency (the original tool's CSV) keep the US per-share rate; an
-/// asset whose market has no known schedule is estimated without commission and named in a
-/// warning (one line per reason).
-pub(crate) fn per_market(options: &mut PlanOptions, instruments: &BTreeMap<String, Instrument>) {
-    if options.commission != Commission::IbkrFixed {
-        return;
+/// One warning per reason for the assets estimated without commission.
+pub(crate) fn tell_no_commission(no_commission: &[NoCommission]) {
+    for gap in no_commission {
+        crate::ui::warn_grouped(
+            "no fixed rate",
+            &gap.reason.to_string(),
+            &gap.symbol,
+            |why, symbols| {
+                let (verb, its) = if symbols.len() == 1 {
+                    ("has", "its")
+                } else {
+                    ("have", "their")
+                };
+                format!(
+                    "{} {verb} no IBKR fixed commission here: {why}; {its} orders are \
+                     estimated without commission",
+                    crate::ui::and_list(symbols)
+                )
+            },
+        );
     }
-    for (symbol, instrument) in instruments {
-        if instrument.listing_exchange.is_none() && instrument.currency.is_none() {
-            continue;
-        }
-        let commission = match ibkr_fixed_commission(instrument) {
-            Ok(schedule) => Commission::Schedule(schedule),
-            Err(why) => {
-                crate::ui::warn_grouped(
-                    "no fixed rate",
-                    &why.to_string(),
-                    symbol,
-                    |why, symbols| {
-                        let (verb, its) = if symbols.len() == 1 {
-                            ("has", "its")
-                        } else {
-                            ("have", "their")
-                        };
-                        format!(
-                            "{} {verb} no IBKR fixed commission here: {why}; {its} orders are \
-                         estimated without commission",
-                            crate::ui::and_list(symbols)
-                        )
-                    },
-                );
-                Commission::None
-            }
-        };
-        options.commission_for.insert(symbol.clone(), commission);
-    }
+}
+
+/// With `--commission ibkr-fixed`, gives every asset of `holdings` its market's schedule and
+/// tells the ones without.
+#[cfg(feature = "live")]
+pub(crate) fn per_market(options: &mut pbal_core::PlanOptions, holdings: &pbal_ibkr::Holdings) {
+    tell_no_commission(&pbal_ibkr::commission_per_market(options, holdings));
 }

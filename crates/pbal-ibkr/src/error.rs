@@ -211,6 +211,31 @@ pub enum Error {
     /// The targets spec is not valid.
     #[error(transparent)]
     Targets(#[from] crate::TargetsError),
+    /// A substitute for a fund the wash-sale guard blocks has no price: neither held nor
+    /// priced in the targets.
+    #[error("{substitute}, a substitute for {blocked}, is neither held nor priced")]
+    UnpricedSubstitute {
+        /// The substitute.
+        substitute: String,
+        /// The fund it stands in for.
+        blocked: String,
+    },
+    /// A household account for the deposit or withdrawal was named, but the plan is for one
+    /// account.
+    #[error("an account for the new cash needs a household plan of several accounts")]
+    CashAccountWithoutHousehold,
+    /// A limit-order basket is sized for one account's cash, not a household's.
+    #[error("a limit-order basket is sized for one account, not a household")]
+    LimitBasketForHousehold,
+    /// No plan was found whose limit orders fit the cash at their limit prices.
+    #[error(
+        "no plan found whose limit orders fit the cash at their limit prices ({excess} more \
+         than the plan's prices)"
+    )]
+    LimitOrdersDoNotFit {
+        /// What the orders at their limits cost beyond the plan's prices.
+        excess: rust_decimal::Decimal,
+    },
     /// pbal-core refused the work (e.g. amounts too large to split over accounts, or a split
     /// that failed its audit).
     #[error(transparent)]

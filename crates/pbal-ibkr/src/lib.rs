@@ -18,6 +18,7 @@ mod household;
 mod household_plan;
 mod managed;
 mod plan_cash;
+mod planning;
 mod price_history;
 mod rows;
 mod skip;
@@ -57,6 +58,10 @@ pub use statement::{
 pub use household_plan::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash};
 pub use managed::{Managed, Note};
 pub use plan_cash::{CashInstruction, PlanCash};
+pub use planning::{
+    NoCommission, PlanRequest, PreparedPlan, StatementPlan, WashSaleCheck, commission_per_market,
+    substitute_blocked_buys,
+};
 pub use price_history::{PriceHistoryError, parse_history_date, read_prices, read_prices_path};
 pub use skip::SkipReason;
 pub use targets::{TargetsError, TargetsSpec};

@@ -11,7 +11,7 @@ use crate::columns::Column;
 use crate::{Error, Excluded, SkipReason};
 
 /// Which accounts to plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AccountSelection {
     /// Only this account.
@@ -19,6 +19,7 @@ pub enum AccountSelection {
     /// All accounts together, as one household.
     All,
     /// The file's only account (an error when it has several).
+    #[default]
     Single,
 }
 

@@ -3,10 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::{Args, ValueEnum};
-use pbal_core::{Money, PlanOptions, Portfolio, Strategy, Targets};
-use pbal_ibkr::{AccountSelection, CashInstruction, Holdings, HouseholdCash};
+#[cfg(feature = "live")]
+use pbal_core::Targets;
+use pbal_core::{Money, PlanOptions, Portfolio, Strategy};
+#[cfg(feature = "live")]
+use pbal_ibkr::Holdings;
+use pbal_ibkr::{AccountSelection, PlanRequest, WashSaleCheck};
 use rust_decimal::Decimal;
 
 use crate::cli::{
@@ -165,96 +169,42 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         .as_deref()
         .map(TargetsFile::read)
         .transpose()?;
-    let selection = selection(args.account.as_ref(), args.all_accounts);
-    let (holdings, portfolio, targets) = plannable(
-        &statement,
-        &selection,
-        targets_file.as_ref(),
-        &BTreeMap::new(),
-    )?;
-    // One rule with `pbal trade`: an amount moves money on top of the account's own cash.
-    let instruction = crate::cash::instruction(args.cash, args.cash_total, &statement, &selection)?;
-    let plan_cash = statement.plan_cash(&selection, instruction)?;
-    let cash = plan_cash.total;
-    crate::ui::tell(&crate::cash::line(
-        &plan_cash,
-        holdings.base_currency.as_deref(),
-        "the export's",
-    ));
-    let mut options = options(&args.engine);
-    options.node_limit = PlanOptions::work_for(args.time_limit);
-    crate::commission::per_market(&mut options, &holdings.instruments);
-    let targets = guard_wash_sales(
-        &args.engine,
-        &statement,
-        targets_file.as_ref(),
-        &portfolio,
-        targets,
-        cash,
-        &mut options,
-    )?;
-    if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), options.as_of)
+    let request = request(args, targets_file.as_ref())?;
+    let prepared = prepare(&statement, &request, targets_file.as_ref(), "the export's")?;
+    if let (Some(journal), Some(today)) = (crate::journal::Journal::locate(), request.options.as_of)
         && let Some(warning) = crate::journal::recent_rebalance_warning(&journal, today)
     {
         warn(&warning);
     }
-    let household_mode = selection == AccountSelection::All && statement.accounts.len() > 1;
-    if !household_mode && args.cash_account.is_some() {
-        return Err(crate::error::UsageError(
-            "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
-        )
-        .into());
-    }
-    if household_mode
-        && matches!(
-            (args.format, args.order_type),
-            (Format::Basket, OrderTypeArg::Lmt)
-        )
-    {
-        return Err(crate::error::UsageError(
-            "a limit-order basket is sized for one account; for a household plan use market \
-             orders (--order-type mkt) or plan one account at a time (--account ID)"
-                .into(),
-        )
-        .into());
-    }
     let spinner = crate::progress::spinner(&format!(
         "planning {}",
-        crate::ui::count(portfolio.holdings().len(), "asset", "assets")
+        crate::ui::count(prepared.portfolio.holdings().len(), "asset", "assets")
     ));
-    let planned = if household_mode {
-        household_plan(
-            &holdings,
-            &portfolio,
-            &targets,
-            &statement,
-            &options,
-            instruction,
-            args.cash_account.as_deref(),
-            args.account_kind.as_ref(),
-        )
-        .map(|(plan, orders)| (plan, Some(orders)))
-    } else {
-        pbal_core::plan(&portfolio, &targets, cash, &options)
-            .map(|plan| (plan, None))
-            .map_err(anyhow::Error::from)
-    }
-    .with_context(|| format!("cannot plan {}", file.display()));
+    let planned = prepared.plan();
     drop(spinner);
-    let (plan, household) = planned?;
-    pbal_ibkr::audit_currencies(&plan, &holdings).map_err(pbal_core::Error::from)?;
-    let fit = Fit {
-        portfolio: &portfolio,
-        targets: &targets,
-        options: &options,
-        holdings: &holdings,
-    };
-    let plan = match (args.format, args.order_type) {
-        (Format::Basket, OrderTypeArg::Lmt) => fit
-            .limit_prices(plan, cash, args.limit_offset)
-            .with_context(|| format!("cannot plan {}", file.display()))?,
-        _ => plan,
-    };
+    let what = file.display().to_string();
+    let explained = |e| explain(e, &statement, &request, targets_file.as_ref(), Some(&what));
+    let mut planned = planned.map_err(explained)?;
+    if let (Format::Basket, OrderTypeArg::Lmt) = (args.format, args.order_type) {
+        let held_back = planned
+            .fit_limit_orders(args.limit_offset)
+            .map_err(explained)?;
+        if !held_back.is_zero() {
+            crate::ui::tell(&format!(
+                "the limit orders may fill up to {} basis points through the plan's prices: \
+                 planned with {} less cash so that they fit the cash even at their limits",
+                args.limit_offset,
+                Money::new(held_back)
+            ));
+        }
+    }
+    let pbal_ibkr::StatementPlan {
+        plan,
+        household,
+        cash: plan_cash,
+        holdings,
+        ..
+    } = planned;
     if matches!(plan.optimality, pbal_core::Optimality::BestEffort { .. }) {
         warn(&format!(
             "the search stopped before proving this plan optimal: the best possible plan is at \
@@ -324,74 +274,168 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
 }
 
-/// What a plan is re-made from when it must fit a constraint the engine does not see.
-struct Fit<'a> {
-    portfolio: &'a Portfolio,
-    targets: &'a Targets,
-    options: &'a PlanOptions,
-    holdings: &'a Holdings,
+/// The library's request from the command line: every input `pbal plan` plans with.
+fn request(args: &PlanArgs, targets_file: Option<&TargetsFile>) -> Result<PlanRequest> {
+    let mut options = options(&args.engine);
+    options.node_limit = PlanOptions::work_for(args.time_limit);
+    let mut request = engine_request(&args.engine, options, targets_file)?
+        .with_selection(selection(args.account.as_ref(), args.all_accounts));
+    request.cash = crate::cash::instruction(args.cash, args.cash_total);
+    request.cash_account.clone_from(&args.cash_account);
+    if let Some(kinds) = &args.account_kind {
+        request.account_kinds.clone_from(&kinds.0);
+    }
+    Ok(request)
 }
 
-impl Fit<'_> {
-    /// Plans again with less cash, at most `rounds` times, while `short` (given the plan and the
-    /// cash held back so far) says how much it still lacks; returns the last plan and the cash
-    /// held back in all.
-    fn with_less_cash(
-        &self,
-        mut plan: pbal_core::Plan,
-        cash: Decimal,
-        rounds: usize,
-        mut short: impl FnMut(&pbal_core::Plan, Decimal) -> Result<Decimal>,
-    ) -> Result<(pbal_core::Plan, Decimal)> {
-        let mut held_back = Decimal::ZERO;
-        for _ in 0..rounds {
-            let lacking = short(&plan, held_back)?;
-            if lacking <= Decimal::ZERO {
-                break;
-            }
-            held_back += lacking;
-            plan = pbal_core::plan(self.portfolio, self.targets, cash - held_back, self.options)?;
-            pbal_ibkr::audit_currencies(&plan, self.holdings).map_err(pbal_core::Error::from)?;
+/// The request's engine part, shared by `plan` and `trade`: the options, the targets, the
+/// wash-sale check and the substitutes.
+pub(crate) fn engine_request(
+    engine: &EngineArgs,
+    options: PlanOptions,
+    targets_file: Option<&TargetsFile>,
+) -> Result<PlanRequest> {
+    let mut request =
+        PlanRequest::new()
+            .with_options(options)
+            .with_wash_sale(match engine.wash_sale {
+                WashSaleArg::Block => WashSaleCheck::Block,
+                WashSaleArg::Warn => WashSaleCheck::Warn,
+                WashSaleArg::Off => WashSaleCheck::Off,
+            });
+    request.targets = targets_file.map(|t| t.spec.clone());
+    if let Some(path) = &engine.substitutes {
+        for (blocked, list) in crate::targets::read_substitutes(path)? {
+            request = request.with_substitutes(blocked, list);
         }
-        Ok((plan, held_back))
     }
+    Ok(request)
+}
 
-    /// A limit-order basket fills at most at its limits, buys above the plan's prices and
-    /// sells below: plan with that much less cash until the orders fit the cash at their
-    /// limits, and say so.
-    fn limit_prices(
-        &self,
-        plan: pbal_core::Plan,
-        cash: Decimal,
-        bps: u32,
-    ) -> Result<pbal_core::Plan> {
-        // What the orders leave of the real cash, above the reserve (the plan was given less).
-        let room = |plan: &pbal_core::Plan, held_back: Decimal| {
-            plan.cash.left + held_back - self.options.reserve
-        };
-        let excess_over_room = |plan: &pbal_core::Plan, held_back: Decimal| {
-            Ok(
-                basket::limit_excess(&plan.trades, &self.holdings.instruments, bps)
-                    - room(plan, held_back),
+/// Prepares the plan, telling what was left out, the cash (`where_from`: "the export's",
+/// "the account's"), assets without a commission estimate and wash-sale substitutes.
+pub(crate) fn prepare<'a>(
+    statement: &'a pbal_ibkr::Statement,
+    request: &PlanRequest,
+    targets_file: Option<&TargetsFile>,
+    where_from: &str,
+) -> Result<pbal_ibkr::PreparedPlan<'a>> {
+    let prepared = match statement.prepare_plan(request) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            // What was left out is still worth saying when the portfolio cannot be made.
+            if let Ok(holdings) =
+                statement.holdings_for(&request.selection, request.targets.as_ref())
+            {
+                tell_excluded(&holdings.excluded);
+                if let Some(file) = targets_file {
+                    tell_notes(&holdings.notes(request.targets.as_ref()), file);
+                }
+            }
+            return Err(explain(e, statement, request, targets_file, None));
+        }
+    };
+    tell_excluded(&prepared.holdings.excluded);
+    if let Some(file) = targets_file {
+        tell_notes(&prepared.notes, file);
+    }
+    crate::ui::tell(&crate::cash::line(
+        &prepared.cash,
+        prepared.holdings.base_currency.as_deref(),
+        where_from,
+    ));
+    crate::commission::tell_no_commission(&prepared.no_commission);
+    tell_substitutions(&prepared.substitutions);
+    Ok(prepared)
+}
+
+/// The library's error told with the command line's words: which option named an unknown
+/// account, how to price a substitute or a target, what to change for a limit basket.
+/// `planned`: the export, when the error comes from making the plan ("cannot plan FILE").
+pub(crate) fn explain(
+    error: pbal_ibkr::Error,
+    statement: &pbal_ibkr::Statement,
+    request: &PlanRequest,
+    targets_file: Option<&TargetsFile>,
+    planned: Option<&str>,
+) -> anyhow::Error {
+    use pbal_ibkr::Error as E;
+    let accounts = || statement.accounts.join(", ");
+    match error {
+        E::UnknownAccount { account, .. }
+            if request.cash_account.as_deref() == Some(account.as_str()) =>
+        {
+            anyhow!(
+                "--cash-account {account}: not an account of the export (it has {})",
+                accounts()
             )
-        };
-        let (plan, held_back) = self.with_less_cash(plan, cash, 8, excess_over_room)?;
-        let excess = basket::limit_excess(&plan.trades, &self.holdings.instruments, bps);
-        if excess > room(&plan, held_back) {
-            bail!(
+        }
+        E::UnknownAccount { account, .. } if request.account_kinds.contains_key(&account) => {
+            anyhow!(
+                "--account-kind {account}: not an account of the export (it has {})",
+                accounts()
+            )
+        }
+        E::CashAccountWithoutHousehold => crate::error::UsageError(
+            "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
+        )
+        .into(),
+        E::LimitBasketForHousehold => crate::error::UsageError(
+            "a limit-order basket is sized for one account; for a household plan use market \
+             orders (--order-type mkt) or plan one account at a time (--account ID)"
+                .into(),
+        )
+        .into(),
+        E::LimitOrdersDoNotFit { excess } => {
+            let e = anyhow!(
                 "no plan found whose limit orders fit the cash at their limit prices ({} more \
                  than the plan's prices); lower --limit-offset or use market orders",
                 Money::new(excess)
             );
+            match planned {
+                Some(what) => e.context(format!("cannot plan {what}")),
+                None => e,
+            }
         }
-        if !held_back.is_zero() {
-            crate::ui::tell(&format!(
-                "the limit orders may fill up to {bps} basis points through the plan's prices: \
-                 planned with {} less cash so that they fit the cash even at their limits",
-                Money::new(held_back)
-            ));
+        e @ E::UnpricedSubstitute { .. } => unpriced_substitute(e),
+        E::Plan(e) => match planned {
+            Some(what) => anyhow::Error::new(e).context(format!("cannot plan {what}")),
+            None => anyhow::Error::new(e),
+        },
+        other => {
+            let held = statement
+                .holdings_for(&request.selection, request.targets.as_ref())
+                .map(|h| h.portfolio)
+                .ok();
+            explain_managed(other, &statement.source, held.as_ref(), targets_file)
         }
-        Ok(plan)
+    }
+}
+
+/// A substitute without a price, with how to give it one.
+fn unpriced_substitute(error: pbal_ibkr::Error) -> anyhow::Error {
+    match error {
+        pbal_ibkr::Error::UnpricedSubstitute {
+            substitute,
+            blocked,
+        } => anyhow!(
+            "{substitute}, a substitute for {blocked}, is neither held nor priced: add it to the \
+             targets file as\n  [{substitute}]\n  weight = 0\n  price = ..."
+        ),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Blocked buys moved to substitutes, one warning each.
+fn tell_substitutions(moved: &[pbal_core::Substitution]) {
+    for m in moved {
+        warn(&format!(
+            "{} was sold at a loss on {} (wash-sale window): its buys go to {} instead ({:.2}% of the portfolio)",
+            m.blocked,
+            m.loss_sale,
+            m.substitute,
+            m.weight_moved * Decimal::ONE_HUNDRED
+        ));
     }
 }
 
@@ -410,49 +454,6 @@ pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr
             "--as-of {as_of} is before the export's report date {report}: {affects}, not to the \
              day of its positions"
         ));
-    }
-}
-
-/// The household plan (`pbal_ibkr`'s): each account's cash is its own from the export with
-/// `--cash available`; an amount given on the command line goes to `--cash-account`, or where
-/// the plan's orders need it (and that is stated).
-#[allow(clippy::too_many_arguments)]
-fn household_plan(
-    holdings: &Holdings,
-    portfolio: &Portfolio,
-    targets: &Targets,
-    statement: &pbal_ibkr::Statement,
-    options: &PlanOptions,
-    cash: CashInstruction,
-    cash_account: Option<&str>,
-    kinds: Option<&AccountKinds>,
-) -> Result<(pbal_core::Plan, pbal_ibkr::HouseholdOrders)> {
-    let household_cash = match (cash, cash_account) {
-        (CashInstruction::Move(amount), account) => HouseholdCash::OnTop { amount, account },
-        (CashInstruction::Total(amount), Some(account)) => {
-            HouseholdCash::InAccount { amount, account }
-        }
-        (CashInstruction::Total(amount), None) => HouseholdCash::Shared(amount),
-        _ => HouseholdCash::Available,
-    };
-    let none = BTreeMap::new();
-    let kinds = kinds.map_or(&none, |k| &k.0);
-    for id in kinds.keys() {
-        if !statement.accounts.contains(id) {
-            bail!(
-                "--account-kind {id}: not an account of the export (it has {})",
-                statement.accounts.join(", ")
-            );
-        }
-    }
-    match statement.plan_household(holdings, portfolio, targets, household_cash, kinds, options) {
-        Err(pbal_ibkr::Error::UnknownAccount {
-            account, accounts, ..
-        }) => bail!(
-            "--cash-account {account}: not an account of the export (it has {})",
-            accounts.join(", ")
-        ),
-        planned => Ok(planned?),
     }
 }
 
@@ -483,6 +484,8 @@ fn tell_shared(orders: &pbal_ibkr::HouseholdOrders) {
     }
 }
 
+// The household trade still plans piece by piece (until it takes `prepare` too).
+#[cfg(feature = "live")]
 /// Sets the wash-sale guard over the statement's trades in `options`, and returns the targets
 /// with blocked buys moved to their substitutes.
 pub(crate) fn guard_wash_sales(
@@ -498,6 +501,8 @@ pub(crate) fn guard_wash_sales(
     with_substitutes(engine, targets_file, portfolio, targets, cash, options)
 }
 
+// The household trade still plans piece by piece (until it takes `prepare` too).
+#[cfg(feature = "live")]
 /// The wash-sale guard over the export's trades (none without trades or with `--wash-sale off`).
 fn wash_sale_guard(
     engine: &EngineArgs,
@@ -509,6 +514,8 @@ fn wash_sale_guard(
     statement.wash_sale_guard(engine.wash_sale == WashSaleArg::Block)
 }
 
+// The household trade still plans piece by piece (until it takes `prepare` too).
+#[cfg(feature = "live")]
 /// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
 /// `--substitutes FILE`), each move reported.
 fn with_substitutes(
@@ -525,33 +532,10 @@ fn with_substitutes(
     if let Some(path) = &engine.substitutes {
         substitutes.extend(crate::targets::read_substitutes(path)?);
     }
-    let (Some(guard), Some(as_of)) = (&options.wash_sale, options.as_of) else {
-        return Ok(targets);
-    };
-    if substitutes.is_empty() {
-        return Ok(targets);
-    }
-    for (blocked, list) in &substitutes {
-        for s in list {
-            if portfolio.get(s).is_none() {
-                bail!(
-                    "{s}, a substitute for {blocked}, is neither held nor priced: add it to the \
-                     targets file as\n  [{s}]\n  weight = 0\n  price = ..."
-                );
-            }
-        }
-    }
     let (targets, moved) =
-        pbal_core::substitute_blocked(portfolio, &targets, cash, guard, as_of, &substitutes)?;
-    for m in &moved {
-        warn(&format!(
-            "{} was sold at a loss on {} (wash-sale window): its buys go to {} instead ({:.2}% of the portfolio)",
-            m.blocked,
-            m.loss_sale,
-            m.substitute,
-            m.weight_moved * Decimal::ONE_HUNDRED
-        ));
-    }
+        pbal_ibkr::substitute_blocked_buys(portfolio, targets, cash, options, &substitutes)
+            .map_err(unpriced_substitute)?;
+    tell_substitutions(&moved);
     Ok(targets)
 }
 
@@ -581,6 +565,8 @@ pub(crate) fn selection(account: Option<&String>, all: bool) -> AccountSelection
     }
 }
 
+// The household trade still plans piece by piece (until it takes `prepare` too).
+#[cfg(feature = "live")]
 /// The statement's holdings (what was left out reported) and the managed portfolio with its
 /// targets.
 pub(crate) fn plannable(
@@ -679,6 +665,8 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
     }
 }
 
+// The household trade still plans piece by piece (until it takes `prepare` too).
+#[cfg(feature = "live")]
 /// The managed portfolio and its targets (pbal-ibkr's rules), its errors told with the CLI's
 /// hints.
 fn managed(
@@ -689,39 +677,53 @@ fn managed(
 ) -> Result<(Portfolio, Targets)> {
     holdings
         .managed(targets_file.map(|t| &t.spec), market_prices)
-        .map_err(|e| match e {
-            // pbal-core's cause ("the portfolio is empty") would say it a second time.
-            pbal_ibkr::Error::NothingHeld { .. } => anyhow!(
-                "{source}: the export holds no positions: give a targets file with a price for \
-                 each fund to buy (`[VTI]`, `weight = 60`, `price = 250.50`)"
-            ),
-            pbal_ibkr::Error::UnpricedTarget {
-                file,
-                symbol,
-                held_as: Some(upper),
-            } => anyhow!(
-                "{file}: {symbol} has a target but is not held, and {upper} is: symbols are \
-                 case-sensitive, write {upper}"
-            ),
-            pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => {
-                let held = holdings.portfolio.holdings().iter().map(|h| h.symbol.as_str());
-                let spec = targets_file.map(|t| &t.spec);
-                match spec.and_then(|spec| crate::targets::held_near(&symbol, held, spec)) {
-                    Some(near) => anyhow!(
-                        "{file}: {symbol} has a target but is not held; did you mean {near}? \
-                         ({near} is held and has no target)"
-                    ),
-                    None => anyhow!(
-                        "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
-                    ),
-                }
+        .map_err(|e| explain_managed(e, source, Some(&holdings.portfolio), targets_file))
+}
+
+/// The managed portfolio's errors with the CLI's hints (`held`: the holdings, for "did you
+/// mean").
+fn explain_managed(
+    error: pbal_ibkr::Error,
+    source: &str,
+    held: Option<&Portfolio>,
+    targets_file: Option<&TargetsFile>,
+) -> anyhow::Error {
+    match error {
+        // pbal-core's cause ("the portfolio is empty") would say it a second time.
+        pbal_ibkr::Error::NothingHeld { .. } => anyhow!(
+            "{source}: the export holds no positions: give a targets file with a price for \
+             each fund to buy (`[VTI]`, `weight = 60`, `price = 250.50`)"
+        ),
+        pbal_ibkr::Error::UnpricedTarget {
+            file,
+            symbol,
+            held_as: Some(upper),
+        } => anyhow!(
+            "{file}: {symbol} has a target but is not held, and {upper} is: symbols are \
+             case-sensitive, write {upper}"
+        ),
+        pbal_ibkr::Error::UnpricedTarget { file, symbol, .. } => {
+            let spec = targets_file.map(|t| &t.spec);
+            let near = held.zip(spec).and_then(|(held, spec)| {
+                let symbols = held.holdings().iter().map(|h| h.symbol.as_str());
+                crate::targets::held_near(&symbol, symbols, spec)
+            });
+            match near {
+                Some(near) => anyhow!(
+                    "{file}: {symbol} has a target but is not held; did you mean {near}? \
+                     ({near} is held and has no target)"
+                ),
+                None => anyhow!(
+                    "{file}: {symbol} has a target but is not held; give its price:\n  [{symbol}]\n  weight = ...\n  price = ..."
+                ),
             }
-            pbal_ibkr::Error::Portfolio { source, .. } => anyhow::Error::new(source),
-            pbal_ibkr::Error::TargetWeights { file, source } => {
-                anyhow::Error::new(source).context(file)
-            }
-            other => anyhow::Error::new(other),
-        })
+        }
+        pbal_ibkr::Error::Portfolio { source, .. } => anyhow::Error::new(source),
+        pbal_ibkr::Error::TargetWeights { file, source } => {
+            anyhow::Error::new(source).context(file)
+        }
+        other => anyhow::Error::new(other),
+    }
 }
 
 pub(crate) fn options(args: &EngineArgs) -> PlanOptions {

@@ -81,7 +81,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         targets_file.as_ref(),
         &market_prices,
     )?;
-    crate::commission::per_market(&mut engine_options, &holdings.instruments);
+    crate::commission::per_market(&mut engine_options, &holdings);
     let account_cash = statement.cash_per_account()?;
     let total_cash = account_cash
         .values()

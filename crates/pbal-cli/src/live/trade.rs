@@ -26,7 +26,7 @@ use super::preview::preview_table;
 use super::summary::Summary;
 use super::{contracts, convert, currency, market};
 use crate::cli::OrderTypeArg;
-use crate::commands::plan::{guard_wash_sales, options, plannable};
+use crate::commands::plan::{engine_request, explain, options, prepare};
 use crate::journal::Journal;
 use crate::output::{say, warn};
 use crate::render::PlanReport;
@@ -79,7 +79,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     ));
     let TradeStart {
         journal,
-        mut engine_options,
+        engine_options,
         today,
         targets_file,
     } = trade_start(args)?;
@@ -87,34 +87,32 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     crate::commands::plan::warn_as_of(args.engine.as_of, &statement);
     let (statement, conids, market_prices, market_states) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
-    let (holdings, portfolio, targets) = plannable(
-        &statement,
-        &selection,
-        targets_file.as_ref(),
-        &market_prices,
-    )?;
-    crate::commission::per_market(&mut engine_options, &holdings.instruments);
-    let instruction =
-        crate::cash::instruction(Some(args.cash), args.cash_total, &statement, &selection)?;
-    let plan_cash = statement.plan_cash(&selection, instruction)?;
-    let cash = plan_cash.total;
-    crate::ui::tell(&crate::cash::line(
-        &plan_cash,
-        holdings.base_currency.as_deref(),
-        "the account's",
-    ));
+    let mut request = engine_request(&args.engine, engine_options, targets_file.as_ref())?
+        .with_selection(selection.clone());
+    request.cash = crate::cash::instruction(Some(args.cash), args.cash_total);
+    request.market_prices.clone_from(&market_prices);
     // Trades come with `--positions FILE` (a Flex export with its Trades section).
-    let targets = guard_wash_sales(
-        &args.engine,
-        &statement,
-        targets_file.as_ref(),
-        &portfolio,
+    let prepared = prepare(&statement, &request, targets_file.as_ref(), "the account's")?;
+    let planned = prepared.plan().map_err(|e| {
+        explain(
+            e,
+            &statement,
+            &request,
+            targets_file.as_ref(),
+            Some("the account"),
+        )
+    })?;
+    let pbal_ibkr::StatementPlan {
+        plan,
+        cash: plan_cash,
+        holdings,
+        portfolio,
         targets,
-        cash,
-        &mut engine_options,
-    )?;
-    let plan = pbal_core::plan(&portfolio, &targets, cash, &engine_options)
-        .context("cannot plan the account")?;
+        options: engine_options,
+        ..
+    } = planned;
+    let instruction = plan_cash.instruction;
+    let cash = plan_cash.total;
     // The ledger's cash per currency: what the shortfall check below counts too.
     let ledger_cash = statement.cash_by_currency(&selection)?;
     let report = PlanReport {

@@ -82,7 +82,6 @@ fn a_toml_syntax_error_names_the_key_and_what_to_write() {
     error: [HOME]/t.toml:1: `FTEC` has no value: write FTEC = 20
     error: [HOME]/t.toml:2: `VAW`: twenty needs quotes (text in TOML is quoted); write e.g. VAW = 20
     error: [HOME]/t.toml:2: unclosed table, expected `]` in `[VAW`
-    note: cash: none (the file has no cash balances; -c AMOUNT plans with new cash)
     error: [HOME]/s.toml:1: `VTI` has no value: write VTI = ["ITOT", "SCHB"]
     error: bad7.toml:1: `strategy` has no value: write strategy = "full"
     "#);

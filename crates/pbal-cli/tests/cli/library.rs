@@ -175,3 +175,125 @@ fn a_household_plans_and_splits_over_its_accounts_alike() {
         without_price(cli_plan_orders(&json))
     );
 }
+
+/// `Statement::plan_request` is `pbal plan` as one call: the same plan and the same orders per
+/// account, whatever the selection, cash, commission and wash-sale inputs.
+#[test]
+fn the_one_library_call_plans_as_pbal_plan_does() {
+    use pbal_ibkr::{CashInstruction, PlanRequest, WashSaleCheck};
+    let as_of: jiff::civil::Date = "2026-11-25".parse().unwrap();
+    let base = PlanRequest::new().with_options(PlanOptions::new().with_as_of(as_of));
+    let household = base.clone().with_selection(AccountSelection::All);
+    let cases: Vec<(&str, PlanRequest, Vec<&str>)> = vec![
+        // A household with its own cash, a deposit the plan places, one named account, a
+        // withdrawal; IBKR's commission per market.
+        (
+            "flex/plain-two-accounts.csv",
+            household.clone(),
+            vec!["--all-accounts"],
+        ),
+        (
+            "flex/plain-two-accounts.csv",
+            household
+                .clone()
+                .with_cash(CashInstruction::Move(dec!(900))),
+            vec!["--all-accounts", "-c", "900"],
+        ),
+        (
+            "flex/plain-two-accounts.csv",
+            household
+                .clone()
+                .with_cash(CashInstruction::Move(dec!(-400)))
+                .with_options(
+                    PlanOptions::new()
+                        .with_as_of(as_of)
+                        .with_commission(pbal_core::Commission::IbkrFixed)
+                        .with_strategy(pbal_core::Strategy::Full),
+                ),
+            vec![
+                "--all-accounts",
+                "-c",
+                "-400",
+                "--commission",
+                "ibkr-fixed",
+                "-s",
+                "full",
+            ],
+        ),
+        // One account: the export's cash with its wash-sale history, then warnings only.
+        ("flex/flex-statement.xml", base.clone(), vec![]),
+        (
+            "flex/flex-statement.xml",
+            base.clone()
+                .with_wash_sale(WashSaleCheck::Warn)
+                .with_cash(CashInstruction::Total(dec!(2500))),
+            vec!["--wash-sale", "warn", "--cash-total", "2500"],
+        ),
+    ];
+    for (file, request, flags) in cases {
+        let export = fixture(file);
+        let statement = pbal_ibkr::read_path(&export).unwrap();
+        let planned = statement.plan_request(&request).unwrap();
+        assert!(!planned.plan.trades.is_empty(), "{file} {flags:?}");
+        assert_eq!(
+            planned.household.is_some(),
+            request.selection == AccountSelection::All,
+            "{file}: a household"
+        );
+
+        let mut args = vec![
+            "plan",
+            "-f",
+            "json",
+            export.to_str().unwrap(),
+            "--as-of",
+            "2026-11-25",
+        ];
+        args.extend(flags.iter().copied());
+        let (code, stdout, stderr) = Pbal::new().run(&args);
+        assert_eq!(code, 0, "{file} {flags:?}: {stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let without_price = |orders: Vec<Order>| {
+            orders
+                .into_iter()
+                .map(|(side, quantity, symbol, _)| (side, quantity, symbol))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            without_price(library_orders(&planned.plan)),
+            without_price(cli_plan_orders(&json)),
+            "{file} {flags:?}"
+        );
+        let library_accounts: Vec<(String, String, Decimal, String)> = planned
+            .household
+            .iter()
+            .flat_map(|h| &h.split.orders)
+            .map(|o| {
+                (
+                    o.account.clone(),
+                    o.side.to_string(),
+                    o.quantity,
+                    o.symbol.clone(),
+                )
+            })
+            .collect();
+        let cli_accounts: Vec<(String, String, Decimal, String)> = json["orders_by_account"]
+            .as_array()
+            .map(|orders| {
+                orders
+                    .iter()
+                    .map(|o| {
+                        let field = |k: &str| o[k].as_str().unwrap().to_owned();
+                        (
+                            field("account"),
+                            field("side"),
+                            field("quantity").parse().unwrap(),
+                            field("symbol"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(library_accounts, cli_accounts, "{file} {flags:?}");
+    }
+}
