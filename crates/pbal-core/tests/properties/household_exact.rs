@@ -112,7 +112,9 @@ fn brute_force(c: &Case) -> Option<Decimal> {
     }
 }
 
-/// Whether some split of the totals `q` over the accounts keeps the rules.
+/// Whether some split of the totals `q` over the accounts keeps the rules: every split is
+/// tried, depth first over the funds, a branch dropped only when some account can no longer
+/// end within its cash (and its share of a deposit) whatever the remaining funds' parts are.
 fn splittable(c: &Case, q: &[i64], m: usize) -> bool {
     let per_fund: Vec<Vec<Vec<i64>>> = q
         .iter()
@@ -127,24 +129,54 @@ fn splittable(c: &Case, q: &[i64], m: usize) -> bool {
     if per_fund.iter().any(Vec::is_empty) {
         return false;
     }
-    let mut choice = vec![0usize; q.len()];
-    loop {
-        if judge(c, &per_fund, &choice).is_some() {
-            return true;
-        }
-        let mut d = 0;
-        loop {
-            if d == q.len() {
-                return false;
-            }
-            choice[d] += 1;
-            if choice[d] < per_fund[d].len() {
-                break;
-            }
-            choice[d] = 0;
-            d += 1;
+    // What each account's sales of the funds from `d` on can raise at most.
+    let k = q.len();
+    let mut raise_left = vec![vec![0i64; m]; k + 1];
+    for d in (0..k).rev() {
+        for a in 0..m {
+            let sold = if q[d] < 0 { c.held[a][d] * c.prices[d] } else { 0 };
+            raise_left[d][a] = raise_left[d + 1][a] + sold;
         }
     }
+    let mut choice = vec![0usize; k];
+    let balance: Vec<i64> = c.cash.clone();
+    split_from(c, &per_fund, &raise_left, 0, &mut choice, &balance)
+}
+
+fn split_from(
+    c: &Case,
+    per_fund: &[Vec<Vec<i64>>],
+    raise_left: &[Vec<i64>],
+    d: usize,
+    choice: &mut [usize],
+    balance: &[i64],
+) -> bool {
+    if d == per_fund.len() {
+        return judge(c, per_fund, choice).is_some();
+    }
+    let deposit = c.new_cash.max(0);
+    for (index, parts) in per_fund[d].iter().enumerate() {
+        let next: Vec<i64> = balance
+            .iter()
+            .zip(parts)
+            .map(|(b, &p)| b - p * c.prices[d] - if p == 0 { 0 } else { c.flat })
+            .collect();
+        // Later buys only spend and later sales raise at most `raise_left`: an account (or all
+        // of them together) short by more than the deposit stays short.
+        let lacking: i64 = next
+            .iter()
+            .zip(&raise_left[d + 1])
+            .map(|(b, r)| (-(b + r)).max(0))
+            .sum();
+        if lacking > deposit {
+            continue;
+        }
+        choice[d] = index;
+        if split_from(c, per_fund, raise_left, d + 1, choice, &next) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Every way of splitting `total` of fund `i` over the accounts (sales within each holding).
