@@ -42,10 +42,42 @@ impl Statement {
     }
 
     /// The wash-sale guard over the file's trades (`None` without trades); `block_buys` stops
-    /// buys that would wash a loss instead of only flagging them.
+    /// buys that would wash a loss instead of only flagging them. Every account counts as
+    /// taxable; see [`Statement::household_wash_sale_guard`] for a household with an IRA.
     pub fn wash_sale_guard(&self, block_buys: bool) -> Option<pbal_core::WashSaleGuard> {
-        (!self.trades.is_empty())
-            .then(|| pbal_core::WashSaleGuard::new(self.wash_sale_history(), block_buys))
+        self.household_wash_sale_guard(block_buys, &BTreeMap::new())
+    }
+
+    /// The wash-sale guard over every account's trades: a loss sale in one account washes
+    /// with a buy of the same fund in any account of the household within 30 days, an IRA's
+    /// buy too (where the loss is then lost for good, IRS Rev. Rul. 2008-5). A sale in an
+    /// account whose `kinds` entry realizes nothing taxable (tax-deferred, tax-free) has no
+    /// deductible loss and washes nothing. `None` when no trade is left to guard with.
+    pub fn household_wash_sale_guard(
+        &self,
+        block_buys: bool,
+        kinds: &BTreeMap<String, pbal_core::AccountKind>,
+    ) -> Option<pbal_core::WashSaleGuard> {
+        let sheltered = |account: Option<&String>| {
+            account
+                .and_then(|a| kinds.get(a))
+                .is_some_and(|kind| !kind.is_taxable())
+        };
+        let history: Vec<pbal_core::PastTrade> = self
+            .trades
+            .iter()
+            .filter(|t| !(t.side == pbal_core::Side::Sell && sheltered(t.account.as_ref())))
+            .map(|t| {
+                pbal_core::PastTrade::new(
+                    t.symbol.clone(),
+                    t.date,
+                    t.side,
+                    t.quantity,
+                    t.realized_pnl,
+                )
+            })
+            .collect();
+        (!history.is_empty()).then(|| pbal_core::WashSaleGuard::new(history, block_buys))
     }
 }
 

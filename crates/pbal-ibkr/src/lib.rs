@@ -59,8 +59,8 @@ pub use household_plan::{HouseholdCash, HouseholdOrders, ShareBasis, SharedCash}
 pub use managed::{Managed, Note};
 pub use plan_cash::{CashInstruction, PlanCash};
 pub use planning::{
-    NoCommission, PlanRequest, PreparedPlan, StatementPlan, WashSaleCheck, commission_per_market,
-    substitute_blocked_buys,
+    LostLoss, NoCommission, PlanRequest, PreparedPlan, StatementPlan, WashSaleCheck,
+    commission_per_market, substitute_blocked_buys,
 };
 pub use price_history::{PriceHistoryError, parse_history_date, read_prices, read_prices_path};
 pub use skip::SkipReason;

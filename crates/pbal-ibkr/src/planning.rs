@@ -163,6 +163,23 @@ pub struct NoCommission {
     pub reason: NoSchedule,
 }
 
+/// A planned buy in a tax-deferred or tax-free account within 30 days after a loss sale of the
+/// same fund in a taxable account: a wash sale whose loss is lost for good, not deferred (the
+/// IRA's basis does not take it; IRS Rev. Rul. 2008-5). Only with [`WashSaleCheck::Warn`]:
+/// blocking keeps such buys out of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LostLoss {
+    /// The account that buys.
+    pub account: String,
+    /// Its kind.
+    pub kind: AccountKind,
+    /// The fund.
+    pub symbol: String,
+    /// The loss sale's date.
+    pub loss_sale: pbal_core::Date,
+}
+
 /// Everything a plan is made from, ready for the engine ([`Statement::prepare_plan`]): what a
 /// caller may show before planning (what was left out, the cash, the substitutes).
 #[derive(Debug, Clone)]
@@ -186,6 +203,9 @@ pub struct PreparedPlan<'a> {
     pub no_commission: Vec<NoCommission>,
     statement: &'a Statement,
     household: Option<HouseholdRequest>,
+    account_kinds: BTreeMap<String, AccountKind>,
+    /// The one account a single-account plan trades in.
+    account: Option<String>,
 }
 
 /// A household plan's own inputs.
@@ -219,6 +239,8 @@ pub struct StatementPlan {
     pub substitutions: Vec<Substitution>,
     /// Assets estimated without commission.
     pub no_commission: Vec<NoCommission>,
+    /// Buys whose wash sale loses a taxable loss for good (an IRA buying after a loss sale).
+    pub lost_losses: Vec<LostLoss>,
 }
 
 impl Statement {
@@ -272,7 +294,8 @@ impl Statement {
         let no_commission = commission_per_market(&mut options, &holdings);
         options.wash_sale = match request.wash_sale {
             WashSaleCheck::Off => None,
-            check => self.wash_sale_guard(check == WashSaleCheck::Block),
+            check => self
+                .household_wash_sale_guard(check == WashSaleCheck::Block, &request.account_kinds),
         };
         let mut substitutes = spec.map(|s| s.substitutes.clone()).unwrap_or_default();
         for (blocked, more) in &request.substitutes {
@@ -297,11 +320,54 @@ impl Statement {
                 cash_account: request.cash_account.clone(),
                 account_kinds: request.account_kinds.clone(),
             }),
+            account_kinds: request.account_kinds.clone(),
+            account: match &request.selection {
+                AccountSelection::Only(id) => Some(id.clone()),
+                _ => self.accounts.first().cloned(),
+            },
         })
     }
 }
 
 impl PreparedPlan<'_> {
+    /// The plan's buys in sheltered accounts that follow a taxable loss sale (see [`LostLoss`]).
+    fn lost_losses(&self, plan: &Plan, household: Option<&HouseholdOrders>) -> Vec<LostLoss> {
+        let (Some(guard), Some(as_of)) = (&self.options.wash_sale, self.options.as_of) else {
+            return Vec::new();
+        };
+        let buys: Vec<(String, String)> = match (household, &self.account) {
+            (Some(orders), _) => orders
+                .split
+                .orders
+                .iter()
+                .filter(|o| o.side == pbal_core::Side::Buy)
+                .map(|o| (o.account.clone(), o.symbol.clone()))
+                .collect(),
+            (None, Some(account)) => plan
+                .trades
+                .iter()
+                .filter(|t| t.side == pbal_core::Side::Buy)
+                .map(|t| (account.clone(), t.symbol.clone()))
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        buys.into_iter()
+            .filter_map(|(account, symbol)| {
+                let kind = self.account_kinds.get(&account).copied()?;
+                if kind.is_taxable() {
+                    return None;
+                }
+                let loss_sale = guard.recent_loss_sale(&symbol, as_of)?;
+                Some(LostLoss {
+                    account,
+                    kind,
+                    symbol,
+                    loss_sale,
+                })
+            })
+            .collect()
+    }
+
     /// Plans: one account's plan, or a household's with every account within its own cash;
     /// then the currency audit.
     ///
@@ -342,7 +408,9 @@ impl PreparedPlan<'_> {
             (plan, None)
         };
         crate::audit_currencies(&plan, &self.holdings).map_err(pbal_core::Error::from)?;
+        let lost_losses = self.lost_losses(&plan, household.as_ref());
         Ok(StatementPlan {
+            lost_losses,
             plan,
             household,
             cash: self.cash,

@@ -198,6 +198,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
             ));
         }
     }
+    tell_lost_losses(&planned.lost_losses);
     let pbal_ibkr::StatementPlan {
         plan,
         household,
@@ -423,6 +424,21 @@ fn unpriced_substitute(error: pbal_ibkr::Error) -> anyhow::Error {
              targets file as\n  [{substitute}]\n  weight = 0\n  price = ..."
         ),
         other => anyhow::Error::new(other),
+    }
+}
+
+/// IRA buys that lose a taxable loss for good, one warning each.
+pub(crate) fn tell_lost_losses(lost: &[pbal_ibkr::LostLoss]) {
+    for l in lost {
+        warn(&format!(
+            "{} ({}) buys {} within 30 days after its loss sale on {} in a taxable account: a \
+             wash sale whose loss is lost for good, not deferred (IRS Rev. Rul. 2008-5); \
+             --wash-sale block keeps such buys out of the plan",
+            l.account,
+            l.kind.name(),
+            l.symbol,
+            l.loss_sale
+        ));
     }
 }
 

@@ -315,3 +315,56 @@ fn every_account_stays_within_its_own_cash() {
     let parts = v["new_cash_by_account"].as_object().unwrap();
     assert_eq!(parts.values().map(dec).sum::<Decimal>(), Decimal::from(100));
 }
+
+/// An IRA (named with `--account-kind`) that buys a fund within 30 days after the taxable
+/// account sold it at a loss: warned as a loss lost for good; blocked by default.
+#[test]
+fn an_ira_buy_after_a_taxable_loss_sale_is_told_or_blocked() {
+    let pbal = Pbal::new();
+    let export = pbal.write(
+        "wash.csv",
+        "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
+         U1,AAA,0,100,0\n\
+         U2,BBB,40,50,2000\n\
+         ClientAccountID,CurrencyPrimary,EndingCash\n\
+         U1,USD,1000\n\
+         U2,USD,1000\n\
+         ClientAccountID,Symbol,TradeDate,Buy/Sell,Quantity,TradePrice,FifoPnlRealized\n\
+         U1,AAA,20261110,SELL,-10,100,-150\n",
+    );
+    let args = |wash: &'static str| {
+        vec![
+            "plan".to_owned(),
+            export.to_str().unwrap().to_owned(),
+            "--all-accounts".into(),
+            "--account-kind".into(),
+            "U2=tax-deferred".into(),
+            "--as-of".into(),
+            "2026-11-25".into(),
+            "--wash-sale".into(),
+            wash.into(),
+        ]
+    };
+    let run = |wash| {
+        let a = args(wash);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        pbal.run(&refs)
+    };
+    let (code, _, stderr) = run("warn");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "U2 (tax-deferred) buys AAA within 30 days after its loss sale on 2026-11-10"
+        ) && stderr.contains("Rev. Rul. 2008-5"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run("block");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("Rev. Rul."), "{stderr}");
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.contains("BUY") && l.contains(" AAA")),
+        "{stdout}"
+    );
+}

@@ -133,10 +133,20 @@ fn splittable(c: &Case, q: &[i64], m: usize) -> bool {
     let k = q.len();
     let mut raise_left = vec![vec![0i64; m]; k + 1];
     for d in (0..k).rev() {
-        for a in 0..m {
-            let sold = if q[d] < 0 { c.held[a][d] * c.prices[d] } else { 0 };
-            raise_left[d][a] = raise_left[d + 1][a] + sold;
-        }
+        let sold_here: Vec<i64> = (0..m)
+            .map(|a| {
+                if q[d] < 0 {
+                    c.held[a][d] * c.prices[d]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        raise_left[d] = raise_left[d + 1]
+            .iter()
+            .zip(&sold_here)
+            .map(|(later, now)| later + now)
+            .collect();
     }
     let mut choice = vec![0usize; k];
     let balance: Vec<i64> = c.cash.clone();

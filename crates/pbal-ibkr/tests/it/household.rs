@@ -253,3 +253,93 @@ fn an_amount_on_top_keeps_each_accounts_cash() {
     assert_eq!(shared.parts.values().sum::<Decimal>(), dec!(-200));
     assert!(orders.split.orders.iter().all(|o| o.side == Side::Buy));
 }
+
+/// Two accounts, U1 taxable and U2 an IRA, each with 1,000 of cash and equal targets over AAA
+/// and BBB; `sold` is a loss sale of AAA on 2026-11-10 in that account.
+fn household_with_loss_sale(sold_in: &str) -> Statement {
+    let text = format!(
+        "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
+         U1,AAA,0,100,0\n\
+         U2,BBB,40,50,2000\n\
+         ClientAccountID,CurrencyPrimary,EndingCash\n\
+         U1,USD,1000\n\
+         U2,USD,1000\n\
+         ClientAccountID,Symbol,TradeDate,Buy/Sell,Quantity,TradePrice,FifoPnlRealized\n\
+         {sold_in},AAA,20261110,SELL,-10,100,-150\n"
+    );
+    read_bytes(text.as_bytes(), "wash.csv").unwrap()
+}
+
+fn wash_request(check: pbal_ibkr::WashSaleCheck) -> pbal_ibkr::PlanRequest {
+    pbal_ibkr::PlanRequest::new()
+        .with_selection(AccountSelection::All)
+        .with_account_kind("U2", pbal_core::AccountKind::TaxDeferred)
+        .with_wash_sale(check)
+        .with_options(PlanOptions::new().with_as_of(pbal_core::date(2026, 11, 25)))
+}
+
+fn bought(planned: &pbal_ibkr::StatementPlan, symbol: &str) -> Decimal {
+    planned
+        .household
+        .as_ref()
+        .unwrap()
+        .split
+        .orders
+        .iter()
+        .filter(|o| o.symbol == symbol && o.side == Side::Buy)
+        .map(|o| o.quantity)
+        .sum()
+}
+
+/// A taxable loss sale blocks the fund's buys in every account of the household, the IRA too;
+/// an IRA's own loss sale realizes no deductible loss and blocks nothing.
+#[test]
+fn the_wash_sale_guard_spans_the_household_and_ignores_sheltered_sales() {
+    use pbal_ibkr::WashSaleCheck;
+    let taxable_sale = household_with_loss_sale("U1");
+    let blocked = taxable_sale
+        .plan_request(&wash_request(WashSaleCheck::Block))
+        .unwrap();
+    assert_eq!(bought(&blocked, "AAA"), Decimal::ZERO);
+    assert!(blocked.lost_losses.is_empty());
+
+    let ira_sale = household_with_loss_sale("U2");
+    let free = ira_sale
+        .plan_request(&wash_request(WashSaleCheck::Block))
+        .unwrap();
+    assert!(
+        bought(&free, "AAA") > Decimal::ZERO,
+        "{:?}",
+        free.plan.trades
+    );
+}
+
+/// Warned, not blocked: an IRA that buys the fund a taxable account sold at a loss loses that
+/// loss for good (Rev. Rul. 2008-5), and the plan says which account and sale.
+#[test]
+fn an_ira_buy_after_a_taxable_loss_sale_is_a_lost_loss() {
+    let statement = household_with_loss_sale("U1");
+    let planned = statement
+        .plan_request(&wash_request(pbal_ibkr::WashSaleCheck::Warn))
+        .unwrap();
+    let ira_buys_aaa = planned
+        .household
+        .as_ref()
+        .unwrap()
+        .split
+        .orders
+        .iter()
+        .any(|o| o.account == "U2" && o.symbol == "AAA" && o.side == Side::Buy);
+    let lost: Vec<(&str, &str)> = planned
+        .lost_losses
+        .iter()
+        .map(|l| (l.account.as_str(), l.symbol.as_str()))
+        .collect();
+    // U2 spends its own cash toward AAA's 50% target, so the case is not vacuous.
+    assert!(ira_buys_aaa, "{:?}", planned.household);
+    assert_eq!(lost, [("U2", "AAA")]);
+    assert_eq!(
+        planned.lost_losses[0].loss_sale,
+        pbal_core::date(2026, 11, 10)
+    );
+}
