@@ -6,6 +6,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Column {
     Account,
+    AccountAlias,
     Currency,
     AssetClass,
     SubCategory,
@@ -32,8 +33,9 @@ pub(crate) enum Column {
 impl Column {
     /// Every column, for tests and lookups.
     #[cfg(test)]
-    const ALL: [Self; 22] = [
+    const ALL: [Self; 23] = [
         Self::Account,
+        Self::AccountAlias,
         Self::Currency,
         Self::AssetClass,
         Self::SubCategory,
@@ -61,6 +63,7 @@ impl Column {
     pub(crate) const fn ibkr_name(self) -> &'static str {
         match self {
             Self::Account => "ClientAccountID",
+            Self::AccountAlias => "AccountAlias",
             Self::Currency => "CurrencyPrimary",
             Self::AssetClass => "AssetClass",
             Self::SubCategory => "SubCategory",
@@ -98,6 +101,7 @@ impl Column {
         let key = std::str::from_utf8(&buffer[..len]).ok()?;
         Some(match key {
             "clientaccountid" | "accountid" | "account" => Self::Account,
+            "accountalias" | "acctalias" => Self::AccountAlias,
             "currencyprimary" | "currency" => Self::Currency,
             "assetclass" | "assetcategory" => Self::AssetClass,
             "subcategory" => Self::SubCategory,

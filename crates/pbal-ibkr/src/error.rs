@@ -115,6 +115,16 @@ pub enum Error {
         /// The accounts present.
         accounts: Vec<String>,
     },
+    /// Several accounts of the file share the alias used to name one.
+    #[error("{file}: several accounts have the alias {alias} ({}): name one by its id", accounts.join(", "))]
+    AmbiguousAlias {
+        /// File.
+        file: String,
+        /// The alias.
+        alias: String,
+        /// The accounts that have it.
+        accounts: Vec<String>,
+    },
     /// No cash balance in the file.
     #[error("{file}: no ending cash in the file (add the Cash Report section to the Flex Query)")]
     NoCash {

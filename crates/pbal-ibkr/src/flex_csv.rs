@@ -239,6 +239,7 @@ pub(crate) fn read(text: &str, c: &mut Collector) -> Result<(), Error> {
             if let Some(account) = row.get(Column::Account).map(str::to_owned) {
                 c.note_account(&account);
             }
+            c.note_alias(&row);
             continue;
         }
         match current.kind {

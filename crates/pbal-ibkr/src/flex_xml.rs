@@ -128,8 +128,10 @@ fn element(
             if let Some(account) = row.get(Column::Account).map(str::to_owned) {
                 c.note_account(&account);
             }
+            c.note_alias(&row);
         }
         b"AccountInformation" => {
+            c.note_alias(&row);
             if let Some(currency) = row.get(Column::Currency) {
                 c.base_currency.get_or_insert_with(|| currency.to_owned());
             }

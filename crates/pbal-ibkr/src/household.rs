@@ -8,6 +8,48 @@ use rust_decimal::Decimal;
 use crate::{AccountSelection, Error, Holdings, Statement};
 
 impl Statement {
+    /// The account `name` names: an account id of the export, or the alias
+    /// ([`Statement::account_aliases`]) of exactly one of its accounts.
+    ///
+    /// ```
+    /// let csv = "ClientAccountID,AccountAlias,Symbol,Quantity,MarkPrice,PositionValue\n\
+    ///            U1111111,Joint,VTI,10,250,2500\n\
+    ///            U2222222,IRA,BND,10,72,720\n";
+    /// let statement = pbal_ibkr::read_bytes(csv.as_bytes(), "p.csv")?;
+    /// assert_eq!(statement.account_id("IRA")?, "U2222222");
+    /// assert_eq!(statement.account_id("U1111111")?, "U1111111");
+    /// assert!(statement.account_id("Roth").is_err());
+    /// # Ok::<(), pbal_ibkr::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`] when no account has that id or alias;
+    /// [`Error::AmbiguousAlias`] when several accounts share the alias.
+    pub fn account_id(&self, name: &str) -> Result<String, Error> {
+        if self.accounts.iter().any(|a| a == name) {
+            return Ok(name.to_owned());
+        }
+        let named: Vec<&String> = self
+            .account_aliases
+            .iter()
+            .filter(|(_, alias)| alias.as_str() == name)
+            .map(|(id, _)| id)
+            .collect();
+        match named.as_slice() {
+            [id] => Ok((*id).clone()),
+            [] => Err(Error::UnknownAccount {
+                file: self.source.clone(),
+                account: name.to_owned(),
+                accounts: self.accounts.clone(),
+            }),
+            several => Err(Error::AmbiguousAlias {
+                file: self.source.clone(),
+                alias: name.to_owned(),
+                accounts: several.iter().map(|id| (*id).clone()).collect(),
+            }),
+        }
+    }
+
     /// Each account's ending cash in base currency (see [`Statement::cash_in_base`]), in
     /// account order: the cash `pbal_core::split_by_account` buys with.
     ///

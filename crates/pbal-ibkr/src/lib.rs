@@ -189,6 +189,7 @@ fn finish(mut c: Collector) -> Result<Statement, Error> {
     Ok(Statement {
         base_currency: c.base_currency,
         accounts: c.accounts,
+        account_aliases: c.account_aliases,
         positions,
         cash: c.cash,
         trades: c.trades,

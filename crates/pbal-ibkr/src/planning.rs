@@ -57,10 +57,11 @@ pub struct PlanRequest {
     /// Which cash the plan uses; `None`: the export's own when it has cash balances for the
     /// selection, else none (the original tool's files: `-c` gives all the cash).
     pub cash: Option<CashInstruction>,
-    /// A household's deposit or withdrawal goes to (or comes out of) this account; without,
-    /// the plan chooses.
+    /// A household's deposit or withdrawal goes to (or comes out of) this account (an id or
+    /// the export's alias); without, the plan chooses.
     pub cash_account: Option<String>,
-    /// Each account's kind (taxable when not named): a household's tax and withdrawals.
+    /// Each account's kind (taxable when not named), by id or by the export's alias: a
+    /// household's tax, withdrawals and wash sales.
     pub account_kinds: BTreeMap<String, AccountKind>,
     /// The engine's options. With [`Commission::IbkrFixed`], each asset pays its own market's
     /// schedule (see [`crate::ibkr_fixed_commission`]); the wash-sale guard is set from
@@ -266,19 +267,17 @@ impl Statement {
         let spec = request.targets.as_ref();
         let holdings = self.holdings_for(&request.selection, spec)?;
         let household_mode = request.selection == AccountSelection::All && self.accounts.len() > 1;
-        let named = request
+        // Accounts named by id or by the export's alias.
+        let cash_account = request
             .cash_account
+            .as_deref()
+            .map(|name| self.account_id(name))
+            .transpose()?;
+        let account_kinds = request
+            .account_kinds
             .iter()
-            .chain(request.account_kinds.keys());
-        for id in named {
-            if !self.accounts.contains(id) {
-                return Err(Error::UnknownAccount {
-                    file: self.source.clone(),
-                    account: id.clone(),
-                    accounts: self.accounts.clone(),
-                });
-            }
-        }
+            .map(|(name, kind)| Ok((self.account_id(name)?, *kind)))
+            .collect::<Result<BTreeMap<_, _>, Error>>()?;
         if !household_mode && request.cash_account.is_some() {
             return Err(Error::CashAccountWithoutHousehold);
         }
@@ -317,10 +316,10 @@ impl Statement {
             no_commission,
             statement: self,
             household: household_mode.then(|| HouseholdRequest {
-                cash_account: request.cash_account.clone(),
-                account_kinds: request.account_kinds.clone(),
+                cash_account,
+                account_kinds: account_kinds.clone(),
             }),
-            account_kinds: request.account_kinds.clone(),
+            account_kinds,
             account: match &request.selection {
                 AccountSelection::Only(id) => Some(id.clone()),
                 _ => self.accounts.first().cloned(),

@@ -228,6 +228,8 @@ pub(crate) struct Collector {
     pub(crate) trades: Vec<PastTradeRow>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) accounts: Vec<String>,
+    /// Each account's alias (the export's AccountAlias), when it has one.
+    pub(crate) account_aliases: BTreeMap<String, String>,
     pub(crate) base_currency: Option<String>,
     /// Rates to base by currency (from Activity Statements' rate section).
     pub(crate) fx_rates: BTreeMap<String, Decimal>,
@@ -250,6 +252,7 @@ impl Collector {
             trades: Vec::new(),
             skipped: Vec::new(),
             accounts: Vec::new(),
+            account_aliases: BTreeMap::new(),
             base_currency: None,
             fx_rates: BTreeMap::new(),
             saw_positions_section: false,
@@ -273,6 +276,21 @@ impl Collector {
         let account = account.trim();
         if !account.is_empty() && account != "-" && !self.accounts.iter().any(|a| a == account) {
             self.accounts.push(account.to_owned());
+        }
+    }
+
+    /// The row's account alias, when it names both (the first alias seen for an account wins).
+    pub(crate) fn note_alias(&mut self, row: &Row) {
+        let (Some(account), Some(alias)) =
+            (row.get(Column::Account), row.get(Column::AccountAlias))
+        else {
+            return;
+        };
+        let (account, alias) = (account.trim(), alias.trim());
+        if !account.is_empty() && account != "-" && !alias.is_empty() && alias != "-" {
+            self.account_aliases
+                .entry(account.to_owned())
+                .or_insert_with(|| alias.to_owned());
         }
     }
 
@@ -317,6 +335,7 @@ impl Collector {
 
     pub(crate) fn position_row(&mut self, row: Row) {
         self.saw_positions_section = true;
+        self.note_alias(&row);
         if let Some(account) = row.get(Column::Account).map(str::to_owned) {
             self.note_account(&account);
         }

@@ -31,6 +31,10 @@ pub struct Statement {
     pub base_currency: Option<String>,
     /// Accounts, in file order.
     pub accounts: Vec<String>,
+    /// Each account's alias (the export's `AccountAlias`), for the accounts that have one:
+    /// a config may name an account by it ([`Statement::account_id`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub account_aliases: BTreeMap<String, String>,
     /// Positions (summary level), with their lots.
     pub positions: Vec<Position>,
     /// Ending cash per account and currency (`BASE` = the base-currency summary).

@@ -368,3 +368,46 @@ fn an_ira_buy_after_a_taxable_loss_sale_is_told_or_blocked() {
         "{stdout}"
     );
 }
+
+/// An account may be named by the export's AccountAlias wherever its id goes:
+/// `--account-kind`, the config's `[accounts]`, `--cash-account`.
+#[test]
+fn accounts_are_named_by_id_or_by_the_exports_alias() {
+    let pbal = Pbal::new();
+    let export = fixture("flex/plain-two-accounts.csv");
+    let export = export.to_str().unwrap();
+    let plan = |more: &[&str]| {
+        let args = [
+            &["plan", export, "--all-accounts", "-c", "-500", "-f", "json"][..],
+            more,
+        ]
+        .concat();
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{more:?}: {stderr}");
+        stdout
+    };
+    let by_id = plan(&["--account-kind", "U2222222=tax-deferred"]);
+    assert_eq!(plan(&["--account-kind", "IRA=tax-deferred"]), by_id);
+    let config = pbal.write("alias.toml", "[accounts]\nIRA = \"tax-deferred\"\n");
+    assert_eq!(plan(&["--config", config.to_str().unwrap()]), by_id);
+    // Not vacuous: the other account sheltered plans otherwise.
+    assert_ne!(plan(&["--account-kind", "U1111111=tax-deferred"]), by_id);
+    assert_eq!(
+        plan(&["--cash-account", "IRA"]),
+        plan(&["--cash-account", "U2222222"])
+    );
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        export,
+        "--all-accounts",
+        "-c",
+        "100",
+        "--cash-account",
+        "Roth",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--cash-account Roth: not an account of the export"),
+        "{stderr}"
+    );
+}

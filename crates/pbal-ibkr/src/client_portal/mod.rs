@@ -117,6 +117,7 @@ pub fn statement(
     Statement {
         base_currency: base_currency.map(str::to_owned),
         accounts: vec![account.to_owned()],
+        account_aliases: BTreeMap::new(),
         positions,
         cash: ledger
             .iter()
