@@ -98,6 +98,7 @@ fn example(key: &str) -> String {
         "weight" => "weight = 20".to_owned(),
         "price" => "price = 101.50".to_owned(),
         "conid" => "conid = 265598".to_owned(),
+        "location" => "location = \"tax-deferred\"".to_owned(),
         // A symbol: its weight in percent.
         symbol => format!("{symbol} = 20"),
     }

@@ -389,6 +389,12 @@ pub struct PlanOptions {
     /// see [`crate::plan`]).
     #[serde(default)]
     pub keep_costly_orders: bool,
+    /// Where a fund is best held in a household (e.g. bonds in a tax-deferred account): among
+    /// household plans equal in objective, orders and tax, the one that buys less of such a
+    /// fund elsewhere and sells less of it there wins. It never makes a plan worse by the
+    /// objective; a single account ignores it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub location: BTreeMap<String, crate::AccountKind>,
     /// Symbols neither bought nor sold: blocked funds whose targets [`crate::plan`] shared
     /// out (set there, not by callers).
     #[serde(skip)]
@@ -423,6 +429,7 @@ impl Default for PlanOptions {
             quantity_step: Decimal::ONE,
             commission: Commission::None,
             commission_for: BTreeMap::new(),
+            location: BTreeMap::new(),
             reserve: Decimal::ZERO,
             bands: None,
             lot_order: LotOrder::TaxMin,
@@ -529,6 +536,13 @@ impl PlanOptions {
     #[must_use]
     pub fn with_reserve(mut self, reserve: Decimal) -> Self {
         self.reserve = reserve;
+        self
+    }
+
+    /// The kind of account `symbol` is best held in (see [`PlanOptions::location`]).
+    #[must_use]
+    pub fn with_location(mut self, symbol: impl Into<String>, kind: crate::AccountKind) -> Self {
+        self.location.insert(symbol.into(), kind);
         self
     }
 

@@ -290,6 +290,11 @@ impl Statement {
         };
         let cash = self.plan_cash(&request.selection, instruction)?;
         let mut options = request.options.clone();
+        if let Some(spec) = spec {
+            for (symbol, kind) in &spec.locations {
+                options.location.entry(symbol.clone()).or_insert(*kind);
+            }
+        }
         let no_commission = commission_per_market(&mut options, &holdings);
         options.wash_sale = match request.wash_sale {
             WashSaleCheck::Off => None,

@@ -34,6 +34,9 @@ pub struct TargetsSpec {
     pub conids: BTreeMap<String, String>,
     /// Wash-sale substitutes: symbol → funds to buy instead while it is blocked.
     pub substitutes: BTreeMap<String, Vec<String>>,
+    /// The kind of account a household holds a fund in when that costs nothing by the
+    /// objective, orders or tax (`location = "tax-deferred"`; [`pbal_core::PlanOptions::location`]).
+    pub locations: BTreeMap<String, pbal_core::AccountKind>,
 }
 
 /// Why a targets file or spec is not valid. Every message names the source.

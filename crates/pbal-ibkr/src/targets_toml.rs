@@ -7,6 +7,7 @@
 //! [VXUS]              # not held yet: give its price
 //! weight = 0
 //! price = 61.20
+//! location = "taxable" # optional: the kind of account a household holds it in, at no cost
 //! conid = 43645865    # optional: the IBKR contract, when the symbol alone is ambiguous
 //! [substitutes]       # optional: what to buy while a wash-sale window blocks a fund
 //! VTI = ["ITOT"]
@@ -40,6 +41,7 @@ impl TargetsSpec {
         let mut raw = Vec::new();
         let mut prices = BTreeMap::new();
         let mut conids = BTreeMap::new();
+        let mut locations = BTreeMap::new();
         let mut exclude = std::collections::BTreeSet::new();
         let mut substitutes = BTreeMap::new();
         for (key, value) in &table {
@@ -68,11 +70,31 @@ impl TargetsSpec {
             let (weight, price) = match value {
                 toml::Value::Table(t) => {
                     for k in t.keys() {
-                        if !matches!(k.as_str(), "weight" | "price" | "conid") {
+                        if !matches!(k.as_str(), "weight" | "price" | "conid" | "location") {
                             return Err(at(format!(
-                                "unknown key {k:?} (expected weight, price, conid)"
+                                "unknown key {k:?} (expected weight, price, conid, location)"
                             )));
                         }
+                    }
+                    if let Some(location) = t.get("location") {
+                        let kind = location
+                            .as_str()
+                            .and_then(|name| {
+                                [
+                                    pbal_core::AccountKind::Taxable,
+                                    pbal_core::AccountKind::TaxDeferred,
+                                    pbal_core::AccountKind::TaxFree,
+                                ]
+                                .into_iter()
+                                .find(|kind| kind.name() == name.trim())
+                            })
+                            .ok_or_else(|| {
+                                at(format!(
+                                    "location: expected \"taxable\", \"tax-deferred\" or \
+                                     \"tax-free\", got {location}"
+                                ))
+                            })?;
+                        locations.insert(key.trim().to_owned(), kind);
                     }
                     if let Some(conid) = t.get("conid") {
                         let conid = match conid {
@@ -109,6 +131,7 @@ impl TargetsSpec {
             exclude,
             conids,
             substitutes,
+            locations,
             ..Self::with_source(source, raw)?
         };
         spec.check_exclusions()?;

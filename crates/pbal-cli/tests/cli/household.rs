@@ -411,3 +411,61 @@ fn accounts_are_named_by_id_or_by_the_exports_alias() {
         "{stderr}"
     );
 }
+
+/// A fund's `location` in the targets file decides which account buys it when the plans are
+/// otherwise equal (same objective, orders and tax): the bonds go to the IRA or to the taxable
+/// account as asked, and the household's trades are the same either way.
+#[test]
+fn a_location_preference_places_a_fund_without_changing_the_plan() {
+    let pbal = Pbal::new();
+    // Each account can pay for either fund's 10 shares, and only for one of them.
+    let export = pbal.write(
+        "two.csv",
+        "ClientAccountID,Symbol,Quantity,MarkPrice,PositionValue\n\
+         U1,VTI,0,100,0\n\
+         ClientAccountID,CurrencyPrimary,EndingCash\n\
+         U1,USD,1000\n\
+         U2,USD,1000\n",
+    );
+    let run = |location: &str| {
+        let targets = pbal.write(
+            "t.toml",
+            &format!("VTI = 50\n[BND]\nweight = 50\nprice = 100\n{location}\n"),
+        );
+        let (code, stdout, stderr) = pbal.run(&[
+            "plan",
+            export.to_str().unwrap(),
+            "--all-accounts",
+            "--account-kind",
+            "U2=tax-deferred",
+            "-t",
+            targets.to_str().unwrap(),
+            "-f",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+    let bnd_buyer = |json: &serde_json::Value| -> Vec<(String, Decimal)> {
+        json["orders_by_account"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["symbol"] == "BND")
+            .map(|o| {
+                (
+                    o["account"].as_str().unwrap().to_owned(),
+                    dec(&o["quantity"]),
+                )
+            })
+            .collect()
+    };
+    let in_ira = run("location = \"tax-deferred\"");
+    let in_taxable = run("location = \"taxable\"");
+    assert_eq!(in_ira["trades"], in_taxable["trades"]);
+    assert_eq!(bnd_buyer(&in_ira), [("U2".to_owned(), Decimal::from(10))]);
+    assert_eq!(
+        bnd_buyer(&in_taxable),
+        [("U1".to_owned(), Decimal::from(10))]
+    );
+}

@@ -52,6 +52,8 @@ pub(super) struct Accounts {
     holding: Vec<Vec<Option<Holding>>>,
     may_buy: Vec<bool>,
     may_sell: Vec<bool>,
+    /// The kind of account each asset prefers (`PlanOptions::location`), by asset index.
+    prefers: Vec<Option<AccountKind>>,
     pool: Pool,
     /// Sales only raise cash: an account that sells buys nothing, and every sold unit is needed.
     sells_only_to_raise: bool,
@@ -88,6 +90,8 @@ pub(super) struct Split {
     /// New cash per account (deposit positive, withdrawal negative).
     pub(super) new_cash: Vec<Decimal>,
     tax: Decimal,
+    /// Money bought of a fund outside the kind of account it prefers, or sold from one.
+    misplaced: Decimal,
     moves: usize,
 }
 
@@ -98,6 +102,7 @@ pub(super) struct HouseholdScore {
     objective: Decimal,
     orders: usize,
     tax: Decimal,
+    misplaced: Decimal,
     moves: usize,
     traded: Decimal,
     trades: Vec<(usize, i64)>,
@@ -110,6 +115,7 @@ impl Ord for HouseholdScore {
             .cmp(&super::tie_rank(other.objective))
             .then(self.orders.cmp(&other.orders))
             .then(self.tax.cmp(&other.tax))
+            .then(self.misplaced.cmp(&other.misplaced))
             .then(self.moves.cmp(&other.moves))
             .then(self.traded.cmp(&other.traded))
             .then_with(|| self.trades.cmp(&other.trades))
@@ -220,6 +226,11 @@ impl Accounts {
             holding,
             may_buy,
             may_sell,
+            prefers: setup
+                .assets
+                .iter()
+                .map(|asset| setup.options.location.get(&asset.symbol).copied())
+                .collect(),
             pool,
             sells_only_to_raise,
             uncertain: Cell::new(false),
@@ -871,13 +882,30 @@ impl SplitSearch<'_> {
         }
     }
 
-    /// The best split cannot be beaten: one order per trade, each sale where it realizes least.
+    /// The best split cannot be beaten: one order per trade, each sale where it realizes least,
+    /// every fund where it prefers to be.
     fn settled(&self) -> bool {
         self.best.as_ref().is_some_and(|b| {
             b.parts.len() == self.trades.len()
                 && b.moves <= 1
                 && self.least_tax.is_some_and(|least| b.tax <= least)
+                && b.misplaced.is_zero()
         })
+    }
+
+    /// The money the split's orders place against the funds' location preferences: buys
+    /// outside the preferred kind of account, sales from it.
+    fn misplaced(&self) -> Decimal {
+        let a = self.accounts;
+        self.parts
+            .iter()
+            .filter_map(|&(account, i, units)| {
+                let prefers = a.prefers[i]?;
+                let here = a.kinds[account] == prefers;
+                let against = if units > 0 { !here } else { here };
+                against.then(|| self.setup.quantity(units).abs() * self.setup.assets[i].price)
+            })
+            .sum()
     }
 
     /// With only buys left (they only take cash), whether the accounts can still pay them.
@@ -914,15 +942,17 @@ impl SplitSearch<'_> {
             commissions: self.commissions.clone(),
             new_cash,
             tax: self.tax,
+            misplaced: self.misplaced(),
             moves,
         };
         let better = self.best.as_ref().is_none_or(|b| {
             (
                 candidate.parts.len(),
                 candidate.tax,
+                candidate.misplaced,
                 candidate.moves,
                 &candidate.parts,
-            ) < (b.parts.len(), b.tax, b.moves, &b.parts)
+            ) < (b.parts.len(), b.tax, b.misplaced, b.moves, &b.parts)
         });
         if better {
             self.best = Some(candidate);
@@ -1253,6 +1283,7 @@ impl Judge for HouseholdJudge<'_> {
             objective,
             orders: split.parts.len(),
             tax: split.tax,
+            misplaced: split.misplaced,
             moves: split.moves,
             traded,
             trades,
