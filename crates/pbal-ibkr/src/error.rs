@@ -234,9 +234,6 @@ pub enum Error {
     /// account.
     #[error("an account for the new cash needs a household plan of several accounts")]
     CashAccountWithoutHousehold,
-    /// A limit-order basket is sized for one account's cash, not a household's.
-    #[error("a limit-order basket is sized for one account, not a household")]
-    LimitBasketForHousehold,
     /// No plan was found whose limit orders fit the cash at their limit prices.
     #[error(
         "no plan found whose limit orders fit the cash at their limit prices ({excess} more \

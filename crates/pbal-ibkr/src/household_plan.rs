@@ -188,6 +188,30 @@ impl Statement {
         kinds: &BTreeMap<String, AccountKind>,
         options: &PlanOptions,
     ) -> Result<(Plan, HouseholdOrders), Error> {
+        self.plan_household_holding_back(
+            holdings,
+            portfolio,
+            targets,
+            cash,
+            kinds,
+            options,
+            &BTreeMap::new(),
+        )
+    }
+
+    /// [`Statement::plan_household`] with `held_back` of each named account's cash left out of
+    /// the plan (what its limit orders may cost beyond the plan's prices).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn plan_household_holding_back(
+        &self,
+        holdings: &Holdings,
+        portfolio: &pbal_core::Portfolio,
+        targets: &pbal_core::Targets,
+        cash: HouseholdCash<'_>,
+        kinds: &BTreeMap<String, AccountKind>,
+        options: &PlanOptions,
+        held_back: &BTreeMap<String, Decimal>,
+    ) -> Result<(Plan, HouseholdOrders), Error> {
         let known = |account: &str| {
             if self.accounts.iter().any(|a| a == account) {
                 Ok(())
@@ -228,6 +252,12 @@ impl Statement {
             } => (own()?, NewCash::amount(amount)),
             HouseholdCash::Shared(amount) => (zero_cash(&self.accounts), NewCash::amount(amount)),
         };
+        let mut account_cash = account_cash;
+        for (account, amount) in held_back {
+            if let Some(cash) = account_cash.get_mut(account) {
+                *cash -= *amount;
+            }
+        }
         let reserve_account = new_cash.account.clone().or_else(|| match cash {
             HouseholdCash::InAccount { account, .. } => Some(account.to_owned()),
             _ => account_cash

@@ -379,38 +379,127 @@ impl PreparedPlan<'_> {
     /// The plan's and the currency audit's as [`Error::Plan`] (among them no plan that keeps
     /// every account within its own cash).
     pub fn plan(self) -> Result<StatementPlan, Error> {
-        let (plan, household) = if let Some(request) = &self.household {
-            {
-                let account = request.cash_account.as_deref();
-                let household_cash = match (self.cash.instruction, account) {
-                    (CashInstruction::Move(amount), account) => {
-                        HouseholdCash::OnTop { amount, account }
-                    }
-                    (CashInstruction::Total(amount), Some(account)) => {
-                        HouseholdCash::InAccount { amount, account }
-                    }
-                    (CashInstruction::Total(amount), None) => HouseholdCash::Shared(amount),
-                    (CashInstruction::Export, _) => HouseholdCash::Available,
-                };
-                let (plan, orders) = self.statement.plan_household(
-                    &self.holdings,
-                    &self.portfolio,
-                    &self.targets,
-                    household_cash,
-                    &request.account_kinds,
-                    &self.options,
-                )?;
-                (plan, Some(orders))
+        let (plan, household) = self.plan_holding_back(&BTreeMap::new())?;
+        self.finish(plan, household)
+    }
+
+    /// Plans for a limit-order basket (`bps` basis points through the plan's prices: buys may
+    /// fill above them, sells below): planned again with less cash, at most eight times, until
+    /// the orders fit the cash even at their limits, in every account of a household. Returns
+    /// the plan and the cash held back in all.
+    ///
+    /// # Errors
+    /// [`Error::LimitOrdersDoNotFit`] when no plan of those rounds fits; those of
+    /// [`PreparedPlan::plan`].
+    pub fn plan_limit_orders(self, bps: u32) -> Result<(StatementPlan, Decimal), Error> {
+        let mut held_back: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut planned = self.plan_holding_back(&held_back)?;
+        for round in 0..=8 {
+            let lacking = self.limit_shortfall(&planned.0, planned.1.as_ref(), &held_back, bps)?;
+            if lacking.is_empty() {
+                let total = held_back.values().copied().sum();
+                let planned = self.finish(planned.0, planned.1)?;
+                return Ok((planned, total));
             }
+            if round == 8 {
+                return Err(Error::LimitOrdersDoNotFit {
+                    excess: lacking.values().copied().sum(),
+                });
+            }
+            for (account, amount) in lacking {
+                *held_back.entry(account).or_default() += amount;
+            }
+            planned = self.plan_holding_back(&held_back)?;
+        }
+        unreachable!("the loop returns by its ninth round")
+    }
+
+    /// What each account (the key `""` for a single account's plan) still lacks to pay its
+    /// orders at their limit prices: empty when every account's orders fit.
+    fn limit_shortfall(
+        &self,
+        plan: &Plan,
+        household: Option<&HouseholdOrders>,
+        held_back: &BTreeMap<String, Decimal>,
+        bps: u32,
+    ) -> Result<BTreeMap<String, Decimal>, Error> {
+        let instruments = &self.holdings.instruments;
+        let reserve = self.options.reserve;
+        let mut lacking = BTreeMap::new();
+        let Some(orders) = household else {
+            let back = held_back.get("").copied().unwrap_or_default();
+            let excess = crate::basket::limit_excess(&plan.trades, instruments, bps);
+            let short = excess - (plan.cash.left + back - reserve);
+            if short > Decimal::ZERO {
+                lacking.insert(String::new(), short);
+            }
+            return Ok(lacking);
+        };
+        for (account, after) in &orders.split.cash_after {
+            let trades = orders
+                .split
+                .orders
+                .iter()
+                .filter(|o| &o.account == account)
+                .map(|o| pbal_core::Trade::new(o.symbol.clone(), o.side, o.quantity, o.price))
+                .collect::<Result<Vec<_>, _>>()?;
+            let excess = crate::basket::limit_excess(&trades, instruments, bps);
+            let back = held_back.get(account).copied().unwrap_or_default();
+            // The reserve is kept in every account here: never less cash than asked for.
+            let short = excess - (*after + back - reserve);
+            if short > Decimal::ZERO {
+                lacking.insert(account.clone(), short);
+            }
+        }
+        Ok(lacking)
+    }
+
+    /// One account's plan, or the household's, with `held_back` of the cash left out (per
+    /// account; the key `""` for a single account).
+    fn plan_holding_back(
+        &self,
+        held_back: &BTreeMap<String, Decimal>,
+    ) -> Result<(Plan, Option<HouseholdOrders>), Error> {
+        if let Some(request) = &self.household {
+            let account = request.cash_account.as_deref();
+            let household_cash = match (self.cash.instruction, account) {
+                (CashInstruction::Move(amount), account) => {
+                    HouseholdCash::OnTop { amount, account }
+                }
+                (CashInstruction::Total(amount), Some(account)) => {
+                    HouseholdCash::InAccount { amount, account }
+                }
+                (CashInstruction::Total(amount), None) => HouseholdCash::Shared(amount),
+                (CashInstruction::Export, _) => HouseholdCash::Available,
+            };
+            let (plan, orders) = self.statement.plan_household_holding_back(
+                &self.holdings,
+                &self.portfolio,
+                &self.targets,
+                household_cash,
+                &request.account_kinds,
+                &self.options,
+                held_back,
+            )?;
+            Ok((plan, Some(orders)))
         } else {
+            let back = held_back.get("").copied().unwrap_or_default();
             let plan = pbal_core::plan(
                 &self.portfolio,
                 &self.targets,
-                self.cash.total,
+                self.cash.total - back,
                 &self.options,
             )?;
-            (plan, None)
-        };
+            Ok((plan, None))
+        }
+    }
+
+    /// The audit and what to tell, around a plan.
+    fn finish(
+        self,
+        plan: Plan,
+        household: Option<HouseholdOrders>,
+    ) -> Result<StatementPlan, Error> {
         crate::audit_currencies(&plan, &self.holdings).map_err(pbal_core::Error::from)?;
         let lost_losses = self.lost_losses(&plan, household.as_ref());
         Ok(StatementPlan {
@@ -504,47 +593,4 @@ fn check_substitutes(
         }
     }
     Ok(())
-}
-
-impl StatementPlan {
-    /// Makes the plan fit a limit-order basket (`bps` basis points through the plan's prices:
-    /// buys may fill above them, sells below): planned again with less cash, at most eight
-    /// times, until the orders fit the cash even at their limits. Returns the cash held back.
-    ///
-    /// # Errors
-    /// [`Error::LimitBasketForHousehold`] for a household plan (a basket is sized for one
-    /// account); [`Error::LimitOrdersDoNotFit`] when no plan of those rounds fits; the plan's
-    /// and the currency audit's as [`Error::Plan`].
-    pub fn fit_limit_orders(&mut self, bps: u32) -> Result<Decimal, Error> {
-        if self.household.is_some() {
-            return Err(Error::LimitBasketForHousehold);
-        }
-        let cash = self.cash.total;
-        // What the orders leave of the real cash, above the reserve (the plan was given less).
-        let room =
-            |plan: &Plan, held_back: Decimal| plan.cash.left + held_back - self.options.reserve;
-        let excess = |plan: &Plan| {
-            crate::basket::limit_excess(&plan.trades, &self.holdings.instruments, bps)
-        };
-        let mut held_back = Decimal::ZERO;
-        for _ in 0..8 {
-            let lacking = excess(&self.plan) - room(&self.plan, held_back);
-            if lacking <= Decimal::ZERO {
-                break;
-            }
-            held_back += lacking;
-            self.plan = pbal_core::plan(
-                &self.portfolio,
-                &self.targets,
-                cash - held_back,
-                &self.options,
-            )?;
-            crate::audit_currencies(&self.plan, &self.holdings).map_err(pbal_core::Error::from)?;
-        }
-        let left_over = excess(&self.plan);
-        if left_over > room(&self.plan, held_back) {
-            return Err(Error::LimitOrdersDoNotFit { excess: left_over });
-        }
-        Ok(held_back)
-    }
 }

@@ -180,23 +180,31 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         "planning {}",
         crate::ui::count(prepared.portfolio.holdings().len(), "asset", "assets")
     ));
-    let planned = prepared.plan();
+    let limit_basket = matches!(
+        (args.format, args.order_type),
+        (Format::Basket, OrderTypeArg::Lmt)
+    );
+    let planned = if limit_basket {
+        prepared.plan_limit_orders(args.limit_offset)
+    } else {
+        prepared.plan().map(|p| (p, Decimal::ZERO))
+    };
     drop(spinner);
     let what = file.display().to_string();
-    let explained = |e| explain(e, &statement, &request, targets_file.as_ref(), Some(&what));
-    let mut planned = planned.map_err(explained)?;
-    if let (Format::Basket, OrderTypeArg::Lmt) = (args.format, args.order_type) {
-        let held_back = planned
-            .fit_limit_orders(args.limit_offset)
-            .map_err(explained)?;
-        if !held_back.is_zero() {
-            crate::ui::tell(&format!(
-                "the limit orders may fill up to {} basis points through the plan's prices: \
-                 planned with {} less cash so that they fit the cash even at their limits",
-                args.limit_offset,
-                Money::new(held_back)
-            ));
-        }
+    let (planned, held_back) = planned
+        .map_err(|e| explain(e, &statement, &request, targets_file.as_ref(), Some(&what)))?;
+    if !held_back.is_zero() {
+        crate::ui::tell(&format!(
+            "the limit orders may fill up to {} basis points through the plan's prices: \
+             planned with {} less cash so that they fit the cash even at their limits{}",
+            args.limit_offset,
+            Money::new(held_back),
+            if planned.household.is_some() {
+                " (each account's own)"
+            } else {
+                ""
+            }
+        ));
     }
     tell_lost_losses(&planned.lost_losses);
     let pbal_ibkr::StatementPlan {
@@ -379,12 +387,6 @@ pub(crate) fn explain(
         }
         E::CashAccountWithoutHousehold => crate::error::UsageError(
             "--cash-account needs a household plan of several accounts (--all-accounts)".into(),
-        )
-        .into(),
-        E::LimitBasketForHousehold => crate::error::UsageError(
-            "a limit-order basket is sized for one account; for a household plan use market \
-             orders (--order-type mkt) or plan one account at a time (--account ID)"
-                .into(),
         )
         .into(),
         E::LimitOrdersDoNotFit { excess } => {

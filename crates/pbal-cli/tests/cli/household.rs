@@ -127,22 +127,7 @@ fn a_household_basket_places_each_account_s_shares_in_that_account() {
     BUY,16,VWCE,STK,SMART/IBIS2,EUR,DAY,MKT,U1111111,pbal-77c7c5861d79
     BUY,2,VWCE,STK,SMART/IBIS2,EUR,DAY,MKT,U2222222,pbal-77c7c5861d79
     ");
-    // Limit orders fill up to their limits: sized for one account's cash, not a household's.
-    let file = two_accounts();
-    let (code, _, stderr) = pbal.run(&[
-        "plan",
-        &file,
-        "--all-accounts",
-        "-f",
-        "basket",
-        "--order-type",
-        "lmt",
-    ]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("use market orders (--order-type mkt)"),
-        "{stderr}"
-    );
+    // Limit orders: see a_household_limit_basket_fits_each_accounts_cash_at_its_limits.
 }
 
 #[test]
@@ -468,4 +453,52 @@ fn a_location_preference_places_a_fund_without_changing_the_plan() {
         bnd_buyer(&in_taxable),
         [("U1".to_owned(), Decimal::from(10))]
     );
+}
+
+/// A household's limit-order basket: every account's orders fit its own cash even at their
+/// limit prices (the plan is made with less cash where they would not), each row in its
+/// account.
+#[test]
+fn a_household_limit_basket_fits_each_accounts_cash_at_its_limits() {
+    let pbal = Pbal::new();
+    let (code, stdout, stderr) = pbal.run(&[
+        "plan",
+        &two_accounts(),
+        "--all-accounts",
+        "-f",
+        "basket",
+        "--order-type",
+        "lmt",
+        "--limit-offset",
+        "50",
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("(each account's own)"), "{stderr}");
+    // Both accounts' cash is in EUR, as are the orders here.
+    let cash = [
+        ("U1111111", Decimal::new(151_090, 2)),
+        ("U2222222", Decimal::from(250)),
+    ];
+    let mut rows = 0;
+    for (account, own) in cash {
+        let spent: Decimal = stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[9] == account)
+            .map(|f| {
+                rows += 1;
+                assert_eq!(f[5], "EUR", "{stdout}");
+                let amount = f[1].parse::<Decimal>().unwrap() * f[8].parse::<Decimal>().unwrap();
+                if f[0] == "BUY" { amount } else { -amount }
+            })
+            .sum();
+        assert!(
+            spent <= own,
+            "{account} spends {spent} of {own} at its limits:\n{stdout}"
+        );
+    }
+    assert!(rows >= 2, "{stdout}");
 }
