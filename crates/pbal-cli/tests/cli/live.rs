@@ -85,6 +85,22 @@ impl Live {
     }
 }
 
+/// Every test's requests, and the fake's answers to them, are held to IBKR's spec models
+/// (`pbal_fake_gateway::spec`) when it ends.
+impl Drop for Live {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let found = pbal_fake_gateway::spec::violations(&self.gateway.requests());
+        assert!(
+            found.is_empty(),
+            "requests or answers off IBKR's spec:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
 fn fast() -> Setup {
     // The reference's rate limits stay on (pbal must pace itself, across runs too); the
     // penalty box is the fake's short one. Orders fill when placed unless a test says not.
@@ -1798,6 +1814,182 @@ mod household {
         assert_eq!(code, 1, "{stderr}");
         assert!(stderr.contains("Make the deposit"), "{stderr}");
         assert_eq!(live.order_posts(), 0);
+        // --cash-account without a withdrawal, or naming no account of the login.
+        let (code, _, stderr) = live.run(
+            "trade",
+            &["--all-accounts", "--yes", "--cash-account", IRA],
+            "",
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("--cash-account names the account a withdrawal"),
+            "{stderr}"
+        );
+        let (code, _, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--yes",
+                "-c",
+                "-100",
+                "--cash-account",
+                "U999",
+            ],
+            "",
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("--cash-account U999: not an account"),
+            "{stderr}"
+        );
+        assert_eq!(live.order_posts(), 0);
+    }
+
+    /// A withdrawal named to an account (`-c -AMOUNT --cash-account ID`) is raised there by
+    /// its sells and left there as cash; the other account spends only its own cash.
+    #[test]
+    fn a_withdrawal_is_raised_in_its_account_and_left_as_cash() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--yes",
+                "--as-of",
+                "2026-11-25",
+                "-c",
+                "-12000",
+                "--cash-account",
+                ACCOUNT,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("Withdrawal: 12000 stays in {ACCOUNT} as cash")),
+            "{stdout}"
+        );
+        let orders = live.gateway.orders();
+        assert!(
+            orders
+                .iter()
+                .any(|o| o.account == ACCOUNT && o.side == Side::Sell),
+            "10,000 of cash cannot cover 12,000 without a sell: {orders:?}"
+        );
+        assert!(
+            live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::from(12_000),
+            "the withdrawal was spent: {}",
+            live.gateway.ledger_cash(ACCOUNT, "USD")
+        );
+        assert!(spent_in(&orders, IRA) <= Decimal::from(4_000));
+        assert!(
+            stdout.contains("(12000 of it for the withdrawal)"),
+            "{stdout}"
+        );
+    }
+
+    /// Without `--cash-account` the plan shares the withdrawal out as `pbal plan
+    /// --all-accounts -c` does, and each account keeps its part.
+    #[test]
+    fn a_shared_withdrawal_names_each_accounts_part() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--dry-run",
+                "--as-of",
+                "2026-11-25",
+                "-c",
+                "-3000",
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        let parts: Decimal = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("Withdrawal: "))
+            .map(|l| l.split(' ').next().unwrap().parse::<Decimal>().unwrap())
+            .sum();
+        assert_eq!(parts, Decimal::from(3_000), "{stdout}");
+        assert_eq!(live.order_posts(), 0);
+    }
+
+    /// The typed confirmation names every account: one id alone, or anything else, places
+    /// nothing in any account; the full list places.
+    #[test]
+    fn the_confirmation_must_name_every_account() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let args = ["--all-accounts", "--as-of", "2026-11-25"];
+        for wrong in [format!("{ACCOUNT}\n"), "yes\n".to_owned(), String::new()] {
+            let (code, stdout, stderr) = live.run("trade", &args, &wrong);
+            assert_eq!(code, 1, "{wrong:?}: {stdout}\n{stderr}");
+            assert!(
+                stderr.contains(&format!("Type the account ids ({ACCOUNT},{IRA})")),
+                "{stderr}"
+            );
+            assert!(
+                stderr.contains("not confirmed: nothing was placed"),
+                "{stderr}"
+            );
+            assert_eq!(live.order_posts(), 0, "{wrong:?} placed");
+        }
+        let (code, stdout, stderr) = live.run("trade", &args, &format!("{ACCOUNT},{IRA}\n"));
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        for account in [ACCOUNT, IRA] {
+            assert!(live.gateway.orders().iter().any(|o| o.account == account));
+        }
+    }
+
+    /// The login ends in the middle of the second account's orders (pbal stops there); the
+    /// rerun after logging in again finds every order already placed in either account by its
+    /// client order id, places none of them again, and places the rest.
+    #[test]
+    fn a_run_interrupted_in_the_second_account_resumes_without_duplicates() {
+        let live = Live::new(two_accounts(FillMode::Manual));
+        let args = [
+            "--all-accounts",
+            "--yes",
+            "--as-of",
+            "2026-11-25",
+            "--fill-timeout",
+            "1",
+        ];
+        live.gateway.inject(Fault::SessionEndsAfter {
+            account: IRA.to_owned(),
+            orders: 1,
+        });
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_ne!(code, 0, "{stdout}\n{stderr}");
+        let first = live.gateway.orders();
+        let in_ira = |orders: &[pbal_fake_gateway::OrderRecord]| {
+            orders.iter().filter(|o| o.account == IRA).count()
+        };
+        assert!(first.iter().any(|o| o.account == ACCOUNT), "{first:?}");
+        assert_eq!(
+            in_ira(&first),
+            1,
+            "stopped after IRA's first order: {first:?}"
+        );
+
+        live.gateway.set_session(SessionState::Authenticated);
+        let posts = live.order_posts();
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 3, "orders still working: {stdout}\n{stderr}");
+        assert_eq!(
+            stdout.matches("placed by an earlier run").count(),
+            first.len(),
+            "{stdout}"
+        );
+        let all = live.gateway.orders();
+        assert!(in_ira(&all) > 1, "the rest of IRA's orders: {all:?}");
+        assert_eq!(
+            live.order_posts() - posts,
+            all.len() - first.len(),
+            "one POST per new order, none for the earlier ones"
+        );
+        let keys: BTreeSet<_> = all.iter().map(|o| (o.account.clone(), o.conid)).collect();
+        assert_eq!(keys.len(), all.len(), "an order placed twice: {all:?}");
     }
 
     /// Without --all-accounts a login of several accounts still needs --account.

@@ -64,7 +64,6 @@ fn position_rows(gw: &Gateway, acct: &str) -> Vec<Value> {
                 "unrealizedPnl": num(value.checked_sub(cost).unwrap_or_default()),
                 "exchs": null,
                 "expiry": null,
-                "putOrCall": null,
                 "multiplier": 0.0,
                 "strike": "0",
                 "exerciseStyle": null,
