@@ -53,6 +53,7 @@ pub(super) fn run(args: &TradeArgs) -> Result<()> {
 async fn trade(args: &TradeArgs) -> Result<()> {
     let withdrawal = withdrawal(args)?;
     let conn = connect_to(&args.gateway, true).await?;
+    one_base_currency(&conn)?;
     if let Some(id) = &args.cash_account
         && !conn.accounts.contains(id)
     {
@@ -392,6 +393,28 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 .to_owned(),
         )))
     }
+}
+
+/// A household plan adds every account's values in one currency: a login whose accounts have
+/// different base currencies (or one not given) is refused, naming each, rather than planned
+/// in the first account's currency.
+fn one_base_currency(conn: &Connection) -> Result<()> {
+    let distinct: std::collections::BTreeSet<_> =
+        conn.base_currencies.iter().map(|(_, c)| c).collect();
+    if distinct.len() > 1 {
+        let each: Vec<String> = conn
+            .base_currencies
+            .iter()
+            .map(|(id, c)| format!("{id} ({})", c.as_deref().unwrap_or("not given")))
+            .collect();
+        bail!(
+            "the accounts of this login have different base currencies: {}. A household plan \
+             values every account in one currency, so pbal does not trade them together; trade \
+             each with --account ID. Nothing was placed",
+            each.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The withdrawal asked for (negative), if any. A deposit is refused: pbal cannot move money

@@ -1643,15 +1643,17 @@ fn the_duplicate_guard_reads_the_full_live_orders_list() {
 }
 
 /// Every field of a position row is optional in the spec: a row without `mktPrice`,
-/// `mktValue` and `currency` is completed from the snapshot and the contract info; one
-/// without `conid` is left out with a warning naming it; the run goes on.
+/// `mktValue` and `currency` is completed from the snapshot and the contract info; one without
+/// `conid` gets it from its ticker (issue 20 item 3); one with neither is left out with a
+/// warning; the run goes on.
 #[test]
 fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
-    let [vti, vea, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
+    let [vti, vea, vwo, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
     let live = Live::new(
         fast()
             .position_without(vti, &["mktPrice", "mktValue", "currency"])
-            .position_without(vea, &["conid"]),
+            .position_without(vea, &["conid"])
+            .position_without(vwo, &["conid", "ticker", "contractDesc"]),
     );
     let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -1665,10 +1667,20 @@ fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
         "VTI planned at the snapshot price: {stdout}"
     );
     assert!(
-        stderr.contains("the position VEA has no conid; left out of the plan"),
+        stdout.contains(&format!(
+            "Position VEA (conid {vea}): conid looked up by its ticker"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| VEA    |  52.34 |  6,280.80 |"),
+        "VEA held: {stdout}"
+    );
+    assert!(
+        stderr.contains("has no conid and no ticker; left out of the plan"),
         "{stderr}"
     );
-    assert!(!stdout.contains("| VEA "), "{stdout}");
+    assert!(!stdout.contains("| VWO "), "VWO left out: {stdout}");
     assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
 }
 
@@ -1990,6 +2002,26 @@ mod household {
         );
         let keys: BTreeSet<_> = all.iter().map(|o| (o.account.clone(), o.conid)).collect();
         assert_eq!(keys.len(), all.len(), "an order placed twice: {all:?}");
+    }
+
+    /// Accounts of different base currencies are refused by name, not planned in the first
+    /// account's currency.
+    #[test]
+    fn accounts_of_different_base_currencies_are_refused_by_name() {
+        let live = Live::new(
+            fast()
+                .account_in(IRA, "EUR")
+                .cash(IRA, "EUR", Decimal::from(4_000)),
+        );
+        let (code, stdout, stderr) = live.run("trade", &["--all-accounts", "--dry-run"], "");
+        assert_eq!(code, 1, "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "different base currencies: {ACCOUNT} (USD), {IRA} (EUR)"
+            )) && stderr.contains("trade each with --account ID"),
+            "{stderr}"
+        );
+        assert_eq!(live.order_posts(), 0);
     }
 
     /// Without --all-accounts a login of several accounts still needs --account.
