@@ -1164,6 +1164,77 @@ fn convert_currency_places_the_conversion_before_the_buys() {
     );
 }
 
+/// IBKR lists USD.JPY, not JPY.USD: a JPY ETF is paid by SELLING USD.JPY, still sized by
+/// `fxQty` in the currency converted from (USD, the pair's base), as IBKR documents `fxQty`.
+const USD_JPY: i64 = 15_016_059;
+
+fn with_jpy_etf() -> Setup {
+    fast()
+        .contract(pbal_fake_gateway::Contract::new(777, "TOPX", "TSEJ", "JPY"))
+        .contract(pbal_fake_gateway::Contract::cash_pair(
+            USD_JPY, "USD", "JPY",
+        ))
+        .exchange_rate("JPY", Decimal::new(8, 3))
+        .price(777, Decimal::from(2_500))
+        .price(USD_JPY, Decimal::from(125))
+        .position(ACCOUNT, 777, Decimal::from(10), Decimal::from(2_400))
+}
+
+/// The SELL side of a conversion (issue 20 item 1): shown and previewed as a sale of USD.JPY,
+/// placed before the buys with `isCcyConv`, `fxQty` in USD and no `quantity`; the JPY it
+/// brings pays the JPY buy and no currency ends below zero.
+#[test]
+fn convert_currency_sells_the_pair_ibkr_lists_the_other_way() {
+    let live = Live::new(with_jpy_etf());
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("to JPY (SELL USD.JPY, IDEALPRO)"),
+        "{stdout}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("The ledger shows the converted cash."),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    let conversion = &orders[0];
+    assert!(
+        conversion.currency_conversion,
+        "converted first: {orders:?}"
+    );
+    assert_eq!((conversion.conid, conversion.side), (USD_JPY, Side::Sell));
+    assert_eq!(conversions(&live).len(), 1);
+    let topx = orders.iter().find(|o| o.conid == 777).expect("the JPY buy");
+    // fxQty is USD: at 125 JPY per USD it brings at least what the buy costs in JPY.
+    let jpy_cost = topx.quantity * topx.avg_fill_price.unwrap();
+    assert!(
+        conversion.quantity * Decimal::from(125) >= jpy_cost
+            && conversion.quantity < Decimal::from(10_000),
+        "fxQty {} USD for {jpy_cost} JPY",
+        conversion.quantity
+    );
+    let body = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.body.filter(|_| r.path.ends_with("/orders")))
+        .find(|b| b["orders"][0]["isCcyConv"] == true)
+        .unwrap();
+    let order = &body["orders"][0];
+    assert!(
+        order["side"] == "SELL" && order.get("quantity").is_none() && order["fxQty"].is_number(),
+        "{order}"
+    );
+    for currency in ["JPY", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+}
+
 /// With sells, the conversion waits for their fills (their proceeds may be what it converts)
 /// and goes before the buys.
 #[test]
