@@ -101,6 +101,58 @@ impl Drop for Live {
     }
 }
 
+/// The contract test in one place: a run touching the order, question, status, cancel,
+/// positions and ledger routes conforms, and the check is not vacuous (it sees those routes).
+#[test]
+fn every_request_and_answer_follows_ibkrs_spec() {
+    let live = Live::new(
+        fast()
+            .fills(FillMode::Manual)
+            .questions(&["o10153", "o163"]),
+    );
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &[
+            "--yes",
+            "-s",
+            "full",
+            "--cash-total",
+            "0",
+            "--order-type",
+            "lmt",
+            "--allow-question",
+            "o163",
+            "--fill-timeout",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let (code, _, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let requests = live.gateway.requests();
+    for route in [
+        "/orders/whatif",
+        "/iserver/reply/",
+        "/iserver/account/order/status/",
+        "/ledger",
+        "/positions/",
+        "/iserver/account/orders",
+    ] {
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.path.contains(route) && r.response.is_some()),
+            "no {route} answer recorded"
+        );
+    }
+    assert!(requests.iter().any(|r| r.method == "DELETE"), "no cancel");
+    assert_eq!(
+        pbal_fake_gateway::spec::violations(&requests),
+        Vec::<String>::new()
+    );
+}
+
 fn fast() -> Setup {
     // The reference's rate limits stay on (pbal must pace itself, across runs too); the
     // penalty box is the fake's short one. Orders fill when placed unless a test says not.
