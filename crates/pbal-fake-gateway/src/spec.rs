@@ -212,6 +212,102 @@ const LOGOUT: Model = Model {
     captured: &[],
 };
 
+const USER_ACCOUNTS: Model = Model {
+    name: "UserAccountsResponse",
+    fields: &[
+        opt("accounts", Strs),
+        opt("acctProps", Object),
+        opt("aliases", Object),
+        opt("allowFeatures", Object),
+        opt("chartPeriods", Object),
+        opt("groups", Strs),
+        opt("profiles", Strs),
+        opt("selectedAccount", Str),
+        opt("serverInfo", Object),
+        opt("sessionId", Str),
+        opt("isFt", Bool),
+        opt("isPaper", Bool),
+    ],
+    // Captures spell it `isFT` (reference §2).
+    captured: &[opt("isFT", Bool)],
+};
+
+/// AccountAttributes (`/portfolio/accounts`, `/portfolio/subaccounts`); captures add
+/// `accountId` and spell `faClient` as `faclient` (reference §2).
+const ACCOUNT_ATTRIBUTES: Model = Model {
+    name: "AccountAttributes",
+    fields: &[
+        nul("accountAlias", Str),
+        opt("accountStatus", Int),
+        opt("accountTitle", Str),
+        opt("accountVan", Str),
+        opt("acctCustType", Str),
+        opt("brokerageAccess", Bool),
+        opt("businessType", Str),
+        opt("clearingStatus", Str),
+        opt("covestor", Bool),
+        opt("currency", Str),
+        opt("desc", Str),
+        opt("displayName", Str),
+        opt("faClient", Bool),
+        opt("ibEntity", Str),
+        opt("id", Str),
+        opt("noClientTrading", Bool),
+        opt("parent", Object),
+        opt("PrepaidCrypto-P", Bool),
+        opt("PrepaidCrypto-Z", Bool),
+        opt("trackVirtualFXPortfolio", Bool),
+        opt("tradingType", Str),
+        opt("type", Str),
+    ],
+    captured: &[opt("accountId", Str), opt("faclient", Bool)],
+};
+
+/// SsoValidateResponse; captures spell the login type `LOGIN_TYPE` (reference §1).
+const SSO_VALIDATE: Model = Model {
+    name: "SsoValidateResponse",
+    fields: &[
+        opt("USER_ID", Int),
+        opt("USER_NAME", Str),
+        opt("RESULT", Bool),
+        opt("AUTH_TIME", Int),
+        opt("SF_ENABLED", Bool),
+        opt("IS_FREE_TRIAL", Bool),
+        opt("CREDENTIAL", Str),
+        opt("IP", Str),
+        opt("EXPIRES", Int),
+        opt("QUALIFIED_FOR_MOBILE_AUTH", Bool),
+        opt("LANDING_APP", Str),
+        opt("IS_MASTER", Bool),
+        opt("lastAccessed", Int),
+        opt("loginType", Int),
+        opt("PAPER_USER_NAME", Str),
+        opt("features", Object),
+        opt("region", Str),
+    ],
+    captured: &[opt("LOGIN_TYPE", Int)],
+};
+
+/// SecdefSearchResponseInner (`conid` a string, as captures agree).
+const SECDEF_ROW: Model = Model {
+    name: "SecdefSearchResponseInner",
+    fields: &[
+        opt("bondid", Int),
+        opt("conid", Str),
+        opt("companyHeader", Str),
+        opt("companyName", Str),
+        opt("symbol", Str),
+        opt("description", Str),
+        nul("restricted", Bool),
+        nul("fop", Str),
+        nul("opt", Str),
+        nul("war", Str),
+        opt("sections", Array),
+        opt("issuers", Array),
+    ],
+    captured: &[],
+};
+
 const SELECTED: Model = Model {
     name: "SetAccountResponse",
     fields: &[opt("set", Bool), opt("acctId", Str)],
@@ -562,16 +658,16 @@ const ROUTES: &[Route] = &[
     route("POST", "/iserver/auth/ssodh/init", &[], Sent::Object(&SESSION_INIT), Answer::Object(&SESSION_STATUS)),
     route("POST", "/tickle", &[], Sent::Object(&NO_FIELDS), Answer::Object(&TICKLE)),
     route("POST", "/logout", &[], Sent::Object(&NO_FIELDS), Answer::Object(&LOGOUT)),
-    route("GET", "/sso/validate", &[], Sent::Nothing, Answer::Unchecked),
-    route("GET", "/iserver/accounts", &[], Sent::Nothing, Answer::Unchecked),
+    route("GET", "/sso/validate", &[], Sent::Nothing, Answer::Object(&SSO_VALIDATE)),
+    route("GET", "/iserver/accounts", &[], Sent::Nothing, Answer::Object(&USER_ACCOUNTS)),
     route("POST", "/iserver/account", &[], Sent::Object(&SELECT_ACCOUNT), Answer::Object(&SELECTED)),
-    route("GET", "/portfolio/accounts", &[], Sent::Nothing, Answer::Unchecked),
-    route("GET", "/portfolio/subaccounts", &[], Sent::Nothing, Answer::Unchecked),
+    route("GET", "/portfolio/accounts", &[], Sent::Nothing, Answer::Array(&ACCOUNT_ATTRIBUTES)),
+    route("GET", "/portfolio/subaccounts", &[], Sent::Nothing, Answer::Array(&ACCOUNT_ATTRIBUTES)),
     route("GET", "/portfolio/*/positions/*", &["model", "sort", "direction", "period", "waitForSecDef"], Sent::Nothing, Answer::Array(&POSITION)),
     route("POST", "/portfolio/*/positions/invalidate", &[], Sent::Object(&NO_FIELDS), Answer::Invalidated),
     route("GET", "/portfolio/*/ledger", &[], Sent::Nothing, Answer::Map(&LEDGER)),
     route("GET", "/portfolio/*/summary", &[], Sent::Nothing, Answer::Unchecked),
-    route("GET", "/iserver/secdef/search", &["symbol", "secType", "name", "more"], Sent::Nothing, Answer::Unchecked),
+    route("GET", "/iserver/secdef/search", &["symbol", "secType", "name", "more"], Sent::Nothing, Answer::Array(&SECDEF_ROW)),
     route("GET", "/trsrv/stocks", &["symbols"], Sent::Nothing, Answer::Unchecked),
     route("GET", "/iserver/currency/pairs", &["currency"], Sent::Nothing, Answer::Pairs),
     route("GET", "/iserver/contract/*/info", &[], Sent::Nothing, Answer::Unchecked),
