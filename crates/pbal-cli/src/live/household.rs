@@ -216,17 +216,26 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     for part in &parts {
         let planned: Vec<PlannedOrder> = part.orders.iter().map(|(o, _)| o.clone()).collect();
         let previews = preview_all(&conn.gateway, &planned).await?;
+        // The plan's cash after excludes a withdrawal: show what stays, and its part.
+        let free_after = household
+            .split
+            .cash_after
+            .get(&part.account)
+            .copied()
+            .unwrap_or(part.cash);
+        let after = if part.kept.is_zero() {
+            free_after.round_dp(2).to_string()
+        } else {
+            format!(
+                "{} ({} of it for the withdrawal)",
+                (free_after + part.kept).round_dp(2),
+                part.kept.round_dp(2)
+            )
+        };
         say(&format!(
-            "Account {}: cash {} before its orders, {} after.",
+            "Account {}: cash {} before its orders, {after} after.",
             part.account,
             part.cash.round_dp(2),
-            household
-                .split
-                .cash_after
-                .get(&part.account)
-                .copied()
-                .unwrap_or(part.cash)
-                .round_dp(2)
         ));
         say(&preview_table(&planned, &previews));
         check_previews(&planned, &previews, part.cash, &|_| false)

@@ -1992,6 +1992,8 @@ mod household {
                 "--yes",
                 "--as-of",
                 "2026-11-25",
+                "-s",
+                "full",
                 "-c",
                 "-12000",
                 "--cash-account",
@@ -2020,6 +2022,13 @@ mod household {
         assert!(
             stdout.contains("(12000 of it for the withdrawal)"),
             "{stdout}"
+        );
+        // A full rebalance sells and buys in it: the re-planned buys left the withdrawal.
+        assert!(
+            orders
+                .iter()
+                .any(|o| o.account == ACCOUNT && o.side == Side::Buy),
+            "{orders:?}"
         );
     }
 
@@ -2096,6 +2105,7 @@ mod household {
         });
         let (code, stdout, stderr) = live.run("trade", &args, "");
         assert_ne!(code, 0, "{stdout}\n{stderr}");
+        assert!(stderr.contains("no logged-in session"), "{stderr}");
         let first = live.gateway.orders();
         let in_ira = |orders: &[pbal_fake_gateway::OrderRecord]| {
             orders.iter().filter(|o| o.account == IRA).count()
