@@ -61,6 +61,15 @@ pub enum Fault {
         /// The order was accepted before the error.
         accepted: bool,
     },
+    /// The login ends in the middle of a run: once `orders` more orders of `account` have
+    /// been accepted (each answered normally), the session is logged out, so every later
+    /// request gets 401 until the test logs in again ([`crate::FakeGateway::set_session`]).
+    SessionEndsAfter {
+        /// The account whose orders count.
+        account: String,
+        /// How many of its orders are accepted first.
+        orders: u32,
+    },
 }
 
 impl Fault {

@@ -129,10 +129,15 @@
 //! [`Fault::ErrorOnPlace`] (a 5xx on an order POST, before or after accepting it) simulate the
 //! rest; [`Fault::AdvancedReject`] (the spec's `AdvancedOrderReject`) and
 //! [`Fault::QuestionWithoutIds`] the spec's rarer placement answers.
+//!   [`Fault::SessionEndsAfter`] logs the session out after an account's Nth accepted order
+//!   (a login ending in the middle of a run).
 //! - `GET /iserver/currency/pairs?currency=X`: `{"X":[{"symbol","conid","ccyPair"}]}`;
 //!   `secdef/search` refuses a `secType` other than STK, IND and BOND (400). An order on a
 //!   currency pair without a snapshot of it in the session meets o354 (and its whatif the
 //!   "21/" warning); a conversion asks o10223 and o10164 (cash quantity).
+//!
+//! [`spec::violations`] holds every recorded request and answer ([`RequestRecord::response`])
+//! to IBKR's OpenAPI models, written by hand.
 //!
 //! Not simulated: the IP allow-list, `portfolio2`, order modification, brackets, websockets.
 
@@ -144,6 +149,7 @@ mod reply;
 mod routes;
 mod server;
 mod setup;
+pub mod spec;
 mod state;
 mod tls;
 

@@ -15,6 +15,9 @@ pub struct RequestRecord {
     pub body: Option<serde_json::Value>,
     /// Status answered; 0 when the gateway never answered (a [`crate::Fault::HangAfterAccept`]).
     pub status: u16,
+    /// The JSON body answered (`None` for an empty, HTML or unsent answer), so a test can hold
+    /// the fake's answers to the spec's models.
+    pub response: Option<serde_json::Value>,
 }
 
 /// Order side.

@@ -103,7 +103,11 @@ fn process(
         Reply::login_redirect()
     };
     let status = if reply.hang { 0 } else { reply.status };
-    gw.record(method.as_str(), path, uri.query(), json, status);
+    let response = match &reply.body {
+        Body::Json(value) if !reply.hang => Some(value.clone()),
+        _ => None,
+    };
+    gw.record(method.as_str(), path, uri.query(), json, status, response);
     reply
 }
 
@@ -177,7 +181,8 @@ fn fault_reply(gw: &mut Gateway, path: &str) -> Option<Reply> {
         | Fault::NoSession
         | Fault::AdvancedReject { .. }
         | Fault::QuestionWithoutIds
-        | Fault::ErrorOnPlace { .. } => return None,
+        | Fault::ErrorOnPlace { .. }
+        | Fault::SessionEndsAfter { .. } => return None,
     })
 }
 

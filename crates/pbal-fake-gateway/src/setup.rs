@@ -189,6 +189,9 @@ pub struct Setup {
     pub accounts: Vec<String>,
     /// Base currency of every account (the ledger's `BASE` entry is in it).
     pub base_currency: String,
+    /// Accounts whose `/portfolio/accounts` row names another base currency (the ledger's
+    /// `BASE` is still summed in [`Setup::base_currency`]): a login mixing base currencies.
+    pub account_base_currencies: BTreeMap<String, String>,
     /// Exchange rate to the base currency per currency (missing means 1).
     pub exchange_rates: BTreeMap<String, Decimal>,
     /// Cash per (account, currency).
@@ -264,6 +267,7 @@ impl Default for Setup {
         Setup {
             accounts: Vec::new(),
             base_currency: "USD".to_owned(),
+            account_base_currencies: BTreeMap::new(),
             exchange_rates: BTreeMap::new(),
             cash: BTreeMap::new(),
             contracts: Vec::new(),
@@ -410,6 +414,16 @@ impl Setup {
     #[must_use]
     pub fn account(mut self, id: &str) -> Setup {
         self.accounts.push(id.to_owned());
+        self
+    }
+
+    /// Adds an account whose base currency is `currency` (see
+    /// [`Setup::account_base_currencies`]).
+    #[must_use]
+    pub fn account_in(mut self, id: &str, currency: &str) -> Setup {
+        self.accounts.push(id.to_owned());
+        self.account_base_currencies
+            .insert(id.to_owned(), currency.to_owned());
         self
     }
 

@@ -498,6 +498,7 @@ impl Gateway {
         query: Option<&str>,
         body: Option<Value>,
         status: u16,
+        response: Option<Value>,
     ) {
         self.requests.push(RequestRecord {
             method: method.to_owned(),
@@ -505,6 +506,7 @@ impl Gateway {
             query: query.map(str::to_owned),
             body,
             status,
+            response,
         });
     }
 }

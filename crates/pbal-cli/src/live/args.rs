@@ -62,9 +62,15 @@ pub struct TradeArgs {
     /// Trade every account of the login as one household: one plan (as `pbal plan
     /// --all-accounts`), one confirmation, then account by account, each with its own cash
     /// and its own orders (sells first). Each account's cash is its ledger's: a deposit must
-    /// be made before the run.
+    /// be made before the run; a withdrawal (negative `--cash`) is raised and left as cash.
     #[arg(long, conflicts_with_all = ["positions", "cash_total", "queue_for_open", "convert_currency"])]
     pub all_accounts: bool,
+
+    /// With `--all-accounts` and a withdrawal (a negative `--cash`): the account it comes out
+    /// of. Default: taken out of the taxable accounts by what each has after its orders, as
+    /// `pbal plan --all-accounts` does. pbal leaves the money as cash; the transfer is yours.
+    #[arg(long, value_name = "ID", requires = "all_accounts")]
+    pub cash_account: Option<String>,
 
     /// How accounts are taxed, for `--all-accounts`: `ID=KIND,...` with KIND `taxable`
     /// (default), `tax-deferred` or `tax-free` (config: an `[accounts]` table).

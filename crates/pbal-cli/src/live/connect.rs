@@ -12,6 +12,8 @@ pub(crate) struct Connection {
     pub(crate) account: String,
     /// The account's base currency.
     pub(crate) base_currency: Option<String>,
+    /// Every account's base currency as `/portfolio/accounts` gives it (`None`: not given).
+    pub(crate) base_currencies: Vec<(String, Option<String>)>,
     /// Orders of this account must carry `manualOrderTime`.
     pub(crate) needs_manual_order_time: bool,
     pub(crate) is_paper: bool,
@@ -107,6 +109,17 @@ pub(crate) async fn connect_to(args: &GatewayArgs, all: bool) -> Result<Connecti
     if base_currency.is_none() {
         warn("the gateway did not give the account's base currency");
     }
+    let base_currencies = accounts
+        .accounts
+        .iter()
+        .map(|id| {
+            let currency = portfolio_accounts
+                .iter()
+                .find(|a| &a.id == id)
+                .and_then(|a| a.currency.clone());
+            (id.clone(), currency)
+        })
+        .collect();
     Ok(Connection {
         needs_manual_order_time: accounts.needs_manual_order_time.contains(&account),
         is_paper: accounts.is_paper || account.starts_with("DU"),
@@ -115,6 +128,7 @@ pub(crate) async fn connect_to(args: &GatewayArgs, all: bool) -> Result<Connecti
         gateway,
         account,
         base_currency,
+        base_currencies,
     })
 }
 

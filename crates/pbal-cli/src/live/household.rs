@@ -42,6 +42,8 @@ struct AccountPart {
     orders: Vec<(PlannedOrder, Option<String>)>,
     /// Its ledger cash in the base currency when the plan was made.
     cash: Decimal,
+    /// The part of a withdrawal that must stay in it as cash (zero without one).
+    kept: Decimal,
 }
 
 pub(super) fn run(args: &TradeArgs) -> Result<()> {
@@ -49,16 +51,17 @@ pub(super) fn run(args: &TradeArgs) -> Result<()> {
 }
 
 async fn trade(args: &TradeArgs) -> Result<()> {
-    if !matches!(args.cash, CashArg::Available) {
+    let withdrawal = withdrawal(args)?;
+    let conn = connect_to(&args.gateway, true).await?;
+    one_base_currency(&conn)?;
+    if let Some(id) = &args.cash_account
+        && !conn.accounts.contains(id)
+    {
         bail!(
-            "a household trade plans with each account's own cash as its ledger shows it: pbal \
-             cannot move money between accounts or in from the bank. Make the deposit (or \
-             withdrawal) first, then run `pbal trade --all-accounts` again; `pbal plan \
-             --all-accounts -c AMOUNT` shows which account the plan would want it in. Nothing \
-             was placed"
+            "--cash-account {id}: not an account of this login (it has {}). Nothing was placed",
+            conn.accounts.join(", ")
         );
     }
-    let conn = connect_to(&args.gateway, true).await?;
     say(&format!(
         "Gateway session ready; accounts {}{}.",
         conn.accounts.join(", "),
@@ -85,6 +88,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     let account_cash = statement.cash_per_account()?;
     let total_cash = account_cash
         .values()
+        .chain(&withdrawal)
         .try_fold(Decimal::ZERO, |sum, c| sum.checked_add(*c))
         .context("the accounts' cash overflows")?;
     let targets = guard_wash_sales(
@@ -104,16 +108,32 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             conn.accounts.join(", ")
         );
     }
+    // The same cash rules as `pbal plan --all-accounts -c AMOUNT [--cash-account ID]`.
+    let household_cash = match withdrawal {
+        None => HouseholdCash::Available,
+        Some(amount) => HouseholdCash::OnTop {
+            amount,
+            account: args.cash_account.as_deref(),
+        },
+    };
     let (plan, household) = statement
         .plan_household(
             &holdings,
             &portfolio,
             &targets,
-            HouseholdCash::Available,
+            household_cash,
             kinds,
             &engine_options,
         )
         .context("cannot plan the household")?;
+    let kept = kept_for_withdrawal(withdrawal, args.cash_account.as_deref(), &household)?;
+    for (account, amount) in kept.iter().filter(|(_, a)| !a.is_zero()) {
+        say(&format!(
+            "Withdrawal: {} stays in {account} as cash once its orders are done (pbal moves no \
+             money: make the transfer yourself afterwards).",
+            amount.round_dp(2)
+        ));
+    }
     let report = PlanReport {
         plan: &plan,
         base_currency: holdings.base_currency.as_deref(),
@@ -176,6 +196,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             trades,
             orders: planned.into_iter().map(|o| (o, None)).collect(),
             cash,
+            kept: kept.get(account).copied().unwrap_or_default(),
         });
     }
     if let Some(max) = args.max_order
@@ -195,17 +216,26 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     for part in &parts {
         let planned: Vec<PlannedOrder> = part.orders.iter().map(|(o, _)| o.clone()).collect();
         let previews = preview_all(&conn.gateway, &planned).await?;
+        // The plan's cash after excludes a withdrawal: show what stays, and its part.
+        let free_after = household
+            .split
+            .cash_after
+            .get(&part.account)
+            .copied()
+            .unwrap_or(part.cash);
+        let after = if part.kept.is_zero() {
+            free_after.round_dp(2).to_string()
+        } else {
+            format!(
+                "{} ({} of it for the withdrawal)",
+                (free_after + part.kept).round_dp(2),
+                part.kept.round_dp(2)
+            )
+        };
         say(&format!(
-            "Account {}: cash {} before its orders, {} after.",
+            "Account {}: cash {} before its orders, {after} after.",
             part.account,
             part.cash.round_dp(2),
-            household
-                .split
-                .cash_after
-                .get(&part.account)
-                .copied()
-                .unwrap_or(part.cash)
-                .round_dp(2)
         ));
         say(&preview_table(&planned, &previews));
         check_previews(&planned, &previews, part.cash, &|_| false)
@@ -286,6 +316,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
             "date": today.to_string(),
             "accounts": parts.iter().map(|p| json!({
                 "account": mask_account(&p.account),
+                "withdrawal_kept": p.kept.to_string(),
                 "trades": p.trades.iter().map(|t| json!({
                     "symbol": t.symbol, "side": t.side.as_str(),
                     "quantity": t.quantity.normalize().to_string(), "price": t.price.to_string(),
@@ -314,10 +345,23 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         )
         .await?;
         let ledger = conn.gateway.ledger(&part.account).await?;
-        let left = ledger
-            .iter()
-            .find(|e| e.currency == "BASE")
-            .map_or_else(|| "unknown".to_owned(), |e| e.cash.round_dp(2).to_string());
+        let base_cash = ledger.iter().find(|e| e.currency == "BASE").map(|e| e.cash);
+        let mut left =
+            base_cash.map_or_else(|| "unknown".to_owned(), |c| c.round_dp(2).to_string());
+        if !part.kept.is_zero() {
+            left = format!(
+                "{left} ({} of it for the withdrawal)",
+                part.kept.round_dp(2)
+            );
+            if base_cash.is_some_and(|c| c < part.kept) {
+                warn(&format!(
+                    "account {} holds less cash than the {} the withdrawal needs: orders may \
+                     still be working or filled at other prices. Check before transferring",
+                    part.account,
+                    part.kept.round_dp(2)
+                ));
+            }
+        }
         say(&summary.render());
         say(&format!(
             "Account {}: {} of {} orders filled; cash left {left}.",
@@ -358,6 +402,75 @@ async fn trade(args: &TradeArgs) -> Result<()> {
                 .to_owned(),
         )))
     }
+}
+
+/// A household plan adds every account's values in one currency: a login whose accounts have
+/// different base currencies (or one not given) is refused, naming each, rather than planned
+/// in the first account's currency.
+fn one_base_currency(conn: &Connection) -> Result<()> {
+    let distinct: std::collections::BTreeSet<_> =
+        conn.base_currencies.iter().map(|(_, c)| c).collect();
+    if distinct.len() > 1 {
+        let each: Vec<String> = conn
+            .base_currencies
+            .iter()
+            .map(|(id, c)| format!("{id} ({})", c.as_deref().unwrap_or("not given")))
+            .collect();
+        bail!(
+            "the accounts of this login have different base currencies: {}. A household plan \
+             values every account in one currency, so pbal does not trade them together; trade \
+             each with --account ID. Nothing was placed",
+            each.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The withdrawal asked for (negative), if any. A deposit is refused: pbal cannot move money
+/// in, so planning with it would place buys the ledger cannot pay for.
+fn withdrawal(args: &TradeArgs) -> Result<Option<Decimal>> {
+    let amount = match args.cash {
+        CashArg::Available => None,
+        CashArg::Amount(amount) if amount.is_zero() => None,
+        CashArg::Amount(amount) if amount < Decimal::ZERO => Some(amount),
+        CashArg::Amount(_) => bail!(
+            "a household trade plans with each account's own cash as its ledger shows it: pbal \
+             cannot move money in from the bank or between accounts. Make the deposit first, \
+             then run `pbal trade --all-accounts` again; `pbal plan --all-accounts -c AMOUNT` \
+             shows which account the plan would want it in. Nothing was placed"
+        ),
+    };
+    if amount.is_none() && args.cash_account.is_some() {
+        bail!(
+            "--cash-account names the account a withdrawal (a negative --cash) comes out of; \
+             without one each account keeps its own cash. Nothing was placed"
+        );
+    }
+    Ok(amount)
+}
+
+/// What each account must keep as cash for the withdrawal: all of it in the named account,
+/// else each account's part as the household plan shared it out.
+fn kept_for_withdrawal(
+    withdrawal: Option<Decimal>,
+    account: Option<&str>,
+    household: &pbal_ibkr::HouseholdOrders,
+) -> Result<BTreeMap<String, Decimal>> {
+    let Some(amount) = withdrawal else {
+        return Ok(BTreeMap::new());
+    };
+    if let Some(account) = account {
+        return Ok(BTreeMap::from([(account.to_owned(), -amount)]));
+    }
+    let shared = household
+        .shared
+        .as_ref()
+        .context("the household plan did not say which accounts the withdrawal comes out of")?;
+    Ok(shared
+        .parts
+        .iter()
+        .map(|(account, part)| (account.clone(), -*part))
+        .collect())
 }
 
 /// What an account's tickets share but for its id.
@@ -425,7 +538,12 @@ async fn place_account(
         engine_options.clone(),
         part.trades.clone(),
     );
-    replan.cash = Some(part.cash);
+    // A withdrawal's part stays in the account: the buys may spend only the rest.
+    replan.cash = Some(
+        part.cash
+            .checked_sub(part.kept)
+            .context("the cash overflows")?,
+    );
     let mut sequence = Sequence::new(
         part.account.clone(),
         replan,

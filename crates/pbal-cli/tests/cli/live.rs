@@ -85,6 +85,74 @@ impl Live {
     }
 }
 
+/// Every test's requests, and the fake's answers to them, are held to IBKR's spec models
+/// (`pbal_fake_gateway::spec`) when it ends.
+impl Drop for Live {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let found = pbal_fake_gateway::spec::violations(&self.gateway.requests());
+        assert!(
+            found.is_empty(),
+            "requests or answers off IBKR's spec:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// The contract test in one place: a run touching the order, question, status, cancel,
+/// positions and ledger routes conforms, and the check is not vacuous (it sees those routes).
+#[test]
+fn every_request_and_answer_follows_ibkrs_spec() {
+    let live = Live::new(
+        fast()
+            .fills(FillMode::Manual)
+            .questions(&["o10153", "o163"]),
+    );
+    let (code, stdout, stderr) = live.run(
+        "trade",
+        &[
+            "--yes",
+            "-s",
+            "full",
+            "--cash-total",
+            "0",
+            "--order-type",
+            "lmt",
+            "--allow-question",
+            "o163",
+            "--fill-timeout",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
+    let (code, _, stderr) = live.run("cancel", &["--yes"], "");
+    assert_eq!(code, 0, "{stderr}");
+    let requests = live.gateway.requests();
+    for route in [
+        "/orders/whatif",
+        "/iserver/reply/",
+        "/iserver/account/order/status/",
+        "/ledger",
+        "/positions/",
+        "/iserver/account/orders",
+    ] {
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.path.contains(route) && r.response.is_some()),
+            "no {route} answer recorded"
+        );
+    }
+    assert!(requests.iter().any(|r| r.method == "DELETE"), "no cancel");
+    assert_eq!(
+        pbal_fake_gateway::spec::violations(&requests),
+        Vec::<String>::new()
+    );
+}
+
 fn fast() -> Setup {
     // The reference's rate limits stay on (pbal must pace itself, across runs too); the
     // penalty box is the fake's short one. Orders fill when placed unless a test says not.
@@ -1148,6 +1216,77 @@ fn convert_currency_places_the_conversion_before_the_buys() {
     );
 }
 
+/// IBKR lists USD.JPY, not JPY.USD: a JPY ETF is paid by SELLING USD.JPY, still sized by
+/// `fxQty` in the currency converted from (USD, the pair's base), as IBKR documents `fxQty`.
+const USD_JPY: i64 = 15_016_059;
+
+fn with_jpy_etf() -> Setup {
+    fast()
+        .contract(pbal_fake_gateway::Contract::new(777, "TOPX", "TSEJ", "JPY"))
+        .contract(pbal_fake_gateway::Contract::cash_pair(
+            USD_JPY, "USD", "JPY",
+        ))
+        .exchange_rate("JPY", Decimal::new(8, 3))
+        .price(777, Decimal::from(2_500))
+        .price(USD_JPY, Decimal::from(125))
+        .position(ACCOUNT, 777, Decimal::from(10), Decimal::from(2_400))
+}
+
+/// The SELL side of a conversion (issue 20 item 1): shown and previewed as a sale of USD.JPY,
+/// placed before the buys with `isCcyConv`, `fxQty` in USD and no `quantity`; the JPY it
+/// brings pays the JPY buy and no currency ends below zero.
+#[test]
+fn convert_currency_sells_the_pair_ibkr_lists_the_other_way() {
+    let live = Live::new(with_jpy_etf());
+    let (code, stdout, stderr) = live.run("trade", &["--dry-run", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("to JPY (SELL USD.JPY, IDEALPRO)"),
+        "{stdout}"
+    );
+    assert_eq!(live.order_posts(), 0);
+
+    let (code, stdout, stderr) = live.run("trade", &["--yes", "--convert-currency"], "");
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("The ledger shows the converted cash."),
+        "{stdout}"
+    );
+    let orders = live.gateway.orders();
+    let conversion = &orders[0];
+    assert!(
+        conversion.currency_conversion,
+        "converted first: {orders:?}"
+    );
+    assert_eq!((conversion.conid, conversion.side), (USD_JPY, Side::Sell));
+    assert_eq!(conversions(&live).len(), 1);
+    let topx = orders.iter().find(|o| o.conid == 777).expect("the JPY buy");
+    // fxQty is USD: at 125 JPY per USD it brings at least what the buy costs in JPY.
+    let jpy_cost = topx.quantity * topx.avg_fill_price.unwrap();
+    assert!(
+        conversion.quantity * Decimal::from(125) >= jpy_cost
+            && conversion.quantity < Decimal::from(10_000),
+        "fxQty {} USD for {jpy_cost} JPY",
+        conversion.quantity
+    );
+    let body = live
+        .gateway
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.body.filter(|_| r.path.ends_with("/orders")))
+        .find(|b| b["orders"][0]["isCcyConv"] == true)
+        .unwrap();
+    let order = &body["orders"][0];
+    assert!(
+        order["side"] == "SELL" && order.get("quantity").is_none() && order["fxQty"].is_number(),
+        "{order}"
+    );
+    for currency in ["JPY", "USD"] {
+        let cash = live.gateway.ledger_cash(ACCOUNT, currency);
+        assert!(cash >= Decimal::ZERO, "{currency} {cash}");
+    }
+}
+
 /// With sells, the conversion waits for their fills (their proceeds may be what it converts)
 /// and goes before the buys.
 #[test]
@@ -1627,15 +1766,17 @@ fn the_duplicate_guard_reads_the_full_live_orders_list() {
 }
 
 /// Every field of a position row is optional in the spec: a row without `mktPrice`,
-/// `mktValue` and `currency` is completed from the snapshot and the contract info; one
-/// without `conid` is left out with a warning naming it; the run goes on.
+/// `mktValue` and `currency` is completed from the snapshot and the contract info; one without
+/// `conid` gets it from its ticker (issue 20 item 3); one with neither is left out with a
+/// warning; the run goes on.
 #[test]
 fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
-    let [vti, vea, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
+    let [vti, vea, vwo, ..] = pbal_fake_gateway::TEN_ETF_CONIDS;
     let live = Live::new(
         fast()
             .position_without(vti, &["mktPrice", "mktValue", "currency"])
-            .position_without(vea, &["conid"]),
+            .position_without(vea, &["conid"])
+            .position_without(vwo, &["conid", "ticker", "contractDesc"]),
     );
     let (code, stdout, stderr) = live.run("trade", &["--dry-run"], "");
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -1649,10 +1790,20 @@ fn position_rows_with_gaps_are_completed_or_left_out_by_name() {
         "VTI planned at the snapshot price: {stdout}"
     );
     assert!(
-        stderr.contains("the position VEA has no conid; left out of the plan"),
+        stdout.contains(&format!(
+            "Position VEA (conid {vea}): conid looked up by its ticker"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| VEA    |  52.34 |  6,280.80 |"),
+        "VEA held: {stdout}"
+    );
+    assert!(
+        stderr.contains("has no conid and no ticker; left out of the plan"),
         "{stderr}"
     );
-    assert!(!stdout.contains("| VEA "), "{stdout}");
+    assert!(!stdout.contains("| VWO "), "VWO left out: {stdout}");
     assert!(stdout.contains("Dry run: nothing was placed."), "{stdout}");
 }
 
@@ -1797,6 +1948,212 @@ mod household {
         let (code, _, stderr) = live.run("trade", &["--all-accounts", "--yes", "-c", "1000"], "");
         assert_eq!(code, 1, "{stderr}");
         assert!(stderr.contains("Make the deposit"), "{stderr}");
+        assert_eq!(live.order_posts(), 0);
+        // --cash-account without a withdrawal, or naming no account of the login.
+        let (code, _, stderr) = live.run(
+            "trade",
+            &["--all-accounts", "--yes", "--cash-account", IRA],
+            "",
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("--cash-account names the account a withdrawal"),
+            "{stderr}"
+        );
+        let (code, _, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--yes",
+                "-c",
+                "-100",
+                "--cash-account",
+                "U999",
+            ],
+            "",
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("--cash-account U999: not an account"),
+            "{stderr}"
+        );
+        assert_eq!(live.order_posts(), 0);
+    }
+
+    /// A withdrawal named to an account (`-c -AMOUNT --cash-account ID`) is raised there by
+    /// its sells and left there as cash; the other account spends only its own cash.
+    #[test]
+    fn a_withdrawal_is_raised_in_its_account_and_left_as_cash() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--yes",
+                "--as-of",
+                "2026-11-25",
+                "-s",
+                "full",
+                "-c",
+                "-12000",
+                "--cash-account",
+                ACCOUNT,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("Withdrawal: 12000 stays in {ACCOUNT} as cash")),
+            "{stdout}"
+        );
+        let orders = live.gateway.orders();
+        assert!(
+            orders
+                .iter()
+                .any(|o| o.account == ACCOUNT && o.side == Side::Sell),
+            "10,000 of cash cannot cover 12,000 without a sell: {orders:?}"
+        );
+        assert!(
+            live.gateway.ledger_cash(ACCOUNT, "USD") >= Decimal::from(12_000),
+            "the withdrawal was spent: {}",
+            live.gateway.ledger_cash(ACCOUNT, "USD")
+        );
+        assert!(spent_in(&orders, IRA) <= Decimal::from(4_000));
+        assert!(
+            stdout.contains("(12000 of it for the withdrawal)"),
+            "{stdout}"
+        );
+        // A full rebalance sells and buys in it: the re-planned buys left the withdrawal.
+        assert!(
+            orders
+                .iter()
+                .any(|o| o.account == ACCOUNT && o.side == Side::Buy),
+            "{orders:?}"
+        );
+    }
+
+    /// Without `--cash-account` the plan shares the withdrawal out as `pbal plan
+    /// --all-accounts -c` does, and each account keeps its part.
+    #[test]
+    fn a_shared_withdrawal_names_each_accounts_part() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let (code, stdout, stderr) = live.run(
+            "trade",
+            &[
+                "--all-accounts",
+                "--dry-run",
+                "--as-of",
+                "2026-11-25",
+                "-c",
+                "-3000",
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        let parts: Decimal = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("Withdrawal: "))
+            .map(|l| l.split(' ').next().unwrap().parse::<Decimal>().unwrap())
+            .sum();
+        assert_eq!(parts, Decimal::from(3_000), "{stdout}");
+        assert_eq!(live.order_posts(), 0);
+    }
+
+    /// The typed confirmation names every account: one id alone, or anything else, places
+    /// nothing in any account; the full list places.
+    #[test]
+    fn the_confirmation_must_name_every_account() {
+        let live = Live::new(two_accounts(FillMode::Immediate));
+        let args = ["--all-accounts", "--as-of", "2026-11-25"];
+        for wrong in [format!("{ACCOUNT}\n"), "yes\n".to_owned(), String::new()] {
+            let (code, stdout, stderr) = live.run("trade", &args, &wrong);
+            assert_eq!(code, 1, "{wrong:?}: {stdout}\n{stderr}");
+            assert!(
+                stderr.contains(&format!("Type the account ids ({ACCOUNT},{IRA})")),
+                "{stderr}"
+            );
+            assert!(
+                stderr.contains("not confirmed: nothing was placed"),
+                "{stderr}"
+            );
+            assert_eq!(live.order_posts(), 0, "{wrong:?} placed");
+        }
+        let (code, stdout, stderr) = live.run("trade", &args, &format!("{ACCOUNT},{IRA}\n"));
+        assert_eq!(code, 0, "{stdout}\n{stderr}");
+        for account in [ACCOUNT, IRA] {
+            assert!(live.gateway.orders().iter().any(|o| o.account == account));
+        }
+    }
+
+    /// The login ends in the middle of the second account's orders (pbal stops there); the
+    /// rerun after logging in again finds every order already placed in either account by its
+    /// client order id, places none of them again, and places the rest.
+    #[test]
+    fn a_run_interrupted_in_the_second_account_resumes_without_duplicates() {
+        let live = Live::new(two_accounts(FillMode::Manual));
+        let args = [
+            "--all-accounts",
+            "--yes",
+            "--as-of",
+            "2026-11-25",
+            "--fill-timeout",
+            "1",
+        ];
+        live.gateway.inject(Fault::SessionEndsAfter {
+            account: IRA.to_owned(),
+            orders: 1,
+        });
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_ne!(code, 0, "{stdout}\n{stderr}");
+        assert!(stderr.contains("no logged-in session"), "{stderr}");
+        let first = live.gateway.orders();
+        let in_ira = |orders: &[pbal_fake_gateway::OrderRecord]| {
+            orders.iter().filter(|o| o.account == IRA).count()
+        };
+        assert!(first.iter().any(|o| o.account == ACCOUNT), "{first:?}");
+        assert_eq!(
+            in_ira(&first),
+            1,
+            "stopped after IRA's first order: {first:?}"
+        );
+
+        live.gateway.set_session(SessionState::Authenticated);
+        let posts = live.order_posts();
+        let (code, stdout, stderr) = live.run("trade", &args, "");
+        assert_eq!(code, 3, "orders still working: {stdout}\n{stderr}");
+        assert_eq!(
+            stdout.matches("placed by an earlier run").count(),
+            first.len(),
+            "{stdout}"
+        );
+        let all = live.gateway.orders();
+        assert!(in_ira(&all) > 1, "the rest of IRA's orders: {all:?}");
+        assert_eq!(
+            live.order_posts() - posts,
+            all.len() - first.len(),
+            "one POST per new order, none for the earlier ones"
+        );
+        let keys: BTreeSet<_> = all.iter().map(|o| (o.account.clone(), o.conid)).collect();
+        assert_eq!(keys.len(), all.len(), "an order placed twice: {all:?}");
+    }
+
+    /// Accounts of different base currencies are refused by name, not planned in the first
+    /// account's currency.
+    #[test]
+    fn accounts_of_different_base_currencies_are_refused_by_name() {
+        let live = Live::new(
+            fast()
+                .account_in(IRA, "EUR")
+                .cash(IRA, "EUR", Decimal::from(4_000)),
+        );
+        let (code, stdout, stderr) = live.run("trade", &["--all-accounts", "--dry-run"], "");
+        assert_eq!(code, 1, "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "different base currencies: {ACCOUNT} (USD), {IRA} (EUR)"
+            )) && stderr.contains("trade each with --account ID"),
+            "{stderr}"
+        );
         assert_eq!(live.order_posts(), 0);
     }
 

@@ -344,6 +344,25 @@ fn accept(gw: &mut Gateway, drafts: Vec<Draft>) -> Reply {
             gw.fill(index);
         }
     }
+    let accounts: Vec<String> = gw.orders[gw.orders.len() - answer.len()..]
+        .iter()
+        .map(|o| o.record.account.clone())
+        .collect();
+    for account in accounts {
+        let ended = gw.take_fault(|f| match f {
+            Fault::SessionEndsAfter {
+                account: of,
+                orders,
+            } if *of == account => {
+                *orders = orders.saturating_sub(1);
+                (*orders == 0).then_some(true)
+            }
+            _ => None,
+        });
+        if ended.is_some() {
+            gw.new_session(crate::SessionState::LoggedOut);
+        }
+    }
     if let Some(Fault::ErrorOnPlace { status, .. }) =
         gw.take_fault(|f| matches!(f, Fault::ErrorOnPlace { accepted: true, .. }).then_some(true))
     {
@@ -743,11 +762,12 @@ pub(super) fn status(gw: &mut Gateway, id: &str) -> Reply {
         "sec_type": "STK",
         "order_description": format!("{side_word} {} {}", r.quantity, r.symbol),
         "order_clearing_account": r.account,
-        "average_price": r.avg_fill_price.map(format::price),
         "order_time": "231211180049"
     });
-    if let Some(price) = r.price {
-        body["limit_price"] = json!(format::price(price));
+    // The spec's OrderStatus: `average_price` a string, left out until there is a fill (never
+    // null); no limit price field.
+    if let Some(avg) = r.avg_fill_price {
+        body["average_price"] = json!(format::price(avg));
     }
     gw.after_look(index);
     Reply::ok(body)

@@ -24,7 +24,7 @@ pub(super) fn accounts(gw: &mut Gateway) -> Reply {
             json!({
                 "id": id, "accountId": id, "accountVan": id, "accountTitle": "Fake Account",
                 "displayName": id, "accountAlias": null, "accountStatus": 1_644_814_800_000_u64,
-                "currency": gw.setup.base_currency, "type": if id.starts_with("DU") { "DEMO" } else { "INDIVIDUAL" },
+                "currency": gw.setup.account_base_currencies.get(id).unwrap_or(&gw.setup.base_currency), "type": if id.starts_with("DU") { "DEMO" } else { "INDIVIDUAL" },
                 "tradingType": if gw.setup.cash_accounts.contains(id) { "STKCASH" } else { "PMRGN" }, "businessType": "IB_PROSERVE", "ibEntity": "IBLLC-US",
                 "faclient": false, "clearingStatus": "O", "covestor": false, "noClientTrading": false,
                 "trackVirtualFXPortfolio": true, "brokerageAccess": true,
@@ -64,7 +64,6 @@ fn position_rows(gw: &Gateway, acct: &str) -> Vec<Value> {
                 "unrealizedPnl": num(value.checked_sub(cost).unwrap_or_default()),
                 "exchs": null,
                 "expiry": null,
-                "putOrCall": null,
                 "multiplier": 0.0,
                 "strike": "0",
                 "exerciseStyle": null,

@@ -3,6 +3,7 @@
 //! the model does not name except those real captures show (the fake follows captures where
 //! they and the spec disagree). Every field of these models is optional in the spec.
 
+use pbal_fake_gateway::spec::violations;
 use pbal_fake_gateway::{Contract, Fault, Setup};
 use serde_json::{Value, json};
 
@@ -111,6 +112,8 @@ async fn placement_answers_follow_the_spec_models() {
         let live = api.get("/iserver/account/orders").await.json();
         conforms(&live, &LIVE_ORDERS, &[]);
     }
+    // The whole exchange, held to the crate's spec models too.
+    assert_eq!(violations(&api.gw.requests()), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -144,4 +147,5 @@ async fn currency_pairs_and_session_init_follow_the_spec_models() {
         )
         .await;
     assert_eq!(init.status, 200);
+    assert_eq!(violations(&api.gw.requests()), Vec::<String>::new());
 }

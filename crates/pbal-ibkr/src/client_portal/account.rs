@@ -133,8 +133,10 @@ impl Gateway {
     /// Every position of `account`, all pages, fresh (the cache is invalidated first, since
     /// it lags fills). The spec makes every field of a row optional: a missing `mktPrice`,
     /// `mktValue`, `currency` or ticker is filled from the market-data snapshot and the
-    /// contract's info; a row without `conid` or `position`, or whose price cannot be found,
-    /// is left out and named in [`PositionsRead::left_out`], never the end of the run.
+    /// contract's info, a missing `conid` from the row's ticker when IBKR lists one stock
+    /// contract for it; a row without `position`, without a `conid` its ticker names, or whose
+    /// price cannot be found, is left out and named in [`PositionsRead::left_out`], never the
+    /// end of the run.
     ///
     /// # Errors
     /// Transport and session errors.
@@ -168,11 +170,31 @@ impl Gateway {
     ) -> Result<Result<(GatewayPosition, Vec<&'static str>), String>, GatewayError> {
         let named = json::text(row.get("ticker")).or_else(|| json::text(row.get("contractDesc")));
         let shown = || named.clone().unwrap_or_else(|| row.to_string());
-        let Some(conid) = json::text(row.get("conid")) else {
-            return Ok(Err(format!(
-                "the position {} has no conid; left out of the plan",
-                shown()
-            )));
+        let mut filled = Vec::new();
+        let conid = match (json::text(row.get("conid")), &named) {
+            (Some(conid), _) => conid,
+            // No conid: the row's ticker names it when IBKR lists one stock contract for it.
+            (None, Some(ticker)) => match self.resolve_conid(ticker).await {
+                Ok(found) => {
+                    filled.push("conid looked up by its ticker");
+                    found.conid
+                }
+                Err(
+                    e @ (GatewayError::UnknownSymbol { .. } | GatewayError::AmbiguousSymbol { .. }),
+                ) => {
+                    return Ok(Err(format!(
+                        "the position {ticker} has no conid, and its ticker does not name one \
+                         contract ({e}); left out of the plan"
+                    )));
+                }
+                Err(e) => return Err(e),
+            },
+            (None, None) => {
+                return Ok(Err(format!(
+                    "the position {} has no conid and no ticker; left out of the plan",
+                    shown()
+                )));
+            }
         };
         let Some(quantity) = json::decimal(row.get("position")) else {
             return Ok(Err(format!(
@@ -180,7 +202,6 @@ impl Gateway {
                 shown()
             )));
         };
-        let mut filled = Vec::new();
         let mut symbol = named.clone();
         let mut currency = json::text(row.get("currency"));
         if symbol.is_none() || currency.is_none() {
