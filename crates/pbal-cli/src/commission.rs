@@ -25,10 +25,3 @@ pub(crate) fn tell_no_commission(no_commission: &[NoCommission]) {
         );
     }
 }
-
-/// With `--commission ibkr-fixed`, gives every asset of `holdings` its market's schedule and
-/// tells the ones without.
-#[cfg(feature = "live")]
-pub(crate) fn per_market(options: &mut pbal_core::PlanOptions, holdings: &pbal_ibkr::Holdings) {
-    tell_no_commission(&pbal_ibkr::commission_per_market(options, holdings));
-}

@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, ValueEnum};
-#[cfg(feature = "live")]
-use pbal_core::Targets;
 use pbal_core::{Money, PlanOptions, Portfolio, Strategy};
-#[cfg(feature = "live")]
-use pbal_ibkr::Holdings;
 use pbal_ibkr::{AccountSelection, PlanRequest, WashSaleCheck};
 use rust_decimal::Decimal;
 
@@ -502,61 +498,6 @@ fn tell_shared(orders: &pbal_ibkr::HouseholdOrders) {
     }
 }
 
-// The household trade still plans piece by piece (until it takes `prepare` too).
-#[cfg(feature = "live")]
-/// Sets the wash-sale guard over the statement's trades in `options`, and returns the targets
-/// with blocked buys moved to their substitutes.
-pub(crate) fn guard_wash_sales(
-    engine: &EngineArgs,
-    statement: &pbal_ibkr::Statement,
-    targets_file: Option<&TargetsFile>,
-    portfolio: &Portfolio,
-    targets: Targets,
-    cash: Decimal,
-    options: &mut PlanOptions,
-) -> Result<Targets> {
-    options.wash_sale = wash_sale_guard(engine, statement);
-    with_substitutes(engine, targets_file, portfolio, targets, cash, options)
-}
-
-// The household trade still plans piece by piece (until it takes `prepare` too).
-#[cfg(feature = "live")]
-/// The wash-sale guard over the export's trades (none without trades or with `--wash-sale off`).
-fn wash_sale_guard(
-    engine: &EngineArgs,
-    statement: &pbal_ibkr::Statement,
-) -> Option<pbal_core::WashSaleGuard> {
-    if engine.wash_sale == WashSaleArg::Off {
-        return None;
-    }
-    statement.wash_sale_guard(engine.wash_sale == WashSaleArg::Block)
-}
-
-// The household trade still plans piece by piece (until it takes `prepare` too).
-#[cfg(feature = "live")]
-/// Targets with blocked buys moved to their substitutes (targets file `[substitutes]` and
-/// `--substitutes FILE`), each move reported.
-fn with_substitutes(
-    engine: &EngineArgs,
-    targets_file: Option<&TargetsFile>,
-    portfolio: &Portfolio,
-    targets: Targets,
-    cash: Decimal,
-    options: &PlanOptions,
-) -> Result<Targets> {
-    let mut substitutes = targets_file
-        .map(|t| t.spec.substitutes.clone())
-        .unwrap_or_default();
-    if let Some(path) = &engine.substitutes {
-        substitutes.extend(crate::targets::read_substitutes(path)?);
-    }
-    let (targets, moved) =
-        pbal_ibkr::substitute_blocked_buys(portfolio, targets, cash, options, &substitutes)
-            .map_err(unpriced_substitute)?;
-    tell_substitutions(&moved);
-    Ok(targets)
-}
-
 fn positions_file(given: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = given {
         return Ok(path.to_owned());
@@ -581,26 +522,6 @@ pub(crate) fn selection(account: Option<&String>, all: bool) -> AccountSelection
         (None, true) => AccountSelection::All,
         (None, false) => AccountSelection::Single,
     }
-}
-
-// The household trade still plans piece by piece (until it takes `prepare` too).
-#[cfg(feature = "live")]
-/// The statement's holdings (what was left out reported) and the managed portfolio with its
-/// targets.
-pub(crate) fn plannable(
-    statement: &pbal_ibkr::Statement,
-    selection: &AccountSelection,
-    targets_file: Option<&TargetsFile>,
-    market_prices: &BTreeMap<String, Decimal>,
-) -> Result<(Holdings, Portfolio, Targets)> {
-    let spec = targets_file.map(|t| &t.spec);
-    let holdings = statement.holdings_for(selection, spec)?;
-    tell_excluded(&holdings.excluded);
-    if let Some(file) = targets_file {
-        tell_notes(&holdings.notes(spec), file);
-    }
-    let (portfolio, targets) = managed(&statement.source, &holdings, targets_file, market_prices)?;
-    Ok((holdings, portfolio, targets))
 }
 
 /// What the plan leaves out, one line per reason (all shorts together, not one line each).
@@ -681,21 +602,6 @@ fn tell_notes(notes: &[pbal_ibkr::Note], file: &TargetsFile) {
             other => warn(&other.to_string()),
         }
     }
-}
-
-// The household trade still plans piece by piece (until it takes `prepare` too).
-#[cfg(feature = "live")]
-/// The managed portfolio and its targets (pbal-ibkr's rules), its errors told with the CLI's
-/// hints.
-fn managed(
-    source: &str,
-    holdings: &Holdings,
-    targets_file: Option<&TargetsFile>,
-    market_prices: &BTreeMap<String, Decimal>,
-) -> Result<(Portfolio, Targets)> {
-    holdings
-        .managed(targets_file.map(|t| &t.spec), market_prices)
-        .map_err(|e| explain_managed(e, source, Some(&holdings.portfolio), targets_file))
 }
 
 /// The managed portfolio's errors with the CLI's hints (`held`: the holdings, for "did you

@@ -12,7 +12,7 @@ use pbal_core::{Holding, Portfolio, Side, Trade};
 use pbal_ibkr::client_portal::{
     self, Replan, Round, Sequence, SequenceEnd, SequenceError, mask_account,
 };
-use pbal_ibkr::{AccountSelection, HouseholdCash, Statement};
+use pbal_ibkr::{AccountSelection, CashInstruction, Statement};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -28,7 +28,7 @@ use super::trade::{
 };
 use super::{currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
-use crate::commands::plan::{guard_wash_sales, plannable};
+use crate::commands::plan::{engine_request, explain, prepare};
 use crate::journal::Journal;
 use crate::output::{say, warn};
 use crate::render::PlanReport;
@@ -69,7 +69,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     ));
     let TradeStart {
         journal,
-        mut engine_options,
+        engine_options,
         today,
         targets_file,
     } = trade_start(args)?;
@@ -77,55 +77,45 @@ async fn trade(args: &TradeArgs) -> Result<()> {
     crate::commands::plan::warn_as_of(args.engine.as_of, &statement);
     let (statement, conids, market_prices, market_states) =
         price_with_snapshots(&conn.gateway, statement, targets_file.as_ref()).await?;
-    let selection = AccountSelection::All;
-    let (holdings, portfolio, targets) = plannable(
-        &statement,
-        &selection,
-        targets_file.as_ref(),
-        &market_prices,
-    )?;
-    crate::commission::per_market(&mut engine_options, &holdings);
-    let account_cash = statement.cash_per_account()?;
-    let total_cash = account_cash
-        .values()
-        .chain(&withdrawal)
-        .try_fold(Decimal::ZERO, |sum, c| sum.checked_add(*c))
-        .context("the accounts' cash overflows")?;
-    let targets = guard_wash_sales(
-        &args.engine,
-        &statement,
-        targets_file.as_ref(),
-        &portfolio,
-        targets,
-        total_cash,
-        &mut engine_options,
-    )?;
-    let none = BTreeMap::new();
-    let kinds = args.account_kind.as_ref().map_or(&none, |k| &k.0);
-    if let Some(id) = kinds.keys().find(|id| !conn.accounts.contains(id)) {
+    if let Some(kinds) = &args.account_kind
+        && let Some(id) = kinds.0.keys().find(|id| !conn.accounts.contains(id))
+    {
         bail!(
             "--account-kind {id}: not an account of this login (it has {})",
             conn.accounts.join(", ")
         );
     }
-    // The same cash rules as `pbal plan --all-accounts -c AMOUNT [--cash-account ID]`.
-    let household_cash = match withdrawal {
-        None => HouseholdCash::Available,
-        Some(amount) => HouseholdCash::OnTop {
-            amount,
-            account: args.cash_account.as_deref(),
-        },
-    };
-    let (plan, household) = statement
-        .plan_household(
-            &holdings,
-            &portfolio,
-            &targets,
-            household_cash,
-            kinds,
-            &engine_options,
+    // The same library call and cash rules as `pbal plan --all-accounts -c AMOUNT
+    // [--cash-account ID]`, with the gateway's prices.
+    let mut request = engine_request(&args.engine, engine_options, targets_file.as_ref())?
+        .with_selection(AccountSelection::All);
+    request.cash = Some(withdrawal.map_or(CashInstruction::Export, CashInstruction::Move));
+    request.cash_account.clone_from(&args.cash_account);
+    if let Some(kinds) = &args.account_kind {
+        request.account_kinds.clone_from(&kinds.0);
+    }
+    request.market_prices.clone_from(&market_prices);
+    let account_cash = statement.cash_per_account()?;
+    let prepared = prepare(&statement, &request, targets_file.as_ref(), "the accounts'")?;
+    let planned = prepared.plan().map_err(|e| {
+        explain(
+            e,
+            &statement,
+            &request,
+            targets_file.as_ref(),
+            Some("the household"),
         )
-        .context("cannot plan the household")?;
+    })?;
+    let pbal_ibkr::StatementPlan {
+        plan,
+        household,
+        holdings,
+        portfolio,
+        targets,
+        options: engine_options,
+        ..
+    } = planned;
+    let household = household.context("a household trade needs a login with several accounts")?;
     let kept = kept_for_withdrawal(withdrawal, args.cash_account.as_deref(), &household)?;
     for (account, amount) in kept.iter().filter(|(_, a)| !a.is_zero()) {
         say(&format!(
