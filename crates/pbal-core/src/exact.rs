@@ -99,6 +99,8 @@ fn prove_capped<J: Judge>(
     let mut work = 0u64;
     // Each asset's changes below the first pass's gap; later passes (smaller gaps) filter them.
     let mut rows: Option<Vec<Row>> = None;
+    // The last pass's walk work and frontier (the root is the frontier of no walk).
+    let mut last = (0u64, 1u64, None);
     // Improvements usually need one to three changes: look for those first (each pass shrinks
     // the gap, so the next has fewer changes to consider), then search without a depth limit.
     for depth in [1, 2, 3, 4, 5, usize::MAX] {
@@ -140,6 +142,8 @@ fn prove_capped<J: Judge>(
             work,
             work_limit,
             judge_cost: 1 + assets.len() as u64,
+            frontier: 0,
+            judged: 0,
         };
         let start = Node {
             reduced: 0.0,
@@ -148,11 +152,14 @@ fn prove_capped<J: Judge>(
             commission: base_commission,
         };
         let finished = walk.descend(0, start, depth);
+        let walked = walk.work - work;
         work = walk.work;
+        let frontier = walk.frontier;
         if !finished {
             return (Ending::Stopped, work);
         }
-        if depth == usize::MAX {
+        // A pass the depth limit never stopped was the whole walk.
+        if depth == usize::MAX || walk.frontier == 0 {
             return (
                 if truncated {
                     Ending::Cut
@@ -162,6 +169,24 @@ fn prove_capped<J: Judge>(
                 work,
             );
         }
+        // The next pass walks this one's nodes again and goes on from its frontier. Each
+        // frontier node costs less than the last pass's did (fewer changes still fit): about
+        // as much less as that one cost less than the one before. When the passes a proof
+        // still needs (each at least the next one) do not fit in the work left, stop here.
+        let walked = walked - walk.judged;
+        let cost = walked.saturating_sub(last.0) as f64 / last.1.max(1) as f64;
+        let passes_left = (1 + [1, 2, 3, 4, 5].iter().filter(|&&d| d > depth).count()) as f64;
+        // A pass that closed part of the gap leaves the next one fewer changes to combine
+        // (their number falls with about the gap's square).
+        let now = best.as_ref().map_or(f64::INFINITY, |b| b.2) - dual.bound;
+        let shrink = (now / limit).clamp(0.0, 1.0).powi(2);
+        let next = last.2.map_or(0.0, |previous: f64| {
+            shrink * (walked as f64 + frontier as f64 * cost * (cost / previous.max(1e-9)).min(1.0))
+        });
+        if next * passes_left > work_limit.saturating_sub(work) as f64 {
+            return (Ending::Stopped, work);
+        }
+        last = (walked, frontier, Some(cost));
     }
     (Ending::Stopped, work)
 }
@@ -302,6 +327,10 @@ struct Walk<'a, J: Judge> {
     work: u64,
     work_limit: u64,
     judge_cost: u64,
+    /// The nodes where the depth limit stopped a walk that could have gone on.
+    frontier: u64,
+    /// The work of the exact judgements (not the walk's own).
+    judged: u64,
 }
 
 impl<J: Judge> Walk<'_, J> {
@@ -339,14 +368,15 @@ impl<J: Judge> Walk<'_, J> {
         // left there, found through the spending window instead of a walk over every row.
         let room = self.room();
         let deep = if depth > 1 {
-            (from..self.rows.len())
-                .find(|&j| {
-                    self.rows
-                        .get(j + 1)
-                        .is_none_or(|next| reduced + self.rows[j].1[0].0 + next.1[0].0 >= room)
-                })
-                .unwrap_or(self.rows.len())
+            self.deep(from, reduced, room)
         } else {
+            // The depth limit stops here; a walk without it would go on when two more changes
+            // fit (then this pass is not exhaustive).
+            let two_fit = self
+                .rows
+                .get(from + 1)
+                .is_some_and(|next| reduced + self.rows[from].1[0].0 + next.1[0].0 < room);
+            self.frontier += u64::from(two_fit);
             from
         };
         for j in from..deep {
@@ -406,6 +436,25 @@ impl<J: Judge> Walk<'_, J> {
             return self.last_change(deep, node);
         }
         true
+    }
+
+    /// The first row from `from` on after which no two changes fit in `room` beyond
+    /// `reduced`: rows are sorted by their cheapest change, so a binary search finds it.
+    fn deep(&self, from: usize, reduced: f64, room: f64) -> usize {
+        let rows = &self.rows;
+        let (mut low, mut high) = (from, rows.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let done = rows
+                .get(mid + 1)
+                .is_none_or(|next| reduced + rows[mid].1[0].0 + next.1[0].0 >= room);
+            if done {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        low
     }
 
     /// The extensions of `node` by one change from rows `from` on: only changes whose spending
@@ -487,6 +536,7 @@ impl<J: Judge> Walk<'_, J> {
 
     fn consider(&mut self) {
         self.work += self.judge_cost;
+        self.judged += self.judge_cost;
         let Some(score) = self.judge.judge(&self.units) else {
             return;
         };

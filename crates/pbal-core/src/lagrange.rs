@@ -96,6 +96,12 @@ impl Units {
 
     /// The allowed units of least cost. Ties: fewest units, then the first piece.
     fn nearest(&self, level: f64, beta: f64) -> (i64, f64) {
+        self.nearest_of(level, beta, self.zero_allowed(), &self.pieces)
+    }
+
+    /// [`Units::nearest`] over `pieces`, and 0 when `zero` (a withdrawal part's variants of an
+    /// asset without copying it).
+    fn nearest_of(&self, level: f64, beta: f64, zero: bool, pieces: &[Piece]) -> (i64, f64) {
         let mut best = (0i64, f64::INFINITY);
         let mut consider = |k: i64| {
             let c = self.cost(k, level, beta);
@@ -103,10 +109,10 @@ impl Units {
                 best = (k, c);
             }
         };
-        if self.zero_allowed() {
+        if zero {
             consider(0);
         }
-        for piece in &self.pieces {
+        for piece in pieces {
             let t = self.centre(piece, level, beta);
             // Clamped in f64 first, so the casts stay in range.
             consider((t.floor() as i64).clamp(piece.lo, piece.hi));
@@ -448,16 +454,15 @@ pub(crate) fn part_bounds(
     for (rank, &m) in order.iter().enumerate() {
         if rank > 0 {
             let j = order[rank - 1];
-            let mut kept = assets[j].clone();
-            kept.lo = 0;
-            kept.pieces.clear();
-            let cost = kept.nearest(level, beta).1;
+            // Kept: 0 only (when its range allows it).
+            let cost = assets[j].nearest_of(level, beta, assets[j].hi >= 0, &[]).1;
             kept_delta += cost - full[j];
             kept_size += cost.abs() + full[j].abs();
         }
-        let mut sells = assets[m].clone();
-        sells.hi = -1;
-        let forced = sells.nearest(level, beta).1;
+        // Sells: its pieces without 0.
+        let forced = assets[m]
+            .nearest_of(level, beta, false, &assets[m].pieces)
+            .1;
         let cash = cash_of(m);
         let spent = cash.best(cash_level);
         let cash_part = (cash.deviation - spent).powi(2) + 2.0 * cash_level * spent;
