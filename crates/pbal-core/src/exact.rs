@@ -126,7 +126,7 @@ fn prove_capped<J: Judge>(
         }
         rows = Some(current.clone());
         let rows = current;
-        let reach = reach(dual, assets, &rows);
+        let reach = Reaches::new(dual, assets, &rows);
         let by_spending = by_spending(dual, assets, &rows);
         let mut walk = Walk {
             problem,
@@ -181,7 +181,8 @@ fn prove_capped<J: Judge>(
         let now = best.as_ref().map_or(f64::INFINITY, |b| b.2) - dual.bound;
         let shrink = (now / limit).clamp(0.0, 1.0).powi(2);
         let next = last.2.map_or(0.0, |previous: f64| {
-            shrink * (walked as f64 + frontier as f64 * cost * (cost / previous.max(1e-9)).min(1.0))
+            let extra = frontier as f64 * cost * (cost / previous.max(1e-9)).min(1.0);
+            shrink * (walked as f64 + extra)
         });
         if next * passes_left > work_limit.saturating_sub(work) as f64 {
             return (Ending::Stopped, work);
@@ -262,6 +263,82 @@ struct Reach {
     fees_down: f64,
 }
 
+/// What the rows from each row on can change: all of them together ([`Reach`]), and one change
+/// of any one of them at most (each side including no change); and the sums of the rows'
+/// cheapest changes before each row.
+struct Reaches {
+    all: Vec<Reach>,
+    single: Vec<Reach>,
+    cheapest: Vec<f64>,
+}
+
+impl Reaches {
+    fn new(dual: &Dual, assets: &[Units], rows: &[Row]) -> Self {
+        let all = reach(dual, assets, rows);
+        let mut single = vec![Reach::default(); rows.len() + 1];
+        for j in (0..rows.len()).rev() {
+            let own = Reach {
+                down: all[j].down - all[j + 1].down,
+                up: all[j].up - all[j + 1].up,
+                fees: all[j].fees - all[j + 1].fees,
+                fees_down: all[j].fees_down - all[j + 1].fees_down,
+            };
+            let next = single[j + 1];
+            single[j] = Reach {
+                down: next.down.min(own.down),
+                up: next.up.max(own.up),
+                fees: next.fees.max(own.fees),
+                fees_down: next.fees_down.min(own.fees_down),
+            };
+        }
+        let mut cheapest = Vec::with_capacity(rows.len() + 1);
+        cheapest.push(0.0);
+        for (_, changes) in rows {
+            let last = cheapest.last().copied().unwrap_or(0.0);
+            cheapest.push(last + changes[0].0);
+        }
+        Self {
+            all,
+            single,
+            cheapest,
+        }
+    }
+
+    /// What rows `from..` can change with at most `depth` more changes costing less than
+    /// `room` in all: no more changes than their cheapest ones allow (rows are sorted by their
+    /// cheapest), each within one change's reach, and within all the rows' reach.
+    fn within(&self, from: usize, depth: usize, room: f64) -> Reach {
+        let count = self.count(from, depth, room) as f64;
+        let (all, one) = (self.all[from], self.single[from]);
+        Reach {
+            down: all.down.max(count * one.down),
+            up: all.up.min(count * one.up),
+            fees: all.fees.min(count * one.fees),
+            fees_down: all.fees_down.max(count * one.fees_down),
+        }
+    }
+
+    /// How many changes of rows `from..` (at most `depth`) can cost less than `room` in all.
+    fn count(&self, from: usize, depth: usize, room: f64) -> usize {
+        let rows = self.cheapest.len() - 1;
+        let base = self.cheapest[from];
+        // Generous by the float noise of the prefix sums: more changes only widen the reach.
+        let noise = 1e-9 * (1.0 + self.cheapest[rows].abs() + room.abs());
+        let fits = |k: usize| self.cheapest[from + k] - base < room + noise;
+        let (mut low, mut high) = (0, depth.min(rows - from));
+        // The largest count that fits (0 always does).
+        while low < high {
+            let mid = high - (high - low) / 2;
+            if fits(mid) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        low
+    }
+}
+
 fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
     let mut reach = vec![Reach::default(); rows.len() + 1];
     for j in (0..rows.len()).rev() {
@@ -318,7 +395,7 @@ struct Walk<'a, J: Judge> {
     dual: &'a Dual,
     assets: &'a [Units],
     rows: Vec<Row>,
-    reach: Vec<Reach>,
+    reach: Reaches,
     /// Every row's changes as (spending change, row, change), by spending change.
     by_spending: Vec<(f64, usize, usize)>,
     units: Vec<i64>,
@@ -386,7 +463,7 @@ impl<J: Judge> Walk<'_, J> {
                 up,
                 fees,
                 fees_down,
-            } = self.reach[j];
+            } = self.reach.within(j, depth, room - reduced);
             let least = self.dual.least_tail(
                 spent + down,
                 spent + up,
@@ -399,7 +476,10 @@ impl<J: Judge> Walk<'_, J> {
             let asset = self.rows[j].0;
             let base = self.units[asset];
             let unit = self.assets[asset].unit;
-            let tail = self.reach[j + 1];
+            // After this row's change (its cheapest at least), at most `depth - 1` more.
+            let tail = self
+                .reach
+                .within(j + 1, depth - 1, room - reduced - cheapest);
             for c in 0..self.rows[j].1.len() {
                 let (r, k) = self.rows[j].1[c];
                 if reduced + r >= self.room() {
