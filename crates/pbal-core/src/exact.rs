@@ -277,12 +277,7 @@ impl Reaches {
         let all = reach(dual, assets, rows);
         let mut single = vec![Reach::default(); rows.len() + 1];
         for j in (0..rows.len()).rev() {
-            let own = Reach {
-                down: all[j].down - all[j + 1].down,
-                up: all[j].up - all[j + 1].up,
-                fees: all[j].fees - all[j + 1].fees,
-                fees_down: all[j].fees_down - all[j + 1].fees_down,
-            };
+            let own = row_reach(dual, assets, &rows[j]);
             let next = single[j + 1];
             single[j] = Reach {
                 down: next.down.min(own.down),
@@ -304,11 +299,12 @@ impl Reaches {
         }
     }
 
-    /// What rows `from..` can change with at most `depth` more changes costing less than
-    /// `room` in all: no more changes than their cheapest ones allow (rows are sorted by their
-    /// cheapest), each within one change's reach, and within all the rows' reach.
-    fn within(&self, from: usize, depth: usize, room: f64) -> Reach {
-        let count = self.count(from, depth, room) as f64;
+    /// What rows `from..` can change with changes costing less than `room` in all: no more
+    /// changes than their cheapest ones allow (rows are sorted by their cheapest), each within
+    /// one change's reach, and within all the rows' reach. Not limited by a pass's depth: a
+    /// pass that the depth limit never stopped must be the whole walk (see `prove_capped`).
+    fn within(&self, from: usize, room: f64) -> Reach {
+        let count = self.count(from, room) as f64;
         let (all, one) = (self.all[from], self.single[from]);
         Reach {
             down: all.down.max(count * one.down),
@@ -318,14 +314,14 @@ impl Reaches {
         }
     }
 
-    /// How many changes of rows `from..` (at most `depth`) can cost less than `room` in all.
-    fn count(&self, from: usize, depth: usize, room: f64) -> usize {
+    /// How many changes of rows `from..` can cost less than `room` in all.
+    fn count(&self, from: usize, room: f64) -> usize {
         let rows = self.cheapest.len() - 1;
         let base = self.cheapest[from];
         // Generous by the float noise of the prefix sums: more changes only widen the reach.
         let noise = 1e-9 * (1.0 + self.cheapest[rows].abs() + room.abs());
         let fits = |k: usize| self.cheapest[from + k] - base < room + noise;
-        let (mut low, mut high) = (0, depth.min(rows - from));
+        let (mut low, mut high) = (0, rows - from);
         // The largest count that fits (0 always does).
         while low < high {
             let mid = high - (high - low) / 2;
@@ -339,20 +335,36 @@ impl Reaches {
     }
 }
 
+/// What one row's changes (or none) can change.
+fn row_reach(dual: &Dual, assets: &[Units], row: &Row) -> Reach {
+    let (i, changes) = row;
+    let base = dual.units[*i];
+    let a = &assets[*i];
+    let (mut down, mut up, mut fees, mut fees_down) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for &(_, k) in changes {
+        let dx = (k - base) as f64 * a.unit;
+        down = down.min(dx);
+        up = up.max(dx);
+        fees = fees.max(a.fee(k) - a.fee(base));
+        fees_down = fees_down.min(a.fee(k) - a.fee(base));
+    }
+    Reach {
+        down,
+        up,
+        fees,
+        fees_down,
+    }
+}
+
 fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
     let mut reach = vec![Reach::default(); rows.len() + 1];
     for j in (0..rows.len()).rev() {
-        let (i, changes) = &rows[j];
-        let base = dual.units[*i];
-        let a = &assets[*i];
-        let (mut down, mut up, mut fees, mut fees_down) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-        for &(_, k) in changes {
-            let dx = (k - base) as f64 * a.unit;
-            down = down.min(dx);
-            up = up.max(dx);
-            fees = fees.max(a.fee(k) - a.fee(base));
-            fees_down = fees_down.min(a.fee(k) - a.fee(base));
-        }
+        let Reach {
+            down,
+            up,
+            fees,
+            fees_down,
+        } = row_reach(dual, assets, &rows[j]);
         let next = reach[j + 1];
         reach[j] = Reach {
             down: next.down + down,
@@ -463,7 +475,7 @@ impl<J: Judge> Walk<'_, J> {
                 up,
                 fees,
                 fees_down,
-            } = self.reach.within(j, depth, room - reduced);
+            } = self.reach.within(j, room - reduced);
             let least = self.dual.least_tail(
                 spent + down,
                 spent + up,
@@ -476,10 +488,8 @@ impl<J: Judge> Walk<'_, J> {
             let asset = self.rows[j].0;
             let base = self.units[asset];
             let unit = self.assets[asset].unit;
-            // After this row's change (its cheapest at least), at most `depth - 1` more.
-            let tail = self
-                .reach
-                .within(j + 1, depth - 1, room - reduced - cheapest);
+            // After this row's change (its cheapest at least).
+            let tail = self.reach.within(j + 1, room - reduced - cheapest);
             for c in 0..self.rows[j].1.len() {
                 let (r, k) = self.rows[j].1[c];
                 if reduced + r >= self.room() {
