@@ -99,6 +99,8 @@ fn prove_capped<J: Judge>(
     let mut work = 0u64;
     // Each asset's changes below the first pass's gap; later passes (smaller gaps) filter them.
     let mut rows: Option<Vec<Row>> = None;
+    // The last pass's walk work and frontier (the root is the frontier of no walk).
+    let mut last = (0u64, 1u64, None);
     // Improvements usually need one to three changes: look for those first (each pass shrinks
     // the gap, so the next has fewer changes to consider), then search without a depth limit.
     for depth in [1, 2, 3, 4, 5, usize::MAX] {
@@ -124,7 +126,7 @@ fn prove_capped<J: Judge>(
         }
         rows = Some(current.clone());
         let rows = current;
-        let reach = reach(dual, assets, &rows);
+        let reach = Reaches::new(dual, assets, &rows);
         let by_spending = by_spending(dual, assets, &rows);
         let mut walk = Walk {
             problem,
@@ -140,6 +142,8 @@ fn prove_capped<J: Judge>(
             work,
             work_limit,
             judge_cost: 1 + assets.len() as u64,
+            frontier: 0,
+            judged: 0,
         };
         let start = Node {
             reduced: 0.0,
@@ -148,11 +152,14 @@ fn prove_capped<J: Judge>(
             commission: base_commission,
         };
         let finished = walk.descend(0, start, depth);
+        let walked = walk.work - work;
         work = walk.work;
+        let frontier = walk.frontier;
         if !finished {
             return (Ending::Stopped, work);
         }
-        if depth == usize::MAX {
+        // A pass the depth limit never stopped was the whole walk.
+        if depth == usize::MAX || walk.frontier == 0 {
             return (
                 if truncated {
                     Ending::Cut
@@ -162,6 +169,25 @@ fn prove_capped<J: Judge>(
                 work,
             );
         }
+        // The next pass walks this one's nodes again and goes on from its frontier. Each
+        // frontier node costs less than the last pass's did (fewer changes still fit): about
+        // as much less as that one cost less than the one before. When the passes a proof
+        // still needs (each at least the next one) do not fit in the work left, stop here.
+        let walked = walked - walk.judged;
+        let cost = walked.saturating_sub(last.0) as f64 / last.1.max(1) as f64;
+        let passes_left = (1 + [1, 2, 3, 4, 5].iter().filter(|&&d| d > depth).count()) as f64;
+        // A pass that closed part of the gap leaves the next one fewer changes to combine
+        // (their number falls with about the gap's square).
+        let now = best.as_ref().map_or(f64::INFINITY, |b| b.2) - dual.bound;
+        let shrink = (now / limit).clamp(0.0, 1.0).powi(2);
+        let next = last.2.map_or(0.0, |previous: f64| {
+            let extra = frontier as f64 * cost * (cost / previous.max(1e-9)).min(1.0);
+            shrink * (walked as f64 + extra)
+        });
+        if next * passes_left > work_limit.saturating_sub(work) as f64 {
+            return (Ending::Stopped, work);
+        }
+        last = (walked, frontier, Some(cost));
     }
     (Ending::Stopped, work)
 }
@@ -237,20 +263,108 @@ struct Reach {
     fees_down: f64,
 }
 
+/// What the rows from each row on can change: all of them together ([`Reach`]), and one change
+/// of any one of them at most (each side including no change); and the sums of the rows'
+/// cheapest changes before each row.
+struct Reaches {
+    all: Vec<Reach>,
+    single: Vec<Reach>,
+    cheapest: Vec<f64>,
+}
+
+impl Reaches {
+    fn new(dual: &Dual, assets: &[Units], rows: &[Row]) -> Self {
+        let all = reach(dual, assets, rows);
+        let mut single = vec![Reach::default(); rows.len() + 1];
+        for j in (0..rows.len()).rev() {
+            let own = row_reach(dual, assets, &rows[j]);
+            let next = single[j + 1];
+            single[j] = Reach {
+                down: next.down.min(own.down),
+                up: next.up.max(own.up),
+                fees: next.fees.max(own.fees),
+                fees_down: next.fees_down.min(own.fees_down),
+            };
+        }
+        let mut cheapest = Vec::with_capacity(rows.len() + 1);
+        cheapest.push(0.0);
+        for (_, changes) in rows {
+            let last = cheapest.last().copied().unwrap_or(0.0);
+            cheapest.push(last + changes[0].0);
+        }
+        Self {
+            all,
+            single,
+            cheapest,
+        }
+    }
+
+    /// What rows `from..` can change with changes costing less than `room` in all: no more
+    /// changes than their cheapest ones allow (rows are sorted by their cheapest), each within
+    /// one change's reach, and within all the rows' reach. Not limited by a pass's depth: a
+    /// pass that the depth limit never stopped must be the whole walk (see `prove_capped`).
+    fn within(&self, from: usize, room: f64) -> Reach {
+        let count = self.count(from, room) as f64;
+        let (all, one) = (self.all[from], self.single[from]);
+        Reach {
+            down: all.down.max(count * one.down),
+            up: all.up.min(count * one.up),
+            fees: all.fees.min(count * one.fees),
+            fees_down: all.fees_down.max(count * one.fees_down),
+        }
+    }
+
+    /// How many changes of rows `from..` can cost less than `room` in all.
+    fn count(&self, from: usize, room: f64) -> usize {
+        let rows = self.cheapest.len() - 1;
+        let base = self.cheapest[from];
+        // Generous by the float noise of the prefix sums: more changes only widen the reach.
+        let noise = 1e-9 * (1.0 + self.cheapest[rows].abs() + room.abs());
+        let fits = |k: usize| self.cheapest[from + k] - base < room + noise;
+        let (mut low, mut high) = (0, rows - from);
+        // The largest count that fits (0 always does).
+        while low < high {
+            let mid = high - (high - low) / 2;
+            if fits(mid) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        low
+    }
+}
+
+/// What one row's changes (or none) can change.
+fn row_reach(dual: &Dual, assets: &[Units], row: &Row) -> Reach {
+    let (i, changes) = row;
+    let base = dual.units[*i];
+    let a = &assets[*i];
+    let (mut down, mut up, mut fees, mut fees_down) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for &(_, k) in changes {
+        let dx = (k - base) as f64 * a.unit;
+        down = down.min(dx);
+        up = up.max(dx);
+        fees = fees.max(a.fee(k) - a.fee(base));
+        fees_down = fees_down.min(a.fee(k) - a.fee(base));
+    }
+    Reach {
+        down,
+        up,
+        fees,
+        fees_down,
+    }
+}
+
 fn reach(dual: &Dual, assets: &[Units], rows: &[Row]) -> Vec<Reach> {
     let mut reach = vec![Reach::default(); rows.len() + 1];
     for j in (0..rows.len()).rev() {
-        let (i, changes) = &rows[j];
-        let base = dual.units[*i];
-        let a = &assets[*i];
-        let (mut down, mut up, mut fees, mut fees_down) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-        for &(_, k) in changes {
-            let dx = (k - base) as f64 * a.unit;
-            down = down.min(dx);
-            up = up.max(dx);
-            fees = fees.max(a.fee(k) - a.fee(base));
-            fees_down = fees_down.min(a.fee(k) - a.fee(base));
-        }
+        let Reach {
+            down,
+            up,
+            fees,
+            fees_down,
+        } = row_reach(dual, assets, &rows[j]);
         let next = reach[j + 1];
         reach[j] = Reach {
             down: next.down + down,
@@ -293,7 +407,7 @@ struct Walk<'a, J: Judge> {
     dual: &'a Dual,
     assets: &'a [Units],
     rows: Vec<Row>,
-    reach: Vec<Reach>,
+    reach: Reaches,
     /// Every row's changes as (spending change, row, change), by spending change.
     by_spending: Vec<(f64, usize, usize)>,
     units: Vec<i64>,
@@ -302,6 +416,10 @@ struct Walk<'a, J: Judge> {
     work: u64,
     work_limit: u64,
     judge_cost: u64,
+    /// The nodes where the depth limit stopped a walk that could have gone on.
+    frontier: u64,
+    /// The work of the exact judgements (not the walk's own).
+    judged: u64,
 }
 
 impl<J: Judge> Walk<'_, J> {
@@ -339,14 +457,15 @@ impl<J: Judge> Walk<'_, J> {
         // left there, found through the spending window instead of a walk over every row.
         let room = self.room();
         let deep = if depth > 1 {
-            (from..self.rows.len())
-                .find(|&j| {
-                    self.rows
-                        .get(j + 1)
-                        .is_none_or(|next| reduced + self.rows[j].1[0].0 + next.1[0].0 >= room)
-                })
-                .unwrap_or(self.rows.len())
+            self.deep(from, reduced, room)
         } else {
+            // The depth limit stops here; a walk without it would go on when two more changes
+            // fit (then this pass is not exhaustive).
+            let two_fit = self
+                .rows
+                .get(from + 1)
+                .is_some_and(|next| reduced + self.rows[from].1[0].0 + next.1[0].0 < room);
+            self.frontier += u64::from(two_fit);
             from
         };
         for j in from..deep {
@@ -356,7 +475,7 @@ impl<J: Judge> Walk<'_, J> {
                 up,
                 fees,
                 fees_down,
-            } = self.reach[j];
+            } = self.reach.within(j, room - reduced);
             let least = self.dual.least_tail(
                 spent + down,
                 spent + up,
@@ -369,7 +488,8 @@ impl<J: Judge> Walk<'_, J> {
             let asset = self.rows[j].0;
             let base = self.units[asset];
             let unit = self.assets[asset].unit;
-            let tail = self.reach[j + 1];
+            // After this row's change (its cheapest at least).
+            let tail = self.reach.within(j + 1, room - reduced - cheapest);
             for c in 0..self.rows[j].1.len() {
                 let (r, k) = self.rows[j].1[c];
                 if reduced + r >= self.room() {
@@ -406,6 +526,25 @@ impl<J: Judge> Walk<'_, J> {
             return self.last_change(deep, node);
         }
         true
+    }
+
+    /// The first row from `from` on after which no two changes fit in `room` beyond
+    /// `reduced`: rows are sorted by their cheapest change, so a binary search finds it.
+    fn deep(&self, from: usize, reduced: f64, room: f64) -> usize {
+        let rows = &self.rows;
+        let (mut low, mut high) = (from, rows.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let done = rows
+                .get(mid + 1)
+                .is_none_or(|next| reduced + rows[mid].1[0].0 + next.1[0].0 >= room);
+            if done {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        low
     }
 
     /// The extensions of `node` by one change from rows `from` on: only changes whose spending
@@ -487,6 +626,7 @@ impl<J: Judge> Walk<'_, J> {
 
     fn consider(&mut self) {
         self.work += self.judge_cost;
+        self.judged += self.judge_cost;
         let Some(score) = self.judge.judge(&self.units) else {
             return;
         };

@@ -544,18 +544,9 @@ fn prove_withdrawal<J: Judge>(
     let mut fixed = 0;
     for rank in sequence {
         let m = order[rank];
-        for &j in &order[rank.min(fixed)..rank.max(fixed)] {
-            if rank > fixed {
-                part[j].lo = 0;
-                part[j].pieces.clear();
-            } else {
-                part[j].clone_from(&units[j]);
-            }
-        }
-        work += 1 + rank.abs_diff(fixed) as u64 / 8;
-        fixed = rank;
         let incumbent = best.as_ref().map_or(f64::INFINITY, |b| b.2);
         let room = incumbent - exact::proof_tolerance(incumbent);
+        work += 1;
         if quick[rank] >= room {
             least = least.min(quick[rank]);
             continue;
@@ -566,6 +557,19 @@ fn prove_withdrawal<J: Judge>(
             least = least.min(quick[rank]);
             continue;
         }
+        // Only a part that needs its own bound is set up: the parts run in the quick bounds'
+        // order, not the assets', so moving `part` to every part (settled or not) touched
+        // about a third of the assets per part (at 5,000 assets, 8 million copies).
+        for &j in &order[rank.min(fixed)..rank.max(fixed)] {
+            if rank > fixed {
+                part[j].lo = 0;
+                part[j].pieces.clear();
+            } else {
+                part[j].clone_from(&units[j]);
+            }
+        }
+        work += rank.abs_diff(fixed) as u64 / 8;
+        fixed = rank;
         let hi = part[m].hi;
         part[m].hi = -1;
         let sub = lagrange::maximise(&part, cash_of(m), Some(dual.level));
@@ -585,6 +589,12 @@ fn prove_withdrawal<J: Judge>(
             complete &= done;
         }
         part[m].hi = hi;
+        // One part left open leaves the whole proof open: the other parts' searches could
+        // only improve the plan, and the walk stopped because proofs of this size do not fit
+        // the budget. The quick bounds cover the rest.
+        if !complete {
+            work = work_limit;
+        }
     }
     (complete, least)
 }

@@ -62,3 +62,28 @@ fn a_withdrawal_of_exactly_whole_shares_plans() {
     );
     assert_eq!(p.cash.left, dec!(0));
 }
+
+/// A first purchase of five funds with IBKR's fixed schedule: the proof's passes of growing
+/// depth once pruned with a reach limited by the pass's depth and called a worse plan
+/// (14,819.16) optimal. The optimum is 14,678.56 (2 AAPL, 3 AMZN, 2 IBM, 4 MSFT), as the
+/// search before that change proved it; a CLI backtest snapshot caught the difference.
+#[test]
+fn a_depth_pass_never_proves_a_worse_plan() {
+    let holding = |symbol: &str, price| Holding::new(symbol, Decimal::ZERO, price).unwrap();
+    let portfolio = Portfolio::new(vec![
+        holding("AAPL", dec!(67.85)),
+        holding("AMZN", dec!(30.83)),
+        holding("GOOG", dec!(378.53)),
+        holding("IBM", dec!(76.35)),
+        holding("MSFT", dec!(24.13)),
+    ])
+    .unwrap();
+    let targets = Targets::equal(["AAPL", "AMZN", "GOOG", "IBM", "MSFT"]).unwrap();
+    let schedule =
+        pbal_core::CommissionSchedule::new(dec!(0.005), dec!(0), dec!(1), Some(dec!(0.01)));
+    let mut options = PlanOptions::default();
+    options.commission = pbal_core::Commission::Schedule(schedule);
+    let p = plan(&portfolio, &targets, dec!(500.8680), &options).unwrap();
+    assert_eq!(p.optimality, Optimality::Optimal);
+    assert_eq!(p.objective_after, dec!(14678.56));
+}
