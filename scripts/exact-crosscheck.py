@@ -354,6 +354,11 @@ def main() -> int:
         help="household mode: the new cash (own: the accounts' cash only, deposit, withdrawal)",
     )
     ap.add_argument(
+        "--flat", type=int, default=0,
+        help="household mode: a flat commission per order, in cents (pbal: --commission flat:X "
+             "--keep-costly-orders)",
+    )
+    ap.add_argument(
         "--hint", action="store_true",
         help="household mode: give SCIP pbal's plan as its first incumbent (it must still prove it)",
     )

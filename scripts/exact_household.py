@@ -14,8 +14,12 @@ where V_i is the household's value of fund i, C the household's cash after the n
 freely (deposit_a ≥ 0, Σ deposit_a = D: pbal decides which account receives it), a withdrawal W
 comes out of the accounts freely (withdrawal_a ≥ 0, Σ withdrawal_a = W, all accounts taxable).
 Buy-only households get only deposits or withdrawals their cash covers (then nothing is sold);
-the rule for which sales a buy-only plan may make beyond that is not modelled. No commissions,
-no reserve: those are covered by the brute-force property test (tests/properties/
+the rule for which sales a buy-only plan may make beyond that is not modelled. With `--flat
+CENTS` every order pays that commission in its own account: a binary b_ai per order
+(|q_ai| ≤ bound·b_ai) and cash_a + deposit_a − withdrawal_a − Σ_i p_i·q_ai − flat·Σ_i b_ai ≥ 0;
+the commissions leave F as it is (README: they count against the cash, never "improve" F), and
+pbal runs with `--keep-costly-orders` (the rule that each order be worth its commission is not
+modelled). No reserve: that is covered by the brute-force property test (tests/properties/
 household_exact.rs) over tiny households.
 
 Both plans' objectives are computed exactly (fractions) from their orders, and pbal's orders
@@ -39,7 +43,9 @@ def random_weights(rng: random.Random, n: int) -> list:
     return [b - a for a, b in zip([0] + cuts, cuts + [10_000])]
 
 
-def random_household(rng: random.Random, accounts: int, n: int, strategy: str, flow: str) -> dict:
+def random_household(
+    rng: random.Random, accounts: int, n: int, strategy: str, flow: str, flat: int = 0
+) -> dict:
     prices = [rng.randint(2_000, 52_000) for _ in range(n)]  # cents: 20.00 .. 520.00
     # Each account holds some of the funds (an IRA often holds only a few).
     held = [
@@ -66,6 +72,7 @@ def random_household(rng: random.Random, accounts: int, n: int, strategy: str, f
         "new_cash": new_cash,
         "strategy": strategy,
         "flow": flow,
+        "flat": flat,
     }
 
 
@@ -105,6 +112,7 @@ def broken_rules(case: dict, orders: list, new_cash_by_account: list) -> list:
     for a, account in enumerate(case["accounts"]):
         left = Fraction(case["cash"][a], 100) + new_cash_by_account[a]
         left -= sum(q * pi for q, pi in zip(orders[a], p))
+        left -= commissions(case, orders[a])
         if left < 0:
             out.append(f"{account} ends at {float(left):.2f}")
         if case["new_cash"] > 0 and new_cash_by_account[a] < 0:
@@ -152,8 +160,9 @@ def run_pbal(pbal: str, case: dict, workdir: str) -> tuple:
     cmd = [
         pbal, "plan", positions, "--all-accounts", "--targets", targets, "--cash", cash,
         "--strategy", case["strategy"], "--format", "json", "--as-of", "2026-01-02",
-        "--commission", "none",
     ]
+    flat = case.get("flat", 0)
+    cmd += ["--commission", f"flat:{cents(flat)}", "--keep-costly-orders"] if flat else ["--commission", "none"]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -192,6 +201,8 @@ def run_scip(case: dict, time_limit: float, hint=None) -> tuple:
     model.setParam("limits/absgap", 0.0)
     model.setParam("numerics/feastol", 1e-9)
     q = [[None] * n for _ in range(m)]
+    flat = Fraction(case.get("flat", 0), 100)
+    pays = [[None] * n for _ in range(m)]  # 1: account a places an order of fund i
     for i in range(n):
         up = model.addVar(f"s{i}", vtype="B")  # 1: fund i is bought (or untouched)
         for a in range(m):
@@ -205,6 +216,10 @@ def run_scip(case: dict, time_limit: float, hint=None) -> tuple:
             q[a][i] = model.addVar(f"q{a}_{i}", vtype="I", lb=lo, ub=hi)
             model.addCons(q[a][i] <= hi * up)
             model.addCons(q[a][i] >= lo * (1 - up))
+            if flat:
+                pays[a][i] = model.addVar(f"b{a}_{i}", vtype="B")
+                model.addCons(q[a][i] <= hi * pays[a][i])
+                model.addCons(q[a][i] >= lo * pays[a][i])
     flows = []
     for a in range(m):
         amount = abs(Fraction(case["new_cash"], 100))
@@ -213,6 +228,8 @@ def run_scip(case: dict, time_limit: float, hint=None) -> tuple:
     sign = 1 if case["new_cash"] >= 0 else -1
     for a in range(m):
         spent = quicksum(float(p[i] / k) * q[a][i] for i in range(n))
+        if flat:
+            spent += quicksum(float(flat / k) * pays[a][i] for i in range(n))
         model.addCons(spent <= float(Fraction(case["cash"][a], 100) / k) + sign * flows[a])
     # The household's order of each fund, an integer SCIP branches on first: the objective
     # depends on these alone, the accounts only decide whether they can be paid.
@@ -254,12 +271,17 @@ def run_scip(case: dict, time_limit: float, hint=None) -> tuple:
     return orders, exact_new_cash(case, orders), proven, elapsed
 
 
+def commissions(case: dict, row: list) -> Fraction:
+    """What one account's orders pay in flat commissions."""
+    return Fraction(case.get("flat", 0), 100) * sum(1 for q in row if q != 0)
+
+
 def exact_new_cash(case: dict, orders: list):
     """A split of the new cash that keeps every account at or above zero after `orders`, or
     None when none does (then the plan is not allowed)."""
     p = [Fraction(x, 100) for x in case["prices"]]
     left = [
-        Fraction(c, 100) - sum(q * pi for q, pi in zip(row, p))
+        Fraction(c, 100) - sum(q * pi for q, pi in zip(row, p)) - commissions(case, row)
         for c, row in zip(case["cash"], orders)
     ]
     amount = Fraction(case["new_cash"], 100)
@@ -291,7 +313,7 @@ def run(args, rng: random.Random) -> int:
                 for strategy in args.strategies.split(","):
                     for flow in flows:
                         for _ in range(args.cases):
-                            case = random_household(rng, accounts, n, strategy, flow)
+                            case = random_household(rng, accounts, n, strategy, flow, args.flat)
                             number += 1
                             if args.only and number not in args.only:
                                 continue
