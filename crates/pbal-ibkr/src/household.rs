@@ -69,18 +69,7 @@ impl Statement {
     /// The file's trades as wash-sale history (`pbal_core::WashSaleGuard::history`); empty when
     /// the file has no Trades section.
     pub fn wash_sale_history(&self) -> Vec<pbal_core::PastTrade> {
-        self.trades
-            .iter()
-            .map(|t| {
-                pbal_core::PastTrade::new(
-                    t.symbol.clone(),
-                    t.date,
-                    t.side,
-                    t.quantity,
-                    t.realized_pnl,
-                )
-            })
-            .collect()
+        self.trades.iter().map(past_trade).collect()
     }
 
     /// The wash-sale guard over the file's trades (`None` without trades); `block_buys` stops
@@ -109,18 +98,15 @@ impl Statement {
             .trades
             .iter()
             .filter(|t| !(t.side == pbal_core::Side::Sell && sheltered(t.account.as_ref())))
-            .map(|t| {
-                pbal_core::PastTrade::new(
-                    t.symbol.clone(),
-                    t.date,
-                    t.side,
-                    t.quantity,
-                    t.realized_pnl,
-                )
-            })
+            .map(past_trade)
             .collect();
         (!history.is_empty()).then(|| pbal_core::WashSaleGuard::new(history, block_buys))
     }
+}
+
+/// A Trades row as the wash-sale guard's history entry.
+fn past_trade(t: &crate::PastTradeRow) -> pbal_core::PastTrade {
+    pbal_core::PastTrade::new(t.symbol.clone(), t.date, t.side, t.quantity, t.realized_pnl)
 }
 
 impl Holdings {

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use pbal_core::{Holding, Portfolio, Side, Trade};
-use pbal_ibkr::client_portal::{
-    self, Replan, Round, Sequence, SequenceEnd, SequenceError, mask_account,
-};
+use pbal_ibkr::client_portal::{self, Replan, Round, Sequence, SequenceEnd, mask_account};
 use pbal_ibkr::{AccountSelection, CashInstruction, Statement};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -24,7 +22,7 @@ use super::preview::preview_table;
 use super::summary::Summary;
 use super::trade::{
     LEDGER_POLLS, TradeStart, check_previews, preview_all, price_with_snapshots, question_policy,
-    questions_line, trade_start,
+    questions_line, sequence_error, trade_start,
 };
 use super::{currency, market};
 use crate::cli::{CashArg, OrderTypeArg};
@@ -556,13 +554,7 @@ async fn place_account(
         .gateway
         .run_sequence(&sequence, &mut observer)
         .await
-        .map_err(|e| match e {
-            SequenceError::Observer(e) => e,
-            SequenceError::Gateway(e) => e.into(),
-            SequenceError::Cash(e) => e.into(),
-            SequenceError::Replan(e) => anyhow::Error::new(e).context("cannot re-plan the buys"),
-            other => anyhow::anyhow!("{other}"),
-        })?;
+        .map_err(sequence_error)?;
     drop(observer);
     let mut summary = Summary(outcome.orders);
     let end = match outcome.end {

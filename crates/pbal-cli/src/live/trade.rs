@@ -386,13 +386,7 @@ async fn trade(args: &TradeArgs) -> Result<()> {
         .gateway
         .run_sequence(&sequence, &mut observer)
         .await
-        .map_err(|e| match e {
-            SequenceError::Observer(e) => e,
-            SequenceError::Gateway(e) => e.into(),
-            SequenceError::Cash(e) => e.into(),
-            SequenceError::Replan(e) => anyhow::Error::new(e).context("cannot re-plan the buys"),
-            other => anyhow::anyhow!("{other}"),
-        })?;
+        .map_err(sequence_error)?;
     drop(observer);
     let mut summary = Summary(outcome.orders);
     let why = match outcome.end {
@@ -462,6 +456,17 @@ pub(super) async fn preview_all(gateway: &Gateway, orders: &[PlannedOrder]) -> R
         previews.push(gateway.whatif(&order.ticket).await?);
     }
     Ok(previews)
+}
+
+/// A placement sequence's failure in the CLI's words.
+pub(super) fn sequence_error(e: SequenceError<anyhow::Error>) -> anyhow::Error {
+    match e {
+        SequenceError::Observer(e) => e,
+        SequenceError::Gateway(e) => e.into(),
+        SequenceError::Cash(e) => e.into(),
+        SequenceError::Replan(e) => anyhow::Error::new(e).context("cannot re-plan the buys"),
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 /// IBKR's refusal of a buy for lack of cash or margin (cash accounts, IRAs).
