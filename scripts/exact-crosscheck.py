@@ -362,6 +362,10 @@ def main() -> int:
         "--hint", action="store_true",
         help="household mode: give SCIP pbal's plan as its first incumbent (it must still prove it)",
     )
+    ap.add_argument(
+        "--keep", default="",
+        help="household mode: keep each case's export and targets in DIR/case-N (to rerun pbal by hand)",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     only = {int(x) for x in args.only.split(",") if x}

@@ -317,7 +317,12 @@ def run(args, rng: random.Random) -> int:
                             number += 1
                             if args.only and number not in args.only:
                                 continue
-                            pq, pcash, optimal, pt = run_pbal(args.pbal, case, workdir)
+                            casedir = workdir
+                            if args.keep:
+                                # The case's export and targets, kept to rerun pbal by hand.
+                                casedir = os.path.join(args.keep, f"case-{number}")
+                                os.makedirs(casedir, exist_ok=True)
+                            pq, pcash, optimal, pt = run_pbal(args.pbal, case, casedir)
                             sq, scash, proven, st = run_scip(case, args.scip_time, pq if args.hint else None)
                             fp = objective(case, pq)
                             broken = broken_rules(case, pq, pcash)

@@ -345,6 +345,27 @@ fn plan_accounts(
             Some(cap) => Error::RealizedGainCap { cap },
             None => infeasible(),
         })?;
+        let mut outcome = outcome;
+        // Unproven only because some candidate's split was not settled: one more round, from
+        // the plan found, that gives those candidates the split budget.
+        if outcome.proven
+            && accounts_view.uncertain.get()
+            && accounts_view.retry_unsure(setup)
+        {
+            let mut starts = starts;
+            starts.push(outcome.units.clone());
+            if let Some(again) = search::search(
+                &problem,
+                &alternatives,
+                &starts,
+                &judge,
+                setup.options.exact_max_assets,
+                setup.options.node_limit,
+            ) && again.score <= outcome.score
+            {
+                outcome = again;
+            }
+        }
         let objective = score_objective(setup, &outcome.units);
         let (optimality, bound) = optimality(&outcome, objective, accounts_view.uncertain.get());
         let (units, score) = settle_ties(setup, &judge, outcome.units, outcome.score);

@@ -63,6 +63,8 @@ pub(super) struct Accounts {
     /// Split-search nodes left for the whole plan (the plan's work budget): past it, candidates
     /// are refused (and the plan not proven) rather than searched on.
     work_left: Cell<u64>,
+    /// The second round of a search whose first was unsure (`retry_unsure`).
+    retrying: Cell<bool>,
     /// What each sale (asset, account, units) realizes, for ranking and for the gain cap: the
     /// same sales recur over the candidates.
     sale_gains: RefCell<HashMap<Sale, Option<(Decimal, Decimal)>>>,
@@ -235,6 +237,7 @@ impl Accounts {
             sells_only_to_raise,
             uncertain: Cell::new(false),
             work_left: Cell::new(split_budget(setup)),
+            retrying: Cell::new(false),
             sale_gains: RefCell::new(HashMap::new()),
             splits: RefCell::new(HashMap::new()),
         })
@@ -426,6 +429,21 @@ impl Accounts {
         self.splits.borrow_mut().retain(|_, (_, unsure)| !*unsure);
     }
 
+    /// Prepares a second round after a search that refused some candidate unsure: a fresh
+    /// split budget, each unsure candidate searched again with a larger share of it (the
+    /// first round's even shares can starve the one candidate that needs a deep packing).
+    /// Returns false when no candidate was refused unsure (nothing to retry).
+    pub(super) fn retry_unsure(&self, setup: &Setup) -> bool {
+        let unsure = self.splits.borrow().values().any(|(_, unsure)| *unsure);
+        if !unsure {
+            return false;
+        }
+        self.uncertain.set(false);
+        self.retrying.set(true);
+        self.renew_budget(setup);
+        true
+    }
+
     /// A sale's gain as the ranking sees it and as reported (taxable accounts only), memoized.
     fn sale_gain(
         &self,
@@ -605,7 +623,12 @@ impl Accounts {
         // A candidate may take an eighth of what is left: the few that need a deep split
         // search (sales spread to where the buys need the cash) get it, and the budget still
         // reaches many candidates.
-        let node_limit = (200 + 10 * trades.len() as u64).max(left / 8).min(left);
+        // On the retry round only candidates refused unsure are searched again: each may take
+        // half of what is left.
+        let share = if self.retrying.get() { 2 } else { 8 };
+        let node_limit = (200 + 10 * trades.len() as u64)
+            .max(left / share)
+            .min(left);
         let mut search = SplitSearch {
             accounts: self,
             setup,
