@@ -348,10 +348,7 @@ fn plan_accounts(
         let mut outcome = outcome;
         // Unproven only because some candidate's split was not settled: one more round, from
         // the plan found, that gives those candidates the split budget.
-        if outcome.proven
-            && accounts_view.uncertain.get()
-            && accounts_view.retry_unsure(setup)
-        {
+        if outcome.proven && accounts_view.uncertain.get() && accounts_view.retry_unsure(setup) {
             let mut starts = starts;
             starts.push(outcome.units.clone());
             if let Some(again) = search::search(

@@ -626,9 +626,7 @@ impl Accounts {
         // On the retry round only candidates refused unsure are searched again: each may take
         // half of what is left.
         let share = if self.retrying.get() { 2 } else { 8 };
-        let node_limit = (200 + 10 * trades.len() as u64)
-            .max(left / share)
-            .min(left);
+        let node_limit = (200 + 10 * trades.len() as u64).max(left / share).min(left);
         let mut search = SplitSearch {
             accounts: self,
             setup,
@@ -767,13 +765,18 @@ impl SplitSearch<'_> {
         let a = self.accounts;
         let buys: Vec<pack::Buy> = self.trades[self.sells_end.max(t)..]
             .iter()
-            .map(|&(i, u)| (i, u, -Accounts::flow(self.setup, i, 1)))
+            .map(|&(i, u)| (i, u, self.setup.quantity(1) * self.setup.assets[i].price))
             .collect();
         let sales: Vec<pack::Sale> = self.trades[t.min(self.sells_end)..self.sells_end]
             .iter()
             .map(|&(i, u)| {
                 let held = (0..a.ids.len()).map(|x| (x, a.held[i][x])).collect();
-                (i, -u, Accounts::flow(self.setup, i, -1), held)
+                (
+                    i,
+                    -u,
+                    self.setup.quantity(1) * self.setup.assets[i].price,
+                    held,
+                )
             })
             .collect();
         // With a deposit, each account it may go to is tried as the one that spends beyond
@@ -803,7 +806,8 @@ impl SplitSearch<'_> {
                 .collect();
             let share = (takers.len() - n) as u64;
             let limit = (self.node_limit.saturating_sub(self.nodes) / share).max(2_000);
-            let (this, nodes) = pack::pack(&rooms, &sales, &buys, taker, limit);
+            let commission = |i: usize, k: i64| Accounts::commission(self.setup, i, k);
+            let (this, nodes) = pack::pack(&rooms, &sales, &buys, taker, &commission, limit);
             self.nodes += nodes;
             match this {
                 pack::Packed::Fits(_) => {
@@ -813,6 +817,15 @@ impl SplitSearch<'_> {
                 pack::Packed::Unknown => answer = pack::Packed::Unknown,
                 pack::Packed::Never => {}
             }
+        }
+        // With commissions, a packing may need the deposit in more than one account (moving a
+        // unit to the one account that takes it all can add a commission): trying each account
+        // as that one does not rule those out.
+        let charged = self.trades[t..]
+            .iter()
+            .any(|&(i, _)| !matches!(self.setup.assets[i].commission, crate::Commission::None));
+        if charged && takers.len() > 1 && matches!(answer, pack::Packed::Never) {
+            answer = pack::Packed::Unknown;
         }
         self.exhaustive = match answer {
             pack::Packed::Never => exhaustive,
@@ -828,7 +841,8 @@ impl SplitSearch<'_> {
                         self.gain += reported;
                     }
                     self.parts.push((x, i, k));
-                    self.commissions.push(Decimal::ZERO);
+                    self.commissions
+                        .push(Accounts::commission(self.setup, i, k));
                     self.orders += 1;
                 }
                 self.leaf();
@@ -846,8 +860,8 @@ impl SplitSearch<'_> {
     }
 
     /// Whether the exact packing applies to the orders from `t` on: own cash, a deposit, or
-    /// a withdrawal every account may give to (what they leave in all is then the same
-    /// whatever the split), no commission and no minimum size on any fund traded, no account
+    /// a withdrawal every account may give to (without commissions, what they leave in all is
+    /// then the same whatever the split), no minimum size on any fund traded, no account
     /// in debit; with sales, a full rebalance (buy-only's sales follow rules of their own) in
     /// accounts that may all buy and sell.
     fn packable(&self, t: usize) -> bool {
@@ -864,10 +878,9 @@ impl SplitSearch<'_> {
                     && a.may_buy.iter().all(|&b| b)
                     && a.may_sell.iter().all(|&b| b)))
             && self.balance.iter().all(|b| *b >= Decimal::ZERO)
-            && self.trades[t..].iter().all(|&(i, u)| {
-                matches!(self.setup.assets[i].commission, crate::Commission::None)
-                    && self.setup.allowed(i, u.signum())
-            })
+            && self.trades[t..]
+                .iter()
+                .all(|&(i, u)| self.setup.allowed(i, u.signum()))
     }
 
     /// Each way of splitting the order at `t`, tried in turn.
