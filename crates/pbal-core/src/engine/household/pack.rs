@@ -437,9 +437,14 @@ impl Packer<'_> {
         let passes: u64 = left
             .iter()
             .zip(self.buys)
-            .map(|(&k, b)| match b.fees {
-                Fees::Table(_) => 2 + k.max(0).unsigned_abs(),
-                _ => 3 + u64::from(k.max(1).unsigned_abs().ilog2()),
+            .map(|(&k, b)| {
+                let doublings = u64::from(k.max(1).unsigned_abs().ilog2());
+                match b.fees {
+                    Fees::Zero => 2 + doublings,
+                    // One more copy and shift for the order's commission.
+                    Fees::Flat(_) => 3 + doublings,
+                    Fees::Table(_) => 2 + k.max(0).unsigned_abs(),
+                }
             })
             .sum();
         let charge = words * passes / 2_000;
