@@ -28,7 +28,7 @@ pub(crate) fn proof_tolerance(objective: f64) -> f64 {
 const CHANGE_CAPS: [usize; 3] = [64, 4_096, 262_144];
 
 /// How many times the work before it a pass of the enumeration may cost (see `prove_capped`).
-const PASS_GROWTH: u64 = 3;
+pub(crate) const PASS_GROWTH: u64 = 3;
 
 /// An asset and its changes (reduced cost, units), cheapest first.
 type Row = (usize, Vec<(f64, i64)>);
