@@ -27,6 +27,14 @@ pub(crate) fn proof_tolerance(objective: f64) -> f64 {
 /// the larger caps let such a proof finish, their lists counted as work.
 const CHANGE_CAPS: [usize; 3] = [64, 4_096, 262_144];
 
+/// How many times the work before it a pass of the enumeration may cost (see `prove_capped`).
+pub(crate) const PASS_GROWTH: u64 = 3;
+
+/// The work a pass may cost whatever came before it: small proofs (a household of a few
+/// funds, whose earlier passes cost a few thousand units) are not cut by the growth limit,
+/// and it is a few milliseconds at most. Less (30,000) lost proofs of 30-100 assets.
+pub(crate) const PASS_FLOOR: u64 = 100_000;
+
 /// An asset and its changes (reduced cost, units), cheapest first.
 type Row = (usize, Vec<(f64, i64)>);
 
@@ -126,6 +134,17 @@ fn prove_capped<J: Judge>(
         }
         rows = Some(current.clone());
         let rows = current;
+        // A pass after the first may cost at most `PASS_GROWTH` times all the work before it
+        // (a deeper pass walks the shallower one's nodes again, so a pass that can finish
+        // usually costs about as much as those together), or `PASS_FLOOR`: a pass that cannot
+        // finish then stops within that, not at the end of the whole budget, and a plan left
+        // unproven costs a few times its last finished pass, whatever the budget.
+        let pass_limit = if depth == 1 {
+            work_limit
+        } else {
+            let grown = work.saturating_mul(PASS_GROWTH).max(PASS_FLOOR);
+            work_limit.min(work.saturating_add(grown))
+        };
         let reach = Reaches::new(dual, assets, &rows);
         let by_spending = by_spending(dual, assets, &rows);
         let mut walk = Walk {
@@ -140,7 +159,7 @@ fn prove_capped<J: Judge>(
             base_spent,
             best: &mut *best,
             work,
-            work_limit,
+            work_limit: pass_limit,
             judge_cost: 1 + assets.len() as u64,
             frontier: 0,
             judged: 0,

@@ -577,14 +577,14 @@ fn prove_withdrawal<J: Judge>(
         work += (sub.passes + 1) * pass;
         least = least.min(sub.bound.max(quick[rank]));
         if sub.bound < room {
-            let (done, used) = exact::prove(
-                problem,
-                judge,
-                &sub,
-                &part,
-                best,
-                work_limit.saturating_sub(work),
+            // Like a pass of the enumeration, a part's search may cost a few times the work
+            // before it (the proof's bounds and parts so far): one that cannot finish then
+            // leaves the proof open within that, not at the end of the budget.
+            let part_limit = work_limit.saturating_sub(work).min(
+                work.saturating_mul(exact::PASS_GROWTH)
+                    .max(exact::PASS_FLOOR),
             );
+            let (done, used) = exact::prove(problem, judge, &sub, &part, best, part_limit);
             work += used + pass;
             complete &= done;
         }
