@@ -142,6 +142,10 @@ fn main() -> Result<(), pbal_core::Error> {
     for assets in [30, 100, 500] {
         for (name, strategy, withdrawal) in strategies {
             for variant in ["plain", "mt/res", "ibkr-fixed"] {
+                let label = format!("{assets} {name} {variant}");
+                if arg("--only=").is_some_and(|only| !label.contains(&only)) {
+                    continue;
+                }
                 let mut proven = 0;
                 let mut slowest = 0.0f64;
                 let mut gaps = Vec::new();
@@ -157,6 +161,9 @@ fn main() -> Result<(), pbal_core::Error> {
                         }
                         "ibkr-fixed" => options.commission = Commission::IbkrFixed,
                         _ => {}
+                    }
+                    if let Some(limit) = arg("--node-limit=").and_then(|v| v.parse().ok()) {
+                        options.node_limit = limit;
                     }
                     #[allow(
                         clippy::disallowed_methods,
