@@ -154,6 +154,21 @@ pub struct HouseholdPlan {
     /// The new cash per account: a deposit (positive) into, or a withdrawal (negative) out of,
     /// each account that takes part.
     pub new_cash: BTreeMap<String, Decimal>,
+    /// Cash moved between taxable accounts before the orders (only with
+    /// [`crate::PlanOptions::allow_transfers`], and only where the orders need it).
+    pub transfers: Vec<Transfer>,
+}
+
+/// Cash moved from one taxable account of a household to another, before the orders.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Transfer {
+    /// The account the cash leaves.
+    pub from: String,
+    /// The account it goes to.
+    pub to: String,
+    /// How much (positive).
+    pub amount: Decimal,
 }
 
 /// Checks the accounts against each other and the managed portfolio: unique ids, amounts in

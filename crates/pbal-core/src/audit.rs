@@ -534,7 +534,9 @@ pub fn audit_split(
 /// the split places exactly the plan's orders, each account's order pays its own commission,
 /// sells no more than the account holds, and each account ends at or above its reserve with
 /// its own cash and its part of the new cash; in buy-only plans no account both sells and
-/// buys, and an account sells only when it had cash to raise.
+/// buys, and an account sells only when it had cash to raise. A transfer moves a positive
+/// amount between two different taxable accounts, and only when the options allow transfers.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn audit_household(
     plan: &Plan,
     portfolio: &Portfolio,
@@ -543,8 +545,23 @@ pub(crate) fn audit_household(
     accounts: &[crate::Account],
     split: &HouseholdSplit,
     new_cash: &BTreeMap<String, Decimal>,
+    transfers: &[crate::Transfer],
 ) -> Result<(), AuditFailure> {
     audit_cash(plan, cash, options)?;
+    let taxable = |id: &str| accounts.iter().any(|a| a.id == id && a.kind.is_taxable());
+    for t in transfers {
+        if !options.allow_transfers
+            || t.amount <= Decimal::ZERO
+            || t.from == t.to
+            || !taxable(&t.from)
+            || !taxable(&t.to)
+        {
+            return fail(
+                "transfer",
+                format!("{} from {} to {} is not allowed", t.amount, t.from, t.to),
+            );
+        }
+    }
     audit_orders(plan, portfolio, options, false)?;
     audit_table(plan, portfolio)?;
     let held: BTreeMap<String, BTreeMap<String, Decimal>> = portfolio
@@ -561,13 +578,17 @@ pub(crate) fn audit_household(
             (h.symbol.clone(), per_account)
         })
         .collect();
-    let start: BTreeMap<String, Decimal> = accounts
+    let mut start: BTreeMap<String, Decimal> = accounts
         .iter()
         .map(|a| {
             let moved = new_cash.get(&a.id).copied().unwrap_or_default();
             (a.id.clone(), a.cash + moved)
         })
         .collect();
+    for t in transfers {
+        *start.entry(t.from.clone()).or_default() -= t.amount;
+        *start.entry(t.to.clone()).or_default() += t.amount;
+    }
     audit_split(split, plan, &held, &start)?;
     let moved: Decimal = new_cash.values().copied().sum();
     if moved != cash - accounts.iter().map(|a| a.cash).sum::<Decimal>() {

@@ -15,7 +15,7 @@ use crate::search::{self, CommissionF, Judge, Problem};
 use crate::weight;
 use crate::{
     Account, AccountOrder, Commission, Error, Holding, HouseholdPlan, HouseholdSplit, NewCash,
-    PlanOptions, Portfolio, Realized, Strategy, Targets, WashSaleFlag,
+    PlanOptions, Portfolio, Realized, Strategy, Targets, Transfer, WashSaleFlag,
 };
 
 /// Largest amount pbal plans with, so that squares stay exact in `Decimal` (10 trillion).
@@ -115,16 +115,17 @@ pub fn plan_household(
         &household_options,
         Some((accounts, new_cash)),
     )?;
-    let (split, new_cash) = split.ok_or(overflow("household"))?;
+    let (split, new_cash, transfers) = split.ok_or(overflow("household"))?;
     Ok(HouseholdPlan {
         plan,
         split,
         new_cash,
+        transfers,
     })
 }
 
 /// A household plan's orders per account and its new cash per account.
-type AccountsOutcome = (HouseholdSplit, BTreeMap<String, Decimal>);
+type AccountsOutcome = (HouseholdSplit, BTreeMap<String, Decimal>, Vec<Transfer>);
 
 fn plan_with(
     portfolio: &Portfolio,
@@ -187,8 +188,10 @@ fn plan_with(
             }
         }
     }
-    if let (Some((split, new_cash)), Some((accounts, _))) = (&split, household) {
-        crate::audit::audit_household(&plan, portfolio, cash, options, accounts, split, new_cash)?;
+    if let (Some((split, new_cash, transfers)), Some((accounts, _))) = (&split, household) {
+        crate::audit::audit_household(
+            &plan, portfolio, cash, options, accounts, split, new_cash, transfers,
+        )?;
     } else {
         crate::audit(&plan, portfolio, cash, options)?;
         plan.notes
@@ -382,6 +385,17 @@ fn plan_accounts(
     for (a, id) in accounts_view.ids.iter().enumerate() {
         cash_after.insert(id.clone(), accounts_view.cash[a] + split.new_cash[a]);
     }
+    let mut transfers = Vec::with_capacity(split.transfers.len());
+    for &(from, to, amount) in &split.transfers {
+        let (from, to) = (&accounts_view.ids[from], &accounts_view.ids[to]);
+        *cash_after.entry(from.clone()).or_default() -= amount;
+        *cash_after.entry(to.clone()).or_default() += amount;
+        transfers.push(Transfer {
+            from: from.clone(),
+            to: to.clone(),
+            amount,
+        });
+    }
     let mut orders = Vec::with_capacity(order.len());
     for p in order {
         let (a, i, u) = split.parts[p];
@@ -412,7 +426,7 @@ fn plan_accounts(
     Ok((
         plan,
         setup.narrowed,
-        Some((HouseholdSplit { orders, cash_after }, new_cash)),
+        Some((HouseholdSplit { orders, cash_after }, new_cash, transfers)),
     ))
 }
 

@@ -26,7 +26,7 @@ mod waterfill;
 mod weight;
 mod worth;
 
-pub use account::{Account, AccountKind, HouseholdPlan, NewCash};
+pub use account::{Account, AccountKind, HouseholdPlan, NewCash, Transfer};
 pub use audit::{AuditFailure, audit, audit_split};
 #[doc(hidden)]
 pub use decimal::__parse_decimal_literal;

@@ -389,6 +389,11 @@ pub struct PlanOptions {
     /// see [`crate::plan`]).
     #[serde(default)]
     pub keep_costly_orders: bool,
+    /// Household plans only: cash may move between the household's taxable accounts (never
+    /// into or out of a tax-deferred or tax-free one), each move a [`crate::Transfer`] made
+    /// before the orders. Off by default: every account then pays its orders from its own cash.
+    #[serde(default)]
+    pub allow_transfers: bool,
     /// Where a fund is best held in a household (e.g. bonds in a tax-deferred account): among
     /// household plans equal in objective, orders and tax, the one that buys less of such a
     /// fund elsewhere and sells less of it there wins. It never makes a plan worse by the
@@ -441,6 +446,7 @@ impl Default for PlanOptions {
             node_limit: 2_000_000,
             exact_max_assets: usize::MAX,
             keep_costly_orders: false,
+            allow_transfers: false,
             hold: std::collections::BTreeSet::new(),
         }
     }
@@ -608,6 +614,14 @@ impl PlanOptions {
     #[must_use]
     pub fn with_keep_costly_orders(mut self, keep: bool) -> Self {
         self.keep_costly_orders = keep;
+        self
+    }
+
+    /// Household plans: let cash move between taxable accounts (see
+    /// [`PlanOptions::allow_transfers`]).
+    #[must_use]
+    pub fn with_transfers(mut self, allow: bool) -> Self {
+        self.allow_transfers = allow;
         self
     }
 }

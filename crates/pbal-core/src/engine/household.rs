@@ -55,6 +55,9 @@ pub(super) struct Accounts {
     /// The kind of account each asset prefers (`PlanOptions::location`), by asset index.
     prefers: Vec<Option<AccountKind>>,
     pool: Pool,
+    /// Accounts whose cash may move to each other (`PlanOptions::allow_transfers`: the taxable
+    /// ones, when there are two or more); all false otherwise.
+    pooled: Vec<bool>,
     /// Sales only raise cash: an account that sells buys nothing, and every sold unit is needed.
     sells_only_to_raise: bool,
     /// A candidate was refused for want of a split the bounded split search may have missed:
@@ -79,6 +82,9 @@ type Searched = (Option<Split>, bool);
 /// A sale: asset, account, units.
 type Sale = (usize, usize, i64);
 
+/// New cash per account, how many accounts it and the transfers touch, and the transfers.
+type Settled = (Vec<Decimal>, usize, Vec<(usize, usize, Decimal)>);
+
 /// One account order: account, asset, units (negative: sell).
 pub(super) type Part = (usize, usize, i64);
 
@@ -91,6 +97,8 @@ pub(super) struct Split {
     pub(super) commissions: Vec<Decimal>,
     /// New cash per account (deposit positive, withdrawal negative).
     pub(super) new_cash: Vec<Decimal>,
+    /// Cash moved between pooled accounts before the orders: from, to, amount.
+    pub(super) transfers: Vec<(usize, usize, Decimal)>,
     tax: Decimal,
     /// Money bought of a fund outside the kind of account it prefers, or sold from one.
     misplaced: Decimal,
@@ -234,6 +242,11 @@ impl Accounts {
                 .map(|asset| setup.options.location.get(&asset.symbol).copied())
                 .collect(),
             pool,
+            pooled: {
+                let allow =
+                    setup.options.allow_transfers && taxable.iter().filter(|&&t| t).count() >= 2;
+                taxable.iter().map(|&t| allow && t).collect()
+            },
             sells_only_to_raise,
             uncertain: Cell::new(false),
             work_left: Cell::new(split_budget(setup)),
@@ -503,9 +516,57 @@ impl Accounts {
         }
     }
 
+    /// Whether cash may move between some accounts.
+    fn pools(&self) -> bool {
+        self.pooled.iter().any(|&p| p)
+    }
+
     /// Whether accounts ending with `balance` (room after their orders) can settle the new cash;
-    /// with it, the new cash per account and how many accounts it moves in or out of.
-    fn settle(&self, balance: &[Decimal]) -> Option<(Vec<Decimal>, usize)> {
+    /// with it, the new cash per account, how many accounts it moves in or out of (and how many
+    /// transfers), and the transfers between pooled accounts it needs (only when own cash and
+    /// the new cash cannot do it alone).
+    fn settle(&self, balance: &[Decimal]) -> Option<Settled> {
+        if let Some((new_cash, moves)) = self.settle_own(balance) {
+            return Some((new_cash, moves, Vec::new()));
+        }
+        if !self.pools() {
+            return None;
+        }
+        let (moved, transfers) = self.transfer(balance);
+        let (new_cash, moves) = self.settle_own(&moved)?;
+        Some((new_cash, moves + transfers.len(), transfers))
+    }
+
+    /// Each pooled account's shortfall covered from the pooled accounts with cash to spare,
+    /// the largest shortfall first, each from the largest spare first: the balances after and
+    /// the transfers (from, to, amount).
+    fn transfer(&self, balance: &[Decimal]) -> (Vec<Decimal>, Vec<(usize, usize, Decimal)>) {
+        let mut moved = balance.to_vec();
+        let mut short: Vec<usize> = (0..moved.len())
+            .filter(|&a| self.pooled[a] && moved[a] < Decimal::ZERO)
+            .collect();
+        short.sort_by(|&x, &y| moved[x].cmp(&moved[y]).then(x.cmp(&y)));
+        let mut transfers = Vec::new();
+        for to in short {
+            let mut spare: Vec<usize> = (0..moved.len())
+                .filter(|&a| self.pooled[a] && moved[a] > Decimal::ZERO)
+                .collect();
+            spare.sort_by(|&x, &y| moved[y].cmp(&moved[x]).then(x.cmp(&y)));
+            for from in spare {
+                if moved[to] >= Decimal::ZERO {
+                    break;
+                }
+                let amount = moved[from].min(-moved[to]);
+                moved[from] -= amount;
+                moved[to] += amount;
+                transfers.push((from, to, amount));
+            }
+        }
+        (moved, transfers)
+    }
+
+    /// [`Accounts::settle`] without transfers.
+    fn settle_own(&self, balance: &[Decimal]) -> Option<(Vec<Decimal>, usize)> {
         let m = balance.len();
         let mut new_cash = vec![Decimal::ZERO; m];
         match &self.pool {
@@ -872,6 +933,7 @@ impl SplitSearch<'_> {
         };
         let with_sales = t < self.sells_end;
         pool_fits
+            && !a.pools()
             && t < self.trades.len()
             && (!with_sales
                 || (!a.sells_only_to_raise
@@ -961,7 +1023,7 @@ impl SplitSearch<'_> {
 
     fn leaf(&mut self) {
         let a = self.accounts;
-        let Some((new_cash, moves)) = a.settle(&self.balance) else {
+        let Some((new_cash, moves, transfers)) = a.settle(&self.balance) else {
             return;
         };
         if let Some(cap) = self.setup.options.max_realized_gain
@@ -977,6 +1039,7 @@ impl SplitSearch<'_> {
             parts: self.parts.clone(),
             commissions: self.commissions.clone(),
             new_cash,
+            transfers,
             tax: self.tax,
             misplaced: self.misplaced(),
             moves,
@@ -1077,6 +1140,7 @@ impl SplitSearch<'_> {
                 && sign > 0
                 && matches!(self.setup.assets[i].commission, crate::Commission::None)
                 && !matches!(self.accounts.pool, Pool::Withdrawal { .. })
+                && !self.accounts.pools()
                 && allowed(1);
             if !closes {
                 self.exhaustive = false;
@@ -1218,7 +1282,18 @@ impl SplitSearch<'_> {
     /// The most units of asset `i` (up to `most`) account `x` can buy with its cash and `extra`.
     fn fill_with(&self, i: usize, x: usize, most: i64, extra: Decimal) -> i64 {
         let unit = self.setup.quantity(1) * self.setup.assets[i].price;
-        let room = self.balance[x] + extra;
+        let a = self.accounts;
+        // What the other pooled accounts could move in.
+        let pooled: Decimal = if a.pooled[x] {
+            (0..a.ids.len())
+                .filter(|&y| y != x && a.pooled[y])
+                .map(|y| self.balance[y])
+                .sum::<Decimal>()
+                .max(Decimal::ZERO)
+        } else {
+            Decimal::ZERO
+        };
+        let room = self.balance[x] + extra + pooled;
         if room <= Decimal::ZERO || unit <= Decimal::ZERO {
             return 0;
         }

@@ -10,5 +10,6 @@ mod robustness;
 mod seed;
 mod serde_checks;
 mod tax;
+mod transfers;
 mod wash_sale;
 mod worth;
