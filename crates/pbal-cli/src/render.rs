@@ -949,6 +949,24 @@ impl<'a> PlanReport<'a> {
                 );
             }
         }
+        if let Some(household) = self.household
+            && !household.transfers.is_empty()
+        {
+            let _ = writeln!(
+                out,
+                "\nTransfers between taxable accounts (--allow-transfers), before the orders:"
+            );
+            for t in &household.transfers {
+                let _ = writeln!(
+                    out,
+                    "  move {}{} from {} to {}",
+                    Money::new(t.amount),
+                    self.base_suffix(),
+                    t.from,
+                    t.to
+                );
+            }
+        }
         if let Some(split) = self.household.map(|h| &h.split) {
             let _ = writeln!(out, "\nOrders by account (household plan):");
             for o in &split.orders {

@@ -44,9 +44,20 @@ pub(crate) struct PlanJson<'a> {
     realized: RealizedJson,
     strategy: &'a str,
     trades: Vec<TradeJson<'a>>,
+    /// A household plan's moves of cash between taxable accounts before the orders (only with
+    /// `--allow-transfers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transfers: Option<Vec<TransferJson<'a>>>,
     /// A `Value` (small) so that its inner keys keep the sorted order too.
     wash_sale: Value,
     within_bands: bool,
+}
+
+#[derive(Serialize)]
+struct TransferJson<'a> {
+    amount: String,
+    from: &'a str,
+    to: &'a str,
 }
 
 #[derive(Serialize)]
@@ -398,6 +409,16 @@ impl<'a> PlanReport<'a> {
             },
             strategy: plan.strategy.name(),
             trades,
+            transfers: self.household.filter(|h| !h.transfers.is_empty()).map(|h| {
+                h.transfers
+                    .iter()
+                    .map(|t| TransferJson {
+                        amount: money(t.amount),
+                        from: &t.from,
+                        to: &t.to,
+                    })
+                    .collect()
+            }),
             wash_sale: serde_json::to_value(&plan.wash_sale).unwrap_or_default(),
             within_bands: plan.within_bands,
         }

@@ -207,6 +207,22 @@ pub(crate) fn render(report: &PlanReport<'_>, source: &str) -> String {
         html.push_str("</ul>\n");
     }
     if let Some(household) = report.household {
+        if !household.transfers.is_empty() {
+            html.push_str(
+                "<h2>Transfers before the orders</h2>\n<p class=\"note\">Between taxable \
+                 accounts (--allow-transfers): the orders need them.</p>\n<ul>\n",
+            );
+            for t in &household.transfers {
+                let _ = writeln!(
+                    html,
+                    "<li>move {} from {} to {}</li>",
+                    Money::new(t.amount),
+                    escape(&t.from),
+                    escape(&t.to)
+                );
+            }
+            html.push_str("</ul>\n");
+        }
         html.push_str(
             "<h2>Orders by account</h2>\n<div class=\"wide\"><table>\n<tr><th>Account</th>\
              <th>Order</th><th>Amount</th></tr>\n",

@@ -100,6 +100,9 @@ pub struct HouseholdOrders {
     /// Each account's cash per currency before its orders: its Cash Report's with
     /// [`HouseholdCash::Available`], else its part of the amount, in the base currency.
     pub cash_by_currency: BTreeMap<String, BTreeMap<String, Decimal>>,
+    /// Cash moved between taxable accounts before the orders, in the base currency (only with
+    /// `PlanOptions::allow_transfers`); already in `split.cash_after` and `cash_by_currency`.
+    pub transfers: Vec<pbal_core::Transfer>,
 }
 
 impl HouseholdOrders {
@@ -292,6 +295,10 @@ impl Statement {
         for (account, part) in &planned.new_cash {
             *start.entry(account.clone()).or_default() += *part;
         }
+        for t in &planned.transfers {
+            *start.entry(t.from.clone()).or_default() -= t.amount;
+            *start.entry(t.to.clone()).or_default() += t.amount;
+        }
         let own_by_currency = || {
             self.accounts
                 .iter()
@@ -303,7 +310,7 @@ impl Statement {
                 })
                 .collect::<Result<BTreeMap<_, BTreeMap<_, _>>, Error>>()
         };
-        let cash_by_currency = match cash {
+        let mut cash_by_currency = match cash {
             HouseholdCash::Available => own_by_currency()?,
             // The accounts' balances, each with its part of the amount in the base currency.
             HouseholdCash::OnTop { .. } => {
@@ -336,12 +343,28 @@ impl Statement {
                 })
                 .collect(),
         };
+        if matches!(cash, HouseholdCash::Available) {
+            // The moved cash in the base currency (without one named, the account's only one;
+            // the other cases count it in `start`).
+            for t in &planned.transfers {
+                for (account, amount) in [(&t.from, -t.amount), (&t.to, t.amount)] {
+                    let currencies = cash_by_currency.entry(account.clone()).or_default();
+                    let code = holdings.base_currency.clone().or_else(|| {
+                        (currencies.len() == 1).then(|| currencies.keys().next().cloned())?
+                    });
+                    if let Some(code) = code {
+                        *currencies.entry(code).or_default() += amount;
+                    }
+                }
+            }
+        }
         Ok((
             planned.plan,
             HouseholdOrders {
                 split: planned.split,
                 shared,
                 cash_by_currency,
+                transfers: planned.transfers,
             },
         ))
     }

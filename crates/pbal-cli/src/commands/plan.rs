@@ -102,6 +102,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "ID", requires = "all_accounts")]
     pub cash_account: Option<String>,
 
+    /// With `--all-accounts`: let cash move between the household's taxable accounts where
+    /// the orders need it (a transfer line before the orders; never into or out of a
+    /// tax-deferred or tax-free account). Off by default: each account pays its own orders.
+    #[arg(long, requires = "all_accounts")]
+    pub allow_transfers: bool,
+
     /// How accounts are taxed, for `--all-accounts`: `ID=KIND,...` with KIND `taxable`
     /// (default), `tax-deferred` or `tax-free` (config: an `[accounts]` table). A sale in a
     /// tax-advantaged account realizes nothing taxable, so it is preferred among equal plans.
@@ -223,6 +229,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
     }
     if let Some(orders) = &household {
         tell_shared(orders);
+        tell_transfers(orders);
     }
     // The export's cash per currency; an amount given on the command line is base currency.
     let cash_by_currency = plan_cash.by_currency(holdings.base_currency.as_deref());
@@ -287,6 +294,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
 fn request(args: &PlanArgs, targets_file: Option<&TargetsFile>) -> Result<PlanRequest> {
     let mut options = options(&args.engine);
     options.node_limit = PlanOptions::work_for(args.time_limit);
+    options.allow_transfers = args.allow_transfers;
     let mut request = engine_request(&args.engine, options, targets_file)?
         .with_selection(selection(args.account.as_ref(), args.all_accounts));
     request.cash = crate::cash::instruction(args.cash, args.cash_total);
@@ -473,6 +481,23 @@ pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr
              day of its positions"
         ));
     }
+}
+
+/// The transfers a plan needs before its orders (`--allow-transfers`): on stderr too, so that
+/// a basket, CSV or JSON user sees them (the orders overdraw their accounts without them).
+fn tell_transfers(orders: &pbal_ibkr::HouseholdOrders) {
+    if orders.transfers.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = orders
+        .transfers
+        .iter()
+        .map(|t| format!("{} from {} to {}", Money::new(t.amount), t.from, t.to))
+        .collect();
+    crate::ui::tell(&format!(
+        "move {} before placing the orders (--allow-transfers: the orders need it)",
+        listed.join(", ")
+    ));
 }
 
 /// Where the new cash goes (or comes from), when pbal chose it.

@@ -502,3 +502,99 @@ fn a_household_limit_basket_fits_each_accounts_cash_at_its_limits() {
     }
     assert!(rows >= 2, "{stdout}");
 }
+
+/// `--allow-transfers`: the taxable accounts' cash pays orders together, with the transfer as
+/// a line of its own before the orders; an IRA's cash never moves; without the flag no
+/// transfer is planned.
+#[test]
+fn allowed_transfers_move_cash_between_taxable_accounts_only_where_the_orders_need_it() {
+    let pbal = Pbal::new();
+    let file = pbal.write(
+        "three.csv",
+        r#""ClientAccountID","CurrencyPrimary","FXRateToBase","AssetClass","Symbol","Quantity","MarkPrice","PositionValue","FifoPnlUnrealized","LevelOfDetail"
+"U1","USD","1","STK","VTI","0","100","0","0","SUMMARY"
+"U3","USD","1","STK","BND","10","100","1000","0","SUMMARY"
+"ClientAccountID","CurrencyPrimary","LevelOfDetail","EndingCash"
+"U1","BASE_SUMMARY","BaseCurrency","150"
+"U2","BASE_SUMMARY","BaseCurrency","60"
+"U3","BASE_SUMMARY","BaseCurrency","90"
+"U1","USD","Currency","150"
+"U2","USD","Currency","60"
+"U3","USD","Currency","90"
+"#,
+    );
+    let targets = pbal.write("targets.toml", "VTI = 50\nBND = 50\n");
+    let run = |more: &[&str]| {
+        let mut args = vec![
+            "plan",
+            file.to_str().unwrap(),
+            "--all-accounts",
+            "--cash",
+            "available",
+            "--account-kind",
+            "U3=tax-deferred",
+            "-t",
+            targets.to_str().unwrap(),
+        ];
+        args.extend_from_slice(more);
+        let (code, stdout, stderr) = pbal.run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+    };
+    let own = run(&[]);
+    assert!(!own.contains("Transfers"), "{own}");
+    assert!(own.contains("U1           BUY         1 VTI"), "{own}");
+    let pooled = run(&["--allow-transfers"]);
+    let from = pooled.find("Transfers").expect("a transfer line");
+    insta::assert_snapshot!(&pooled[from..], @"
+    Transfers between taxable accounts (--allow-transfers), before the orders:
+      move 50.00 USD from U2 to U1
+
+    Orders by account (household plan):
+      U1           BUY         2 VTI      = 200.00 USD
+      U1           cash left 0.00 USD
+      U2           cash left 10.00 USD
+      U3           cash left 90.00 USD
+    ");
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--allow-transfers", "-f", "json"])).unwrap();
+    let transfers = json["transfers"].as_array().expect("transfers");
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0]["from"], "U2");
+    assert_eq!(transfers[0]["to"], "U1");
+    assert_eq!(dec(&transfers[0]["amount"]), Decimal::from(50));
+    let after = &json["cash_after_by_account"];
+    assert_eq!(dec(&after["U3"]), Decimal::from(90));
+    for account in ["U1", "U2", "U3"] {
+        assert!(dec(&after[account]) >= Decimal::ZERO, "{after}");
+    }
+    // The HTML report and stderr (for a basket, CSV or JSON user) say it too.
+    let report = file.with_file_name("report.html");
+    let (code, _, stderr) = pbal.run(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--all-accounts",
+        "--cash",
+        "available",
+        "--account-kind",
+        "U3=tax-deferred",
+        "-t",
+        targets.to_str().unwrap(),
+        "--allow-transfers",
+        "-f",
+        "basket",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("move 50.00 from U2 to U1 before placing the orders"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<li>move 50.00 from U2 to U1</li>"), "{html}");
+    // Only with --all-accounts.
+    let (code, _, stderr) = pbal.run(&["plan", file.to_str().unwrap(), "--allow-transfers"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--all-accounts"), "{stderr}");
+}
