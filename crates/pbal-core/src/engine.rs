@@ -92,6 +92,57 @@ pub fn plan_household(
     new_cash: &NewCash,
     options: &PlanOptions,
 ) -> Result<HouseholdPlan, Error> {
+    let taxable = accounts.iter().filter(|a| a.kind.is_taxable()).count();
+    if options.allow_transfers && taxable >= 2 {
+        return plan_with_transfers(accounts, portfolio, targets, new_cash, options);
+    }
+    plan_household_once(accounts, portfolio, targets, new_cash, options)
+}
+
+/// A household plan that may move cash between taxable accounts: planned with and without
+/// transfers, and the plan with transfers taken only when it is better by the objective (the
+/// split search over pooled cash is not exact, so it can miss a plan the accounts' own cash
+/// allows). Proven only when the search with transfers proved its plan.
+fn plan_with_transfers(
+    accounts: &[Account],
+    portfolio: &Portfolio,
+    targets: &Targets,
+    new_cash: &NewCash,
+    options: &PlanOptions,
+) -> Result<HouseholdPlan, Error> {
+    let own_options = PlanOptions {
+        allow_transfers: false,
+        ..options.clone()
+    };
+    let own = plan_household_once(accounts, portfolio, targets, new_cash, &own_options);
+    let pooled = plan_household_once(accounts, portfolio, targets, new_cash, options);
+    let (own, pooled) = match (own, pooled) {
+        (Ok(own), Ok(pooled)) => (own, pooled),
+        (Ok(p), Err(_)) | (Err(_), Ok(p)) => return Ok(p),
+        (Err(e), Err(_)) => return Err(e),
+    };
+    let proven = pooled.plan.optimality == Optimality::Optimal;
+    if pooled.plan.objective_after < own.plan.objective_after {
+        return Ok(pooled);
+    }
+    let mut chosen = own;
+    if !proven {
+        let bound = chosen.plan.objective_bound.max(pooled.plan.objective_bound);
+        chosen.plan.objective_bound = bound.min(chosen.plan.objective_after);
+        chosen.plan.optimality = Optimality::BestEffort {
+            gap: (chosen.plan.objective_after - chosen.plan.objective_bound).round_dp(2),
+        };
+    }
+    Ok(chosen)
+}
+
+fn plan_household_once(
+    accounts: &[Account],
+    portfolio: &Portfolio,
+    targets: &Targets,
+    new_cash: &NewCash,
+    options: &PlanOptions,
+) -> Result<HouseholdPlan, Error> {
     crate::account::check_accounts(accounts, portfolio, new_cash)?;
     if !options.reserve.is_zero() {
         return Err(Error::InvalidOption {
