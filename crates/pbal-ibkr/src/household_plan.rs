@@ -105,6 +105,17 @@ pub struct HouseholdOrders {
     pub transfers: Vec<pbal_core::Transfer>,
 }
 
+/// Adds an amount given in the base currency to an account's cash per currency; without a
+/// base currency named, in the account's only currency (else nowhere: it cannot be placed).
+fn add_in_base(currencies: &mut BTreeMap<String, Decimal>, base: Option<&str>, amount: Decimal) {
+    let code = base
+        .map(str::to_owned)
+        .or_else(|| (currencies.len() == 1).then(|| currencies.keys().next().cloned())?);
+    if let Some(code) = code {
+        *currencies.entry(code).or_default() += amount;
+    }
+}
+
 impl HouseholdOrders {
     /// Each account's orders per currency, its cash there and the conversions it needs
     /// ([`CurrencyFlows`], made from that account's orders and cash alone): currency cannot
@@ -319,14 +330,7 @@ impl Statement {
                 for (account, cash) in &start {
                     let part = cash - own.get(account).copied().unwrap_or_default();
                     let currencies = by_account.entry(account.clone()).or_default();
-                    // The amount is in the base currency; without one named, in the account's
-                    // only currency.
-                    let code = holdings.base_currency.clone().or_else(|| {
-                        (currencies.len() == 1).then(|| currencies.keys().next().cloned())?
-                    });
-                    if let Some(code) = code {
-                        *currencies.entry(code).or_default() += part;
-                    }
+                    add_in_base(currencies, holdings.base_currency.as_deref(), part);
                 }
                 by_account
             }
@@ -344,17 +348,11 @@ impl Statement {
                 .collect(),
         };
         if matches!(cash, HouseholdCash::Available) {
-            // The moved cash in the base currency (without one named, the account's only one;
-            // the other cases count it in `start`).
+            // The moved cash (the other cases count it in `start`).
             for t in &planned.transfers {
                 for (account, amount) in [(&t.from, -t.amount), (&t.to, t.amount)] {
                     let currencies = cash_by_currency.entry(account.clone()).or_default();
-                    let code = holdings.base_currency.clone().or_else(|| {
-                        (currencies.len() == 1).then(|| currencies.keys().next().cloned())?
-                    });
-                    if let Some(code) = code {
-                        *currencies.entry(code).or_default() += amount;
-                    }
+                    add_in_base(currencies, holdings.base_currency.as_deref(), amount);
                 }
             }
         }

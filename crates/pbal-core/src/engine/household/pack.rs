@@ -592,13 +592,8 @@ impl Bits {
         if shift >= self.len {
             return;
         }
-        let (words, bits) = (shift / 64, shift % 64);
-        for w in (words..self.words.len()).rev() {
-            let mut v = self.words[w - words] << bits;
-            if bits > 0 && w > words {
-                v |= self.words[w - words - 1] >> (64 - bits);
-            }
-            self.words[w] |= v;
+        for w in (shift / 64..self.words.len()).rev() {
+            self.words[w] |= shifted_word(&self.words, w, shift);
         }
         self.trim();
     }
@@ -608,13 +603,8 @@ impl Bits {
         if shift >= self.len {
             return;
         }
-        let (words, bits) = (shift / 64, shift % 64);
-        for w in (words..self.words.len()).rev() {
-            let mut v = from.words[w - words] << bits;
-            if bits > 0 && w > words {
-                v |= from.words[w - words - 1] >> (64 - bits);
-            }
-            self.words[w] |= v;
+        for w in (shift / 64..self.words.len()).rev() {
+            self.words[w] |= shifted_word(&from.words, w, shift);
         }
         self.trim();
     }
@@ -651,6 +641,16 @@ impl Bits {
         }
         false
     }
+}
+
+/// Word `w` of `words` shifted up by `shift` bits (`w` at least `shift / 64`).
+fn shifted_word(words: &[u64], w: usize, shift: usize) -> u64 {
+    let (whole, bits) = (shift / 64, shift % 64);
+    let mut v = words[w - whole] << bits;
+    if bits > 0 && w > whole {
+        v |= words[w - whole - 1] >> (64 - bits);
+    }
+    v
 }
 
 #[cfg(test)]
