@@ -31,6 +31,10 @@ const WEIGHT_DP: u32 = 6;
 /// target 0 (remove holdings you do not want managed before calling). A target symbol must be
 /// held or present as a zero-quantity holding that carries its price.
 ///
+/// When the worth-it rule leaves orders out of a plan of 200 assets or more, the plan without
+/// the rule (for [`PlanNote::CostlyOrdersLeftOut`](crate::PlanNote::CostlyOrdersLeftOut)) is
+/// made on a second thread while this one searches; the result is the same as in turn.
+///
 /// # Errors
 /// Invalid options, a target without a price, a short position, a withdrawal larger than what
 /// can be sold, or amounts too large for exact arithmetic.
@@ -210,8 +214,31 @@ fn plan_with(
         held_options = held;
         &held_options
     };
-    let (mut plan, narrowed, split) =
-        plan_unaudited(portfolio, targets, cash, engine_options, household)?;
+    let setup = setup_for(portfolio, targets, cash, engine_options)?;
+    // What the worth-it rule left out: the plan without it, and its orders the rule refuses.
+    let mut without = engine_options.clone();
+    without.keep_costly_orders = true;
+    // Only a note's count and commission come from this plan: a sixteenth of the budget
+    // (small plans still finish their proof) keeps it from doubling a large plan's time.
+    without.node_limit = (engine_options.node_limit / 16).max(1);
+    let unruled_plan = || plan_unaudited(portfolio, targets, cash, &without, household);
+    let ((mut plan, split), unruled) = if !setup.narrowed {
+        (plan_from(setup, household)?, None)
+    } else if setup.assets.len() < PARALLEL_NOTE_ASSETS {
+        (plan_from(setup, household)?, Some(unruled_plan()))
+    } else {
+        // Independent of the plan itself: made on another core while the plan is searched
+        // (the same result as in turn). Where no thread can be started, in turn.
+        std::thread::scope(|scope| {
+            let side = std::thread::Builder::new().spawn_scoped(scope, unruled_plan);
+            let planned = plan_from(setup, household);
+            let unruled = match side {
+                Ok(handle) => handle.join().ok(),
+                Err(_) => Some(unruled_plan()),
+            };
+            planned.map(|p| (p, unruled))
+        })?
+    };
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(
         shared
@@ -222,21 +249,13 @@ fn plan_with(
                 weight_shared: s.weight_shared,
             }),
     );
-    if narrowed {
-        // What the rule left out: the plan without it, and its orders the rule refuses.
-        let mut without = engine_options.clone();
-        without.keep_costly_orders = true;
-        // Only a note's count and commission come from this plan: a sixteenth of the budget
-        // (small plans still finish their proof) keeps it from doubling a large plan's time.
-        without.node_limit = (engine_options.node_limit / 16).max(1);
-        if let Ok((unruled, _, _)) = plan_unaudited(portfolio, targets, cash, &without, household) {
-            let costly = crate::worth::costly_orders(&unruled, cash, options);
-            if !costly.is_empty() {
-                plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
-                    orders: costly.len(),
-                    commission: costly.iter().map(|c| c.trade.commission).sum(),
-                });
-            }
+    if let Some(Ok((unruled, _))) = unruled {
+        let costly = crate::worth::costly_orders(&unruled, cash, options);
+        if !costly.is_empty() {
+            plan.notes.push(crate::PlanNote::CostlyOrdersLeftOut {
+                orders: costly.len(),
+                commission: costly.iter().map(|c| c.trade.commission).sum(),
+            });
         }
     }
     if let (Some((split, new_cash, transfers)), Some((accounts, _))) = (&split, household) {
@@ -252,14 +271,27 @@ fn plan_with(
 }
 
 /// The plan as the search and assembly make it; [`plan`] audits it before anyone sees it.
-/// The flag says whether the worth-it rule took some order size away from some asset.
 fn plan_unaudited(
     portfolio: &Portfolio,
     targets: &Targets,
     cash: Decimal,
     options: &PlanOptions,
     household: Option<(&[Account], &NewCash)>,
-) -> Result<(Plan, bool, Option<AccountsOutcome>), Error> {
+) -> Result<(Plan, Option<AccountsOutcome>), Error> {
+    plan_from(setup_for(portfolio, targets, cash, options)?, household)
+}
+
+/// From this many assets the costly-orders note's plan is made on a thread of its own: below
+/// it both plans take a few milliseconds at most, less than starting a thread is worth.
+const PARALLEL_NOTE_ASSETS: usize = 200;
+
+/// The checked inputs, each asset's allowed units and the worth-it rule's ranges.
+fn setup_for(
+    portfolio: &Portfolio,
+    targets: &Targets,
+    cash: Decimal,
+    options: &PlanOptions,
+) -> Result<Setup, Error> {
     validate_options(options)?;
     let assets = assets(portfolio, targets, options)?;
     if options.max_realized_gain.is_some() {
@@ -274,7 +306,14 @@ fn plan_unaudited(
             return Err(Error::UnknownGains { symbols });
         }
     }
-    let mut setup = Setup::new(assets, cash, options)?;
+    Setup::new(assets, cash, options)
+}
+
+/// The plan a setup's search and assembly make.
+fn plan_from(
+    mut setup: Setup,
+    household: Option<(&[Account], &NewCash)>,
+) -> Result<(Plan, Option<AccountsOutcome>), Error> {
     if let Some((accounts, new_cash)) = household {
         return plan_accounts(&mut setup, accounts, new_cash);
     }
@@ -284,11 +323,12 @@ fn plan_unaudited(
             .judge_raw(&units, false)
             .map_or(Decimal::ZERO, |s| s.objective);
         let plan = setup.assemble(&units, objective, objective, Optimality::Optimal, None)?;
-        return Ok((plan, false, None));
+        return Ok((plan, None));
     }
     let problem = setup.problem();
     // With a gain cap, a start that sells only positions at a loss is usually within it.
-    let alternatives: Vec<Problem> = if options.max_realized_gain.is_some() {
+    let gain_cap = setup.options.max_realized_gain;
+    let alternatives: Vec<Problem> = if gain_cap.is_some() {
         vec![setup.losses_only(&problem)]
     } else {
         Vec::new()
@@ -298,17 +338,17 @@ fn plan_unaudited(
         &alternatives,
         &[],
         &setup,
-        options.exact_max_assets,
-        options.node_limit,
+        setup.options.exact_max_assets,
+        setup.options.node_limit,
     )
-    .ok_or_else(|| match options.max_realized_gain {
+    .ok_or_else(|| match gain_cap {
         Some(cap) => Error::RealizedGainCap { cap },
         None => setup.infeasible(),
     })?;
     let (optimality, bound) = optimality(&outcome, outcome.score.objective, false);
     let (units, score) = settle_ties(&setup, &setup, outcome.units, outcome.score);
     let plan = setup.assemble(&units, score.objective, bound, optimality, None)?;
-    Ok((plan, setup.narrowed, None))
+    Ok((plan, None))
 }
 
 /// The search's verdict and the plan's certified bound (rounded down, never above the plan's
@@ -349,7 +389,7 @@ fn plan_accounts(
     setup: &mut Setup,
     accounts: &[Account],
     new_cash: &NewCash,
-) -> Result<(Plan, bool, Option<AccountsOutcome>), Error> {
+) -> Result<(Plan, Option<AccountsOutcome>), Error> {
     let accounts_view = household::Accounts::new(accounts, setup, new_cash)?;
     if !setup.within_bands {
         let (mut lo, mut hi, mut min_units) =
@@ -476,7 +516,6 @@ fn plan_accounts(
         .collect();
     Ok((
         plan,
-        setup.narrowed,
         Some((HouseholdSplit { orders, cash_after }, new_cash, transfers)),
     ))
 }

@@ -323,3 +323,40 @@ fn a_one_share_sale_of_a_near_target_asset_is_left_out() {
     );
     assert!(kept.notes.is_empty(), "{:?}", kept.notes);
 }
+
+/// The same three assets beside 240 held exactly at target: from 200 assets on, the plan
+/// without the rule (for the note) is made on a second thread, and the note is the same.
+#[test]
+fn the_costly_orders_note_is_the_same_when_made_on_a_second_thread() {
+    let mut holdings = vec![
+        Holding::new("ABBV", dec!(10), dec!(100)).unwrap(),
+        Holding::new("BND", dec!(5), dec!(100)).unwrap(),
+        Holding::new("COST", dec!(2), dec!(1245)).unwrap(),
+    ];
+    let mut weights = vec![
+        ("ABBV".to_owned(), dec!(0.024975)),
+        ("BND".to_owned(), dec!(0.0165)),
+        ("COST".to_owned(), dec!(0.058525)),
+    ];
+    // Of 40,000: each of these is 150, its target 0.375%.
+    for i in 0..240 {
+        let symbol = format!("X{i:03}");
+        holdings.push(Holding::new(&symbol, dec!(1), dec!(150)).unwrap());
+        weights.push((symbol, dec!(0.00375)));
+    }
+    let portfolio = Portfolio::new(holdings).unwrap();
+    let targets = Targets::new(weights).unwrap();
+    let options = PlanOptions::new()
+        .with_strategy(Strategy::Full)
+        .with_commission(Commission::IbkrFixed);
+    let ruled = plan(&portfolio, &targets, dec!(10), &options).unwrap();
+    assert!(ruled.trades.is_empty(), "{:?}", ruled.trades);
+    assert_eq!(ruled.optimality, Optimality::Optimal);
+    assert_eq!(
+        ruled.notes,
+        [PlanNote::CostlyOrdersLeftOut {
+            orders: 1,
+            commission: dec!(1.00)
+        }]
+    );
+}
