@@ -111,22 +111,29 @@ impl<const N: usize> Markdown<N> {
     fn render_ascii(&self, out: &mut String) {
         let widths = &self.widths;
         out.reserve(self.rendered_len());
-        self.push_row(out, self.header.each_ref().map(String::as_str));
+        self.push_row(out, self.header.iter().map(String::as_str));
         out.push('\n');
         out.push('|');
         for &w in widths {
             push_repeated(out, DASHES, w + 2);
             out.push('|');
         }
-        for row in self.rows() {
+        // Each row's cells are consecutive in the buffer: cut at their ends.
+        let mut start = 0;
+        for ends in &self.ends {
             out.push('\n');
-            self.push_row(out, row);
+            let cells = ends.iter().map(|&end| {
+                let cell = self.text.get(start..end).unwrap_or_default();
+                start = end;
+                cell
+            });
+            self.push_row(out, cells);
         }
     }
 
-    fn push_row(&self, out: &mut String, row: [&str; N]) {
+    fn push_row<'t>(&self, out: &mut String, row: impl Iterator<Item = &'t str>) {
         out.push('|');
-        for ((cell, &w), &right) in row.iter().zip(&self.widths).zip(&self.right) {
+        for ((cell, &w), &right) in row.zip(&self.widths).zip(&self.right) {
             let pad = w - cell.len();
             out.push(' ');
             if right {

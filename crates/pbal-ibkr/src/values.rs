@@ -90,8 +90,12 @@ fn plain_decimal(t: &str) -> Option<Decimal> {
         return None;
     }
     let scale = point.map_or(0, |p| digits.len() - 1 - p) as u32;
-    let value = Decimal::new(if negative { -mantissa } else { mantissa }, scale);
-    (value.abs() <= LIMIT).then_some(value)
+    // Within the limit (10^12) when the mantissa is at most 10^(12 + scale), compared as
+    // integers rather than as `Decimal`s of different scales.
+    let within = 10i64
+        .checked_pow(12 + scale)
+        .is_none_or(|bound| mantissa <= bound);
+    within.then(|| Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
 /// Why a date could not be read.
