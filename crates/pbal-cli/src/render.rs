@@ -23,6 +23,7 @@ pub(crate) struct PlanReport<'a> {
 
 /// An order's money in its own currency and in the base currency, as shown: rounded once
 /// against the account ([`pbal_ibkr::OrderFigures`]).
+#[derive(Clone, Copy)]
 pub(crate) struct OrderMoney<'a> {
     pub(crate) currency: Option<&'a str>,
     pub(crate) price: Decimal,
@@ -158,6 +159,29 @@ fn rounded_units(m: u128, scale: u32, keep: u32) -> u128 {
 
 /// A currency code after an amount (` USD`), or nothing when it is unknown.
 struct Code<'a>(Option<&'a str>);
+
+impl Code<'_> {
+    /// The code as `Display` shows it, appended to `out`.
+    fn push_to(&self, out: &mut String) {
+        if let Some(code) = self.0 {
+            out.push(' ');
+            out.push_str(code);
+        }
+    }
+}
+
+/// `text` padded with spaces to `width` characters, on the left (`right`-aligned) or the
+/// right, as `{:>width$}` and `{:<width$}` pad it.
+fn push_padded(out: &mut String, text: &str, width: usize, right: bool) {
+    let pad = width.saturating_sub(text.chars().count());
+    if right {
+        out.extend(std::iter::repeat_n(' ', pad));
+        out.push_str(text);
+    } else {
+        out.push_str(text);
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+}
 
 impl std::fmt::Display for Code<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -323,15 +347,28 @@ impl<'a> PlanReport<'a> {
 
     /// The cash line as shown ([`CashShown`]).
     pub(crate) fn cash_shown(&self) -> CashShown {
+        self.cash_shown_from(
+            self.plan
+                .trades
+                .iter()
+                .map(|t| (t.side, self.trade_money(t))),
+        )
+    }
+
+    /// [`Self::cash_shown`] from the plan's orders' [`OrderMoney`], in order, when the caller
+    /// has them already.
+    fn cash_shown_from<'m>(
+        &self,
+        orders: impl Iterator<Item = (pbal_core::Side, OrderMoney<'m>)>,
+    ) -> CashShown {
         let dp = self.base_currency.map_or(2, pbal_ibkr::currency_decimals);
         let cash_in = self
             .cash_in()
             .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::ToNegativeInfinity);
         let (mut spent, mut received, mut commission) =
             (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-        for t in &self.plan.trades {
-            let m = self.trade_money(t);
-            match t.side {
+        for (side, m) in orders {
+            match side {
                 pbal_core::Side::Buy => spent += m.base_amount,
                 pbal_core::Side::Sell => received += m.base_amount,
             }
@@ -361,18 +398,14 @@ impl<'a> PlanReport<'a> {
     /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR"), appended
     /// to `out`.
     fn push_commission(&self, out: &mut String, m: &OrderMoney<'_>) {
-        let base = Code(self.base_currency);
         push_money(out, m.commission);
-        match m.currency {
-            Some(currency) if m.foreign => {
-                let _ = write!(out, " {currency}, about ");
-                push_money(out, m.base_commission);
-                let _ = write!(out, "{base}");
-            }
-            _ => {
-                let _ = write!(out, "{base}");
-            }
+        if let (Some(currency), true) = (m.currency, m.foreign) {
+            out.push(' ');
+            out.push_str(currency);
+            out.push_str(", about ");
+            push_money(out, m.base_commission);
         }
+        Code(self.base_currency).push_to(out);
     }
 
     /// The commission the orders pay and the cash they leave, in the base currency: a
@@ -800,12 +833,15 @@ impl<'a> PlanReport<'a> {
             [false, true, true, true, true, true, true, true],
             plan.positions.len() + 1,
         );
+        // Each order's figures once, for its amount in the table, the cash line and its line.
+        let moneys: Vec<OrderMoney<'_>> = plan.trades.iter().map(|t| self.trade_money(t)).collect();
         // Each order's amount as its order line shows it, negative for a sale.
         let shown: HashMap<&str, Decimal> = plan
             .trades
             .iter()
-            .map(|t| {
-                let amount = self.trade_money(t).base_amount;
+            .zip(&moneys)
+            .map(|(t, m)| {
+                let amount = m.base_amount;
                 let signed = if t.side == pbal_core::Side::Sell {
                     -amount
                 } else {
@@ -849,7 +885,12 @@ impl<'a> PlanReport<'a> {
         }
         // The reserve is an amount, not a weight: the cash line below names it.
         let cash_target = String::new();
-        let cash = self.cash_shown();
+        let cash = self.cash_shown_from(
+            plan.trades
+                .iter()
+                .map(|t| t.side)
+                .zip(moneys.iter().copied()),
+        );
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
@@ -935,32 +976,36 @@ impl<'a> PlanReport<'a> {
             // Each line written straight into the output (no string per line or figure), then
             // its trailing whitespace trimmed.
             let (mut qty, mut price) = (String::new(), String::new());
-            for t in &plan.trades {
-                let m = self.trade_money(t);
+            for (t, m) in plan.trades.iter().zip(&moneys) {
                 let currency = Code(m.currency);
                 qty.clear();
                 push_decimal_text(&mut qty, t.quantity.normalize(), 0);
                 price.clear();
                 push_price(&mut price, m.price);
                 let start = out.len();
-                let _ = write!(
-                    out,
-                    "  {:<4} {qty:>8} {:<8} @ {price:>10}{currency}",
-                    t.side.as_str(),
-                    t.symbol,
-                );
+                // `"  {:<4} {qty:>8} {:<8} @ {price:>10}{currency}"`, padded by hand.
+                out.push_str("  ");
+                push_padded(&mut out, t.side.as_str(), 4, false);
+                out.push(' ');
+                push_padded(&mut out, &qty, 8, true);
+                out.push(' ');
+                push_padded(&mut out, &t.symbol, 8, false);
+                out.push_str(" @ ");
+                push_padded(&mut out, &price, 10, true);
+                currency.push_to(&mut out);
                 out.push_str(" = ");
                 push_money(&mut out, m.amount);
                 if m.foreign {
-                    let _ = write!(out, "{currency} (about ");
+                    currency.push_to(&mut out);
+                    out.push_str(" (about ");
                     push_money(&mut out, m.base_amount);
                     let _ = write!(out, "{base})");
                 } else if multi {
-                    let _ = write!(out, "{currency}");
+                    currency.push_to(&mut out);
                 }
                 if !t.commission.is_zero() {
                     out.push_str(" (+ est. commission ");
-                    self.push_commission(&mut out, &m);
+                    self.push_commission(&mut out, m);
                     out.push(')');
                 }
                 match t.realized_pnl {
@@ -1304,6 +1349,33 @@ mod tests {
                 quantity(d)
             };
             assert_eq!(signed, expected, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn padding_by_hand_is_formats() {
+        for text in [
+            "",
+            "BUY",
+            "SELL",
+            "S00001",
+            "ÄBC",
+            "1,234,567.125",
+            "a longer symbol",
+        ] {
+            for width in [0, 4, 8, 10] {
+                let mut left = String::new();
+                push_padded(&mut left, text, width, false);
+                assert_eq!(left, format!("{text:<width$}"));
+                let mut right = String::new();
+                push_padded(&mut right, text, width, true);
+                assert_eq!(right, format!("{text:>width$}"));
+            }
+        }
+        for code in [None, Some("USD")] {
+            let mut pushed = String::new();
+            Code(code).push_to(&mut pushed);
+            assert_eq!(pushed, Code(code).to_string());
         }
     }
 
