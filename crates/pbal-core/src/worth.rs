@@ -53,7 +53,7 @@ pub(crate) fn costly_orders<'a>(
             continue;
         }
         let positions = positions.get_or_insert_with(|| {
-            let mut by_symbol = std::collections::BTreeMap::new();
+            let mut by_symbol = std::collections::HashMap::with_capacity(plan.positions.len());
             for p in &plan.positions {
                 // The first of a symbol, as a search would find it.
                 by_symbol.entry(p.symbol.as_str()).or_insert(p);
