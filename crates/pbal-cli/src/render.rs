@@ -1,6 +1,6 @@
 //! Renders a plan as a table, JSON or CSV.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use pbal_core::{Money, Optimality, Plan};
@@ -23,6 +23,7 @@ pub(crate) struct PlanReport<'a> {
 
 /// An order's money in its own currency and in the base currency, as shown: rounded once
 /// against the account ([`pbal_ibkr::OrderFigures`]).
+#[derive(Clone, Copy)]
 pub(crate) struct OrderMoney<'a> {
     pub(crate) currency: Option<&'a str>,
     pub(crate) price: Decimal,
@@ -79,6 +80,13 @@ fn digits_of(mut n: u128, digits: &mut [u8; 40]) -> usize {
 /// `min_scale` decimals. Written digit by digit: plan output for 5,000 holdings prints over
 /// 40,000 numbers, and `Display` through `format!` cost a tenth of the process.
 pub(crate) fn decimal_text(d: Decimal, min_scale: u32) -> String {
+    let mut out = String::with_capacity(24);
+    push_decimal_text(&mut out, d, min_scale);
+    out
+}
+
+/// [`decimal_text`] appended to `out`.
+fn push_decimal_text(out: &mut String, d: Decimal, min_scale: u32) {
     let scale = d.scale() as usize;
     let mut digits = [0u8; 40];
     let mut len = digits_of(d.mantissa().unsigned_abs(), &mut digits);
@@ -88,7 +96,6 @@ pub(crate) fn decimal_text(d: Decimal, min_scale: u32) -> String {
         len += 1;
     }
     let pad = (min_scale as usize).saturating_sub(scale);
-    let mut out = String::with_capacity(len + pad + 2);
     if d.is_sign_negative() {
         out.push('-');
     }
@@ -104,23 +111,19 @@ pub(crate) fn decimal_text(d: Decimal, min_scale: u32) -> String {
     for _ in 0..pad {
         out.push('0');
     }
-    out
 }
 
-/// `r` (at most two decimals) as `{:.2}` prints it, thousands grouped if asked. Written digit
-/// by digit: a plan table of 5,000 holdings prints over 25,000 amounts and weights, and
-/// `format!` for each cost more than reading the export.
-fn two_decimals(r: Decimal, grouped: bool) -> String {
-    let cents = r.mantissa().unsigned_abs() * 10u128.pow(2 - r.scale().min(2));
+/// A number of hundredths as `{:.2}` prints it (`-` before it if `negative`, even for
+/// zero), thousands grouped if asked.
+fn push_cents(out: &mut String, cents: u128, negative: bool, grouped: bool) {
     let mut digits = [0u8; 40];
     let mut len = digits_of(cents, &mut digits);
     while len < 3 {
         digits[len] = b'0';
         len += 1;
     }
-    let mut out = String::with_capacity(len + len / 3 + 3);
     // `{:.2}` of a negative zero prints its sign too.
-    if r.is_sign_negative() {
+    if negative {
         out.push('-');
     }
     for i in (2..len).rev() {
@@ -132,7 +135,73 @@ fn two_decimals(r: Decimal, grouped: bool) -> String {
     out.push('.');
     out.push(char::from(digits[1]));
     out.push(char::from(digits[0]));
-    out
+}
+
+/// The magnitude `m` at `scale` (the value `m / 10^scale`) in units of `10^-keep`, rounded
+/// half to even as `Decimal::round_dp` rounds. `m` below 2^96 (a `Decimal` mantissa) and
+/// `keep - scale` at most 4, so that nothing overflows.
+fn rounded_units(m: u128, scale: u32, keep: u32) -> u128 {
+    if scale <= keep {
+        return m * 10u128.pow(keep - scale);
+    }
+    let div = 10u128.pow(scale - keep);
+    // Nearly every amount and divisor fit 64 bits, whose division is several times cheaper.
+    let (q, r) = match (u64::try_from(m), u64::try_from(div)) {
+        (Ok(m), Ok(div)) => (u128::from(m / div), u128::from(m % div)),
+        _ => (m / div, m % div),
+    };
+    match (2 * r).cmp(&div) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 == 1 => q + 1,
+        _ => q,
+    }
+}
+
+/// A currency code after an amount (` USD`), or nothing when it is unknown.
+struct Code<'a>(Option<&'a str>);
+
+impl Code<'_> {
+    /// The code as `Display` shows it, appended to `out`.
+    fn push_to(&self, out: &mut String) {
+        if let Some(code) = self.0 {
+            out.push(' ');
+            out.push_str(code);
+        }
+    }
+}
+
+/// `text` padded with spaces to `width` characters, on the left (`right`-aligned) or the
+/// right, as `{:>width$}` and `{:<width$}` pad it.
+fn push_padded(out: &mut String, text: &str, width: usize, right: bool) {
+    let pad = width.saturating_sub(text.chars().count());
+    if right {
+        out.extend(std::iter::repeat_n(' ', pad));
+        out.push_str(text);
+    } else {
+        out.push_str(text);
+        out.extend(std::iter::repeat_n(' ', pad));
+    }
+}
+
+impl std::fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, " {code}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `Money::new(d).to_string()` appended to `out` (rounded half to even to two decimals,
+/// thousands grouped), without a string of its own.
+fn push_money(out: &mut String, d: Decimal) {
+    let cents = rounded_units(d.mantissa().unsigned_abs(), d.scale(), 2);
+    if cents == 0 && d.is_sign_negative() {
+        // Whether a negative amount rounded to zero keeps its sign is `round_dp`'s to say.
+        out.push_str(&Money::new(d).to_string());
+        return;
+    }
+    push_cents(out, cents, d.is_sign_negative(), true);
 }
 
 fn quantity(d: Decimal) -> String {
@@ -151,19 +220,46 @@ pub(crate) fn price_text(d: Decimal) -> String {
     format!("{}{}", &whole[..whole.len() - 3], &fraction[1..])
 }
 
+/// [`price_text`] appended to `out`: a price of at most two decimals (nearly all) as money,
+/// with no normalizing first (trailing zeros change nothing there).
+fn push_price(out: &mut String, d: Decimal) {
+    if d.scale() <= 2 && !d.is_sign_negative() {
+        push_money(out, d);
+    } else {
+        out.push_str(&price_text(d));
+    }
+}
+
 fn percent(d: Decimal) -> String {
-    let mut s = two_decimals((d * Decimal::ONE_HUNDRED).round_dp(2), false);
-    s.push('%');
+    let mut s = String::with_capacity(12);
+    push_percent(&mut s, d);
     s
 }
 
-fn signed_quantity(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{}", quantity(d))
-    } else if d.is_zero() {
-        String::new()
+/// `d` in percent with two decimals, as `{:.2}%` prints `(d * 100).round_dp(2)`, appended to
+/// `out`. Computed on the mantissa when `d * 100` is exact (its mantissa fits 96 bits), which
+/// is every weight; otherwise through `Decimal`.
+fn push_percent(out: &mut String, d: Decimal) {
+    let m = d.mantissa().unsigned_abs();
+    let units = (m < (1u128 << 96) / 100).then(|| rounded_units(m, d.scale(), 4));
+    // A negative weight rounded to zero keeps its sign or not as `round_dp` decides.
+    if let Some(units) = units.filter(|&u| u != 0 || !d.is_sign_negative()) {
+        push_cents(out, units, d.is_sign_negative(), false);
     } else {
-        quantity(d)
+        let r = (d * Decimal::ONE_HUNDRED).round_dp(2);
+        let cents = r.mantissa().unsigned_abs() * 10u128.pow(2 - r.scale().min(2));
+        push_cents(out, cents, r.is_sign_negative(), false);
+    }
+    out.push('%');
+}
+
+/// A trade's quantity with its sign (`+12`, `-3`), nothing for none, appended to `out`.
+fn push_signed_quantity(out: &mut String, d: Decimal) {
+    if d > Decimal::ZERO {
+        out.push('+');
+        push_decimal_text(out, d.normalize(), 0);
+    } else if !d.is_zero() {
+        push_decimal_text(out, d.normalize(), 0);
     }
 }
 
@@ -251,15 +347,28 @@ impl<'a> PlanReport<'a> {
 
     /// The cash line as shown ([`CashShown`]).
     pub(crate) fn cash_shown(&self) -> CashShown {
+        self.cash_shown_from(
+            self.plan
+                .trades
+                .iter()
+                .map(|t| (t.side, self.trade_money(t))),
+        )
+    }
+
+    /// [`Self::cash_shown`] from the plan's orders' [`OrderMoney`], in order, when the caller
+    /// has them already.
+    fn cash_shown_from<'m>(
+        &self,
+        orders: impl Iterator<Item = (pbal_core::Side, OrderMoney<'m>)>,
+    ) -> CashShown {
         let dp = self.base_currency.map_or(2, pbal_ibkr::currency_decimals);
         let cash_in = self
             .cash_in()
             .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::ToNegativeInfinity);
         let (mut spent, mut received, mut commission) =
             (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-        for t in &self.plan.trades {
-            let m = self.trade_money(t);
-            match t.side {
+        for (side, m) in orders {
+            match side {
                 pbal_core::Side::Buy => spent += m.base_amount,
                 pbal_core::Side::Sell => received += m.base_amount,
             }
@@ -286,17 +395,17 @@ impl<'a> PlanReport<'a> {
     }
 
     /// An order's estimated commission in its own currency, with the base-currency amount
-    /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR").
-    fn commission(&self, m: &OrderMoney<'_>) -> String {
-        let base = self.base_suffix();
-        match m.currency {
-            Some(currency) if m.foreign => format!(
-                "{} {currency}, about {}{base}",
-                Money::new(m.commission),
-                Money::new(m.base_commission)
-            ),
-            _ => format!("{}{base}", Money::new(m.commission)),
+    /// the plan counts when that is another currency ("1.00 USD, about 0.84 EUR"), appended
+    /// to `out`.
+    fn push_commission(&self, out: &mut String, m: &OrderMoney<'_>) {
+        push_money(out, m.commission);
+        if let (Some(currency), true) = (m.currency, m.foreign) {
+            out.push(' ');
+            out.push_str(currency);
+            out.push_str(", about ");
+            push_money(out, m.base_commission);
         }
+        Code(self.base_currency).push_to(out);
     }
 
     /// The commission the orders pay and the cash they leave, in the base currency: a
@@ -724,12 +833,15 @@ impl<'a> PlanReport<'a> {
             [false, true, true, true, true, true, true, true],
             plan.positions.len() + 1,
         );
+        // Each order's figures once, for its amount in the table, the cash line and its line.
+        let moneys: Vec<OrderMoney<'_>> = plan.trades.iter().map(|t| self.trade_money(t)).collect();
         // Each order's amount as its order line shows it, negative for a sale.
-        let shown: BTreeMap<&str, Decimal> = plan
+        let shown: HashMap<&str, Decimal> = plan
             .trades
             .iter()
-            .map(|t| {
-                let amount = self.trade_money(t).base_amount;
+            .zip(&moneys)
+            .map(|(t, m)| {
+                let amount = m.base_amount;
                 let signed = if t.side == pbal_core::Side::Sell {
                     -amount
                 } else {
@@ -738,39 +850,47 @@ impl<'a> PlanReport<'a> {
                 (t.symbol.as_str(), signed)
             })
             .collect();
+        // Each cell is written straight into the table's buffer: no string per cell.
         for p in &plan.positions {
             let amount = shown
                 .get(p.symbol.as_str())
                 .copied()
-                .unwrap_or(p.trade_quantity * p.price);
+                .unwrap_or_else(|| p.trade_quantity * p.price);
+            table.cell(&p.symbol);
             // Several currencies: each price in the instrument's own, values in the base.
-            let price = if multi {
+            if multi {
                 let currency = self.currency_of(&p.symbol).unwrap_or_default();
-                format!(
-                    "{} {currency}",
-                    price_text(self.local_price(&p.symbol, p.price))
-                )
+                let text = table.text();
+                push_price(text, self.local_price(&p.symbol, p.price));
+                text.push(' ');
+                text.push_str(currency);
             } else {
-                price_text(p.price)
-            };
-            table.add_row([
-                p.symbol.clone(),
-                price,
-                Money::new(p.value).to_string(),
-                percent(p.weight),
-                percent(p.target_weight),
-                signed_quantity(p.trade_quantity),
-                if amount.is_zero() {
-                    String::new()
-                } else {
-                    Money::new(amount).to_string()
-                },
-                percent(p.weight_after),
-            ]);
+                push_price(table.text(), p.price);
+            }
+            table.end_cell();
+            push_money(table.text(), p.value);
+            table.end_cell();
+            push_percent(table.text(), p.weight);
+            table.end_cell();
+            push_percent(table.text(), p.target_weight);
+            table.end_cell();
+            push_signed_quantity(table.text(), p.trade_quantity);
+            table.end_cell();
+            if !amount.is_zero() {
+                push_money(table.text(), amount);
+            }
+            table.end_cell();
+            push_percent(table.text(), p.weight_after);
+            table.end_cell();
         }
         // The reserve is an amount, not a weight: the cash line below names it.
         let cash_target = String::new();
-        let cash = self.cash_shown();
+        let cash = self.cash_shown_from(
+            plan.trades
+                .iter()
+                .map(|t| t.side)
+                .zip(moneys.iter().copied()),
+        );
         table.add_row([
             "(cash)".to_owned(),
             String::new(),
@@ -792,8 +912,10 @@ impl<'a> PlanReport<'a> {
             .base_currency
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
-        let mut out = String::new();
-        out.push_str(&table.render());
+        // The table and the order lines (about 100 bytes each) in one buffer of about the
+        // right size: growing it copies half a megabyte at 5,000 holdings.
+        let mut out = String::with_capacity(table.rendered_len() + (plan.trades.len() + 16) * 100);
+        table.render_into(&mut out);
         out.push('\n');
         let _ = writeln!(out);
         let _ = writeln!(
@@ -851,41 +973,55 @@ impl<'a> PlanReport<'a> {
             let _ = writeln!(out, "Orders ({}, sells first):", plan.trades.len());
             // With several currencies every amount names its own, the base one included.
             let multi = self.multi_currency();
-            for t in &plan.trades {
-                let m = self.trade_money(t);
-                let currency = m.currency.map(|c| format!(" {c}")).unwrap_or_default();
-                let mut line = format!(
-                    "  {:<4} {:>8} {:<8} @ {:>10}{currency}",
-                    t.side.as_str(),
-                    quantity(t.quantity),
-                    t.symbol,
-                    price_text(m.price),
-                );
+            // Each line written straight into the output (no string per line or figure), then
+            // its trailing whitespace trimmed.
+            let (mut qty, mut price) = (String::new(), String::new());
+            for (t, m) in plan.trades.iter().zip(&moneys) {
+                let currency = Code(m.currency);
+                qty.clear();
+                push_decimal_text(&mut qty, t.quantity.normalize(), 0);
+                price.clear();
+                push_price(&mut price, m.price);
+                let start = out.len();
+                // `"  {:<4} {qty:>8} {:<8} @ {price:>10}{currency}"`, padded by hand.
+                out.push_str("  ");
+                push_padded(&mut out, t.side.as_str(), 4, false);
+                out.push(' ');
+                push_padded(&mut out, &qty, 8, true);
+                out.push(' ');
+                push_padded(&mut out, &t.symbol, 8, false);
+                out.push_str(" @ ");
+                push_padded(&mut out, &price, 10, true);
+                currency.push_to(&mut out);
+                out.push_str(" = ");
+                push_money(&mut out, m.amount);
                 if m.foreign {
-                    let _ = write!(
-                        line,
-                        " = {}{currency} (about {}{base})",
-                        Money::new(m.amount),
-                        Money::new(m.base_amount)
-                    );
+                    currency.push_to(&mut out);
+                    out.push_str(" (about ");
+                    push_money(&mut out, m.base_amount);
+                    let _ = write!(out, "{base})");
                 } else if multi {
-                    let _ = write!(line, " = {}{currency}", Money::new(m.amount));
-                } else {
-                    let _ = write!(line, " = {}", Money::new(m.amount));
+                    currency.push_to(&mut out);
                 }
                 if !t.commission.is_zero() {
-                    let _ = write!(line, " (+ est. commission {})", self.commission(&m));
+                    out.push_str(" (+ est. commission ");
+                    self.push_commission(&mut out, m);
+                    out.push(')');
                 }
                 match t.realized_pnl {
                     Some(pnl) => {
-                        let _ = write!(line, ", realizes {}{base} (est.)", Money::new(pnl));
+                        out.push_str(", realizes ");
+                        push_money(&mut out, pnl);
+                        let _ = write!(out, "{base} (est.)");
                     }
                     None if t.side == pbal_core::Side::Sell => {
-                        let _ = write!(line, ", realizes an unknown gain");
+                        out.push_str(", realizes an unknown gain");
                     }
                     None => {}
                 }
-                let _ = writeln!(out, "{}", line.trim_end());
+                let kept = out[start..].trim_end().len();
+                out.truncate(start + kept);
+                out.push('\n');
                 for lot in &t.lots {
                     let opened = lot
                         .open_date
@@ -1121,6 +1257,32 @@ mod tests {
         }
 
         #[test]
+        fn pushed_money_matches_display(m in proptest::num::i64::ANY, hi in proptest::num::u32::ANY, scale in 0u32..=28) {
+            let d = Decimal::from_parts(m as u32, (m >> 32) as u32, hi, m < 0, scale);
+            let mut pushed = String::from("x");
+            push_money(&mut pushed, d);
+            proptest::prop_assert_eq!(&pushed[1..], Money::new(d).to_string());
+        }
+
+        #[test]
+        fn pushed_prices_match_price_text(m in proptest::num::i64::ANY, hi in 0u32..4, scale in 0u32..=28) {
+            let d = Decimal::from_parts(m as u32, (m >> 32) as u32, hi, m < 0, scale);
+            let mut pushed = String::new();
+            push_price(&mut pushed, d);
+            proptest::prop_assert_eq!(pushed, price_text(d));
+        }
+
+        #[test]
+        fn wide_percent_matches_format(m in proptest::num::i64::ANY, hi in proptest::num::u32::ANY, scale in 0u32..=28) {
+            let d = Decimal::from_parts(m as u32, (m >> 32) as u32, hi, m < 0, scale);
+            // Beyond `Decimal` times 100 the old way had no answer to compare with.
+            if let Some(hundred) = d.checked_mul(Decimal::ONE_HUNDRED) {
+                let by_format = format!("{:.2}%", hundred.round_dp(2));
+                proptest::prop_assert_eq!(percent(d), by_format);
+            }
+        }
+
+        #[test]
         fn percent_matches_format(m in proptest::num::i64::ANY, scale in 0u32..16) {
             let d = Decimal::new(m, scale);
             let by_format = format!("{:.2}%", (d * Decimal::ONE_HUNDRED).round_dp(2));
@@ -1148,6 +1310,72 @@ mod tests {
                 money_display_by_format(d),
                 "{d:?}"
             );
+        }
+    }
+
+    #[test]
+    fn pushed_numbers_at_the_edges() {
+        for d in [
+            dec!(0),
+            -Decimal::ZERO,
+            dec!(-0.001),
+            dec!(0.005),
+            dec!(0.015),
+            dec!(0.025),
+            dec!(-0.005),
+            dec!(999.995),
+            dec!(0.00005),
+            dec!(0.00015),
+            dec!(-0.00005),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(5, 28),
+            Decimal::new(-15, 28),
+        ] {
+            let mut pushed = String::new();
+            push_money(&mut pushed, d);
+            assert_eq!(pushed, Money::new(d).to_string(), "{d:?}");
+            if let Some(hundred) = d.checked_mul(Decimal::ONE_HUNDRED) {
+                let by_format = format!("{:.2}%", hundred.round_dp(2));
+                assert_eq!(percent(d), by_format, "{d:?}");
+            }
+            let mut signed = String::new();
+            push_signed_quantity(&mut signed, d);
+            let expected = if d > Decimal::ZERO {
+                format!("+{}", quantity(d))
+            } else if d.is_zero() {
+                String::new()
+            } else {
+                quantity(d)
+            };
+            assert_eq!(signed, expected, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn padding_by_hand_is_formats() {
+        for text in [
+            "",
+            "BUY",
+            "SELL",
+            "S00001",
+            "ÄBC",
+            "1,234,567.125",
+            "a longer symbol",
+        ] {
+            for width in [0, 4, 8, 10] {
+                let mut left = String::new();
+                push_padded(&mut left, text, width, false);
+                assert_eq!(left, format!("{text:<width$}"));
+                let mut right = String::new();
+                push_padded(&mut right, text, width, true);
+                assert_eq!(right, format!("{text:>width$}"));
+            }
+        }
+        for code in [None, Some("USD")] {
+            let mut pushed = String::new();
+            Code(code).push_to(&mut pushed);
+            assert_eq!(pushed, Code(code).to_string());
         }
     }
 

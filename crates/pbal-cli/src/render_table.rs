@@ -14,24 +14,59 @@ pub(crate) struct Markdown<const N: usize> {
     /// to write the table.
     text: String,
     ends: Vec<[usize; N]>,
+    /// Where the cells of the row being written end, and how many it has.
+    row: [usize; N],
+    filled: usize,
+    /// Each column's widest cell in bytes, header included (the display width of ASCII).
+    widths: [usize; N],
 }
 
 impl<const N: usize> Markdown<N> {
     pub(crate) fn new(header: [String; N], right: [bool; N], rows_hint: usize) -> Self {
+        let widths = header.each_ref().map(String::len);
         Self {
             header,
             right,
             text: String::with_capacity(rows_hint * N * 8),
             ends: Vec::with_capacity(rows_hint),
+            row: [0; N],
+            filled: 0,
+            widths,
         }
     }
 
     pub(crate) fn add_row(&mut self, row: [String; N]) {
-        let ends = row.map(|cell| {
-            self.text.push_str(&cell);
-            self.text.len()
-        });
-        self.ends.push(ends);
+        for cell in row {
+            self.cell(&cell);
+        }
+    }
+
+    /// The buffer the next cell is written into: append its text, then [`Self::end_cell`].
+    /// Cells written in place cost no string each.
+    pub(crate) fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Ends the cell written into [`Self::text`] since the last one; the `N`th ends the row.
+    pub(crate) fn end_cell(&mut self) {
+        let end = self.text.len();
+        let start = match self.filled {
+            0 => self.ends.last().map_or(0, |ends| ends[N - 1]),
+            i => self.row[i - 1],
+        };
+        self.widths[self.filled] = self.widths[self.filled].max(end - start);
+        self.row[self.filled] = end;
+        self.filled += 1;
+        if self.filled == N {
+            self.ends.push(self.row);
+            self.filled = 0;
+        }
+    }
+
+    /// Appends a cell of this text.
+    pub(crate) fn cell(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.end_cell();
     }
 
     /// The rows' cells, in order.
@@ -48,45 +83,57 @@ impl<const N: usize> Markdown<N> {
     }
 
     /// The table without a final newline, as comfy-table's ASCII_MARKDOWN preset prints it.
+    #[cfg(test)]
     pub(crate) fn render(&self) -> String {
-        let plain = |s: &str| crate::output::printable_ascii(s, false);
-        if self.header.iter().all(|h| plain(h)) && plain(&self.text) {
-            self.render_ascii()
-        } else {
-            self.render_comfy()
-        }
-    }
-
-    fn render_ascii(&self) -> String {
-        let mut widths = self.header.each_ref().map(String::len);
-        for row in self.rows() {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.len());
-            }
-        }
-        let line_len = widths.iter().map(|w| w + 3).sum::<usize>() + 2;
-        let mut out = String::with_capacity(line_len * (self.ends.len() + 2));
-        self.push_row(
-            &mut out,
-            self.header.each_ref().map(String::as_str),
-            &widths,
-        );
-        out.push('\n');
-        out.push('|');
-        for w in widths {
-            push_repeated(&mut out, DASHES, w + 2);
-            out.push('|');
-        }
-        for row in self.rows() {
-            out.push('\n');
-            self.push_row(&mut out, row, &widths);
-        }
+        let mut out = String::new();
+        self.render_into(&mut out);
         out
     }
 
-    fn push_row(&self, out: &mut String, row: [&str; N], widths: &[usize; N]) {
+    /// [`Self::render`] appended to `out`.
+    pub(crate) fn render_into(&self, out: &mut String) {
+        debug_assert_eq!(self.filled, 0, "a row is not finished");
+        let plain = |s: &str| crate::output::printable_ascii(s, false);
+        if self.header.iter().all(|h| plain(h)) && plain(&self.text) {
+            self.render_ascii(out);
+        } else {
+            out.push_str(&self.render_comfy());
+        }
+    }
+
+    /// How long the table's text is when its cells are ASCII (each line as long as the
+    /// widths), to size a buffer.
+    pub(crate) fn rendered_len(&self) -> usize {
+        let line_len = self.widths.iter().map(|w| w + 3).sum::<usize>() + 2;
+        line_len * (self.ends.len() + 2)
+    }
+
+    fn render_ascii(&self, out: &mut String) {
+        let widths = &self.widths;
+        out.reserve(self.rendered_len());
+        self.push_row(out, self.header.iter().map(String::as_str));
+        out.push('\n');
         out.push('|');
-        for ((cell, &w), &right) in row.iter().zip(widths).zip(&self.right) {
+        for &w in widths {
+            push_repeated(out, DASHES, w + 2);
+            out.push('|');
+        }
+        // Each row's cells are consecutive in the buffer: cut at their ends.
+        let mut start = 0;
+        for ends in &self.ends {
+            out.push('\n');
+            let cells = ends.iter().map(|&end| {
+                let cell = self.text.get(start..end).unwrap_or_default();
+                start = end;
+                cell
+            });
+            self.push_row(out, cells);
+        }
+    }
+
+    fn push_row<'t>(&self, out: &mut String, row: impl Iterator<Item = &'t str>) {
+        out.push('|');
+        for ((cell, &w), &right) in row.zip(&self.widths).zip(&self.right) {
             let pad = w - cell.len();
             out.push(' ');
             if right {
@@ -152,7 +199,7 @@ mod tests {
             &[["VTI", "250.00", "+12"], ["(cash)", "", ""]],
         );
         assert_eq!(
-            t.render_ascii(),
+            t.render(),
             "| Symbol |  Price | Trade |\n\
              |--------|--------|-------|\n\
              | VTI    | 250.00 |   +12 |\n\
@@ -178,7 +225,9 @@ mod tests {
             for row in &rows {
                 t.add_row(row.each_ref().map(trim));
             }
-            prop_assert_eq!(t.render_ascii(), t.render_comfy());
+            let mut ascii = String::new();
+            t.render_ascii(&mut ascii);
+            prop_assert_eq!(ascii, t.render_comfy());
         }
     }
 

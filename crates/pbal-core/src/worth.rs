@@ -44,16 +44,22 @@ pub(crate) fn costly_orders<'a>(
     };
     // By symbol: a search per trade was a quadratic string scan (25 million comparisons for
     // 5,000 orders).
-    let mut positions = std::collections::BTreeMap::new();
-    for p in &plan.positions {
-        // The first of a symbol, as a search would find it.
-        positions.entry(p.symbol.as_str()).or_insert(p);
-    }
+    // Built for the first order that pays a commission: a plan without commissions (the
+    // default) needs no map of its 5,000 positions.
+    let mut positions = None;
     let mut out = Vec::new();
     for t in &plan.trades {
         if t.commission <= Decimal::ZERO || (raising && t.side == Side::Sell) {
             continue;
         }
+        let positions = positions.get_or_insert_with(|| {
+            let mut by_symbol = std::collections::HashMap::with_capacity(plan.positions.len());
+            for p in &plan.positions {
+                // The first of a symbol, as a search would find it.
+                by_symbol.entry(p.symbol.as_str()).or_insert(p);
+            }
+            by_symbol
+        });
         let Some(&p) = positions.get(t.symbol.as_str()) else {
             continue; // the audit's table check reports it
         };

@@ -1,11 +1,12 @@
 //! The layout-independent middle: rows of named fields from any export, turned into positions,
 //! lots, cash balances and trades.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
 use crate::columns::Column;
+use crate::hash::{FnvMap, fnv_map};
 use crate::statement::{CashBalance, LotRow, PastTradeRow, Position, Skipped};
 use crate::values::{self, DateError};
 use crate::{Error, SkipReason};
@@ -408,8 +409,7 @@ impl Collector {
         // sort by group, not a vector of its own (most groups are one row).
         let mut group_ids = Vec::with_capacity(rows.len());
         {
-            let mut group_of: HashMap<(&str, &str, &str), usize> =
-                HashMap::with_capacity(rows.len());
+            let mut group_of: FnvMap<(&str, &str, &str), usize> = fnv_map(rows.len());
             for row in &rows {
                 let Some(symbol) = row.get(Column::Symbol) else {
                     self.skip(row.line, SkipReason::NoSymbol);
@@ -711,10 +711,10 @@ impl Collector {
         let given_quantity = self.number(r, Column::Quantity)?;
         let quantity = given_quantity.unwrap_or_default();
         let multiplier = self.number(r, Column::Multiplier)?.unwrap_or(Decimal::ONE);
-        let price = self.number(r, Column::Price)?;
-        let value = self.number(r, Column::Value)?;
-        self.no_blank_amount(r, given_quantity, value)?;
-        let (price, value) = match (price, value) {
+        let given_price = self.number(r, Column::Price)?;
+        let given_value = self.number(r, Column::Value)?;
+        self.no_blank_amount(r, given_quantity, given_value)?;
+        let (price, value) = match (given_price, given_value) {
             (Some(p), Some(v)) => (p, v),
             (Some(p), None) => (
                 p,
@@ -766,11 +766,9 @@ impl Collector {
                 },
             });
         }
-        if let (Some(quantity), Some(given_price), Some(given_value)) = (
-            given_quantity,
-            self.number(r, Column::Price)?,
-            self.number(r, Column::Value)?,
-        ) && crate::statement::plannable(asset_class.as_deref())
+        if let (Some(quantity), Some(given_price), Some(given_value)) =
+            (given_quantity, given_price, given_value)
+            && crate::statement::plannable(asset_class.as_deref())
         {
             self.value_agrees(r, quantity, given_price, multiplier, given_value)?;
         }

@@ -1,6 +1,6 @@
 //! What an export says, in one shape whatever the layout, and how it becomes a portfolio.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use pbal_core::{Holding, Lot, Portfolio};
@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::columns::Column;
+use crate::hash::{FnvMap, fnv_map};
 use crate::{Error, Excluded, SkipReason};
 
 /// Which accounts to plan.
@@ -348,7 +349,7 @@ impl Statement {
         // the symbols; sorted once at the end (a map of strings to large values cost more
         // than reading the file).
         let mut merged: Vec<(Holding, Instrument)> = Vec::with_capacity(self.positions.len());
-        let mut index: HashMap<&str, usize> = HashMap::with_capacity(self.positions.len());
+        let mut index: FnvMap<&str, usize> = fnv_map(self.positions.len());
         let mut excluded = Vec::new();
         for p in self
             .positions

@@ -240,54 +240,64 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         household: household.as_ref(),
         cash_by_currency: Some(&cash_by_currency),
     };
-    if let Some(path) = &args.report {
-        let page = crate::report_plan::render(&report, &file.display().to_string());
-        crate::output::write_file(path, page.as_bytes())?;
-    }
-    if let (Format::Json, None) = (args.format, args.output.as_deref()) {
-        return crate::output::emit_json(&report.json());
-    }
-    let text = match args.format {
-        Format::Table => report.table(),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&report.json())?;
-            s.push('\n');
-            s
+    let output = || -> Result<()> {
+        if let Some(path) = &args.report {
+            let page = crate::report_plan::render(&report, &file.display().to_string());
+            crate::output::write_file(path, page.as_bytes())?;
         }
-        Format::Csv => report.csv(),
-        Format::Basket => {
-            let order_type = match args.order_type {
-                OrderTypeArg::Mkt => OrderType::Market,
-                OrderTypeArg::Lmt => OrderType::Limit {
-                    bps: args.limit_offset,
-                },
-            };
-            // A household plan's orders go into the accounts its split gave them.
-            let (text, warnings) = match &household {
-                Some(orders) => basket::render_by_account(
-                    &plan,
-                    &orders.split,
-                    &holdings.instruments,
-                    holdings.base_currency.as_deref(),
-                    order_type,
-                ),
-                None => basket::render(
-                    &plan,
-                    &holdings.instruments,
-                    holdings.base_currency.as_deref(),
-                    order_type,
-                ),
-            };
-            for w in &warnings {
-                warn(&w.to_string());
+        if let (Format::Json, None) = (args.format, args.output.as_deref()) {
+            return crate::output::emit_json(&report.json());
+        }
+        let text = match args.format {
+            Format::Table => report.table(),
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(&report.json())?;
+                s.push('\n');
+                s
             }
-            text
-        }
+            Format::Csv => report.csv(),
+            Format::Basket => {
+                let order_type = match args.order_type {
+                    OrderTypeArg::Mkt => OrderType::Market,
+                    OrderTypeArg::Lmt => OrderType::Limit {
+                        bps: args.limit_offset,
+                    },
+                };
+                // A household plan's orders go into the accounts its split gave them.
+                let (text, warnings) = match &household {
+                    Some(orders) => basket::render_by_account(
+                        &plan,
+                        &orders.split,
+                        &holdings.instruments,
+                        holdings.base_currency.as_deref(),
+                        order_type,
+                    ),
+                    None => basket::render(
+                        &plan,
+                        &holdings.instruments,
+                        holdings.base_currency.as_deref(),
+                        order_type,
+                    ),
+                };
+                for w in &warnings {
+                    warn(&w.to_string());
+                }
+                text
+            }
+        };
+        let written = match (args.format, args.output.as_deref()) {
+            (Format::Table, None) => crate::output::emit_table(&text),
+            (_, output) => emit(&text, output),
+        };
+        crate::leave(text);
+        written
     };
-    match (args.format, args.output.as_deref()) {
-        (Format::Table, None) => crate::output::emit_table(&text),
-        (_, output) => emit(&text, output),
-    }
+    let written = output();
+    // The plan and everything it was made from go with the process, not piece by piece.
+    crate::leave((plan, household, holdings, plan_cash, cash_by_currency));
+    crate::leave((planned.portfolio, planned.targets));
+    crate::leave(statement);
+    written
 }
 
 /// The library's request from the command line: every input `pbal plan` plans with.
@@ -471,7 +481,7 @@ pub(crate) fn warn_as_of(as_of: Option<jiff::civil::Date>, statement: &pbal_ibkr
     let Some(as_of) = as_of else { return };
     let affects = "holding periods (short- or long-term lots, and so the tax estimate) and the \
                    30-day wash-sale windows are counted to that day";
-    if as_of > jiff::ZonedDateTime::now().date() {
+    if as_of > crate::clock::today() {
         warn(&format!("--as-of {as_of} is in the future: {affects}"));
     } else if let Some(report) = statement.report_date
         && as_of < report
@@ -712,10 +722,7 @@ pub(crate) fn options(args: &EngineArgs) -> PlanOptions {
         LotOrderArg::Hifo => pbal_core::LotOrder::Hifo,
         LotOrderArg::Fifo => pbal_core::LotOrder::Fifo,
     };
-    options.as_of = Some(
-        args.as_of
-            .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
-    );
+    options.as_of = Some(args.as_of.unwrap_or_else(crate::clock::today));
     options.max_realized_gain = args.max_realized_gain;
     options.tax_rate_short = args.tax_rate_short;
     options.tax_rate_long = args.tax_rate_long;

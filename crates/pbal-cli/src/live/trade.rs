@@ -50,9 +50,7 @@ pub(super) fn trade_start(args: &TradeArgs) -> Result<TradeStart> {
     let journal =
         Journal::locate().context("no data directory for the journal: set PBAL_DATA_DIR")?;
     let engine_options = options(&args.engine);
-    let today = engine_options
-        .as_of
-        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let today = engine_options.as_of.unwrap_or_else(crate::clock::today);
     if let Some(w) = crate::journal::recent_rebalance_warning(&journal, today) {
         warn(&w);
     }
