@@ -42,24 +42,7 @@ pub use app::Cli;
 
 /// Runs pbal with the process's arguments.
 pub fn main() -> ExitCode {
-    ENDS_WITH_THE_PROCESS.store(true, std::sync::atomic::Ordering::Relaxed);
     run(std::env::args_os())
-}
-
-/// Set by [`main`]: the command is the process's only one, and its memory goes with it.
-static ENDS_WITH_THE_PROCESS: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// Drops `value`, or under [`main`] leaves it to the end of the process: freeing a plan of
-/// 5,000 holdings and the export it came from one allocation at a time was 2% of the run,
-/// and the operating system takes the memory back at once. [`run`] called by a library user
-/// drops everything as usual.
-pub(crate) fn leave<T>(value: T) {
-    if ENDS_WITH_THE_PROCESS.load(std::sync::atomic::Ordering::Relaxed) {
-        std::mem::forget(value);
-    } else {
-        drop(value);
-    }
 }
 
 /// Runs pbal with `args` (the first is the program name).

@@ -14,7 +14,6 @@ mod error;
 mod excluded;
 mod flex_csv;
 mod flex_xml;
-mod hash;
 mod household;
 mod household_plan;
 mod managed;

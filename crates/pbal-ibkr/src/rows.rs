@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::columns::Column;
-use crate::hash::{FnvMap, fnv_map};
 use crate::statement::{CashBalance, LotRow, PastTradeRow, Position, Skipped};
 use crate::values::{self, DateError};
 use crate::{Error, SkipReason};
@@ -409,7 +409,8 @@ impl Collector {
         // sort by group, not a vector of its own (most groups are one row).
         let mut group_ids = Vec::with_capacity(rows.len());
         {
-            let mut group_of: FnvMap<(&str, &str, &str), usize> = fnv_map(rows.len());
+            let mut group_of: FxHashMap<(&str, &str, &str), usize> =
+                FxHashMap::with_capacity_and_hasher(rows.len(), FxBuildHasher);
             for row in &rows {
                 let Some(symbol) = row.get(Column::Symbol) else {
                     self.skip(row.line, SkipReason::NoSymbol);

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use pbal_core::{Holding, Lot, Portfolio};
 use rust_decimal::Decimal;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Serialize;
 
 use crate::columns::Column;
-use crate::hash::{FnvMap, fnv_map};
 use crate::{Error, Excluded, SkipReason};
 
 /// Which accounts to plan.
@@ -349,7 +349,8 @@ impl Statement {
         // the symbols; sorted once at the end (a map of strings to large values cost more
         // than reading the file).
         let mut merged: Vec<(Holding, Instrument)> = Vec::with_capacity(self.positions.len());
-        let mut index: FnvMap<&str, usize> = fnv_map(self.positions.len());
+        let mut index: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(self.positions.len(), FxBuildHasher);
         let mut excluded = Vec::new();
         for p in self
             .positions

@@ -240,64 +240,54 @@ pub(crate) fn run(args: &PlanArgs) -> Result<()> {
         household: household.as_ref(),
         cash_by_currency: Some(&cash_by_currency),
     };
-    let output = || -> Result<()> {
-        if let Some(path) = &args.report {
-            let page = crate::report_plan::render(&report, &file.display().to_string());
-            crate::output::write_file(path, page.as_bytes())?;
+    if let Some(path) = &args.report {
+        let page = crate::report_plan::render(&report, &file.display().to_string());
+        crate::output::write_file(path, page.as_bytes())?;
+    }
+    if let (Format::Json, None) = (args.format, args.output.as_deref()) {
+        return crate::output::emit_json(&report.json());
+    }
+    let text = match args.format {
+        Format::Table => report.table(),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report.json())?;
+            s.push('\n');
+            s
         }
-        if let (Format::Json, None) = (args.format, args.output.as_deref()) {
-            return crate::output::emit_json(&report.json());
+        Format::Csv => report.csv(),
+        Format::Basket => {
+            let order_type = match args.order_type {
+                OrderTypeArg::Mkt => OrderType::Market,
+                OrderTypeArg::Lmt => OrderType::Limit {
+                    bps: args.limit_offset,
+                },
+            };
+            // A household plan's orders go into the accounts its split gave them.
+            let (text, warnings) = match &household {
+                Some(orders) => basket::render_by_account(
+                    &plan,
+                    &orders.split,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+                None => basket::render(
+                    &plan,
+                    &holdings.instruments,
+                    holdings.base_currency.as_deref(),
+                    order_type,
+                ),
+            };
+            for w in &warnings {
+                warn(&w.to_string());
+            }
+            text
         }
-        let text = match args.format {
-            Format::Table => report.table(),
-            Format::Json => {
-                let mut s = serde_json::to_string_pretty(&report.json())?;
-                s.push('\n');
-                s
-            }
-            Format::Csv => report.csv(),
-            Format::Basket => {
-                let order_type = match args.order_type {
-                    OrderTypeArg::Mkt => OrderType::Market,
-                    OrderTypeArg::Lmt => OrderType::Limit {
-                        bps: args.limit_offset,
-                    },
-                };
-                // A household plan's orders go into the accounts its split gave them.
-                let (text, warnings) = match &household {
-                    Some(orders) => basket::render_by_account(
-                        &plan,
-                        &orders.split,
-                        &holdings.instruments,
-                        holdings.base_currency.as_deref(),
-                        order_type,
-                    ),
-                    None => basket::render(
-                        &plan,
-                        &holdings.instruments,
-                        holdings.base_currency.as_deref(),
-                        order_type,
-                    ),
-                };
-                for w in &warnings {
-                    warn(&w.to_string());
-                }
-                text
-            }
-        };
-        let written = match (args.format, args.output.as_deref()) {
-            (Format::Table, None) => crate::output::emit_table(&text),
-            (_, output) => emit(&text, output),
-        };
-        crate::leave(text);
-        written
     };
-    let written = output();
-    // The plan and everything it was made from go with the process, not piece by piece.
-    crate::leave((plan, household, holdings, plan_cash, cash_by_currency));
-    crate::leave((planned.portfolio, planned.targets));
-    crate::leave(statement);
-    written
+    match (args.format, args.output.as_deref()) {
+        (Format::Table, None) => crate::output::emit_table(&text),
+        (_, output) => emit(&text, output),
+    }
 }
 
 /// The library's request from the command line: every input `pbal plan` plans with.
