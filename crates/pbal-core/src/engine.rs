@@ -215,29 +215,31 @@ fn plan_with(
         &held_options
     };
     let setup = setup_for(portfolio, targets, cash, engine_options)?;
-    // What the worth-it rule left out: the plan without it, and its orders the rule refuses.
-    let mut without = engine_options.clone();
-    without.keep_costly_orders = true;
-    // Only a note's count and commission come from this plan: a sixteenth of the budget
-    // (small plans still finish their proof) keeps it from doubling a large plan's time.
-    without.node_limit = (engine_options.node_limit / 16).max(1);
-    let unruled_plan = || plan_unaudited(portfolio, targets, cash, &without, household);
-    let ((mut plan, split), unruled) = if !setup.narrowed {
-        (plan_from(setup, household)?, None)
-    } else if setup.assets.len() < PARALLEL_NOTE_ASSETS {
-        (plan_from(setup, household)?, Some(unruled_plan()))
+    let ((mut plan, split), unruled) = if setup.narrowed {
+        // What the worth-it rule left out: the plan without it, and its orders the rule refuses.
+        let mut without = engine_options.clone();
+        without.keep_costly_orders = true;
+        // Only a note's count and commission come from this plan: a sixteenth of the budget
+        // (small plans still finish their proof) keeps it from doubling a large plan's time.
+        without.node_limit = (engine_options.node_limit / 16).max(1);
+        let unruled_plan = || plan_unaudited(portfolio, targets, cash, &without, household);
+        if setup.assets.len() < PARALLEL_NOTE_ASSETS {
+            (plan_from(setup, household)?, Some(unruled_plan()))
+        } else {
+            // Independent of the plan itself: made on another core while the plan is searched
+            // (the same result as in turn). Where no thread can be started, in turn.
+            std::thread::scope(|scope| {
+                let side = std::thread::Builder::new().spawn_scoped(scope, unruled_plan);
+                let planned = plan_from(setup, household);
+                let unruled = match side {
+                    Ok(handle) => handle.join().ok(),
+                    Err(_) => Some(unruled_plan()),
+                };
+                planned.map(|p| (p, unruled))
+            })?
+        }
     } else {
-        // Independent of the plan itself: made on another core while the plan is searched
-        // (the same result as in turn). Where no thread can be started, in turn.
-        std::thread::scope(|scope| {
-            let side = std::thread::Builder::new().spawn_scoped(scope, unruled_plan);
-            let planned = plan_from(setup, household);
-            let unruled = match side {
-                Ok(handle) => handle.join().ok(),
-                Err(_) => Some(unruled_plan()),
-            };
-            planned.map(|p| (p, unruled))
-        })?
+        (plan_from(setup, household)?, None)
     };
     plan.notes = notes(&plan, cash, options);
     plan.notes.extend(

@@ -42,10 +42,9 @@ pub(crate) fn costly_orders<'a>(
         (None, Strategy::Bands) => Some(crate::Bands::default()),
         (None, _) => None,
     };
-    // By symbol: a search per trade was a quadratic string scan (25 million comparisons for
-    // 5,000 orders).
-    // Built for the first order that pays a commission: a plan without commissions (the
-    // default) needs no map of its 5,000 positions.
+    // By symbol (a search per trade was a quadratic string scan: 25 million comparisons for
+    // 5,000 orders), built at the first order that pays a commission: a plan without
+    // commissions (the default) needs no map of its positions.
     let mut positions = None;
     let mut out = Vec::new();
     for t in &plan.trades {

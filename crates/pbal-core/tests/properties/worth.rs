@@ -270,6 +270,14 @@ proptest! {
     }
 }
 
+/// The note of a plan whose rule left out one order paying IBKR's minimum of 1.00.
+fn one_costly_order_left_out() -> [PlanNote; 1] {
+    [PlanNote::CostlyOrdersLeftOut {
+        orders: 1,
+        commission: dec!(1.00),
+    }]
+}
+
 /// A full rebalance where ABBV is 1.00 over its target: selling a share pays 1.00 to move it
 /// 99.00 under, only to fund a share of BND. The rule leaves that sale (and the buy it funds)
 /// out and the plan says so; with `keep_costly_orders` it comes back.
@@ -314,13 +322,7 @@ fn a_one_share_sale_of_a_near_target_asset_is_left_out() {
     );
     assert_eq!(orders(&ruled), []);
     assert_eq!(ruled.optimality, Optimality::Optimal);
-    assert_eq!(
-        ruled.notes,
-        [PlanNote::CostlyOrdersLeftOut {
-            orders: 1,
-            commission: dec!(1.00)
-        }]
-    );
+    assert_eq!(ruled.notes, one_costly_order_left_out());
     assert!(kept.notes.is_empty(), "{:?}", kept.notes);
 }
 
@@ -352,11 +354,5 @@ fn the_costly_orders_note_is_the_same_when_made_on_a_second_thread() {
     let ruled = plan(&portfolio, &targets, dec!(10), &options).unwrap();
     assert!(ruled.trades.is_empty(), "{:?}", ruled.trades);
     assert_eq!(ruled.optimality, Optimality::Optimal);
-    assert_eq!(
-        ruled.notes,
-        [PlanNote::CostlyOrdersLeftOut {
-            orders: 1,
-            commission: dec!(1.00)
-        }]
-    );
+    assert_eq!(ruled.notes, one_costly_order_left_out());
 }
